@@ -1,0 +1,82 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { sql } from 'drizzle-orm';
+import type { Config } from './config.ts';
+import type { Database } from './platform/db/database.ts';
+import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { registerAuthentication } from './platform/auth/authenticate.ts';
+import type { TokenClaims, TokenService } from './platform/auth/tokens.ts';
+import type { JobService } from './platform/jobs/job-service.ts';
+import { createFileStore, type FileStore } from './platform/files.ts';
+import { systemModule } from './modules/system/system.module.ts';
+import { jobRoutes } from './platform/jobs/job.routes.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  tokens: TokenService;
+  jobs: JobService;
+  files?: FileStore;
+  /** Injectable clock for tests (ms since epoch). */
+  now?: () => number;
+  /** Extra revocation check for tokens (SSO sessions). */
+  isTokenRevoked?: (claims: TokenClaims) => Promise<boolean>;
+  logger?: boolean | object;
+}
+
+const BODY_LIMIT = 1024 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? { level: deps.config.LOG_LEVEL, redact: ['req.headers.token', 'req.headers.authorization'] },
+    bodyLimit: BODY_LIMIT,
+    // Honour a caller's request id so logs can be correlated across services.
+    genReqId: (request) => {
+      const incoming = request.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app, { bodyLimitText: '1 MB' });
+
+  await app.register(cors, { origin: true });
+  await app.register(multipart, { limits: { fileSize: 20 * 1024 * 1024, files: 1, fields: 20 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'SCRM API', description: 'Open-source social CRM for WeCom (企业微信)', version: '0.1.0' },
+      components: { securitySchemes: { token: { type: 'apiKey', in: 'header', name: 'token' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/scrm/docs' });
+
+  const files = deps.files ?? createFileStore(deps.config.DATA_DIR);
+  registerAuthentication(app, { db: deps.database.db, tokens: deps.tokens, isTokenRevoked: deps.isTokenRevoked });
+
+  app.get('/scrm/health', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await deps.database.db.execute(sql`SELECT 1`);
+      return { code: '200', msg: 'ok', date: { status: 'up', database: 'up' } };
+    } catch {
+      return reply.code(503).send({ code: '503', msg: 'database unreachable', date: { status: 'down', database: 'down' } });
+    }
+  });
+
+  const moduleDeps = { ...deps, db: deps.database.db, files, now: deps.now ?? Date.now };
+  await app.register(systemModule(moduleDeps), { prefix: '/scrm' });
+  await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
+  return app;
+}
+
+export type ModuleDeps = AppDeps & { db: Database['db']; files: FileStore; now: () => number };

@@ -1,0 +1,80 @@
+import { eq, sql } from 'drizzle-orm';
+import { menuTree, type MenuSeed } from '@scrm/shared';
+import type { Db, DbOrTx } from '../../platform/db/database.ts';
+import { hashPassword } from '../../platform/auth/password.ts';
+import { ADMIN_ROLE_KEY } from '../../platform/auth/authenticate.ts';
+import { sysDept, sysMenu, sysRole, sysRoleMenu, sysUser, sysUserRole } from '../../db/schema/index.ts';
+
+const SEED_LOCK = 727_002;
+
+export interface SeedResult {
+  /** Set when the admin user was created by this call. */
+  adminCreated: boolean;
+}
+
+/**
+ * First start: the root department, the full menu tree, the administrator role (every menu) and the
+ * `admin` user. Idempotent and safe when replicas start together. Menus added to the tree later are
+ * inserted on the next start and granted to the administrator role.
+ */
+export async function seedPlatform(db: Db, options: { adminPassword: string }): Promise<SeedResult> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`);
+    const [root] = await tx.select({ id: sysDept.id }).from(sysDept).where(eq(sysDept.parentId, 0)).limit(1);
+    const rootId = root?.id ?? (await tx.insert(sysDept).values({ name: '总公司', parentId: 0, ancestors: '0', cuser: 'system' }).returning())[0].id;
+
+    const existingMenus = await tx.select({ id: sysMenu.id, perms: sysMenu.perms, path: sysMenu.path, parentId: sysMenu.parentId, name: sysMenu.name }).from(sysMenu);
+    const newMenuIds: number[] = [];
+    await insertMenus(tx, menuTree, 0, existingMenus, newMenuIds);
+
+    let [adminRole] = await tx.select({ id: sysRole.id }).from(sysRole).where(eq(sysRole.roleKey, ADMIN_ROLE_KEY)).limit(1);
+    if (!adminRole) {
+      [adminRole] = await tx
+        .insert(sysRole)
+        .values({ name: '超级管理员', roleKey: ADMIN_ROLE_KEY, dataScope: 1, orderNum: 0, remark: '内置角色，拥有全部权限', cuser: 'system' })
+        .returning({ id: sysRole.id });
+    }
+    if (newMenuIds.length) {
+      await tx.insert(sysRoleMenu).values(newMenuIds.map((menuId) => ({ roleId: adminRole.id, menuId }))).onConflictDoNothing();
+    }
+
+    const [admin] = await tx.select({ id: sysUser.id }).from(sysUser).where(eq(sysUser.username, 'admin')).limit(1);
+    if (admin) return { adminCreated: false };
+    const [created] = await tx
+      .insert(sysUser)
+      .values({ username: 'admin', nickname: '管理员', passwordHash: await hashPassword(options.adminPassword), deptId: rootId, cuser: 'system' })
+      .returning({ id: sysUser.id });
+    await tx.insert(sysUserRole).values({ userId: created.id, roleId: adminRole.id });
+    return { adminCreated: true };
+  });
+}
+
+type ExistingMenu = { id: number; perms: string | null; path: string | null; parentId: number; name: string };
+
+/** Menus are matched by permission code, else by path, else by name under the same parent. */
+async function insertMenus(tx: DbOrTx, menus: readonly MenuSeed[], parentId: number, existing: ExistingMenu[], created: number[]) {
+  for (const [index, menu] of menus.entries()) {
+    const match = existing.find((row) =>
+      menu.perms ? row.perms === menu.perms : menu.path ? row.path === menu.path : row.parentId === parentId && row.name === menu.name,
+    );
+    let id = match?.id;
+    if (!id) {
+      [{ id }] = await tx
+        .insert(sysMenu)
+        .values({
+          parentId,
+          name: menu.name,
+          nameEn: menu.nameEn,
+          menuType: menu.type,
+          path: menu.path ?? null,
+          icon: menu.icon ?? null,
+          perms: menu.perms ?? null,
+          orderNum: index + 1,
+          cuser: 'system',
+        })
+        .returning({ id: sysMenu.id });
+      created.push(id!);
+    }
+    if (menu.children) await insertMenus(tx, menu.children, id!, existing, created);
+  }
+}

@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ModuleDeps } from '../../app.ts';
+import { envelope } from '../../platform/http/schemas.ts';
+import { translate } from '../../platform/http/i18n.ts';
+import { localeOf } from '../../platform/http/i18n.ts';
+import { mimeOfExtension } from '../../platform/files.ts';
+import { NotFound } from '../../platform/http/errors.ts';
+import { createUserRepository } from './user.repository.ts';
+import { createUserService } from './user.service.ts';
+import { createLoginThrottle } from './login-throttle.ts';
+import { userRoutes } from './user.routes.ts';
+import { loginBody, loginResult } from './user.schemas.ts';
+
+/** 系统: login, users, roles, menus, departments; and the files they serve (avatars). */
+export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) => {
+  const users = createUserService({
+    db: deps.db,
+    users: createUserRepository(deps.db),
+    tokens: deps.tokens,
+    throttle: createLoginThrottle(deps.db, deps.now),
+    files: deps.files,
+    now: deps.now,
+  });
+
+  app.post('/admin/login', {
+    schema: { summary: '登录', tags: ['admin'], body: loginBody, response: { 200: envelope(loginResult) } },
+    handler: async (request) => {
+      const body = request.body as z.output<typeof loginBody>;
+      const date = await users.login(body.username, body.password);
+      return { code: '200', msg: translate('ok', localeOf(request.headers['accept-language'])), date };
+    },
+  });
+
+  // Uploaded files (avatars, media) by their unguessable key; `<img>` tags cannot send a token.
+  app.get('/files/:area/:name', { schema: { hide: true } }, async (request, reply) => {
+    const { area, name } = request.params as { area: string; name: string };
+    const stream = deps.files.open(`${area}/${name}`);
+    if (!stream) throw new NotFound('file', `${area}/${name}`);
+    const extension = name.split('.').pop() ?? '';
+    return reply
+      .type(mimeOfExtension[extension] ?? 'application/octet-stream')
+      .header('cache-control', 'private, max-age=86400')
+      .header('x-content-type-options', 'nosniff')
+      .send(stream);
+  });
+
+  await app.register(userRoutes(users), { prefix: '/admin/sys/user' });
+};

@@ -1,0 +1,153 @@
+import { and, asc, desc, eq, ilike, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/database.ts';
+import { contains, countAll, paginate } from '../../platform/db/paging.ts';
+import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
+import { sysDept, sysRole, sysUser, sysUserRole } from '../../db/schema/index.ts';
+import type { Page } from '../../platform/http/schemas.ts';
+import type { UserRecord } from './user.schemas.ts';
+import { z } from 'zod';
+import type { userPageQuery } from './user.schemas.ts';
+
+const columns = {
+  id: sysUser.id,
+  username: sysUser.username,
+  nickname: sysUser.nickname,
+  empNo: sysUser.empNo,
+  phone: sysUser.phone,
+  email: sysUser.email,
+  avatar: sysUser.avatar,
+  deptId: sysUser.deptId,
+  deptName: sysDept.name,
+  status: sysUser.status,
+  qwUserid: sysUser.qwUserid,
+  mustChangePassword: sysUser.mustChangePassword,
+  lastLoginAt: sysUser.lastLoginAt,
+  ctime: sysUser.ctime,
+  cuser: sysUser.cuser,
+  mtime: sysUser.mtime,
+  muser: sysUser.muser,
+};
+
+export const live = eq(sysUser.isDel, 0);
+
+/** Users as rows of a data-scoped query: by department, and oneself. */
+export const userScope = (scope: DataScope, selfId: number): SQL | undefined =>
+  scopeCondition(scope, { deptIn: (deptIds) => inArray(sysUser.deptId, deptIds), self: eq(sysUser.id, selfId) });
+
+export function createUserRepository(db: DbOrTx) {
+  const select = (tx: DbOrTx = db) => tx.select(columns).from(sysUser).leftJoin(sysDept, eq(sysDept.id, sysUser.deptId));
+
+  return {
+    async page(scope: DataScope, selfId: number, query: z.output<typeof userPageQuery>): Promise<Page<UserRecord>> {
+      const where = and(
+        live,
+        userScope(scope, selfId),
+        query.username ? ilike(sysUser.username, contains(query.username)) : undefined,
+        query.nickname ? ilike(sysUser.nickname, contains(query.nickname)) : undefined,
+        query.phone ? ilike(sysUser.phone, contains(query.phone)) : undefined,
+        query.empNo ? eq(sysUser.empNo, query.empNo) : undefined,
+        query.status !== undefined ? eq(sysUser.status, query.status) : undefined,
+        query.deptId
+          ? sql`${sysUser.deptId} IN (SELECT id FROM sys_dept WHERE id = ${query.deptId} OR (',' || ancestors || ',') LIKE ${`%,${query.deptId},%`})`
+          : undefined,
+      );
+      return paginate(
+        query,
+        async () => (await db.select({ count: countAll }).from(sysUser).where(where))[0].count,
+        (limit, offset) => select().where(where).orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(limit).offset(offset),
+      );
+    },
+
+    async findById(id: number, tx: DbOrTx = db): Promise<UserRecord | undefined> {
+      return (await select(tx).where(and(live, eq(sysUser.id, id))))[0];
+    },
+
+    async findCredentials(username: string) {
+      const [row] = await db
+        .select({ id: sysUser.id, passwordHash: sysUser.passwordHash, status: sysUser.status })
+        .from(sysUser)
+        .where(and(live, eq(sysUser.username, username)));
+      return row;
+    },
+
+    async passwordHashOf(id: number): Promise<string | undefined> {
+      return (await db.select({ hash: sysUser.passwordHash }).from(sysUser).where(eq(sysUser.id, id)))[0]?.hash;
+    },
+
+    async usernameTaken(username: string, exceptId?: number, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .select({ id: sysUser.id })
+        .from(sysUser)
+        .where(and(live, eq(sysUser.username, username), exceptId ? ne(sysUser.id, exceptId) : undefined));
+      return rows.length > 0;
+    },
+
+    async empNoTaken(empNo: string, exceptId?: number, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .select({ id: sysUser.id })
+        .from(sysUser)
+        .where(and(live, eq(sysUser.empNo, empNo), exceptId ? ne(sysUser.id, exceptId) : undefined));
+      return rows.length > 0;
+    },
+
+    async qwUseridBoundElsewhere(qwUserid: string, exceptId: number): Promise<boolean> {
+      const rows = await db
+        .select({ id: sysUser.id })
+        .from(sysUser)
+        .where(and(live, eq(sysUser.qwUserid, qwUserid), ne(sysUser.id, exceptId)));
+      return rows.length > 0;
+    },
+
+    async rolesOf(userIds: number[], tx: DbOrTx = db) {
+      if (userIds.length === 0) return [];
+      return tx
+        .select({ userId: sysUserRole.userId, id: sysRole.id, name: sysRole.name, roleKey: sysRole.roleKey, dataScope: sysRole.dataScope })
+        .from(sysUserRole)
+        .innerJoin(sysRole, and(eq(sysRole.id, sysUserRole.roleId), eq(sysRole.isDel, 0)))
+        .where(inArray(sysUserRole.userId, userIds))
+        .orderBy(asc(sysRole.orderNum), asc(sysRole.id));
+    },
+
+    async setRoles(tx: DbOrTx, userId: number, roleIds: number[]) {
+      await tx.delete(sysUserRole).where(eq(sysUserRole.userId, userId));
+      if (roleIds.length) await tx.insert(sysUserRole).values(roleIds.map((roleId) => ({ userId, roleId })));
+    },
+
+    async insert(tx: DbOrTx, values: typeof sysUser.$inferInsert): Promise<number> {
+      const [row] = await tx.insert(sysUser).values(values).returning({ id: sysUser.id });
+      return row.id;
+    },
+
+    async update(tx: DbOrTx, id: number, values: Partial<typeof sysUser.$inferInsert>): Promise<number> {
+      const rows = await tx.update(sysUser).set(values).where(and(live, eq(sysUser.id, id))).returning({ id: sysUser.id });
+      return rows.length;
+    },
+
+    /** Bumps the token version so every token issued before stops working. */
+    async revokeTokens(tx: DbOrTx, ids: number[], values: Partial<typeof sysUser.$inferInsert> = {}) {
+      if (ids.length === 0) return;
+      await tx
+        .update(sysUser)
+        .set({ ...values, tokenVersion: sql`${sysUser.tokenVersion} + 1` })
+        .where(inArray(sysUser.id, ids));
+    },
+
+    async liveIds(ids: number[], tx: DbOrTx = db): Promise<number[]> {
+      const rows = await tx.select({ id: sysUser.id }).from(sysUser).where(and(live, inArray(sysUser.id, ids)));
+      return rows.map((r) => r.id);
+    },
+
+    /** Active administrators other than the given users: the last one must never go. */
+    async countActiveAdminsExcept(excludedIds: number[], tx: DbOrTx = db): Promise<number> {
+      const result = await tx.execute<{ count: number }>(sql`
+        SELECT count(DISTINCT u.id)::int AS count FROM sys_user u
+        JOIN sys_user_role ur ON ur.user_id = u.id
+        JOIN sys_role r ON r.id = ur.role_id AND r.is_del = 0 AND r.status = 0 AND r.role_key = 'admin'
+        WHERE u.is_del = 0 AND u.status = 0
+          ${excludedIds.length ? sql`AND u.id NOT IN (${sql.join(excludedIds.map((id) => sql`${id}`), sql`, `)})` : sql``}`);
+      return Number(result.rows[0].count);
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;

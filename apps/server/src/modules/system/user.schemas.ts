@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { dateTime, optionalText, pageQuery, requiredText } from '../../platform/http/schemas.ts';
+
+export const userRecord = z.object({
+  id: z.number(),
+  username: z.string(),
+  nickname: z.string(),
+  empNo: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  avatar: z.string().nullable().describe('URL of the avatar image'),
+  deptId: z.number().nullable(),
+  deptName: z.string().nullable(),
+  status: z.number().describe('0 normal, 1 disabled'),
+  qwUserid: z.string().nullable(),
+  mustChangePassword: z.boolean(),
+  lastLoginAt: dateTime.nullable(),
+  ctime: dateTime,
+  cuser: z.string().nullable(),
+  mtime: dateTime,
+  muser: z.string().nullable(),
+});
+export type UserRecord = z.output<typeof userRecord>;
+
+export const roleBrief = z.object({ id: z.number(), name: z.string(), roleKey: z.string(), dataScope: z.number() });
+export const userWithRoles = userRecord.extend({ roles: z.array(roleBrief), roleIds: z.array(z.number()) });
+
+export const userPageQuery = pageQuery.extend({
+  username: optionalText(64).describe('fuzzy'),
+  nickname: optionalText(64).describe('fuzzy'),
+  phone: optionalText(32),
+  empNo: optionalText(64),
+  status: z.number().int().min(0).max(1).optional(),
+  deptId: z.number().int().positive().optional().describe('this department and below'),
+});
+
+const password = z.string().min(1).max(64);
+export const userSaveBody = z.object({
+  id: z.number().int().positive().optional(),
+  username: z.string().trim().regex(/^[A-Za-z0-9_.@-]{2,32}$/, '2–32 letters, digits or _ . @ -'),
+  nickname: requiredText(64),
+  password: password.optional().describe('required when creating'),
+  empNo: optionalText(64),
+  phone: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^1[3-9]\d{9}$/).optional()),
+  email: z.preprocess((v) => (v === '' ? undefined : v), z.email().max(128).optional()),
+  deptId: z.number().int().positive().nullable().optional(),
+  status: z.number().int().min(0).max(1).optional(),
+  roleIds: z.array(z.number().int().positive()).max(50).optional(),
+  qwUserid: optionalText(64),
+});
+export type UserSaveBody = z.output<typeof userSaveBody>;
+
+export const loginBody = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) });
+export const loginResult = z.object({
+  token: z.string(),
+  expiresAt: dateTime,
+  mustChangePassword: z.boolean(),
+  user: userRecord,
+});
+
+export const currentUser = userWithRoles.extend({
+  permissions: z.array(z.string()).describe('granted permission codes; ["*"] for administrators'),
+  isAdmin: z.boolean(),
+  dataScope: z.number().describe('the widest data scope among the roles'),
+});
+
+export const usernameBody = z.object({ username: z.string().trim().min(1).max(64) });
+export const idsBody = z.object({ ids: z.array(z.number().int().positive()).min(1).max(500) });
+export const grantRolesBody = z.object({ userId: z.number().int().positive(), roleIds: z.array(z.number().int().positive()).max(50) });
+export const bindQwUseridBody = z.object({ userId: z.number().int().positive(), qwUserid: z.string().trim().max(64).nullable() });
+export const updateStatusQuery = z.object({ id: z.coerce.number().int().positive(), status: z.coerce.number().int().min(0).max(1) });
+export const updatePasswordBody = z.object({ oldPassword: password, newPassword: password });
+export const updateAvatarBody = z.object({ avatar: z.string().trim().max(512) });

@@ -1,0 +1,260 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { MultipartFile } from '@fastify/multipart';
+import type { Db } from '../../platform/db/database.ts';
+import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
+import { loadAuthUser } from '../../platform/auth/authenticate.ts';
+import { generateOneTimePassword, hashPassword, isStrongPassword, verifyPassword } from '../../platform/auth/password.ts';
+import type { TokenService } from '../../platform/auth/tokens.ts';
+import { readUpload } from '../../platform/uploads.ts';
+import { BadRequest, Conflict, InvalidField, NotFound, TooManyRequests, Unauthorized } from '../../platform/http/errors.ts';
+import { detectImage, type FileStore } from '../../platform/files.ts';
+import { sysDept, sysRole } from '../../db/schema/index.ts';
+import type { UserRepository } from './user.repository.ts';
+import type { UserRecord, UserSaveBody } from './user.schemas.ts';
+import type { createLoginThrottle } from './login-throttle.ts';
+import { z } from 'zod';
+import type { userPageQuery } from './user.schemas.ts';
+
+export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
+export const fileUrl = (key: string) => `/scrm/files/${key}`;
+
+export function createUserService(deps: {
+  db: Db;
+  users: UserRepository;
+  tokens: TokenService;
+  throttle: ReturnType<typeof createLoginThrottle>;
+  files: FileStore;
+  now: () => number;
+}) {
+  const { db, users } = deps;
+
+  async function issueToken(userId: number) {
+    const user = await loadAuthUser(db, userId);
+    if (!user) throw new Unauthorized();
+    const widest = Math.min(5, ...user.roles.map((r) => r.dataScope), user.isAdmin ? 1 : 5);
+    return deps.tokens.sign({
+      uid: String(user.id),
+      emp_no: user.empNo ?? '',
+      user_name: user.username,
+      phone_num: user.phone ?? '',
+      account_status: String(user.status),
+      dept_id: user.deptId === null ? '' : String(user.deptId),
+      data_scope: String(widest),
+      tv: user.tokenVersion,
+    });
+  }
+
+  async function withRoles(user: UserRecord) {
+    const roles = (await users.rolesOf([user.id])).map(({ userId: _userId, ...role }) => role);
+    return { ...user, roles, roleIds: roles.map((r) => r.id) };
+  }
+
+  async function requireVisible(ctx: RequestContext, id: number): Promise<UserRecord> {
+    const user = await users.findById(id);
+    if (!user) throw new NotFound('user', id);
+    const scope = await ctx.scope();
+    const visible = scope.all || user.id === ctx.user.id || (user.deptId !== null && scope.deptIds.includes(user.deptId));
+    if (!visible) throw new NotFound('user', id);
+    return user;
+  }
+
+  async function assertDeptExists(deptId: number | null | undefined, tx: Db | Parameters<Parameters<Db['transaction']>[0]>[0]) {
+    if (!deptId) return;
+    const rows = await tx.select({ id: sysDept.id }).from(sysDept).where(and(eq(sysDept.id, deptId), eq(sysDept.isDel, 0)));
+    if (!rows.length) throw new InvalidField('deptId', 'deptInvalid', { id: deptId });
+  }
+
+  async function assertRolesExist(roleIds: number[], tx: Db | Parameters<Parameters<Db['transaction']>[0]>[0]) {
+    if (!roleIds.length) return;
+    const unique = [...new Set(roleIds)];
+    const rows = await tx.select({ id: sysRole.id }).from(sysRole).where(and(inArray(sysRole.id, unique), eq(sysRole.isDel, 0)));
+    if (rows.length !== unique.length) {
+      const missing = unique.filter((id) => !rows.some((r) => r.id === id));
+      throw new InvalidField('roleIds', 'notFound', { entity: 'role', id: missing.join(',') });
+    }
+  }
+
+  /** Refuses a change after which no active administrator would remain. */
+  async function assertAdminsRemain(excludedIds: number[], tx: Parameters<Parameters<Db['transaction']>[0]>[0]) {
+    if ((await users.countActiveAdminsExcept(excludedIds, tx)) === 0) throw new Conflict('lastAdministrator');
+  }
+
+  return {
+    async login(username: string, password: string) {
+      const lockedFor = await deps.throttle.lockedFor(username);
+      if (lockedFor > 0) throw new TooManyRequests('loginThrottled', { seconds: lockedFor });
+      const credentials = await users.findCredentials(username);
+      // Verify even for unknown users so timing does not reveal which usernames exist.
+      const valid = await verifyPassword(credentials?.passwordHash ?? DUMMY_HASH, password);
+      if (!credentials || !valid) {
+        await deps.throttle.recordFailure(username);
+        throw new Unauthorized('badCredentials');
+      }
+      if (credentials.status !== 0) throw new Unauthorized('accountDisabled');
+      await deps.throttle.clear(username);
+      await users.update(db, credentials.id, { lastLoginAt: new Date(deps.now()) });
+      const { token, expiresAt } = await issueToken(credentials.id);
+      const user = (await users.findById(credentials.id))!;
+      return { token, expiresAt, mustChangePassword: user.mustChangePassword, user };
+    },
+
+    page: async (ctx: RequestContext, query: z.output<typeof userPageQuery>) => users.page(await ctx.scope(), ctx.user.id, query),
+
+    async get(ctx: RequestContext, id: number) {
+      return withRoles(await requireVisible(ctx, id));
+    },
+
+    async current(ctx: RequestContext) {
+      const user = await users.findById(ctx.user.id);
+      if (!user) throw new Unauthorized('tokenRevoked');
+      const widest = ctx.user.isAdmin ? 1 : Math.min(5, ...ctx.user.roles.map((r) => r.dataScope));
+      return {
+        ...(await withRoles(user)),
+        isAdmin: ctx.user.isAdmin,
+        permissions: ctx.user.isAdmin ? ['*'] : [...ctx.user.permissions].sort(),
+        dataScope: widest,
+      };
+    },
+
+    async save(ctx: RequestContext, body: UserSaveBody) {
+      const actor = actorOf(ctx);
+      const id = await db.transaction(async (tx) => {
+        if (await users.usernameTaken(body.username, body.id, tx)) throw new Conflict('usernameTaken', { username: body.username });
+        if (body.empNo && (await users.empNoTaken(body.empNo, body.id, tx))) throw new Conflict('empNoTaken', { empNo: body.empNo });
+        await assertDeptExists(body.deptId, tx);
+        if (body.roleIds) await assertRolesExist(body.roleIds, tx);
+        const fields = {
+          username: body.username,
+          nickname: body.nickname,
+          empNo: body.empNo ?? null,
+          phone: body.phone ?? null,
+          email: body.email ?? null,
+          deptId: body.deptId ?? null,
+          qwUserid: body.qwUserid ?? null,
+          muser: actor,
+          mtime: new Date(deps.now()),
+        };
+        if (body.id === undefined) {
+          if (!body.password) throw new InvalidField('password', 'weakPassword');
+          if (!isStrongPassword(body.password)) throw new InvalidField('password', 'weakPassword');
+          const newId = await users.insert(tx, {
+            ...fields,
+            status: body.status ?? 0,
+            passwordHash: await hashPassword(body.password),
+            cuser: actor,
+          });
+          if (body.roleIds) await users.setRoles(tx, newId, [...new Set(body.roleIds)]);
+          return newId;
+        }
+        await requireVisible(ctx, body.id);
+        if (body.password !== undefined) throw new BadRequest('badRequest', {}, { fields: [{ field: 'password', message: 'use resetPassword or updatePassword' }] });
+        if (body.status !== undefined && body.status !== 0 && body.id === ctx.user.id) throw new Conflict('cannotDisableSelf');
+        const disabling = body.status === 1;
+        await users.update(tx, body.id, { ...fields, ...(body.status !== undefined ? { status: body.status } : {}) });
+        if (body.roleIds) await users.setRoles(tx, body.id, [...new Set(body.roleIds)]);
+        if (disabling) await users.revokeTokens(tx, [body.id]);
+        if (disabling || body.roleIds) await assertAdminsRemain([], tx);
+        return body.id;
+      });
+      return withRoles((await users.findById(id))!);
+    },
+
+    async checkUsername(username: string) {
+      return { username, available: !(await users.usernameTaken(username)) };
+    },
+
+    async batchDelete(ctx: RequestContext, ids: number[]) {
+      const unique = [...new Set(ids)];
+      if (unique.includes(ctx.user.id)) throw new Conflict('cannotDeleteSelf');
+      return db.transaction(async (tx) => {
+        const existing = await users.liveIds(unique, tx);
+        const missing = unique.filter((id) => !existing.includes(id));
+        if (missing.length) throw new NotFound('user', missing.join(','));
+        for (const id of existing) await requireVisible(ctx, id);
+        await assertAdminsRemain(existing, tx);
+        await users.revokeTokens(tx, existing, { isDel: 1, muser: actorOf(ctx), mtime: new Date(deps.now()) });
+        return { deleted: existing.length };
+      });
+    },
+
+    async grantRoles(ctx: RequestContext, userId: number, roleIds: number[]) {
+      await requireVisible(ctx, userId);
+      await db.transaction(async (tx) => {
+        await assertRolesExist(roleIds, tx);
+        await users.setRoles(tx, userId, [...new Set(roleIds)]);
+        await users.update(tx, userId, { muser: actorOf(ctx), mtime: new Date(deps.now()) });
+        await assertAdminsRemain([], tx);
+      });
+      return withRoles((await users.findById(userId))!);
+    },
+
+    async resetPassword(ctx: RequestContext, id: number) {
+      await requireVisible(ctx, id);
+      const password = generateOneTimePassword();
+      const passwordHash = await hashPassword(password);
+      await db.transaction(async (tx) => {
+        await users.revokeTokens(tx, [id], { passwordHash, mustChangePassword: true, muser: actorOf(ctx), mtime: new Date(deps.now()) });
+      });
+      return { id, password };
+    },
+
+    async updateStatus(ctx: RequestContext, id: number, status: number) {
+      await requireVisible(ctx, id);
+      if (status !== 0 && id === ctx.user.id) throw new Conflict('cannotDisableSelf');
+      await db.transaction(async (tx) => {
+        const values = { status, muser: actorOf(ctx), mtime: new Date(deps.now()) };
+        if (status === 0) await users.update(tx, id, values);
+        else {
+          await users.revokeTokens(tx, [id], values);
+          await assertAdminsRemain([], tx);
+        }
+      });
+      return (await users.findById(id))!;
+    },
+
+    async updatePassword(ctx: RequestContext, oldPassword: string, newPassword: string) {
+      const hash = await users.passwordHashOf(ctx.user.id);
+      if (!hash || !(await verifyPassword(hash, oldPassword))) throw new InvalidField('oldPassword', 'wrongOldPassword');
+      if (!isStrongPassword(newPassword)) throw new InvalidField('newPassword', 'weakPassword');
+      if (oldPassword === newPassword) throw new InvalidField('newPassword', 'samePassword');
+      const passwordHash = await hashPassword(newPassword);
+      await db.transaction((tx) =>
+        users.revokeTokens(tx, [ctx.user.id], { passwordHash, mustChangePassword: false, muser: actorOf(ctx), mtime: new Date(deps.now()) }),
+      );
+      // Older tokens (including the caller's) are now invalid: hand back a fresh one.
+      const { token, expiresAt } = await issueToken(ctx.user.id);
+      return { token, expiresAt };
+    },
+
+    async updateAvatar(ctx: RequestContext, avatar: string) {
+      if (!/^(\/scrm\/files\/avatar\/[0-9a-f]{32}\.(png|jpg|gif|webp)|https:\/\/\S+)$/.test(avatar)) {
+        throw new InvalidField('avatar', 'imageRequired');
+      }
+      await users.update(db, ctx.user.id, { avatar, muser: actorOf(ctx), mtime: new Date(deps.now()) });
+      return (await users.findById(ctx.user.id))!;
+    },
+
+    async uploadAvatar(ctx: RequestContext, file: MultipartFile | undefined) {
+      if (!file) throw new InvalidField('file', 'fileRequired');
+      const content = await readUpload(file, AVATAR_MAX_BYTES);
+      const image = detectImage(content);
+      if (!image) throw new InvalidField('file', 'imageRequired');
+      const key = await deps.files.save('avatar', content, image.extension);
+      const url = fileUrl(key);
+      await users.update(db, ctx.user.id, { avatar: url, muser: actorOf(ctx), mtime: new Date(deps.now()) });
+      return { url };
+    },
+
+    async bindQwUserid(ctx: RequestContext, userId: number, qwUserid: string | null) {
+      await requireVisible(ctx, userId);
+      if (qwUserid && (await users.qwUseridBoundElsewhere(qwUserid, userId))) throw new Conflict('qwUseridTaken', { qwUserid });
+      await users.update(db, userId, { qwUserid: qwUserid || null, muser: actorOf(ctx), mtime: new Date(deps.now()) });
+      return (await users.findById(userId))!;
+    },
+  };
+}
+
+// A valid argon2id hash of a random string, for constant-time refusals of unknown usernames.
+const DUMMY_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2gIcpNvbFC9TTG3pOzTIbzMtOxLtEpn4ZRXDLfRUNb8';
+
+export type UserService = ReturnType<typeof createUserService>;

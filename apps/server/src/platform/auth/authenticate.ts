@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/database.ts';
+import { Forbidden, Unauthorized } from '../http/errors.ts';
+import { localeOf } from '../http/i18n.ts';
+import type { AuthRole, AuthUser, RequestContext } from './context.ts';
+import { resolveDataScope, type DataScope } from './data-scope.ts';
+import type { TokenClaims, TokenService } from './tokens.ts';
+
+export const ADMIN_ROLE_KEY = 'admin';
+
+/** One round trip: the user with roles (and their custom departments) and granted permission codes. */
+export async function loadAuthUser(db: DbOrTx, userId: number): Promise<(AuthUser & { isDel: number }) | null> {
+  const result = await db.execute<Record<string, unknown>>(sql`
+    SELECT u.id, u.username, u.nickname, u.emp_no, u.phone, u.dept_id, u.qw_userid, u.status, u.token_version,
+           u.must_change_password, u.is_del,
+           COALESCE((SELECT json_agg(json_build_object('id', r.id, 'roleKey', r.role_key, 'dataScope', r.data_scope,
+                      'deptIds', COALESCE((SELECT json_agg(rd.dept_id) FROM sys_role_dept rd WHERE rd.role_id = r.id), '[]'::json)))
+                     FROM sys_user_role ur JOIN sys_role r ON r.id = ur.role_id AND r.is_del = 0 AND r.status = 0
+                     WHERE ur.user_id = u.id), '[]'::json) AS roles,
+           COALESCE((SELECT array_agg(DISTINCT m.perms)
+                     FROM sys_user_role ur JOIN sys_role r ON r.id = ur.role_id AND r.is_del = 0 AND r.status = 0
+                     JOIN sys_role_menu rm ON rm.role_id = r.id
+                     JOIN sys_menu m ON m.id = rm.menu_id AND m.status = 0 AND m.perms IS NOT NULL
+                     WHERE ur.user_id = u.id), '{}') AS perms
+    FROM sys_user u WHERE u.id = ${userId}`);
+  const row = result.rows[0];
+  if (!row) return null;
+  const roles = (row.roles as AuthRole[]).map((role) => ({ ...role, id: Number(role.id), deptIds: role.deptIds.map(Number) }));
+  return {
+    id: Number(row.id),
+    username: row.username as string,
+    nickname: row.nickname as string,
+    empNo: row.emp_no as string | null,
+    phone: row.phone as string | null,
+    deptId: row.dept_id === null ? null : Number(row.dept_id),
+    qwUserid: row.qw_userid as string | null,
+    status: Number(row.status),
+    tokenVersion: Number(row.token_version),
+    mustChangePassword: row.must_change_password as boolean,
+    isDel: Number(row.is_del),
+    roles,
+    isAdmin: roles.some((role) => role.roleKey === ADMIN_ROLE_KEY),
+    permissions: new Set(row.perms as string[]),
+  };
+}
+
+export function tokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.token;
+  if (typeof header === 'string' && header) return header;
+  const authorization = request.headers.authorization;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim() || undefined;
+  return undefined;
+}
+
+/**
+ * Decorates `app.authenticate`, the preHandler of every admin route: verifies the token, reloads the user
+ * (deleted, disabled or re-keyed users are refused even with an unexpired token), then checks the route's
+ * permission.
+ */
+export function registerAuthentication(
+  app: FastifyInstance,
+  deps: { db: Db; tokens: TokenService; isTokenRevoked?: (claims: TokenClaims) => Promise<boolean> },
+): void {
+  app.decorateRequest('ctx', null as unknown as RequestContext);
+  app.decorate('authenticate', async (request: FastifyRequest) => {
+    const token = tokenOf(request);
+    if (!token) throw new Unauthorized();
+    const claims = await deps.tokens.verify(token);
+    if (!claims) throw new Unauthorized();
+    const user = await loadAuthUser(deps.db, Number(claims.uid));
+    if (!user || user.isDel !== 0) throw new Unauthorized('tokenRevoked');
+    if (user.status !== 0) throw new Unauthorized('accountDisabled');
+    if (user.tokenVersion !== claims.tv) throw new Unauthorized('tokenRevoked');
+    if (deps.isTokenRevoked && (await deps.isTokenRevoked(claims))) throw new Unauthorized('tokenRevoked');
+    const config = request.routeOptions.config;
+    if (user.mustChangePassword && !config.allowWhilePasswordExpired) throw new Forbidden('mustChangePassword');
+    const permission = config.permission;
+    if (permission && permission !== 'login' && !user.isAdmin && !user.permissions.has(permission)) {
+      throw new Forbidden('forbidden', { permission });
+    }
+    let scope: Promise<DataScope> | undefined;
+    request.ctx = {
+      user,
+      locale: localeOf(request.headers['accept-language']),
+      requestId: request.id,
+      scope: () => (scope ??= resolveDataScope(deps.db, user)),
+    };
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    authenticate: (request: FastifyRequest) => Promise<void>;
+  }
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/database.ts';
+import { sysConfig } from '../../db/schema/index.ts';
+
+/** The claims of the seed's example token (all strings, as there), plus what RBAC needs. */
+export interface TokenClaims {
+  uid: string;
+  emp_no: string;
+  user_name: string;
+  phone_num: string;
+  account_status: string;
+  dept_id: string;
+  data_scope: string;
+  /** The user's token version when issued; a password change or reset makes older tokens invalid. */
+  tv: number;
+  exp: number;
+  iat: number;
+}
+
+export interface TokenService {
+  sign(claims: Omit<TokenClaims, 'exp' | 'iat'>, ttlSeconds?: number): Promise<{ token: string; expiresAt: Date }>;
+  /** Null when the token is malformed, forged or expired. */
+  verify(token: string): Promise<TokenClaims | null>;
+}
+
+export function createTokenService(secret: string, defaultTtlSeconds: number, now: () => number = Date.now): TokenService {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async sign(claims, ttlSeconds = defaultTtlSeconds) {
+      const issuedAt = Math.floor(now() / 1000);
+      const exp = issuedAt + ttlSeconds;
+      const token = await new SignJWT({ ...claims })
+        .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(exp)
+        .sign(key);
+      return { token, expiresAt: new Date(exp * 1000) };
+    },
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], currentDate: new Date(now()) });
+        if (typeof payload.uid !== 'string' || typeof payload.tv !== 'number') return null;
+        return payload as unknown as TokenClaims;
+      } catch (error) {
+        if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+/** JWT_SECRET, or one generated once and kept in the database so every replica signs alike. */
+export async function resolveJwtSecret(db: Db, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  await db
+    .insert(sysConfig)
+    .values({ key: 'jwt_secret', value: randomBytes(48).toString('base64url') })
+    .onConflictDoNothing();
+  const result = await db.execute<{ value: string }>(sql`SELECT value FROM sys_config WHERE key = 'jwt_secret'`);
+  return result.rows[0].value;
+}

@@ -1,0 +1,22 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Page, PageQuery } from '../http/schemas.ts';
+
+/** LIKE pattern for a user's text: wildcards in it are matched literally. */
+export const contains = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Runs the count and the page query side by side and assembles the contract's page payload. */
+export async function paginate<T>(
+  query: PageQuery,
+  count: () => Promise<number>,
+  rows: (limit: number, offset: number) => Promise<T[]>,
+): Promise<Page<T>> {
+  const [total, records] = await Promise.all([count(), rows(query.pageSize, (query.pageNum - 1) * query.pageSize)]);
+  return { records, total, pageNum: query.pageNum, pageSize: query.pageSize };
+}
+
+export const countAll = sql<number>`count(*)::int`;
+
+export const and_ = (parts: (SQL | undefined)[]): SQL | undefined => {
+  const present = parts.filter((p): p is SQL => p !== undefined);
+  return present.length ? sql.join(present, sql` AND `) : undefined;
+};

@@ -1,0 +1,62 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError } from './errors.ts';
+import { localeOf, translate, type Locale } from './i18n.ts';
+
+interface FieldError {
+  field: string;
+  message: string;
+}
+
+function send(reply: FastifyReply, status: number, msg: string, date: unknown = null) {
+  return reply.code(status).type('application/json; charset=utf-8').send({ code: String(status), msg, date });
+}
+
+const plainMessages: Record<number, string> = {
+  400: 'badRequest',
+  401: 'unauthorized',
+  403: 'forbidden',
+  413: 'payloadTooLarge',
+  415: 'unsupportedMediaType',
+  429: 'tooManyRequests',
+};
+
+/** Every error becomes the envelope, in the caller's language; 5xx details stay in the log. */
+export function registerErrorHandling(app: FastifyInstance, options: { bodyLimitText: string }): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const locale: Locale = localeOf(request.headers['accept-language']);
+    if (error instanceof AppError) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      const data = error.data as { fields?: { field: string; messageKey: string }[] } | null;
+      const translated = data?.fields
+        ? { fields: data.fields.map((f) => ({ field: f.field, message: translate(f.messageKey, locale, error.params) })) }
+        : error.data;
+      return send(reply, error.status, translate(error.messageKey, locale, error.params), translated);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const fields: FieldError[] = error.validation.map((issue) => ({
+        field: [error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
+        message: issue.message ?? 'invalid',
+      }));
+      return send(reply, 400, translate('validation', locale, { fields: fields.map((f) => f.field).join(', ') }), { fields });
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema');
+      return send(reply, 500, translate('internal', locale, { requestId: request.id }));
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return send(reply, 500, translate('internal', locale, { requestId: request.id }));
+    }
+    if (status === 413) return send(reply, 413, translate('payloadTooLarge', locale, { limit: options.bodyLimitText }));
+    const key = plainMessages[status];
+    // Fastify's own 4xx messages (bad JSON, wrong content type) are technical but useful; keep them as detail.
+    return send(reply, status, key ? `${translate(key, locale, {})}: ${error.message}` : error.message);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const locale = localeOf(request.headers['accept-language']);
+    return send(reply, 404, translate('routeNotFound', locale, { method: request.method, url: request.url.split('?')[0] }));
+  });
+}

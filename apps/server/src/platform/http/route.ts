@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { PermissionCode } from '@scrm/shared';
+import { envelope } from './schemas.ts';
+import { translate } from './i18n.ts';
+import type { RequestContext } from '../auth/context.ts';
+
+type Schema = z.ZodType;
+type Infer<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteRequest<B, Q> {
+  ctx: RequestContext;
+  body: Infer<B>;
+  query: Infer<Q>;
+  raw: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteDefinition<B extends Schema | undefined, Q extends Schema | undefined, R extends Schema> {
+  method: 'GET' | 'POST';
+  url: string;
+  /** The seed's name of the endpoint, shown in the OpenAPI document. */
+  summary: string;
+  /**
+   * A permission code, or 'login' for any signed-in user. Public endpoints do not use this helper:
+   * they have their own authentication (callbacks, open API, Nexus).
+   */
+  permission: PermissionCode | 'login';
+  body?: B;
+  query?: Q;
+  response: R;
+  /** Allowed while the user must change a reset password (profile endpoints). */
+  allowWhilePasswordExpired?: boolean;
+  handler: (request: RouteRequest<B, Q>) => Promise<z.output<R>> | z.output<R>;
+}
+
+/** Registers an authenticated admin endpoint: schema, permission guard, envelope. */
+export function route<B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, R extends Schema = Schema>(
+  app: FastifyInstance,
+  definition: RouteDefinition<B, Q, R>,
+): void {
+  app.route({
+    method: definition.method,
+    url: definition.url,
+    schema: {
+      summary: definition.summary,
+      tags: [tagOf(app.prefix)],
+      security: [{ token: [] }],
+      ...(definition.body ? { body: definition.body } : {}),
+      ...(definition.query ? { querystring: definition.query } : {}),
+      response: { 200: envelope(definition.response) },
+    },
+    config: { permission: definition.permission, allowWhilePasswordExpired: definition.allowWhilePasswordExpired ?? false },
+    preHandler: app.authenticate,
+    handler: async (request, reply) => {
+      const date = await definition.handler({
+        ctx: request.ctx,
+        body: request.body as Infer<B>,
+        query: request.query as Infer<Q>,
+        raw: request,
+        reply,
+      });
+      return { code: '200', msg: translate('ok', request.ctx.locale), date };
+    },
+  });
+}
+
+function tagOf(prefix: string): string {
+  return prefix.replace(/^\/scrm\/?/, '') || 'root';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    permission?: string;
+    allowWhilePasswordExpired?: boolean;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The menu tree seeded on first start: directories (M), pages (C) and buttons (F). A button's `perms`
+ * is the permission code an endpoint declares; roles grant menus, and through them permissions.
+ */
+export interface MenuSeed {
+  name: string;
+  nameEn: string;
+  type: 'M' | 'C' | 'F';
+  path?: string;
+  icon?: string;
+  perms?: string;
+  children?: MenuSeed[];
+}
+
+const button = <P extends string>(name: string, nameEn: string, perms: P) => ({ name, nameEn, type: 'F' as const, perms });
+
+export const menuTree = [
+  { name: '首页', nameEn: 'Dashboard', type: 'C', path: '/dashboard', icon: 'DashboardOutlined' },
+  {
+    name: '获客管理', nameEn: 'Acquisition', type: 'M', path: '/acquisition', icon: 'RocketOutlined',
+    children: [
+      { name: '获客渠道', nameEn: 'Channels', type: 'C', path: '/acquisition/channel', perms: 'cust:channel:list', children: [
+        button('渠道查询', 'View channel', 'cust:channel:query'),
+        button('渠道保存', 'Save channel', 'cust:channel:save'),
+      ] },
+      { name: '获客链接', nameEn: 'Acquisition links', type: 'C', path: '/acquisition/link', perms: 'cust:link:list', children: [
+        button('链接查询', 'View link', 'cust:link:query'),
+        button('链接保存', 'Save link', 'cust:link:save'),
+        button('链接删除', 'Delete link', 'cust:link:delete'),
+      ] },
+      { name: '渠道活码', nameEn: 'Channel QR codes', type: 'C', path: '/acquisition/qr', perms: 'cust:qr:list', children: [
+        button('活码查询', 'View QR code', 'cust:qr:query'),
+        button('活码保存', 'Save QR code', 'cust:qr:save'),
+        button('活码删除', 'Delete QR code', 'cust:qr:delete'),
+      ] },
+      { name: '加群二维码', nameEn: 'Group join QR codes', type: 'C', path: '/acquisition/group-join', perms: 'group:join:list', children: [
+        button('加群码查询', 'View join QR', 'group:join:query'),
+        button('加群码保存', 'Save join QR', 'group:join:save'),
+        button('加群码删除', 'Delete join QR', 'group:join:delete'),
+      ] },
+      { name: '小程序链接', nameEn: 'Mini-program links', type: 'C', path: '/acquisition/mini-link', perms: 'mini:link:list', children: [
+        button('小程序链接查询', 'View mini link', 'mini:link:query'),
+        button('小程序链接保存', 'Save mini link', 'mini:link:save'),
+        button('小程序链接删除', 'Delete mini link', 'mini:link:delete'),
+      ] },
+      { name: '素材库', nameEn: 'Media library', type: 'C', path: '/acquisition/media', perms: 'media:list', children: [
+        button('素材上传', 'Upload media', 'media:upload'),
+        button('素材删除', 'Delete media', 'media:delete'),
+      ] },
+    ],
+  },
+  {
+    name: '客户管理', nameEn: 'Customers', type: 'M', path: '/customer', icon: 'TeamOutlined',
+    children: [
+      { name: '客户列表', nameEn: 'Customers', type: 'C', path: '/customer/list', perms: 'cust:info:list', children: [
+        button('客户查询', 'View customer', 'cust:info:query'),
+        button('客户保存', 'Save customer', 'cust:info:save'),
+        button('客户同步', 'Sync customers', 'cust:info:sync'),
+        button('实时查询', 'Live lookup', 'cust:info:realtime'),
+      ] },
+      { name: '客户员工关系', nameEn: 'Customer relations', type: 'C', path: '/customer/relation', perms: 'cust:emp:list', children: [
+        button('关系查询', 'View relation', 'cust:emp:query'),
+        button('关系保存', 'Save relation', 'cust:emp:save'),
+        button('关系导出', 'Export relations', 'cust:emp:export'),
+      ] },
+      { name: '客户统计', nameEn: 'Customer statistics', type: 'C', path: '/customer/stat', perms: 'cust:info:stat', children: [
+        button('客户统计明细', 'Customer totals', 'cust:emp:stat'),
+      ] },
+      { name: '客户标签', nameEn: 'Customer tagging', type: 'C', path: '/customer/tag', perms: 'cust:tag:list', children: [
+        button('客户标签查询', 'View customer tags', 'cust:tag:query'),
+        button('客户打标签', 'Tag customers', 'cust:tag:save'),
+      ] },
+    ],
+  },
+  {
+    name: '标签管理', nameEn: 'Tags', type: 'M', path: '/tag', icon: 'TagsOutlined',
+    children: [
+      { name: '企业标签', nameEn: 'Corp tags', type: 'C', path: '/tag/corp', perms: 'tag:corp:list', children: [
+        button('企业标签保存', 'Save corp tags', 'tag:corp:save'),
+        button('企业标签删除', 'Delete corp tags', 'tag:corp:delete'),
+        button('企业标签同步', 'Sync corp tags', 'tag:corp:sync'),
+      ] },
+      { name: '自建标签', nameEn: 'SCRM tags', type: 'C', path: '/tag/self', perms: 'tag:self:list', children: [
+        button('自建标签保存', 'Save SCRM tags', 'tag:self:save'),
+        button('自建标签删除', 'Delete SCRM tags', 'tag:self:delete'),
+      ] },
+    ],
+  },
+  {
+    name: '客户群', nameEn: 'Customer groups', type: 'M', path: '/group', icon: 'CommentOutlined',
+    children: [
+      { name: '客户群列表', nameEn: 'Groups', type: 'C', path: '/group/list', perms: 'group:list', children: [
+        button('群详情', 'View group', 'group:query'),
+        button('群同步', 'Sync groups', 'group:sync'),
+        button('群成员', 'Group members', 'group:member:list'),
+        button('群成员导出', 'Export members', 'group:member:export'),
+        button('群统计', 'Group statistics', 'group:stat'),
+      ] },
+      { name: '企微聊天群', nameEn: 'WeCom chats', type: 'C', path: '/group/chat', perms: 'qw:chat:list', children: [
+        button('聊天群查询', 'View chat', 'qw:chat:query'),
+        button('聊天群保存', 'Save chat', 'qw:chat:save'),
+      ] },
+    ],
+  },
+  {
+    name: '线索公海', nameEn: 'Leads pool', type: 'M', path: '/clue', icon: 'FunnelPlotOutlined',
+    children: [
+      { name: '线索列表', nameEn: 'Leads', type: 'C', path: '/clue/pool', perms: 'clue:list', children: [
+        button('线索详情', 'View lead', 'clue:query'),
+        button('新增线索', 'Add lead', 'clue:add'),
+        button('修改线索', 'Edit lead', 'clue:update'),
+        button('线索导入', 'Import leads', 'clue:import'),
+        button('线索分配', 'Assign leads', 'clue:assign'),
+        button('线索合并', 'Merge leads', 'clue:merge'),
+        button('关联客户', 'Link customer', 'clue:link'),
+        button('线索标签', 'Tag leads', 'clue:tag'),
+        button('客户转移', 'Transfer customers', 'clue:transfer'),
+        button('线索统计', 'Lead statistics', 'clue:stat'),
+      ] },
+    ],
+  },
+  {
+    name: '企微管理', nameEn: 'WeCom', type: 'M', path: '/wecom', icon: 'WechatWorkOutlined',
+    children: [
+      { name: '企微部门', nameEn: 'WeCom departments', type: 'C', path: '/wecom/dept', perms: 'qw:dept:list', children: [
+        button('企微部门查询', 'View department', 'qw:dept:query'),
+        button('企微部门保存', 'Save department', 'qw:dept:save'),
+        button('企微部门同步', 'Sync departments', 'qw:dept:sync'),
+      ] },
+      { name: '企微员工', nameEn: 'WeCom employees', type: 'C', path: '/wecom/emp', perms: 'qw:emp:list', children: [
+        button('企微员工查询', 'View employee', 'qw:emp:query'),
+        button('企微员工保存', 'Save employee', 'qw:emp:save'),
+        button('企微员工同步', 'Sync employees', 'qw:emp:sync'),
+      ] },
+      { name: '回调事件', nameEn: 'Callback events', type: 'C', path: '/wecom/event', perms: 'wx:event:list', children: [
+        button('事件重放', 'Replay events', 'wx:event:replay'),
+        button('回调测试', 'Test callback', 'wx:portal:test'),
+      ] },
+    ],
+  },
+  {
+    name: '系统管理', nameEn: 'System', type: 'M', path: '/system', icon: 'SettingOutlined',
+    children: [
+      { name: '用户管理', nameEn: 'Users', type: 'C', path: '/system/user', perms: 'sys:user:list', children: [
+        button('用户查询', 'View user', 'sys:user:query'),
+        button('用户保存', 'Save user', 'sys:user:save'),
+        button('用户删除', 'Delete users', 'sys:user:delete'),
+        button('重置密码', 'Reset password', 'sys:user:resetPwd'),
+        button('启用停用', 'Enable or disable', 'sys:user:status'),
+        button('分配角色', 'Grant roles', 'sys:user:grant'),
+        button('绑定企微账号', 'Bind WeCom user', 'sys:user:bind'),
+      ] },
+      { name: '角色管理', nameEn: 'Roles', type: 'C', path: '/system/role', perms: 'sys:role:list', children: [
+        button('角色查询', 'View role', 'sys:role:query'),
+        button('角色保存', 'Save role', 'sys:role:save'),
+        button('角色删除', 'Delete roles', 'sys:role:delete'),
+        button('角色授权', 'Grant menus', 'sys:role:grant'),
+      ] },
+      { name: '菜单管理', nameEn: 'Menus', type: 'C', path: '/system/menu', perms: 'sys:menu:list', children: [
+        button('菜单查询', 'View menu', 'sys:menu:query'),
+        button('菜单保存', 'Save menu', 'sys:menu:save'),
+        button('菜单删除', 'Delete menu', 'sys:menu:delete'),
+      ] },
+      { name: '部门管理', nameEn: 'Departments', type: 'C', path: '/system/dept', perms: 'sys:dept:list', children: [
+        button('部门保存', 'Save department', 'sys:dept:save'),
+        button('部门删除', 'Delete department', 'sys:dept:delete'),
+      ] },
+      { name: '开放平台', nameEn: 'Open API apps', type: 'C', path: '/system/open-app', perms: 'open:app:list', children: [
+        button('应用保存', 'Save app', 'open:app:save'),
+        button('应用删除', 'Delete app', 'open:app:delete'),
+      ] },
+      { name: '操作日志', nameEn: 'Audit log', type: 'C', path: '/system/audit', perms: 'sys:audit:list' },
+    ],
+  },
+] as const satisfies readonly MenuSeed[];
+
+type PermsOf<T> = T extends { perms: infer P extends string } ? P : never;
+type ChildrenOf<T> = T extends { children: readonly (infer C)[] } ? C : never;
+type AllMenus<T> = T | ChildrenOf<T> | ChildrenOf<ChildrenOf<T>>;
+
+/** Every permission code an endpoint may declare. */
+export type PermissionCode = PermsOf<AllMenus<(typeof menuTree)[number]>>;
+
+export function allPermissionCodes(tree: readonly MenuSeed[] = menuTree): string[] {
+  return tree.flatMap((menu) => [...(menu.perms ? [menu.perms] : []), ...allPermissionCodes(menu.children ?? [])]);
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Runs every *.test.ts of the workspace with node:test (through tsx) and prints the runner's summary.
+// `npm test -- <path>…` limits the run to test files under those paths.
+// Database tests need a migrated template: prepared once here, cloned by each test file.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+
+const root = resolve(import.meta.dirname, '..');
+const roots = ['apps', 'packages', 'bench'];
+const filters = process.argv.slice(2).map((p) => resolve(p));
+
+function findTests(dir, found = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, found);
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const files = roots
+  .map((r) => join(root, r))
+  .filter(existsSync)
+  .flatMap((r) => findTests(r))
+  .filter((f) => filters.length === 0 || filters.some((p) => f.startsWith(p)))
+  .sort();
+
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+
+const env = { ...process.env, TZ: process.env.TZ ?? 'UTC' };
+const prepare = join(root, 'apps/server/src/testing/prepare-test-database.ts');
+if (files.some((f) => f.includes('/apps/server/')) && existsSync(prepare)) {
+  const prepared = spawnSync(process.execPath, ['--import', 'tsx', prepare], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (prepared.status !== 0) process.exit(prepared.status ?? 1);
+  Object.assign(env, JSON.parse(prepared.stdout.trim().split('\n').pop()));
+}
+
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, availableParallelism()));
+console.log(`running ${files.length} test files (concurrency ${concurrency})`);
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files.map((f) => relative(root, f))],
+  { cwd: root, env, stdio: 'inherit' },
+);
+if (env.SCRM_TEST_CLEANUP) spawnSync(process.execPath, ['--import', 'tsx', env.SCRM_TEST_CLEANUP], { env, stdio: 'inherit' });
+process.exit(result.status ?? 1);
