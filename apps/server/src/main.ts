@@ -1,0 +1,79 @@
+import { loadConfig } from './config.ts';
+import { buildApp } from './app.ts';
+import { openDatabase } from './platform/db/database.ts';
+import { DataDirLockedError, startEmbeddedPostgres, type EmbeddedPostgres } from './platform/db/embedded.ts';
+import { runMigrations } from './platform/db/migrate.ts';
+import { createTokenService, resolveJwtSecret } from './platform/auth/tokens.ts';
+import { generateOneTimePassword } from './platform/auth/password.ts';
+import { createJobService } from './platform/jobs/job-service.ts';
+import { seedPlatform } from './modules/system/seed.ts';
+import type pg from 'pg';
+
+const DEMO_ADMIN_PASSWORD = 'admin123';
+
+async function main() {
+  const startedAt = Date.now();
+  const config = loadConfig();
+
+  let embedded: EmbeddedPostgres | undefined;
+  let connection: pg.PoolConfig;
+  if (config.DATABASE_URL) {
+    connection = { connectionString: config.DATABASE_URL };
+  } else {
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir: config.DATA_DIR });
+    } catch (error) {
+      if (error instanceof DataDirLockedError) {
+        console.error(`SCRM cannot start: ${error.message}`);
+        process.exit(1);
+      }
+      throw error;
+    }
+    connection = embedded.connection;
+  }
+
+  await runMigrations(connection);
+  const database = openDatabase(connection);
+  const adminPassword = config.ADMIN_PASSWORD ?? (config.demoMode ? DEMO_ADMIN_PASSWORD : generateOneTimePassword());
+  const seeded = await seedPlatform(database.db, { adminPassword });
+  const tokens = createTokenService(await resolveJwtSecret(database.db, config.JWT_SECRET), config.JWT_TTL_HOURS * 3600);
+  const jobs = await createJobService({ db: database.db, pool: database.pool });
+  const app = await buildApp({ config, database, tokens, jobs });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    // Stop accepting and finish in-flight requests, then let running jobs finish, then close the database.
+    await app.close();
+    await jobs.stop();
+    await database.close();
+    await embedded?.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  const address = await app.listen({ port: config.PORT, host: config.HOST });
+  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  const lines = [
+    '',
+    `SCRM is running at ${url}/  (API docs: ${url}/scrm/docs) — started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
+    `Database: ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.DATA_DIR}`}`,
+    `WeCom: ${config.demoMode ? 'demo mode (no WECOM_* settings)' : `corp ${config.WECOM_CORP_ID}`}`,
+  ];
+  if (seeded.adminCreated) {
+    lines.push(`Sign in as admin / ${adminPassword}`);
+    if (config.demoMode && !config.ADMIN_PASSWORD) lines.push('WARNING: this is the well-known demo password; change it before real use.');
+    else if (!config.ADMIN_PASSWORD) lines.push('This generated password is shown only once; you will be asked to keep it safe.');
+  } else {
+    lines.push('Sign in with your existing administrator account.');
+  }
+  console.log(lines.join('\n') + '\n');
+}
+
+main().catch((error) => {
+  console.error('SCRM failed to start:', error);
+  process.exit(1);
+});
