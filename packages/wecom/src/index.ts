@@ -19,3 +19,4 @@ export { StatisticsApi } from './api/statistics.ts';
 export { TicketsApi, type TicketsApiOptions } from './api/tickets.ts';
 export { TransfersApi } from './api/transfers.ts';
 export { WelcomeApi } from './api/welcome.ts';
+export * from './events.ts';
