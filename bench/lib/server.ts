@@ -1,0 +1,74 @@
+import pg from 'pg';
+import { buildApp } from '../../apps/server/src/app.ts';
+import { loadConfig } from '../../apps/server/src/config.ts';
+import { openDatabase, type Database } from '../../apps/server/src/platform/db/database.ts';
+import { startEmbeddedPostgres } from '../../apps/server/src/platform/db/embedded.ts';
+import { runMigrations } from '../../apps/server/src/platform/db/migrate.ts';
+import { createTokenService } from '../../apps/server/src/platform/auth/tokens.ts';
+import { createJobService } from '../../apps/server/src/platform/jobs/job-service.ts';
+import { seedPlatform } from '../../apps/server/src/modules/system/seed.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BENCH_ADMIN_PASSWORD = 'Bench12345';
+
+/**
+ * A real server for a benchmark: on PostgreSQL (a fresh database on BENCH_DATABASE_URL's server, default
+ * the local one) or embedded PGlite; migrated, seeded, listening on a free loopback port.
+ */
+export async function startBenchServer(mode: 'postgres' | 'embedded') {
+  const dataDir = mkdtempSync(join(tmpdir(), 'scrm-bench-'));
+  let database: Database;
+  let cleanup: () => Promise<void>;
+  if (mode === 'postgres') {
+    const base = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const name = `scrm_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    await runMigrations({ connectionString: url.toString() });
+    database = openDatabase({ connectionString: url.toString() });
+    cleanup = async () => {
+      await database.close();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    };
+  } else {
+    const embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'db') });
+    await runMigrations(embedded.connection);
+    database = openDatabase(embedded.connection);
+    cleanup = async () => {
+      await database.close();
+      await embedded.close();
+    };
+  }
+  await seedPlatform(database.db, { adminPassword: BENCH_ADMIN_PASSWORD });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'bench-secret-bench-secret-0123' });
+  const tokens = createTokenService(config.JWT_SECRET!, 3600);
+  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
+  const app = await buildApp({ config, database, tokens, jobs, logger: false });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    database,
+    address,
+    async login(username = 'admin', password = BENCH_ADMIN_PASSWORD): Promise<string> {
+      const response = await fetch(`${address}/scrm/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      return ((await response.json()) as { date: { token: string } }).date.token;
+    },
+    async close() {
+      await app.close();
+      await jobs.stop();
+      await cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
