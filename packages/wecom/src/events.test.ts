@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { CallbackCrypto } from './crypto.ts';
 import {
   EventParseError,
   buildEventXml,
@@ -461,5 +462,15 @@ describe('eventKey', () => {
       '<UserID><![CDATA[zhangsan]]></UserID><ChangeType>delete_user</ChangeType>',
     );
     assert.equal(eventKey(parseCallbackEvent(reordered)), eventKey(parseCallbackEvent(deleteUser)));
+  });
+});
+
+describe('events through the callback crypto', () => {
+  it('survives build → seal → open → parse for every sample', () => {
+    const crypto = new CallbackCrypto({ token: 'QDG6eK', encodingAesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', receiveId: 'toUser' });
+    for (const sample of cases) {
+      const sealed = crypto.sealCallback(buildEventXml(sample.expected), { agentId: '1000002' });
+      assert.deepEqual(parseCallbackEvent(crypto.openCallback(sealed.query, sealed.body)), sample.expected, sample.name);
+    }
   });
 });
