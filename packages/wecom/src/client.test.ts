@@ -186,6 +186,15 @@ describe('retries', () => {
     assert.ok(sleeps[0] >= 5 && sleeps[0] <= 6);
   });
 
+  it('caps every wait at maxDelayMs', async () => {
+    const { client, sleeps } = await setup((call) => (call.api === 'gettoken' ? undefined : { errcode: 6000, errmsg: 'conflict' }), {
+      retry: { baseDelayMs: 1_000, maxDelayMs: 1_500 },
+    });
+    await assert.rejects(client.corpTags.list(), isApiError(6000, 'externalcontact/get_corp_tag_list'));
+    assert.ok(sleeps[0] >= 1_000 && sleeps[0] <= 1_200);
+    assert.deepEqual(sleeps.slice(1), [1_500, 1_500]);
+  });
+
   for (const errcode of [45009, 45033]) {
     it(`waits and retries on ${errcode}`, async () => {
       let failures = 1;

@@ -154,7 +154,8 @@ export class WecomClient implements WecomRequester {
     const authenticated = options.authenticated ?? true;
     let token = authenticated ? await this.#accessToken.get() : undefined;
     let tokenRefreshed = false;
-    for (let retry = 0; ; retry++) {
+    let retries = 0;
+    for (;;) {
       await this.#limiter.acquire(`${this.corpId}:${api}`);
       const started = performance.now();
       let failure: WecomApiError | WecomRequestError;
@@ -163,7 +164,7 @@ export class WecomClient implements WecomRequester {
         const body = await this.#send(api, options, token);
         const durationMs = Math.round(performance.now() - started);
         if (body.errcode === 0 || body.errcode === undefined) {
-          this.#logger.debug({ api, method: options.method, retry, durationMs }, 'wecom call succeeded');
+          this.#logger.debug({ api, method: options.method, retries, durationMs }, 'wecom call succeeded');
           return body as Response;
         }
         failure = new WecomApiError(body.errcode, this.#scrub(String(body.errmsg ?? ''), token), api);
@@ -172,21 +173,21 @@ export class WecomClient implements WecomRequester {
           this.#logger.warn({ api, errcode: body.errcode }, 'wecom access token rejected, refetching');
           tokenRefreshed = true;
           token = await this.#accessToken.refresh(token);
-          retry--;
           continue;
         }
-        if (TRANSIENT_ERRCODES.has(body.errcode)) delay = this.#backoff(this.#baseDelayMs, retry);
-        else if (RATE_LIMIT_ERRCODES.has(body.errcode)) delay = this.#backoff(this.#rateLimitDelayMs, retry);
+        if (TRANSIENT_ERRCODES.has(body.errcode)) delay = this.#backoff(this.#baseDelayMs, retries);
+        else if (RATE_LIMIT_ERRCODES.has(body.errcode)) delay = this.#backoff(this.#rateLimitDelayMs, retries);
       } catch (error) {
         if (!(error instanceof WecomRequestError)) throw error;
         failure = error;
-        if (isRetryable(error, options)) delay = this.#backoff(this.#baseDelayMs, retry);
+        if (isRetryable(error, options)) delay = this.#backoff(this.#baseDelayMs, retries);
       }
-      if (delay === undefined || retry >= this.#maxRetries) throw failure;
+      if (delay === undefined || retries >= this.#maxRetries) throw failure;
+      retries++;
       this.#logger.warn(
         {
           api,
-          retry: retry + 1,
+          retry: retries,
           delayMs: delay,
           errcode: failure instanceof WecomApiError ? failure.errcode : undefined,
           failure: failure instanceof WecomRequestError ? failure.failure : undefined,
@@ -264,8 +265,8 @@ export class WecomClient implements WecomRequester {
   }
 
   /** Exponential backoff with up to 20% jitter, so replicas hit by the same -1 do not retry in step. */
-  #backoff(base: number, retry: number): number {
-    return Math.round(Math.min(this.#maxDelayMs, base * 2 ** retry * (1 + Math.random() * 0.2)));
+  #backoff(base: number, retriesSoFar: number): number {
+    return Math.round(Math.min(this.#maxDelayMs, base * 2 ** retriesSoFar * (1 + Math.random() * 0.2)));
   }
 
   /** Belt and braces: errmsg and transport errors must never echo the secret or the token back. */
