@@ -1,0 +1,444 @@
+// External contacts, corp tags and customer transfers (API-FACTS §3, §4, §8).
+import type { SimulatorCore } from '../core.ts';
+import { fail } from '../errors.ts';
+import type { CorpTag, CorpTagGroup, Customer, FollowRelation, GroupChat, Transfer } from '../model.ts';
+import { visibleEmployee } from './contacts.ts';
+import {
+  clampedLimit,
+  decodeCursor,
+  encodeCursor,
+  optionalNumber,
+  optionalString,
+  optionalStringList,
+  pageByOffset,
+  requireString,
+  type Json,
+} from './input.ts';
+import type { ApiRoute } from './router.ts';
+
+/** follow_user entries per externalcontact/get page ("next_cursor returned when follow_user > 500"). */
+const FOLLOW_USERS_PER_PAGE = 500;
+
+export function customerView(customer: Customer): Json {
+  const view: Json = {
+    external_userid: customer.external_userid,
+    name: customer.name,
+    type: customer.type,
+    avatar: customer.avatar,
+    gender: customer.gender,
+  };
+  if (customer.unionid) view.unionid = customer.unionid;
+  if (customer.type === 2) {
+    view.position = customer.position ?? '';
+    view.corp_name = customer.corp_name ?? '';
+    view.corp_full_name = customer.corp_full_name ?? '';
+    view.external_profile = { external_attr: [] };
+  }
+  return view;
+}
+
+function followUserView(core: SimulatorCore, relation: FollowRelation): Json {
+  const tags = [];
+  for (const id of relation.tag_ids) {
+    const entry = core.state.tagIndex.get(id);
+    if (entry) tags.push({ group_name: entry.group.group_name, tag_name: entry.tag.name, tag_id: id, type: 1 });
+  }
+  const view: Json = {
+    userid: relation.userid,
+    remark: relation.remark,
+    description: relation.description,
+    createtime: relation.createtime,
+    tags,
+    remark_corp_name: relation.remark_corp_name,
+    remark_mobiles: relation.remark_mobiles,
+    oper_userid: relation.oper_userid,
+    add_way: relation.add_way,
+  };
+  if (relation.state) view.state = relation.state;
+  return view;
+}
+
+function followInfoView(relation: FollowRelation): Json {
+  const view: Json = {
+    userid: relation.userid,
+    remark: relation.remark,
+    description: relation.description,
+    createtime: relation.createtime,
+    tag_id: relation.tag_ids,
+    remark_corp_name: relation.remark_corp_name,
+    remark_mobiles: relation.remark_mobiles,
+    oper_userid: relation.oper_userid,
+    add_way: relation.add_way,
+  };
+  if (relation.state) view.state = relation.state;
+  return view;
+}
+
+/** A customer some employee still follows; 40096 for a malformed id, 84061 when there is no relation. */
+export function followedCustomer(core: SimulatorCore, externalUserId: string): Customer {
+  if (!/^w[mo][A-Za-z0-9_-]{10,}$/.test(externalUserId)) return fail(40096);
+  const customer = core.state.customers.get(externalUserId);
+  if (!customer || (core.state.relationsByCustomer.get(externalUserId)?.size ?? 0) === 0) return fail(84061);
+  return customer;
+}
+
+export function requireRelation(core: SimulatorCore, userid: string, externalUserId: string): FollowRelation {
+  visibleEmployee(core, userid, 40003);
+  followedCustomer(core, externalUserId);
+  return core.state.relation(userid, externalUserId) ?? fail(84061);
+}
+
+function sortByOrder<T extends { order: number }>(items: T[]): T[] {
+  return items.slice().sort((left, right) => right.order - left.order);
+}
+
+function tagGroupView(group: CorpTagGroup, tags: CorpTag[] = group.tag): Json {
+  return {
+    group_id: group.group_id,
+    group_name: group.group_name,
+    create_time: group.create_time,
+    order: group.order,
+    tag: sortByOrder(tags).map((tag) => ({ ...tag })),
+  };
+}
+
+function requireTagIds(core: SimulatorCore, ids: string[]): void {
+  for (const id of ids) if (!core.state.tagIndex.has(id)) fail(40068, `invalid tagid: ${id}`);
+}
+
+function checkTagName(name: string): string {
+  if (name.length === 0 || Array.from(name).length > 30) fail(40058, 'tag name must be 1 ~ 30 characters');
+  return name;
+}
+
+// ---- transfers ------------------------------------------------------------------------------------
+
+function requestTransfers(core: SimulatorCore, body: Json, kind: Transfer['kind']): Json {
+  const { state } = core;
+  const handover = requireString(body, 'handover_userid', 41009);
+  const takeover = requireString(body, 'takeover_userid', 41009);
+  const externalUserIds = optionalStringList(body, 'external_userid', 100) ?? fail(40058, 'external_userid missing');
+  if (externalUserIds.length === 0) fail(40058, 'external_userid missing');
+  const handoverEmployee = state.employees.get(handover) ?? fail(40003, `invalid handover_userid: ${handover}`);
+  if (kind === 'onjob' && handoverEmployee.resignedAt !== undefined) fail(40003, 'handover_userid has resigned, use resigned/transfer_customer');
+  if (kind === 'resigned' && handoverEmployee.resignedAt === undefined) fail(40058, 'handover_userid has not resigned');
+  const takeoverEmployee = visibleEmployee(core, takeover, 40003);
+  if (!takeoverEmployee.customerContact) fail(84074);
+  if (takeover === handover) fail(40058, 'takeover_userid equals handover_userid');
+  const message = optionalString(body, 'transfer_success_msg');
+  if (message && Array.from(message).length > 200) fail(40058, 'transfer_success_msg exceeds 200 characters');
+  const now = core.nowSeconds();
+  const customer = externalUserIds.map((externalUserId) => {
+    if (!state.customers.has(externalUserId)) return { external_userid: externalUserId, errcode: 40096 };
+    if (!state.relation(handover, externalUserId)) return { external_userid: externalUserId, errcode: 84061 };
+    if (state.transfers.some((transfer) => transfer.external_userid === externalUserId && transfer.handover_userid === handover && transfer.status === 2)) {
+      // Already waiting for a takeover: refused as an invalid request (the real code is undocumented).
+      return { external_userid: externalUserId, errcode: 40058 };
+    }
+    if (kind === 'onjob' && state.transfers.filter((transfer) => transfer.kind === 'onjob' && transfer.external_userid === externalUserId).length >= 2) {
+      // "在职成员的每位客户最多被分配2次"
+      return { external_userid: externalUserId, errcode: 40058 };
+    }
+    state.transfers.push({
+      kind,
+      handover_userid: handover,
+      takeover_userid: takeover,
+      external_userid: externalUserId,
+      requested_at: now,
+      takeover_time: now + core.transferOptions.delaySeconds,
+      status: 2,
+      ...(message ? { transfer_success_msg: message } : {}),
+    });
+    return { external_userid: externalUserId, errcode: 0 };
+  });
+  return { customer };
+}
+
+function transferResults(core: SimulatorCore, body: Json, kind: Transfer['kind']): Json {
+  const handover = requireString(body, 'handover_userid', 41009);
+  const takeover = requireString(body, 'takeover_userid', 41009);
+  const records = core.state.transfers.filter(
+    (transfer) => transfer.kind === kind && transfer.handover_userid === handover && transfer.takeover_userid === takeover,
+  );
+  const { page, next_cursor } = pageByOffset(records, `transfer_result:${kind}`, optionalString(body, 'cursor'), 1000);
+  return {
+    customer: page.map((transfer) => ({ external_userid: transfer.external_userid, status: transfer.status, takeover_time: transfer.takeover_time })),
+    next_cursor,
+  };
+}
+
+function transferGroups(core: SimulatorCore, body: Json, ownerMustBeResigned: boolean): Json {
+  const chatIds = optionalStringList(body, 'chat_id_list', 100) ?? fail(40058, 'chat_id_list missing');
+  if (chatIds.length === 0) fail(40058, 'chat_id_list missing');
+  const newOwner = visibleEmployee(core, requireString(body, 'new_owner', 41009), 40003);
+  const failed_chat_list: Json[] = [];
+  for (const chatId of chatIds) {
+    const chat: GroupChat | undefined = core.state.groupChats.get(chatId);
+    if (!chat || chat.dismissed) {
+      failed_chat_list.push({ chat_id: chatId, errcode: 86003, errmsg: 'chatid not exist' });
+      continue;
+    }
+    const ownerResigned = core.state.employees.get(chat.owner)?.resignedAt !== undefined;
+    if (ownerMustBeResigned !== ownerResigned) {
+      const errcode = ownerMustBeResigned ? 90500 : 90501;
+      failed_chat_list.push({ chat_id: chatId, errcode, errmsg: errcode === 90500 ? 'the owner of this chat is not resigned' : 'the owner of this chat is resigned' });
+      continue;
+    }
+    chat.owner = newOwner.userid;
+    chat.admin_list = chat.admin_list.filter((admin) => admin.userid !== newOwner.userid);
+    if (!chat.member_list.some((member) => member.userid === newOwner.userid)) {
+      chat.member_list.push({ userid: newOwner.userid, type: 1, join_time: core.nowSeconds(), join_scene: 1, group_nickname: '', name: newOwner.name });
+      chat.memberChanges.push([core.nowSeconds(), 1]);
+      chat.versionCounter++;
+      chat.member_version = core.state.memberVersion(chat);
+    }
+    if (ownerMustBeResigned) chat.status = 3;
+  }
+  return { failed_chat_list };
+}
+
+export const customerRoutes: ApiRoute[] = [
+  {
+    method: 'GET',
+    path: 'externalcontact/get_follow_user_list',
+    handler: ({ core }) => {
+      const follow_user: string[] = [];
+      for (const employee of core.state.employees.values()) {
+        if (employee.customerContact && employee.resignedAt === undefined && core.state.isEmployeeVisible(employee)) follow_user.push(employee.userid);
+      }
+      return { follow_user };
+    },
+  },
+  {
+    method: 'GET',
+    path: 'externalcontact/list',
+    handler: ({ core, query }) => {
+      const userid = optionalString(query, 'userid') ?? fail(41009);
+      const employee = visibleEmployee(core, userid, 40003);
+      const relations = core.state.relationList(employee.userid);
+      // Observed: a member with no customers gets 84061 with an empty list.
+      if (relations.length === 0) fail(84061, undefined, { external_userid: [] });
+      return { external_userid: relations.map((relation) => relation.external_userid) };
+    },
+  },
+  {
+    method: 'GET',
+    path: 'externalcontact/get',
+    handler: ({ core, query }) => {
+      const externalUserId = optionalString(query, 'external_userid') ?? fail(40058, 'external_userid missing');
+      const customer = followedCustomer(core, externalUserId);
+      const relations = core.state.customerRelations(externalUserId);
+      const { page, next_cursor } = pageByOffset(relations, 'get', optionalString(query, 'cursor'), FOLLOW_USERS_PER_PAGE);
+      const result: Json = {
+        external_contact: customerView(customer),
+        follow_user: page.map((relation) => followUserView(core, relation)),
+      };
+      if (next_cursor) result.next_cursor = next_cursor;
+      return result;
+    },
+  },
+  {
+    method: 'POST',
+    path: 'externalcontact/batch/get_by_user',
+    handler: ({ core, body }) => {
+      const userids = optionalStringList(body, 'userid_list') ?? fail(40058, 'userid_list missing');
+      if (userids.length === 0) fail(40058, 'userid_list missing');
+      if (userids.length > 100) fail(40058, 'userid_list exceeds max size 100');
+      for (const userid of userids) visibleEmployee(core, userid, 40003);
+      // Clamped, not rejected: "max 100, default 50, values above max are clamped".
+      const limit = clampedLimit(body, 50, 100);
+      let [userIndex = 0, offset = 0] = decodeCursor('batch', optionalString(body, 'cursor')) ?? [];
+      const external_contact_list: Json[] = [];
+      while (userIndex < userids.length && external_contact_list.length < limit) {
+        const relations = core.state.relationList(userids[userIndex]);
+        const take = relations.slice(offset, offset + (limit - external_contact_list.length));
+        for (const relation of take) {
+          const customer = core.state.customers.get(relation.external_userid) as Customer;
+          external_contact_list.push({ external_contact: customerView(customer), follow_info: followInfoView(relation) });
+        }
+        offset += take.length;
+        if (offset >= relations.length) {
+          userIndex++;
+          offset = 0;
+        }
+      }
+      return { external_contact_list, next_cursor: userIndex < userids.length ? encodeCursor('batch', [userIndex, offset]) : '' };
+    },
+  },
+  {
+    method: 'POST',
+    path: 'externalcontact/remark',
+    handler: ({ core, body }) => {
+      const relation = requireRelation(core, requireString(body, 'userid', 41009), requireString(body, 'external_userid'));
+      const remark = optionalString(body, 'remark');
+      const description = optionalString(body, 'description');
+      const company = optionalString(body, 'remark_company');
+      const mobiles = optionalStringList(body, 'remark_mobiles', 5);
+      const picture = optionalString(body, 'remark_pic_mediaid');
+      if (remark !== undefined && Array.from(remark).length > 20) fail(40058, 'remark exceeds 20 characters');
+      if (description !== undefined && Array.from(description).length > 150) fail(40058, 'description exceeds 150 characters');
+      if (company !== undefined && Array.from(company).length > 20) fail(40058, 'remark_company exceeds 20 characters');
+      if (picture !== undefined) requireMedia(core, picture);
+      // Present-but-empty strings clear the field; absent ones leave it.
+      if ('remark' in body) relation.remark = remark ?? '';
+      if ('description' in body) relation.description = description ?? '';
+      if ('remark_company' in body) relation.remark_corp_name = company ?? '';
+      if (mobiles !== undefined) relation.remark_mobiles = mobiles.slice();
+      return {};
+    },
+  },
+  {
+    method: 'POST',
+    path: 'externalcontact/get_corp_tag_list',
+    handler: ({ core, body }) => {
+      const tagIds = optionalStringList(body, 'tag_id') ?? [];
+      const groupIds = optionalStringList(body, 'group_id') ?? [];
+      const { state } = core;
+      if (tagIds.length === 0 && groupIds.length === 0) {
+        return { tag_group: sortByOrder([...state.tagGroups.values()]).map((group) => tagGroupView(group)) };
+      }
+      // group_id returns whole groups; tag_id returns the groups holding those tags with just those tags.
+      const selected = new Map<string, Set<string> | 'all'>();
+      for (const groupId of groupIds) if (state.tagGroups.has(groupId)) selected.set(groupId, 'all');
+      for (const tagId of tagIds) {
+        const entry = state.tagIndex.get(tagId);
+        if (!entry) continue;
+        const current = selected.get(entry.group.group_id);
+        if (current === 'all') continue;
+        selected.set(entry.group.group_id, (current ?? new Set()).add(tagId));
+      }
+      const tag_group = sortByOrder([...selected.keys()].map((id) => state.tagGroups.get(id) as CorpTagGroup)).map((group) => {
+        const wanted = selected.get(group.group_id);
+        return tagGroupView(group, wanted === 'all' ? group.tag : group.tag.filter((tag) => wanted?.has(tag.id)));
+      });
+      return { tag_group };
+    },
+  },
+  {
+    method: 'POST',
+    path: 'externalcontact/add_corp_tag',
+    handler: ({ core, body }) => {
+      const { state } = core;
+      const groupId = optionalString(body, 'group_id');
+      const groupName = optionalString(body, 'group_name');
+      const rawTags = body.tag;
+      if (!Array.isArray(rawTags) || rawTags.length === 0) fail(40058, 'tag missing');
+      const tags = (rawTags as Json[]).map((tag) => ({ name: checkTagName(requireString(tag, 'name')), order: optionalNumber(tag, 'order') ?? 0 }));
+      const now = core.nowSeconds();
+      let group: CorpTagGroup | undefined;
+      if (groupId) group = state.tagGroups.get(groupId) ?? fail(40068, `invalid group_id: ${groupId}`);
+      else if (groupName) group = [...state.tagGroups.values()].find((candidate) => candidate.group_name === groupName);
+      else fail(40058, 'group_id or group_name missing');
+      const created = !group;
+      if (!group) {
+        if (Array.from(groupName as string).length > 30) fail(40058, 'group_name exceeds 30 characters');
+        group = { group_id: state.newTagId(), group_name: groupName as string, create_time: now, order: optionalNumber(body, 'order') ?? 0, tag: [] };
+      }
+      const names = new Set(group.tag.map((tag) => tag.name));
+      for (const tag of tags) {
+        if (names.has(tag.name)) fail(40071, `tag name already exists: ${tag.name}`);
+        names.add(tag.name);
+      }
+      const added = tags.map((tag) => ({ id: state.newTagId(), name: tag.name, create_time: now, order: tag.order }));
+      group.tag.push(...added);
+      if (created) state.addTagGroup(group);
+      else for (const tag of added) state.tagIndex.set(tag.id, { tag, group });
+      return { tag_group: tagGroupView(group, added) };
+    },
+  },
+  {
+    method: 'POST',
+    path: 'externalcontact/edit_corp_tag',
+    handler: ({ core, body }) => {
+      const { state } = core;
+      const id = requireString(body, 'id');
+      const name = optionalString(body, 'name');
+      const order = optionalNumber(body, 'order');
+      const group = state.tagGroups.get(id);
+      if (group) {
+        if (name !== undefined) {
+          checkTagName(name);
+          if ([...state.tagGroups.values()].some((other) => other !== group && other.group_name === name)) fail(40071);
+          group.group_name = name;
+        }
+        if (order !== undefined) group.order = order;
+        return {};
+      }
+      const entry = state.tagIndex.get(id) ?? fail(40068, `invalid tagid: ${id}`);
+      if (name !== undefined) {
+        checkTagName(name);
+        if (entry.group.tag.some((tag) => tag !== entry.tag && tag.name === name)) fail(40071);
+        entry.tag.name = name;
+      }
+      if (order !== undefined) entry.tag.order = order;
+      return {};
+    },
+  },
+  {
+    method: 'POST',
+    path: 'externalcontact/del_corp_tag',
+    handler: ({ core, body }) => {
+      const tagIds = optionalStringList(body, 'tag_id') ?? [];
+      const groupIds = optionalStringList(body, 'group_id') ?? [];
+      if (tagIds.length === 0 && groupIds.length === 0) fail(40058, 'tag_id or group_id missing');
+      deleteCorpTags(core, tagIds, groupIds);
+      return {};
+    },
+  },
+  {
+    method: 'POST',
+    path: 'externalcontact/mark_tag',
+    handler: ({ core, body }) => {
+      const relation = requireRelation(core, requireString(body, 'userid', 41009), requireString(body, 'external_userid'));
+      const add = optionalStringList(body, 'add_tag') ?? [];
+      const remove = optionalStringList(body, 'remove_tag') ?? [];
+      if (add.length === 0 && remove.length === 0) fail(40058, 'add_tag or remove_tag missing');
+      requireTagIds(core, [...add, ...remove]);
+      const removed = new Set(remove);
+      const next = relation.tag_ids.filter((id) => !removed.has(id));
+      for (const id of add) if (!next.includes(id)) next.push(id);
+      relation.tag_ids = next;
+      return {};
+    },
+  },
+  { method: 'POST', path: 'externalcontact/transfer_customer', handler: ({ core, body }) => requestTransfers(core, body, 'onjob') },
+  { method: 'POST', path: 'externalcontact/transfer_result', handler: ({ core, body }) => transferResults(core, body, 'onjob') },
+  { method: 'POST', path: 'externalcontact/resigned/transfer_customer', handler: ({ core, body }) => requestTransfers(core, body, 'resigned') },
+  { method: 'POST', path: 'externalcontact/resigned/transfer_result', handler: ({ core, body }) => transferResults(core, body, 'resigned') },
+  { method: 'POST', path: 'externalcontact/groupchat/transfer', handler: ({ core, body }) => transferGroups(core, body, true) },
+  { method: 'POST', path: 'externalcontact/groupchat/onjob_transfer', handler: ({ core, body }) => transferGroups(core, body, false) },
+];
+
+/** Deletes tags and groups (a group left without tags goes too); returns what was deleted. */
+export function deleteCorpTags(core: SimulatorCore, tagIds: string[], groupIds: string[]): { tags: string[]; groups: string[] } {
+  const { state } = core;
+  for (const id of groupIds) if (!state.tagGroups.has(id)) fail(40068, `invalid group_id: ${id}`);
+  requireTagIds(core, tagIds);
+  const deletedTags = new Set<string>();
+  const deletedGroups: string[] = [];
+  for (const id of groupIds) {
+    const group = state.tagGroups.get(id) as CorpTagGroup;
+    for (const tag of group.tag) deletedTags.add(tag.id);
+    state.tagGroups.delete(id);
+    deletedGroups.push(id);
+  }
+  for (const id of tagIds) {
+    const entry = state.tagIndex.get(id);
+    if (!entry || !state.tagGroups.has(entry.group.group_id)) continue;
+    entry.group.tag = entry.group.tag.filter((tag) => tag.id !== id);
+    deletedTags.add(id);
+    if (entry.group.tag.length === 0) {
+      state.tagGroups.delete(entry.group.group_id);
+      deletedGroups.push(entry.group.group_id);
+    }
+  }
+  for (const id of deletedTags) state.tagIndex.delete(id);
+  state.stripTags(deletedTags);
+  return { tags: [...deletedTags], groups: deletedGroups };
+}
+
+/** A media_id that exists and has not passed its 3-day validity; 40007 otherwise. */
+export function requireMedia(core: SimulatorCore, mediaId: string): void {
+  const item = core.state.media.get(mediaId);
+  if (!item || item.created_at + core.mediaTtlSeconds <= core.nowSeconds()) fail(40007, `invalid media_id: ${mediaId}`);
+}

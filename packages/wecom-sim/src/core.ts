@@ -1,0 +1,133 @@
+// What every handler and action shares: the state, the injectable clock, tokens, faults, the callback
+// dispatcher, and the clock-driven work WeCom does by itself (settling customer transfers).
+import { CallbackDispatcher, type CallbackTarget, type Delivery, type DeliveryOptions } from './delivery.ts';
+import { renderEventXml, type SimEvent } from './events.ts';
+import { FaultInjector, type FaultOptions } from './faults.ts';
+import type { Transfer, TransferFailure } from './model.ts';
+import { SeededRandom } from './random.ts';
+import type { SimState } from './state.ts';
+import { TokenStore } from './tokens.ts';
+
+export interface TransferOptions {
+  /** Seconds from a transfer request until WeCom settles it (WeCom: 24 h). */
+  delaySeconds: number;
+  /** Seeded share of transfers the customer refuses. */
+  refusalRate: number;
+  /** Decides a transfer's outcome when it settles; overrides refusalRate. */
+  decide?: (transfer: Transfer) => 'accepted' | TransferFailure;
+}
+
+export interface CoreOptions {
+  state: SimState;
+  /** Milliseconds since the epoch; injectable so tests control time. */
+  now: () => number;
+  callbackUrl?: string;
+  tokenTtlSeconds: number;
+  faults?: FaultOptions;
+  delivery?: Partial<DeliveryOptions>;
+  transfers?: Partial<TransferOptions>;
+  welcomeCodeTtlSeconds: number;
+  mediaTtlSeconds: number;
+}
+
+export class SimulatorCore {
+  state: SimState;
+  readonly now: () => number;
+  callbackUrl: string | undefined;
+  readonly tokens: TokenStore;
+  readonly faults: FaultInjector;
+  readonly dispatcher: CallbackDispatcher;
+  transferOptions: TransferOptions;
+  readonly welcomeCodeTtlSeconds: number;
+  readonly mediaTtlSeconds: number;
+  readonly #transferRandom: SeededRandom;
+
+  constructor(options: CoreOptions) {
+    this.state = options.state;
+    this.now = options.now;
+    this.callbackUrl = options.callbackUrl;
+    this.tokens = new TokenStore(options.now, options.tokenTtlSeconds);
+    this.faults = new FaultInjector(options.state.seed, options.now, options.faults);
+    this.dispatcher = new CallbackDispatcher(() => this.callbackTarget(), options.delivery);
+    this.transferOptions = { delaySeconds: 86_400, refusalRate: 0, ...options.transfers };
+    this.welcomeCodeTtlSeconds = options.welcomeCodeTtlSeconds;
+    this.mediaTtlSeconds = options.mediaTtlSeconds;
+    this.#transferRandom = new SeededRandom(`${options.state.seed}:transfers`);
+  }
+
+  nowSeconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  callbackTarget(): CallbackTarget {
+    const { corp } = this.state;
+    return { url: this.callbackUrl, token: corp.token, encodingAesKey: corp.encodingAesKey, corpId: corp.corpId, agentId: corp.agentId };
+  }
+
+  /** Sends the callback WeCom would send for a change made in the app or admin console. */
+  emit(event: SimEvent): Delivery {
+    const createTime = this.nowSeconds();
+    return this.dispatcher.dispatch({
+      event: event.kind,
+      changeType: event.changeType,
+      createTime,
+      xml: renderEventXml(this.state.corp.corpId, createTime, event),
+    });
+  }
+
+  /** Settles due transfers: the takeover happens (or the customer refuses) once takeover_time passes. */
+  settle(): void {
+    const now = this.nowSeconds();
+    for (const transfer of this.state.transfers) {
+      if (transfer.status !== 2 || transfer.takeover_time > now) continue;
+      const outcome =
+        transfer.plannedFailure ??
+        this.transferOptions.decide?.(transfer) ??
+        (this.transferOptions.refusalRate > 0 && this.#transferRandom.next() < this.transferOptions.refusalRate ? 'customer_refused' : 'accepted');
+      if (outcome === 'accepted') this.#completeTransfer(transfer, now);
+      else {
+        transfer.status = outcome === 'customer_refused' ? 3 : 4;
+        this.emit({
+          kind: 'change_external_contact',
+          changeType: 'transfer_fail',
+          failReason: outcome,
+          userId: transfer.takeover_userid,
+          externalUserId: transfer.external_userid,
+        });
+      }
+    }
+  }
+
+  #completeTransfer(transfer: Transfer, now: number): void {
+    const { state } = this;
+    transfer.status = 1;
+    transfer.takeover_time = now;
+    const previous = state.removeRelation(transfer.handover_userid, transfer.external_userid);
+    if (!state.relation(transfer.takeover_userid, transfer.external_userid)) {
+      state.addRelation({
+        userid: transfer.takeover_userid,
+        external_userid: transfer.external_userid,
+        remark: previous?.remark ?? '',
+        description: previous?.description ?? '',
+        createtime: now,
+        tag_ids: previous?.tag_ids.slice() ?? [],
+        remark_corp_name: previous?.remark_corp_name ?? '',
+        remark_mobiles: previous?.remark_mobiles.slice() ?? [],
+        oper_userid: transfer.takeover_userid,
+        add_way: 202,
+        state: previous?.state ?? '',
+        chatted: previous?.chatted ?? false,
+      });
+    }
+    // 在职继承 removes the customer from the handover member: WeCom reports it with Source DELETE_BY_TRANSFER.
+    if (transfer.kind === 'onjob' && previous) {
+      this.emit({
+        kind: 'change_external_contact',
+        changeType: 'del_external_contact',
+        userId: transfer.handover_userid,
+        externalUserId: transfer.external_userid,
+        source: 'DELETE_BY_TRANSFER',
+      });
+    }
+  }
+}

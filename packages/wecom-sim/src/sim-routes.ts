@@ -1,0 +1,146 @@
+// The simulator's own HTTP API under /sim: credentials, actions (POST JSON), deliveries, faults,
+// callback configuration. Used by the demo console, other processes' tests, and people poking at it.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SimActionError, type SimulatorActions } from './actions.ts';
+import type { FaultOptions } from './faults.ts';
+import type { WecomSimulator } from './simulator.ts';
+
+/** Actions reachable as POST /sim/<kebab-case name> (and /sim/actions/<camelCase name>). */
+export const ACTION_NAMES = [
+  'scanContactWay',
+  'openAcquisitionLink',
+  'addCustomer',
+  'customerDeletesEmployee',
+  'employeeDeletesCustomer',
+  'editCustomer',
+  'customerStartsChat',
+  'distributeWelcomeElsewhere',
+  'refuseTransfer',
+  'createCorpTags',
+  'editCorpTag',
+  'deleteCorpTags',
+  'shuffleCorpTags',
+  'createGroupChat',
+  'renameGroupChat',
+  'changeGroupNotice',
+  'changeGroupOwner',
+  'dismissGroupChat',
+  'joinGroupChat',
+  'quitGroupChat',
+  'scanJoinWay',
+  'createEmployee',
+  'updateEmployee',
+  'moveEmployee',
+  'deleteEmployee',
+  'createDepartment',
+  'updateDepartment',
+  'deleteDepartment',
+] as const satisfies ReadonlyArray<keyof SimulatorActions>;
+
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+function jsonBody(request: FastifyRequest): Record<string, unknown> {
+  const raw = request.body;
+  if (raw === undefined || raw === null) return {};
+  if (Buffer.isBuffer(raw)) {
+    if (raw.length === 0) return {};
+    const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SimActionError('body must be a JSON object');
+    return parsed as Record<string, unknown>;
+  }
+  return raw as Record<string, unknown>;
+}
+
+async function answer(reply: FastifyReply, run: () => unknown): Promise<unknown> {
+  try {
+    const result = await run();
+    return result === undefined ? { ok: true } : result;
+  } catch (error) {
+    if (error instanceof SimActionError) return reply.code(error.statusCode).send({ error: error.message });
+    if (error instanceof SyntaxError) return reply.code(400).send({ error: `invalid JSON: ${error.message}` });
+    throw error;
+  }
+}
+
+export function registerSimRoutes(fastify: FastifyInstance, sim: WecomSimulator): void {
+  fastify.get('/sim/info', () => sim.credentials());
+
+  fastify.get('/sim/summary', () => {
+    const { state } = sim;
+    let relations = 0;
+    for (const byUser of state.relationsByUser.values()) relations += byUser.size;
+    return {
+      corpId: state.corp.corpId,
+      corpName: state.corp.corpName,
+      departments: state.departments.size,
+      employees: [...state.employees.values()].filter((employee) => employee.resignedAt === undefined).length,
+      customers: state.customers.size,
+      relations,
+      groupChats: [...state.groupChats.values()].filter((chat) => !chat.dismissed).length,
+      tagGroups: state.tagGroups.size,
+      contactWays: [...state.contactWays.values()].map((way) => ({ config_id: way.config_id, remark: way.remark, state: way.state, user: way.user })),
+      acquisitionLinks: [...state.acquisitionLinks.values()].filter((link) => !link.deleted).map((link) => ({ link_id: link.link_id, link_name: link.link_name, url: link.url })),
+      joinWays: [...state.joinWays.values()].map((way) => ({ config_id: way.config_id, remark: way.remark, state: way.state })),
+    };
+  });
+
+  fastify.get('/sim/state', () => sim.toJSON());
+
+  fastify.get('/sim/deliveries', (request) => {
+    const query = request.query as { status?: string; limit?: string; since?: string };
+    const since = Number(query.since ?? 0);
+    let deliveries = sim.deliveries.filter((delivery) => delivery.id > since);
+    if (query.status) deliveries = deliveries.filter((delivery) => delivery.status === query.status);
+    const limit = Number(query.limit ?? 100);
+    return { deliveries: deliveries.slice(-Math.max(1, limit)) };
+  });
+
+  fastify.post('/sim/deliveries/flush', async () => {
+    await sim.flushDeliveries();
+    return { ok: true };
+  });
+
+  fastify.get('/sim/faults', () => sim.faults.settings);
+
+  fastify.post('/sim/faults', (request, reply) =>
+    answer(reply, () => {
+      const body = jsonBody(request) as FaultOptions & { reset?: boolean; expireTokens?: boolean };
+      const { reset, expireTokens, ...settings } = body;
+      if (reset) sim.faults.reset();
+      if (expireTokens) sim.expireTokens();
+      return sim.faults.set(settings);
+    }),
+  );
+
+  fastify.get('/sim/welcome-messages', () => ({ welcome_messages: sim.state.welcomeMessages }));
+
+  fastify.post('/sim/callback', (request, reply) =>
+    answer(reply, () => {
+      const { url } = jsonBody(request) as { url?: string | null };
+      if (url !== undefined && url !== null && typeof url !== 'string') throw new SimActionError('url must be a string');
+      sim.setCallbackUrl(url ?? undefined);
+      return { url: url ?? null };
+    }),
+  );
+
+  fastify.post('/sim/callback/verify', () => sim.verifyCallbackUrl());
+
+  fastify.post('/sim/settle', () => {
+    sim.settle();
+    return { ok: true };
+  });
+
+  const runAction = (name: ActionName) => (request: FastifyRequest, reply: FastifyReply) =>
+    answer(reply, () => {
+      const action = sim.actions[name] as (input: unknown) => unknown;
+      return action.call(sim.actions, jsonBody(request));
+    });
+  for (const name of ACTION_NAMES) {
+    fastify.post(`/sim/${kebabCase(name)}`, runAction(name));
+    fastify.post(`/sim/actions/${name}`, runAction(name));
+  }
+}
