@@ -1,14 +1,21 @@
-import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 export interface LoadResult {
   requestsPerSecond: number;
   p50: number;
+  p95: number;
   p99: number;
   errors: number;
   non2xx: number;
 }
 
-/** Drives one URL with `connections` concurrent keep-alive connections for `seconds`. */
+const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+/**
+ * Drives one URL with `connections` concurrent keep-alive connections for `seconds`. The load generator
+ * runs in its own process so it does not share the server's event loop.
+ */
 export async function load(options: {
   url: string;
   method?: 'GET' | 'POST';
@@ -17,17 +24,22 @@ export async function load(options: {
   connections?: number;
   seconds?: number;
 }): Promise<LoadResult> {
-  const result = await autocannon({
-    url: options.url,
-    method: options.method ?? 'GET',
-    headers: options.headers,
-    body: options.body,
-    connections: options.connections ?? 50,
-    duration: options.seconds ?? 10,
+  const args = [autocannonBin, '--json', '-c', String(options.connections ?? 50), '-d', String(options.seconds ?? 10), '-m', options.method ?? 'GET'];
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`);
+  if (options.body !== undefined) args.push('-b', options.body);
+  args.push(options.url);
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`autocannon exited with ${code}`))));
   });
+  const result = JSON.parse(output);
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
+    p95: result.latency.p97_5 ?? result.latency.p90,
     p99: result.latency.p99,
     errors: result.errors,
     non2xx: result.non2xx,

@@ -62,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/scrm/docs' });
 
   const files = deps.files ?? createFileStore(deps.config.DATA_DIR);
-  registerAuthentication(app, { db: deps.database.db, tokens: deps.tokens, isTokenRevoked: deps.isTokenRevoked });
+  registerAuthentication(app, { db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, isTokenRevoked: deps.isTokenRevoked });
 
   app.get('/scrm/health', { schema: { hide: true } }, async (_request, reply) => {
     try {

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
 import { Forbidden, Unauthorized } from '../http/errors.ts';
@@ -53,6 +54,35 @@ export function tokenOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+type LoadedUser = NonNullable<Awaited<ReturnType<typeof loadAuthUser>>>;
+
+/**
+ * Users with their roles and permissions, cached per process and revalidated on every request by one
+ * primary-key read of `auth_version`, which database triggers bump on any change to users, roles, menus
+ * or grants (migration 0002). So a disable, a password reset or a new grant is seen at once by every
+ * replica, while the request path costs a trivial query instead of the permission joins.
+ */
+export function createAuthUserLoader(db: Db, pool: pg.Pool, maxEntries = 10_000) {
+  const cache = new Map<number, { version: string; user: LoadedUser }>();
+  return async function load(userId: number): Promise<LoadedUser | null> {
+    const { rows } = await pool.query<{ value: string }>({
+      name: 'scrm-auth-version',
+      text: "SELECT value FROM sys_config WHERE key = 'auth_version'",
+    });
+    const version = rows[0]?.value ?? '0';
+    const cached = cache.get(userId);
+    if (cached && cached.version === version) return cached.user;
+    const user = await loadAuthUser(db, userId);
+    if (!user) {
+      cache.delete(userId);
+      return null;
+    }
+    if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
+    cache.set(userId, { version, user });
+    return user;
+  };
+}
+
 /**
  * Decorates `app.authenticate`, the preHandler of every admin route: verifies the token, reloads the user
  * (deleted, disabled or re-keyed users are refused even with an unexpired token), then checks the route's
@@ -60,15 +90,16 @@ export function tokenOf(request: FastifyRequest): string | undefined {
  */
 export function registerAuthentication(
   app: FastifyInstance,
-  deps: { db: Db; tokens: TokenService; isTokenRevoked?: (claims: TokenClaims) => Promise<boolean> },
+  deps: { db: Db; pool: pg.Pool; tokens: TokenService; isTokenRevoked?: (claims: TokenClaims) => Promise<boolean> },
 ): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
+  const loadUser = createAuthUserLoader(deps.db, deps.pool);
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const token = tokenOf(request);
     if (!token) throw new Unauthorized();
     const claims = await deps.tokens.verify(token);
     if (!claims) throw new Unauthorized();
-    const user = await loadAuthUser(deps.db, Number(claims.uid));
+    const user = await loadUser(Number(claims.uid));
     if (!user || user.isDel !== 0) throw new Unauthorized('tokenRevoked');
     if (user.status !== 0) throw new Unauthorized('accountDisabled');
     if (user.tokenVersion !== claims.tv) throw new Unauthorized('tokenRevoked');

@@ -15,6 +15,8 @@ export interface TokenClaims {
   data_scope: string;
   /** The user's token version when issued; a password change or reset makes older tokens invalid. */
   tv: number;
+  /** Set on tokens issued by single sign-on (Nexus): the pairing that must still be live. */
+  sid?: string;
   exp: number;
   iat: number;
 }
@@ -27,6 +29,8 @@ export interface TokenService {
 
 export function createTokenService(secret: string, defaultTtlSeconds: number, now: () => number = Date.now): TokenService {
   const key = new TextEncoder().encode(secret);
+  // Verified tokens, so a token is checked cryptographically once per process, not once per request.
+  const verified = new Map<string, TokenClaims>();
   return {
     async sign(claims, ttlSeconds = defaultTtlSeconds) {
       const issuedAt = Math.floor(now() / 1000);
@@ -39,9 +43,17 @@ export function createTokenService(secret: string, defaultTtlSeconds: number, no
       return { token, expiresAt: new Date(exp * 1000) };
     },
     async verify(token) {
+      const known = verified.get(token);
+      if (known) {
+        if (known.exp * 1000 > now()) return known;
+        verified.delete(token);
+        return null;
+      }
       try {
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], currentDate: new Date(now()) });
         if (typeof payload.uid !== 'string' || typeof payload.tv !== 'number') return null;
+        if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
+        verified.set(token, payload as unknown as TokenClaims);
         return payload as unknown as TokenClaims;
       } catch (error) {
         if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
