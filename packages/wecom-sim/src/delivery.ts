@@ -106,7 +106,7 @@ export class CallbackDispatcher {
   /** WeCom's URL check when the callback is configured: GET with echostr, expects the plaintext back. */
   async verifyUrl(): Promise<{ ok: boolean; expected: string; response?: string; error?: string }> {
     const url = this.target().url;
-    const expected = String(randomInt(1e15, 9e15));
+    const expected = `${randomInt(1e9, 9e9)}${randomInt(1e9, 9e9)}`;
     if (!url) return { ok: false, expected, error: 'no callback url configured' };
     const crypto = this.crypto();
     const echostr = crypto.encrypt(expected);
