@@ -10,6 +10,15 @@ import { createUserRepository } from './user.repository.ts';
 import { createUserService } from './user.service.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { userRoutes } from './user.routes.ts';
+import { createRoleRepository } from './role.repository.ts';
+import { createRoleService } from './role.service.ts';
+import { roleRoutes } from './role.routes.ts';
+import { createMenuRepository } from './menu.repository.ts';
+import { createMenuService } from './menu.service.ts';
+import { menuRoutes } from './menu.routes.ts';
+import { createDeptRepository } from './dept.repository.ts';
+import { createDeptService } from './dept.service.ts';
+import { deptRoutes } from './dept.routes.ts';
 import { loginBody, loginResult } from './user.schemas.ts';
 
 /** 系统: login, users, roles, menus, departments; and the files they serve (avatars). */
@@ -46,4 +55,7 @@ export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
   });
 
   await app.register(userRoutes(users), { prefix: '/admin/sys/user' });
+  await app.register(roleRoutes(createRoleService({ db: deps.db, roles: createRoleRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/role' });
+  await app.register(menuRoutes(createMenuService({ db: deps.db, menus: createMenuRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/menu' });
+  await app.register(deptRoutes(createDeptService({ db: deps.db, depts: createDeptRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/dept' });
 };

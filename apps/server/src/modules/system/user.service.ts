@@ -1,12 +1,12 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { MultipartFile } from '@fastify/multipart';
-import type { Db } from '../../platform/db/database.ts';
+import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
-import { loadAuthUser } from '../../platform/auth/authenticate.ts';
+import { ADMIN_ROLE_KEY, loadAuthUser } from '../../platform/auth/authenticate.ts';
 import { generateOneTimePassword, hashPassword, isStrongPassword, verifyPassword } from '../../platform/auth/password.ts';
 import type { TokenService } from '../../platform/auth/tokens.ts';
 import { readUpload } from '../../platform/uploads.ts';
-import { BadRequest, Conflict, InvalidField, NotFound, TooManyRequests, Unauthorized } from '../../platform/http/errors.ts';
+import { BadRequest, Conflict, Forbidden, InvalidField, NotFound, TooManyRequests, Unauthorized } from '../../platform/http/errors.ts';
 import { detectImage, type FileStore } from '../../platform/files.ts';
 import { sysDept, sysRole } from '../../db/schema/index.ts';
 import type { UserRepository } from './user.repository.ts';
@@ -58,20 +58,44 @@ export function createUserService(deps: {
     return user;
   }
 
-  async function assertDeptExists(deptId: number | null | undefined, tx: Db | Parameters<Parameters<Db['transaction']>[0]>[0]) {
-    if (!deptId) return;
-    const rows = await tx.select({ id: sysDept.id }).from(sysDept).where(and(eq(sysDept.id, deptId), eq(sysDept.isDel, 0)));
-    if (!rows.length) throw new InvalidField('deptId', 'deptInvalid', { id: deptId });
+  /**
+   * Visible, and not an administrator unless the caller is one: whoever may reset passwords or edit users
+   * must not be able to take over an administrator's account.
+   */
+  async function requireManageable(ctx: RequestContext, id: number): Promise<UserRecord> {
+    const user = await requireVisible(ctx, id);
+    if (!ctx.user.isAdmin && (await users.rolesOf([id])).some((role) => role.roleKey === ADMIN_ROLE_KEY)) {
+      throw new Forbidden('administratorOnly');
+    }
+    return user;
   }
 
-  async function assertRolesExist(roleIds: number[], tx: Db | Parameters<Parameters<Db['transaction']>[0]>[0]) {
+  /** The department exists (and stays, until the transaction ends) and is within the caller's data scope. */
+  async function assertDeptAssignable(ctx: RequestContext, deptId: number | null | undefined, currentDeptId: number | null | undefined, tx: DbOrTx) {
+    if (deptId) {
+      const rows = await tx.select({ id: sysDept.id }).from(sysDept).where(and(eq(sysDept.id, deptId), eq(sysDept.isDel, 0))).for('share');
+      if (!rows.length) throw new InvalidField('deptId', 'deptInvalid', { id: deptId });
+    }
+    // A scoped caller cannot place users where the caller could no longer see them; keeping one's current department is fine.
+    const scope = await ctx.scope();
+    if (scope.all || (deptId ?? null) === (currentDeptId ?? null)) return;
+    if (!deptId || !scope.deptIds.includes(deptId)) throw new InvalidField('deptId', 'deptOutOfScope', { id: deptId ?? '-' });
+  }
+
+  /** The roles exist (locked against a concurrent delete); only administrators grant the administrator role. */
+  async function assertRolesGrantable(ctx: RequestContext, roleIds: number[], tx: DbOrTx) {
     if (!roleIds.length) return;
     const unique = [...new Set(roleIds)];
-    const rows = await tx.select({ id: sysRole.id }).from(sysRole).where(and(inArray(sysRole.id, unique), eq(sysRole.isDel, 0)));
+    const rows = await tx
+      .select({ id: sysRole.id, roleKey: sysRole.roleKey })
+      .from(sysRole)
+      .where(and(inArray(sysRole.id, unique), eq(sysRole.isDel, 0)))
+      .for('share');
     if (rows.length !== unique.length) {
       const missing = unique.filter((id) => !rows.some((r) => r.id === id));
       throw new InvalidField('roleIds', 'notFound', { entity: 'role', id: missing.join(',') });
     }
+    if (!ctx.user.isAdmin && rows.some((row) => row.roleKey === ADMIN_ROLE_KEY)) throw new Forbidden('administratorOnly');
   }
 
   /** Refuses a change after which no active administrator would remain. */
@@ -121,8 +145,9 @@ export function createUserService(deps: {
       const id = await db.transaction(async (tx) => {
         if (await users.usernameTaken(body.username, body.id, tx)) throw new Conflict('usernameTaken', { username: body.username });
         if (body.empNo && (await users.empNoTaken(body.empNo, body.id, tx))) throw new Conflict('empNoTaken', { empNo: body.empNo });
-        await assertDeptExists(body.deptId, tx);
-        if (body.roleIds) await assertRolesExist(body.roleIds, tx);
+        const existing = body.id === undefined ? undefined : await requireManageable(ctx, body.id);
+        await assertDeptAssignable(ctx, body.deptId, existing ? existing.deptId : undefined, tx);
+        if (body.roleIds) await assertRolesGrantable(ctx, body.roleIds, tx);
         const fields = {
           username: body.username,
           nickname: body.nickname,
@@ -146,7 +171,6 @@ export function createUserService(deps: {
           if (body.roleIds) await users.setRoles(tx, newId, [...new Set(body.roleIds)]);
           return newId;
         }
-        await requireVisible(ctx, body.id);
         if (body.password !== undefined) throw new BadRequest('badRequest', {}, { fields: [{ field: 'password', message: 'use resetPassword or updatePassword' }] });
         if (body.status !== undefined && body.status !== 0 && body.id === ctx.user.id) throw new Conflict('cannotDisableSelf');
         const disabling = body.status === 1;
@@ -170,7 +194,7 @@ export function createUserService(deps: {
         const existing = await users.liveIds(unique, tx);
         const missing = unique.filter((id) => !existing.includes(id));
         if (missing.length) throw new NotFound('user', missing.join(','));
-        for (const id of existing) await requireVisible(ctx, id);
+        for (const id of existing) await requireManageable(ctx, id);
         await assertAdminsRemain(existing, tx);
         await users.revokeTokens(tx, existing, { isDel: 1, muser: actorOf(ctx), mtime: new Date(deps.now()) });
         return { deleted: existing.length };
@@ -178,9 +202,9 @@ export function createUserService(deps: {
     },
 
     async grantRoles(ctx: RequestContext, userId: number, roleIds: number[]) {
-      await requireVisible(ctx, userId);
+      await requireManageable(ctx, userId);
       await db.transaction(async (tx) => {
-        await assertRolesExist(roleIds, tx);
+        await assertRolesGrantable(ctx, roleIds, tx);
         await users.setRoles(tx, userId, [...new Set(roleIds)]);
         await users.update(tx, userId, { muser: actorOf(ctx), mtime: new Date(deps.now()) });
         await assertAdminsRemain([], tx);
@@ -189,7 +213,7 @@ export function createUserService(deps: {
     },
 
     async resetPassword(ctx: RequestContext, id: number) {
-      await requireVisible(ctx, id);
+      await requireManageable(ctx, id);
       const password = generateOneTimePassword();
       const passwordHash = await hashPassword(password);
       await db.transaction(async (tx) => {
@@ -199,7 +223,7 @@ export function createUserService(deps: {
     },
 
     async updateStatus(ctx: RequestContext, id: number, status: number) {
-      await requireVisible(ctx, id);
+      await requireManageable(ctx, id);
       if (status !== 0 && id === ctx.user.id) throw new Conflict('cannotDisableSelf');
       await db.transaction(async (tx) => {
         const values = { status, muser: actorOf(ctx), mtime: new Date(deps.now()) };
@@ -246,7 +270,7 @@ export function createUserService(deps: {
     },
 
     async bindQwUserid(ctx: RequestContext, userId: number, qwUserid: string | null) {
-      await requireVisible(ctx, userId);
+      await requireManageable(ctx, userId);
       if (qwUserid && (await users.qwUseridBoundElsewhere(qwUserid, userId))) throw new Conflict('qwUseridTaken', { qwUserid });
       await users.update(db, userId, { qwUserid: qwUserid || null, muser: actorOf(ctx), mtime: new Date(deps.now()) });
       return (await users.findById(userId))!;

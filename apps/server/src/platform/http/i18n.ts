@@ -43,8 +43,21 @@ const messages = {
   menuHasChildren: { zh: '存在子菜单，不允许删除', en: 'The menu has children; delete them first' },
   menuParentInvalid: { zh: '上级菜单不正确', en: 'Invalid parent menu' },
   roleInUse: { zh: '角色已分配给用户，不能删除：{name}', en: 'The role is assigned to users: {name}' },
-  builtinRole: { zh: '内置管理员角色不能删除或修改标识', en: 'The built-in administrator role cannot be deleted or re-keyed' },
+  builtinRole: {
+    zh: '内置管理员角色不能删除，也不能修改标识、状态或数据范围',
+    en: 'The built-in administrator role cannot be deleted, re-keyed, disabled or narrowed',
+  },
+  deptIdsRequired: { zh: '自定义数据范围须至少选择一个部门', en: 'Custom data scope needs at least one department' },
+  permsRequired: { zh: '按钮必须填写权限标识', en: 'A button needs a permission code' },
+  permsTaken: { zh: '权限标识已存在：{perms}', en: 'Permission code already taken: {perms}' },
   deptInvalid: { zh: '部门不存在：{id}', en: 'Department {id} does not exist' },
+  deptParentInvalid: { zh: '上级部门不正确', en: 'Invalid parent department' },
+  deptNameTaken: { zh: '同级部门名称已存在：{name}', en: 'A sibling department is already named {name}' },
+  deptRoot: { zh: '根部门不能删除', en: 'The root department cannot be deleted' },
+  deptHasChildren: { zh: '部门存在下级部门，不能删除：{name}', en: 'The department has sub-departments: {name}' },
+  deptHasUsers: { zh: '部门下还有用户，不能删除：{name}', en: 'The department still has users: {name}' },
+  deptOutOfScope: { zh: '不能把用户放到数据权限以外的部门：{id}', en: 'Department {id} is outside your data scope' },
+  administratorOnly: { zh: '只有超级管理员可以管理超级管理员及其角色', en: 'Only administrators can manage administrators and their role' },
   imageRequired: { zh: '只能上传 JPG、PNG、GIF 或 WEBP 图片', en: 'Only JPG, PNG, GIF or WEBP images are accepted' },
   qwUseridTaken: { zh: '该企微账号已绑定其他用户：{qwUserid}', en: 'WeCom user {qwUserid} is already bound to another user' },
   fileRequired: { zh: '请选择要上传的文件', en: 'Choose a file to upload' },
@@ -59,6 +72,7 @@ const entities: Record<string, Message> = {
   menu: { zh: '菜单', en: 'Menu' },
   dept: { zh: '部门', en: 'Department' },
   job: { zh: '任务', en: 'Job' },
+  file: { zh: '文件', en: 'File' },
 };
 
 export function registerEntityNames(names: Record<string, Message>): void {

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { dateTime, optionalText, requiredText } from '../../platform/http/schemas.ts';
+
+export const MENU_TYPES = ['M', 'C', 'F'] as const;
+
+const menuFields = {
+  id: z.number(),
+  parentId: z.number().describe('0 for a top-level menu'),
+  name: z.string(),
+  nameEn: z.string().nullable(),
+  menuType: z.enum(MENU_TYPES).describe('M directory, C menu (a page), F button (a permission)'),
+  path: z.string().nullable(),
+  icon: z.string().nullable(),
+  perms: z.string().nullable().describe('permission code, e.g. sys:user:save'),
+  orderNum: z.number(),
+  visible: z.boolean().describe('false: a route the navigation does not show'),
+  status: z.number().describe('0 normal, 1 disabled (grants nothing, not shown)'),
+};
+
+export const menuRecord = z.object({
+  ...menuFields,
+  component: z.string().nullable(),
+  ctime: dateTime,
+  cuser: z.string().nullable(),
+  mtime: dateTime,
+  muser: z.string().nullable(),
+});
+export type MenuRecord = z.output<typeof menuRecord>;
+
+export const menuRow = z.object(menuFields);
+export type MenuRow = z.output<typeof menuRow>;
+
+export interface MenuNode extends MenuRow {
+  children: MenuNode[];
+}
+export const menuNode: z.ZodType<MenuNode> = z
+  .object({
+    ...menuFields,
+    get children(): z.ZodArray<z.ZodType<MenuNode>> {
+      return z.array(menuNode);
+    },
+  })
+  .meta({ id: 'MenuNode' });
+
+export const userMenuTree = z.object({
+  menus: z
+    .array(menuNode)
+    .describe(
+      'navigation: enabled directories (M) and pages (C) the caller was granted, each with its ancestors, ordered by orderNum; ' +
+        'buttons (F) are never in it. Hidden pages (visible=false) are included so the console can still route to them.',
+    ),
+  permissions: z.array(z.string()).describe('every permission code the caller holds (pages and buttons), sorted; what the server enforces'),
+  isAdmin: z.boolean().describe('administrators see every menu and hold every permission'),
+});
+
+const optionalCode = (max: number) => optionalText(max).pipe(z.string().regex(/^[A-Za-z0-9_:.*-]+$/, 'letters, digits or _ : . * -').optional());
+
+export const menuSaveBody = z.object({
+  id: z.number().int().positive().optional(),
+  parentId: z.number().int().min(0).default(0).describe('0 for a top-level menu'),
+  name: requiredText(64),
+  nameEn: optionalText(64),
+  menuType: z.enum(MENU_TYPES),
+  path: optionalText(255),
+  component: optionalText(255),
+  icon: optionalText(64),
+  perms: optionalCode(100).describe('unique when set; required for buttons (F)'),
+  orderNum: z.number().int().min(0).max(1_000_000).default(0),
+  visible: z.boolean().default(true),
+  status: z.number().int().min(0).max(1).default(0),
+});
+export type MenuSaveBody = z.output<typeof menuSaveBody>;
