@@ -2,6 +2,21 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError } from './errors.ts';
 import { localeOf, translate, type Locale } from './i18n.ts';
+import { z } from 'zod';
+
+const zodLocales = { zh: z.locales.zhCN(), en: z.locales.en() };
+
+/** A schema issue in the caller's language; messages a schema set itself are kept as written. */
+function localizeIssue(issue: { keyword: string; message?: string; params?: Record<string, unknown> }, path: string[], locale: Locale): string {
+  const raw = { ...issue.params, code: issue.keyword, path, message: issue.message } as never;
+  const render = (l: Locale) => {
+    const result = zodLocales[l].localeError(raw) as string | { message: string } | undefined;
+    return typeof result === 'string' ? result : result?.message;
+  };
+  const englishDefault = render('en');
+  if (issue.message && englishDefault !== undefined && issue.message !== englishDefault) return issue.message;
+  return render(locale) ?? issue.message ?? 'invalid';
+}
 
 interface FieldError {
   field: string;
@@ -34,10 +49,13 @@ export function registerErrorHandling(app: FastifyInstance, options: { bodyLimit
       return send(reply, error.status, translate(error.messageKey, locale, error.params), translated);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const fields: FieldError[] = error.validation.map((issue) => ({
-        field: [error.validationContext, ...issue.instancePath.split('/').filter(Boolean)].join('.'),
-        message: issue.message ?? 'invalid',
-      }));
+      const fields: FieldError[] = error.validation.map((issue) => {
+        const path = issue.instancePath.split('/').filter(Boolean);
+        return {
+          field: [error.validationContext, ...path].join('.'),
+          message: localizeIssue(issue as never, path, locale),
+        };
+      });
       return send(reply, 400, translate('validation', locale, { fields: fields.map((f) => f.field).join(', ') }), { fields });
     }
     if (isResponseSerializationError(error)) {
