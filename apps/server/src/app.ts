@@ -76,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const moduleDeps = { ...deps, db: deps.database.db, files, now: deps.now ?? Date.now };
   await app.register(systemModule(moduleDeps), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
+  await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;
 }
 

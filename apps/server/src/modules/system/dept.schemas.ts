@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { dateTime, optionalText, requiredText } from '../../platform/http/schemas.ts';
+import { dateTime, requiredText } from '../../platform/http/schemas.ts';
+import { optionalField, optionalPattern } from './form-fields.ts';
 
 const deptFields = {
   id: z.number(),
@@ -35,8 +36,8 @@ export const deptSaveBody = z.object({
   parentId: z.number().int().min(0).describe('an existing department; 0 only when updating the root'),
   name: requiredText(64),
   orderNum: z.number().int().min(0).max(1_000_000).default(0),
-  leader: optionalText(64),
-  phone: optionalText(32).pipe(z.string().regex(/^\+?[\d -]{3,32}$/, 'digits, spaces, + or -').optional()),
+  leader: optionalField(64),
+  phone: optionalPattern(32, /^\+?[\d -]{3,32}$/, 'digits, spaces, + or -'),
   status: z.number().int().min(0).max(1).default(0),
 });
 export type DeptSaveBody = z.output<typeof deptSaveBody>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { dateTime, optionalText, requiredText } from '../../platform/http/schemas.ts';
+import { dateTime, requiredText } from '../../platform/http/schemas.ts';
+import { optionalField, optionalPattern } from './form-fields.ts';
 
 export const MENU_TYPES = ['M', 'C', 'F'] as const;
 
@@ -53,18 +54,16 @@ export const userMenuTree = z.object({
   isAdmin: z.boolean().describe('administrators see every menu and hold every permission'),
 });
 
-const optionalCode = (max: number) => optionalText(max).pipe(z.string().regex(/^[A-Za-z0-9_:.*-]+$/, 'letters, digits or _ : . * -').optional());
-
 export const menuSaveBody = z.object({
   id: z.number().int().positive().optional(),
   parentId: z.number().int().min(0).default(0).describe('0 for a top-level menu'),
   name: requiredText(64),
-  nameEn: optionalText(64),
+  nameEn: optionalField(64),
   menuType: z.enum(MENU_TYPES),
-  path: optionalText(255),
-  component: optionalText(255),
-  icon: optionalText(64),
-  perms: optionalCode(100).describe('unique when set; required for buttons (F)'),
+  path: optionalField(255),
+  component: optionalField(255),
+  icon: optionalField(64),
+  perms: optionalPattern(100, /^[A-Za-z0-9_:.*-]+$/, 'letters, digits or _ : . * -').describe('unique when set; required for buttons (F)'),
   orderNum: z.number().int().min(0).max(1_000_000).default(0),
   visible: z.boolean().default(true),
   status: z.number().int().min(0).max(1).default(0),

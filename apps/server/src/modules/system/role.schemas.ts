@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateTime, optionalText, pageQuery, requiredText } from '../../platform/http/schemas.ts';
+import { optionalField } from './form-fields.ts';
 
 const positiveIds = (max: number) => z.array(z.number().int().positive()).max(max);
 
@@ -38,7 +39,7 @@ export const roleSaveBody = z.object({
   deptIds: positiveIds(1000).optional().describe('required (non-empty) for data scope 2; ignored otherwise'),
   orderNum: z.number().int().min(0).max(1_000_000).default(0),
   status: z.number().int().min(0).max(1).default(0),
-  remark: optionalText(255),
+  remark: optionalField(255),
 });
 export type RoleSaveBody = z.output<typeof roleSaveBody>;
 

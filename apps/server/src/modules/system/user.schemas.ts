@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateTime, optionalText, pageQuery, requiredText } from '../../platform/http/schemas.ts';
+import { absentWhenNull, optionalField, optionalPattern } from './form-fields.ts';
 
 export const userRecord = z.object({
   id: z.number(),
@@ -40,13 +41,13 @@ export const userSaveBody = z.object({
   username: z.string().trim().regex(/^[A-Za-z0-9_.@-]{2,32}$/, '2–32 letters, digits or _ . @ -'),
   nickname: requiredText(64),
   password: password.optional().describe('required when creating'),
-  empNo: optionalText(64),
-  phone: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^1[3-9]\d{9}$/).optional()),
-  email: z.preprocess((v) => (v === '' ? undefined : v), z.email().max(128).optional()),
+  empNo: optionalField(64),
+  phone: optionalPattern(32, /^1[3-9]\d{9}$/, 'a mainland China mobile number'),
+  email: absentWhenNull(optionalText(128).pipe(z.email().optional())),
   deptId: z.number().int().positive().nullable().optional(),
   status: z.number().int().min(0).max(1).optional(),
   roleIds: z.array(z.number().int().positive()).max(50).optional(),
-  qwUserid: optionalText(64),
+  qwUserid: optionalField(64),
 });
 export type UserSaveBody = z.output<typeof userSaveBody>;
 
