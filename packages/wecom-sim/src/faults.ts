@@ -43,6 +43,8 @@ export class FaultInjector {
   readonly counters: FaultCounters = { rateLimited: 0, failed: 0, delayed: 0 };
   readonly #random: SeededRandom;
   readonly #windows = new Map<string, { startMs: number; count: number }>();
+  /** Calls per token since the token-expiry fault was set. */
+  readonly #tokenCalls = new Map<string, number>();
 
   constructor(
     seed: string,
@@ -57,6 +59,7 @@ export class FaultInjector {
     const { rateLimit, ...rest } = options;
     const defined = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
     this.settings = { ...this.settings, ...defined };
+    if ('tokenExpiryAfterCalls' in defined) this.#tokenCalls.clear();
     if (rateLimit !== undefined) {
       this.settings.rateLimit = rateLimit === null ? null : { calls: rateLimit.calls, windowMs: rateLimit.windowMs ?? 60_000 };
       this.#windows.clear();
@@ -67,6 +70,7 @@ export class FaultInjector {
   reset(): FaultSettings {
     this.settings = { ...NO_FAULTS };
     this.#windows.clear();
+    this.#tokenCalls.clear();
     return this.settings;
   }
 
@@ -79,6 +83,15 @@ export class FaultInjector {
       this.counters.delayed++;
       await new Promise((resolve) => setTimeout(resolve, this.settings.latencyMs));
     }
+  }
+
+  /** Counts a call made with `token`; true once the token has used up its calls (revoke it: 42001). */
+  tokenExpired(api: string, token: string): boolean {
+    const limit = this.settings.tokenExpiryAfterCalls;
+    if (limit === null || !this.applies(api)) return false;
+    const calls = (this.#tokenCalls.get(token) ?? 0) + 1;
+    this.#tokenCalls.set(token, calls);
+    return calls > limit;
   }
 
   /** The errcode this call must fail with, if any. */

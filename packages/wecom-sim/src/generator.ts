@@ -68,7 +68,9 @@ const ADD_WAY_WEIGHTS = [40, 12, 8, 10, 5, 8, 12, 3, 2];
 
 export function generateCorp(options: GenerateCorpOptions = {}): SimState {
   const seed = String(options.seed ?? 'scrm-demo');
-  const sizes: CorpSizes = { ...DEFAULT_SIZES, ...options.sizes };
+  // Unset sizes (undefined) keep their defaults.
+  const given = Object.entries(options.sizes ?? {}).filter(([, value]) => value !== undefined);
+  const sizes: CorpSizes = { ...DEFAULT_SIZES, ...Object.fromEntries(given) };
   const anchor = options.anchorTime ?? DEFAULT_ANCHOR_TIME;
   const random = new SeededRandom(seed);
   const corpName = options.corpName ?? random.pick(CORP_NAMES);

@@ -11,6 +11,7 @@ export interface IssuedToken {
   expiresAtMs: number;
   /** Revoked early (fault injection or expireTokens()): answers 42001. */
   revoked: boolean;
+  /** Calls made with this token. */
   calls: number;
 }
 
@@ -42,16 +43,12 @@ export class TokenStore {
   }
 
   /** Validates the query's access_token: 41001 missing, 40014 unknown, 42001 expired. */
-  check(token: string | undefined, expireAfterCalls: number | null): IssuedToken {
+  check(token: string | undefined): IssuedToken {
     if (!token) return fail(41001);
     const issued = this.#tokens.get(token);
     if (!issued) return fail(40014);
     if (issued.revoked || issued.expiresAtMs <= this.now()) return fail(42001);
     issued.calls++;
-    if (expireAfterCalls !== null && issued.calls > expireAfterCalls) {
-      issued.revoked = true;
-      return fail(42001);
-    }
     return issued;
   }
 

@@ -63,8 +63,11 @@ async function handle(core: SimulatorCore, route: ApiRoute, request: FastifyRequ
     await core.faults.delay(route.path);
     let token: IssuedToken | undefined;
     if (!route.public) {
-      const expiry = core.faults.applies(route.path) ? core.faults.settings.tokenExpiryAfterCalls : null;
-      token = core.tokens.check(query.access_token, expiry);
+      token = core.tokens.check(query.access_token);
+      if (core.faults.tokenExpired(route.path, token.token)) {
+        token.revoked = true;
+        fail(42001);
+      }
       if (route.secrets && !route.secrets.includes(token.kind)) fail(48002);
       const injected = core.faults.failure(route.path);
       if (injected !== undefined) fail(injected);
