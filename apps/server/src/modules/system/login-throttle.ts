@@ -15,9 +15,10 @@ export function createLoginThrottle(db: DbOrTx, now: () => number) {
       return Math.max(0, Math.ceil((row.lockedUntil.getTime() - now()) / 1000));
     },
     async recordFailure(username: string): Promise<void> {
-      const at = new Date(now());
-      const windowStart = new Date(now() - LOGIN_WINDOW_SECONDS * 1000);
-      const lockUntil = new Date(now() + LOGIN_WINDOW_SECONDS * 1000);
+      // Typed parameters: inside CASE an untyped parameter would be taken as text.
+      const at = sql`${new Date(now()).toISOString()}::timestamptz`;
+      const windowStart = sql`${new Date(now() - LOGIN_WINDOW_SECONDS * 1000).toISOString()}::timestamptz`;
+      const lockUntil = sql`${new Date(now() + LOGIN_WINDOW_SECONDS * 1000).toISOString()}::timestamptz`;
       // One statement, so concurrent failures are all counted.
       await db.execute(sql`
         INSERT INTO sys_login_failure (username, failures, first_failure_at, locked_until)
