@@ -1,2 +1,3 @@
 export * from './system.ts';
 export * from './nexus.ts';
+export * from './customers.ts';

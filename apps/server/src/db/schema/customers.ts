@@ -1,0 +1,81 @@
+import { index, integer, jsonb, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { audit, id, ref, time } from './columns.ts';
+
+/** A WeCom external contact (客户), as WeCom last described it. Never deleted: relations keep history. */
+export const customer = pgTable(
+  'customer',
+  {
+    id: id(),
+    externalUserid: text().notNull(),
+    name: text().notNull().default(''),
+    avatar: text(),
+    /** 1 WeChat user, 2 WeCom user. */
+    type: smallint().notNull().default(1),
+    /** 0 unknown, 1 male, 2 female. */
+    gender: smallint().notNull().default(0),
+    unionid: text(),
+    corpName: text(),
+    corpFullName: text(),
+    position: text(),
+    /** external_profile.external_attr as WeCom sends it. */
+    externalProfile: jsonb(),
+    /** When the stored copy was last refreshed from WeCom. */
+    syncedAt: time(),
+    ...audit,
+  },
+  (t) => [uniqueIndex('customer_external_userid_uq').on(t.externalUserid)],
+);
+
+/**
+ * A follow relation (客户员工关联关系): one employee (WeCom userid) serving one customer for one period.
+ * A relation that ends stays as history with when and why it ended; a later re-add is a new row, so at most
+ * one row per (customer, employee) is active.
+ */
+export const customerRelation = pgTable(
+  'customer_relation',
+  {
+    id: id(),
+    externalUserid: text().notNull(),
+    /** The employee's WeCom userid. */
+    userid: text().notNull(),
+    remark: text().notNull().default(''),
+    description: text().notNull().default(''),
+    remarkCorpName: text().notNull().default(''),
+    remarkMobiles: jsonb().$type<string[]>().notNull().default([]),
+    /** WeCom's 来源 (0 unknown, 1 QR code, 2 mobile search, … 16 acquisition link, 201, 202). */
+    addWay: integer().notNull().default(0),
+    /** The contact way's state or the acquisition link's customer_channel; '' when none. */
+    state: text().notNull().default(''),
+    operUserid: text().notNull().default(''),
+    /** When the employee added the customer (WeCom's createtime). */
+    createtime: time().notNull(),
+    /** Corp tag ids on this relation, as WeCom last reported them. */
+    tagIds: jsonb().$type<string[]>().notNull().default([]),
+    /** Tag names/groups/types as externalcontact/get reported them (null when only ids are known). */
+    tags: jsonb().$type<Array<{ groupName: string; tagName: string; tagId?: string; type: number }>>(),
+    wechatChannels: jsonb().$type<{ nickname: string; source: number }>(),
+    /** active; lost (the relation ended); transferred (moved to another employee by an on-the-job transfer). */
+    status: text().$type<'active' | 'lost' | 'transferred'>().notNull().default('active'),
+    /** When the relation ended (lost or transferred). */
+    lostAt: time(),
+    /** Who ended it: customer (del_follow_user), employee (del_external_contact); null when found by a sync. */
+    lostBy: text().$type<'customer' | 'employee'>(),
+    /** Why an on-the-job transfer into this relation failed (transfer_fail), if it did. */
+    transferFailReason: text(),
+    // Acquisition attribution, filled by the acquisition module.
+    channelId: ref(),
+    channelLinkId: text(),
+    channelQrId: ref(),
+    ...audit,
+  },
+  (t) => [
+    uniqueIndex('customer_relation_active_uq').on(t.externalUserid, t.userid).where(sql`status = 'active'`),
+    index('customer_relation_external_userid_idx').on(t.externalUserid),
+    // Scanned backwards for the pages' newest-first order (createtime DESC, id DESC) and export keysets.
+    index('customer_relation_userid_createtime_idx').on(t.userid, t.createtime, t.id),
+    index('customer_relation_createtime_idx').on(t.createtime, t.id),
+    index('customer_relation_lost_at_idx').on(t.lostAt).where(sql`lost_at IS NOT NULL`),
+    index('customer_relation_state_idx').on(t.state, t.createtime),
+  ],
+);
