@@ -1,3 +1,4 @@
 export * from './system.ts';
 export * from './nexus.ts';
 export * from './customers.ts';
+export * from './wecom.ts';
