@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's chromium (apt-get install chromium fonts-noto-cjk); never downloaded by a test tool. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Why the browser tests cannot run, or null. Missing chromium fails the tests (CI installs it) unless
+ * SCRM_SKIP_BROWSER=1 says to skip them.
+ */
+export function browserUnavailable(): string | null {
+  if (existsSync(chromiumPath)) return null;
+  return `Chromium not found at ${chromiumPath}. Install it with \`apt-get install -y chromium fonts-noto-cjk\` (or set CHROMIUM_PATH); set SCRM_SKIP_BROWSER=1 to skip the browser tests.`;
+}
+
+export const skipBrowser = process.env.SCRM_SKIP_BROWSER === '1';
+
+/** Headless chromium with a fresh profile (Playwright gives every launch its own temporary --user-data-dir). */
+export async function launchBrowser(): Promise<Browser> {
+  const problem = browserUnavailable();
+  if (problem) throw new Error(problem);
+  return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
