@@ -65,10 +65,8 @@ type LoadedUser = NonNullable<Awaited<ReturnType<typeof loadAuthUser>>>;
 export function createAuthUserLoader(db: Db, pool: pg.Pool, maxEntries = 10_000) {
   const cache = new Map<number, { version: string; user: LoadedUser }>();
   return async function load(userId: number): Promise<LoadedUser | null> {
-    const { rows } = await pool.query<{ value: string }>({
-      name: 'scrm-auth-version',
-      text: "SELECT value FROM sys_config WHERE key = 'auth_version'",
-    });
+    // Not a named prepared statement: PGlite's socket multiplexes every connection onto one session.
+    const { rows } = await pool.query<{ value: string }>("SELECT value FROM sys_config WHERE key = 'auth_version'");
     const version = rows[0]?.value ?? '0';
     const cached = cache.get(userId);
     if (cached && cached.version === version) return cached.user;

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestApp } from '../../testing/test-app.ts';
+
+test('tracked jobs: progress, result, failure after retries, one at a time, visible over HTTP', async (t) => {
+  const app = await createTestApp();
+  t.after(() => app.close());
+  const admin = await app.login();
+
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await app.jobs.register<{ items: number }>('test.count', async (payload, job) => {
+    await job.progress(0, payload.items, 'starting');
+    await gate;
+    for (let i = 1; i <= payload.items; i++) await job.progress(i, payload.items);
+    return { counted: payload.items };
+  });
+  await app.jobs.register<Record<string, never>>('test.fail', async () => {
+    throw new Error('WeCom said no');
+  }, { retryLimit: 1 });
+
+  const started = await app.jobs.start('test.count', { items: 3 }, { actor: 'admin', exclusive: true });
+  assert.equal(started.state, 'created');
+  // A second exclusive start while the first still runs returns the same job.
+  const again = await app.jobs.start('test.count', { items: 9 }, { actor: 'admin', exclusive: true });
+  assert.equal(again.id, started.id);
+
+  for (let i = 0; i < 100; i++) {
+    if ((await app.jobs.get(started.id)).state === 'active') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const running = await admin.get('/scrm/admin/job/get', { id: started.id });
+  assert.equal(running.status, 200);
+  assert.equal(running.body.date.state, 'active');
+  assert.equal(running.body.date.total, 3);
+  assert.equal(running.body.date.message, 'starting');
+  release();
+
+  const done = await app.jobs.waitFor(started.id);
+  assert.equal(done.state, 'completed');
+  assert.equal(done.progress, 3);
+  assert.deepEqual(done.result, { counted: 3 });
+  const viaHttp = await admin.get('/scrm/admin/job/get', { id: started.id });
+  assert.equal(viaHttp.body.date.state, 'completed');
+  assert.equal(viaHttp.body.date.cuser, 'admin');
+  assert.ok(viaHttp.body.date.finishedAt);
+
+  const failing = await app.jobs.start('test.fail', {}, { actor: 'admin' });
+  const failed = await app.jobs.waitFor(failing.id, 30_000);
+  assert.equal(failed.state, 'failed');
+  assert.equal(failed.error, 'WeCom said no');
+
+  const missing = await admin.get('/scrm/admin/job/get', { id: 999999 });
+  assert.equal(missing.status, 404);
+  const anonymous = await app.anonymous.get('/scrm/admin/job/get', { id: started.id });
+  assert.equal(anonymous.status, 401);
+});
