@@ -160,7 +160,8 @@ export function createWecomSimulator(options: WecomSimulatorOptions = {}): Wecom
     },
     listen: async (port = 0, host = '127.0.0.1') => {
       if (server) throw new Error('the simulator is already listening');
-      server = Fastify({ logger: false });
+      // Close drops keep-alive and in-flight connections (a test or a demo restart must not wait for them).
+      server = Fastify({ logger: false, forceCloseConnections: true });
       await server.register(sim.plugin);
       await server.listen({ port, host });
       const address = server.server.address();
