@@ -2,3 +2,4 @@ export * from './system.ts';
 export * from './nexus.ts';
 export * from './customers.ts';
 export * from './wecom.ts';
+export * from './groups.ts';
