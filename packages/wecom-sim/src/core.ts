@@ -41,6 +41,7 @@ export class SimulatorCore {
   readonly welcomeCodeTtlSeconds: number;
   readonly mediaTtlSeconds: number;
   readonly #transferRandom: SeededRandom;
+  #scanned: { list: Transfer[] | undefined; length: number; nextDue: number } = { list: undefined, length: 0, nextDue: 0 };
 
   constructor(options: CoreOptions) {
     this.state = options.state;
@@ -78,7 +79,12 @@ export class SimulatorCore {
   /** Settles due transfers: the takeover happens (or the customer refuses) once takeover_time passes. */
   settle(): void {
     const now = this.nowSeconds();
-    for (const transfer of this.state.transfers) {
+    // Runs on every request: skip the scan while nothing new was requested and nothing is due yet.
+    const { transfers } = this.state;
+    if (transfers === this.#scanned.list && transfers.length === this.#scanned.length && now < this.#scanned.nextDue) return;
+    let nextDue = Number.POSITIVE_INFINITY;
+    for (const transfer of transfers) {
+      if (transfer.status === 2 && transfer.takeover_time > now) nextDue = Math.min(nextDue, transfer.takeover_time);
       if (transfer.status !== 2 || transfer.takeover_time > now) continue;
       const outcome =
         transfer.plannedFailure ??
@@ -96,6 +102,7 @@ export class SimulatorCore {
         });
       }
     }
+    this.#scanned = { list: transfers, length: transfers.length, nextDue };
   }
 
   #completeTransfer(transfer: Transfer, now: number): void {

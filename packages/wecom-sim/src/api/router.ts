@@ -52,8 +52,9 @@ export function registerApiRoutes(fastify: FastifyInstance, core: () => Simulato
       handler: (request, reply) => handle(core(), route, request, reply),
     });
   }
-  fastify.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ errcode: 48001, errmsg: formatErrmsg(48001, `api not found: ${request.url.split('?')[0]}`, Math.floor(Date.now() / 1000), request.ip) });
+  // Unknown APIs: a catch-all route rather than a not-found handler, which a host app may already own.
+  fastify.all('/cgi-bin/*', (request, reply) => {
+    void reply.code(404).send({ errcode: 48001, errmsg: formatErrmsg(48001, `api not found: ${request.url.split('?')[0]}`, core().nowSeconds(), request.ip) });
   });
 }
 
