@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { WecomEvent } from '@scrm/wecom';
+import { parseCallbackEvent, type WecomEvent } from '@scrm/wecom';
 import { createWecomSimulator, type WecomSimulator } from './simulator.ts';
 import { startCallbackReceiver, type CallbackReceiver, type ReceiverBehaviour } from './test-support.ts';
 
@@ -299,6 +299,62 @@ describe('callback delivery retries', () => {
     await sim.flushDeliveries();
     assert.equal(sim.deliveries[0].status, 'skipped');
     assert.match(sim.deliveries[0].xml, /<ChangeType><!\[CDATA\[add_external_contact\]\]><\/ChangeType>/);
+    await sim.close();
+  });
+});
+
+describe('action edge cases', () => {
+  const changeTypes = (sim: WecomSimulator, from: number) => sim.deliveries.slice(from).map((delivery) => `${delivery.event}/${delivery.changeType}`);
+
+  it('acquisition quota: balance_low, then balance_exhausted, then the link stops working', async () => {
+    const sim = createWecomSimulator({ seed: 'quota', sizes: { customers: 30 }, settleIntervalMs: 0 });
+    const link = sim.state.acquisitionLinks.values().next().value!;
+    sim.state.acquisitionQuota.balance = 2;
+    sim.state.acquisitionQuota.lowThreshold = 1;
+    const from = sim.deliveries.length;
+    sim.actions.openAcquisitionLink({ link_id: link.link_id });
+    sim.actions.openAcquisitionLink({ link_id: link.link_id });
+    assert.deepEqual(changeTypes(sim, from), [
+      'change_external_contact/add_external_contact',
+      'customer_acquisition/balance_low',
+      'change_external_contact/add_external_contact',
+      'customer_acquisition/balance_exhausted',
+    ]);
+    assert.throws(() => sim.actions.openAcquisitionLink({ link_id: link.link_id }), /quota is exhausted/);
+    assert.equal(sim.state.acquisitionQuota.balance, 0);
+    await sim.close();
+  });
+
+  it('join way: a full group makes WeCom auto-create the next room', async () => {
+    const sim = createWecomSimulator({ seed: 'rooms', sizes: { customers: 300, maxGroupMembers: 10 }, settleIntervalMs: 0 });
+    const way = sim.state.joinWays.values().next().value!;
+    const customers = [...sim.state.customers.keys()];
+    for (const chatId of way.chat_id_list) {
+      const chat = sim.state.groupChats.get(chatId)!;
+      const missing = customers.filter((id) => !chat.member_list.some((member) => member.userid === id)).slice(0, 200 - chat.member_list.length);
+      sim.actions.joinGroupChat({ chat_id: chatId, members: missing });
+    }
+    const from = sim.deliveries.length;
+    const baseId = way.room_base_id;
+    const joined = sim.actions.scanJoinWay({ config_id: way.config_id });
+    assert.equal(joined.createdChat, true);
+    assert.equal(sim.state.groupChats.get(joined.chat_id)?.name, `${way.room_base_name}${baseId}`);
+    assert.ok(way.chat_id_list.includes(joined.chat_id));
+    assert.deepEqual(changeTypes(sim, from), ['change_external_chat/create', 'change_external_chat/update']);
+    const event = parseCallbackEvent(sim.deliveries.at(-1)!.xml);
+    assert.ok(event.kind === 'change_external_chat' && event.updateDetail === 'add_member' && event.joinScene === 3);
+    await sim.close();
+  });
+
+  it('a temporary contact way works once', async () => {
+    const sim = createWecomSimulator({ seed: 'temp-way', sizes: { customers: 20 }, settleIntervalMs: 0 });
+    const way = sim.state.contactWays.values().next().value!;
+    way.is_temp = true;
+    way.expires_in = 7 * 86_400;
+    way.createdAt = Math.floor(Date.now() / 1000);
+    way.user = way.user.slice(0, 1);
+    sim.actions.scanContactWay({ config_id: way.config_id });
+    assert.throws(() => sim.actions.scanContactWay({ config_id: way.config_id }), /already been used/);
     await sim.close();
   });
 });
