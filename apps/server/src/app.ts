@@ -15,6 +15,7 @@ import type { JobService } from './platform/jobs/job-service.ts';
 import { createFileStore, type FileStore } from './platform/files.ts';
 import { systemModule } from './modules/system/system.module.ts';
 import { jobRoutes } from './platform/jobs/job.routes.ts';
+import { nexusModule, ssoRevocationCheck } from './modules/nexus/nexus.module.ts';
 
 export interface AppDeps {
   config: Config;
@@ -62,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/scrm/docs' });
 
   const files = deps.files ?? createFileStore(deps.config.DATA_DIR);
-  registerAuthentication(app, { db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, isTokenRevoked: deps.isTokenRevoked });
+  registerAuthentication(app, { db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, isTokenRevoked: deps.isTokenRevoked ?? ssoRevocationCheck(deps.database.db, deps.now ?? Date.now) });
 
   app.get('/scrm/health', { schema: { hide: true } }, async (_request, reply) => {
     try {
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const moduleDeps = { ...deps, db: deps.database.db, files, now: deps.now ?? Date.now };
   await app.register(systemModule(moduleDeps), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
+  await app.register(nexusModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;
 }

@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { ModuleDeps } from '../../app.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { createUserRepository } from '../system/user.repository.ts';
+import { createDeptRepository } from '../system/dept.repository.ts';
+import { createAuditLogRepository } from './audit-log.repository.ts';
+import { createNexusRepository } from './nexus.repository.ts';
+import { createNexusService, createSsoRevocationCheck } from './nexus.service.ts';
+import { nexusRoutes } from './nexus.routes.ts';
+import { nexusAdminRoutes } from './nexus-admin.routes.ts';
+import './nexus.messages.ts';
+
+/**
+ * 对接 Nexus: the company's HR/SSO system pushes departments and employees and signs users in
+ * (`/scrm/nexus/*`, signed); the audit log and SSO logout for the console (`/scrm/admin/*`).
+ * Registered with prefix `/scrm`.
+ */
+export const nexusModule = (deps: ModuleDeps) => async (app: FastifyInstance) => {
+  const nexus = createNexusRepository(deps.db);
+  const audit = createAuditLogRepository(deps.db);
+  const service = createNexusService({
+    db: deps.db,
+    nexus,
+    audit,
+    depts: createDeptRepository(deps.db),
+    users: createUserRepository(deps.db),
+    tokens: deps.tokens,
+    now: deps.now,
+  });
+  const { NEXUS_APP_KEY: appKey, NEXUS_SECRET: secret } = deps.config;
+  const credentials = appKey && secret ? { appKey, secret } : null;
+  await app.register(nexusRoutes({ service, nonces: nexus, credentials, now: deps.now }), { prefix: '/nexus' });
+  await app.register(nexusAdminRoutes({ service, audit, tokens: deps.tokens }), { prefix: '/admin' });
+};
+
+/** The default AppDeps.isTokenRevoked: SSO tokens die with their pairing. */
+export const ssoRevocationCheck = (db: Db, now: () => number) => createSsoRevocationCheck(createNexusRepository(db), now);
