@@ -1,7 +1,8 @@
 // What customers, employees and admins do in the WeCom apps and console. Each action changes the state
 // and emits the callback WeCom would send (API-FACTS §14); changes made through /cgi-bin never do.
 import type { ContactPartyEvent, ContactUserEvent, ExternalChatUpdateDetail } from '@scrm/wecom';
-import { deleteCorpTags } from './api/customers.ts';
+import { addCorpTags, deleteCorpTags } from './api/customers.ts';
+import { WecomFailure } from './errors.ts';
 import { truncateBytes } from './api/input.ts';
 import type { SimulatorCore } from './core.ts';
 import type { SimEvent } from './events.ts';
@@ -242,21 +243,8 @@ export class SimulatorActions {
 
   createCorpTags(input: { group_id?: string; group_name?: string; group_order?: number; tags: Array<{ name: string; order?: number }> }): { group_id: string; tag_ids: string[] } {
     const core = this.core();
-    const { state } = core;
     if (!input.tags?.length) throw new SimActionError('tags missing');
-    const now = core.nowSeconds();
-    let group = input.group_id ? state.tagGroups.get(input.group_id) : [...state.tagGroups.values()].find((candidate) => candidate.group_name === input.group_name);
-    if (input.group_id && !group) notFound(`tag group ${input.group_id}`);
-    const created = !group;
-    if (!group) {
-      if (!input.group_name) throw new SimActionError('group_id or group_name missing');
-      group = { group_id: state.newTagId(), group_name: input.group_name, create_time: now, order: input.group_order ?? 0, tag: [] };
-    }
-    for (const tag of input.tags) if (group.tag.some((existing) => existing.name === tag.name)) throw new SimActionError(`tag ${tag.name} already exists`, 409);
-    const added = input.tags.map((tag) => ({ id: state.newTagId(), name: tag.name, create_time: now, order: tag.order ?? 0 }));
-    group.tag.push(...added);
-    if (created) state.addTagGroup(group);
-    else for (const tag of added) state.tagIndex.set(tag.id, { tag, group });
+    const { group, added, created } = asAction(() => addCorpTags(core, { group_id: input.group_id, group_name: input.group_name, order: input.group_order, tags: input.tags }));
     // A new group is one tag_group event; tags added to an existing group are one tag event each.
     if (created) core.emit({ kind: 'change_external_tag', changeType: 'create', id: group.group_id, tagType: 'tag_group' });
     else for (const tag of added) core.emit({ kind: 'change_external_tag', changeType: 'create', id: tag.id, tagType: 'tag' });
@@ -682,6 +670,16 @@ export class SimulatorActions {
 
   #emitChatUpdate(chat: GroupChat, detail: ExternalChatUpdateDetail, extra: Partial<Extract<SimEvent, { kind: 'change_external_chat' }>> = {}): void {
     this.core().emit({ kind: 'change_external_chat', changeType: 'update', chatId: chat.chat_id, updateDetail: detail, ...extra });
+  }
+}
+
+/** Runs API-side logic for an action: WeCom errcodes become action errors (40068 unknown id → 404, else 409). */
+function asAction<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof WecomFailure) throw new SimActionError(error.message, error.errcode === 40068 ? 404 : 409);
+    throw error;
   }
 }
 

@@ -318,31 +318,14 @@ export const customerRoutes: ApiRoute[] = [
     method: 'POST',
     path: 'externalcontact/add_corp_tag',
     handler: ({ core, body }) => {
-      const { state } = core;
-      const groupId = optionalString(body, 'group_id');
-      const groupName = optionalString(body, 'group_name');
       const rawTags = body.tag;
       if (!Array.isArray(rawTags) || rawTags.length === 0) fail(40058, 'tag missing');
-      const tags = (rawTags as Json[]).map((tag) => ({ name: checkTagName(requireString(tag, 'name')), order: optionalNumber(tag, 'order') ?? 0 }));
-      const now = core.nowSeconds();
-      let group: CorpTagGroup | undefined;
-      if (groupId) group = state.tagGroups.get(groupId) ?? fail(40068, `invalid group_id: ${groupId}`);
-      else if (groupName) group = [...state.tagGroups.values()].find((candidate) => candidate.group_name === groupName);
-      else fail(40058, 'group_id or group_name missing');
-      const created = !group;
-      if (!group) {
-        if (Array.from(groupName as string).length > 30) fail(40058, 'group_name exceeds 30 characters');
-        group = { group_id: state.newTagId(), group_name: groupName as string, create_time: now, order: optionalNumber(body, 'order') ?? 0, tag: [] };
-      }
-      const names = new Set(group.tag.map((tag) => tag.name));
-      for (const tag of tags) {
-        if (names.has(tag.name)) fail(40071, `tag name already exists: ${tag.name}`);
-        names.add(tag.name);
-      }
-      const added = tags.map((tag) => ({ id: state.newTagId(), name: tag.name, create_time: now, order: tag.order }));
-      group.tag.push(...added);
-      if (created) state.addTagGroup(group);
-      else for (const tag of added) state.tagIndex.set(tag.id, { tag, group });
+      const { group, added } = addCorpTags(core, {
+        group_id: optionalString(body, 'group_id'),
+        group_name: optionalString(body, 'group_name'),
+        order: optionalNumber(body, 'order'),
+        tags: (rawTags as Json[]).map((tag) => ({ name: requireString(tag, 'name'), order: optionalNumber(tag, 'order') })),
+      });
       return { tag_group: tagGroupView(group, added) };
     },
   },
@@ -408,6 +391,36 @@ export const customerRoutes: ApiRoute[] = [
   { method: 'POST', path: 'externalcontact/groupchat/transfer', handler: ({ core, body }) => transferGroups(core, body, true) },
   { method: 'POST', path: 'externalcontact/groupchat/onjob_transfer', handler: ({ core, body }) => transferGroups(core, body, false) },
 ];
+
+/** Adds tags to a group found by id or name, creating the group when the name is new (add_corp_tag rules). */
+export function addCorpTags(
+  core: SimulatorCore,
+  input: { group_id?: string; group_name?: string; order?: number; tags: Array<{ name: string; order?: number }> },
+): { group: CorpTagGroup; added: CorpTag[]; created: boolean } {
+  const { state } = core;
+  for (const tag of input.tags) checkTagName(tag.name);
+  const now = core.nowSeconds();
+  let group: CorpTagGroup | undefined;
+  if (input.group_id) group = state.tagGroups.get(input.group_id) ?? fail(40068, `invalid group_id: ${input.group_id}`);
+  else if (input.group_name) group = [...state.tagGroups.values()].find((candidate) => candidate.group_name === input.group_name);
+  else fail(40058, 'group_id or group_name missing');
+  const created = !group;
+  if (!group) {
+    const groupName = input.group_name as string;
+    if (Array.from(groupName).length > 30) fail(40058, 'group_name exceeds 30 characters');
+    group = { group_id: state.newTagId(), group_name: groupName, create_time: now, order: input.order ?? 0, tag: [] };
+  }
+  const names = new Set(group.tag.map((tag) => tag.name));
+  for (const tag of input.tags) {
+    if (names.has(tag.name)) fail(40071, `tag name already exists: ${tag.name}`);
+    names.add(tag.name);
+  }
+  const added = input.tags.map((tag) => ({ id: state.newTagId(), name: tag.name, create_time: now, order: tag.order ?? 0 }));
+  group.tag.push(...added);
+  if (created) state.addTagGroup(group);
+  else for (const tag of added) state.tagIndex.set(tag.id, { tag, group });
+  return { group, added, created };
+}
 
 /** Deletes tags and groups (a group left without tags goes too); returns what was deleted. */
 export function deleteCorpTags(core: SimulatorCore, tagIds: string[], groupIds: string[]): { tags: string[]; groups: string[] } {
