@@ -213,14 +213,30 @@ export class SimulatorActions {
     }
   }
 
-  /** The customer sends a message: acquisition chat_status becomes 1 and pending welcome codes die (41051). */
+  /**
+   * The customer sends a message: pending welcome codes die (41051), and for a customer who came through an
+   * acquisition link chat_status becomes 1 and WeCom reports customer_start_chat.
+   */
   customerStartsChat(input: { userid: string; external_userid: string }): void {
     const core = this.core();
     const relation = core.state.relation(input.userid, input.external_userid) ?? notFound(`relation ${input.userid} ↔ ${input.external_userid}`);
     relation.chatted = true;
     for (const link of core.state.acquisitionLinks.values()) {
-      for (const entry of link.customers) if (entry.userid === input.userid && entry.external_userid === input.external_userid) entry.chat_status = 1;
+      for (const entry of link.customers) {
+        if (entry.userid !== input.userid || entry.external_userid !== input.external_userid || entry.chat_status === 1) continue;
+        entry.chat_status = 1;
+        core.emit({ kind: 'customer_acquisition', changeType: 'customer_start_chat', userId: input.userid, externalUserId: input.external_userid, linkId: link.link_id });
+      }
     }
+  }
+
+  /** An admin deletes an acquisition link in the console: delete_link (deleting it through the API sends nothing). */
+  deleteAcquisitionLink(input: { link_id: string }): void {
+    const core = this.core();
+    const link = core.state.acquisitionLinks.get(input.link_id);
+    if (!link || link.deleted) notFound(`acquisition link ${input.link_id}`);
+    link.deleted = true;
+    core.emit({ kind: 'customer_acquisition', changeType: 'delete_link', linkId: link.link_id });
   }
 
   /** Another app is sending the welcome message for this code (41096 until it finishes, then 41051). */
@@ -513,6 +529,13 @@ export class SimulatorActions {
     for (const department of core.state.departments.values()) department.department_leader = department.department_leader.filter((id) => id !== employee.userid);
     for (const chat of core.state.groupChats.values()) if (chat.owner === employee.userid && !chat.dismissed) chat.status = 1;
     core.emit({ kind: 'change_contact', changeType: 'delete_user', userId: employee.userid });
+    // A link whose whole range has left can no longer route anyone.
+    for (const link of core.state.acquisitionLinks.values()) {
+      const inRange = link.range.user_list.includes(employee.userid) || employee.department.some((id) => link.range.department_list.some((root) => core.state.departmentSubtree(root).includes(id)));
+      if (link.deleted || !inRange) continue;
+      const remaining = this.#available([...link.range.user_list, ...core.state.employeesInDepartments(link.range.department_list).map((member) => member.userid)]);
+      if (remaining.length === 0) core.emit({ kind: 'customer_acquisition', changeType: 'link_unavailable', linkId: link.link_id });
+    }
   }
 
   createDepartment(input: { name: string; parentid: number; order?: number; id?: number }): Department {

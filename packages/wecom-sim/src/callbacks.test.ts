@@ -358,3 +358,32 @@ describe('action edge cases', () => {
     await sim.close();
   });
 });
+
+describe('acquisition link events', () => {
+  it('customer_start_chat on the first message, link_unavailable when the range leaves, delete_link from the console', async () => {
+    const sim = createWecomSimulator({ seed: 'link-events', sizes: { customers: 30 }, settleIntervalMs: 0 });
+    const [only] = [...sim.state.employees.values()].filter((employee) => employee.customerContact && employee.resignedAt === undefined && employee.status === 1);
+    const link = sim.state.acquisitionLinks.values().next().value!;
+    link.range = { user_list: [only.userid], department_list: [] };
+    link.priority_option = undefined;
+    const opened = sim.actions.openAcquisitionLink({ link_id: link.link_id, customer_channel: 'wechat_ad' });
+    const from = sim.deliveries.length;
+    sim.actions.customerStartsChat({ userid: opened.userid, external_userid: opened.external_userid });
+    sim.actions.customerStartsChat({ userid: opened.userid, external_userid: opened.external_userid });
+    sim.actions.deleteEmployee({ userid: only.userid });
+    const events = sim.deliveries.slice(from).map((delivery) => parseCallbackEvent(delivery.xml));
+    assert.deepEqual(events.map((event) => `${event.kind}/${event.changeType}`), [
+      'customer_acquisition/customer_start_chat',
+      'change_contact/delete_user',
+      'customer_acquisition/link_unavailable',
+    ]);
+    const [started, , unavailable] = events;
+    assert.ok(started.kind === 'customer_acquisition' && started.linkId === link.link_id && started.externalUserId === opened.external_userid);
+    assert.ok(unavailable.kind === 'customer_acquisition' && unavailable.linkId === link.link_id);
+    assert.equal(link.customers.at(-1)?.chat_status, 1);
+    sim.actions.deleteAcquisitionLink({ link_id: link.link_id });
+    const deleted = parseCallbackEvent(sim.deliveries.at(-1)!.xml);
+    assert.ok(deleted.kind === 'customer_acquisition' && deleted.changeType === 'delete_link' && deleted.linkId === link.link_id);
+    await sim.close();
+  });
+});

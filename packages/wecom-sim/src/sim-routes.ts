@@ -14,6 +14,7 @@ export const ACTION_NAMES = [
   'employeeDeletesCustomer',
   'editCustomer',
   'customerStartsChat',
+  'deleteAcquisitionLink',
   'distributeWelcomeElsewhere',
   'refuseTransfer',
   'createCorpTags',
