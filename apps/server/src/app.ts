@@ -15,6 +15,11 @@ import type { JobService } from './platform/jobs/job-service.ts';
 import { createFileStore, type FileStore } from './platform/files.ts';
 import { systemModule } from './modules/system/system.module.ts';
 import { jobRoutes } from './platform/jobs/job.routes.ts';
+import { createUnconfiguredWecom, type Wecom } from './platform/wecom.ts';
+import { createEventRegistry, type EventRegistry } from './modules/portal/event-registry.ts';
+import type { EventWorkerOptions } from './modules/portal/event-worker.ts';
+import { portalModule } from './modules/portal/portal.module.ts';
+import { orgModule } from './modules/org/org.module.ts';
 import { nexusModule, ssoRevocationCheck } from './modules/nexus/nexus.module.ts';
 
 export interface AppDeps {
@@ -28,6 +33,12 @@ export interface AppDeps {
   /** Extra revocation check for tokens (SSO sessions). */
   isTokenRevoked?: (claims: TokenClaims) => Promise<boolean>;
   logger?: boolean | object;
+  /** The configured WeCom client and callback crypto (platform/wecom.ts); unconfigured when absent. */
+  wecom?: Wecom;
+  /** Where modules register callback event handlers; a fresh registry when absent. */
+  events?: EventRegistry;
+  /** Callback event worker settings; false: no worker in this process. */
+  eventWorker?: EventWorkerOptions | false;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -74,12 +85,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  const moduleDeps = { ...deps, db: deps.database.db, files, now: deps.now ?? Date.now };
+  const wecom = deps.wecom ?? createUnconfiguredWecom(deps.database.db);
+  const moduleDeps = { ...deps, db: deps.database.db, files, now: deps.now ?? Date.now, wecom, events: deps.events ?? createEventRegistry() };
   await app.register(systemModule(moduleDeps), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
+  await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
+  await app.register(orgModule(moduleDeps), { prefix: '/scrm' });
   await app.register(nexusModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;
 }
 
-export type ModuleDeps = AppDeps & { db: Database['db']; files: FileStore; now: () => number };
+export type ModuleDeps = AppDeps & { db: Database['db']; files: FileStore; now: () => number; wecom: Wecom; events: EventRegistry };

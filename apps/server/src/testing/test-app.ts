@@ -83,7 +83,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(options: { env?: Record<string, string>; deps?: Partial<AppDeps> } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Record<string, string>; deps?: Partial<AppDeps> | ((database: Database) => Partial<AppDeps> | Promise<Partial<AppDeps>>) } = {},
+): Promise<TestApp> {
   const { database, close: closeDatabase } = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'scrm-data-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-0123456789', ...options.env });
@@ -91,7 +93,8 @@ export async function createTestApp(options: { env?: Record<string, string>; dep
   const now = () => clock.now;
   const tokens = createTokenService(config.JWT_SECRET!, config.JWT_TTL_HOURS * 3600, now);
   const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
-  const app = await buildApp({ config, database, tokens, jobs, now, logger: false, ...options.deps });
+  const extraDeps = typeof options.deps === 'function' ? await options.deps(database) : options.deps;
+  const app = await buildApp({ config, database, tokens, jobs, now, logger: false, ...extraDeps });
   await app.ready();
 
   const client = (token?: string): TestClient => {

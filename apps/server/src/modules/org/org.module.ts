@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import type { ModuleDeps } from '../../app.ts';
+import './org.messages.ts';
+import { createOrgRepository } from './org.repository.ts';
+import { createOrgService, DEPT_SYNC_JOB, EMP_SYNC_JOB } from './org.service.ts';
+import { qwDeptRoutes, qwEmpRoutes } from './org.routes.ts';
+
+/** 企微部门 / 企微员工: the corp's WeCom organisation, mirrored by sync jobs and change_contact events. */
+export const orgModule = (deps: ModuleDeps) => async (app: FastifyInstance) => {
+  const org = createOrgService({ db: deps.db, org: createOrgRepository(deps.db), jobs: deps.jobs, wecom: () => deps.wecom.client, now: deps.now });
+
+  await deps.jobs.register(DEPT_SYNC_JOB, (_payload, job) => org.syncDepartments(job));
+  await deps.jobs.register(EMP_SYNC_JOB, (_payload, job) => org.syncEmployees(job));
+
+  deps.events.registerEventHandler(
+    { event: 'change_contact', changeType: ['create_user', 'update_user', 'delete_user'] },
+    org.userEventHandler,
+    { name: 'org.user' },
+  );
+  deps.events.registerEventHandler(
+    { event: 'change_contact', changeType: ['create_party', 'update_party', 'delete_party'] },
+    org.partyEventHandler,
+    { name: 'org.party' },
+  );
+
+  await app.register(qwDeptRoutes(org), { prefix: '/admin/qw/dept' });
+  await app.register(qwEmpRoutes(org), { prefix: '/admin/qw/emp' });
+};

@@ -1,0 +1,173 @@
+// Applies stored callback events. The wx_event table is the queue: workers on any number of replicas claim
+// due rows with FOR UPDATE SKIP LOCKED, run the registered handlers, and on failure schedule a retry with
+// exponential backoff until the event is dead-lettered. A worker that dies mid-event leaves its rows `processing` with a lease; once the lease
+// runs out any worker claims them again.
+// Per event: the handlers' `fetch` steps (WeCom calls) run outside any transaction, then their `apply`
+// steps and the done mark in one short transaction.
+import { randomUUID } from 'node:crypto';
+import type { WecomEvent } from '@scrm/wecom';
+import type { Db } from '../../platform/db/database.ts';
+import type { Wecom } from '../../platform/wecom.ts';
+import { withSessionLock } from '../../platform/wecom.ts';
+import { entityOf, type EventRegistry } from './event-registry.ts';
+import type { EventRepository, EventRow } from './event.repository.ts';
+
+export interface EventWorkerOptions {
+  /** Events claimed per round. Default 64. */
+  batchSize?: number;
+  /** Events applied at once (each holds a database connection). Default 4. */
+  concurrency?: number;
+  /** How often an idle worker looks for due events (other replicas' callbacks, retries). Default 500 ms. */
+  pollIntervalMs?: number;
+  /** How long a claim is held before another worker may take the event over. Default 60 s. */
+  leaseMs?: number;
+  /** Attempts before an event is dead. Default 8. */
+  maxAttempts?: number;
+  /** First retry delay, doubled each attempt (with jitter), capped by backoffMaxMs. Defaults 2 s and 1 h. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface EventWorker {
+  readonly id: string;
+  start(): void;
+  /** Stops claiming; resolves when the round in progress has finished. */
+  stop(): Promise<void>;
+  /** Something was stored: look now instead of at the next poll. */
+  wake(): void;
+  /** Claims and applies one round; returns how many events it claimed (tests, benchmarks). */
+  runOnce(): Promise<number>;
+}
+
+export interface EventWorkerDeps {
+  db: Db;
+  events: EventRepository;
+  registry: EventRegistry;
+  wecom: Wecom;
+  now: () => number;
+  log?: { error(data: object, message: string): void; warn(data: object, message: string): void };
+}
+
+export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOptions = {}): EventWorker {
+  const batchSize = options.batchSize ?? 64;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const backoffBaseMs = options.backoffBaseMs ?? 2_000;
+  const backoffMaxMs = options.backoffMaxMs ?? 3_600_000;
+  const id = `${process.pid}-${randomUUID().slice(0, 8)}`;
+
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wakeUp: (() => void) | undefined;
+  let woken = false;
+
+  const backoff = (attempt: number) => {
+    const delay = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(delay * (1 + Math.random() * 0.2));
+  };
+
+  async function apply(row: EventRow): Promise<void> {
+    const event = row.payload as WecomEvent;
+    const handlers = deps.registry.handlersFor(event);
+    const context = { wecom: deps.wecom, eventId: row.id, attempt: row.attempts, now: deps.now };
+    try {
+      // Events of one entity never overlap, on any replica: the later one fetches the later state.
+      await withSessionLock(deps.db, `wx-event-entity:${entityOf(event)}`, async () => {
+        const fetched: unknown[] = [];
+        for (const { handler } of handlers) fetched.push(handler.fetch ? await handler.fetch(event, context) : undefined);
+        await deps.db.transaction(async (tx) => {
+          // Still ours? (A lease that ran out may have handed the event to another worker.)
+          if (!(await deps.events.lockIfHeld(tx, row.id, id))) return;
+          for (const [index, { handler }] of handlers.entries()) await handler.apply(event, fetched[index], { ...context, tx });
+          await deps.events.markDone(tx, row.id, id, 'applied', new Date(deps.now()));
+        });
+      });
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const retryAt = new Date(deps.now() + backoff(row.attempts));
+      const status = await deps.events.markFailed(row.id, id, message, retryAt, maxAttempts).catch(() => null);
+      deps.log?.warn({ eventId: row.id, eventKey: row.eventKey, attempt: row.attempts, status, err: message }, 'callback event failed');
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const now = deps.now();
+    const rows = await deps.events.claim(id, batchSize, new Date(now), new Date(now + leaseMs));
+    if (rows.length === 0) return 0;
+    const ignored: number[] = [];
+    // Events of one entity run one after another in claim order; different entities run side by side.
+    const groups = new Map<string, EventRow[]>();
+    for (const row of rows) {
+      const event = row.payload as WecomEvent;
+      if (deps.registry.handlersFor(event).length === 0) {
+        ignored.push(row.id);
+        continue;
+      }
+      const key = entityOf(event);
+      const group = groups.get(key);
+      if (group) group.push(row);
+      else groups.set(key, [row]);
+    }
+    await deps.events.markIgnored(ignored, id, new Date(deps.now()));
+    const queue = [...groups.values()];
+    const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        for (const row of group) await apply(row);
+      }
+    });
+    await Promise.all(lanes);
+    return rows.length;
+  }
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (woken) {
+        woken = false;
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      }
+      wakeUp = done;
+    });
+
+  async function run(): Promise<void> {
+    while (running) {
+      let claimed = 0;
+      try {
+        claimed = await runOnce();
+      } catch (error) {
+        if (!running) break;
+        deps.log?.error({ err: error }, 'event worker round failed');
+      }
+      if (!running) break;
+      if (claimed < batchSize) await sleep(pollIntervalMs);
+    }
+  }
+
+  return {
+    id,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wakeUp?.();
+      await loop;
+      loop = undefined;
+    },
+    wake() {
+      if (wakeUp) wakeUp();
+      else woken = true;
+    },
+    runOnce,
+  };
+}

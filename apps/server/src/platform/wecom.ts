@@ -1,0 +1,287 @@
+// The configured WeCom client for the server: the SDK client (token and tickets shared by every replica
+// through the database, or Redis when REDIS_URL is set) and the callback crypto. In demo mode (no
+// WECOM_* settings) the simulator plays WeCom in this process, mounted at /wecom-sim.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { CallbackCrypto, WecomClient, type TokenCache, type WecomClientOptions, type WecomLogger } from '@scrm/wecom';
+import type { Config } from '../config.ts';
+import type { Db } from './db/database.ts';
+
+export interface Wecom {
+  client: WecomClient;
+  crypto: CallbackCrypto;
+  corpId: string;
+  agentId: string | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared token cache
+
+/** 64-bit advisory lock id for a name (one namespace with every other advisory lock we take). */
+export const advisoryLockId = (name: string): bigint => createHash('sha256').update(name).digest().readBigInt64BE(0);
+
+/**
+ * Runs `work` holding a session-level advisory lock on `name`, taken on a connection of its own that holds
+ * no transaction. `work` may use the database freely (with PGlite, a transaction held across `work` would
+ * stall every other connection). Replicas on one PostgreSQL exclude each other; within one embedded
+ * process (one PGlite session) the lock is re-entrant, and in-process single-flight does the job.
+ */
+export async function withSessionLock<T>(db: Db, name: string, work: () => Promise<T>): Promise<T> {
+  const client = await (db as unknown as { $client: import('pg').Pool }).$client.connect();
+  const lockId = advisoryLockId(name).toString();
+  let locked = false;
+  try {
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [lockId]);
+    locked = true;
+    return await work();
+  } finally {
+    if (locked) await client.query('SELECT pg_advisory_unlock($1::bigint)', [lockId]).catch(() => {});
+    client.release();
+  }
+}
+
+/**
+ * Tokens and tickets in the `wecom_token` table with their expiry, so every replica uses the same ones.
+ * Values read are also kept in memory until their expiry (no query per WeCom call). `lock` takes a
+ * session-level advisory lock: one replica fetches a new token while the others wait, then read the one
+ * it stored.
+ */
+export class DatabaseTokenCache implements TokenCache {
+  readonly #memory = new Map<string, { value: string; expiresAt: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const remembered = this.#memory.get(key);
+    if (remembered && remembered.expiresAt > this.now()) return remembered.value;
+    this.#memory.delete(key);
+    const result = await this.db.execute<{ value: string; expires_at: Date | string }>(
+      sql`SELECT value, expires_at FROM wecom_token WHERE key = ${key} AND expires_at > ${new Date(this.now()).toISOString()}::timestamptz`,
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    this.#memory.set(key, { value: row.value, expiresAt: new Date(row.expires_at).getTime() });
+    return row.value;
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    const expiresAt = this.now() + ttlSeconds * 1000;
+    await this.db.execute(sql`
+      INSERT INTO wecom_token (key, value, expires_at, mtime) VALUES (${key}, ${value}, ${new Date(expiresAt).toISOString()}::timestamptz, now())
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at, mtime = now()`);
+    this.#memory.set(key, { value, expiresAt });
+  }
+
+  async lock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return withSessionLock(this.db, `wecom-token:${key}`, () => {
+      // Under the lock, read what the database holds: another replica may have stored a new value.
+      this.#memory.delete(key);
+      return work();
+    });
+  }
+}
+
+/** The same with Redis: SET EX, and a SET NX lock with a timeout so a crashed holder cannot block forever. */
+export class RedisTokenCache implements TokenCache {
+  constructor(private readonly redis: import('ioredis').Redis) {}
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.redis.get(key)) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(key, value, 'EX', Math.max(1, Math.floor(ttlSeconds)));
+  }
+
+  async lock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const lockKey = `${key}:lock`;
+    const owner = `${process.pid}:${Math.random()}`;
+    const deadline = Date.now() + 30_000;
+    while ((await this.redis.set(lockKey, owner, 'PX', 30_000, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) break; // proceed without the lock rather than stall every WeCom call
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    try {
+      return await work();
+    } finally {
+      // Release only our own lock.
+      await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, lockKey, owner);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the client
+
+export interface WecomSettings {
+  corpId: string;
+  secret: string;
+  agentId?: string;
+  token: string;
+  encodingAesKey: string;
+  apiBase: string;
+}
+
+/** Settings from WECOM_*; null when they are absent (demo mode) or incomplete. */
+export function wecomSettingsFromConfig(config: Config): WecomSettings | null {
+  const { WECOM_CORP_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_AES_KEY } = config;
+  if (!WECOM_CORP_ID || !WECOM_SECRET || !WECOM_TOKEN || !WECOM_AES_KEY) return null;
+  return {
+    corpId: WECOM_CORP_ID,
+    secret: WECOM_SECRET,
+    agentId: config.WECOM_AGENT_ID,
+    token: WECOM_TOKEN,
+    encodingAesKey: WECOM_AES_KEY,
+    apiBase: config.WECOM_API_BASE,
+  };
+}
+
+export interface CreateWecomOptions {
+  db: Db;
+  /** Redis URL: tokens shared there instead of the database. */
+  redisUrl?: string;
+  logger?: WecomLogger;
+  now?: () => number;
+  /** Extra client options (tests: fetch, retry, sleep). */
+  client?: Partial<WecomClientOptions>;
+}
+
+export async function createWecom(settings: WecomSettings, options: CreateWecomOptions): Promise<Wecom & { close(): Promise<void> }> {
+  let tokenCache: TokenCache;
+  let close = async () => {};
+  if (options.redisUrl) {
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    tokenCache = new RedisTokenCache(redis);
+    close = async () => {
+      redis.disconnect();
+    };
+  } else {
+    tokenCache = new DatabaseTokenCache(options.db, options.now);
+  }
+  const client = new WecomClient({
+    corpId: settings.corpId,
+    secret: settings.secret,
+    agentId: settings.agentId,
+    baseUrl: settings.apiBase,
+    tokenCache,
+    logger: options.logger,
+    ...options.client,
+  });
+  const crypto = new CallbackCrypto({ token: settings.token, encodingAesKey: settings.encodingAesKey, receiveId: settings.corpId });
+  return { client, crypto, corpId: settings.corpId, agentId: settings.agentId, close };
+}
+
+/**
+ * A client for an installation with no WeCom settings and no simulator (e.g. tests that do not talk to
+ * WeCom): calls fail to connect, callbacks fail their signature check.
+ */
+export function createUnconfiguredWecom(db: Db): Wecom {
+  const settings: WecomSettings = {
+    corpId: 'unconfigured',
+    secret: 'unconfigured',
+    token: 'unconfigured',
+    // A fixed, public key: nothing signed with it is accepted as anything but a test.
+    encodingAesKey: 'A'.repeat(43),
+    apiBase: 'http://127.0.0.1:9',
+  };
+  const client = new WecomClient({ corpId: settings.corpId, secret: settings.secret, baseUrl: settings.apiBase, tokenCache: new DatabaseTokenCache(db), retry: { maxRetries: 0 } });
+  return { client, crypto: new CallbackCrypto({ token: settings.token, encodingAesKey: settings.encodingAesKey, receiveId: settings.corpId }), corpId: settings.corpId, agentId: undefined };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Demo mode: the simulator in this process
+
+export const DEMO_SIM_PREFIX = '/wecom-sim';
+const DEMO_STATE_FILE = 'wecom-sim.json';
+
+export interface DemoWecom {
+  sim: import('@scrm/wecom-sim').WecomSimulator;
+  settings: WecomSettings;
+  /** True when the demo corp was generated now (first start): run the initial sync. */
+  firstStart: boolean;
+  /** Mounts /wecom-sim/cgi-bin/* and /wecom-sim/sim/* and saves the state after every change (debounced). */
+  mount(app: FastifyInstance): Promise<void>;
+  /** Points the simulator's callbacks at this server's portal once its address is known. */
+  connect(serverUrl: string): void;
+  /** Writes the state now. */
+  save(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The simulator with the demo corp: restored from DATA_DIR/wecom-sim.json when present, generated
+ * (and saved) otherwise, so a restart continues the same corp.
+ */
+export async function startDemoWecom(options: { dataDir: string; serverUrl: string; saveDebounceMs?: number }): Promise<DemoWecom> {
+  const { createWecomSimulator } = await import('@scrm/wecom-sim');
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, DEMO_STATE_FILE);
+  const firstStart = !existsSync(file);
+  const snapshot = firstStart ? undefined : JSON.parse(readFileSync(file, 'utf8'));
+  const sim = createWecomSimulator({ seed: 'scrm-demo', snapshot, delivery: { concurrency: 4 } });
+  const credentials = sim.credentials();
+  const save = () => {
+    const temporary = `${file}.tmp`;
+    writeFileSync(temporary, JSON.stringify(sim.toJSON()));
+    renameSync(temporary, file); // atomic: a crash never leaves half a file
+  };
+  if (firstStart) save();
+  let timer: NodeJS.Timeout | undefined;
+  const scheduleSave = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      try {
+        save();
+      } catch (error) {
+        console.error('[wecom-sim] saving the demo corp failed', error);
+      }
+    }, options.saveDebounceMs ?? 1000);
+  };
+  // Transfers settle in the background and change the state without a request.
+  const settleSave = setInterval(scheduleSave, 60_000);
+  settleSave.unref();
+  const settings: WecomSettings = {
+    corpId: credentials.corpId,
+    secret: credentials.secret,
+    agentId: String(credentials.agentId),
+    token: credentials.token,
+    encodingAesKey: credentials.encodingAesKey,
+    apiBase: `${options.serverUrl}${DEMO_SIM_PREFIX}`,
+  };
+  return {
+    sim,
+    settings,
+    firstStart,
+    async mount(app) {
+      await app.register(
+        async (scope) => {
+          // Any POST may change the corp (actions, and API writes such as tags or contact ways).
+          scope.addHook('onResponse', async (request) => {
+            if (request.method === 'POST') scheduleSave();
+          });
+          await scope.register(sim.plugin);
+        },
+        { prefix: DEMO_SIM_PREFIX },
+      );
+    },
+    connect(serverUrl) {
+      sim.setCallbackUrl(`${serverUrl}/scrm/wx/portal`);
+    },
+    save,
+    async close() {
+      if (timer) clearTimeout(timer);
+      clearInterval(settleSave);
+      await sim.flushDeliveries().catch(() => {});
+      save();
+      await sim.close();
+    },
+  };
+}
