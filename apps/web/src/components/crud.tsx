@@ -4,6 +4,8 @@ import { App, Button, Form, InputNumber, Popconfirm, Radio, Space, Typography, t
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Permission } from '../auth/permission.tsx';
+import { ApiError, call } from '../api/client.ts';
+import { feedback } from '../api/feedback.ts';
 import { applyFieldErrors } from './form-errors.ts';
 
 /** 0 normal / 1 disabled, as every system record has it. */
@@ -181,4 +183,23 @@ export function OrderAndStatusFields({ children }: { children?: ReactNode }) {
       </Form.Item>
     </Space>
   );
+}
+
+/**
+ * For pages whose backend module may not be deployed yet: `guard(request)` is `call(request)`, except that
+ * a 404 (the endpoint does not exist) sets `missing` — the page then says "coming soon" — instead of
+ * showing an error. Other errors show the server's message as usual.
+ */
+export function useModuleAvailability() {
+  const [missing, setMissing] = useState(false);
+  const guard = async <T,>(request: Parameters<typeof call<T>>[0]): Promise<T> => {
+    try {
+      return await call(request, { silent: true });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) setMissing(true);
+      else if (error instanceof ApiError && error.status !== 401) feedback().error(error.message);
+      throw error;
+    }
+  };
+  return { missing, guard };
 }

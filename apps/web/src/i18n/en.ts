@@ -36,7 +36,7 @@ export const en: Messages = {
   },
   comingSoon: { title: 'Coming soon', description: 'The service behind “{{name}}” is not available yet; real data will appear here once it is.' },
   notFound: { title: 'Page not found', description: 'This page does not exist, or you do not have access to it.' },
-  job: { title: 'Job progress', created: 'Queued', active: 'Running', retry: 'Retrying', completed: 'Completed', failed: 'Failed' },
+  job: { title: 'Job progress', background: 'Run in background', created: 'Queued', active: 'Running', retry: 'Retrying', completed: 'Completed', failed: 'Failed' },
   user: {
     title: 'Users', username: 'Username', nickname: 'Name', password: 'Initial password', phone: 'Mobile', email: 'Email',
     empNo: 'Employee no.', dept: 'Department', roles: 'Roles', lastLoginAt: 'Last sign-in', qwUserid: 'WeCom user',
@@ -61,8 +61,14 @@ export const en: Messages = {
     title: 'Departments', name: 'Department', leader: 'Leader', phone: 'Phone', parent: 'Parent department', create: 'New department',
     addChild: 'Add child', edit: 'Edit department',
   },
+  wecom: {
+    deptTitle: 'WeCom departments', empTitle: 'WeCom employees', deptName: 'Department', deptId: 'WeCom dept id', parentId: 'Parent id',
+    leaders: 'Leaders', removed: 'No longer in WeCom', syncedAt: 'Synced', sync: 'Sync from WeCom', syncDepts: 'Sync WeCom departments',
+    syncEmployees: 'Sync WeCom employees', name: 'Name', position: 'Position', departments: 'Departments', status1: 'Active',
+    status2: 'Disabled', status4: 'Not activated', status5: 'Left',
+  },
   audit: {
     title: 'Audit log', operator: 'Operator', action: 'Action', target: 'Target', result: 'Result', ip: 'IP', time: 'Time',
-    detail: 'Details', success: 'Success', failure: 'Failure',
+    detail: 'Details', success: 'Success', failure: 'Failure', before: 'Before', after: 'After', requestId: 'Request id',
   },
 };

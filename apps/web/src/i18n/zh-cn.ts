@@ -34,7 +34,7 @@ export const zhCN = {
   comingSoon: { title: '此功能即将上线', description: '「{{name}}」的后台接口尚未发布，上线后这里会显示真实数据。' },
   notFound: { title: '页面不存在', description: '您访问的页面不存在，或您没有访问权限。' },
   job: {
-    title: '任务进度', created: '排队中', active: '进行中', retry: '重试中', completed: '已完成', failed: '失败',
+    title: '任务进度', background: '后台运行', created: '排队中', active: '进行中', retry: '重试中', completed: '已完成', failed: '失败',
   },
   user: {
     title: '用户管理', username: '用户名', nickname: '昵称', password: '初始密码', phone: '手机号', email: '邮箱',
@@ -60,9 +60,14 @@ export const zhCN = {
     title: '部门管理', name: '部门名称', leader: '负责人', phone: '联系电话', parent: '上级部门', create: '新建部门',
     addChild: '新增下级', edit: '编辑部门',
   },
+  wecom: {
+    deptTitle: '企微部门', empTitle: '企微员工', deptName: '部门名称', deptId: '企微部门 ID', parentId: '上级部门 ID', leaders: '部门负责人',
+    removed: '已不在企微', syncedAt: '同步时间', sync: '从企微同步', syncDepts: '同步企微部门', syncEmployees: '同步企微员工',
+    name: '姓名', position: '职务', departments: '所属部门', status1: '已激活', status2: '已禁用', status4: '未激活', status5: '已离职',
+  },
   audit: {
     title: '操作日志', operator: '操作人', action: '操作', target: '对象', result: '结果', ip: 'IP', time: '时间',
-    detail: '详情', success: '成功', failure: '失败',
+    detail: '详情', success: '成功', failure: '失败', before: '修改前', after: '修改后', requestId: '请求号',
   },
 };
 

@@ -13,4 +13,7 @@ export const pageRegistry: Record<string, LazyExoticComponent<ComponentType>> = 
   '/system/role': named(() => import('./system/role-page.tsx'), 'RolePage'),
   '/system/menu': named(() => import('./system/menu-page.tsx'), 'MenuPage'),
   '/system/dept': named(() => import('./system/dept-page.tsx'), 'DeptPage'),
+  '/wecom/dept': named(() => import('./wecom/wecom-dept-page.tsx'), 'WecomDeptPage'),
+  '/wecom/emp': named(() => import('./wecom/wecom-emp-page.tsx'), 'WecomEmpPage'),
+  '/system/audit': named(() => import('./system/audit-page.tsx'), 'AuditPage'),
 };
