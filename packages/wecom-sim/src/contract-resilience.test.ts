@@ -91,17 +91,17 @@ describe('WecomClient resilience against simulator faults', () => {
       sleeps.push(milliseconds);
       return new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
     };
-    const client = makeClient({ sleep: realSleep, retry: { rateLimitDelayMs: 150 } });
+    const client = makeClient({ sleep: realSleep, retry: { rateLimitDelayMs: 300 } });
     await client.getAccessToken();
-    sim.faults.set({ rateLimit: { calls: 2, windowMs: 400 } });
+    sim.faults.set({ rateLimit: { calls: 2, windowMs: 1000 } });
     const started = performance.now();
     const results = [];
     for (let index = 0; index < 3; index++) results.push(await client.contacts.getDepartment(2));
     const elapsed = performance.now() - started;
     assert.equal(results.length, 3);
     assert.ok(sim.faults.counters.rateLimited >= 1, 'the third call was rate limited at least once');
-    assert.ok(sleeps.length >= 1 && sleeps[0] >= 150, `waited ${sleeps.join(', ')}`);
-    assert.ok(elapsed >= 350, `the call only succeeded once the window reopened (${Math.round(elapsed)} ms)`);
+    assert.ok(sleeps.length >= 1 && sleeps[0] >= 300, `waited ${sleeps.join(', ')}`);
+    assert.ok(elapsed >= 950, `the call only succeeded once the window reopened (${Math.round(elapsed)} ms)`);
   });
 
   it('times out a slow answer and retries reads', async () => {

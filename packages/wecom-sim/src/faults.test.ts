@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { createManualClock } from './clock.ts';
 import { createWecomSimulator, type WecomSimulator } from './simulator.ts';
 import { rawApi, tokenFor } from './test-support.ts';
 
 describe('fault injection', () => {
+  // Rate-limit windows follow the simulator's clock, so the test moves time instead of racing it.
+  const clock = createManualClock();
   let sim: WecomSimulator;
   let call: ReturnType<typeof rawApi>;
   let token: string;
 
   before(async () => {
-    sim = createWecomSimulator({ seed: 'faults', sizes: { customers: 50 }, settleIntervalMs: 0 });
+    sim = createWecomSimulator({ seed: 'faults', sizes: { customers: 50 }, settleIntervalMs: 0, clock });
     call = rawApi(await sim.listen());
   });
   beforeEach(async () => {
@@ -21,13 +24,15 @@ describe('fault injection', () => {
   const departments = () => call('GET', 'department/simplelist', {}, token).then((answer) => answer.body.errcode as number);
 
   it('rate-limits an API with 45009 after N calls per window, then lets calls through again', async () => {
-    sim.faults.set({ rateLimit: { calls: 3, windowMs: 300 } });
+    sim.faults.set({ rateLimit: { calls: 3, windowMs: 60_000 } });
     const codes = [];
     for (let index = 0; index < 5; index++) codes.push(await departments());
     assert.deepEqual(codes, [0, 0, 0, 45009, 45009]);
     // Counted per API: another API still has its own budget.
     assert.equal((await call('GET', 'externalcontact/get_follow_user_list', {}, token)).body.errcode, 0);
-    await new Promise((resolve) => setTimeout(resolve, 320));
+    clock.advance(59_000);
+    assert.equal(await departments(), 45009, 'still inside the minute');
+    clock.advance(1_000);
     assert.equal(await departments(), 0);
   });
 
