@@ -128,6 +128,8 @@ describe('Nexus users', () => {
     assert.equal(refused.status, 403);
     assert.equal(refused.body.msg, '账号已停用');
     assert.equal((await nexus('/user/update', { empNo: 'E001', status: 0 })).status, 200);
+    const [audit] = (await t.db.execute<{ action: string }>(sql`SELECT action FROM sys_audit_log ORDER BY id DESC LIMIT 1`)).rows;
+    assert.equal(audit.action, 'nexus.user.enable');
     assert.equal((await current(token)).status, 401, 'old tokens stay revoked');
     assert.equal((await current(await ssoToken('E001'))).status, 200);
   });
@@ -166,8 +168,11 @@ describe('Nexus users', () => {
       const row = (await userRow(empNo))!;
       assert.deepEqual([Number(row.status), Number(row.is_del)], [1, 0]);
     }
-    // Repeating it is harmless.
-    assert.equal((await nexus('/user/deleteByEmpNo', { empNos: ['E001'] })).status, 200);
+    // Repeating it is harmless: nothing left to change, nothing audited.
+    const audits = await auditCount();
+    const again = await nexus('/user/deleteByEmpNo', { empNos: ['E001'] });
+    assert.deepEqual(again.body.date, { disabled: 0, missing: [] });
+    assert.equal(await auditCount(), audits);
     assert.equal((await nexus('/user/deleteByEmpNo', { empNos: 'E001' })).status, 400);
   });
 

@@ -148,6 +148,11 @@ export function createNexusRepository(db: Db) {
       await tx.insert(nexusSsoSession).values(values);
     },
 
+    /** Serialises pairings of one Nexus token, so two employees cannot both claim it at once. */
+    async lockNexusToken(tx: DbOrTx, nexusTokenHash: string) {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${nexusTokenHash}, 0))`);
+    },
+
     /** Whether a live pairing of this Nexus token belongs to another user. */
     async tokenPairedWithOther(tx: DbOrTx, nexusTokenHash: string, userId: number, now: Date): Promise<boolean> {
       const rows = await tx

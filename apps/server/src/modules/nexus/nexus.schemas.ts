@@ -52,7 +52,7 @@ export const deptDeleteBody = z.strictObject({
 
 export const deptDeleteResult = z.object({
   deletedDeptIds: z.array(z.number()).describe('SCRM ids of the deleted departments'),
-  disabledUsers: z.number(),
+  disabledUsers: z.number().describe('active users of those departments, now disabled'),
 });
 
 const roleKeys = z.array(z.string().trim().min(1).max(64)).max(50).describe('role keys to grant (replaces the current roles)');
@@ -95,7 +95,7 @@ export const batchUpdateDeptResult = z.object({ updated: z.number() });
 
 export const deleteByEmpNoBody = z.strictObject({ empNos });
 export const deleteByEmpNoResult = z.object({
-  disabled: z.number(),
+  disabled: z.number().describe('users disabled by this call (those already disabled are left as they are)'),
   missing: z.array(z.string()).describe('employee numbers with no user (nothing to do)'),
 });
 

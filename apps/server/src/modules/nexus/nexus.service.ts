@@ -70,7 +70,9 @@ export function createNexusService(deps: {
     if (disabledIds.length && (await users.countActiveAdminsExcept(disabledIds, tx)) === 0) throw new Conflict('lastAdministrator');
   }
 
-  async function disableUsers(tx: Tx, call: NexusCall, now: Date, before: NexusUserRecord[]): Promise<AuditEntry[]> {
+  /** Disables the active ones among `users` (the others have nothing to change, nor to audit). */
+  async function disableUsers(tx: Tx, call: NexusCall, now: Date, candidates: NexusUserRecord[]): Promise<AuditEntry[]> {
+    const before = candidates.filter((user) => user.status === 0);
     const ids = before.map((user) => user.id);
     await assertAdminsRemain(tx, ids);
     // Bumping the token version makes every token they hold (SSO or password) stop working at once.
@@ -163,7 +165,7 @@ export function createNexusService(deps: {
         await depts.softDelete(tx, ids, { muser: call.actor, mtime: now });
         await nexus.unmapDepts(tx, ids);
         const deptAudit = subtree.map((row) => ({ action: 'nexus.dept.delete', targetType: 'dept', targetId: row.id, before: row }));
-        return { result: { deletedDeptIds: ids, disabledUsers: members.length }, audit: [...deptAudit, ...userAudit] };
+        return { result: { deletedDeptIds: ids, disabledUsers: userAudit.length }, audit: [...deptAudit, ...userAudit] };
       });
     },
 
@@ -211,6 +213,7 @@ export function createNexusService(deps: {
         const dept = body.deptId ? await requireDept(tx, body.deptId, 'deptId') : undefined;
         const roleIds = body.roleKeys ? await roleIdsOf(tx, body.roleKeys) : undefined;
         const disabling = body.status === 1 && before.status !== 1;
+        const enabling = body.status === 0 && before.status !== 0;
         if (disabling) await assertAdminsRemain(tx, [before.id]);
         await users.update(tx, before.id, {
           ...(body.newEmpNo !== undefined ? { empNo: body.newEmpNo } : {}),
@@ -229,7 +232,13 @@ export function createNexusService(deps: {
         const after = await nexus.userById(tx, before.id);
         return {
           result: after,
-          audit: [{ action: disabling ? 'nexus.user.disable' : 'nexus.user.update', targetType: 'user', targetId: before.id, before, after: roleIds ? { ...after, roleKeys: body.roleKeys } : after }],
+          audit: [{
+            action: disabling ? 'nexus.user.disable' : enabling ? 'nexus.user.enable' : 'nexus.user.update',
+            targetType: 'user',
+            targetId: before.id,
+            before,
+            after: roleIds ? { ...after, roleKeys: body.roleKeys } : after,
+          }],
         };
       });
     },
@@ -256,7 +265,7 @@ export function createNexusService(deps: {
         const found = await nexus.usersByEmpNos(tx, wanted);
         const audit = await disableUsers(tx, call, now, found);
         const missing = wanted.filter((empNo) => !found.some((user) => user.empNo === empNo));
-        return { result: { disabled: found.length, missing }, audit };
+        return { result: { disabled: audit.length, missing }, audit };
       });
     },
 
@@ -266,6 +275,7 @@ export function createNexusService(deps: {
         const user = await userByEmpNo(tx, empNo);
         if (user.status !== 0) throw new Forbidden('accountDisabled');
         const nexusTokenHash = hashNexusToken(nexusToken);
+        await nexus.lockNexusToken(tx, nexusTokenHash);
         if (await nexus.tokenPairedWithOther(tx, nexusTokenHash, user.id, now)) throw new Conflict('nexusTokenPaired');
         await nexus.purgeSessions(tx, new Date(now.getTime() - SSO_SESSION_RETENTION_MS));
         const sid = randomUUID();
