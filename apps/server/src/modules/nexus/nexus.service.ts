@@ -70,7 +70,7 @@ export function createNexusService(deps: {
     if (disabledIds.length && (await users.countActiveAdminsExcept(disabledIds, tx)) === 0) throw new Conflict('lastAdministrator');
   }
 
-  /** Disables the active ones among `users` (the others have nothing to change, nor to audit). */
+  /** Disables the active ones among `candidates` (the others have nothing to change, nor to audit). */
   async function disableUsers(tx: Tx, call: NexusCall, now: Date, candidates: NexusUserRecord[]): Promise<AuditEntry[]> {
     const before = candidates.filter((user) => user.status === 0);
     const ids = before.map((user) => user.id);
