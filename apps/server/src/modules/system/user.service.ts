@@ -49,8 +49,10 @@ export function createUserService(deps: {
     return { ...user, roles, roleIds: roles.map((r) => r.id) };
   }
 
-  async function requireVisible(ctx: RequestContext, id: number): Promise<UserRecord> {
-    const user = await users.findById(id);
+  // Inside a transaction every query must use `tx`: on embedded PGlite a second connection waits for the
+  // transaction to end, so a query on `db` there would never return. `ctx.scope()` is resolved before.
+  async function requireVisible(ctx: RequestContext, id: number, tx: DbOrTx = db): Promise<UserRecord> {
+    const user = await users.findById(id, tx);
     if (!user) throw new NotFound('user', id);
     const scope = await ctx.scope();
     const visible = scope.all || user.id === ctx.user.id || (user.deptId !== null && scope.deptIds.includes(user.deptId));
@@ -62,9 +64,9 @@ export function createUserService(deps: {
    * Visible, and not an administrator unless the caller is one: whoever may reset passwords or edit users
    * must not be able to take over an administrator's account.
    */
-  async function requireManageable(ctx: RequestContext, id: number): Promise<UserRecord> {
-    const user = await requireVisible(ctx, id);
-    if (!ctx.user.isAdmin && (await users.rolesOf([id])).some((role) => role.roleKey === ADMIN_ROLE_KEY)) {
+  async function requireManageable(ctx: RequestContext, id: number, tx: DbOrTx = db): Promise<UserRecord> {
+    const user = await requireVisible(ctx, id, tx);
+    if (!ctx.user.isAdmin && (await users.rolesOf([id], tx)).some((role) => role.roleKey === ADMIN_ROLE_KEY)) {
       throw new Forbidden('administratorOnly');
     }
     return user;
@@ -142,10 +144,11 @@ export function createUserService(deps: {
 
     async save(ctx: RequestContext, body: UserSaveBody) {
       const actor = actorOf(ctx);
+      await ctx.scope();
       const id = await db.transaction(async (tx) => {
         if (await users.usernameTaken(body.username, body.id, tx)) throw new Conflict('usernameTaken', { username: body.username });
         if (body.empNo && (await users.empNoTaken(body.empNo, body.id, tx))) throw new Conflict('empNoTaken', { empNo: body.empNo });
-        const existing = body.id === undefined ? undefined : await requireManageable(ctx, body.id);
+        const existing = body.id === undefined ? undefined : await requireManageable(ctx, body.id, tx);
         await assertDeptAssignable(ctx, body.deptId, existing ? existing.deptId : undefined, tx);
         if (body.roleIds) await assertRolesGrantable(ctx, body.roleIds, tx);
         const fields = {
@@ -190,11 +193,12 @@ export function createUserService(deps: {
     async batchDelete(ctx: RequestContext, ids: number[]) {
       const unique = [...new Set(ids)];
       if (unique.includes(ctx.user.id)) throw new Conflict('cannotDeleteSelf');
+      await ctx.scope();
       return db.transaction(async (tx) => {
         const existing = await users.liveIds(unique, tx);
         const missing = unique.filter((id) => !existing.includes(id));
         if (missing.length) throw new NotFound('user', missing.join(','));
-        for (const id of existing) await requireManageable(ctx, id);
+        for (const id of existing) await requireManageable(ctx, id, tx);
         await assertAdminsRemain(existing, tx);
         await users.revokeTokens(tx, existing, { isDel: 1, muser: actorOf(ctx), mtime: new Date(deps.now()) });
         return { deleted: existing.length };
