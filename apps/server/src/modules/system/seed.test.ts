@@ -4,7 +4,7 @@ import { count, eq } from 'drizzle-orm';
 import { allPermissionCodes, menuTree, type MenuSeed } from '@scrm/shared';
 import { createTestDatabase } from '../../testing/test-app.ts';
 import { seedPlatform } from './seed.ts';
-import { sysMenu, sysRole, sysRoleMenu, sysUser } from '../../db/schema/index.ts';
+import { sysConfig, sysMenu, sysRole, sysRoleMenu, sysUser } from '../../db/schema/index.ts';
 
 const countMenus = (menus: readonly MenuSeed[]): number => menus.reduce((n, m) => n + 1 + countMenus(m.children ?? []), 0);
 
@@ -29,9 +29,16 @@ test('the seed creates the menu tree, the administrator role with every menu and
   const users = await db.select({ username: sysUser.username }).from(sysUser).where(eq(sysUser.username, 'admin'));
   assert.equal(users.length, 1);
 
-  // A menu missing from an older install is added on the next start and granted to the administrator.
+  // A menu an administrator deleted stays deleted on the next start…
   const [removed] = await db.delete(sysMenu).where(eq(sysMenu.perms, 'sys:user:bind')).returning({ id: sysMenu.id });
   await db.delete(sysRoleMenu).where(eq(sysRoleMenu.menuId, removed.id));
+  await seedPlatform(db, { adminPassword: 'Another123' });
+  assert.equal((await db.select().from(sysMenu).where(eq(sysMenu.perms, 'sys:user:bind'))).length, 0);
+
+  // …while a menu the seed has never seen (added by an upgrade) is inserted and granted to the administrator.
+  const [seededRow] = await db.select().from(sysConfig).where(eq(sysConfig.key, 'seeded_menus'));
+  const seeded = (JSON.parse(seededRow.value) as string[]).filter((key) => key !== 'sys:user:bind');
+  await db.update(sysConfig).set({ value: JSON.stringify(seeded) }).where(eq(sysConfig.key, 'seeded_menus'));
   await seedPlatform(db, { adminPassword: 'Another123' });
   const [restored] = await db.select({ id: sysMenu.id }).from(sysMenu).where(eq(sysMenu.perms, 'sys:user:bind'));
   assert.ok(restored);

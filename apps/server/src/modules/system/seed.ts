@@ -3,9 +3,10 @@ import { menuTree, type MenuSeed } from '@scrm/shared';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { hashPassword } from '../../platform/auth/password.ts';
 import { ADMIN_ROLE_KEY } from '../../platform/auth/authenticate.ts';
-import { sysDept, sysMenu, sysRole, sysRoleMenu, sysUser, sysUserRole } from '../../db/schema/index.ts';
+import { sysConfig, sysDept, sysMenu, sysRole, sysRoleMenu, sysUser, sysUserRole } from '../../db/schema/index.ts';
 
 const SEED_LOCK = 727_002;
+const SEEDED_MENUS_KEY = 'seeded_menus';
 
 export interface SeedResult {
   /** Set when the admin user was created by this call. */
@@ -15,7 +16,7 @@ export interface SeedResult {
 /**
  * First start: the root department, the full menu tree, the administrator role (every menu) and the
  * `admin` user. Idempotent and safe when replicas start together. Menus added to the tree later are
- * inserted on the next start and granted to the administrator role.
+ * inserted on the next start and granted to the administrator role; menus an administrator deleted stay deleted.
  */
 export async function seedPlatform(db: Db, options: { adminPassword: string }): Promise<SeedResult> {
   return db.transaction(async (tx) => {
@@ -24,8 +25,13 @@ export async function seedPlatform(db: Db, options: { adminPassword: string }): 
     const rootId = root?.id ?? (await tx.insert(sysDept).values({ name: '总公司', parentId: 0, ancestors: '0', cuser: 'system' }).returning())[0].id;
 
     const existingMenus = await tx.select({ id: sysMenu.id, perms: sysMenu.perms, path: sysMenu.path, parentId: sysMenu.parentId, name: sysMenu.name }).from(sysMenu);
+    // Menus seeded before are remembered, so one an administrator deleted is not brought back.
+    const [seededRow] = await tx.select({ value: sysConfig.value }).from(sysConfig).where(eq(sysConfig.key, SEEDED_MENUS_KEY));
+    const seeded = new Set<string>(seededRow ? (JSON.parse(seededRow.value) as string[]) : []);
     const newMenuIds: number[] = [];
-    await insertMenus(tx, menuTree, 0, existingMenus, newMenuIds);
+    await insertMenus(tx, menuTree, 0, existingMenus, newMenuIds, seeded);
+    const value = JSON.stringify([...seeded].sort());
+    await tx.insert(sysConfig).values({ key: SEEDED_MENUS_KEY, value }).onConflictDoUpdate({ target: sysConfig.key, set: { value, mtime: new Date() } });
 
     let [adminRole] = await tx.select({ id: sysRole.id }).from(sysRole).where(eq(sysRole.roleKey, ADMIN_ROLE_KEY)).limit(1);
     if (!adminRole) {
@@ -51,14 +57,28 @@ export async function seedPlatform(db: Db, options: { adminPassword: string }): 
 
 type ExistingMenu = { id: number; perms: string | null; path: string | null; parentId: number; name: string };
 
-/** Menus are matched by permission code, else by path, else by name under the same parent. */
-async function insertMenus(tx: DbOrTx, menus: readonly MenuSeed[], parentId: number, existing: ExistingMenu[], created: number[]) {
+const menuKey = (menu: MenuSeed, parentKey: string) => menu.perms ?? menu.path ?? `${parentKey}/${menu.name}`;
+
+/**
+ * Menus are matched by permission code, else by path, else by name under the same parent. A menu is
+ * inserted only the first time the seed sees it; its children follow it (a deleted menu's are skipped).
+ */
+async function insertMenus(
+  tx: DbOrTx,
+  menus: readonly MenuSeed[],
+  parentId: number,
+  existing: ExistingMenu[],
+  created: number[],
+  seeded: Set<string>,
+  parentKey = '',
+) {
   for (const [index, menu] of menus.entries()) {
+    const key = menuKey(menu, parentKey);
     const match = existing.find((row) =>
       menu.perms ? row.perms === menu.perms : menu.path ? row.path === menu.path : row.parentId === parentId && row.name === menu.name,
     );
     let id = match?.id;
-    if (!id) {
+    if (!id && !seeded.has(key)) {
       [{ id }] = await tx
         .insert(sysMenu)
         .values({
@@ -75,6 +95,18 @@ async function insertMenus(tx: DbOrTx, menus: readonly MenuSeed[], parentId: num
         .returning({ id: sysMenu.id });
       created.push(id!);
     }
-    if (menu.children) await insertMenus(tx, menu.children, id!, existing, created);
+    seeded.add(key);
+    if (menu.children) {
+      if (id) await insertMenus(tx, menu.children, id, existing, created, seeded, key);
+      else markSeeded(menu.children, key, seeded);
+    }
+  }
+}
+
+function markSeeded(menus: readonly MenuSeed[], parentKey: string, seeded: Set<string>) {
+  for (const menu of menus) {
+    const key = menuKey(menu, parentKey);
+    seeded.add(key);
+    markSeeded(menu.children ?? [], key, seeded);
   }
 }
