@@ -1,5 +1,6 @@
 import { WecomApiError, type ContactPartyEvent, type ContactUserEvent, type Department, type User, type WecomClient } from '@scrm/wecom';
-import type { Db, DbOrTx } from '../../platform/db/database.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { withSessionLock } from '../../platform/wecom.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
@@ -45,6 +46,9 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
   }
 
   // ---- applying WeCom's state (sync jobs and events share these) -------------------------------
+
+  /** One sync of a kind at a time: a request while one is waiting or running gets that one (across replicas). */
+  const startExclusive = (type: string, actor: string) => withSessionLock(db, `job-start:${type}`, () => deps.jobs.start(type, {}, { actor, exclusive: true }));
 
   /** What WeCom says about a member or department now: found, gone (left / deleted), or hidden (outside the visible range). */
   type Fetched<T> = { kind: 'found'; value: T } | { kind: 'gone' } | { kind: 'hidden' };
@@ -101,7 +105,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
       return this.deptGet(id);
     },
 
-    startDeptSync: (ctx: RequestContext) => deps.jobs.start(DEPT_SYNC_JOB, {}, { actor: actorOf(ctx), exclusive: true }),
+    startDeptSync: (ctx: RequestContext) => startExclusive(DEPT_SYNC_JOB, actorOf(ctx)),
 
     /** The job: department/list (the whole visible tree) → upsert; departments no longer listed flagged deleted. */
     async syncDepartments(job: JobProgress) {
@@ -172,7 +176,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
       return requireEmp(id);
     },
 
-    startEmpSync: (ctx: RequestContext) => deps.jobs.start(EMP_SYNC_JOB, {}, { actor: actorOf(ctx), exclusive: true }),
+    startEmpSync: (ctx: RequestContext) => startExclusive(EMP_SYNC_JOB, actorOf(ctx)),
 
     /**
      * The job: every visible department's members (user/list, details) → upsert; members no longer listed

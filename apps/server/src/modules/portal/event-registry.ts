@@ -49,10 +49,18 @@ export interface EventHandler<T = unknown> {
   apply(event: WecomEvent, fetched: T, ctx: EventHandlerContext): Promise<void>;
 }
 
+/**
+ * The one-step form: runs inside the event's transaction and may call WeCom there (`ctx.wecom`). Simpler,
+ * but it holds the transaction open during the WeCom call; prefer `{ fetch, apply }`. The worker makes
+ * sure the access token is cached before the transaction starts.
+ */
+export type EventHandlerFunction = (event: WecomEvent, ctx: EventHandlerContext) => Promise<void>;
+
 interface Registration {
   name: string;
   matcher: EventMatcher | ((event: WecomEvent) => boolean);
   handler: EventHandler<any>;
+  inTransaction: boolean;
 }
 
 export interface EventRegistry {
@@ -60,8 +68,13 @@ export interface EventRegistry {
    * Registers a handler; `name` shows in logs and errors. Handlers of one event run in registration order
    * (all fetches, then all applies in one transaction).
    */
-  registerEventHandler<T>(matcher: EventMatcher | ((event: WecomEvent) => boolean), handler: EventHandler<T>, options?: { name?: string }): void;
-  handlersFor(event: WecomEvent): Array<{ name: string; handler: EventHandler<unknown> }>;
+  registerEventHandler<T>(
+    matcher: EventMatcher | ((event: WecomEvent) => boolean),
+    handler: EventHandler<T> | EventHandlerFunction,
+    options?: { name?: string },
+  ): void;
+  /** Matching handlers, one-step functions turned into `{ apply }` (flagged `inTransaction`). */
+  handlersFor(event: WecomEvent): Array<{ name: string; handler: EventHandler<unknown>; inTransaction: boolean }>;
   /** The worker applying events in this process (set by the portal module; tests and tools use it). */
   worker: EventWorker | undefined;
 }
@@ -78,13 +91,15 @@ export function createEventRegistry(): EventRegistry {
     worker: undefined,
     registerEventHandler(matcher, handler, options = {}) {
       const name = options.name ?? (typeof matcher === 'function' ? 'handler' : `${[matcher.event].flat().join('|')}:${[matcher.changeType ?? '*'].flat().join('|')}`);
-      registrations.push({ name, matcher, handler: handler as EventHandler<any> });
+      const inTransaction = typeof handler === 'function';
+      const normalised: EventHandler<any> = typeof handler === 'function' ? { apply: (event, _fetched, ctx) => handler(event, ctx) } : handler;
+      registrations.push({ name, matcher, handler: normalised, inTransaction });
     },
     handlersFor(event) {
       const name = eventNameOf(event);
       return registrations
         .filter(({ matcher }) => (typeof matcher === 'function' ? matcher(event) : matches(name, matcher.event) && matches(event.changeType, matcher.changeType)))
-        .map(({ name: handlerName, handler }) => ({ name: handlerName, handler }));
+        .map(({ name: handlerName, handler, inTransaction }) => ({ name: handlerName, handler, inTransaction }));
     },
   };
 }

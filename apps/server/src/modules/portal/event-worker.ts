@@ -77,6 +77,8 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
       await withSessionLock(deps.db, `wx-event-entity:${entityOf(event)}`, async () => {
         const fetched: unknown[] = [];
         for (const { handler } of handlers) fetched.push(handler.fetch ? await handler.fetch(event, context) : undefined);
+        // One-step handlers call WeCom inside the transaction: have the token cached before it starts.
+        if (handlers.some((handler) => handler.inTransaction)) await deps.wecom.client.getAccessToken();
         await deps.db.transaction(async (tx) => {
           // Still ours? (A lease that ran out may have handed the event to another worker.)
           if (!(await deps.events.lockIfHeld(tx, row.id, id))) return;
