@@ -3,3 +3,4 @@ export * from './nexus.ts';
 export * from './customers.ts';
 export * from './wecom.ts';
 export * from './groups.ts';
+export * from './tags.ts';
