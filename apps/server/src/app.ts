@@ -92,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
   await app.register(orgModule(moduleDeps), { prefix: '/scrm' });
   await app.register(nexusModule(moduleDeps), { prefix: '/scrm' });
+  await app.register((await import('./modules/groups/groups.module.ts')).groupsModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;
 }

@@ -1,0 +1,64 @@
+import type { FastifyInstance } from 'fastify';
+import { EXTERNAL_CHAT_CHANGE_TYPES, type WecomEvent } from '@scrm/wecom';
+import type { ModuleDeps } from '../../app.ts';
+import type { EventHandlerContext } from '../portal/event-registry.ts';
+import { createGroupRepository } from './groups.repository.ts';
+import { createGroupStatsRepository } from './group-stats.repository.ts';
+import { createGroupWriteRepository } from './group-writes.repository.ts';
+import { createGroupService } from './groups.service.ts';
+import { chatRoutes, groupMemberRoutes, groupRoutes } from './groups.routes.ts';
+import { GROUP_SYNC_JOB, runGroupSync, type GroupSyncOptions } from './group-sync.ts';
+import { applyExternalChatEvent } from './group-events.ts';
+import './groups.messages.ts';
+
+type GroupModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { groupSync?: GroupSyncOptions };
+
+/** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
+const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
+
+/** The pieces of the groups module that other modules, jobs, tools and benchmarks use. */
+export function createGroupComponents(deps: GroupModuleDeps) {
+  const timeZone = deps.config.TZ_DEFAULT;
+  const writes = createGroupWriteRepository(deps.db);
+  return {
+    writes,
+    service: createGroupService({
+      groups: createGroupRepository(deps.db, { timeZone }),
+      stats: createGroupStatsRepository(deps.db, { timeZone }),
+      writes,
+      jobs: deps.jobs,
+      wecom: () => configuredClient(deps),
+      timeZone,
+      now: deps.now,
+    }),
+    /** The groups.sync job body. */
+    sync: (job: Parameters<typeof runGroupSync>[1]) =>
+      runGroupSync(
+        {
+          wecom: deps.wecom.client,
+          writes,
+          inTransaction: (work) => deps.db.transaction((tx) => work(createGroupWriteRepository(tx))),
+          now: deps.now,
+        },
+        job,
+        deps.groupSync,
+      ),
+  };
+}
+
+/** 客户群: /scrm/admin/group/*, /scrm/admin/group/member/*, /scrm/admin/qw/chat/*, the groups.sync job and change_external_chat events. */
+export const groupsModule = (deps: GroupModuleDeps) => async (app: FastifyInstance) => {
+  const components = createGroupComponents(deps);
+  await deps.jobs.register(GROUP_SYNC_JOB, (_payload, job) => components.sync(job), { retryLimit: 3 });
+  deps.events.registerEventHandler(
+    { event: 'change_external_chat', changeType: EXTERNAL_CHAT_CHANGE_TYPES },
+    async (event: WecomEvent, ctx: EventHandlerContext) => {
+      if (event.kind !== 'change_external_chat') return;
+      await applyExternalChatEvent({ wecom: ctx.wecom.client, writes: createGroupWriteRepository(ctx.tx), now: ctx.now }, event);
+    },
+    { name: 'groups' },
+  );
+  await app.register(groupMemberRoutes(components.service), { prefix: '/admin/group/member' });
+  await app.register(groupRoutes(components.service), { prefix: '/admin/group' });
+  await app.register(chatRoutes(components.service), { prefix: '/admin/qw/chat' });
+};

@@ -1,0 +1,193 @@
+// Reads over customer groups and their members (aliases: g group_chat, m group_member). Every query goes
+// through `groupScope`: a group belongs to its owner, the owner to an SCRM user through sys_user.qw_userid,
+// and members are seen through their group.
+import { sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/database.ts';
+import { and_, contains, paginate } from '../../platform/db/paging.ts';
+import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
+import type { AuthUser } from '../../platform/auth/context.ts';
+import type { Page } from '../../platform/http/schemas.ts';
+import { atOrAfter, atOrBefore } from './group-days.ts';
+import type { GroupFilters, GroupPageQuery, GroupRecord, MemberFilters, MemberPageQuery, MemberRecord } from './groups.schemas.ts';
+
+/** Who is asking: their data scope and their bound WeCom account. */
+export interface Viewer {
+  scope: DataScope;
+  user: Pick<AuthUser, 'qwUserid'>;
+}
+
+type Row = Record<string, unknown>;
+
+const list = (values: readonly (string | number)[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
+
+/**
+ * Groups belong to their owner (WeCom userid), owners to SCRM users through sys_user.qw_userid: self scope
+ * sees the groups the caller's bound WeCom account owns; department scopes see the groups of owners bound to
+ * users in those departments.
+ */
+export function groupScope(viewer: Viewer, owner: SQL = sql`g.owner`): SQL | undefined {
+  return scopeCondition(viewer.scope, {
+    self: viewer.user.qwUserid ? sql`${owner} = ${viewer.user.qwUserid}` : sql`false`,
+    deptIn: (deptIds) => sql`${owner} IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))`,
+  });
+}
+
+export const whereOf = (conditions: (SQL | undefined)[]): SQL => {
+  const all = and_(conditions);
+  return all ? sql`WHERE ${all}` : sql``;
+};
+
+export function groupConditions(filters: GroupFilters, timeZone: string): SQL[] {
+  const conditions: SQL[] = [];
+  if (filters.name) conditions.push(sql`g.name ILIKE ${contains(filters.name)}`);
+  if (filters.chatId) conditions.push(sql`g.chat_id = ${filters.chatId}`);
+  if (filters.owners?.length) conditions.push(sql`g.owner IN (${list(filters.owners)})`);
+  if (filters.status !== undefined) conditions.push(sql`g.status = ${filters.status}`);
+  if (filters.dismissed !== undefined) conditions.push(sql`g.dismissed = ${filters.dismissed}`);
+  if (filters.createTimeStart) conditions.push(atOrAfter(sql`g.create_time`, filters.createTimeStart, timeZone));
+  if (filters.createTimeEnd) conditions.push(atOrBefore(sql`g.create_time`, filters.createTimeEnd, timeZone));
+  return conditions;
+}
+
+export function memberConditions(filters: MemberFilters, timeZone: string): SQL[] {
+  const conditions: SQL[] = [];
+  if (filters.chatId) conditions.push(sql`m.chat_id = ${filters.chatId}`);
+  if (filters.state) conditions.push(sql`m.state = ${filters.state}`);
+  if (filters.name) conditions.push(sql`(m.name ILIKE ${contains(filters.name)} OR m.group_nickname ILIKE ${contains(filters.name)})`);
+  if (filters.userid) conditions.push(sql`m.userid = ${filters.userid}`);
+  if (filters.type !== undefined) conditions.push(sql`m.type = ${filters.type}`);
+  if (filters.joinScene !== undefined) conditions.push(sql`m.join_scene = ${filters.joinScene}`);
+  if (filters.status === 'in') conditions.push(sql`m.quit_time IS NULL`);
+  if (filters.status === 'quit') conditions.push(sql`m.quit_time IS NOT NULL`);
+  if (filters.joinTimeStart) conditions.push(atOrAfter(sql`m.join_time`, filters.joinTimeStart, timeZone));
+  if (filters.joinTimeEnd) conditions.push(atOrBefore(sql`m.join_time`, filters.joinTimeEnd, timeZone));
+  if (filters.quitTimeStart) conditions.push(atOrAfter(sql`m.quit_time`, filters.quitTimeStart, timeZone));
+  if (filters.quitTimeEnd) conditions.push(atOrBefore(sql`m.quit_time`, filters.quitTimeEnd, timeZone));
+  return conditions;
+}
+
+const GROUP_SELECT = sql`SELECT g.*, e.name AS owner_name FROM group_chat g LEFT JOIN qw_emp e ON e.userid = g.owner`;
+
+const MEMBER_SELECT = sql`SELECT m.*, g.name AS group_name, g.owner, i.name AS invitor_name
+  FROM group_member m JOIN group_chat g ON g.chat_id = m.chat_id LEFT JOIN qw_emp i ON i.userid = m.invitor`;
+
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
+const toDateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : toDate(value));
+
+export function toGroupRecord(row: Row): GroupRecord {
+  return {
+    id: Number(row.id),
+    chatId: row.chat_id as string,
+    name: row.name as string,
+    owner: row.owner as string,
+    ownerName: (row.owner_name as string | null) ?? null,
+    notice: row.notice as string,
+    adminList: row.admin_list as string[],
+    status: Number(row.status),
+    dismissed: row.dismissed as boolean,
+    dismissedAt: toDateOrNull(row.dismissed_at),
+    createTime: toDate(row.create_time),
+    memberVersion: row.member_version as string,
+    memberCount: Number(row.member_count),
+    customerCount: Number(row.customer_count),
+    remark: row.remark as string,
+    syncedAt: toDateOrNull(row.synced_at),
+    ctime: toDate(row.ctime),
+    mtime: toDate(row.mtime),
+  };
+}
+
+export function toMemberRecord(row: Row): MemberRecord {
+  return {
+    id: Number(row.id),
+    chatId: row.chat_id as string,
+    groupName: row.group_name as string,
+    owner: row.owner as string,
+    userid: row.userid as string,
+    type: Number(row.type),
+    unionid: (row.unionid as string | null) ?? null,
+    name: row.name as string,
+    groupNickname: row.group_nickname as string,
+    joinTime: toDate(row.join_time),
+    joinScene: Number(row.join_scene),
+    invitor: (row.invitor as string | null) ?? null,
+    invitorName: (row.invitor_name as string | null) ?? null,
+    state: row.state as string,
+    quitTime: toDateOrNull(row.quit_time),
+    quitScene: row.quit_scene === null || row.quit_scene === undefined ? null : Number(row.quit_scene),
+    ctime: toDate(row.ctime),
+    mtime: toDate(row.mtime),
+  };
+}
+
+/** One keyset batch of a member export: rows after `after` in (join_time desc, id desc) order. */
+export interface MemberCursor {
+  joinTime: Date;
+  id: number;
+}
+
+export function createGroupRepository(db: DbOrTx, options: { timeZone: string }) {
+  const { timeZone } = options;
+  const rows = async (query: SQL): Promise<Row[]> => (await db.execute<Row>(query)).rows;
+  const count = async (query: SQL): Promise<number> => Number((await rows(query))[0].count);
+
+  return {
+    async pageGroups(viewer: Viewer, query: GroupPageQuery): Promise<Page<GroupRecord>> {
+      const where = whereOf([...groupConditions(query, timeZone), groupScope(viewer)]);
+      return paginate(
+        query,
+        () => count(sql`SELECT count(*)::int AS count FROM group_chat g ${where}`),
+        async (limit, offset) => (await rows(sql`${GROUP_SELECT} ${where} ORDER BY g.create_time DESC, g.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(toGroupRecord),
+      );
+    },
+
+    /** Every live group in scope, newest first. */
+    async liveGroups(viewer: Viewer): Promise<GroupRecord[]> {
+      const where = whereOf([sql`NOT g.dismissed`, groupScope(viewer)]);
+      return (await rows(sql`${GROUP_SELECT} ${where} ORDER BY g.create_time DESC, g.id DESC`)).map(toGroupRecord);
+    },
+
+    async groupBy(viewer: Viewer, key: { id: number } | { chatId: string }): Promise<GroupRecord | undefined> {
+      const where = whereOf(['id' in key ? sql`g.id = ${key.id}` : sql`g.chat_id = ${key.chatId}`, groupScope(viewer)]);
+      const [row] = await rows(sql`${GROUP_SELECT} ${where}`);
+      return row && toGroupRecord(row);
+    },
+
+    async groupExists(chatId: string): Promise<boolean> {
+      return (await rows(sql`SELECT 1 FROM group_chat WHERE chat_id = ${chatId}`)).length > 0;
+    },
+
+    async updateRemark(id: number, remark: string, actor: string): Promise<void> {
+      await db.execute(sql`UPDATE group_chat SET remark = ${remark}, mtime = now(), muser = ${actor} WHERE id = ${id}`);
+    },
+
+    async pageMembers(viewer: Viewer, query: MemberPageQuery): Promise<Page<MemberRecord>> {
+      const where = whereOf([...memberConditions(query, timeZone), groupScope(viewer)]);
+      return paginate(
+        query,
+        () => count(sql`SELECT count(*)::int AS count FROM group_member m JOIN group_chat g ON g.chat_id = m.chat_id ${where}`),
+        async (limit, offset) =>
+          (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time DESC, m.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(toMemberRecord),
+      );
+    },
+
+    /** A batch of the export, in page order, after the cursor. */
+    async memberBatch(viewer: Viewer, filters: MemberFilters, after: MemberCursor | null, limit: number): Promise<MemberRecord[]> {
+      const keyset = after ? sql`(m.join_time, m.id) < (${after.joinTime.toISOString()}::timestamptz, ${after.id})` : undefined;
+      const where = whereOf([...memberConditions(filters, timeZone), groupScope(viewer), keyset]);
+      return (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time DESC, m.id DESC LIMIT ${limit}`)).map(toMemberRecord);
+    },
+
+    /** The members in a group now, in joining order. */
+    async currentMembers(chatId: string): Promise<MemberRecord[]> {
+      return (await rows(sql`${MEMBER_SELECT} WHERE m.chat_id = ${chatId} AND m.quit_time IS NULL ORDER BY m.join_time, m.id`)).map(toMemberRecord);
+    },
+
+    async memberById(viewer: Viewer, id: number): Promise<MemberRecord | undefined> {
+      const [row] = await rows(sql`${MEMBER_SELECT} ${whereOf([sql`m.id = ${id}`, groupScope(viewer)])}`);
+      return row && toMemberRecord(row);
+    },
+  };
+}
+
+export type GroupRepository = ReturnType<typeof createGroupRepository>;
