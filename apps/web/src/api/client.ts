@@ -1,5 +1,5 @@
 import createClient from 'openapi-fetch';
-import type { paths } from './schema';
+import type { paths } from './schema.js';
 import { i18n, currentLanguage } from '../i18n/i18n.ts';
 import { feedback } from './feedback.ts';
 

@@ -1,4 +1,4 @@
-import type { paths } from './schema';
+import type { paths } from './schema.js';
 
 type Json<R> = R extends { content: { 'application/json': infer J } } ? J : never;
 

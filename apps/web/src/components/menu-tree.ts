@@ -1,5 +1,4 @@
 import type { MenuNode } from '../api/types.ts';
-import { currentLanguage } from '../i18n/i18n.ts';
 
 export interface MenuTreeOption {
   key: number;
@@ -8,17 +7,13 @@ export interface MenuTreeOption {
   children?: MenuTreeOption[];
 }
 
-export function menuName(node: { name: string; nameEn: string | null }): string {
-  return currentLanguage() === 'en' && node.nameEn ? node.nameEn : node.name;
-}
-
-/** Menu nodes as Tree / TreeSelect data (optionally without buttons). */
-export function menuOptions(nodes: MenuNode[], options: { buttons?: boolean } = {}): MenuTreeOption[] {
+/** Menu nodes as Tree / TreeSelect data, titled by `label` (optionally without buttons). */
+export function menuOptions(nodes: MenuNode[], label: (node: MenuNode) => string, options: { buttons?: boolean } = {}): MenuTreeOption[] {
   return nodes
     .filter((node) => options.buttons !== false || node.menuType !== 'F')
     .map((node) => {
-      const children = menuOptions(node.children ?? [], options);
-      return { key: node.id, value: node.id, title: menuName(node), children: children.length > 0 ? children : undefined };
+      const children = menuOptions(node.children ?? [], label, options);
+      return { key: node.id, value: node.id, title: label(node), children: children.length > 0 ? children : undefined };
     });
 }
 

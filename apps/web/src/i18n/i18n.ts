@@ -30,3 +30,8 @@ export function changeLanguage(language: Language): void {
 export function currentLanguage(): Language {
   return i18n.language === 'en' ? 'en' : 'zh-CN';
 }
+
+/** A record's display name in the current language (menus carry `name` and `nameEn`). */
+export function localName(item: { name: string; nameEn: string | null }): string {
+  return currentLanguage() === 'en' && item.nameEn ? item.nameEn : item.name;
+}

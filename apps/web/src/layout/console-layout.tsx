@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { api, call, ApiError } from '../api/client.ts';
 import { useSession } from '../auth/session.tsx';
-import { currentLanguage } from '../i18n/i18n.ts';
+import { localName } from '../i18n/i18n.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 import { menuIcon } from './menu-icons.tsx';
 import { fromMenuNodes, fromSeed, type NavigationItem } from './navigation.ts';
@@ -20,10 +20,6 @@ interface NavigationState {
 
 const NavigationContext = createContext<NavigationState>({ items: [], loaded: false, fallback: false });
 export const useNavigation = () => useContext(NavigationContext);
-
-export function localName(item: { name: string; nameEn: string | null }): string {
-  return currentLanguage() === 'en' && item.nameEn ? item.nameEn : item.name;
-}
 
 function toMenuData(items: NavigationItem[]): MenuDataItem[] {
   return items.map((item) => ({

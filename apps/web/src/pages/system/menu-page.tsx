@@ -7,7 +7,8 @@ import { api, call } from '../../api/client.ts';
 import type { MenuNode, MenuSaveBody } from '../../api/types.ts';
 import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, useEditor, OrderAndStatusFields, useRecordForm } from '../../components/crud.tsx';
-import { menuName, menuOptions, withoutEmptyChildren } from '../../components/menu-tree.ts';
+import { menuOptions, withoutEmptyChildren } from '../../components/menu-tree.ts';
+import { localName } from '../../i18n/i18n.ts';
 import { menuIcon, menuIcons } from '../../layout/menu-icons.tsx';
 
 const TYPE_COLORS = { M: 'blue', C: 'green', F: 'default' } as const;
@@ -32,7 +33,7 @@ export function MenuPage() {
       render: (_, menu) => (
         <Space>
           {menuIcon(menu.icon)}
-          {menuName(menu)}
+          {localName(menu)}
         </Space>
       ),
     },
@@ -140,7 +141,7 @@ function MenuFormModal({ id, parentId, tree, onClose, onSaved }: { id?: number; 
     <Modal {...modalProps} title={id === undefined ? t('menu.create') : t('menu.edit')} width={600}>
       <Form form={form} layout="vertical" data-testid="menu-form">
         <Form.Item name="parentId" label={t('menu.parent')}>
-          <TreeSelect treeData={[{ value: 0, title: t('menu.root'), children: menuOptions(tree, { buttons: false }) }]} treeDefaultExpandedKeys={[0]} showSearch treeNodeFilterProp="title" />
+          <TreeSelect treeData={[{ value: 0, title: t('menu.root'), children: menuOptions(tree, localName, { buttons: false }) }]} treeDefaultExpandedKeys={[0]} showSearch treeNodeFilterProp="title" />
         </Form.Item>
         <Form.Item name="menuType" label={t('menu.menuType')}>
           <Radio.Group options={(['M', 'C', 'F'] as const).map((type) => ({ value: type, label: t(`menu.type${type}`) }))} optionType="button" />

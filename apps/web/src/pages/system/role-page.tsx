@@ -8,6 +8,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { useSession } from '../../auth/session.tsx';
 import { crudToolbar, useEditor, DeleteLink, pagedRequest, statusValueEnum, OrderAndStatusFields, useRecordForm } from '../../components/crud.tsx';
 import { leafIds, menuOptions, withAncestors } from '../../components/menu-tree.ts';
+import { localName } from '../../i18n/i18n.ts';
 import { DeptTreeSelect } from '../../components/pickers.tsx';
 
 const DATA_SCOPES = [1, 2, 3, 4, 5] as const;
@@ -203,7 +204,7 @@ function RoleMenuGrantModal({ role, onClose, onSaved }: { role: RoleRecord; onCl
         <Tree
           checkable
           defaultExpandAll
-          treeData={menuOptions(tree)}
+          treeData={menuOptions(tree, localName)}
           checkedKeys={checked}
           onCheck={(keys) => setChecked((Array.isArray(keys) ? keys : keys.checked) as number[])}
         />
