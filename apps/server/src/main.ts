@@ -7,6 +7,8 @@ import { createTokenService, resolveJwtSecret } from './platform/auth/tokens.ts'
 import { generateOneTimePassword } from './platform/auth/password.ts';
 import { createJobService } from './platform/jobs/job-service.ts';
 import { seedPlatform } from './modules/system/seed.ts';
+import { startInitialSync, startWecom } from './platform/wecom.ts';
+import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 
 const DEMO_ADMIN_PASSWORD = 'admin123';
@@ -38,7 +40,11 @@ async function main() {
   const seeded = await seedPlatform(database.db, { adminPassword });
   const tokens = createTokenService(await resolveJwtSecret(database.db, config.JWT_SECRET), config.JWT_TTL_HOURS * 3600);
   const jobs = await createJobService({ db: database.db, pool: database.pool });
-  const app = await buildApp({ config, database, tokens, jobs });
+  // In demo mode the simulator plays WeCom, served by this server under /wecom-sim.
+  const localUrl = `http://${['0.0.0.0', '::', ''].includes(config.HOST) ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const { wecom, demo } = await startWecom(config, { db: database.db, serverUrl: localUrl });
+  const app = await buildApp({ config, database, tokens, jobs, wecom });
+  await demo?.mount(app);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -47,6 +53,8 @@ async function main() {
     app.log.info({ signal }, 'shutting down');
     // Stop accepting and finish in-flight requests, then let running jobs finish, then close the database.
     await app.close();
+    await demo?.close(); // saves the demo corp
+    await wecom.close();
     await jobs.stop();
     await database.close();
     await embedded?.close();
@@ -56,6 +64,11 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ port: config.PORT, host: config.HOST });
+  if (demo) {
+    demo.connect(localUrl);
+    const mirrored = await database.db.execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM qw_dept`);
+    if (demo.firstStart || Number(mirrored.rows[0].count) === 0) await startInitialSync(jobs, (message) => app.log.warn(message));
+  }
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [
     '',

@@ -198,6 +198,31 @@ export function createUnconfiguredWecom(db: Db): Wecom {
 // ---------------------------------------------------------------------------------------------
 // Demo mode: the simulator in this process
 
+/**
+ * What main.ts needs: the configured client from WECOM_*, or in demo mode (no WECOM_CORP_ID) the simulator
+ * in this process, served by this server at `serverUrl` + /wecom-sim.
+ */
+export async function startWecom(config: Config, options: { db: Db; serverUrl: string; logger?: WecomLogger }): Promise<{ wecom: Wecom & { close(): Promise<void> }; demo?: DemoWecom }> {
+  if (config.demoMode) {
+    const demo = await startDemoWecom({ dataDir: config.DATA_DIR, serverUrl: options.serverUrl });
+    return { demo, wecom: await createWecom(demo.settings, { db: options.db, redisUrl: config.REDIS_URL, logger: options.logger }) };
+  }
+  const settings = wecomSettingsFromConfig(config);
+  if (!settings) throw new Error('WECOM_CORP_ID is set, so WECOM_SECRET, WECOM_TOKEN and WECOM_AES_KEY are needed too (or unset WECOM_CORP_ID for demo mode)');
+  return { wecom: await createWecom(settings, { db: options.db, redisUrl: config.REDIS_URL, logger: options.logger }) };
+}
+
+/** Demo mode's first start: mirror the organisation and the customers (jobs by type name; absent ones skipped). */
+export async function startInitialSync(jobs: { start(type: string, payload: object, options: { actor: string; exclusive?: boolean }): Promise<unknown> }, log: (message: string) => void): Promise<void> {
+  for (const type of ['org.dept.sync', 'org.emp.sync', 'customers.sync', 'groups.sync']) {
+    try {
+      await jobs.start(type, {}, { actor: 'system', exclusive: true });
+    } catch (error) {
+      log(`initial ${type} not started: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
 export const DEMO_SIM_PREFIX = '/wecom-sim';
 const DEMO_STATE_FILE = 'wecom-sim.json';
 
@@ -279,7 +304,6 @@ export async function startDemoWecom(options: { dataDir: string; serverUrl: stri
     async close() {
       if (timer) clearTimeout(timer);
       clearInterval(settleSave);
-      await sim.flushDeliveries().catch(() => {});
       save();
       await sim.close();
     },
