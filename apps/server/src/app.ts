@@ -91,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
   await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
   await app.register(orgModule(moduleDeps), { prefix: '/scrm' });
+  await app.register((await import('./modules/customers/customers.module.ts')).customersModule(moduleDeps), { prefix: '/scrm' });
   await app.register(nexusModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./modules/groups/groups.module.ts')).groupsModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)

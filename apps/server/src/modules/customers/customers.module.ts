@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import { EXTERNAL_CONTACT_CHANGE_TYPES, type ExternalContactGetResponse } from '@scrm/wecom';
+import type { ModuleDeps } from '../../app.ts';
+import { createCustomerRepository } from './customers.repository.ts';
+import { createCustomerWriteRepository } from './customer-writes.repository.ts';
+import { createCustomerStatsRepository } from './customer-stats.repository.ts';
+import { createCustomerService } from './customers.service.ts';
+import { customerInfoRoutes, customerRelationRoutes } from './customers.routes.ts';
+import { CUSTOMER_SYNC_JOB, runCustomerSync, type SyncOptions } from './customer-sync.ts';
+import { applyExternalContactEvent, fetchCustomer } from './customer-events.ts';
+import './customers.messages.ts';
+
+type CustomerModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { customerSync?: SyncOptions };
+
+/** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
+const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
+
+/** The pieces of the customers module that other modules, jobs and tools use. */
+export function createCustomerComponents(deps: CustomerModuleDeps) {
+  const timeZone = deps.config.TZ_DEFAULT;
+  const writes = createCustomerWriteRepository(deps.db);
+  return {
+    writes,
+    service: createCustomerService({
+      customers: createCustomerRepository(deps.db, { timeZone }),
+      writes,
+      stats: createCustomerStatsRepository(deps.db, { timeZone }),
+      jobs: deps.jobs,
+      wecom: () => configuredClient(deps),
+      timeZone,
+      now: deps.now,
+    }),
+    /** The customers.sync job body. */
+    sync: (job: Parameters<typeof runCustomerSync>[1]) => runCustomerSync({ wecom: deps.wecom.client, writes, now: deps.now }, job, deps.customerSync),
+  };
+}
+
+/** 客户: /scrm/admin/cust/info/*, /scrm/admin/cust/emp/*, the customers.sync job and change_external_contact events. */
+export const customersModule = (deps: CustomerModuleDeps) => async (app: FastifyInstance) => {
+  const components = createCustomerComponents(deps);
+  await deps.jobs.register(CUSTOMER_SYNC_JOB, (_payload, job) => components.sync(job), { retryLimit: 3 });
+  deps.events.registerEventHandler<ExternalContactGetResponse | null>(
+    { event: 'change_external_contact', changeType: EXTERNAL_CONTACT_CHANGE_TYPES },
+    {
+      // Notify, then fetch: what WeCom says about the customer now (outside the transaction)…
+      fetch: (event, ctx) => (event.kind === 'change_external_contact' ? fetchCustomer(ctx.wecom.client, event.externalUserId) : Promise.resolve(null)),
+      // …written in the event's transaction.
+      apply: async (event, contact, ctx) => {
+        if (event.kind !== 'change_external_contact') return;
+        await applyExternalContactEvent({ writes: createCustomerWriteRepository(ctx.tx), now: ctx.now }, event, contact);
+      },
+    },
+    { name: 'customers' },
+  );
+  await app.register(customerInfoRoutes(components.service), { prefix: '/admin/cust/info' });
+  await app.register(customerRelationRoutes(components.service), { prefix: '/admin/cust/emp' });
+};

@@ -1,0 +1,264 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/database.ts';
+import { contains, paginate } from '../../platform/db/paging.ts';
+import type { DataScope } from '../../platform/auth/data-scope.ts';
+import type { AuthUser } from '../../platform/auth/context.ts';
+import type { Page } from '../../platform/http/schemas.ts';
+import { relationConditions, relationScope, whereOf, type FilterOptions } from './relation-filters.ts';
+import type {
+  ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
+  TotalsStat,
+} from './customers.schemas.ts';
+
+/** Who is asking: their data scope and their bound WeCom account. */
+export interface Viewer {
+  scope: DataScope;
+  user: Pick<AuthUser, 'qwUserid'>;
+}
+
+type Row = Record<string, unknown>;
+
+const RELATION_COLUMNS = sql`r.id, r.external_userid, r.userid, e.name AS employee_name, COALESCE(c.name, '') AS customer_name,
+  c.avatar AS customer_avatar, COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender,
+  c.corp_name AS customer_corp_name, r.remark, r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state,
+  r.oper_userid, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by, r.transfer_fail_reason, r.channel_id,
+  r.ctime, r.mtime`;
+
+const RELATION_FROM = sql`FROM customer_relation r
+  LEFT JOIN customer c ON c.external_userid = r.external_userid
+  LEFT JOIN qw_emp e ON e.userid = r.userid`;
+
+export function toRelationRecord(row: Row): RelationRecord {
+  return {
+    id: Number(row.id),
+    externalUserid: row.external_userid as string,
+    userid: row.userid as string,
+    employeeName: (row.employee_name as string | null) ?? null,
+    customerName: row.customer_name as string,
+    customerAvatar: row.customer_avatar as string | null,
+    customerType: Number(row.customer_type),
+    customerGender: Number(row.customer_gender),
+    customerCorpName: row.customer_corp_name as string | null,
+    remark: row.remark as string,
+    description: row.description as string,
+    remarkCorpName: row.remark_corp_name as string,
+    remarkMobiles: row.remark_mobiles as string[],
+    addWay: Number(row.add_way),
+    state: row.state as string,
+    operUserid: row.oper_userid as string,
+    createtime: toDate(row.createtime),
+    tagIds: row.tag_ids as string[],
+    tags: (row.tags as RelationRecord['tags']) ?? null,
+    status: row.status as RelationStatus,
+    lostAt: row.lost_at ? toDate(row.lost_at) : null,
+    lostBy: (row.lost_by as RelationRecord['lostBy']) ?? null,
+    transferFailReason: (row.transfer_fail_reason as string | null) ?? null,
+    channelId: row.channel_id === null || row.channel_id === undefined ? null : Number(row.channel_id),
+    ctime: toDate(row.ctime),
+    mtime: toDate(row.mtime),
+  };
+}
+
+function toCustomerRecord(row: Row): CustomerRecord {
+  return {
+    id: Number(row.id),
+    externalUserid: row.external_userid as string,
+    name: row.name as string,
+    avatar: row.avatar as string | null,
+    type: Number(row.type),
+    gender: Number(row.gender),
+    unionid: row.unionid as string | null,
+    corpName: row.corp_name as string | null,
+    corpFullName: row.corp_full_name as string | null,
+    position: row.position as string | null,
+    externalProfile: row.external_profile ?? null,
+    syncedAt: row.synced_at ? toDate(row.synced_at) : null,
+    ctime: toDate(row.ctime),
+    cuser: row.cuser as string | null,
+    mtime: toDate(row.mtime),
+    muser: row.muser as string | null,
+  };
+}
+
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
+const num = (value: unknown): number => Number(value ?? 0);
+
+/** One keyset batch of an export: rows after `after` in (createtime desc, id desc) order. */
+export interface ExportCursor {
+  createtime: Date;
+  id: number;
+}
+
+export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
+  /** WHERE over r (and c) for filters + scope; says whether the customer join is needed. */
+  function relationWhere(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = []) {
+    const { conditions, needsCustomer } = relationConditions(filters, options);
+    return { where: whereOf([...conditions, relationScope(viewer.scope, viewer.user), ...extra]), needsCustomer };
+  }
+
+  async function rows(query: SQL): Promise<Row[]> {
+    return (await db.execute<Row>(query)).rows;
+  }
+
+  return {
+    // ---- relations ---------------------------------------------------------------------------------
+
+    async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
+      const { where, needsCustomer } = relationWhere(viewer, query);
+      const join = needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
+      return paginate(
+        query,
+        async () => num((await rows(sql`SELECT count(*)::int AS count FROM customer_relation r ${join} ${where}`))[0].count),
+        async (limit, offset) =>
+          (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(
+            toRelationRecord,
+          ),
+      );
+    },
+
+    /** A batch of the export, in page order, after the cursor. */
+    async relationBatch(viewer: Viewer, filters: RelationFilters, after: ExportCursor | null, limit: number): Promise<RelationRecord[]> {
+      const { where } = relationWhere(viewer, filters, [after ? sql`(r.createtime, r.id) < (${after.createtime.toISOString()}::timestamptz, ${after.id})` : undefined]);
+      return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit}`)).map(toRelationRecord);
+    },
+
+    async relationById(viewer: Viewer, id: number): Promise<RelationRecord | undefined> {
+      const { where } = relationWhere(viewer, {}, [sql`r.id = ${id}`]);
+      const [row] = await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where}`);
+      return row && toRelationRecord(row);
+    },
+
+    async relationsOfCustomer(viewer: Viewer, externalUserid: string): Promise<RelationRecord[]> {
+      const { where } = relationWhere(viewer, {}, [sql`r.external_userid = ${externalUserid}`]);
+      return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord);
+    },
+
+    async activeRelationsOfEmployee(viewer: Viewer, userid: string): Promise<RelationRecord[]> {
+      const { where } = relationWhere(viewer, { userIds: [userid], status: 'active' });
+      return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord);
+    },
+
+    async updateRelationRemark(
+      id: number,
+      values: { remark?: string; description?: string; remarkCorpName?: string; remarkMobiles?: string[] },
+      actor: string,
+    ): Promise<void> {
+      const sets: SQL[] = [sql`mtime = now()`, sql`muser = ${actor}`];
+      if (values.remark !== undefined) sets.push(sql`remark = ${values.remark}`);
+      if (values.description !== undefined) sets.push(sql`description = ${values.description}`);
+      if (values.remarkCorpName !== undefined) sets.push(sql`remark_corp_name = ${values.remarkCorpName}`);
+      if (values.remarkMobiles !== undefined) sets.push(sql`remark_mobiles = ${JSON.stringify(values.remarkMobiles)}::jsonb`);
+      await db.execute(sql`UPDATE customer_relation SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`);
+    },
+
+    async pageByChannel(viewer: Viewer, query: RelationPageQuery): Promise<Page<ChannelGroup>> {
+      const { where, needsCustomer } = relationWhere(viewer, query);
+      const join = needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
+      const grouped = sql`FROM customer_relation r ${join} ${where} GROUP BY r.state, r.channel_id`;
+      return paginate(
+        query,
+        async () => num((await rows(sql`SELECT count(*)::int AS count FROM (SELECT 1 ${grouped}) g`))[0].count),
+        async (limit, offset) =>
+          (
+            await rows(sql`SELECT r.state, r.channel_id, count(*)::int AS total, count(*) FILTER (WHERE r.status = 'active')::int AS active,
+              count(*) FILTER (WHERE r.status = 'lost')::int AS lost, min(r.createtime) AS first_added_at, max(r.createtime) AS last_added_at
+              ${grouped} ORDER BY total DESC, r.state LIMIT ${limit} OFFSET ${offset}`)
+          ).map((row) => ({
+            state: row.state as string,
+            channelId: row.channel_id === null ? null : Number(row.channel_id),
+            total: num(row.total),
+            active: num(row.active),
+            lost: num(row.lost),
+            firstAddedAt: toDate(row.first_added_at),
+            lastAddedAt: toDate(row.last_added_at),
+          })),
+      );
+    },
+
+    /** Totals by employee, channel and tag under the page filters. */
+    async totals(viewer: Viewer, filters: RelationFilters): Promise<TotalsStat> {
+      const { where, needsCustomer } = relationWhere(viewer, filters);
+      const join = needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
+      const countColumns = sql`count(*)::int AS total, count(*) FILTER (WHERE r.status = 'active')::int AS active,
+        count(*) FILTER (WHERE r.status = 'lost')::int AS lost`;
+      const counts = (row: Row) => ({ total: num(row.total), active: num(row.active), lost: num(row.lost) });
+      const [total, byEmployee, byChannel, byTag] = await Promise.all([
+        rows(sql`SELECT ${countColumns}, count(DISTINCT r.external_userid)::int AS customers FROM customer_relation r ${join} ${where}`),
+        rows(sql`SELECT g.*, e.name AS employee_name FROM (SELECT r.userid, ${countColumns} FROM customer_relation r ${join} ${where} GROUP BY r.userid) g
+          LEFT JOIN qw_emp e ON e.userid = g.userid ORDER BY g.total DESC, g.userid`),
+        rows(sql`SELECT r.state, ${countColumns} FROM customer_relation r ${join} ${where} GROUP BY r.state ORDER BY total DESC, r.state`),
+        rows(sql`SELECT t.tag_id, ${countColumns} FROM customer_relation r ${join} CROSS JOIN LATERAL jsonb_array_elements_text(r.tag_ids) AS t(tag_id)
+          ${where} GROUP BY t.tag_id ORDER BY total DESC, t.tag_id`),
+      ]);
+      return {
+        total: { ...counts(total[0]), customers: num(total[0].customers) },
+        byEmployee: byEmployee.map((row) => ({ userid: row.userid as string, employeeName: (row.employee_name as string | null) ?? null, ...counts(row) })),
+        byChannel: byChannel.map((row) => ({ state: row.state as string, ...counts(row) })),
+        byTag: byTag.map((row) => ({ tagId: row.tag_id as string, ...counts(row) })),
+      };
+    },
+
+    // ---- customers ---------------------------------------------------------------------------------
+
+    async pageCustomers(viewer: Viewer, query: CustomerPageQuery): Promise<Page<CustomerRecord>> {
+      // Customer-level filters apply to c; everything else asks for a relation (in scope) that matches.
+      const { name, customerType, externalUserid, ...relationOnly } = query;
+      const { conditions } = relationConditions(relationOnly, options);
+      const scope = relationScope(viewer.scope, viewer.user);
+      const relationParts = [...conditions, scope].filter((part): part is SQL => part !== undefined);
+      const where = whereOf([
+        name ? sql`c.name ILIKE ${contains(name)}` : undefined,
+        customerType !== undefined ? sql`c.type = ${customerType}` : undefined,
+        externalUserid ? sql`c.external_userid = ${externalUserid}` : undefined,
+        relationParts.length
+          ? sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = c.external_userid AND ${sql.join(relationParts, sql` AND `)})`
+          : undefined,
+      ]);
+      return paginate(
+        query,
+        async () => num((await rows(sql`SELECT count(*)::int AS count FROM customer c ${where}`))[0].count),
+        async (limit, offset) => (await rows(sql`SELECT c.* FROM customer c ${where} ORDER BY c.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(toCustomerRecord),
+      );
+    },
+
+    /** A customer the viewer may see: in scope through at least one relation (any customer for scope "all"). */
+    async customerBy(viewer: Viewer, key: { id: number } | { externalUserid: string }): Promise<CustomerRecord | undefined> {
+      const scope = relationScope(viewer.scope, viewer.user);
+      const where = whereOf([
+        'id' in key ? sql`c.id = ${key.id}` : sql`c.external_userid = ${key.externalUserid}`,
+        scope ? sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = c.external_userid AND ${scope})` : undefined,
+      ]);
+      const [row] = await rows(sql`SELECT c.* FROM customer c ${where}`);
+      return row && toCustomerRecord(row);
+    },
+
+    async customerExists(externalUserid: string): Promise<boolean> {
+      return (await rows(sql`SELECT 1 FROM customer WHERE external_userid = ${externalUserid}`)).length > 0;
+    },
+
+    async insertCustomer(values: CustomerSaveBody & { externalUserid: string; name: string }, actor: string): Promise<number> {
+      const [row] = await rows(sql`INSERT INTO customer (external_userid, name, avatar, type, gender, unionid, corp_name, corp_full_name, position, cuser, muser)
+        VALUES (${values.externalUserid}, ${values.name}, ${values.avatar ?? null}, ${values.type ?? 1}, ${values.gender ?? 0}, ${values.unionid ?? null},
+                ${values.corpName ?? null}, ${values.corpFullName ?? null}, ${values.position ?? null}, ${actor}, ${actor})
+        RETURNING id`);
+      return Number(row.id);
+    },
+
+    async updateCustomer(id: number, values: CustomerSaveBody, actor: string): Promise<void> {
+      const columns: Array<[string, unknown]> = [
+        ['name', values.name],
+        ['avatar', values.avatar],
+        ['type', values.type],
+        ['gender', values.gender],
+        ['unionid', values.unionid],
+        ['corp_name', values.corpName],
+        ['corp_full_name', values.corpFullName],
+        ['position', values.position],
+      ];
+      const sets = columns.filter(([, value]) => value !== undefined).map(([column, value]) => sql`${sql.identifier(column)} = ${value}`);
+      await db.execute(sql`UPDATE customer SET ${sql.join([...sets, sql`mtime = now()`, sql`muser = ${actor}`], sql`, `)} WHERE id = ${id}`);
+    },
+  };
+}
+
+export type CustomerRepository = ReturnType<typeof createCustomerRepository>;

@@ -1,0 +1,73 @@
+// The SQL pieces every customer query shares: the page filters and the data scope, over the aliases
+// `r` (customer_relation) and `c` (customer).
+import { sql, type SQL } from 'drizzle-orm';
+import { contains } from '../../platform/db/paging.ts';
+import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
+import type { AuthUser } from '../../platform/auth/context.ts';
+import type { RelationFilters } from './customers.schemas.ts';
+
+const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+
+/** The start of a day in the corp's time zone, or an exact time. */
+export const lowerBound = (value: string, timeZone: string): SQL =>
+  isDay(value) ? sql`((${value}::date)::timestamp AT TIME ZONE ${timeZone})` : sql`${value}::timestamptz`;
+
+/** `column <= time`, or `column <` the end of the day for a date. */
+export const upperBoundCondition = (column: SQL, value: string, timeZone: string): SQL =>
+  isDay(value) ? sql`${column} < ((${value}::date + 1)::timestamp AT TIME ZONE ${timeZone})` : sql`${column} <= ${value}::timestamptz`;
+
+const list = (values: readonly (string | number)[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
+
+/**
+ * Relations belong to an employee (WeCom userid), employees to SCRM users through sys_user.qw_userid:
+ * self scope sees the relations of the caller's bound WeCom account; department scopes see the relations of
+ * employees bound to users in those departments.
+ */
+export function relationScope(scope: DataScope, user: Pick<AuthUser, 'qwUserid'>): SQL | undefined {
+  return scopeCondition(scope, {
+    self: user.qwUserid ? sql`r.userid = ${user.qwUserid}` : sql`false`,
+    deptIn: (deptIds) =>
+      sql`r.userid IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))`,
+  });
+}
+
+/** Employees in WeCom departments, sub-departments included. */
+export const employeesInDepartments = (deptIds: number[]): SQL => sql`(
+  SELECT q.userid FROM qw_emp q WHERE q.department && ARRAY(
+    WITH RECURSIVE tree(dept_id) AS (
+      SELECT unnest(ARRAY[${list(deptIds)}]::bigint[])
+      UNION SELECT d.dept_id FROM qw_dept d JOIN tree ON d.parent_id = tree.dept_id AND d.is_del = 0
+    ) SELECT dept_id FROM tree)::bigint[])`;
+
+export interface FilterOptions {
+  timeZone: string;
+}
+
+/** Conditions on `r` (and `c` when `needsCustomer` says so) for the page filters. */
+export function relationConditions(filters: RelationFilters, options: FilterOptions): { conditions: SQL[]; needsCustomer: boolean } {
+  const conditions: SQL[] = [];
+  let needsCustomer = false;
+  if (filters.name) {
+    const pattern = contains(filters.name);
+    conditions.push(sql`(c.name ILIKE ${pattern} OR r.remark ILIKE ${pattern})`);
+    needsCustomer = true;
+  }
+  if (filters.customerType !== undefined) {
+    conditions.push(sql`c.type = ${filters.customerType}`);
+    needsCustomer = true;
+  }
+  if (filters.externalUserid) conditions.push(sql`r.external_userid = ${filters.externalUserid}`);
+  if (filters.userIds?.length) conditions.push(sql`r.userid IN (${list(filters.userIds)})`);
+  if (filters.deptIds?.length) conditions.push(sql`r.userid IN ${employeesInDepartments(filters.deptIds)}`);
+  if (filters.addTimeStart) conditions.push(sql`r.createtime >= ${lowerBound(filters.addTimeStart, options.timeZone)}`);
+  if (filters.addTimeEnd) conditions.push(upperBoundCondition(sql`r.createtime`, filters.addTimeEnd, options.timeZone));
+  if (filters.addWay !== undefined) conditions.push(sql`r.add_way = ${filters.addWay}`);
+  if (filters.state) conditions.push(sql`r.state = ${filters.state}`);
+  if (filters.status) conditions.push(sql`r.status = ${filters.status}`);
+  return { conditions, needsCustomer };
+}
+
+export const whereOf = (conditions: (SQL | undefined)[]): SQL => {
+  const present = conditions.filter((condition): condition is SQL => condition !== undefined);
+  return present.length ? sql`WHERE ${sql.join(present, sql` AND `)}` : sql``;
+};
