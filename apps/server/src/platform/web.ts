@@ -10,15 +10,19 @@ export const defaultWebDistDir = fileURLToPath(new URL('../../../web/dist', impo
 export interface WebConsoleOptions {
   /** Built console (Vite output); default apps/web/dist. Overridable with SCRM_WEB_DIST. */
   distDir?: string;
+  /** Path prefixes that are never the console: unknown paths under them keep the 404 envelope. */
+  reservedPrefixes?: string[];
 }
 
 /**
  * Serves the admin console at `/`: the built assets, and `index.html` for every other GET outside
- * `/scrm` so client-side routes (e.g. /system/user) survive a reload. Unknown `/scrm/**` paths and
- * missing asset files keep the API's 404 envelope. When the console is not built, `/` says how to build it.
+ * `/scrm` so client-side routes (e.g. /system/user) survive a reload. Unknown paths under a reserved
+ * prefix (`/scrm`, `/wecom-sim`) and missing asset files keep the API's 404 envelope. When the console is not built, `/` says how to build it.
  */
 export const webConsole = (options: WebConsoleOptions = {}) => async (app: FastifyInstance) => {
   const root = options.distDir ?? process.env.SCRM_WEB_DIST ?? defaultWebDistDir;
+  // The API, and the in-process WeCom simulator of demo mode.
+  const reserved = options.reservedPrefixes ?? ['/scrm', '/wecom-sim'];
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
     app.log.warn({ root }, 'web console is not built; run `npm run build -w @scrm/web`');
@@ -46,7 +50,7 @@ export const webConsole = (options: WebConsoleOptions = {}) => async (app: Fasti
   app.get('/', { schema: { hide: true } }, sendIndex);
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0];
-    if (path === '/scrm' || path.startsWith('/scrm/') || extname(path) !== '') return reply.callNotFound();
+    if (reserved.some((prefix) => path === prefix || path.startsWith(`${prefix}/`)) || extname(path) !== '') return reply.callNotFound();
     return sendIndex(request, reply);
   });
 };
