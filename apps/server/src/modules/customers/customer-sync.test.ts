@@ -1,0 +1,84 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'drizzle-orm';
+import type { BatchGetByUserRequest } from '@scrm/wecom';
+import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
+import { createCustomerWriteRepository } from './customer-writes.repository.ts';
+import { runCustomerSync, type SyncCheckpoint } from './customer-sync.ts';
+import { simRelations } from './customers.testing.ts';
+
+describe('customer sync: checkpoints and resumption', () => {
+  let env: WecomTestEnv;
+
+  before(async () => {
+    env = await createWecomTestEnv({ sizes: { employees: 10, customers: 300 } });
+  });
+  after(() => env?.close());
+
+  /** The real client, counting batch calls and failing the `failAt`-th one (a crash mid-sync). */
+  const flakyClient = (failAt?: number) => {
+    const calls: BatchGetByUserRequest[] = [];
+    const real = env.wecom.client.externalContact;
+    const client = {
+      externalContact: {
+        getFollowUserList: () => real.getFollowUserList(),
+        batchGetByUser: async (request: BatchGetByUserRequest) => {
+          calls.push(request);
+          if (calls.length === failAt) throw new Error('connection reset');
+          return real.batchGetByUser(request);
+        },
+      },
+    };
+    return { client: client as never, calls };
+  };
+
+  /** A job's progress and checkpoint kept in memory, like sys_job.payload. */
+  const jobStub = () => {
+    let checkpoint: SyncCheckpoint | null = null;
+    const progress: number[] = [];
+    return {
+      progress: async (done: number) => void progress.push(done),
+      checkpoint: async <T>() => structuredClone(checkpoint) as T | null,
+      saveCheckpoint: async (value: unknown) => void (checkpoint = structuredClone(value) as SyncCheckpoint),
+      get saved() {
+        return checkpoint;
+      },
+      reported: progress,
+    };
+  };
+
+  test('a crash mid-sync resumes after the last persisted page and ends with exactly WeCom state', async () => {
+    const expected = simRelations(env.sim);
+    const pages = Math.ceil(expected.length / 100);
+    assert.ok(pages >= 4, `enough pages to crash in the middle (${pages})`);
+    const writes = createCustomerWriteRepository(env.db);
+    const job = jobStub();
+
+    const crashing = flakyClient(4);
+    await assert.rejects(runCustomerSync({ wecom: crashing.client, writes, now: () => env.clock.now }, job, { batchSize: 100, concurrency: 1 }), /connection reset/);
+    assert.equal(job.saved!.relations, 300, 'the three pages fetched before the crash were written and checkpointed');
+    assert.ok(job.saved!.chunks[0].cursor, 'with the cursor of the next page');
+    const persisted = await env.db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM customer_relation`);
+    assert.equal(Number(persisted.rows[0].n), 300);
+
+    const resumeCursor = job.saved!.chunks[0].cursor;
+    const resumed = flakyClient();
+    const result = await runCustomerSync({ wecom: resumed.client, writes, now: () => env.clock.now }, job, { batchSize: 100, concurrency: 1 });
+    assert.equal(resumed.calls.length, pages - 3, 'only the pages not yet persisted are fetched again');
+    assert.equal(resumed.calls[0].cursor, resumeCursor);
+    assert.equal(result.resumed, true);
+    assert.equal(result.relations, expected.length);
+    assert.equal(result.lost, 0, 'rows written before the crash count as seen by this run');
+    const active = await env.db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM customer_relation WHERE status = 'active'`);
+    assert.equal(Number(active.rows[0].n), expected.length);
+    assert.ok(job.reported.at(-1)! >= expected.length, 'progress reached the end');
+  });
+
+  test('batches of 100 userids per call, cursor paging with limit 100', async () => {
+    const { client, calls } = flakyClient();
+    const job = jobStub();
+    await runCustomerSync({ wecom: client, writes: createCustomerWriteRepository(env.db), now: () => env.clock.now }, job);
+    assert.ok(calls.every((call) => call.userid_list.length <= 100 && call.limit === 100));
+    assert.equal(calls.filter((call) => !call.cursor).length, Math.ceil(job.saved!.userids.length / 100), 'one cursor chain per chunk of userids');
+  });
+});
