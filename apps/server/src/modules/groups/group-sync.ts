@@ -1,7 +1,7 @@
 // The full group sync (job `groups.sync`): groupchat/list (cursor pages of 1,000, every status), then
 // groupchat/get with member names for each group, several at a time; fetched groups are written in large
-// batches (one statement per table per batch) while the next batch is fetched. Stored groups the list no
-// longer has are fetched one by one: gone from WeCom means dismissed.
+// batches (one statement per table per batch, a couple of batches at once on PostgreSQL) while the next
+// batch is fetched. Stored groups the list no longer has are fetched one by one: gone from WeCom means dismissed.
 import { WecomApiError, type GroupChat, type WecomClient } from '@scrm/wecom';
 import type { JobProgress } from '../../platform/jobs/job-service.ts';
 import type { GroupSnapshot, GroupWriteRepository } from './group-writes.repository.ts';
@@ -29,6 +29,8 @@ export interface GroupSyncOptions {
   batchMembers?: number;
   /** groupchat/get calls in flight. */
   concurrency?: number;
+  /** Batch writes in flight (each in its own transaction). */
+  writeConcurrency?: number;
 }
 
 export interface GroupSyncResult {
@@ -49,6 +51,7 @@ export interface GroupSyncDeps {
 export async function runGroupSync(deps: GroupSyncDeps, job: Pick<JobProgress, 'progress'>, options: GroupSyncOptions = {}): Promise<GroupSyncResult> {
   const batchMembers = options.batchMembers ?? 10_000;
   const concurrency = options.concurrency ?? 8;
+  const writeConcurrency = Math.max(1, options.writeConcurrency ?? 2);
 
   const listed: Array<{ chatId: string; status: number }> = [];
   for await (const page of deps.wecom.groupChats.iterate({ status_filter: 0, limit: LIST_LIMIT })) {
@@ -65,28 +68,35 @@ export async function runGroupSync(deps: GroupSyncDeps, job: Pick<JobProgress, '
   let fetched: GroupSnapshot[] = [];
   let fetchedMembers = 0;
   let gone: string[] = [];
-  let writing: Promise<void> = Promise.resolve();
   let done = 0;
+  const inFlight = new Set<Promise<void>>();
+  const writes: Promise<void>[] = [];
 
+  async function write(batch: { snapshots: GroupSnapshot[]; gone: string[]; members: number }): Promise<void> {
+    const at = new Date(deps.now());
+    const { quits, dismissed } = await deps.inTransaction(async (writes) => ({
+      ...(await writes.storeGroups(batch.snapshots, at)),
+      dismissed: await writes.markDismissed(batch.gone, at),
+    }));
+    result.groups += batch.snapshots.length;
+    result.members += batch.members;
+    result.quits += quits;
+    result.dismissed += dismissed;
+    done += batch.snapshots.length + batch.gone.length;
+    await job.progress(done, total, `${result.groups} groups, ${result.members} members`);
+  }
+
+  /** Hands what was fetched to a write of its own (different batches hold different groups). */
   const startWrite = () => {
+    if (fetched.length === 0 && gone.length === 0) return;
     const batch = { snapshots: fetched, gone, members: fetchedMembers };
     fetched = [];
     gone = [];
     fetchedMembers = 0;
-    writing = writing.then(async () => {
-      const at = new Date(deps.now());
-      const { quits, dismissed } = await deps.inTransaction(async (writes) => ({
-        ...(await writes.storeGroups(batch.snapshots, at)),
-        dismissed: await writes.markDismissed(batch.gone, at),
-      }));
-      result.groups += batch.snapshots.length;
-      result.members += batch.members;
-      result.quits += quits;
-      result.dismissed += dismissed;
-      done += batch.snapshots.length + batch.gone.length;
-      await job.progress(done, total, `${result.groups} groups, ${result.members} members`);
-    });
-    return writing;
+    const writing: Promise<void> = write(batch).finally(() => inFlight.delete(writing));
+    inFlight.add(writing);
+    writes.push(writing);
+    writing.catch(() => {}); // surfaced below, once every write has settled
   };
 
   async function worker(): Promise<void> {
@@ -98,18 +108,17 @@ export async function runGroupSync(deps: GroupSyncDeps, job: Pick<JobProgress, '
       }
       fetched.push({ chat, status: next.status });
       fetchedMembers += chat.member_list.length;
-      if (fetchedMembers >= batchMembers) {
-        // At most one write in flight while the next batch fills: wait for it, then hand over this one.
-        await writing;
-        if (fetchedMembers >= batchMembers) await startWrite();
-      }
+      // At most `writeConcurrency` writes in flight while the next batch fills.
+      while (fetchedMembers >= batchMembers && inFlight.size >= writeConcurrency) await Promise.race(inFlight);
+      if (fetchedMembers >= batchMembers) startWrite();
     }
   }
 
-  const results = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, worker));
+  const fetches = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(concurrency, queue.length)) }, worker));
   // Whatever was fetched is written even when a fetch failed; the retry fetches everything again.
-  await startWrite();
-  const failure = results.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected');
+  startWrite();
+  const settled = [...fetches, ...(await Promise.allSettled(writes))];
+  const failure = settled.find((entry): entry is PromiseRejectedResult => entry.status === 'rejected');
   if (failure) throw failure.reason;
   await job.progress(total, total, `${result.groups} groups, ${result.members} members, ${result.quits} quits, ${result.dismissed} dismissed`);
   return result;

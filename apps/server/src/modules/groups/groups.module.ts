@@ -41,7 +41,8 @@ export function createGroupComponents(deps: GroupModuleDeps) {
           now: deps.now,
         },
         job,
-        deps.groupSync,
+        // Embedded PGlite is one session: concurrent write transactions would only queue behind each other.
+        { writeConcurrency: deps.config.DATABASE_URL ? 2 : 1, ...deps.groupSync },
       ),
   };
 }

@@ -1,0 +1,156 @@
+// Customer group sync benchmark (run: `node --expose-gc --import tsx bench/group-sync/run.ts`; not a test).
+// On PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test): the groups.sync job
+// body (groupchat/list, groupchat/get with names for every group, batched upserts) against the simulator in
+// its own process, serving a corp of BENCH_GROUPS groups (default 2,000) with exactly BENCH_MEMBERS members
+// each (default 200). Prints members persisted per second (target ≥ 10,000/s) for a first sync into empty
+// tables and for a second sync that finds nothing changed, the WeCom calls, and peak memory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { MemoryTokenCache, WecomClient } from '@scrm/wecom';
+import { createWecomSimulator } from '@scrm/wecom-sim';
+import { startBenchServer } from '../lib/server.ts';
+import { createGroupWriteRepository } from '../../apps/server/src/modules/groups/group-writes.repository.ts';
+import { runGroupSync, type GroupSyncOptions } from '../../apps/server/src/modules/groups/group-sync.ts';
+
+const GROUPS = Number(process.env.BENCH_GROUPS ?? 2000);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200);
+const TARGET = 10_000;
+
+/** A corp whose every group has exactly MEMBERS members (mostly customers, some by QR with a state), saved as a simulator state file. */
+function prepareCorp(file: string): { members: number; generationMs: number } {
+  const started = performance.now();
+  const sim = createWecomSimulator({
+    seed: 'bench-groups',
+    sizes: { departments: 10, employees: 100, customers: Math.max(2000, MEMBERS * 10), groups: GROUPS, maxGroupMembers: 20, contactWays: 1, acquisitionLinks: 1, joinWays: 1, tagGroups: 1 },
+  });
+  const customers = [...sim.state.customers.values()];
+  let members = 0;
+  let cursor = 0;
+  for (const chat of sim.state.groupChats.values()) {
+    chat.member_list = chat.member_list.slice(0, MEMBERS);
+    const present = new Set(chat.member_list.map((member) => member.userid));
+    while (chat.member_list.length < MEMBERS) {
+      const customer = customers[cursor++ % customers.length];
+      if (present.has(customer.external_userid)) continue;
+      present.add(customer.external_userid);
+      const byQr = chat.member_list.length % 3 === 0;
+      chat.member_list.push({
+        userid: customer.external_userid,
+        type: 2,
+        join_time: chat.create_time + chat.member_list.length * 60,
+        join_scene: byQr ? 3 : 1,
+        ...(byQr ? { state: `qr-${chat.member_list.length % 7}` } : { invitor: { userid: chat.owner } }),
+        group_nickname: chat.member_list.length % 5 === 0 ? `昵称${chat.member_list.length}` : '',
+        name: customer.name,
+        ...(customer.unionid ? { unionid: customer.unionid } : {}),
+      });
+    }
+    chat.versionCounter++;
+    chat.member_version = sim.state.memberVersion(chat);
+    members += chat.member_list.length;
+  }
+  writeFileSync(file, JSON.stringify(sim.toJSON()));
+  void sim.close();
+  return { members, generationMs: performance.now() - started };
+}
+
+/** The simulator in its own process (the bin), so the sync and the simulator do not share an event loop. */
+function startSimulator(stateFile: string): Promise<{ child: ChildProcess; env: Record<string, string> }> {
+  const bin = join(import.meta.dirname, '../../packages/wecom-sim/bin/scrm-wecom-sim.mjs');
+  const child = spawn(process.execPath, [bin, '--port', '0', '--seed', 'bench-groups', '--state', stateFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('actions: POST')) {
+        const env = Object.fromEntries(output.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=', 2)));
+        resolve({ child, env });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+  });
+}
+
+const format = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  console.log(`# Customer group sync benchmark (node ${process.version}, PostgreSQL)`);
+  const dir = mkdtempSync(join(tmpdir(), 'scrm-bench-groups-'));
+  const stateFile = join(dir, 'sim.json');
+  const corp = prepareCorp(stateFile);
+  console.log(`corp: ${format(GROUPS)} groups × ${MEMBERS} members = ${format(corp.members)} members (generated in ${format(corp.generationMs / 1000, 1)} s)`);
+
+  const simulator = await startSimulator(stateFile);
+  const server = await startBenchServer('postgres');
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  try {
+    let calls = 0;
+    const wecom = new WecomClient({
+      corpId: simulator.env.WECOM_CORP_ID,
+      secret: simulator.env.WECOM_SECRET,
+      baseUrl: simulator.env.WECOM_API_BASE,
+      tokenCache: new MemoryTokenCache(),
+      fetch: (input, init) => {
+        calls++;
+        return fetch(input, init);
+      },
+    });
+    const db = server.database.db;
+    const options: GroupSyncOptions = {
+      batchMembers: Number(process.env.BENCH_BATCH ?? 10_000),
+      concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
+      writeConcurrency: Number(process.env.BENCH_WRITES ?? 2),
+    };
+    const deps = {
+      wecom,
+      writes: createGroupWriteRepository(db),
+      inTransaction: <T>(work: (writes: ReturnType<typeof createGroupWriteRepository>) => Promise<T>) => db.transaction((tx) => work(createGroupWriteRepository(tx))),
+      now: Date.now,
+    };
+    let progressReports = 0;
+    const job = { progress: async () => void progressReports++ };
+    console.log(`sync options: ${options.batchMembers} members per write batch, ${options.concurrency} groupchat/get and ${options.writeConcurrency} writes in flight`);
+
+    for (const [label, expectChanged] of [['first sync (empty tables)', true], ['second sync (nothing changed)', false]] as const) {
+      calls = 0;
+      global.gc?.();
+      const baseline = process.memoryUsage().rss;
+      peakRss = baseline;
+      const started = performance.now();
+      const result = await runGroupSync(deps, job, options);
+      const seconds = (performance.now() - started) / 1000;
+      const perSecond = result.members / seconds;
+      const stored = await db.execute<{ groups: number; members: number; current: number }>(sql`
+        SELECT (SELECT count(*) FROM group_chat)::int AS groups, (SELECT count(*) FROM group_member)::int AS members,
+               (SELECT count(*) FROM group_member WHERE quit_time IS NULL)::int AS current`);
+      const row = stored.rows[0];
+      console.log(`\n## ${label}`);
+      console.log(`groups ${format(result.groups)}, members ${format(result.members)}, quits ${result.quits}, in ${format(seconds, 2)} s`);
+      console.log(`members persisted per second: ${format(perSecond)} (target ≥ ${format(TARGET)}: ${perSecond >= TARGET ? 'met' : 'NOT met'})`);
+      console.log(`groups per second: ${format(result.groups / seconds)}; WeCom calls: ${format(calls)} (${format(calls / seconds)}/s)`);
+      console.log(`stored: ${format(Number(row.groups))} groups, ${format(Number(row.members))} member rows, ${format(Number(row.current))} current`);
+      if (Number(row.members) !== corp.members || Number(row.current) !== corp.members || result.members !== corp.members) {
+        throw new Error(`expected ${corp.members} members stored, found ${row.members} (${row.current} current)`);
+      }
+      console.log(`RSS of the syncing process: ${format(baseline / 1024 / 1024)} MB before, peak ${format(peakRss / 1024 / 1024)} MB during`);
+      if (!expectChanged && result.quits !== 0) throw new Error('a sync without changes recorded quits');
+    }
+    console.log(`\nprogress reports: ${progressReports}`);
+  } finally {
+    clearInterval(sampler);
+    await server.close();
+    const exited = new Promise((resolve) => simulator.child.once('exit', resolve));
+    simulator.child.kill();
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
