@@ -4,3 +4,4 @@ export * from './customers.ts';
 export * from './wecom.ts';
 export * from './groups.ts';
 export * from './tags.ts';
+export * from './acquisition.ts';
