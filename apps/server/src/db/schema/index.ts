@@ -5,3 +5,4 @@ export * from './wecom.ts';
 export * from './groups.ts';
 export * from './tags.ts';
 export * from './acquisition.ts';
+export * from './leads.ts';
