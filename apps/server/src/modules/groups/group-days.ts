@@ -1,7 +1,6 @@
 // Days in the corp's time zone (Asia/Shanghai by default): "today", day ranges and the SQL bounds of days.
 import { sql, type SQL } from 'drizzle-orm';
-
-const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
+import { lowerBound, upperBoundCondition } from '../customers/relation-filters.ts';
 
 /** `YYYY-MM-DD` of an instant in a time zone. */
 export function dayOf(instantMs: number, timeZone: string): string {
@@ -24,18 +23,10 @@ export const startOfDay = (day: string, timeZone: string): SQL => sql`((${day}::
 export const endOfDay = (day: string, timeZone: string): SQL => sql`((${day}::date + 1)::timestamp AT TIME ZONE ${timeZone})`;
 
 /** `column >=` the start of a day, or an exact time. */
-export const atOrAfter = (column: SQL, value: string, timeZone: string): SQL =>
-  isDay(value) ? sql`${column} >= ${startOfDay(value, timeZone)}` : sql`${column} >= ${value}::timestamptz`;
+export const atOrAfter = (column: SQL, value: string, timeZone: string): SQL => sql`${column} >= ${lowerBound(value, timeZone)}`;
 
 /** `column <` the end of a day, or `<=` an exact time. */
-export const atOrBefore = (column: SQL, value: string, timeZone: string): SQL =>
-  isDay(value) ? sql`${column} < ${endOfDay(value, timeZone)}` : sql`${column} <= ${value}::timestamptz`;
+export const atOrBefore = upperBoundCondition;
 
 /** The day (in the time zone) of a timestamptz column, as `YYYY-MM-DD` text. */
 export const dayOfColumn = (column: SQL, timeZone: string): SQL => sql`to_char(${column} AT TIME ZONE ${timeZone}, 'YYYY-MM-DD')`;
-
-/** `YYYY-MM-DD HH:mm:ss` in the given time zone. */
-export function timeFormatter(timeZone: string): (date: Date) => string {
-  const format = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-  return (date) => format.format(date);
-}

@@ -4,7 +4,8 @@ import { sql } from 'drizzle-orm';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
 import { createRole, createUser, ok, PASSWORD } from '../system/test-fixtures.ts';
-import { addDays, expectedGroup, expectedMembers, pick, readXlsx, shanghai } from './groups.testing.ts';
+import { pick, readXlsx } from '../customers/customers.testing.ts';
+import { addDays, expectedGroup, expectedMembers, shanghai } from './groups.testing.ts';
 import { dayOf } from './group-days.ts';
 import { MEMBER_EXPORT_COLUMNS } from './member-export.ts';
 

@@ -1,10 +1,6 @@
-/** Helpers for the groups module's tests: expected rows from the simulator's state, xlsx parsing, days. */
+/** Helpers for the groups module's tests: expected rows from the simulator's state, days. */
 import assert from 'node:assert/strict';
-import ExcelJS from 'exceljs';
 import type { WecomSimulator } from '@scrm/wecom-sim';
-
-export const pick = <T extends object>(record: Record<string, unknown>, like: T): T =>
-  Object.fromEntries(Object.keys(like).map((key) => [key, record[key]])) as T;
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 
@@ -47,18 +43,6 @@ export function expectedMembers(sim: WecomSimulator, chatId: string) {
       quitScene: null,
     }))
     .sort((a, b) => (a.userid < b.userid ? -1 : 1));
-}
-
-/** The rows of the first sheet, header row first. */
-export async function readXlsx(body: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(body as never);
-  const sheet = workbook.worksheets[0];
-  const rows: string[][] = [];
-  sheet.eachRow((row) => {
-    rows.push((row.values as unknown[]).slice(1).map((value) => (value === null || value === undefined ? '' : String(value))));
-  });
-  return rows;
 }
 
 /** ms of a wall-clock time in Asia/Shanghai: `shanghai('2030-01-02', '10:05')`. */

@@ -1,18 +1,13 @@
-// The member export: an xlsx written row by row with exceljs's streaming WorkbookWriter while rows are read
-// from the database in keyset batches, so memory stays flat whatever the row count.
-import { PassThrough, type Writable } from 'node:stream';
-import { once } from 'node:events';
-import ExcelJS from 'exceljs';
-import { timeFormatter } from './group-days.ts';
+// The member export's columns (Chinese headers) and workbook stream (streamed, batch by batch).
+import type { PassThrough } from 'node:stream';
+import { streamWorkbook, type ExportColumn } from '../customers/xlsx-stream.ts';
 import type { MemberRecord } from './groups.schemas.ts';
 
 export const JOIN_SCENE_LABELS: Record<number, string> = { 1: '由群成员邀请入群', 2: '通过邀请链接入群', 3: '通过扫描群二维码入群' };
 export const QUIT_SCENE_LABELS: Record<number, string> = { 0: '自己退群', 1: '被移出群聊' };
 const TYPE_LABELS: Record<number, string> = { 1: '企业成员', 2: '外部联系人' };
 
-type Format = (date: Date) => string;
-
-export const MEMBER_EXPORT_COLUMNS: Array<{ header: string; width: number; value: (row: MemberRecord, formatTime: Format) => string }> = [
+export const MEMBER_EXPORT_COLUMNS: ExportColumn<MemberRecord>[] = [
   { header: '群名称', width: 24, value: (row) => row.groupName },
   { header: '群ID', width: 34, value: (row) => row.chatId },
   { header: '群主', width: 16, value: (row) => row.owner },
@@ -30,28 +25,6 @@ export const MEMBER_EXPORT_COLUMNS: Array<{ header: string; width: number; value
   { header: '退群方式', width: 14, value: (row) => (row.quitScene === null ? '' : (QUIT_SCENE_LABELS[row.quitScene] ?? String(row.quitScene))) },
 ];
 
-export const memberExportRowOf = (row: MemberRecord, formatTime: Format): string[] => MEMBER_EXPORT_COLUMNS.map((column) => column.value(row, formatTime));
-
-/**
- * Starts writing the workbook into the returned stream; `batches` yields rows batch by batch. Reading the
- * next batch waits while the consumer is behind, so a slow download does not pile rows up in memory.
- */
-export function streamMemberWorkbook(batches: AsyncIterable<MemberRecord[]>, options: { timeZone: string; onError?: (error: unknown) => void }): PassThrough {
-  const output = new PassThrough({ highWaterMark: 1024 * 1024 });
-  const formatTime = timeFormatter(options.timeZone);
-  (async () => {
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output as Writable, useStyles: false, useSharedStrings: false });
-    const sheet = workbook.addWorksheet('群成员');
-    sheet.columns = MEMBER_EXPORT_COLUMNS.map((column, index) => ({ header: column.header, key: String(index), width: column.width }));
-    for await (const batch of batches) {
-      for (const row of batch) sheet.addRow(memberExportRowOf(row, formatTime)).commit();
-      if (output.writableNeedDrain) await once(output, 'drain');
-    }
-    sheet.commit();
-    await workbook.commit();
-  })().catch((error) => {
-    options.onError?.(error);
-    output.destroy(error instanceof Error ? error : new Error(String(error)));
-  });
-  return output;
-}
+/** Starts writing the member workbook into the returned stream as `batches` yields rows. */
+export const streamMemberWorkbook = (batches: AsyncIterable<MemberRecord[]>, options: { timeZone: string; onError?: (error: unknown) => void }): PassThrough =>
+  streamWorkbook(batches, MEMBER_EXPORT_COLUMNS, { ...options, sheetName: '群成员' });
