@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
-import { createRole, createUser, ok, PASSWORD } from '../system/test-fixtures.ts';
+import { createDept, createRole, createUser, ok, PASSWORD } from '../system/test-fixtures.ts';
 import { pick, readXlsx } from '../customers/customers.testing.ts';
 import { addDays, expectedGroup, expectedMembers, shanghai } from './groups.testing.ts';
 import { dayOf } from './group-days.ts';
@@ -307,6 +307,20 @@ describe('groups: a scripted history of events across several days', () => {
     assert.equal(exported.length - 1, 8);
     // Without group:sync the sync is forbidden.
     assert.equal((await user.post('/scrm/admin/group/sync')).status, 403);
+  });
+
+  test('data scope by department: an own-department user sees the groups of owners bound to users of that department', async () => {
+    const root = (await ok(admin.get('/scrm/admin/sys/dept/tree')))[0].id;
+    const deptId = await createDept(admin, '售后部', root);
+    const ownerUser = await createUser(admin, { username: 'owner2user', deptId });
+    await ok(admin.post('/scrm/admin/sys/user/bindQwUserid', { userId: ownerUser, qwUserid: 'owner_e2' }));
+    const roleId = await createRole(env, admin, { roleKey: 'group_dept', perms: GROUP_PERMS, dataScope: 3 });
+    await createUser(admin, { username: 'deptviewer', roleIds: [roleId], deptId });
+    const viewer = await env.login('deptviewer', PASSWORD);
+    assert.deepEqual((await ok(viewer.post('/scrm/admin/group/page', { pageSize: 100 }))).records.map((row: any) => row.chatId), [chatB]);
+    assert.equal((await ok(viewer.post('/scrm/admin/group/member/page', { pageSize: 100 }))).total, 3);
+    assert.equal((await viewer.get('/scrm/admin/group/member/stat', { chatId: chatA })).status, 404);
+    assert.equal((await ok(viewer.get('/scrm/admin/group/member/stat', { chatId: chatB }))).memberCount, 0);
   });
 
   test('企微聊天群: get, edit the remark, register a group by chat id', async () => {
