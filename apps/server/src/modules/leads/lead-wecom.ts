@@ -1,0 +1,307 @@
+// What leads do with WeCom: on-the-job transfers (transfer_customer, followed by the transfer_result job
+// and transfer_fail callbacks), corp tags (mark_tag), and linking customers added through a lead's link
+// State or with a lead's phone as remark mobile (add_external_contact).
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { WecomApiError, type ExternalContactEvent, type WecomClient } from '@scrm/wecom';
+import type { Db, DbOrTx } from '../../platform/db/database.ts';
+import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
+import { AppError, BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
+import { lead, leadTransfer, type LeadTransferStatus } from '../../db/schema/leads.ts';
+import type { LeadRepository } from './leads.repository.ts';
+import type { LeadService } from './leads.service.ts';
+import { normaliseMobile } from './lead-import-rows.ts';
+
+export const TRANSFER_RESULT_JOB = 'leads.transfer-result';
+/** Untracked queue: starts the next transfer_result check when a takeover is due. */
+export const TRANSFER_RECHECK_QUEUE = 'leads.transfer-recheck';
+const TRANSFER_CHUNK = 100;
+
+/** transfer_result status → ours (1 done, 2 waiting, 3 refused, 4 takeover over its limit, 5 no record). */
+const RESULT_STATUS: Record<number, LeadTransferStatus> = { 1: 'completed', 2: 'waiting', 3: 'refused', 4: 'limit_exceeded', 5: 'no_record' };
+const FAIL_REASON: Record<string, LeadTransferStatus> = { customer_refused: 'refused', customer_limit_exceed: 'limit_exceeded' };
+
+export interface LeadWecomDeps {
+  db: Db;
+  leads: LeadRepository;
+  service: LeadService;
+  jobs: JobService;
+  /** The WeCom client, or undefined when WeCom is not configured. */
+  wecom: () => WecomClient | undefined;
+  now: () => number;
+}
+
+function wecomFailure(error: unknown): never {
+  if (error instanceof WecomApiError) throw new AppError(502, 'leadWecomFailed', { errcode: error.errcode, errmsg: error.errmsg });
+  throw error;
+}
+
+export function createLeadWecomService(deps: LeadWecomDeps) {
+  const { db, leads } = deps;
+  const at = () => new Date(deps.now());
+
+  function client(): WecomClient {
+    const wecom = deps.wecom();
+    if (!wecom) throw new BadRequest('leadWecomNotConfigured');
+    return wecom;
+  }
+
+  /** Appends an event to the lead linked to each customer (customers without a lead have no timeline). */
+  async function eventOnLinkedLeads(tx: DbOrTx, entries: Array<{ externalUserid: string; type: string; actor: string | null; data: Record<string, unknown>; occurredAt?: Date }>) {
+    if (entries.length === 0) return;
+    const linked = await tx
+      .select({ id: lead.id, externalUserid: lead.externalUserid })
+      .from(lead)
+      .where(and(inArray(lead.externalUserid, [...new Set(entries.map((entry) => entry.externalUserid))]), isNull(lead.mergedIntoId), eq(lead.isDel, 0)));
+    const byCustomer = new Map(linked.map((row) => [row.externalUserid!, row.id]));
+    await leads.appendEvents(
+      tx,
+      entries.flatMap((entry) => {
+        const leadId = byCustomer.get(entry.externalUserid);
+        return leadId ? [{ leadId, type: entry.type, occurredAt: entry.occurredAt ?? at(), actor: entry.actor, data: { externalUserid: entry.externalUserid, ...entry.data } }] : [];
+      }),
+    );
+  }
+
+  /** Settles transfers with what WeCom reported; returns how many changed. Each change is one timeline entry. */
+  async function settle(
+    tx: DbOrTx,
+    pair: { handoverUserid: string; takeoverUserid: string },
+    externalUserid: string,
+    status: LeadTransferStatus,
+    details: { takeoverTime?: Date | null; failReason?: string | null; actor: string; onlyWaiting: boolean },
+  ): Promise<number> {
+    const now = at();
+    const final = status !== 'waiting';
+    const updated = await tx
+      .update(leadTransfer)
+      .set({
+        status,
+        ...(details.takeoverTime !== undefined ? { takeoverTime: details.takeoverTime } : {}),
+        ...(details.failReason !== undefined ? { failReason: details.failReason } : {}),
+        ...(final ? { settledAt: now } : {}),
+        mtime: now,
+        muser: details.actor,
+      })
+      .where(
+        and(
+          eq(leadTransfer.externalUserid, externalUserid),
+          eq(leadTransfer.takeoverUserid, pair.takeoverUserid),
+          pair.handoverUserid ? eq(leadTransfer.handoverUserid, pair.handoverUserid) : undefined,
+          eq(leadTransfer.status, 'waiting'),
+        ),
+      )
+      .returning({ id: leadTransfer.id, handoverUserid: leadTransfer.handoverUserid });
+    if (updated.length === 0 || !final) return 0;
+    const handoverUserid = updated[0].handoverUserid;
+    if (status === 'completed') {
+      await eventOnLinkedLeads(tx, [{ externalUserid, type: 'transfer_completed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid } }]);
+      // The customer's main contact is now the takeover employee: so is the lead's owner, when that employee has a system user.
+      const takeover = await leads.userByQwUserid(pair.takeoverUserid, tx);
+      if (takeover) {
+        await tx
+          .update(lead)
+          .set({ ownerId: takeover.id, assignedAt: now, mtime: now, muser: details.actor })
+          .where(and(eq(lead.externalUserid, externalUserid), isNull(lead.mergedIntoId), eq(lead.isDel, 0)));
+      }
+    } else {
+      await eventOnLinkedLeads(tx, [
+        { externalUserid, type: 'transfer_failed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid, status, reason: details.failReason ?? status } },
+      ]);
+    }
+    return updated.length;
+  }
+
+  /** The transfer_result job: asks WeCom how the pair's transfers stand, records it, and re-checks later while any wait. */
+  async function checkResults(input: { handoverUserid: string; takeoverUserid: string }, job: JobProgress) {
+    const wecom = client();
+    const counts: Record<LeadTransferStatus, number> = { waiting: 0, completed: 0, refused: 0, limit_exceeded: 0, failed: 0, no_record: 0 };
+    let nextDue: number | null = null;
+    let checked = 0;
+    for await (const page of wecom.transfers.iterateTransferResult(input.handoverUserid, input.takeoverUserid)) {
+      await db.transaction(async (tx) => {
+        for (const customer of page.customer) {
+          const status = RESULT_STATUS[customer.status] ?? 'waiting';
+          const takeoverTime = customer.takeover_time ? new Date(customer.takeover_time * 1000) : null;
+          await settle(tx, input, customer.external_userid, status, {
+            takeoverTime,
+            failReason: status === 'refused' ? 'customer_refused' : status === 'limit_exceeded' ? 'customer_limit_exceed' : undefined,
+            actor: 'wecom',
+            onlyWaiting: true,
+          });
+          counts[status]++;
+          if (status === 'waiting' && takeoverTime) nextDue = Math.min(nextDue ?? Infinity, takeoverTime.getTime());
+        }
+      });
+      checked += page.customer.length;
+      await job.progress(checked);
+    }
+    const stillWaiting = await db
+      .select({ id: leadTransfer.id })
+      .from(leadTransfer)
+      .where(and(eq(leadTransfer.handoverUserid, input.handoverUserid), eq(leadTransfer.takeoverUserid, input.takeoverUserid), eq(leadTransfer.status, 'waiting')));
+    if (stillWaiting.length > 0) {
+      // Check again shortly after the earliest takeover is due (at least a minute, at most an hour away).
+      const dueIn = nextDue === null ? 3600 : Math.ceil(((nextDue as number) - deps.now()) / 1000) + 60;
+      await deps.jobs.boss.send(TRANSFER_RECHECK_QUEUE, input, { startAfter: Math.min(3600, Math.max(60, dueIn)) });
+    }
+    return { checked, ...counts, stillWaiting: stillWaiting.length };
+  }
+
+  return {
+    checkResults,
+    settle,
+
+    /** Requests on-the-job transfers (100 per WeCom call), records each customer's outcome, starts the result job. */
+    async transfer(ctx: RequestContext, body: { externalUserids: string[]; handoverUserid: string; takeoverUserid: string; message?: string }) {
+      if (body.handoverUserid === body.takeoverUserid) throw new InvalidField('takeoverUserid', 'leadTransferSameUser');
+      const viewer = await deps.service.viewerOf(ctx);
+      const externalUserids = [...new Set(body.externalUserids)];
+      for (const externalUserid of externalUserids) {
+        if (!(await leads.customerVisible(viewer, externalUserid))) throw new NotFound('customer', externalUserid);
+      }
+      const wecom = client();
+      const actor = actorOf(ctx);
+      const outcomes: Array<{ externalUserid: string; errcode: number }> = [];
+      for (let i = 0; i < externalUserids.length; i += TRANSFER_CHUNK) {
+        const chunk = externalUserids.slice(i, i + TRANSFER_CHUNK);
+        try {
+          const response = await wecom.transfers.transferCustomers({
+            handover_userid: body.handoverUserid,
+            takeover_userid: body.takeoverUserid,
+            external_userid: chunk,
+            ...(body.message ? { transfer_success_msg: body.message } : {}),
+          });
+          const byCustomer = new Map(response.customer.map((row) => [row.external_userid, row.errcode]));
+          for (const externalUserid of chunk) outcomes.push({ externalUserid, errcode: byCustomer.get(externalUserid) ?? 0 });
+        } catch (error) {
+          // Nothing of this call was accepted: the first call failing fails the request; later ones are recorded.
+          if (!(error instanceof WecomApiError)) throw error;
+          if (outcomes.length === 0) wecomFailure(error);
+          for (const externalUserid of chunk) outcomes.push({ externalUserid, errcode: error.errcode });
+        }
+      }
+      const waiting = outcomes.some((outcome) => outcome.errcode === 0);
+      const job = waiting ? await deps.jobs.start(TRANSFER_RESULT_JOB, { handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid }, { actor }) : null;
+      const now = at();
+      const transfers = await db.transaction(async (tx) => {
+        const rows = await tx
+          .insert(leadTransfer)
+          .values(
+            outcomes.map((outcome) => ({
+              externalUserid: outcome.externalUserid,
+              handoverUserid: body.handoverUserid,
+              takeoverUserid: body.takeoverUserid,
+              status: (outcome.errcode === 0 ? 'waiting' : 'failed') as LeadTransferStatus,
+              errcode: outcome.errcode,
+              jobId: outcome.errcode === 0 ? (job?.id ?? null) : null,
+              settledAt: outcome.errcode === 0 ? null : now,
+              ctime: now,
+              cuser: actor,
+              mtime: now,
+              muser: actor,
+            })),
+          )
+          .returning();
+        await eventOnLinkedLeads(
+          tx,
+          outcomes.map((outcome) => ({
+            externalUserid: outcome.externalUserid,
+            type: 'transfer_requested',
+            actor,
+            data: { handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid, errcode: outcome.errcode },
+          })),
+        );
+        return rows;
+      });
+      return { transfers, job };
+    },
+
+    /** transfer_fail (API-FACTS §14.1): the customer refused, or the takeover employee is over the limit. */
+    async onTransferFail(tx: DbOrTx, event: ExternalContactEvent) {
+      const reason = event.failReason ?? 'unknown';
+      await settle(tx, { handoverUserid: '', takeoverUserid: event.userId }, event.externalUserId, FAIL_REASON[reason] ?? 'refused', {
+        failReason: reason,
+        actor: 'wecom',
+        onlyWaiting: true,
+      });
+    },
+
+    /**
+     * mark_tag on the customer's relation(s), then the same change in our copy (changes made through the API
+     * produce no callback). Tag ids are our corp tag ids.
+     */
+    async updateCorpTags(ctx: RequestContext, body: { externalUserid: string; userid?: string; addTagIds: number[]; removeTagIds: number[] }) {
+      const viewer = await deps.service.viewerOf(ctx);
+      if (!(await leads.customerVisible(viewer, body.externalUserid))) throw new NotFound('customer', body.externalUserid);
+      const add = await deps.service.requireTags(body.addTagIds, 'corp', db);
+      const remove = (await deps.service.requireTags(body.removeTagIds, 'corp', db)).filter((t) => !add.some((a) => a.id === t.id));
+      const active = await leads.activeRelationUserids(body.externalUserid);
+      let userids: string[];
+      if (body.userid) {
+        if (!active.includes(body.userid)) throw new InvalidField('userid', 'leadNoRelation', { userid: body.userid });
+        userids = [body.userid];
+      } else {
+        const linked = await leads.findByExternalUserid(null, body.externalUserid);
+        const owner = linked?.ownerId ? await leads.activeUser(linked.ownerId) : undefined;
+        userids = owner?.qwUserid && active.includes(owner.qwUserid) ? [owner.qwUserid] : active;
+      }
+      if (userids.length === 0) throw new Conflict('leadNoRelation', { userid: '-' });
+      const wecom = client();
+      const actor = actorOf(ctx);
+      for (const userid of userids) {
+        try {
+          await wecom.corpTags.mark({
+            userid,
+            external_userid: body.externalUserid,
+            ...(add.length ? { add_tag: add.map((t) => t.wecomTagId!).filter(Boolean) } : {}),
+            ...(remove.length ? { remove_tag: remove.map((t) => t.wecomTagId!).filter(Boolean) } : {}),
+          });
+        } catch (error) {
+          wecomFailure(error);
+        }
+        await db.transaction(async (tx) => {
+          await leads.applyCorpTagChange(tx, body.externalUserid, userid, add, remove, actor);
+          await eventOnLinkedLeads(tx, [
+            { externalUserid: body.externalUserid, type: 'corp_tags_changed', actor, data: { userid, added: add.map((t) => t.name), removed: remove.map((t) => t.name) } },
+          ]);
+        });
+      }
+      return deps.service.portraitTags(ctx, { externalUserid: body.externalUserid });
+    },
+
+    /**
+     * add_external_contact (and half/edit): links the customer to the lead whose link State it came through,
+     * else to the one lead whose phone is among the relation's remark mobiles. Ambiguous matches (several
+     * leads) and leads already linked elsewhere are left for linkCustomer by hand. Runs in the event's
+     * transaction after the customers module stored the customer and relations.
+     */
+    async onCustomerAdded(tx: DbOrTx, event: ExternalContactEvent) {
+      const externalUserid = event.externalUserId;
+      if (await leads.findByExternalUserid(null, externalUserid, tx)) return;
+      const when = new Date(event.createTime * 1000);
+      const tryLink = async (leadId: number, how: 'state' | 'remark_mobile') => {
+        const row = await leads.findVisible(null, leadId, tx, { lock: true });
+        if (!row || row.mergedIntoId !== null || row.externalUserid) return false;
+        await deps.service.link(tx, row, externalUserid, how, 'wecom', { employeeUserid: event.userId, now: when });
+        return true;
+      };
+      if (event.state) {
+        const [byState] = await tx
+          .select({ id: lead.id })
+          .from(lead)
+          .where(and(eq(lead.linkState, event.state), eq(lead.isDel, 0)));
+        if (byState && (await tryLink(byState.id, 'state'))) return;
+      }
+      const result = await tx.execute<{ remark_mobiles: string[] }>(
+        sql`SELECT remark_mobiles FROM customer_relation WHERE external_userid = ${externalUserid} AND status = 'active'`,
+      );
+      const phones = [...new Set(result.rows.flatMap((row) => (Array.isArray(row.remark_mobiles) ? row.remark_mobiles : [])).map((m) => normaliseMobile(String(m))).filter((m): m is string => m !== null))];
+      if (phones.length === 0) return;
+      const candidates = [...new Set((await leads.leadsWithPhones(phones, tx)).filter((row) => row.externalUserid === null).map((row) => row.id))];
+      if (candidates.length === 1) await tryLink(candidates[0], 'remark_mobile');
+    },
+  };
+}
+
+export type LeadWecomService = ReturnType<typeof createLeadWecomService>;

@@ -1,0 +1,175 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { route } from '../../platform/http/route.ts';
+import { id, idQuery, page } from '../../platform/http/schemas.ts';
+import { jobSchema } from '../../platform/jobs/job.routes.ts';
+import type { LeadService } from './leads.service.ts';
+import type { LeadImportService } from './lead-import.ts';
+import { templateWorkbook } from './lead-import.ts';
+import type { LeadWecomService } from './lead-wecom.ts';
+import {
+  batchAssignBody,
+  contactRecord,
+  contactsBody,
+  dynamicsBody,
+  eventRecord,
+  importRecord,
+  leadAddBody,
+  leadDetail,
+  leadKeyQuery,
+  leadPageQuery,
+  leadRecord,
+  leadUpdateBody,
+  linkCustomerBody,
+  mergeBody,
+  portraitTags,
+  statBody,
+  statResult,
+  tagBatchAddBody,
+  tagDeleteBody,
+  tagDeleteByCustomerBody,
+  tagListBody,
+  tagRef,
+  transferRecord,
+  updateCorpTagsBody,
+  updateSysTagsBody,
+  transferBody,
+} from './leads.schemas.ts';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** 线索公海: /scrm/admin/clue/* */
+export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom: LeadWecomService) => async (app: FastifyInstance) => {
+  route(app, {
+    method: 'POST', url: '/page', summary: '分页查询线索列表 (pool leads are visible to every user with clue:list; owned leads follow the data scope)',
+    permission: 'clue:list', body: leadPageQuery, response: page(leadRecord),
+    handler: ({ ctx, body }) => leads.page(ctx, body),
+  });
+  route(app, {
+    method: 'POST', url: '/add', summary: '新增线索信息接口-页面 (a lead with an owner is assigned, else it goes to the pool)',
+    permission: 'clue:add', body: leadAddBody, response: leadRecord,
+    handler: ({ ctx, body }) => leads.add(ctx, body),
+  });
+  route(app, {
+    method: 'POST', url: '/update', summary: '修改线索客户基础信息,手动跟进 (base fields, invalid flag, and optionally a follow-up record)',
+    permission: 'clue:update', body: leadUpdateBody, response: leadRecord,
+    handler: ({ ctx, body }) => leads.update(ctx, body),
+  });
+  route(app, {
+    method: 'POST', url: '/contacts', summary: '联系方式管理,主副联系方式修改 (replaces the contacts; exactly one primary per type)',
+    permission: 'clue:update', body: contactsBody, response: z.array(contactRecord),
+    handler: ({ ctx, body }) => leads.setContacts(ctx, body.clueId, body.contacts),
+  });
+  route(app, {
+    method: 'POST', url: '/linkCustomer', summary: '关联企微客户信息',
+    permission: 'clue:link', body: linkCustomerBody, response: leadRecord,
+    handler: ({ ctx, body }) => leads.linkCustomer(ctx, body.clueId, body.externalUserid),
+  });
+  route(app, {
+    method: 'POST', url: '/batchAssign', summary: '线索客户批量分配 (the timeline records who assigned whom)',
+    permission: 'clue:assign', body: batchAssignBody, response: z.object({ assigned: z.number(), unchanged: z.number() }),
+    handler: ({ ctx, body }) => leads.batchAssign(ctx, body.clueIds, body.userId),
+  });
+  route(app, {
+    method: 'POST', url: '/merge', summary: '客户合并 (the target keeps the sources\' contacts, tags, follow-ups and timeline; sources are marked merged)',
+    permission: 'clue:merge', body: mergeBody, response: leadRecord,
+    handler: ({ ctx, body }) => leads.merge(ctx, body.targetId, body.sourceIds),
+  });
+  route(app, {
+    method: 'POST', url: '/stat', summary: '线索列表页统计 (by status, new today in Asia/Shanghai, converted share, per owner)',
+    permission: 'clue:stat', body: statBody, response: statResult,
+    handler: ({ ctx }) => leads.stat(ctx),
+  });
+
+  // Import
+  route(app, {
+    method: 'POST', url: '/import',
+    summary: '线索页面excel导入 (multipart: file = xlsx ≤ 20 MB, optional field ownerId; runs as a job — GET /admin/job/get?id=jobId; the same file again returns the earlier import)',
+    permission: 'clue:import', response: importRecord,
+    handler: async ({ ctx, raw }) => {
+      if (!raw.isMultipart()) return imports.upload(ctx, undefined, {});
+      const file = await raw.file();
+      const ownerField = file?.fields.ownerId as { value?: unknown } | undefined;
+      const ownerId = ownerField?.value !== undefined && ownerField.value !== '' ? id.parse(ownerField.value) : undefined;
+      if (ownerId !== undefined) await leads.requireOwnerForImport(ownerId);
+      return imports.upload(ctx, file, { ownerId });
+    },
+  });
+  route(app, {
+    method: 'GET', url: '/import/get', summary: '导入记录 (counts, status, checkpoint)',
+    permission: 'clue:import', query: idQuery, response: importRecord,
+    handler: ({ query }) => imports.get(query.id),
+  });
+  app.get('/import/report', {
+    schema: { summary: '导入失败行报告 (xlsx: row, column, reason, values)', tags: ['admin/clue'], security: [{ token: [] }], querystring: idQuery },
+    config: { permission: 'clue:import' },
+    preHandler: app.authenticate,
+    handler: async (request, reply) => {
+      const { fileName, stream } = await imports.report((request.query as { id: number }).id, request.ctx.locale);
+      return reply.type(XLSX).header('content-disposition', `attachment; filename="${fileName}"`).send(stream);
+    },
+  });
+  app.get('/importTemplate', {
+    schema: { summary: '线索导入模板 (xlsx)', tags: ['admin/clue'], security: [{ token: [] }] },
+    config: { permission: 'clue:import' },
+    preHandler: app.authenticate,
+    handler: async (_request, reply) =>
+      reply.type(XLSX).header('content-disposition', `attachment; filename="lead-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent('线索导入模板.xlsx')}`).send(await templateWorkbook()),
+  });
+
+  // Tags (SCRM "self" tags)
+  route(app, {
+    method: 'POST', url: '/tag/list', summary: '根据条件查询所有标签 (SCRM tags)',
+    permission: 'clue:list', body: tagListBody, response: z.array(tagRef),
+    handler: ({ body }) => leads.tagList(body),
+  });
+  route(app, {
+    method: 'POST', url: '/tag/batchAdd', summary: '批量添加自建客户标签 (to leads, or to customers and their linked leads)',
+    permission: 'clue:tag', body: tagBatchAddBody, response: z.object({ leads: z.number(), customers: z.number() }),
+    handler: ({ ctx, body }) => leads.tagBatchAdd(ctx, body),
+  });
+  route(app, {
+    method: 'POST', url: '/tag/delete', summary: '删除自建客户标签 (of a lead)',
+    permission: 'clue:tag', body: tagDeleteBody, response: z.object({ removed: z.number() }),
+    handler: ({ ctx, body }) => leads.tagDelete(ctx, body.clueId, body.tagIds),
+  });
+  route(app, {
+    method: 'POST', url: '/tag/deleteByCustomer', summary: '删除自建客户标签 (of a customer and its linked lead)',
+    permission: 'clue:tag', body: tagDeleteByCustomerBody, response: z.object({ removed: z.number() }),
+    handler: ({ ctx, body }) => leads.tagDeleteByCustomer(ctx, body.externalUserid, body.tagIds),
+  });
+
+  // Detail
+  route(app, {
+    method: 'GET', url: '/detail/get', summary: '查询线索客户详情 (线索id 或 客户id 二选一)',
+    permission: 'clue:query', query: leadKeyQuery, response: leadDetail,
+    handler: ({ ctx, query }) => leads.detail(ctx, query),
+  });
+  route(app, {
+    method: 'GET', url: '/detail/portraitTags', summary: '查询客户画像标签接口 (clueId or externalUserid: corp tags per relation, SCRM tags)',
+    permission: 'clue:query', query: leadKeyQuery, response: portraitTags,
+    handler: ({ ctx, query }) => leads.portraitTags(ctx, query),
+  });
+  route(app, {
+    method: 'POST', url: '/detail/dynamics', summary: '客户动态: 平台注册消息, 用户轨迹 (the timeline, newest first)',
+    permission: 'clue:query', body: dynamicsBody, response: page(eventRecord),
+    handler: ({ ctx, body }) => leads.dynamics(ctx, body) as never,
+  });
+  route(app, {
+    method: 'POST', url: '/detail/transfer',
+    summary: '企微客户主联系人在职转移 (WeCom transfer_customer; results followed by the leads.transfer-result job, transfer_fail events recorded)',
+    permission: 'clue:transfer', body: transferBody,
+    response: z.object({ transfers: z.array(transferRecord), job: jobSchema.nullable() }),
+    handler: ({ ctx, body }) => wecom.transfer(ctx, body) as never,
+  });
+  route(app, {
+    method: 'POST', url: '/detail/updateCorpTags', summary: '修改企业客户的企微标签 (WeCom mark_tag on the relation(s); tag ids are corp tag ids of /admin/tag/corp)',
+    permission: 'clue:tag', body: updateCorpTagsBody, response: portraitTags,
+    handler: ({ ctx, body }) => wecom.updateCorpTags(ctx, body),
+  });
+  route(app, {
+    method: 'POST', url: '/detail/updateSysTags', summary: '修改线索/企微客户的系统标签 (replaces the SCRM tags)',
+    permission: 'clue:tag', body: updateSysTagsBody, response: z.object({ tagIds: z.array(z.number()) }),
+    handler: ({ ctx, body }) => leads.updateSysTags(ctx, body, body.tagIds),
+  });
+};

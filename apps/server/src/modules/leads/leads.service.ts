@@ -1,0 +1,560 @@
+import type { Db, DbOrTx, Tx } from '../../platform/db/database.ts';
+import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
+import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import type { Page } from '../../platform/http/schemas.ts';
+import { isUniqueViolation } from '../system/unique-violation.ts';
+import type { LeadContactType, LeadStatus } from '../../db/schema/leads.ts';
+import { derivedStatus, type LeadRepository, type LeadRow, type NewLeadEvent, type Viewer } from './leads.repository.ts';
+import { normaliseMobile } from './lead-import-rows.ts';
+import type { ContactInput, LeadAddBody, LeadKey, LeadPageQuery, LeadRecord, LeadUpdateBody } from './leads.schemas.ts';
+import { localTime } from '../acquisition/routing/local-time.ts';
+
+export interface LeadServiceDeps {
+  db: Db;
+  leads: LeadRepository;
+  now: () => number;
+  timeZone: string;
+}
+
+/** How a lead got linked to a WeCom customer. */
+export type LinkMethod = 'manual' | 'state' | 'remark_mobile' | 'merge';
+
+type Contact = { type: LeadContactType; value: string; primary: boolean };
+
+const unique = <T>(values: T[]) => [...new Set(values)];
+
+/**
+ * Normalises contacts (phones to 11 digits, duplicates refused) and settles primaries: a type with one
+ * value makes it primary; a type with several needs exactly one flagged primary.
+ */
+export function settleContacts(contacts: ContactInput[]): Contact[] {
+  const seen = new Set<string>();
+  const result: Contact[] = [];
+  for (const contact of contacts) {
+    let value = contact.value.trim();
+    if (contact.type === 'phone') {
+      const phone = normaliseMobile(value);
+      if (!phone) throw new InvalidField('contacts', 'leadBadMobile', { value });
+      value = phone;
+    }
+    if (contact.type === 'email') value = value.toLowerCase();
+    const key = `${contact.type}:${value}`;
+    if (seen.has(key)) throw new InvalidField('contacts', 'leadContactDuplicate', { value });
+    seen.add(key);
+    result.push({ type: contact.type, value, primary: contact.primary });
+  }
+  for (const type of unique(result.map((contact) => contact.type))) {
+    const ofType = result.filter((contact) => contact.type === type);
+    if (ofType.length === 1) ofType[0].primary = true;
+    else if (ofType.filter((contact) => contact.primary).length !== 1) throw new InvalidField('contacts', 'leadPrimaryPerType', { type });
+  }
+  return result;
+}
+
+/** The local midnight starting the day `instant` falls on (time zones with whole-minute offsets). */
+export function startOfLocalDay(instant: Date, timeZone: string): Date {
+  const ms = instant.getTime();
+  return new Date(ms - (((ms % 60_000) + 60_000) % 60_000) - localTime(instant, timeZone).minuteOfDay * 60_000);
+}
+
+export function createLeadService(deps: LeadServiceDeps) {
+  const { db, leads } = deps;
+  const at = () => new Date(deps.now());
+
+  async function viewerOf(ctx: RequestContext): Promise<Viewer> {
+    return { scope: await ctx.scope(), user: ctx.user };
+  }
+
+  async function requireLead(viewer: Viewer | null, id: number, tx: DbOrTx = db, options: { lock?: boolean; writable?: boolean } = {}): Promise<LeadRow> {
+    const row = await leads.findVisible(viewer, id, tx, { lock: options.lock });
+    if (!row) throw new NotFound('lead', id);
+    if (options.writable && row.mergedIntoId !== null) throw new Conflict('leadMerged', { targetId: row.mergedIntoId });
+    return row;
+  }
+
+  async function requireOwner(userId: number, tx: DbOrTx, field = 'userId') {
+    const user = await leads.activeUser(userId, tx);
+    if (!user) throw new InvalidField(field, 'leadOwnerInvalid', { id: userId });
+    return user;
+  }
+
+  async function requireTags(tagIds: number[], type: 'self' | 'corp', tx: DbOrTx) {
+    const ids = unique(tagIds);
+    const found = await leads.liveTags(ids, type, tx);
+    const missing = ids.filter((id) => !found.some((row) => row.id === id));
+    if (missing.length) throw new InvalidField('tagIds', type === 'self' ? 'leadTagInvalid' : 'leadCorpTagInvalid', { id: missing.join(',') });
+    return found;
+  }
+
+  /** Refuses a primary phone that already is another live lead's. */
+  async function assertPhoneFree(phone: string | null, exceptId: number | null, tx: DbOrTx) {
+    if (!phone) return;
+    const holder = await leads.findByPrimaryPhone(phone, tx);
+    if (holder && holder.id !== exceptId) throw new Conflict('leadPhoneTaken', { phone, leadId: holder.id });
+  }
+
+  /** Turns the unique index's verdict (a concurrent insert the check could not see) into the conflict. */
+  async function guardPhone<T>(phone: string | null, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error) && phone) {
+        const holder = await leads.findByPrimaryPhone(phone);
+        throw new Conflict('leadPhoneTaken', { phone, leadId: holder?.id ?? '?' });
+      }
+      throw error;
+    }
+  }
+
+  async function record(id: number, tx: DbOrTx = db): Promise<LeadRecord> {
+    const row = await leads.findVisible(null, id, tx);
+    if (!row) throw new NotFound('lead', id);
+    return (await leads.withTags([row], tx))[0];
+  }
+
+  const primaryPhoneOf = (contacts: Contact[]) => contacts.find((contact) => contact.type === 'phone' && contact.primary)?.value ?? null;
+
+  /**
+   * Links a lead to a WeCom customer (by hand, through the lead's link State, a remark mobile, or a merge).
+   * An unowned lead gets the employee's system user as owner when one is bound. Idempotent.
+   */
+  async function link(tx: DbOrTx, row: LeadRow, externalUserid: string, how: LinkMethod, actor: string | null, options: { employeeUserid?: string; now?: Date } = {}) {
+    if (row.externalUserid === externalUserid) return false;
+    if (row.externalUserid) throw new Conflict('leadAlreadyLinked', { externalUserid: row.externalUserid });
+    const other = await leads.findByExternalUserid(null, externalUserid, tx);
+    if (other && other.id !== row.id) throw new Conflict('leadCustomerTaken', { leadId: other.id });
+    const when = options.now ?? at();
+    let ownerId = row.ownerId;
+    if (ownerId === null && options.employeeUserid) ownerId = (await leads.userByQwUserid(options.employeeUserid, tx))?.id ?? null;
+    const customer = await leads.customer(externalUserid, tx);
+    await leads.update(tx, [row.id], {
+      externalUserid,
+      linkedAt: when,
+      status: 'converted',
+      ...(ownerId !== row.ownerId ? { ownerId, assignedAt: when } : {}),
+      mtime: when,
+      muser: actor,
+    });
+    await leads.appendEvents(tx, [
+      { leadId: row.id, type: 'linked', occurredAt: when, actor, data: { externalUserid, how, customerName: customer?.name ?? null, employeeUserid: options.employeeUserid ?? null } },
+    ]);
+    return true;
+  }
+
+  async function resolveKey(viewer: Viewer, key: LeadKey, tx: DbOrTx = db): Promise<{ lead: LeadRow | undefined; externalUserid: string | null }> {
+    if ((key.clueId === undefined) === (key.externalUserid === undefined)) throw new BadRequest('leadKeyRequired');
+    if (key.clueId !== undefined) {
+      const row = await requireLead(viewer, key.clueId, tx);
+      return { lead: row, externalUserid: row.externalUserid };
+    }
+    const externalUserid = key.externalUserid!;
+    const row = await leads.findByExternalUserid(viewer, externalUserid, tx);
+    if (!row && !(await leads.customerVisible(viewer, externalUserid, tx))) throw new NotFound('customer', externalUserid);
+    return { lead: row, externalUserid };
+  }
+
+  return {
+    viewerOf,
+    link,
+    requireLead,
+    requireTags,
+    resolveKey,
+    record,
+
+    /** The owner an import gives its leads must be an active user. */
+    async requireOwnerForImport(userId: number) {
+      await requireOwner(userId, db, 'ownerId');
+    },
+
+    async page(ctx: RequestContext, query: LeadPageQuery): Promise<Page<LeadRecord>> {
+      return leads.page(await viewerOf(ctx), query);
+    },
+
+    async add(ctx: RequestContext, body: LeadAddBody): Promise<LeadRecord> {
+      const actor = actorOf(ctx);
+      const now = at();
+      const contacts = settleContacts([
+        ...(body.phone ? [{ type: 'phone' as const, value: body.phone, primary: true }] : []),
+        ...(body.wechat ? [{ type: 'wechat' as const, value: body.wechat, primary: true }] : []),
+        ...(body.email ? [{ type: 'email' as const, value: body.email, primary: true }] : []),
+        ...(body.contacts ?? []),
+      ]);
+      const primaryPhone = primaryPhoneOf(contacts);
+      const id = await guardPhone(primaryPhone, () =>
+        db.transaction(async (tx) => {
+          await assertPhoneFree(primaryPhone, null, tx);
+          if (body.ownerId) await requireOwner(body.ownerId, tx, 'ownerId');
+          if (body.tagIds?.length) await requireTags(body.tagIds, 'self', tx);
+          const leadId = await leads.insert(tx, {
+            name: body.name,
+            gender: body.gender ?? 0,
+            company: body.company ?? '',
+            position: body.position ?? '',
+            address: body.address ?? '',
+            remark: body.remark ?? '',
+            channel: body.channel ?? '',
+            channelId: body.channelId ?? null,
+            source: 'manual',
+            status: body.ownerId ? 'assigned' : 'pool',
+            ownerId: body.ownerId ?? null,
+            assignedAt: body.ownerId ? now : null,
+            primaryPhone,
+            ctime: now,
+            cuser: actor,
+            mtime: now,
+            muser: actor,
+          });
+          await leads.replaceContacts(tx, leadId, contacts, actor);
+          if (body.tagIds?.length) await leads.addTags(tx, [leadId], unique(body.tagIds), actor);
+          const events: NewLeadEvent[] = [{ leadId, type: 'created', occurredAt: now, actor, data: { source: 'manual' } }];
+          if (body.ownerId) events.push({ leadId, type: 'assigned', occurredAt: now, actor, data: { fromOwnerId: null, toOwnerId: body.ownerId } });
+          if (body.tagIds?.length) events.push({ leadId, type: 'tags_changed', occurredAt: now, actor, data: { added: unique(body.tagIds), removed: [] } });
+          await leads.appendEvents(tx, events);
+          return leadId;
+        }),
+      );
+      return record(id);
+    },
+
+    async update(ctx: RequestContext, body: LeadUpdateBody): Promise<LeadRecord> {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const now = at();
+      await db.transaction(async (tx) => {
+        const row = await requireLead(viewer, body.clueId, tx, { lock: true, writable: true });
+        const changes: Record<string, unknown> = {};
+        const fields = ['name', 'gender', 'company', 'position', 'address', 'remark', 'channel', 'channelId'] as const;
+        for (const field of fields) {
+          const value = body[field];
+          if (value !== undefined && value !== row[field]) changes[field] = value;
+        }
+        let status: LeadStatus = row.status;
+        if (body.invalid === true && row.status !== 'invalid') status = 'invalid';
+        if (body.invalid === false && row.status === 'invalid') status = derivedStatus(row);
+        const events: NewLeadEvent[] = [];
+        if (Object.keys(changes).length) events.push({ leadId: row.id, type: 'updated', occurredAt: now, actor, data: { changes } });
+        if (status !== row.status) events.push({ leadId: row.id, type: 'status_changed', occurredAt: now, actor, data: { from: row.status, to: status } });
+        const followUp = body.followUp;
+        if (followUp) {
+          const followUpId = await leads.insertFollowUp(tx, {
+            leadId: row.id,
+            method: followUp.method,
+            content: followUp.content,
+            nextFollowAt: followUp.nextFollowAt ?? null,
+            userId: ctx.user.id,
+            ctime: now,
+            cuser: actor,
+          });
+          events.push({ leadId: row.id, type: 'followed_up', occurredAt: now, actor, data: { followUpId, method: followUp.method, content: followUp.content } });
+        }
+        await leads.update(tx, [row.id], {
+          ...changes,
+          status,
+          ...(followUp ? { lastFollowAt: now, nextFollowAt: followUp.nextFollowAt ?? null } : {}),
+          mtime: now,
+          muser: actor,
+        });
+        await leads.appendEvents(tx, events);
+      });
+      return record(body.clueId);
+    },
+
+    async setContacts(ctx: RequestContext, clueId: number, input: ContactInput[]) {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const contacts = settleContacts(input);
+      const primaryPhone = primaryPhoneOf(contacts);
+      const now = at();
+      await guardPhone(primaryPhone, () =>
+        db.transaction(async (tx) => {
+          const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
+          await assertPhoneFree(primaryPhone, row.id, tx);
+          const before = await leads.contactsOf([row.id], tx);
+          await leads.replaceContacts(tx, row.id, contacts, actor);
+          await leads.update(tx, [row.id], { primaryPhone, mtime: now, muser: actor });
+          await leads.appendEvents(tx, [
+            {
+              leadId: row.id,
+              type: 'contacts_changed',
+              occurredAt: now,
+              actor,
+              data: { before: before.map(({ type, value, primary }) => ({ type, value, primary })), after: contacts },
+            },
+          ]);
+        }),
+      );
+      return (await leads.contactsOf([clueId])).map(({ leadId: _leadId, ...contact }) => contact);
+    },
+
+    async linkCustomer(ctx: RequestContext, clueId: number, externalUserid: string): Promise<LeadRecord> {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      await db.transaction(async (tx) => {
+        const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
+        if (!(await leads.customer(externalUserid, tx))) throw new NotFound('customer', externalUserid);
+        await link(tx, row, externalUserid, 'manual', actor);
+      });
+      return record(clueId);
+    },
+
+    async batchAssign(ctx: RequestContext, clueIds: number[], userId: number) {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const ids = unique(clueIds).sort((a, b) => a - b);
+      const now = at();
+      return db.transaction(async (tx) => {
+        const owner = await requireOwner(userId, tx);
+        const rows = await leads.findManyVisible(viewer, ids, tx, { lock: true });
+        const missing = ids.filter((id) => !rows.some((row) => row.id === id));
+        if (missing.length) throw new NotFound('lead', missing.join(','));
+        const merged = rows.find((row) => row.mergedIntoId !== null);
+        if (merged) throw new Conflict('leadMerged', { targetId: merged.mergedIntoId });
+        const changed = rows.filter((row) => row.ownerId !== userId);
+        for (const row of changed) {
+          await leads.update(tx, [row.id], {
+            ownerId: userId,
+            assignedAt: now,
+            status: row.status === 'pool' ? 'assigned' : row.status,
+            mtime: now,
+            muser: actor,
+          });
+        }
+        await leads.appendEvents(
+          tx,
+          changed.map((row) => ({
+            leadId: row.id,
+            type: 'assigned',
+            occurredAt: now,
+            actor,
+            data: { fromOwnerId: row.ownerId, fromOwnerName: row.ownerName, toOwnerId: userId, toOwnerName: owner.nickname, assignedBy: actor },
+          })),
+        );
+        return { assigned: changed.length, unchanged: rows.length - changed.length };
+      });
+    },
+
+    /**
+     * Folds the sources into the target: the target gets their contacts and tags (copied; the sources keep
+     * theirs) and their follow-ups and timeline (moved, each remembering the lead it came from); a linked
+     * customer and an owner carry over when the target has none. Sources become `merged`, never deleted.
+     */
+    async merge(ctx: RequestContext, targetId: number, sourceIds: number[]): Promise<LeadRecord> {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const sources = unique(sourceIds).sort((a, b) => a - b);
+      if (sources.includes(targetId)) throw new InvalidField('sourceIds', 'leadMergeSelf');
+      const now = at();
+      await db.transaction(async (tx) => {
+        const rows = await leads.findManyVisible(viewer, [targetId, ...sources], tx, { lock: true });
+        const target = rows.find((row) => row.id === targetId);
+        if (!target) throw new NotFound('lead', targetId);
+        const missing = sources.filter((id) => !rows.some((row) => row.id === id));
+        if (missing.length) throw new NotFound('lead', missing.join(','));
+        const merged = rows.find((row) => row.mergedIntoId !== null);
+        if (merged) throw new Conflict('leadMerged', { targetId: merged.mergedIntoId });
+        const sourceRows = rows.filter((row) => row.id !== targetId);
+        const customers = unique(rows.map((row) => row.externalUserid).filter((value): value is string => value !== null));
+        if (customers.length > 1) throw new Conflict('leadMergeCustomers');
+
+        // Sources first: once merged, their primary phone and customer no longer count as taken.
+        await leads.update(tx, sources, { status: 'merged', mergedIntoId: targetId, mergedAt: now, mtime: now, muser: actor });
+
+        const contacts = await leads.contactsOf([targetId, ...sources], tx);
+        const targetContacts = contacts.filter((contact) => contact.leadId === targetId);
+        const have = new Set(targetContacts.map((contact) => `${contact.type}:${contact.value}`));
+        const primaryTypes = new Set(targetContacts.filter((contact) => contact.primary).map((contact) => contact.type));
+        const added: Array<{ type: LeadContactType; value: string; primary: boolean }> = [];
+        for (const contact of contacts) {
+          if (contact.leadId === targetId || have.has(`${contact.type}:${contact.value}`)) continue;
+          have.add(`${contact.type}:${contact.value}`);
+          // A type the target lacks takes the source's primary as its primary.
+          const primary = contact.primary && !primaryTypes.has(contact.type);
+          if (primary) primaryTypes.add(contact.type);
+          added.push({ type: contact.type, value: contact.value, primary });
+        }
+        await leads.insertContacts(tx, added.map((contact) => ({ leadId: targetId, type: contact.type, value: contact.value, isPrimary: contact.primary, cuser: actor })));
+        const primaryPhone = target.primaryPhone ?? added.find((contact) => contact.type === 'phone' && contact.primary)?.value ?? null;
+
+        const sourceTags = unique((await Promise.all(sources.map((id) => leads.tagIdsOfLead(id, tx)))).flat());
+        const tagsAdded = (await leads.addTags(tx, [targetId], sourceTags, actor)).get(targetId) ?? [];
+
+        await leads.moveRecords(tx, sources, targetId);
+
+        const externalUserid = target.externalUserid ?? customers[0] ?? null;
+        const ownerId = target.ownerId ?? sourceRows.find((row) => row.ownerId !== null)?.ownerId ?? null;
+        const lastFollowAt = rows.map((row) => row.lastFollowAt).filter((value): value is Date => value !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+        const linkedAt = target.linkedAt ?? sourceRows.find((row) => row.externalUserid !== null)?.linkedAt ?? null;
+        const status: LeadStatus = target.status === 'invalid' ? 'invalid' : derivedStatus({ externalUserid, ownerId });
+        await leads.update(tx, [targetId], {
+          primaryPhone,
+          externalUserid,
+          linkedAt,
+          ownerId,
+          ...(ownerId !== target.ownerId ? { assignedAt: now } : {}),
+          lastFollowAt,
+          status,
+          mtime: now,
+          muser: actor,
+        });
+        await leads.appendEvents(tx, [
+          {
+            leadId: targetId,
+            type: 'merged',
+            occurredAt: now,
+            actor,
+            data: { sourceIds: sources, contactsAdded: added.length, tagsAdded, externalUserid: externalUserid !== target.externalUserid ? externalUserid : null },
+          },
+          ...sources.map((id) => ({ leadId: id, type: 'merged_into', occurredAt: now, actor, data: { targetId } })),
+        ]);
+      });
+      return record(targetId);
+    },
+
+    async tagList(filters: { name?: string; groupId?: number }) {
+      return leads.selfTags(filters);
+    },
+
+    /** Adds SCRM tags to leads, and to customers (customer_tag, the customer as a whole) and their linked leads. */
+    async tagBatchAdd(ctx: RequestContext, body: { clueIds?: number[]; externalUserids?: string[]; tagIds: number[] }) {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const clueIds = unique(body.clueIds ?? []);
+      const externalUserids = unique(body.externalUserids ?? []);
+      if (clueIds.length === 0 && externalUserids.length === 0) throw new BadRequest('leadTagTargetRequired');
+      const tagIds = unique(body.tagIds);
+      const now = at();
+      return db.transaction(async (tx) => {
+        await requireTags(tagIds, 'self', tx);
+        const rows = await leads.findManyVisible(viewer, clueIds, tx, { lock: true });
+        const missing = clueIds.filter((id) => !rows.some((row) => row.id === id));
+        if (missing.length) throw new NotFound('lead', missing.join(','));
+        const leadIds = new Set(rows.filter((row) => row.mergedIntoId === null).map((row) => row.id));
+        for (const externalUserid of externalUserids) {
+          if (!(await leads.customerVisible(viewer, externalUserid, tx))) throw new NotFound('customer', externalUserid);
+          const linked = await leads.findByExternalUserid(null, externalUserid, tx);
+          if (linked) leadIds.add(linked.id);
+        }
+        await leads.addCustomerSelfTags(tx, externalUserids, tagIds, actor);
+        const added = await leads.addTags(tx, [...leadIds], tagIds, actor);
+        await leads.appendEvents(
+          tx,
+          [...added].map(([leadId, ids]) => ({ leadId, type: 'tags_changed', occurredAt: now, actor, data: { added: ids, removed: [] } })),
+        );
+        return { leads: leadIds.size, customers: externalUserids.length };
+      });
+    },
+
+    async tagDelete(ctx: RequestContext, clueId: number, tagIds: number[]) {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const now = at();
+      return db.transaction(async (tx) => {
+        const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
+        const removed = (await leads.removeTags(tx, [row.id], unique(tagIds))).get(row.id) ?? [];
+        if (removed.length) await leads.appendEvents(tx, [{ leadId: row.id, type: 'tags_changed', occurredAt: now, actor, data: { added: [], removed } }]);
+        return { removed: removed.length };
+      });
+    },
+
+    async tagDeleteByCustomer(ctx: RequestContext, externalUserid: string, tagIds: number[]) {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const now = at();
+      return db.transaction(async (tx) => {
+        if (!(await leads.customerVisible(viewer, externalUserid, tx))) throw new NotFound('customer', externalUserid);
+        const ids = unique(tagIds);
+        await leads.removeCustomerSelfTags(tx, externalUserid, ids);
+        const linked = await leads.findByExternalUserid(null, externalUserid, tx);
+        let removed: number[] = [];
+        if (linked) {
+          removed = (await leads.removeTags(tx, [linked.id], ids)).get(linked.id) ?? [];
+          if (removed.length) await leads.appendEvents(tx, [{ leadId: linked.id, type: 'tags_changed', occurredAt: now, actor, data: { added: [], removed } }]);
+        }
+        return { removed: removed.length };
+      });
+    },
+
+    /** Replaces the SCRM tags of a lead (and of its linked customer), or of a customer (and its linked lead). */
+    async updateSysTags(ctx: RequestContext, key: LeadKey, tagIds: number[]) {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      const wanted = unique(tagIds);
+      const now = at();
+      await db.transaction(async (tx) => {
+        const { lead: row, externalUserid } = await resolveKey(viewer, key, tx);
+        if (row?.mergedIntoId) throw new Conflict('leadMerged', { targetId: row.mergedIntoId });
+        await requireTags(wanted, 'self', tx);
+        if (row) {
+          const current = await leads.tagIdsOfLead(row.id, tx);
+          const add = wanted.filter((id) => !current.includes(id));
+          const remove = current.filter((id) => !wanted.includes(id));
+          await leads.addTags(tx, [row.id], add, actor);
+          await leads.removeTags(tx, [row.id], remove);
+          if (add.length || remove.length) await leads.appendEvents(tx, [{ leadId: row.id, type: 'tags_changed', occurredAt: now, actor, data: { added: add, removed: remove } }]);
+        }
+        if (externalUserid) {
+          const current = await leads.customerSelfTagIds(externalUserid, tx);
+          await leads.addCustomerSelfTags(tx, [externalUserid], wanted.filter((id) => !current.includes(id)), actor);
+          await leads.removeCustomerSelfTags(tx, externalUserid, current.filter((id) => !wanted.includes(id)));
+        }
+      });
+      return { tagIds: wanted };
+    },
+
+    async detail(ctx: RequestContext, key: LeadKey) {
+      const viewer = await viewerOf(ctx);
+      const { lead: row, externalUserid } = await resolveKey(viewer, key);
+      if (!row) throw new NotFound('lead', externalUserid);
+      const [withTags] = await leads.withTags([row]);
+      const [contacts, followUps] = await Promise.all([leads.contactsOf([row.id]), leads.followUpsOf(row.id, 50)]);
+      let customer = null;
+      let transfers: Awaited<ReturnType<LeadRepository['transfersOf']>> = [];
+      if (row.externalUserid) {
+        const found = await leads.customer(row.externalUserid);
+        if (found) customer = { ...found, relations: await leads.relationsOf(row.externalUserid) };
+        transfers = await leads.transfersOf(row.externalUserid);
+      }
+      return {
+        ...withTags,
+        contacts: contacts.map(({ leadId: _leadId, ...contact }) => contact),
+        followUps,
+        customer,
+        transfers,
+      };
+    },
+
+    /** Corp tags (per relation, WeCom's) and SCRM tags (the lead's and the customer's) of a lead or customer. */
+    async portraitTags(ctx: RequestContext, key: LeadKey) {
+      const viewer = await viewerOf(ctx);
+      const { lead: row, externalUserid } = await resolveKey(viewer, key);
+      const selfIds = unique([...(row ? await leads.tagIdsOfLead(row.id) : []), ...(externalUserid ? await leads.customerSelfTagIds(externalUserid) : [])]);
+      const corpRows = externalUserid ? await leads.customerCorpTags(externalUserid) : [];
+      const corpTags: Array<{ id: number; name: string; groupId: number; groupName: string; userids: string[] }> = [];
+      for (const corpRow of corpRows) {
+        const existing = corpTags.find((t) => t.id === corpRow.id);
+        if (existing) existing.userids.push(corpRow.userid);
+        else corpTags.push({ id: corpRow.id, name: corpRow.name, groupId: corpRow.groupId, groupName: corpRow.groupName, userids: [corpRow.userid] });
+      }
+      return { corpTags, selfTags: await leads.tagRefs(selfIds) };
+    },
+
+    async dynamics(ctx: RequestContext, body: LeadKey & { pageNum: number; pageSize: number; types?: string[] }) {
+      const viewer = await viewerOf(ctx);
+      const { lead: row } = await resolveKey(viewer, body);
+      if (!row) return { records: [], total: 0, pageNum: body.pageNum, pageSize: body.pageSize };
+      return leads.eventsPage(row.id, body);
+    },
+
+    async stat(ctx: RequestContext) {
+      const viewer = await viewerOf(ctx);
+      const { byStatus, newToday, perOwner } = await leads.stat(viewer, startOfLocalDay(at(), deps.timeZone));
+      const counts = { pool: 0, assigned: 0, converted: 0, invalid: 0 };
+      for (const row of byStatus) if (row.status in counts) counts[row.status as keyof typeof counts] = row.count;
+      const total = counts.pool + counts.assigned + counts.converted + counts.invalid;
+      return { total, byStatus: counts, newToday, convertedShare: total === 0 ? 0 : counts.converted / total, perOwner };
+    },
+  };
+}
+
+export type LeadService = ReturnType<typeof createLeadService>;
+export type { Tx };
