@@ -35,6 +35,8 @@ export interface SyncOptions {
   batchSize?: number;
   /** userid chunks fetched at the same time. */
   concurrency?: number;
+  /** Batches written at the same time. */
+  writeConcurrency?: number;
 }
 
 export interface CustomerSyncDeps {
@@ -46,6 +48,7 @@ export interface CustomerSyncDeps {
 export async function runCustomerSync(deps: CustomerSyncDeps, job: Pick<JobProgress, 'progress' | 'checkpoint' | 'saveCheckpoint'>, options: SyncOptions = {}): Promise<SyncResult> {
   const batchSize = options.batchSize ?? 5000;
   const concurrency = options.concurrency ?? 4;
+  const writeConcurrency = options.writeConcurrency ?? 2;
   const saved = await job.checkpoint<SyncCheckpoint>();
   let state: SyncCheckpoint;
   if (saved) {
@@ -65,34 +68,44 @@ export async function runCustomerSync(deps: CustomerSyncDeps, job: Pick<JobProgr
   let customers: CustomerRow[] = [];
   let relations: RelationRow[] = [];
   let reached = new Map<number, { cursor: string; done: boolean }>();
-  let writing: Promise<void> = Promise.resolve();
+  // Writes run side by side (customers and relations of a batch, and up to `writeConcurrency` batches), but
+  // checkpoints are saved in batch order: a checkpoint never covers a page whose batch is not written yet.
+  let checkpointed: Promise<void> = Promise.resolve();
+  const inFlight = new Set<Promise<void>>();
+  let writeError: unknown;
 
-  const startWrite = () => {
+  const startWrite = (): Promise<void> => {
     const batch = { customers, relations, reached };
     customers = [];
     relations = [];
     reached = new Map();
-    writing = writing.then(async () => {
-      const syncedAt = new Date(deps.now());
-      await deps.writes.upsertCustomers(batch.customers, syncedAt);
-      await deps.writes.upsertRelations(batch.relations);
+    const syncedAt = new Date(deps.now());
+    const written = Promise.all([deps.writes.upsertCustomers(batch.customers, syncedAt), deps.writes.upsertRelations(batch.relations)]);
+    const done = Promise.all([written, checkpointed]).then(async () => {
       for (const [index, position] of batch.reached) state.chunks[index] = position;
       state.relations += batch.relations.length;
       await job.saveCheckpoint(state);
       await job.progress(state.relations, undefined, `${state.relations} relations`);
     });
-    return writing;
+    checkpointed = done;
+    const tracked: Promise<void> = done
+      .catch((error) => {
+        writeError ??= error;
+      })
+      .finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    return done;
   };
 
   const add = async (index: number, page: { customers: CustomerRow[]; relations: RelationRow[] }, position: { cursor: string; done: boolean }) => {
     customers.push(...page.customers);
     relations.push(...page.relations);
     reached.set(index, position);
-    if (relations.length >= batchSize) {
-      // At most one write in flight while the next batch fills: wait for it, then hand over this one.
-      await writing;
-      if (relations.length >= batchSize) await startWrite();
-    }
+    if (relations.length < batchSize) return;
+    // Back-pressure: fetching waits while `writeConcurrency` batches are being written.
+    while (inFlight.size >= writeConcurrency) await Promise.race(inFlight);
+    if (writeError) throw writeError;
+    if (relations.length >= batchSize) void startWrite().catch(() => {});
   };
 
   async function fetchChunk(index: number): Promise<void> {
@@ -123,7 +136,10 @@ export async function runCustomerSync(deps: CustomerSyncDeps, job: Pick<JobProgr
   const results = await Promise.allSettled(workers);
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   // Whatever was fetched is written and checkpointed even when a chunk failed, so a retry starts after it.
-  await startWrite();
+  await startWrite().catch(() => {});
+  await Promise.all(inFlight);
+  // The last checkpoint (in order) tells whether every write succeeded.
+  await checkpointed;
   if (failure) throw failure.reason;
 
   const lost = await deps.writes.markUnseenLost(new Date(state.startedAt), new Date(deps.now()));

@@ -24,18 +24,24 @@ const RELATION_COLUMNS = sql`r.id, r.external_userid, r.userid, e.name AS employ
   r.oper_userid, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by, r.transfer_fail_reason, r.channel_id,
   r.ctime, r.mtime`;
 
-const RELATION_FROM = sql`FROM customer_relation r
-  LEFT JOIN customer c ON c.external_userid = r.external_userid
-  LEFT JOIN qw_emp e ON e.userid = r.userid`;
+/** What an export row needs: fewer columns to read and parse than the page's records. */
+const EXPORT_COLUMNS_SQL = sql`r.id, r.external_userid, r.userid, e.name AS employee_name, COALESCE(c.name, '') AS customer_name,
+  COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender, c.corp_name AS customer_corp_name, r.remark,
+  r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by`;
 
-export function toRelationRecord(row: Row): RelationRecord {
+export type RelationExportRow = Pick<
+  RelationRecord,
+  | 'id' | 'externalUserid' | 'userid' | 'employeeName' | 'customerName' | 'customerType' | 'customerGender' | 'customerCorpName' | 'remark'
+  | 'description' | 'remarkCorpName' | 'remarkMobiles' | 'addWay' | 'state' | 'createtime' | 'tagIds' | 'tags' | 'status' | 'lostAt' | 'lostBy'
+>;
+
+function toExportRow(row: Row): RelationExportRow {
   return {
     id: Number(row.id),
     externalUserid: row.external_userid as string,
     userid: row.userid as string,
     employeeName: (row.employee_name as string | null) ?? null,
     customerName: row.customer_name as string,
-    customerAvatar: row.customer_avatar as string | null,
     customerType: Number(row.customer_type),
     customerGender: Number(row.customer_gender),
     customerCorpName: row.customer_corp_name as string | null,
@@ -45,13 +51,24 @@ export function toRelationRecord(row: Row): RelationRecord {
     remarkMobiles: row.remark_mobiles as string[],
     addWay: Number(row.add_way),
     state: row.state as string,
-    operUserid: row.oper_userid as string,
     createtime: toDate(row.createtime),
     tagIds: row.tag_ids as string[],
     tags: (row.tags as RelationRecord['tags']) ?? null,
     status: row.status as RelationStatus,
     lostAt: row.lost_at ? toDate(row.lost_at) : null,
     lostBy: (row.lost_by as RelationRecord['lostBy']) ?? null,
+  };
+}
+
+const RELATION_FROM = sql`FROM customer_relation r
+  LEFT JOIN customer c ON c.external_userid = r.external_userid
+  LEFT JOIN qw_emp e ON e.userid = r.userid`;
+
+export function toRelationRecord(row: Row): RelationRecord {
+  return {
+    ...toExportRow(row),
+    customerAvatar: row.customer_avatar as string | null,
+    operUserid: row.oper_userid as string,
     transferFailReason: (row.transfer_fail_reason as string | null) ?? null,
     channelId: row.channel_id === null || row.channel_id === undefined ? null : Number(row.channel_id),
     ctime: toDate(row.ctime),
@@ -117,9 +134,9 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
     },
 
     /** A batch of the export, in page order, after the cursor. */
-    async relationBatch(viewer: Viewer, filters: RelationFilters, after: ExportCursor | null, limit: number): Promise<RelationRecord[]> {
+    async relationBatch(viewer: Viewer, filters: RelationFilters, after: ExportCursor | null, limit: number): Promise<RelationExportRow[]> {
       const { where } = relationWhere(viewer, filters, [after ? sql`(r.createtime, r.id) < (${after.createtime.toISOString()}::timestamptz, ${after.id})` : undefined]);
-      return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit}`)).map(toRelationRecord);
+      return (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit}`)).map(toExportRow);
     },
 
     async relationById(viewer: Viewer, id: number): Promise<RelationRecord | undefined> {

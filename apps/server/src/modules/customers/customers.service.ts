@@ -150,16 +150,23 @@ export function createCustomerService(deps: CustomerServiceDeps) {
     /** The page's rows (filters and data scope) as an xlsx stream. */
     async exportRelations(ctx: RequestContext, filters: RelationFilters, onError?: (error: unknown) => void) {
       const viewer = await viewerOf(ctx);
-      const batchSize = deps.exportBatchSize ?? 2000;
+      const batchSize = deps.exportBatchSize ?? 5000;
+      const read = (after: ExportCursor | null) => {
+        const batch = customers.relationBatch(viewer, filters, after, batchSize);
+        batch.catch(() => {}); // a read-ahead abandoned by a failed or cancelled download must not go unhandled
+        return batch;
+      };
       async function* batches() {
-        let after: ExportCursor | null = null;
+        // The next batch is read while the current one is written to the workbook.
+        let next = read(null);
         for (;;) {
-          const batch = await customers.relationBatch(viewer, filters, after, batchSize);
-          if (batch.length === 0) return;
-          yield batch;
+          const batch = await next;
+          if (batch.length === batchSize) {
+            const last = batch[batch.length - 1];
+            next = read({ createtime: last.createtime, id: last.id });
+          }
+          if (batch.length > 0) yield batch;
           if (batch.length < batchSize) return;
-          const last = batch[batch.length - 1];
-          after = { createtime: last.createtime, id: last.id };
         }
       }
       return streamRelationWorkbook(batches(), { timeZone: deps.timeZone, onError });

@@ -1,6 +1,7 @@
 // The relation export's columns (Chinese headers) and workbook stream.
 import type { PassThrough } from 'node:stream';
 import type { RelationRecord } from './customers.schemas.ts';
+import type { RelationExportRow } from './customers.repository.ts';
 import { streamWorkbook, type ExportColumn } from './xlsx-stream.ts';
 
 /** WeCom's 来源定义 (API-FACTS §3.3). */
@@ -30,7 +31,7 @@ const LOST_BY_LABELS: Record<string, string> = { customer: '客户删除员工',
 const TYPE_LABELS: Record<number, string> = { 1: '微信用户', 2: '企业微信用户' };
 const GENDER_LABELS: Record<number, string> = { 0: '未知', 1: '男', 2: '女' };
 
-export const EXPORT_COLUMNS: ExportColumn<RelationRecord>[] = [
+export const EXPORT_COLUMNS: ExportColumn<RelationExportRow>[] = [
   { header: '客户名称', width: 20, value: (row) => row.customerName },
   { header: '客户ID', width: 36, value: (row) => row.externalUserid },
   { header: '客户类型', width: 12, value: (row) => TYPE_LABELS[row.customerType] ?? String(row.customerType) },
@@ -52,6 +53,6 @@ export const EXPORT_COLUMNS: ExportColumn<RelationRecord>[] = [
 ];
 
 /** The relation rows, batch by batch, as an xlsx stream (sheet 客户列表). */
-export function streamRelationWorkbook(batches: AsyncIterable<RelationRecord[]>, options: { timeZone: string; onError?: (error: unknown) => void }): PassThrough {
+export function streamRelationWorkbook(batches: AsyncIterable<RelationExportRow[]>, options: { timeZone: string; onError?: (error: unknown) => void }): PassThrough {
   return streamWorkbook(batches, EXPORT_COLUMNS, { ...options, sheetName: '客户列表' });
 }
