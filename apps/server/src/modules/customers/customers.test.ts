@@ -121,13 +121,15 @@ describe('customers, end to end through the simulator', () => {
   test('an on-the-job transfer ends the old relation as transferred, not lost; the takeover relation appears', async () => {
     const [handover, takeover] = [...env.sim.state.employees.values()].filter((employee) => employee.customerContact && employee.resignedAt === undefined);
     const added = env.sim.actions.addCustomer({ userid: handover.userid, customer: { name: '转接客户' } });
+    const refusing = env.sim.actions.addCustomer({ userid: handover.userid, customer: { name: '拒绝转接的客户' } });
     await env.settle();
     const response = await env.wecom.client.transfers.transferCustomers({
       handover_userid: handover.userid,
       takeover_userid: takeover.userid,
-      external_userid: [added.external_userid],
+      external_userid: [added.external_userid, refusing.external_userid],
     });
-    assert.equal(response.customer[0].errcode, 0);
+    assert.deepEqual(response.customer.map((customer) => customer.errcode), [0, 0]);
+    env.sim.actions.refuseTransfer({ external_userid: refusing.external_userid, reason: 'customer_refused' });
     env.clock.now += 25 * 3600 * 1000;
     env.sim.settle();
     await env.settle();
@@ -138,6 +140,23 @@ describe('customers, end to end through the simulator', () => {
     assert.equal(old.lostBy, null);
     assert.equal(taken.status, 'active');
     assert.equal(taken.addWay, 202);
+    // transfer_fail: the customer stays with the handover employee, and the reason is recorded there.
+    const [stayed, ...others] = await relationsOf(refusing.external_userid);
+    assert.equal(others.length, 0);
+    assert.equal(stayed.userid, handover.userid);
+    assert.equal(stayed.status, 'active');
+    assert.equal(stayed.transferFailReason, 'customer_refused');
+  });
+
+  test('a half add (add_half_external_contact) appears as an active relation', async () => {
+    const userid = simRelations(env.sim)[0].userid;
+    const half = env.sim.actions.addCustomer({ userid, halfAdd: true, state: 'half-state', customer: { name: '免验证客户' } });
+    await env.settle();
+    const changeTypes = await env.db.execute<{ change_type: string }>(sql`SELECT change_type FROM wx_event WHERE payload->>'externalUserId' = ${half.external_userid}`);
+    assert.deepEqual(changeTypes.rows.map((row) => row.change_type), ['add_half_external_contact']);
+    const [relation] = await relationsOf(half.external_userid);
+    assert.equal(relation.status, 'active');
+    assert.equal(relation.state, 'half-state');
   });
 
   test('the next sync marks relations WeCom no longer has as lost (side unknown), never deleting them', async () => {
