@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import type { ModuleDeps } from '../../app.ts';
+import './acquisition.messages.ts';
+import { createOpenApiGuard } from '../../platform/open-signature.ts';
+import type { GetType } from '../../db/schema/index.ts';
+import { createLinkRepository } from './link.repository.ts';
+import { createLinkService } from './link.service.ts';
+import { createWecomPublisher } from './wecom-publisher.ts';
+import { createRoutingService } from './routing.service.ts';
+import { createRangeUpkeep } from './range-upkeep.ts';
+import { createMediaService } from './media.service.ts';
+import { createChannelService } from './channel.service.ts';
+import { createJoinWayService } from './join-way.service.ts';
+import { createMiniLinkService } from './mini-link.service.ts';
+import { createOpenAppService } from './open-app.service.ts';
+import { createAcquisitionEventHandler } from './acquisition-events.ts';
+import { createLinkStatsSync, LINK_STATS_QUEUE } from './link-stats.ts';
+import { channelRoutes, joinWayRoutes, linkRoutes, mediaRoutes, miniLinkRoutes, openAppRoutes, openRoutes } from './acquisition.routes.ts';
+
+type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files'> & {
+  /** Routing randomness (tests: a seeded generator). */
+  random?: () => number;
+};
+
+/** The pieces of the acquisition module that jobs, tests and tools use. */
+export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (message: string, error?: unknown) => void = () => {}) {
+  const timeZone = deps.config.TZ_DEFAULT;
+  const client = () => deps.wecom.client;
+  const links = createLinkRepository(deps.db);
+  const publisher = createWecomPublisher(client);
+  let routingRef: ReturnType<typeof createRoutingService> | undefined;
+  const upkeep = createRangeUpkeep({
+    db: deps.db, now: deps.now, timeZone, publisher, boss: deps.jobs.boss, log,
+    changed: (getType, id) => routingRef?.invalidate(getType, id),
+  });
+  const routing = createRoutingService({
+    db: deps.db, now: deps.now, timeZone, random: deps.random,
+    rangeMayHaveChanged: (getType, id) => void upkeep.request(getType, id),
+  });
+  routingRef = routing;
+  const changed = (getType: GetType, id: number) => {
+    routing.invalidate(getType, id);
+    void upkeep.request(getType, id);
+  };
+  const media = createMediaService({ db: deps.db, files: deps.files, wecom: client, now: deps.now });
+  const guard = createOpenApiGuard({ db: deps.db, now: deps.now, redisUrl: deps.config.REDIS_URL });
+  return {
+    links: createLinkService({ db: deps.db, links, publisher, changed }),
+    routing,
+    upkeep,
+    media,
+    channels: createChannelService({ db: deps.db }),
+    joinWays: createJoinWayService({ db: deps.db, wecom: client }),
+    miniLinks: createMiniLinkService({ db: deps.db }),
+    openApps: createOpenAppService({ db: deps.db, changed: () => guard.invalidate() }),
+    guard,
+    stats: createLinkStatsSync({ db: deps.db, wecom: client, now: deps.now, log }),
+    eventHandler: createAcquisitionEventHandler({
+      db: deps.db, links, media, timeZone,
+      // After the event's transaction commits: the add may have filled a rule.
+      counted: (getType, id) => void setTimeout(() => void upkeep.request(getType, id), 300).unref(),
+    }),
+  };
+}
+
+export type AcquisitionComponents = ReturnType<typeof createAcquisitionComponents>;
+
+/**
+ * 获客: channels, acquisition links, channel QR codes, routing (/open/route/hit), range upkeep, welcome
+ * messages and tags on add_external_contact, the media library, group join QR codes, mini-program links and
+ * the open API's apps.
+ */
+export const acquisitionModule = (deps: AcquisitionModuleDeps & { onComponents?: (components: AcquisitionComponents) => void }) => async (app: FastifyInstance) => {
+  const components = createAcquisitionComponents(deps, (message, error) => app.log.warn({ err: error }, message));
+  deps.onComponents?.(components);
+  await components.upkeep.start();
+  await components.stats.start(deps.jobs.boss);
+  deps.events.registerEventHandler({ event: 'change_external_contact', changeType: 'add_external_contact' }, components.eventHandler, { name: 'acquisition' });
+  deps.events.registerEventHandler(
+    { event: 'customer_acquisition' },
+    { apply: async (event, _fetched, ctx) => components.stats.onAcquisitionEvent(event, ctx.tx) },
+    { name: 'acquisition.link' },
+  );
+  app.addHook('onClose', async () => components.guard.close());
+
+  await app.register(channelRoutes(components.channels), { prefix: '/admin/cust/channel' });
+  await app.register(linkRoutes('link', components.links, components.routing), { prefix: '/admin/cust/get/link' });
+  await app.register(linkRoutes('qr', components.links, components.routing), { prefix: '/admin/cust/get/qr' });
+  await app.register(mediaRoutes(components.media), { prefix: '/admin/media' });
+  await app.register(joinWayRoutes(components.joinWays), { prefix: '/admin/group/join' });
+  await app.register(miniLinkRoutes(components.miniLinks), { prefix: '/admin/mini/link' });
+  await app.register(openAppRoutes(components.openApps), { prefix: '/admin/open/app' });
+  await app.register(openRoutes(components.guard, components.routing), { prefix: '/open' });
+};
+
+export { LINK_STATS_QUEUE };

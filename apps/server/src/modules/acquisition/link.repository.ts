@@ -1,0 +1,106 @@
+import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/database.ts';
+import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
+import { acqLink, acqRule, qwDept, qwEmp, tag, acqMedia, type GetType } from '../../db/schema/index.ts';
+import type { Page } from '../../platform/http/schemas.ts';
+import type { LinkPageBody } from './acquisition.schemas.ts';
+
+export type LinkRow = typeof acqLink.$inferSelect;
+export type RuleRow = typeof acqRule.$inferSelect;
+export type LinkWithRules = LinkRow & { rules: RuleRow[] };
+
+/** Links and QR codes with their rules; lookups of what publishing checks against. */
+export function createLinkRepository(db: DbOrTx) {
+  async function rulesOf(ids: number[], tx: DbOrTx = db): Promise<Map<number, RuleRow[]>> {
+    const byLink = new Map<number, RuleRow[]>();
+    if (!ids.length) return byLink;
+    const rows = await tx
+      .select()
+      .from(acqRule)
+      .where(and(inArray(acqRule.acqLinkId, ids), eq(acqRule.isDel, 0)))
+      .orderBy(asc(acqRule.orderNum), asc(acqRule.id));
+    for (const row of rows) byLink.set(row.acqLinkId, [...(byLink.get(row.acqLinkId) ?? []), row]);
+    return byLink;
+  }
+
+  return {
+    rulesOf,
+
+    async find(getType: GetType, id: number, tx: DbOrTx = db): Promise<LinkWithRules | undefined> {
+      const [row] = await tx.select().from(acqLink).where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), eq(acqLink.isDel, 0)));
+      if (!row) return undefined;
+      return { ...row, rules: (await rulesOf([id], tx)).get(id) ?? [] };
+    },
+
+    async page(getType: GetType, query: LinkPageBody): Promise<Page<LinkWithRules>> {
+      const where = and_([
+        sql`${acqLink.getType} = ${getType}`,
+        sql`${acqLink.isDel} = 0`,
+        query.linkName ? sql`${ilike(acqLink.linkName, contains(query.linkName))}` : undefined,
+        query.status !== null && query.status !== undefined ? sql`${acqLink.status} = ${query.status}` : undefined,
+        query.channelId ? sql`${acqLink.channelId} = ${query.channelId}` : undefined,
+        query.channelType ? sql`${acqLink.channelType} = ${query.channelType}` : undefined,
+        query.userId
+          ? sql`(${acqLink.userList} @> ${JSON.stringify([query.userId])}::jsonb OR EXISTS (SELECT 1 FROM acq_rule r WHERE r.acq_link_id = ${acqLink.id} AND r.is_del = 0 AND r.user_id = ${query.userId}))`
+          : undefined,
+      ]) as SQL;
+      return paginate(
+        query,
+        async () => (await db.select({ count: countAll }).from(acqLink).where(where))[0].count,
+        async (limit, offset) => {
+          const rows = await db.select().from(acqLink).where(where).orderBy(desc(acqLink.id)).limit(limit).offset(offset);
+          const rules = await rulesOf(rows.map((row) => row.id));
+          return rows.map((row) => ({ ...row, rules: rules.get(row.id) ?? [] }));
+        },
+      );
+    },
+
+    /** Live rows of links (any type) matching a state: the main one or one of its rules. */
+    async findByState(state: string): Promise<{ link: LinkRow; rule: RuleRow | null } | undefined> {
+      const [rule] = await db.select().from(acqRule).where(eq(acqRule.state, state));
+      if (rule) {
+        const [link] = await db.select().from(acqLink).where(eq(acqLink.id, rule.acqLinkId));
+        return link ? { link, rule } : undefined;
+      }
+      const [link] = await db.select().from(acqLink).where(eq(acqLink.state, state));
+      return link ? { link, rule: null } : undefined;
+    },
+
+    /** Employees in the mirror who can take customers (not departed, not deleted), with names. */
+    async employees(userids: string[]): Promise<Map<string, { userid: string; name: string; position: string }>> {
+      if (!userids.length) return new Map();
+      const rows = await db
+        .select({ userid: qwEmp.userid, name: qwEmp.name, position: qwEmp.position })
+        .from(qwEmp)
+        .where(and(inArray(qwEmp.userid, userids), eq(qwEmp.isDel, 0), sql`${qwEmp.status} <> 5`));
+      return new Map(rows.map((row) => [row.userid, { userid: row.userid, name: row.name, position: row.position ?? '' }]));
+    },
+
+    async existingDepartments(deptIds: number[]): Promise<Set<number>> {
+      if (!deptIds.length) return new Set();
+      const rows = await db.select({ deptId: qwDept.deptId }).from(qwDept).where(and(inArray(qwDept.deptId, deptIds), eq(qwDept.isDel, 0)));
+      return new Set(rows.map((row) => row.deptId));
+    },
+
+    async existingCorpTags(tagIds: string[]): Promise<Set<string>> {
+      if (!tagIds.length) return new Set();
+      const rows = await db
+        .select({ wecomTagId: tag.wecomTagId })
+        .from(tag)
+        .where(and(inArray(tag.wecomTagId, tagIds), eq(tag.type, 'corp'), eq(tag.isDel, 0)));
+      return new Set(rows.map((row) => row.wecomTagId!));
+    },
+
+    async media(ids: number[]): Promise<Array<{ id: number; type: string }>> {
+      if (!ids.length) return [];
+      return db.select({ id: acqMedia.id, type: acqMedia.type }).from(acqMedia).where(and(inArray(acqMedia.id, ids), eq(acqMedia.isDel, 0)));
+    },
+
+    /** Published links / QR codes, for range upkeep. */
+    async published(): Promise<Array<{ id: number; getType: GetType }>> {
+      return db.select({ id: acqLink.id, getType: acqLink.getType }).from(acqLink).where(and(eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+    },
+  };
+}
+
+export type LinkRepository = ReturnType<typeof createLinkRepository>;

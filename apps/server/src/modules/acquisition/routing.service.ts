@@ -1,0 +1,233 @@
+// Routing a visitor of a published link / QR code to an allocation rule: the engine (routing/route.ts)
+// decides from counters kept in the database, which are updated atomically so replicas agree.
+//
+// Daily counts: a rule's count for a local day is greatest(hits, adds) — a hit reserves a place, the add it
+// leads to fills that place without counting twice, and adds that came through the main link count too.
+// A hit takes a place with a conditional upsert (only while the count is below the limit); when a
+// concurrent hit took the last place, the engine is asked again. Round-robin state is a row per link,
+// locked for the length of one decision.
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../platform/db/database.ts';
+import { acqLink, acqRound, acqRule, type GetType } from '../../db/schema/index.ts';
+import { AppError, NotFound } from '../../platform/http/errors.ts';
+import { route, ruleAvailability, type AllocationMethod, type RouteDecision, type RoutingRule, type RuleCounters } from './routing/route.ts';
+import { localTime } from './routing/local-time.ts';
+import type { RouteAnswer } from './acquisition.schemas.ts';
+
+export interface RoutableLink {
+  id: number;
+  getType: GetType;
+  linkName: string;
+  status: number;
+  allocationMethod: AllocationMethod;
+  url: string | null;
+  suspendedUsers: string[];
+  rules: Array<RoutingRule & { linkUrl: string | null; qrCode: string | null }>;
+}
+
+export interface RoutingServiceDeps {
+  db: Db;
+  now: () => number;
+  timeZone: string;
+  random?: () => number;
+  /** How long a link's configuration is cached per process (ms); counters are never cached. */
+  cacheMs?: number;
+  /** Told when a hit finds the main range out of date (a rule became unavailable or available again). */
+  rangeMayHaveChanged?: (getType: GetType, id: number) => void;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export async function loadRoutableLink(db: DbOrTx, getType: GetType, id: number): Promise<RoutableLink | null> {
+  const [link] = await db
+    .select({ id: acqLink.id, getType: acqLink.getType, linkName: acqLink.linkName, status: acqLink.status, allocationMethod: acqLink.allocationMethod, url: acqLink.url, suspendedUsers: acqLink.suspendedUsers })
+    .from(acqLink)
+    .where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), eq(acqLink.isDel, 0)));
+  if (!link) return null;
+  const rules = await db
+    .select()
+    .from(acqRule)
+    .where(and(eq(acqRule.acqLinkId, id), eq(acqRule.isDel, 0)))
+    .orderBy(acqRule.orderNum, acqRule.id);
+  return {
+    ...link,
+    allocationMethod: (['weight', 'round', 'default'].includes(link.allocationMethod) ? link.allocationMethod : 'default') as AllocationMethod,
+    rules: rules.map((rule) => ({
+      id: rule.id,
+      userId: rule.userId,
+      weight: rule.weight,
+      dailyLimit: rule.dailyLimit,
+      roundLimit: rule.roundLimit,
+      workingHours: rule.workingHours || null,
+      linkUrl: rule.linkUrl,
+      qrCode: rule.qrCode,
+    })),
+  };
+}
+
+/** Today's counts of the rules: greatest(hits, adds). */
+export async function dailyCounts(db: DbOrTx, ruleIds: number[], day: string): Promise<Map<number, number>> {
+  if (!ruleIds.length) return new Map();
+  const result = await db.execute<{ rule_id: string | number; count: number }>(
+    sql`SELECT rule_id, greatest(hits, adds)::int AS count FROM acq_rule_day WHERE day = ${day} AND rule_id IN (${sql.join(ruleIds.map((id) => sql`${id}`), sql`, `)})`,
+  );
+  return new Map(result.rows.map((row) => [Number(row.rule_id), Number(row.count)]));
+}
+
+/** Users of the main range who should be out of it now: every rule of theirs is unavailable. */
+export function unavailableUsers(rules: RoutingRule[], counts: ReadonlyMap<number, number>, minuteOfDay: number): string[] {
+  const byUser = new Map<string, boolean>();
+  for (const rule of rules) {
+    const available = ruleAvailability(rule, { today: counts.get(rule.id) ?? 0, inRound: 0 }, minuteOfDay) === null;
+    byUser.set(rule.userId, (byUser.get(rule.userId) ?? false) || available);
+  }
+  return [...byUser].filter(([, available]) => !available).map(([userId]) => userId).sort();
+}
+
+export function createRoutingService(deps: RoutingServiceDeps) {
+  const { db, now, timeZone } = deps;
+  const random = deps.random ?? Math.random;
+  const cacheMs = deps.cacheMs ?? 1_000;
+  const cache = new Map<string, { link: RoutableLink | null; until: number }>();
+
+  async function linkOf(getType: GetType, id: number): Promise<RoutableLink> {
+    const key = `${getType}:${id}`;
+    const cached = cache.get(key);
+    let link: RoutableLink | null;
+    if (cached && cached.until > Date.now()) link = cached.link;
+    else {
+      link = await loadRoutableLink(db, getType, id);
+      cache.set(key, { link, until: Date.now() + cacheMs });
+    }
+    if (!link) throw new NotFound(getType === 'link' ? 'acqLink' : 'acqQr', id);
+    if (link.status !== 1) throw new AppError(409, 'acqNotPublished', { name: link.linkName || `${getType} ${id}` });
+    return link;
+  }
+
+  function answer(link: RoutableLink, decision: RouteDecision): RouteAnswer {
+    const chosen = decision.chosen ? link.rules.find((rule) => rule.id === decision.chosen!.id)! : null;
+    const linkUrl = chosen ? chosen.linkUrl : link.getType === 'link' ? link.url : null;
+    const qrCode = chosen ? chosen.qrCode : link.getType === 'qr' ? link.url : null;
+    return {
+      getType: link.getType,
+      id: link.id,
+      outcome: decision.outcome,
+      fallback: chosen === null,
+      ruleId: chosen?.id ?? null,
+      userId: chosen?.userId ?? null,
+      linkUrl,
+      qrCode,
+      url: link.getType === 'link' ? linkUrl : qrCode,
+      reasons: decision.verdicts,
+      localDay: decision.localDay,
+    };
+  }
+
+  function countersFrom(daily: Map<number, number>, inRound: Record<string, number>): Map<number, RuleCounters> {
+    const counters = new Map<number, RuleCounters>();
+    for (const [ruleId, today] of daily) counters.set(ruleId, { today, inRound: 0 });
+    for (const [ruleId, count] of Object.entries(inRound)) counters.set(Number(ruleId), { today: counters.get(Number(ruleId))?.today ?? 0, inRound: count });
+    return counters;
+  }
+
+  /** Takes one of today's places of a rule; false when the limit was reached meanwhile. */
+  async function takePlace(tx: DbOrTx, rule: RoutingRule, day: string): Promise<boolean> {
+    const result = await tx.execute(sql`
+      INSERT INTO acq_rule_day (rule_id, day, hits) VALUES (${rule.id}, ${day}, 1)
+      ON CONFLICT (rule_id, day) DO UPDATE SET hits = acq_rule_day.hits + 1
+      WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits, acq_rule_day.adds) < ${rule.dailyLimit}
+      RETURNING hits`);
+    return result.rows.length > 0;
+  }
+
+  /** Whether the stored main range differs from what availability says now (range upkeep's business). */
+  function noticeRange(link: RoutableLink, decision: RouteDecision, chosenFilled: boolean) {
+    if (!deps.rangeMayHaveChanged || link.rules.length === 0) return;
+    // A user is out of the range while every rule of theirs is unavailable.
+    const outByUser = new Map<string, boolean>();
+    for (const verdict of decision.verdicts) {
+      const out = verdict.reason === 'outside_working_hours' || verdict.reason === 'daily_limit_reached' || (chosenFilled && verdict.ruleId === decision.chosen?.id);
+      outByUser.set(verdict.userId, (outByUser.get(verdict.userId) ?? true) && out);
+    }
+    const unavailable = new Set([...outByUser].filter(([, out]) => out).map(([userId]) => userId));
+    const stored = new Set(link.suspendedUsers);
+    const differs = unavailable.size !== stored.size || [...unavailable].some((userId) => !stored.has(userId));
+    if (differs) deps.rangeMayHaveChanged(link.getType, link.id);
+  }
+
+  async function hitWeight(link: RoutableLink): Promise<RouteAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      const at = new Date(now());
+      const { day } = localTime(at, timeZone);
+      const daily = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
+      const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, {}), now: at, timeZone, random });
+      if (!decision.chosen) {
+        noticeRange(link, decision, false);
+        return answer(link, decision);
+      }
+      if (await takePlace(db, decision.chosen, day)) {
+        const filled = decision.chosen.dailyLimit > 0 && (daily.get(decision.chosen.id) ?? 0) + 1 >= decision.chosen.dailyLimit;
+        noticeRange(link, decision, filled);
+        return answer(link, decision);
+      }
+      if (attempt >= MAX_ATTEMPTS) throw new AppError(503, 'tooManyRequests');
+    }
+  }
+
+  async function hitRound(link: RoutableLink): Promise<RouteAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await db.transaction(async (tx) => {
+        await tx.insert(acqRound).values({ acqLinkId: link.id }).onConflictDoNothing();
+        const [round] = await tx.select().from(acqRound).where(eq(acqRound.acqLinkId, link.id)).for('update');
+        const at = new Date(now());
+        const { day } = localTime(at, timeZone);
+        const daily = await dailyCounts(tx, link.rules.map((rule) => rule.id), day);
+        const inRound = round?.counts ?? {};
+        const decision = route({ method: 'round', rules: link.rules, counters: countersFrom(daily, inRound), now: at, timeZone, random });
+        if (!decision.chosen) return { decision, filled: false, taken: true };
+        if (!(await takePlace(tx, decision.chosen, day))) return { decision, filled: false, taken: false };
+        const counts = decision.startsNewRound ? {} : { ...inRound };
+        counts[decision.chosen.id] = (counts[decision.chosen.id] ?? 0) + 1;
+        await tx
+          .update(acqRound)
+          .set({ counts, round: (round?.round ?? 1) + (decision.startsNewRound ? 1 : 0) })
+          .where(eq(acqRound.acqLinkId, link.id));
+        const filled = decision.chosen.dailyLimit > 0 && (daily.get(decision.chosen.id) ?? 0) + 1 >= decision.chosen.dailyLimit;
+        return { decision, filled, taken: true };
+      });
+      if (result.taken) {
+        noticeRange(link, result.decision, result.filled);
+        return answer(link, result.decision);
+      }
+      if (attempt >= MAX_ATTEMPTS) throw new AppError(503, 'tooManyRequests');
+    }
+  }
+
+  return {
+    /** /open/route/hit: who gets this visitor; the choice takes one of the rule's places for today. */
+    async hit(getType: GetType, id: number): Promise<RouteAnswer> {
+      const link = await linkOf(getType, id);
+      if (link.allocationMethod === 'round') return hitRound(link);
+      return hitWeight(link);
+    },
+
+    /** Who would get the next customer now, counting nothing (an out-of-date main range is still noticed). */
+    async preview(getType: GetType, id: number): Promise<RouteAnswer> {
+      const link = (await loadRoutableLink(db, getType, id)) ?? undefined;
+      if (!link) throw new NotFound(getType === 'link' ? 'acqLink' : 'acqQr', id);
+      const at = new Date(now());
+      const { day } = localTime(at, timeZone);
+      const daily = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
+      const [round] = link.allocationMethod === 'round' ? await db.select().from(acqRound).where(eq(acqRound.acqLinkId, id)) : [];
+      const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, round?.counts ?? {}), now: at, timeZone, random });
+      if (link.status === 1) noticeRange(link, decision, false);
+      return answer(link, decision);
+    },
+
+    invalidate(getType: GetType, id: number) {
+      cache.delete(`${getType}:${id}`);
+    },
+  };
+}
+
+export type RoutingService = ReturnType<typeof createRoutingService>;
