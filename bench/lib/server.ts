@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { buildApp } from '../../apps/server/src/app.ts';
+import { buildApp, type AppDeps } from '../../apps/server/src/app.ts';
 import { loadConfig } from '../../apps/server/src/config.ts';
 import { openDatabase, type Database } from '../../apps/server/src/platform/db/database.ts';
 import { startEmbeddedPostgres } from '../../apps/server/src/platform/db/embedded.ts';
@@ -17,7 +17,10 @@ export const BENCH_ADMIN_PASSWORD = 'Bench12345';
  * A real server for a benchmark: on PostgreSQL (a fresh database on BENCH_DATABASE_URL's server, default
  * the local one) or embedded PGlite; migrated, seeded, listening on a free loopback port.
  */
-export async function startBenchServer(mode: 'postgres' | 'embedded') {
+export async function startBenchServer(
+  mode: 'postgres' | 'embedded',
+  options: { deps?: (database: Database) => Partial<AppDeps> | Promise<Partial<AppDeps>> } = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), 'scrm-bench-'));
   let database: Database;
   let cleanup: () => Promise<void>;
@@ -50,11 +53,12 @@ export async function startBenchServer(mode: 'postgres' | 'embedded') {
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'bench-secret-bench-secret-0123' });
   const tokens = createTokenService(config.JWT_SECRET!, 3600);
   const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
-  const app = await buildApp({ config, database, tokens, jobs, logger: false });
+  const app = await buildApp({ config, database, tokens, jobs, logger: false, ...(await options.deps?.(database)) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
     database,
+    jobs,
     address,
     async login(username = 'admin', password = BENCH_ADMIN_PASSWORD): Promise<string> {
       const response = await fetch(`${address}/scrm/admin/login`, {

@@ -25,21 +25,30 @@ export const advisoryLockId = (name: string): bigint => createHash('sha256').upd
 
 /**
  * Runs `work` holding a session-level advisory lock on `name`, taken on a connection of its own that holds
- * no transaction. `work` may use the database freely (with PGlite, a transaction held across `work` would
- * stall every other connection). Replicas on one PostgreSQL exclude each other; within one embedded
+ * no transaction (`work` gets that connection and may run its own transactions on it, or use the pool;
+ * with PGlite, a transaction held across `work` would stall every other connection). With a
+ * single-connection pool there is no lock and `work` gets no connection. Replicas on one PostgreSQL exclude each other; within one embedded
  * process (one PGlite session) the lock is re-entrant, and in-process single-flight does the job.
  */
-export async function withSessionLock<T>(db: Db, name: string, work: () => Promise<T>): Promise<T> {
-  const client = await (db as unknown as { $client: import('pg').Pool }).$client.connect();
+export async function withSessionLock<T>(db: Db, name: string, work: (client: import('pg').PoolClient | undefined) => Promise<T>): Promise<T> {
+  const pool = (db as unknown as { $client: import('pg').Pool }).$client;
+  // A single-connection pool (embedded PGlite: one session, one process) has nobody to exclude, and holding
+  // its only connection here would starve `work`.
+  if ((pool.options.max ?? 10) <= 1) return work(undefined);
+  const client = await pool.connect();
   const lockId = advisoryLockId(name).toString();
-  let locked = false;
+  let broken: Error | undefined;
   try {
     await client.query('SELECT pg_advisory_lock($1::bigint)', [lockId]);
-    locked = true;
-    return await work();
+    try {
+      return await work(client);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [lockId]).catch((error: Error) => {
+        broken = error; // a connection that may still hold the lock must not go back to the pool
+      });
+    }
   } finally {
-    if (locked) await client.query('SELECT pg_advisory_unlock($1::bigint)', [lockId]).catch(() => {});
-    client.release();
+    client.release(broken);
   }
 }
 

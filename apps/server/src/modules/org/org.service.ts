@@ -47,8 +47,18 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
 
   // ---- applying WeCom's state (sync jobs and events share these) -------------------------------
 
-  /** One sync of a kind at a time: a request while one is waiting or running gets that one (across replicas). */
-  const startExclusive = (type: string, actor: string) => withSessionLock(db, `job-start:${type}`, () => deps.jobs.start(type, {}, { actor, exclusive: true }));
+  /**
+   * One sync of a kind at a time: a request while one is waiting or running gets that one. Starts are
+   * serialised in this process (a promise chain) and across replicas (an advisory lock).
+   */
+  const starting = new Map<string, Promise<unknown>>();
+  const startExclusive = (type: string, actor: string) => {
+    const started = (starting.get(type) ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => withSessionLock(db, `job-start:${type}`, () => deps.jobs.start(type, {}, { actor, exclusive: true })));
+    starting.set(type, started);
+    return started;
+  };
 
   /** What WeCom says about a member or department now: found, gone (left / deleted), or hidden (outside the visible range). */
   type Fetched<T> = { kind: 'found'; value: T } | { kind: 'gone' } | { kind: 'hidden' };

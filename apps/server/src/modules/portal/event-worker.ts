@@ -6,6 +6,9 @@
 // steps and the done mark in one short transaction.
 import { randomUUID } from 'node:crypto';
 import type { WecomEvent } from '@scrm/wecom';
+import type pg from 'pg';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import * as schema from '../../db/schema/index.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { Wecom } from '../../platform/wecom.ts';
 import { withSessionLock } from '../../platform/wecom.ts';
@@ -48,6 +51,14 @@ export interface EventWorkerDeps {
   log?: { error(data: object, message: string): void; warn(data: object, message: string): void };
 }
 
+/** Drizzle on one checked-out connection (same settings as platform/db/database.ts), made once per connection. */
+const drizzleOfConnection = new WeakMap<pg.PoolClient, Db>();
+function onConnection(client: pg.PoolClient): Db {
+  let db = drizzleOfConnection.get(client);
+  if (!db) drizzleOfConnection.set(client, (db = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db));
+  return db;
+}
+
 export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOptions = {}): EventWorker {
   const batchSize = options.batchSize ?? 64;
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -74,12 +85,13 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
     const context = { wecom: deps.wecom, eventId: row.id, attempt: row.attempts, now: deps.now };
     try {
       // Events of one entity never overlap, on any replica: the later one fetches the later state.
-      await withSessionLock(deps.db, `wx-event-entity:${entityOf(event)}`, async () => {
+      await withSessionLock(deps.db, `wx-event-entity:${entityOf(event)}`, async (client) => {
         const fetched: unknown[] = [];
         for (const { handler } of handlers) fetched.push(handler.fetch ? await handler.fetch(event, context) : undefined);
         // One-step handlers call WeCom inside the transaction: have the token cached before it starts.
         if (handlers.some((handler) => handler.inTransaction)) await deps.wecom.client.getAccessToken();
-        await deps.db.transaction(async (tx) => {
+        // The transaction runs on the lock's connection: one connection per event in flight.
+        await (client ? onConnection(client) : deps.db).transaction(async (tx) => {
           // Still ours? (A lease that ran out may have handed the event to another worker.)
           if (!(await deps.events.lockIfHeld(tx, row.id, id))) return;
           for (const [index, { handler }] of handlers.entries()) await handler.apply(event, fetched[index], { ...context, tx });

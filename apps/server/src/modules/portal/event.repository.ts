@@ -19,18 +19,61 @@ export interface NewEvent {
   source: 'callback' | 'test';
 }
 
+const MAX_INSERTS_IN_FLIGHT = 4;
+const MAX_INSERT_BATCH = 200;
+
+function createBatchedInsert(db: Db): (event: NewEvent, now: Date) => Promise<number | null> {
+  type Waiter = { event: NewEvent; now: Date; resolve: (id: number | null) => void; reject: (error: unknown) => void };
+  const queue: Waiter[] = [];
+  let inFlight = 0;
+
+  async function insertBatch(batch: Waiter[]): Promise<void> {
+    const rows = batch.map(
+      ({ event, now }) =>
+        sql`(${event.eventKey}, ${event.corpId}, ${event.event}, ${event.changeType ?? null}, ${event.xml}, ${JSON.stringify(event.payload)}::jsonb, ${event.createTime}::timestamptz, ${event.source}, ${now}::timestamptz, ${now}::timestamptz)`,
+    );
+    const result = await db.execute<{ id: number; event_key: string }>(sql`
+      INSERT INTO wx_event (event_key, corp_id, event, change_type, xml, payload, create_time, source, next_attempt_at, received_at)
+      VALUES ${sql.join(rows, sql`, `)}
+      ON CONFLICT (event_key) DO NOTHING
+      RETURNING id, event_key`);
+    const inserted = new Map(result.rows.map((row) => [row.event_key, Number(row.id)]));
+    for (const waiter of batch) {
+      const id = inserted.get(waiter.event.eventKey);
+      // The same event twice in one batch: the first waiter stored it, the second is a redelivery.
+      inserted.delete(waiter.event.eventKey);
+      waiter.resolve(id ?? null);
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < MAX_INSERTS_IN_FLIGHT && queue.length > 0) {
+      const batch = queue.splice(0, MAX_INSERT_BATCH);
+      inFlight++;
+      insertBatch(batch)
+        .catch((error: unknown) => batch.forEach((waiter) => waiter.reject(error)))
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
+    }
+  }
+
+  return (event, now) =>
+    new Promise((resolve, reject) => {
+      queue.push({ event, now, resolve, reject });
+      pump();
+    });
+}
+
 export function createEventRepository(db: Db) {
   return {
-    /** Stores an event unless its key is already stored (a redelivery); returns the new row's id or null. */
-    async insert(event: NewEvent, now: Date): Promise<number | null> {
-      const result = await db.execute<{ id: number }>(sql`
-        INSERT INTO wx_event (event_key, corp_id, event, change_type, xml, payload, create_time, source, next_attempt_at, received_at)
-        VALUES (${event.eventKey}, ${event.corpId}, ${event.event}, ${event.changeType ?? null}, ${event.xml}, ${JSON.stringify(event.payload)}::jsonb,
-                ${event.createTime}, ${event.source}, ${now}, ${now})
-        ON CONFLICT (event_key) DO NOTHING
-        RETURNING id`);
-      return result.rows[0] ? Number(result.rows[0].id) : null;
-    },
+    /**
+     * Stores an event unless its key is already stored (a redelivery); resolves to the new row's id or null.
+     * Callbacks arriving together share one multi-row INSERT (and one commit): under load the commits, not
+     * the rows, are what costs.
+     */
+    insert: createBatchedInsert(db),
 
     async findByKey(eventKey: string): Promise<EventRow | undefined> {
       const [row] = await db.select().from(wxEvent).where(eq(wxEvent.eventKey, eventKey));

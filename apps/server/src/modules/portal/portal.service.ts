@@ -1,5 +1,5 @@
 import { XMLValidator } from 'fast-xml-parser';
-import { CallbackCryptoError, EventParseError, eventKey, parseCallbackEvent, type CallbackQuery, type WecomEvent } from '@scrm/wecom';
+import { CallbackCryptoError, EventParseError, eventKey, parseCallbackEvent, type CallbackCrypto, type CallbackQuery, type WecomEvent } from '@scrm/wecom';
 import type { Wecom } from '../../platform/wecom.ts';
 import { AppError, BadRequest, Forbidden, NotFound } from '../../platform/http/errors.ts';
 import { eventNameOf } from './event-registry.ts';
@@ -12,6 +12,17 @@ export interface StoredEvent {
   eventKey: string;
   event: string;
   changeType: string | null;
+}
+
+/** `<Encrypt><![CDATA[…]]></Encrypt>` as WeCom sends it; anything else goes through the SDK's XML parser. */
+const ENCRYPT_ELEMENT = /<Encrypt>\s*<!\[CDATA\[([A-Za-z0-9+/=]*)\]\]>\s*<\/Encrypt>/;
+
+/** The SDK's openCallback, without parsing the envelope as XML in the usual case (the hot path). */
+function openCallback(crypto: CallbackCrypto, query: CallbackQuery, body: string): string {
+  const encrypted = ENCRYPT_ELEMENT.exec(body)?.[1];
+  if (encrypted === undefined || body.indexOf('<Encrypt>') !== body.lastIndexOf('<Encrypt>')) return crypto.openCallback(query, body);
+  if (!crypto.verify(query.msg_signature, query.timestamp, query.nonce, encrypted)) throw new CallbackCryptoError('bad_signature', 'signature mismatch');
+  return crypto.decrypt(encrypted);
 }
 
 /** The callback pipeline (verify → decrypt → parse → store → wake the worker) and the event admin. */
@@ -76,7 +87,7 @@ export function createPortalService(deps: {
     async receive(query: CallbackQuery, body: string): Promise<StoredEvent> {
       let xml: string;
       try {
-        xml = deps.wecom.crypto.openCallback(query, body);
+        xml = openCallback(deps.wecom.crypto, query, body);
       } catch (error) {
         return cryptoError(error);
       }
