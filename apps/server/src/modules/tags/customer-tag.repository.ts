@@ -1,0 +1,236 @@
+// Tags on customers (customer_tag): corp tags per customer–employee relation, as WeCom has them; SCRM tags
+// per relation or per customer. Every read is limited to the caller's data scope.
+import { sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx, Tx } from '../../platform/db/database.ts';
+import { contains, paginate } from '../../platform/db/paging.ts';
+import type { Page } from '../../platform/http/schemas.ts';
+import { relationScope, whereOf } from '../customers/relation-filters.ts';
+import type { Viewer } from '../customers/customers.repository.ts';
+import { idArray } from './tag.repository.ts';
+import { relationTagCondition, tagsOfRelations, relationTagsKey } from './tag-filters.ts';
+import type { CustomerTagPageQuery, CustomerTagRecord, TagInfoPageQuery, TagInfoRecord, TagRecord, TagType } from './tags.schemas.ts';
+
+type Row = Record<string, unknown>;
+const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
+
+/**
+ * Replaces the corp tags of relations with the WeCom tag ids WeCom reported for them (externalcontact/get,
+ * batch/get_by_user). The customers module calls this in the transaction that stores the relations. Tag ids
+ * not (yet) known here are skipped; they are put on the relations when the tag arrives (callback or sync).
+ */
+export async function replaceRelationsCorpTags(tx: DbOrTx, relations: ReadonlyArray<{ externalUserid: string; userid: string; tagIds: readonly string[] }>): Promise<void> {
+  if (relations.length === 0) return;
+  const input = JSON.stringify(relations.map((relation) => ({ external_userid: relation.externalUserid, userid: relation.userid, tag_ids: relation.tagIds })));
+  await tx.execute(sql`
+    WITH pairs AS (
+      SELECT DISTINCT x.external_userid, x.userid, x.tag_ids FROM jsonb_to_recordset(${input}::jsonb) AS x(external_userid text, userid text, tag_ids jsonb)
+    ), wanted AS (
+      SELECT DISTINCT p.external_userid, p.userid, t.id AS tag_id
+      FROM pairs p CROSS JOIN LATERAL jsonb_array_elements_text(p.tag_ids) AS w(wecom_tag_id)
+      JOIN tag t ON t.wecom_tag_id = w.wecom_tag_id AND t.is_del = 0 AND t.type = 'corp'
+    ), removed AS (
+      DELETE FROM customer_tag ct USING pairs p
+      WHERE ct.external_userid = p.external_userid AND ct.userid = p.userid AND ct.tag_type = 'corp'
+        AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.external_userid = ct.external_userid AND w.userid = ct.userid AND w.tag_id = ct.tag_id)
+    )
+    INSERT INTO customer_tag (external_userid, userid, tag_id, tag_type, cuser)
+    SELECT external_userid, userid, tag_id, 'corp', 'wecom' FROM wanted ORDER BY external_userid, userid, tag_id
+    ON CONFLICT DO NOTHING`);
+}
+
+/** One relation's form of `replaceRelationsCorpTags`. */
+export function replaceRelationCorpTags(tx: DbOrTx, externalUserid: string, userid: string, tagIds: readonly string[]): Promise<void> {
+  return replaceRelationsCorpTags(tx, [{ externalUserid, userid, tagIds }]);
+}
+
+const CUSTOMER_TAG_FROM = sql`FROM customer_tag ct
+  JOIN tag t ON t.id = ct.tag_id
+  JOIN tag_group g ON g.id = t.group_id
+  LEFT JOIN customer c ON c.external_userid = ct.external_userid
+  LEFT JOIN qw_emp e ON e.userid = ct.userid AND ct.userid <> ''`;
+
+function toCustomerTagRecord(row: Row): CustomerTagRecord {
+  return {
+    id: Number(row.id),
+    externalUserid: row.external_userid as string,
+    userId: row.userid as string,
+    tagType: row.tag_type as TagType,
+    tagId: Number(row.tag_id),
+    tagName: row.tag_name as string,
+    groupId: Number(row.group_id),
+    groupName: row.group_name as string,
+    wecomTagId: (row.wecom_tag_id as string | null) ?? null,
+    customerName: (row.customer_name as string | null) ?? '',
+    employeeName: (row.employee_name as string | null) ?? null,
+    ctime: toDate(row.ctime),
+    cuser: (row.cuser as string | null) ?? null,
+  };
+}
+
+export function createCustomerTagRepository(db: DbOrTx) {
+  const rows = async (query: SQL, tx: DbOrTx = db): Promise<Row[]> => (await tx.execute<Row>(query)).rows;
+
+  /**
+   * The viewer may see a customer tag row when they may see its relation (whole-customer rows: any relation
+   * of the customer), over the alias `ct`.
+   */
+  function inScope(viewer: Viewer): SQL | undefined {
+    const scope = relationScope(viewer.scope, viewer.user);
+    return scope
+      ? sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = ct.external_userid AND (ct.userid = '' OR r.userid = ct.userid) AND ${scope})`
+      : undefined;
+  }
+
+  async function tagInfoRows(where: SQL, order: SQL, limit?: number, offset?: number): Promise<TagInfoRecord[]> {
+    const found = await rows(sql`SELECT r.id, r.external_userid, r.userid, COALESCE(c.name, '') AS customer_name, c.avatar AS customer_avatar,
+        e.name AS employee_name, r.status
+      FROM customer_relation r LEFT JOIN customer c ON c.external_userid = r.external_userid LEFT JOIN qw_emp e ON e.userid = r.userid
+      ${where} ${order} ${limit === undefined ? sql`` : sql`LIMIT ${limit} OFFSET ${offset ?? 0}`}`);
+    const relations = found.map((row) => ({ externalUserid: row.external_userid as string, userid: row.userid as string }));
+    const tags = await tagsOfRelations(db, relations);
+    return found.map((row) => {
+      const all = tags.get(relationTagsKey(row.external_userid as string, row.userid as string)) ?? [];
+      return {
+        id: Number(row.id),
+        externalUserid: row.external_userid as string,
+        userId: row.userid as string,
+        customerName: row.customer_name as string,
+        customerAvatar: (row.customer_avatar as string | null) ?? null,
+        employeeName: (row.employee_name as string | null) ?? null,
+        status: row.status as string,
+        corpTags: all.filter((tag) => tag.type === 'corp'),
+        selfTags: all.filter((tag) => tag.type === 'self'),
+      };
+    });
+  }
+
+  return {
+    // ---- checks -----------------------------------------------------------------------------------
+
+    /** The active relation of a customer and an employee, if the viewer may see it. */
+    async activeRelation(viewer: Viewer, externalUserid: string, userid: string, tx: DbOrTx = db): Promise<number | undefined> {
+      const scope = relationScope(viewer.scope, viewer.user);
+      const [row] = await rows(
+        sql`SELECT r.id FROM customer_relation r WHERE r.external_userid = ${externalUserid} AND r.userid = ${userid} AND r.status = 'active'
+          ${scope ? sql`AND ${scope}` : sql``}`,
+        tx,
+      );
+      return row ? Number(row.id) : undefined;
+    },
+
+    /** A customer the viewer may see (through a relation in scope; any stored customer for scope "all"). */
+    async customerVisible(viewer: Viewer, externalUserid: string, tx: DbOrTx = db): Promise<boolean> {
+      const scope = relationScope(viewer.scope, viewer.user);
+      const found = scope
+        ? await rows(sql`SELECT 1 FROM customer_relation r WHERE r.external_userid = ${externalUserid} AND ${scope} LIMIT 1`, tx)
+        : await rows(sql`SELECT 1 FROM customer WHERE external_userid = ${externalUserid}`, tx);
+      return found.length > 0;
+    },
+
+    // ---- writes -----------------------------------------------------------------------------------
+
+    /** Adds and removes tags on a relation (or a customer, userid ''); returns nothing. */
+    async change(tx: DbOrTx, target: { externalUserid: string; userid: string }, type: TagType, add: TagRecord[], remove: TagRecord[], actor: string): Promise<void> {
+      if (remove.length) {
+        await tx.execute(sql`DELETE FROM customer_tag WHERE external_userid = ${target.externalUserid} AND userid = ${target.userid}
+          AND tag_id = ANY(${idArray(remove.map((tag) => tag.id))})`);
+      }
+      if (add.length) {
+        await tx.execute(sql`INSERT INTO customer_tag (external_userid, userid, tag_id, tag_type, cuser)
+          SELECT ${target.externalUserid}, ${target.userid}, x.id, ${type}, ${actor} FROM unnest(${idArray(add.map((tag) => tag.id))}) AS x(id)
+          ORDER BY x.id ON CONFLICT DO NOTHING`);
+      }
+    },
+
+    /** Ids of the tags of a type on exactly this relation (or customer, userid ''). */
+    async tagIdsOn(target: { externalUserid: string; userid: string }, type: TagType, tx: DbOrTx = db): Promise<number[]> {
+      return (
+        await rows(sql`SELECT tag_id FROM customer_tag WHERE external_userid = ${target.externalUserid} AND userid = ${target.userid} AND tag_type = ${type}`, tx)
+      ).map((row) => Number(row.tag_id));
+    },
+
+    /**
+     * Keeps the customers module's copy of WeCom's tags on the relation (tag_ids, tags) in step with a
+     * mark_tag WeCom accepted. Its mtime stays: the customer sync reads it.
+     */
+    async markRelationColumns(tx: Tx, target: { externalUserid: string; userid: string }, add: TagRecord[], remove: TagRecord[]): Promise<void> {
+      const [row] = await rows(
+        sql`SELECT id, tag_ids, tags FROM customer_relation WHERE external_userid = ${target.externalUserid} AND userid = ${target.userid}
+          AND status = 'active' FOR UPDATE`,
+        tx,
+      );
+      if (!row) return;
+      const removed = new Set(remove.map((tag) => tag.wecomTagId));
+      const tagIds = (row.tag_ids as string[]).filter((id) => !removed.has(id));
+      for (const tag of add) if (tag.wecomTagId && !tagIds.includes(tag.wecomTagId)) tagIds.push(tag.wecomTagId);
+      type Named = { groupName: string; tagName: string; tagId?: string; type: number };
+      let named = row.tags as Named[] | null;
+      if (named) {
+        named = named.filter((tag) => !tag.tagId || !removed.has(tag.tagId));
+        for (const tag of add) {
+          if (tag.wecomTagId && !named.some((entry) => entry.tagId === tag.wecomTagId)) named.push({ groupName: tag.groupName, tagName: tag.name, tagId: tag.wecomTagId, type: 1 });
+        }
+      }
+      await tx.execute(sql`UPDATE customer_relation SET tag_ids = ${JSON.stringify(tagIds)}::jsonb, tags = ${named ? JSON.stringify(named) : null}::jsonb
+        WHERE id = ${row.id}`);
+    },
+
+    // ---- reads ------------------------------------------------------------------------------------
+
+    async page(viewer: Viewer, query: CustomerTagPageQuery): Promise<Page<CustomerTagRecord>> {
+      const where = whereOf([
+        query.externalUserid ? sql`ct.external_userid = ${query.externalUserid}` : undefined,
+        query.userId !== undefined ? sql`ct.userid = ${query.userId}` : undefined,
+        query.tagType ? sql`ct.tag_type = ${query.tagType}` : undefined,
+        query.tagIds?.length ? sql`ct.tag_id = ANY(${idArray(query.tagIds)})` : undefined,
+        query.groupId ? sql`t.group_id = ${query.groupId}` : undefined,
+        query.customerName ? sql`c.name ILIKE ${contains(query.customerName)}` : undefined,
+        inScope(viewer),
+      ]);
+      return paginate(
+        query,
+        async () => Number((await rows(sql`SELECT count(*)::int AS count ${CUSTOMER_TAG_FROM} ${where}`))[0].count),
+        async (limit, offset) =>
+          (
+            await rows(sql`SELECT ct.*, t.name AS tag_name, t.group_id, g.name AS group_name, t.wecom_tag_id, c.name AS customer_name, e.name AS employee_name
+              ${CUSTOMER_TAG_FROM} ${where} ORDER BY ct.id DESC LIMIT ${limit} OFFSET ${offset}`)
+          ).map(toCustomerTagRecord),
+      );
+    },
+
+    async get(viewer: Viewer, id: number): Promise<CustomerTagRecord | undefined> {
+      const [row] = await rows(sql`SELECT ct.*, t.name AS tag_name, t.group_id, g.name AS group_name, t.wecom_tag_id, c.name AS customer_name,
+          e.name AS employee_name ${CUSTOMER_TAG_FROM} ${whereOf([sql`ct.id = ${id}`, inScope(viewer)])}`);
+      return row && toCustomerTagRecord(row);
+    },
+
+    /** 客户标签信息: relations (in scope) with their tags; filters by tags (any/all). */
+    async tagInfoPage(viewer: Viewer, query: TagInfoPageQuery): Promise<Page<TagInfoRecord>> {
+      const parts = [
+        sql`r.status = ${query.status ?? 'active'}`,
+        query.externalUserid ? sql`r.external_userid = ${query.externalUserid}` : undefined,
+        query.userId ? sql`r.userid = ${query.userId}` : undefined,
+        query.customerName ? sql`(c.name ILIKE ${contains(query.customerName)} OR r.remark ILIKE ${contains(query.customerName)})` : undefined,
+        relationTagCondition(query),
+        relationScope(viewer.scope, viewer.user),
+      ];
+      const where = whereOf(parts);
+      return paginate(
+        query,
+        async () =>
+          Number(
+            (await rows(sql`SELECT count(*)::int AS count FROM customer_relation r LEFT JOIN customer c ON c.external_userid = r.external_userid ${where}`))[0]
+              .count,
+          ),
+        (limit, offset) => tagInfoRows(where, sql`ORDER BY r.createtime DESC, r.id DESC`, limit, offset),
+      );
+    },
+
+    async tagInfoById(viewer: Viewer, relationId: number): Promise<TagInfoRecord | undefined> {
+      const [found] = await tagInfoRows(whereOf([sql`r.id = ${relationId}`, relationScope(viewer.scope, viewer.user)]), sql``);
+      return found;
+    },
+  };
+}
+
+export type CustomerTagRepository = ReturnType<typeof createCustomerTagRepository>;

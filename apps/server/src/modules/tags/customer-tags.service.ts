@@ -1,0 +1,194 @@
+// Tagging customers. Corp tags live on a customer–employee relation in WeCom: they are changed with mark_tag
+// first, and stored here only when WeCom accepted. SCRM tags are stored here, on a relation or on the customer
+// as a whole. Changes to one relation are serialised, so the copy ends as WeCom does.
+import type { WecomClient } from '@scrm/wecom';
+import type { Db } from '../../platform/db/database.ts';
+import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
+import { AppError, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { translate } from '../../platform/http/i18n.ts';
+import type { Viewer } from '../customers/customers.repository.ts';
+import type { CustomerTagRepository } from './customer-tag.repository.ts';
+import type { TagRepository } from './tag.repository.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+import { tagsOfRelations, relationTagsKey } from './tag-filters.ts';
+import { callWecom, errcodeOf } from './wecom-errors.ts';
+import type { BatchMarkBody, CustomerTagPageQuery, MarkBody, SetTagsBody, TagBrief, TagInfoPageQuery, TagRecord, TagType } from './tags.schemas.ts';
+
+export interface CustomerTagServiceDeps {
+  db: Db;
+  tags: TagRepository;
+  customerTags: CustomerTagRepository;
+  wecom: () => WecomClient;
+  /** Serialises changes per relation. */
+  lock: KeyedLock;
+}
+
+interface Target {
+  externalUserid: string;
+  userid: string;
+}
+
+/** The tags on one relation (with the customer's whole-customer SCRM tags) or on one customer as a whole. */
+export interface TargetTags {
+  externalUserid: string;
+  userId: string;
+  corpTags: TagBrief[];
+  selfTags: TagBrief[];
+}
+
+const BATCH_CONCURRENCY = 4;
+
+async function viewerOf(ctx: RequestContext): Promise<Viewer> {
+  return { scope: await ctx.scope(), user: ctx.user };
+}
+
+export function createCustomerTagService(deps: CustomerTagServiceDeps) {
+  const { db, tags, customerTags } = deps;
+
+  /** The tags named in a change: known, live and of the change's type. */
+  async function resolveTags(type: TagType, ids: number[], field: string): Promise<TagRecord[]> {
+    if (ids.length === 0) return [];
+    const found = await tags.findTags(ids);
+    const unknown = ids.filter((id) => !found.some((tag) => tag.id === id));
+    if (unknown.length) throw new InvalidField(field, 'tagsUnknown', { ids: unknown.join(',') });
+    const otherType = found.filter((tag) => tag.type !== type);
+    if (otherType.length) throw new InvalidField(field, 'tagTypeMismatch', { expected: type, ids: otherType.map((tag) => tag.id).join(',') });
+    return found;
+  }
+
+  /** The target exists and is visible: an active relation, or (SCRM tags, userid '') a customer. */
+  async function checkTarget(viewer: Viewer, type: TagType, target: Target): Promise<void> {
+    if (type === 'corp' && !target.userid) throw new InvalidField('userId', 'tagUseridRequired');
+    if (target.userid) {
+      if ((await customerTags.activeRelation(viewer, target.externalUserid, target.userid)) === undefined) {
+        throw new AppError(404, 'relationNotActive', { userId: target.userid, externalUserid: target.externalUserid });
+      }
+    } else if (!(await customerTags.customerVisible(viewer, target.externalUserid))) {
+      throw new NotFound('customer', target.externalUserid);
+    }
+  }
+
+  /**
+   * Adds and removes tags on one target. `wanted` (instead of add/remove): the target ends with exactly these
+   * tags of the type, worked out under the lock.
+   */
+  async function change(actor: string, type: TagType, target: Target, edit: { add: TagRecord[]; remove: TagRecord[] } | { wanted: TagRecord[] }) {
+    await deps.lock(relationTagsKey(target.externalUserid, target.userid), async () => {
+      let add: TagRecord[];
+      let remove: TagRecord[];
+      if ('wanted' in edit) {
+        const current = await customerTags.tagIdsOn(target, type);
+        add = edit.wanted.filter((tag) => !current.includes(tag.id));
+        const wantedIds = new Set(edit.wanted.map((tag) => tag.id));
+        const removedIds = current.filter((id) => !wantedIds.has(id));
+        remove = removedIds.length ? (await tags.findTags(removedIds)).filter((tag) => tag.type === type) : [];
+      } else {
+        ({ add, remove } = edit);
+      }
+      if (add.length === 0 && remove.length === 0) return;
+      if (type === 'corp') {
+        await callWecom(() =>
+          deps.wecom().corpTags.mark({
+            userid: target.userid,
+            external_userid: target.externalUserid,
+            ...(add.length ? { add_tag: add.map((tag) => tag.wecomTagId!) } : {}),
+            ...(remove.length ? { remove_tag: remove.map((tag) => tag.wecomTagId!) } : {}),
+          }),
+        );
+      }
+      await db.transaction(async (tx) => {
+        await customerTags.change(tx, target, type, add, remove, actor);
+        if (type === 'corp') await customerTags.markRelationColumns(tx, target, add, remove);
+      });
+    });
+  }
+
+  async function tagsOf(target: Target): Promise<TargetTags> {
+    const all = (await tagsOfRelations(db, [target])).get(relationTagsKey(target.externalUserid, target.userid)) ?? [];
+    return {
+      externalUserid: target.externalUserid,
+      userId: target.userid,
+      corpTags: all.filter((tag) => tag.type === 'corp'),
+      selfTags: all.filter((tag) => tag.type === 'self'),
+    };
+  }
+
+  function checkChange(body: { addTagIds: number[]; removeTagIds: number[] }) {
+    if (body.addTagIds.length === 0 && body.removeTagIds.length === 0) throw new InvalidField('addTagIds', 'tagChangeEmpty');
+    const both = body.addTagIds.filter((id) => body.removeTagIds.includes(id));
+    if (both.length) throw new InvalidField('removeTagIds', 'tagAddRemoveOverlap', { ids: both.join(',') });
+  }
+
+  return {
+    /** 客户打标签: add/remove tags of one type on one relation (or, SCRM tags, one customer). */
+    async mark(ctx: RequestContext, body: MarkBody): Promise<TargetTags> {
+      checkChange(body);
+      const add = await resolveTags(body.tagType, body.addTagIds, 'addTagIds');
+      const remove = await resolveTags(body.tagType, body.removeTagIds, 'removeTagIds');
+      const target = { externalUserid: body.externalUserid, userid: body.userId };
+      await checkTarget(await viewerOf(ctx), body.tagType, target);
+      await change(actorOf(ctx), body.tagType, target, { add, remove });
+      return tagsOf(target);
+    },
+
+    /** The same change on many relations/customers; each one succeeds or fails on its own (WeCom calls cannot be undone). */
+    async batchMark(ctx: RequestContext, body: BatchMarkBody) {
+      checkChange(body);
+      const add = await resolveTags(body.tagType, body.addTagIds, 'addTagIds');
+      const remove = await resolveTags(body.tagType, body.removeTagIds, 'removeTagIds');
+      const viewer = await viewerOf(ctx);
+      const actor = actorOf(ctx);
+      const targets = [...new Map(body.targets.map((target) => [relationTagsKey(target.externalUserid, target.userId), target])).values()];
+      const failed: Array<{ externalUserid: string; userId: string; message: string; errcode: number | null }> = [];
+      let succeeded = 0;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(BATCH_CONCURRENCY, targets.length) }, async () => {
+          for (let index = next++; index < targets.length; index = next++) {
+            const { externalUserid, userId } = targets[index];
+            try {
+              await checkTarget(viewer, body.tagType, { externalUserid, userid: userId });
+              await change(actor, body.tagType, { externalUserid, userid: userId }, { add, remove });
+              succeeded++;
+            } catch (error) {
+              if (!(error instanceof AppError)) throw error;
+              failed.push({ externalUserid, userId, message: translate(error.messageKey, ctx.locale, error.params), errcode: errcodeOf(error) });
+            }
+          }
+        }),
+      );
+      return { succeeded, failed };
+    },
+
+    /** 客户标签信息 save: the target ends with exactly these tags of the type. */
+    async setTags(ctx: RequestContext, body: SetTagsBody): Promise<TargetTags> {
+      const wanted = await resolveTags(body.tagType, body.tagIds, 'tagIds');
+      const target = { externalUserid: body.externalUserid, userid: body.userId };
+      await checkTarget(await viewerOf(ctx), body.tagType, target);
+      await change(actorOf(ctx), body.tagType, target, { wanted });
+      return tagsOf(target);
+    },
+
+    async page(ctx: RequestContext, query: CustomerTagPageQuery) {
+      return customerTags.page(await viewerOf(ctx), query);
+    },
+
+    async get(ctx: RequestContext, id: number) {
+      const found = await customerTags.get(await viewerOf(ctx), id);
+      if (!found) throw new NotFound('customerTag', id);
+      return found;
+    },
+
+    async tagInfoPage(ctx: RequestContext, query: TagInfoPageQuery) {
+      return customerTags.tagInfoPage(await viewerOf(ctx), query);
+    },
+
+    async tagInfoGet(ctx: RequestContext, id: number) {
+      const found = await customerTags.tagInfoById(await viewerOf(ctx), id);
+      if (!found) throw new NotFound('relation', id);
+      return found;
+    },
+  };
+}
+
+export type CustomerTagService = ReturnType<typeof createCustomerTagService>;

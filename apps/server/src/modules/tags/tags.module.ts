@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { ModuleDeps } from '../../app.ts';
+import './tags.messages.ts';
+import { createTagRepository } from './tag.repository.ts';
+import { createCustomerTagRepository } from './customer-tag.repository.ts';
+import { createKeyedLock } from './keyed-lock.ts';
+import { CORP_TAG_SYNC_JOB, createTagService } from './tags.service.ts';
+import { createCustomerTagService } from './customer-tags.service.ts';
+import { customerTagInfoRoutes, customerTagRoutes, tagRoutes } from './tags.routes.ts';
+
+type TagModuleDeps = Pick<ModuleDeps, 'db' | 'jobs' | 'wecom' | 'events'>;
+
+/** The pieces of the tags module that other modules, jobs and tools use. */
+export function createTagComponents(deps: TagModuleDeps) {
+  const tags = createTagRepository(deps.db);
+  const wecom = () => deps.wecom.client;
+  return {
+    tags: createTagService({ db: deps.db, tags, jobs: deps.jobs, wecom, lock: createKeyedLock(deps.db, 'tags') }),
+    customerTags: createCustomerTagService({
+      db: deps.db,
+      tags,
+      customerTags: createCustomerTagRepository(deps.db),
+      wecom,
+      lock: createKeyedLock(deps.db, 'customer-tags'),
+    }),
+  };
+}
+
+/**
+ * 标签: corp tags (/scrm/admin/tag/corp/*, mirrored from WeCom by the tags.corp.sync job and
+ * change_external_tag events), SCRM tags (/scrm/admin/tag/self/*) and customer tagging
+ * (/scrm/admin/cust/tag/*, /scrm/admin/cust/tagInfo/*).
+ */
+export const tagsModule = (deps: TagModuleDeps) => async (app: FastifyInstance) => {
+  const { tags, customerTags } = createTagComponents(deps);
+  await deps.jobs.register(CORP_TAG_SYNC_JOB, (_payload, job) => tags.syncCorpTags(job), { retryLimit: 3 });
+  deps.events.registerEventHandler({ event: 'change_external_tag' }, tags.eventHandler, { name: 'tags.corp' });
+
+  await app.register(tagRoutes(tags, 'corp'), { prefix: '/admin/tag/corp' });
+  await app.register(tagRoutes(tags, 'self'), { prefix: '/admin/tag/self' });
+  await app.register(customerTagRoutes(customerTags), { prefix: '/admin/cust/tag' });
+  await app.register(customerTagInfoRoutes(customerTags), { prefix: '/admin/cust/tagInfo' });
+};
