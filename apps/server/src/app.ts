@@ -98,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('./modules/groups/groups.module.ts')).groupsModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./modules/tags/tags.module.ts')).tagsModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./modules/acquisition/acquisition.module.ts')).acquisitionModule(moduleDeps), { prefix: '/scrm' });
+  await app.register((await import('./modules/leads/leads.module.ts')).leadsModule(moduleDeps), { prefix: '/scrm' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;
 }

@@ -38,4 +38,5 @@ registerEntityNames({
   lead: { zh: '线索', en: 'Lead' },
   leadImport: { zh: '导入记录', en: 'Import' },
   customer: { zh: '客户', en: 'Customer' },
+  acqLink: { zh: '获客链接', en: 'Acquisition link' },
 });

@@ -17,6 +17,7 @@ import {
   leadAddBody,
   leadDetail,
   leadKeyQuery,
+  leadLinkBody,
   leadPageQuery,
   leadRecord,
   leadUpdateBody,
@@ -64,6 +65,12 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     method: 'POST', url: '/linkCustomer', summary: '关联企微客户信息',
     permission: 'clue:link', body: linkCustomerBody, response: leadRecord,
     handler: ({ ctx, body }) => leads.linkCustomer(ctx, body.clueId, body.externalUserid),
+  });
+  route(app, {
+    method: 'POST', url: '/detail/leadLink',
+    summary: "线索专属链接 (the lead's own State; with acqLinkId, that published acquisition link's URL with customer_channel = the State: a customer adding through it is linked to the lead)",
+    permission: 'clue:link', body: leadLinkBody, response: z.object({ clueId: z.number(), state: z.string(), url: z.string().nullable() }),
+    handler: ({ ctx, body }) => leads.leadLink(ctx, body.clueId, body.acqLinkId),
   });
   route(app, {
     method: 'POST', url: '/batchAssign', summary: '线索客户批量分配 (the timeline records who assigned whom)',

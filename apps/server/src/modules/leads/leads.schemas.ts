@@ -118,6 +118,7 @@ export const followUpRecord = z.object({
 });
 
 export const contactsBody = z.object({ clueId: id, contacts: z.array(contactInput).max(50) });
+export const leadLinkBody = z.object({ clueId: id, acqLinkId: id.optional().describe('a published acquisition link (/admin/cust/get/link)') });
 export const linkCustomerBody = z.object({ clueId: id, externalUserid });
 export const batchAssignBody = z.object({ clueIds: ids(), userId: id });
 export const mergeBody = z.object({ targetId: id, sourceIds: ids(100) });

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../platform/db/database.ts';
+import { acqLink } from '../../db/schema/index.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { Page } from '../../platform/http/schemas.ts';
@@ -543,6 +546,37 @@ export function createLeadService(deps: LeadServiceDeps) {
       const { lead: row } = await resolveKey(viewer, body);
       if (!row) return { records: [], total: 0, pageNum: body.pageNum, pageSize: body.pageSize };
       return leads.eventsPage(row.id, body);
+    },
+
+    /**
+     * The lead's own link: a State only this lead has (created on first use) and, given a published
+     * acquisition link (获客链接), that link's URL carrying the State as customer_channel. A customer who
+     * adds through it arrives with that State and is linked to this lead.
+     */
+    async leadLink(ctx: RequestContext, clueId: number, acqLinkId: number | undefined) {
+      const actor = actorOf(ctx);
+      const viewer = await viewerOf(ctx);
+      return db.transaction(async (tx) => {
+        const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
+        let state = row.linkState;
+        if (!state) {
+          // ≤ 30 characters (a contact way's state limit), unlike any acquisition state.
+          state = `ld${row.id.toString(36)}${randomBytes(5).toString('hex')}`;
+          await leads.update(tx, [row.id], { linkState: state, mtime: at(), muser: actor });
+        }
+        let url: string | null = null;
+        if (acqLinkId !== undefined) {
+          const [link] = await tx
+            .select({ url: acqLink.url })
+            .from(acqLink)
+            .where(and(eq(acqLink.id, acqLinkId), eq(acqLink.getType, 'link'), eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+          if (!link?.url) throw new NotFound('acqLink', acqLinkId);
+          const parsed = new URL(link.url);
+          parsed.searchParams.set('customer_channel', state);
+          url = parsed.toString();
+        }
+        return { clueId: row.id, state, url };
+      });
     },
 
     async stat(ctx: RequestContext) {

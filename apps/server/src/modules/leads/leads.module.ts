@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import type { ModuleDeps } from '../../app.ts';
+import { createOpenApiGuard } from '../../platform/open-signature.ts';
+import { createLeadRepository } from './leads.repository.ts';
+import { createLeadService } from './leads.service.ts';
+import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
+import { createLeadWecomService, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
+import { createLeadCollectService, leadOpenRoutes } from './lead-collect.ts';
+import { leadRoutes } from './leads.routes.ts';
+import './leads.messages.ts';
+
+type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events'>;
+
+/** The pieces of the leads module (for the module, jobs, tools and benchmarks). */
+export function createLeadComponents(deps: LeadModuleDeps) {
+  const timeZone = deps.config.TZ_DEFAULT;
+  const leads = createLeadRepository(deps.db);
+  const service = createLeadService({ db: deps.db, leads, now: deps.now, timeZone });
+  const imports = createLeadImportService({ db: deps.db, files: deps.files, jobs: deps.jobs, now: deps.now, timeZone });
+  const wecom = createLeadWecomService({
+    db: deps.db,
+    leads,
+    service,
+    jobs: deps.jobs,
+    wecom: () => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client),
+    now: deps.now,
+  });
+  const collect = createLeadCollectService({ db: deps.db, leads, now: deps.now });
+  return { leads, service, imports, wecom, collect };
+}
+
+/**
+ * 线索公海: /scrm/admin/clue/*, /scrm/open/clue/collect, the leads.import and leads.transfer-result jobs, and
+ * change_external_contact handlers (auto-linking new customers to leads; transfer_fail).
+ */
+export const leadsModule = (deps: LeadModuleDeps) => async (app: FastifyInstance) => {
+  const components = createLeadComponents(deps);
+  const { imports, wecom, service, collect } = components;
+  await deps.jobs.register<{ importId: number }>(LEAD_IMPORT_JOB, (payload, job) => imports.run(payload, job), { retryLimit: 3 });
+  await deps.jobs.register<{ handoverUserid: string; takeoverUserid: string }>(TRANSFER_RESULT_JOB, (payload, job) => wecom.checkResults(payload, job), { retryLimit: 3 });
+  await deps.jobs.boss.createQueue(TRANSFER_RECHECK_QUEUE);
+  await deps.jobs.boss.work<{ handoverUserid: string; takeoverUserid: string }>(TRANSFER_RECHECK_QUEUE, async ([job]) => {
+    await deps.jobs.start(TRANSFER_RESULT_JOB, job.data, { actor: 'system' });
+  });
+  // Registered after the customers module's handler: the customer and its relations are stored by then,
+  // in the same transaction.
+  deps.events.registerEventHandler(
+    { event: 'change_external_contact', changeType: ['add_external_contact', 'add_half_external_contact', 'edit_external_contact'] },
+    async (event, ctx) => {
+      if (event.kind === 'change_external_contact') await wecom.onCustomerAdded(ctx.tx, event);
+    },
+    { name: 'leads.link' },
+  );
+  deps.events.registerEventHandler(
+    { event: 'change_external_contact', changeType: 'transfer_fail' },
+    async (event, ctx) => {
+      if (event.kind === 'change_external_contact') await wecom.onTransferFail(ctx.tx, event);
+    },
+    { name: 'leads.transfer-fail' },
+  );
+  await app.register(leadRoutes(service, imports, wecom), { prefix: '/admin/clue' });
+  const guard = createOpenApiGuard({ db: deps.db, now: deps.now, redisUrl: deps.config.REDIS_URL });
+  app.addHook('onClose', () => guard.close());
+  await app.register(leadOpenRoutes(collect, guard), { prefix: '/open/clue' });
+};
