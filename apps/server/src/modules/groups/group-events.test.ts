@@ -23,7 +23,7 @@ function fakes(stored: { memberVersion: string; dismissed: boolean } | null, fet
       groupVersion: async () => stored,
       storeGroups: async (snapshots) => {
         calls.push(`store ${snapshots.map((snapshot) => snapshot.chat.chat_id).join()}`);
-        return { quits: 0 };
+        return { quits: 0, skipped: 0 };
       },
       attributeQuits: async (chatId, userids, scene, at) => {
         calls.push(`attribute ${chatId} ${userids.join()} scene=${scene} at=${at.getTime() / 1000}`);

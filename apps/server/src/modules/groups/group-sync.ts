@@ -35,6 +35,8 @@ export interface GroupSyncOptions {
 
 export interface GroupSyncResult {
   groups: number;
+  /** Groups an event rewrote while the sync ran: left as the event wrote them. */
+  skipped: number;
   members: number;
   quits: number;
   dismissed: number;
@@ -44,7 +46,7 @@ export interface GroupSyncDeps {
   wecom: Pick<WecomClient, 'groupChats'>;
   /** Runs `work` with the writes bound to one transaction. */
   inTransaction<T>(work: (writes: Pick<GroupWriteRepository, 'storeGroups' | 'markDismissed'>) => Promise<T>): Promise<T>;
-  writes: Pick<GroupWriteRepository, 'liveGroupsNotIn'>;
+  writes: Pick<GroupWriteRepository, 'liveGroupsNotIn' | 'databaseNow'>;
   now: () => number;
 }
 
@@ -53,6 +55,8 @@ export async function runGroupSync(deps: GroupSyncDeps, job: Pick<JobProgress, '
   const concurrency = options.concurrency ?? 8;
   const writeConcurrency = Math.max(1, options.writeConcurrency ?? 2);
 
+  // Events applied from now on may write fresher copies than this run fetches (see storeGroups).
+  const startedAt = await deps.writes.databaseNow();
   const listed: Array<{ chatId: string; status: number }> = [];
   for await (const page of deps.wecom.groupChats.iterate({ status_filter: 0, limit: LIST_LIMIT })) {
     for (const entry of page.group_chat_list ?? []) listed.push({ chatId: entry.chat_id, status: entry.status });
@@ -64,7 +68,7 @@ export async function runGroupSync(deps: GroupSyncDeps, job: Pick<JobProgress, '
   const total = queue.length;
   await job.progress(0, total, `${listed.length} groups`);
 
-  const result: GroupSyncResult = { groups: 0, members: 0, quits: 0, dismissed: 0 };
+  const result: GroupSyncResult = { groups: 0, skipped: 0, members: 0, quits: 0, dismissed: 0 };
   let fetched: GroupSnapshot[] = [];
   let fetchedMembers = 0;
   let gone: string[] = [];
@@ -74,11 +78,12 @@ export async function runGroupSync(deps: GroupSyncDeps, job: Pick<JobProgress, '
 
   async function write(batch: { snapshots: GroupSnapshot[]; gone: string[]; members: number }): Promise<void> {
     const at = new Date(deps.now());
-    const { quits, dismissed } = await deps.inTransaction(async (writes) => ({
-      ...(await writes.storeGroups(batch.snapshots, at)),
+    const { quits, skipped, dismissed } = await deps.inTransaction(async (writes) => ({
+      ...(await writes.storeGroups(batch.snapshots, at, { unchangedSince: startedAt })),
       dismissed: await writes.markDismissed(batch.gone, at),
     }));
     result.groups += batch.snapshots.length;
+    result.skipped += skipped;
     result.members += batch.members;
     result.quits += quits;
     result.dismissed += dismissed;

@@ -57,14 +57,14 @@ export function createGroupWriteRepository(db: DbOrTx) {
       INSERT INTO group_chat AS t (chat_id, name, owner, notice, admin_list, status, create_time, member_version, member_count, customer_count,
            synced_at, cuser, muser)
       SELECT x.chat_id, x.name, x.owner, x.notice, x.admin_list, x.status, to_timestamp(x.create_time), x.member_version,
-             x.member_count, x.customer_count, now(), 'wecom', 'wecom'
+             x.member_count, x.customer_count, clock_timestamp(), 'wecom', 'wecom'
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(chat_id text, name text, owner text, notice text, admin_list jsonb,
            status smallint, create_time bigint, member_version text, member_count int, customer_count int)
       ON CONFLICT (chat_id) DO UPDATE SET
         name = EXCLUDED.name, owner = EXCLUDED.owner, notice = EXCLUDED.notice, admin_list = EXCLUDED.admin_list,
         status = CASE WHEN ${keepStatus}::boolean THEN t.status ELSE EXCLUDED.status END,
         create_time = EXCLUDED.create_time, member_version = EXCLUDED.member_version, member_count = EXCLUDED.member_count,
-        customer_count = EXCLUDED.customer_count, dismissed = false, dismissed_at = NULL, synced_at = now(), mtime = now(), muser = 'wecom'
+        customer_count = EXCLUDED.customer_count, dismissed = false, dismissed_at = NULL, synced_at = clock_timestamp(), mtime = now(), muser = 'wecom'
       WHERE (t.name, t.owner, t.notice, t.admin_list, t.create_time, t.member_version, t.member_count, t.customer_count, t.dismissed)
             IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.owner, EXCLUDED.notice, EXCLUDED.admin_list, EXCLUDED.create_time, EXCLUDED.member_version,
                               EXCLUDED.member_count, EXCLUDED.customer_count, false)
@@ -72,6 +72,12 @@ export function createGroupWriteRepository(db: DbOrTx) {
   }
 
   return {
+    /** The database's clock, for comparisons with times the database wrote. */
+    async databaseNow(tx: DbOrTx = db): Promise<Date> {
+      const result = await tx.execute<Row>(sql`SELECT clock_timestamp() AS now`);
+      return new Date(result.rows[0].now as string);
+    },
+
     /** The stored member version of a group (null when the group is not stored). */
     async groupVersion(chatId: string, tx: DbOrTx = db): Promise<{ memberVersion: string; dismissed: boolean } | null> {
       const result = await tx.execute<Row>(sql`SELECT member_version, dismissed FROM group_chat WHERE chat_id = ${chatId}`);
@@ -84,10 +90,29 @@ export function createGroupWriteRepository(db: DbOrTx) {
      * A member whose stored period began before WeCom's join time left and came back: that period ends and a
      * new one begins. Current members WeCom no longer lists have quit: their period ends at `quitAt`
      * (the quit scene stays unknown unless an event tells it). Returns how many quits were recorded.
+     *
+     * With `unchangedSince` (a full sync's start, database time), groups an event rewrote after that are
+     * left alone: the event may have fetched after the sync did, and the events after it will fetch again.
+     * The batch's group rows are locked first, so an event cannot slip in between the check and the writes.
      */
-    async storeGroups(snapshots: GroupSnapshot[], quitAt: Date, tx: DbOrTx = db): Promise<{ quits: number }> {
-      if (snapshots.length === 0) return { quits: 0 };
-      const latest = latestPerChat(snapshots);
+    async storeGroups(
+      snapshots: GroupSnapshot[],
+      quitAt: Date,
+      options: { unchangedSince?: Date } = {},
+      tx: DbOrTx = db,
+    ): Promise<{ quits: number; skipped: number }> {
+      let latest = latestPerChat(snapshots);
+      let skipped = 0;
+      if (options.unchangedSince && latest.length > 0) {
+        const changed = await tx.execute<Row>(sql`
+          SELECT chat_id, synced_at > ${options.unchangedSince.toISOString()}::timestamptz AS changed FROM group_chat
+          WHERE chat_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(latest.map(({ chat }) => chat.chat_id))}::jsonb))
+          ORDER BY chat_id FOR UPDATE`);
+        const rewritten = new Set(changed.rows.filter((row) => row.changed === true).map((row) => row.chat_id as string));
+        skipped = rewritten.size;
+        latest = latest.filter(({ chat }) => !rewritten.has(chat.chat_id));
+      }
+      if (latest.length === 0) return { quits: 0, skipped };
       const members = memberRowsOf(latest);
       const membersJson = JSON.stringify(members);
       const quitIso = quitAt.toISOString();
@@ -118,7 +143,7 @@ export function createGroupWriteRepository(db: DbOrTx) {
         FROM jsonb_to_recordset(${JSON.stringify(current)}::jsonb) AS g(chat_id text, userids jsonb)
         WHERE t.chat_id = g.chat_id AND t.quit_time IS NULL AND NOT (g.userids ? t.userid)
         RETURNING t.id`);
-      return { quits: quits.rows.length };
+      return { quits: quits.rows.length, skipped };
     },
 
     /**
