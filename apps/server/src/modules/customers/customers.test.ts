@@ -287,6 +287,21 @@ describe('customers, end to end through the simulator', () => {
     assert.equal((await unbound.post('/scrm/admin/cust/info/sync')).status, 403);
   });
 
+  test('a department-scope user sees the relations of employees bound to users of that department', async () => {
+    // Employees no other test user is bound to.
+    const [, , first, second] = [...new Set(simRelations(env.sim).map((relation) => relation.userid))];
+    const rootId = (await ok(admin.get('/scrm/admin/sys/dept/tree')))[0].id;
+    const dept = (await ok(admin.post('/scrm/admin/sys/dept/save', { name: '销售一部', parentId: rootId }))).id;
+    await scopedUser(env, admin, { username: 'dept_member', perms: ['cust:emp:list'], dataScope: 5, qwUserid: first, deptId: dept });
+    await scopedUser(env, admin, { username: 'elsewhere', perms: ['cust:emp:list'], dataScope: 5, qwUserid: second, deptId: rootId });
+    const lead = await scopedUser(env, admin, { username: 'dept_lead', perms: ['cust:emp:list', 'cust:emp:stat'], dataScope: 3, deptId: dept });
+    const page = await ok(lead.post('/scrm/admin/cust/emp/page', { pageSize: 500 }));
+    assert.ok(page.total > 0);
+    assert.deepEqual([...new Set(page.records.map((row: any) => row.userid))], [first]);
+    const stat = await ok(lead.post('/scrm/admin/cust/emp/stat', {}));
+    assert.deepEqual(stat.byEmployee.map((row: any) => row.userid), [first]);
+  });
+
   test('the admin export has every row of the page with Chinese headers', async () => {
     const filters = { status: 'active' };
     const page = await ok(admin.post('/scrm/admin/cust/emp/page', { ...filters, pageSize: 500 }));
