@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { servePglite } from './pglite-session-queue.ts';
 import type pg from 'pg';
 
 export interface EmbeddedPostgres {
@@ -40,17 +40,19 @@ export async function startEmbeddedPostgres(options: {
   }
   // Unix socket paths are limited to ~107 bytes: use a short private directory.
   const socketDir = mkdtempSync(join(tmpdir(), 'scrm-pg-'));
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    path: join(socketDir, '.s.PGSQL.5432'),
-    maxConnections: options.maxConnections ?? 32,
-  });
-  await server.start();
+  const server = await servePglite(pglite, join(socketDir, '.s.PGSQL.5432'), options.maxConnections ?? 32);
   return {
     pglite,
-    connection: { host: socketDir, port: 5432, user: 'postgres', database: 'postgres' },
+    connection: {
+      host: socketDir,
+      port: 5432,
+      user: 'postgres',
+      database: 'postgres',
+      // A query waiting behind a stuck transaction fails instead of hanging forever.
+      connectionTimeoutMillis: 60_000,
+    },
     async close() {
-      await server.stop();
+      await server.close();
       await pglite.close();
       rmSync(socketDir, { recursive: true, force: true });
       releaseLock();
