@@ -4,6 +4,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import type { CustomerRow, RelationRow } from './wecom-mapping.ts';
+import { replaceRelationsCorpTags } from '../tags/customer-tag.repository.ts';
 
 type Row = Record<string, unknown>;
 
@@ -85,6 +86,8 @@ export function createCustomerWriteRepository(db: DbOrTx) {
           createtime = EXCLUDED.createtime, tag_ids = EXCLUDED.tag_ids,
           tags = CASE WHEN EXCLUDED.tags IS NOT NULL THEN EXCLUDED.tags WHEN EXCLUDED.tag_ids = t.tag_ids THEN t.tags END,
           wechat_channels = EXCLUDED.wechat_channels, mtime = now(), muser = 'wecom'`);
+      // Their corp tags, in the tags module's customer_tag (tag filters and counts, SCRM tags beside them).
+      await replaceRelationsCorpTags(tx, rows.map((row) => ({ externalUserid: row.external_userid, userid: row.userid, tagIds: row.tag_ids })));
     },
 
     /**

@@ -73,15 +73,15 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
    * tags of the type, worked out under the lock.
    */
   async function change(actor: string, type: TagType, target: Target, edit: { add: TagRecord[]; remove: TagRecord[] } | { wanted: TagRecord[] }) {
-    await deps.lock(relationTagsKey(target.externalUserid, target.userid), async () => {
+    await deps.lock(relationTagsKey(target.externalUserid, target.userid), async (locked) => {
       let add: TagRecord[];
       let remove: TagRecord[];
       if ('wanted' in edit) {
-        const current = await customerTags.tagIdsOn(target, type);
+        const current = await customerTags.tagIdsOn(target, type, locked);
         add = edit.wanted.filter((tag) => !current.includes(tag.id));
         const wantedIds = new Set(edit.wanted.map((tag) => tag.id));
         const removedIds = current.filter((id) => !wantedIds.has(id));
-        remove = removedIds.length ? (await tags.findTags(removedIds)).filter((tag) => tag.type === type) : [];
+        remove = removedIds.length ? (await tags.findTags(removedIds, locked)).filter((tag) => tag.type === type) : [];
       } else {
         ({ add, remove } = edit);
       }
@@ -96,9 +96,10 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
           }),
         );
       }
-      await db.transaction(async (tx) => {
-        await customerTags.change(tx, target, type, add, remove, actor);
+      await locked.transaction(async (tx) => {
+        // The relation row first, then customer_tag: the order the customers module's writes take.
         if (type === 'corp') await customerTags.markRelationColumns(tx, target, add, remove);
+        await customerTags.change(tx, target, type, add, remove, actor);
       });
     });
   }

@@ -63,15 +63,18 @@ export interface StoredGroup extends TagGroupRecord {
 export function createTagRepository(db: DbOrTx) {
   const rows = async (query: SQL, tx: DbOrTx = db): Promise<Row[]> => (await tx.execute<Row>(query)).rows;
 
-  /** Soft-deletes the tags matching `where` (over `tag`), takes them off every customer; returns what was deleted. */
+  /**
+   * Soft-deletes the tags matching `where` (over `tag`), takes them off every customer; returns what was
+   * deleted. Relation rows are written before customer_tag rows, the order the customers module's writes
+   * take too (no lock cycles).
+   */
   async function deleteTagsWhere(tx: DbOrTx, where: SQL, actor: string): Promise<Array<{ id: number; wecomTagId: string | null }>> {
-    const deleted = await rows(
-      sql`WITH gone AS (UPDATE tag SET is_del = 1, mtime = now(), muser = ${actor} WHERE is_del = 0 AND ${where} RETURNING id, wecom_tag_id),
-        untagged AS (DELETE FROM customer_tag WHERE tag_id IN (SELECT id FROM gone))
-        SELECT id, wecom_tag_id FROM gone`,
-      tx,
-    );
-    const wecomIds = deleted.map((row) => row.wecom_tag_id as string | null).filter((id): id is string => id !== null);
+    const doomed = (await rows(sql`SELECT id, wecom_tag_id FROM tag WHERE is_del = 0 AND ${where} ORDER BY id FOR UPDATE`, tx)).map((row) => ({
+      id: Number(row.id),
+      wecomTagId: (row.wecom_tag_id as string | null) ?? null,
+    }));
+    if (doomed.length === 0) return [];
+    const wecomIds = doomed.map((tag) => tag.wecomTagId).filter((id): id is string => id !== null);
     // Customer relations carry WeCom's tag ids too (customers module): a deleted corp tag leaves them as well,
     // as it leaves the relations in WeCom. Their mtime stays: the customer sync reads it.
     if (wecomIds.length) {
@@ -81,7 +84,10 @@ export function createTagRepository(db: DbOrTx) {
             (SELECT COALESCE(jsonb_agg(e), '[]'::jsonb) FROM jsonb_array_elements(tags) e WHERE NOT COALESCE(e ->> 'tagId', '') = ANY(${textArray(wecomIds)})) END
         WHERE tag_ids ?| ${textArray(wecomIds)}`);
     }
-    return deleted.map((row) => ({ id: Number(row.id), wecomTagId: (row.wecom_tag_id as string | null) ?? null }));
+    const ids = idArray(doomed.map((tag) => tag.id));
+    await tx.execute(sql`DELETE FROM customer_tag WHERE tag_id = ANY(${ids})`);
+    await tx.execute(sql`UPDATE tag SET is_del = 1, mtime = now(), muser = ${actor} WHERE id = ANY(${ids})`);
+    return doomed;
   }
 
   /** Corp tags just (re)created locally: put them on the relations WeCom already reported them on. */
@@ -94,6 +100,7 @@ export function createTagRepository(db: DbOrTx) {
       CROSS JOIN LATERAL jsonb_array_elements_text(r.tag_ids) AS w(wecom_tag_id)
       JOIN tag t ON t.wecom_tag_id = w.wecom_tag_id AND t.is_del = 0
       WHERE r.status = 'active' AND r.tag_ids ?| ${textArray(wecomTagIds)} AND w.wecom_tag_id = ANY(${textArray(wecomTagIds)})
+      ORDER BY r.external_userid, r.userid, t.id
       ON CONFLICT DO NOTHING`);
   }
 

@@ -56,8 +56,8 @@ export interface TagServiceDeps {
 export function createTagService(deps: TagServiceDeps) {
   const { db, tags } = deps;
 
-  async function requireGroup(type: TagType, id: number): Promise<StoredGroup> {
-    const group = await tags.findGroup(id);
+  async function requireGroup(type: TagType, id: number, repo: TagRepository = tags): Promise<StoredGroup> {
+    const group = await repo.findGroup(id);
     if (!group || group.isDel || group.type !== type) throw new NotFound('tagGroup', id);
     return group;
   }
@@ -81,27 +81,28 @@ export function createTagService(deps: TagServiceDeps) {
   }
 
   /** Reads one group from WeCom and stores it as WeCom has it. */
-  async function refreshCorpGroup(wecomGroupId: string, actor: string): Promise<number | undefined> {
-    const readAt = await tags.databaseNow();
+  async function refreshCorpGroup(wecomGroupId: string, actor: string, database: Db): Promise<number | undefined> {
+    const repo = createTagRepository(database);
+    const readAt = await repo.databaseNow();
     const group = await readCorpGroup(deps.wecom(), wecomGroupId);
-    await db.transaction((tx) => createTagRepository(tx).applyCorpGroup(tx, wecomGroupId, group, readAt, actor));
-    return group ? (await tags.findTagGroupIdByWecomId(wecomGroupId)) : undefined;
+    await database.transaction((tx) => createTagRepository(tx).applyCorpGroup(tx, wecomGroupId, group, readAt, actor));
+    return group ? repo.findTagGroupIdByWecomId(wecomGroupId) : undefined;
   }
 
   /**
    * Runs WeCom calls in order, then stores the group as WeCom has it. When a call fails after others
    * succeeded, the group is still read back (so the copy matches what WeCom did) before the error is returned.
    */
-  async function changeInWecom(wecomGroupId: string | ((results: unknown[]) => string), steps: WecomStep[], actor: string): Promise<number | undefined> {
+  async function changeInWecom(wecomGroupId: string, steps: WecomStep[], actor: string, database: Db): Promise<number | undefined> {
     const client = deps.wecom();
     const results: unknown[] = [];
     try {
       for (const step of steps) results.push(await step(client));
     } catch (error) {
-      if (results.length > 0) await refreshCorpGroup(typeof wecomGroupId === 'string' ? wecomGroupId : wecomGroupId(results), actor).catch(() => undefined);
+      if (results.length > 0) await refreshCorpGroup(wecomGroupId, actor, database).catch(() => undefined);
       throw asApiError(error);
     }
-    return callWecom(() => refreshCorpGroup(typeof wecomGroupId === 'string' ? wecomGroupId : wecomGroupId(results), actor));
+    return callWecom(() => refreshCorpGroup(wecomGroupId, actor, database));
   }
 
   // ---- validation shared by both types --------------------------------------------------------------
@@ -132,9 +133,9 @@ export function createTagService(deps: TagServiceDeps) {
     return { updates, added, removed };
   }
 
-  async function checkGroupName(type: TagType, name: string, exceptId?: number) {
+  async function checkGroupName(repo: TagRepository, type: TagType, name: string, exceptId?: number) {
     checkName(name, 'groupName');
-    if (await tags.groupNameTaken(type, name, exceptId)) throw new Conflict('tagGroupNameTaken', { name });
+    if (await repo.groupNameTaken(type, name, exceptId)) throw new Conflict('tagGroupNameTaken', { name });
   }
 
   // ---- edits ---------------------------------------------------------------------------------------
@@ -144,18 +145,19 @@ export function createTagService(deps: TagServiceDeps) {
     const actor = actorOf(ctx);
     const order = body.order ?? 0;
     // Group names are unique per type: creations of one type go one at a time.
-    const id = await deps.lock(`${type}:groups`, async () => {
-      await checkGroupName(type, body.groupName);
+    const id = await deps.lock(`${type}:groups`, async (locked) => {
+      const repo = createTagRepository(locked);
+      await checkGroupName(repo, type, body.groupName);
       const { added } = plan(undefined, body.tags, false);
       if (type === 'self') {
-        return db.transaction(async (tx) => {
-          const groupId = await tags.insertGroup(tx, { type, name: body.groupName, order, actor });
-          await tags.insertTags(tx, groupId, type, added, actor);
+        return locked.transaction(async (tx) => {
+          const groupId = await repo.insertGroup(tx, { type, name: body.groupName, order, actor });
+          await repo.insertTags(tx, groupId, type, added, actor);
           return groupId;
         });
       }
       const created = await callWecom(() => deps.wecom().corpTags.add({ group_name: body.groupName, order, tag: added }));
-      return (await callWecom(() => refreshCorpGroup(created.tag_group.group_id, actor)))!;
+      return (await callWecom(() => refreshCorpGroup(created.tag_group.group_id, actor, locked)))!;
     });
     return grouped(type, id);
   }
@@ -164,18 +166,19 @@ export function createTagService(deps: TagServiceDeps) {
   async function editGroup(ctx: RequestContext, type: TagType, body: UpdateGroupBody, replace: boolean): Promise<GroupedRecord> {
     const actor = actorOf(ctx);
     await requireGroup(type, body.id);
-    await deps.lock(`${type}:group:${body.id}`, async () => {
-      const group = await requireGroup(type, body.id); // as it is now, under the lock
+    await deps.lock(`${type}:group:${body.id}`, async (locked) => {
+      const repo = createTagRepository(locked);
+      const group = await requireGroup(type, body.id, repo); // as it is now, under the lock
       const name = body.groupName !== undefined && body.groupName !== group.groupName ? body.groupName : undefined;
-      if (name !== undefined) await checkGroupName(type, name, group.id);
+      if (name !== undefined) await checkGroupName(repo, type, name, group.id);
       const order = body.order !== undefined && body.order !== group.order ? body.order : undefined;
       const { updates, added, removed } = plan(group, body.tags ?? [], replace && body.tags !== undefined);
       if (type === 'self') {
-        await db.transaction(async (tx) => {
-          if (name !== undefined || order !== undefined) await tags.updateGroup(tx, group.id, { name, order, actor });
-          for (const update of updates) await tags.updateTag(tx, update.tag.id, { name: update.name, order: update.order, actor });
-          await tags.insertTags(tx, group.id, type, added, actor);
-          if (removed.length) await tags.deleteTags(tx, removed.map((tag) => tag.id), actor);
+        await locked.transaction(async (tx) => {
+          if (name !== undefined || order !== undefined) await repo.updateGroup(tx, group.id, { name, order, actor });
+          for (const update of updates) await repo.updateTag(tx, update.tag.id, { name: update.name, order: update.order, actor });
+          await repo.insertTags(tx, group.id, type, added, actor);
+          if (removed.length) await repo.deleteTags(tx, removed.map((tag) => tag.id), actor);
         });
         return;
       }
@@ -186,7 +189,7 @@ export function createTagService(deps: TagServiceDeps) {
       // Added before any delete, so the group is never empty in WeCom (WeCom deletes an empty group).
       if (added.length) steps.push((client) => client.corpTags.add({ group_id: wecomGroupId, tag: added }));
       if (removed.length) steps.push((client) => client.corpTags.delete({ tag_id: removed.map((tag) => tag.wecomTagId!) }));
-      if (steps.length) await changeInWecom(wecomGroupId, steps, actor);
+      if (steps.length) await changeInWecom(wecomGroupId, steps, actor, locked);
     });
     return grouped(type, body.id);
   }
@@ -240,18 +243,19 @@ export function createTagService(deps: TagServiceDeps) {
       const byGroup = new Map<number, TagRecord[]>();
       for (const tag of found) byGroup.set(tag.groupId, [...(byGroup.get(tag.groupId) ?? []), tag]);
       for (const [groupId, groupTags] of [...byGroup.entries()].sort(([a], [b]) => a - b)) {
-        await deps.lock(`${type}:group:${groupId}`, async () => {
-          const group = await tags.findGroup(groupId);
+        await deps.lock(`${type}:group:${groupId}`, async (locked) => {
+          const repo = createTagRepository(locked);
+          const group = await repo.findGroup(groupId);
           const live = groupTags.filter((tag) => group?.tags.some((current) => current.id === tag.id));
           if (!group || live.length === 0) return; // deleted meanwhile
           if (type === 'self') {
-            await db.transaction(async (tx) => {
-              await tags.deleteTags(tx, live.map((tag) => tag.id), actor);
-              await tags.deleteEmptyGroups(tx, [groupId], actor);
+            await locked.transaction(async (tx) => {
+              await repo.deleteTags(tx, live.map((tag) => tag.id), actor);
+              await repo.deleteEmptyGroups(tx, [groupId], actor);
             });
             return;
           }
-          await changeInWecom(group.wecomGroupId!, [(client) => client.corpTags.delete({ tag_id: live.map((tag) => tag.wecomTagId!) })], actor);
+          await changeInWecom(group.wecomGroupId!, [(client) => client.corpTags.delete({ tag_id: live.map((tag) => tag.wecomTagId!) })], actor, locked);
         });
       }
     },
@@ -261,14 +265,15 @@ export function createTagService(deps: TagServiceDeps) {
       const actor = actorOf(ctx);
       for (const id of ids) await requireGroup(type, id);
       for (const id of [...ids].sort((a, b) => a - b)) {
-        await deps.lock(`${type}:group:${id}`, async () => {
-          const group = await tags.findGroup(id);
+        await deps.lock(`${type}:group:${id}`, async (locked) => {
+          const repo = createTagRepository(locked);
+          const group = await repo.findGroup(id);
           if (!group || group.isDel) return;
           if (type === 'self') {
-            await db.transaction((tx) => tags.deleteGroups(tx, [id], actor));
+            await locked.transaction((tx) => repo.deleteGroups(tx, [id], actor));
             return;
           }
-          await changeInWecom(group.wecomGroupId!, [(client) => client.corpTags.delete({ group_id: [group.wecomGroupId!] })], actor);
+          await changeInWecom(group.wecomGroupId!, [(client) => client.corpTags.delete({ group_id: [group.wecomGroupId!] })], actor, locked);
         });
       }
     },
