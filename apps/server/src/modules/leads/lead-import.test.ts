@@ -234,6 +234,9 @@ describe('lead import', () => {
       errors.rows.map((row) => [row.reason, Number(row.n)]),
       [['leadImportBadMobile', 100], ['leadImportDuplicateInFile', invalid - 100]],
     );
+    // Every Chinese name arrives whole (exceljs's reader alone splits characters at chunk boundaries).
+    const garbled = await t.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM lead WHERE import_id = ${imported.id} AND (name LIKE ${'%\uFFFD%'} OR name !~ '^客户[0-9]+$')`);
+    assert.equal(Number(garbled.rows[0].n), 0);
     console.log(`# 100,000-row import through HTTP and the job: ${Date.now() - started} ms`);
     await fails(admin.get('/scrm/admin/clue/import/get', { id: 999999 }), 404);
   });

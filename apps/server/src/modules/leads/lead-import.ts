@@ -5,6 +5,7 @@
 // committed batch without applying any row twice (lead_import_row_uq backs this up).
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import ExcelJS from 'exceljs';
 import type { MultipartFile } from '@fastify/multipart';
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
@@ -43,6 +44,36 @@ export interface SheetRow {
   cells: unknown[];
 }
 
+/** Decodes UTF-8 across chunk boundaries (a character split between two chunks stays whole). */
+async function* decodeUtf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of chunks) yield typeof chunk === 'string' ? chunk : decoder.write(chunk);
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
+
+/** What of exceljs's WorkbookReader internals the UTF-8 fix below touches. */
+interface ReaderInternals {
+  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
+  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
+}
+
+/**
+ * exceljs's streaming reader decodes each zip chunk on its own, so a Chinese character split between two
+ * chunks comes out as "��" (exceljs issues #2063, #2084 — about 1 row in 25,000 of a Chinese sheet). Its
+ * sheet and shared-strings parsers are given whole characters here instead.
+ */
+function fixUtf8Decoding(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
+  const internals = reader as unknown as ReaderInternals;
+  const parseWorksheet = internals._parseWorksheet.bind(reader);
+  const parseSharedStrings = internals._parseSharedStrings.bind(reader);
+  internals._parseWorksheet = (iterator, sheetNo) => parseWorksheet(decodeUtf8(iterator), sheetNo);
+  internals._parseSharedStrings = (entry) => {
+    entry.setEncoding('utf8');
+    return parseSharedStrings(entry);
+  };
+}
+
 /** The first worksheet's rows, streamed. */
 export async function* sheetRows(input: string | Readable): AsyncGenerator<SheetRow> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input as never, {
@@ -52,6 +83,7 @@ export async function* sheetRows(input: string | Readable): AsyncGenerator<Sheet
     worksheets: 'emit',
     entries: 'emit',
   });
+  fixUtf8Decoding(reader);
   for await (const worksheet of reader) {
     for await (const row of worksheet) yield { number: row.number, cells: row.values as unknown[] };
     return;
