@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { buildEventXml, type CallbackCrypto } from '@scrm/wecom';
 import { createWecomSimulator } from '@scrm/wecom-sim';
-import { createWecom } from '../../apps/server/src/platform/wecom.ts';
+import { createWecom, simulatorSettings } from '../../apps/server/src/platform/wecom.ts';
 import { createEventRegistry } from '../../apps/server/src/modules/portal/event-registry.ts';
 import { startBenchServer } from '../lib/server.ts';
 
@@ -85,14 +85,7 @@ async function main() {
   const server = await startBenchServer('postgres', {
     deps: async (database) => {
       wecom = await createWecom(
-        {
-          corpId: credentials.corpId,
-          secret: credentials.secret,
-          agentId: String(credentials.agentId),
-          token: credentials.token,
-          encodingAesKey: credentials.encodingAesKey,
-          apiBase: simUrl,
-        },
+        simulatorSettings(credentials, simUrl),
         // WeCom allows 10,000 calls a minute per API; lifted here to measure SCRM's side (see the note printed below).
         { db: database.db, client: { callsPerMinute: 10_000_000 } },
       );

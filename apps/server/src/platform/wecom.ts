@@ -137,6 +137,18 @@ export interface WecomSettings {
   apiBase: string;
 }
 
+/** Settings for talking to a simulator (its credentials, its API at `apiBase`). */
+export function simulatorSettings(credentials: { corpId: string; secret: string; agentId: number; token: string; encodingAesKey: string }, apiBase: string): WecomSettings {
+  return {
+    corpId: credentials.corpId,
+    secret: credentials.secret,
+    agentId: String(credentials.agentId),
+    token: credentials.token,
+    encodingAesKey: credentials.encodingAesKey,
+    apiBase,
+  };
+}
+
 /** Settings from WECOM_*; null when they are absent (demo mode) or incomplete. */
 export function wecomSettingsFromConfig(config: Config): WecomSettings | null {
   const { WECOM_CORP_ID, WECOM_SECRET, WECOM_TOKEN, WECOM_AES_KEY } = config;
@@ -282,14 +294,7 @@ export async function startDemoWecom(options: { dataDir: string; serverUrl: stri
   // Transfers settle in the background and change the state without a request.
   const settleSave = setInterval(scheduleSave, 60_000);
   settleSave.unref();
-  const settings: WecomSettings = {
-    corpId: credentials.corpId,
-    secret: credentials.secret,
-    agentId: String(credentials.agentId),
-    token: credentials.token,
-    encodingAesKey: credentials.encodingAesKey,
-    apiBase: `${options.serverUrl}${DEMO_SIM_PREFIX}`,
-  };
+  const settings = simulatorSettings(credentials, `${options.serverUrl}${DEMO_SIM_PREFIX}`);
   return {
     sim,
     settings,

@@ -11,7 +11,7 @@
 import { sql } from 'drizzle-orm';
 import { createWecomSimulator, type CorpSizes, type WecomSimulator, type WecomSimulatorOptions } from '@scrm/wecom-sim';
 import { createTestApp, type TestApp } from './test-app.ts';
-import { createWecom, type Wecom } from '../platform/wecom.ts';
+import { createWecom, simulatorSettings, type Wecom } from '../platform/wecom.ts';
 import { createEventRegistry, type EventRegistry } from '../modules/portal/event-registry.ts';
 import type { EventWorkerOptions } from '../modules/portal/event-worker.ts';
 import type { AppDeps } from '../app.ts';
@@ -101,17 +101,11 @@ export async function createWecomTestEnv(options: WecomTestEnvOptions = {}): Pro
     t = await createTestApp({
       env: options.env,
       deps: async (database) => {
-        wecom = await createWecom(
-          {
-            corpId: credentials.corpId,
-            secret: credentials.secret,
-            agentId: String(credentials.agentId),
-            token: credentials.token,
-            encodingAesKey: credentials.encodingAesKey,
-            apiBase: simUrl,
-          },
-          { db: database.db, now, client: { fetch: countingFetch, retry: { baseDelayMs: 20, rateLimitDelayMs: 50, maxDelayMs: 500 } } },
-        );
+        wecom = await createWecom(simulatorSettings(credentials, simUrl), {
+          db: database.db,
+          now,
+          client: { fetch: countingFetch, retry: { baseDelayMs: 20, rateLimitDelayMs: 50, maxDelayMs: 500 } },
+        });
         return {
           wecom,
           events,

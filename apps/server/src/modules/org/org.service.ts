@@ -222,6 +222,10 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
 
     /** change_contact create/update/delete_user: the member as WeCom has it now (delete_user too: a member re-created under the same userid is active again). */
     userEventHandler: {
+      fetchKey: (event) => {
+        const { userId, newUserId } = event as ContactUserEvent;
+        return newUserId ?? userId;
+      },
       fetch: (event, ctx) => {
         const { userId, newUserId } = event as ContactUserEvent;
         return fetchState(() => ctx.wecom.client.contacts.getUser(newUserId ?? userId), USER_GONE);
@@ -237,6 +241,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
 
     /** change_contact create/update/delete_party: the department as WeCom has it now (moves included). */
     partyEventHandler: {
+      fetchKey: (event) => String((event as ContactPartyEvent).id),
       fetch: (event, ctx) => fetchState(async () => (await ctx.wecom.client.contacts.getDepartment((event as ContactPartyEvent).id)).department, DEPT_GONE),
       apply: async (event, state, ctx) => {
         const now = new Date(ctx.now());

@@ -46,6 +46,11 @@ export interface EventHandlerContext extends EventFetchContext {
  */
 export interface EventHandler<T = unknown> {
   fetch?(event: WecomEvent, ctx: EventFetchContext): Promise<T>;
+  /**
+   * What `fetch` reads (e.g. the userid). Several events of one entity claimed together with the same key
+   * share one fetch — made after all of them arrived, so it is the newest state for each.
+   */
+  fetchKey?(event: WecomEvent): string;
   apply(event: WecomEvent, fetched: T, ctx: EventHandlerContext): Promise<void>;
 }
 

@@ -59,6 +59,9 @@ function onConnection(client: pg.PoolClient): Db {
   return db;
 }
 
+/** Events of one entity applied in one transaction at most. */
+const MAX_GROUP = 50;
+
 export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOptions = {}): EventWorker {
   const batchSize = options.batchSize ?? 64;
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -79,26 +82,57 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
     return Math.round(delay * (1 + Math.random() * 0.2));
   };
 
-  async function apply(row: EventRow): Promise<void> {
-    const event = row.payload as WecomEvent;
-    const handlers = deps.registry.handlersFor(event);
-    const context = { wecom: deps.wecom, eventId: row.id, attempt: row.attempts, now: deps.now };
+  /**
+   * Applies events of one entity (claim order) in one transaction, fetching once per handler and fetch key.
+   * If that fails and there were several, each is tried on its own, so one bad event does not hold back
+   * the others; a single event that fails is scheduled for retry.
+   */
+  async function apply(rows: EventRow[]): Promise<void> {
+    const events = rows.map((row) => row.payload as WecomEvent);
+    const handlers = deps.registry.handlersFor(events[0]);
+    const contextOf = (row: EventRow) => ({ wecom: deps.wecom, eventId: row.id, attempt: row.attempts, now: deps.now });
     try {
       // Events of one entity never overlap, on any replica: the later one fetches the later state.
-      await withSessionLock(deps.db, `wx-event-entity:${entityOf(event)}`, async (client) => {
-        const fetched: unknown[] = [];
-        for (const { handler } of handlers) fetched.push(handler.fetch ? await handler.fetch(event, context) : undefined);
+      await withSessionLock(deps.db, `wx-event-entity:${entityOf(events[0])}`, async (client) => {
+        // fetched[handler][event]; events with the same fetch key share one fetch, made for the last of them.
+        const fetched: unknown[][] = [];
+        for (const { handler } of handlers) {
+          const results: unknown[] = new Array(rows.length);
+          const byKey = new Map<string, unknown>();
+          for (let index = rows.length - 1; index >= 0; index--) {
+            if (!handler.fetch) continue;
+            const key = handler.fetchKey?.(events[index]);
+            if (key !== undefined && byKey.has(key)) results[index] = byKey.get(key);
+            else {
+              results[index] = await handler.fetch(events[index], contextOf(rows[index]));
+              if (key !== undefined) byKey.set(key, results[index]);
+            }
+          }
+          fetched.push(results);
+        }
         // One-step handlers call WeCom inside the transaction: have the token cached before it starts.
         if (handlers.some((handler) => handler.inTransaction)) await deps.wecom.client.getAccessToken();
-        // The transaction runs on the lock's connection: one connection per event in flight.
+        // The transaction runs on the lock's connection: one connection per entity in flight.
         await (client ? onConnection(client) : deps.db).transaction(async (tx) => {
-          // Still ours? (A lease that ran out may have handed the event to another worker.)
-          if (!(await deps.events.lockIfHeld(tx, row.id, id))) return;
-          for (const [index, { handler }] of handlers.entries()) await handler.apply(event, fetched[index], { ...context, tx });
-          await deps.events.markDone(tx, row.id, id, 'applied', new Date(deps.now()));
+          // Still ours? (A lease that ran out may have handed an event to another worker.)
+          const held = await deps.events.lockHeld(
+            tx,
+            rows.map((row) => row.id),
+            id,
+          );
+          for (const [position, row] of rows.entries()) {
+            if (!held.has(row.id)) continue;
+            for (const [index, { handler }] of handlers.entries()) await handler.apply(events[position], fetched[index][position], { ...contextOf(row), tx });
+          }
+          await deps.events.markDone(tx, [...held], id, 'applied', new Date(deps.now()));
         });
       });
     } catch (error) {
+      if (rows.length > 1) {
+        for (const row of rows) await apply([row]);
+        return;
+      }
+      const [row] = rows;
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       const retryAt = new Date(deps.now() + backoff(row.attempts));
       const status = await deps.events.markFailed(row.id, id, message, retryAt, maxAttempts).catch(() => null);
@@ -111,24 +145,31 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
     const rows = await deps.events.claim(id, batchSize, new Date(now), new Date(now + leaseMs));
     if (rows.length === 0) return 0;
     const ignored: number[] = [];
-    // Events of one entity run one after another in claim order; different entities run side by side.
-    const groups = new Map<string, EventRow[]>();
+    // Events of one entity (and the same handlers) are applied together in claim order, at most
+    // MAX_GROUP at a time; different entities run side by side.
+    const groupsByEntity = new Map<string, EventRow[][]>();
     for (const row of rows) {
       const event = row.payload as WecomEvent;
       if (deps.registry.handlersFor(event).length === 0) {
         ignored.push(row.id);
         continue;
       }
-      const key = entityOf(event);
-      const group = groups.get(key);
-      if (group) group.push(row);
-      else groups.set(key, [row]);
+      const handlerNames = deps.registry
+        .handlersFor(event)
+        .map((handler) => handler.name)
+        .join(',');
+      const key = `${entityOf(event)}|${handlerNames}`;
+      const groups = groupsByEntity.get(key) ?? [];
+      groupsByEntity.set(key, groups);
+      const last = groups[groups.length - 1];
+      if (last && last.length < MAX_GROUP) last.push(row);
+      else groups.push([row]);
     }
     await deps.events.markIgnored(ignored, id, new Date(deps.now()));
-    const queue = [...groups.values()];
+    const queue = [...groupsByEntity.values()];
     const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      for (let group = queue.shift(); group; group = queue.shift()) {
-        for (const row of group) await apply(row);
+      for (let groups = queue.shift(); groups; groups = queue.shift()) {
+        for (const group of groups) await apply(group);
       }
     });
     await Promise.all(lanes);

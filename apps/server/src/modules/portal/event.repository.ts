@@ -108,24 +108,24 @@ export function createEventRepository(db: Db) {
       })) as EventRow[];
     },
 
-    /** Inside the handlers' transaction: locks the row, and says whether `worker` still holds it. */
-    async lockIfHeld(tx: DbOrTx, id: number, worker: string): Promise<boolean> {
-      const result = await tx.execute(sql`SELECT 1 FROM wx_event WHERE id = ${id} AND status = 'processing' AND locked_by = ${worker} FOR UPDATE`);
-      return result.rows.length > 0;
+    /** Inside the handlers' transaction: locks the rows, and returns those `worker` still holds. */
+    async lockHeld(tx: DbOrTx, ids: number[], worker: string): Promise<Set<number>> {
+      const result = await tx.execute<{ id: number }>(
+        sql`SELECT id FROM wx_event WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) AND status = 'processing' AND locked_by = ${worker} ORDER BY id FOR UPDATE`,
+      );
+      return new Set(result.rows.map((row) => Number(row.id)));
     },
 
-    async markDone(tx: DbOrTx, id: number, worker: string, outcome: 'applied' | 'ignored', now: Date): Promise<void> {
+    async markDone(tx: DbOrTx, ids: number[], worker: string, outcome: 'applied' | 'ignored', now: Date): Promise<void> {
+      if (ids.length === 0) return;
       await tx.execute(sql`
         UPDATE wx_event SET status = 'done', outcome = ${outcome}, processed_at = ${now}, locked_by = NULL, locked_until = NULL, last_error = NULL
-        WHERE id = ${id} AND locked_by = ${worker}`);
+        WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) AND locked_by = ${worker}`);
     },
 
-    /** Several events without handlers at once. */
-    async markIgnored(ids: number[], worker: string, now: Date): Promise<void> {
-      if (ids.length === 0) return;
-      await db.execute(sql`
-        UPDATE wx_event SET status = 'done', outcome = 'ignored', processed_at = ${now}, locked_by = NULL, locked_until = NULL, last_error = NULL
-        WHERE id IN (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) AND locked_by = ${worker}`);
+    /** Events without handlers. */
+    markIgnored(ids: number[], worker: string, now: Date): Promise<void> {
+      return this.markDone(db, ids, worker, 'ignored', now);
     },
 
     /** A failed attempt: retried at `retryAt`, or dead when it was the last one. */

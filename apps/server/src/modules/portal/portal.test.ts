@@ -253,7 +253,7 @@ describe('storing and applying', () => {
     await env.settle();
     assert.equal(applied.filter((id) => id === 'orphan').length, 1);
     // The dead worker coming back cannot mark it again.
-    await events.markDone(env.db, claimed[0].id, 'dead-worker', 'applied', new Date());
+    await events.markDone(env.db, [claimed[0].id], 'dead-worker', 'applied', new Date());
     const row = (await env.db.execute<{ status: string; attempts: number }>(sql`SELECT status, attempts FROM wx_event WHERE id = ${claimed[0].id}`)).rows[0];
     assert.deepEqual(row, { status: 'done', attempts: 2 });
   });
