@@ -98,7 +98,12 @@ export async function readHeader(path: string): Promise<{ mapping: HeaderMapping
   return null;
 }
 
-type Settled = { row: number; values: Record<ImportField, string> } & ({ lead: ImportedLead } | { errors: RowError[] });
+/** A settled row; a valid one keeps only its lead (batches stay small: they outlive many young-generation GCs). */
+type Settled = { row: number } & ({ lead: ImportedLead } | { values: Record<ImportField, string>; errors: RowError[] });
+
+const GENDER_TEXT = ['', '男', '女'] as const;
+/** A valid row's values for the report, when the database refuses it after all. */
+const valuesOfLead = (lead: ImportedLead): Record<ImportField, string> => ({ ...lead, gender: GENDER_TEXT[lead.gender] });
 
 export interface LeadImportDeps {
   db: Db;
@@ -149,7 +154,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
       if (claimed.rows.length === 0) throw new Error(`lead import ${imported.id}: checkpoint moved by another attempt`);
 
       const candidates = batch.filter((entry): entry is Settled & { lead: ImportedLead } => 'lead' in entry);
-      const failures = batch.filter((entry): entry is Settled & { errors: RowError[] } => 'errors' in entry).map((entry) => ({ row: entry.row, values: entry.values, errors: entry.errors }));
+      const failures = batch.filter((entry): entry is Settled & { values: Record<ImportField, string>; errors: RowError[] } => 'errors' in entry).map((entry) => ({ row: entry.row, values: entry.values, errors: entry.errors }));
 
       const existing = new Map<string, number>();
       if (candidates.length) {
@@ -161,7 +166,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
       const fresh = candidates.filter((entry) => {
         const holder = existing.get(entry.lead.phone);
         if (holder === undefined) return true;
-        failures.push({ row: entry.row, values: entry.values, errors: [{ column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: String(holder) }] });
+        failures.push({ row: entry.row, values: valuesOfLead(entry.lead), errors: [{ column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: String(holder) }] });
         return false;
       });
 
@@ -188,7 +193,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
       for (const entry of fresh) {
         if (insertedRows.has(entry.row)) continue;
         const [holder] = await tx.select({ id: lead.id }).from(lead).where(and(eq(lead.primaryPhone, entry.lead.phone), sql`merged_into_id IS NULL AND is_del = 0`));
-        failures.push({ row: entry.row, values: entry.values, errors: [{ column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: String(holder?.id ?? '') }] });
+        failures.push({ row: entry.row, values: valuesOfLead(entry.lead), errors: [{ column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: String(holder?.id ?? '') }] });
       }
 
       if (inserted.length) {
@@ -265,7 +270,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
           if (earlier !== undefined) settled = { row: number, values, errors: [{ column: headerOf('phone'), reason: 'leadImportDuplicateInFile', detail: String(earlier) }] };
           else {
             seen.set(verdict.lead.phone, number);
-            settled = { row: number, values, lead: verdict.lead };
+            settled = { row: number, lead: verdict.lead };
           }
         } else settled = { row: number, values, errors: verdict.errors };
         if (number <= checkpoint) continue; // settled by an earlier attempt
