@@ -5,6 +5,7 @@ import type { DataScope } from '../../platform/auth/data-scope.ts';
 import type { AuthUser } from '../../platform/auth/context.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { relationConditions, relationScope, whereOf, type FilterOptions } from './relation-filters.ts';
+import { customerTagCondition, relationTagJoin, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type {
   ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
   TotalsStat,
@@ -126,10 +127,13 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       return paginate(
         query,
         async () => num((await rows(sql`SELECT count(*)::int AS count FROM customer_relation r ${join} ${where}`))[0].count),
-        async (limit, offset) =>
-          (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(
+        async (limit, offset) => {
+          const records = (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(
             toRelationRecord,
-          ),
+          );
+          const tags = await tagsOfRelations(db, records);
+          return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));
+        },
       );
     },
 
@@ -204,14 +208,22 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         rows(sql`SELECT g.*, e.name AS employee_name FROM (SELECT r.userid, ${countColumns} FROM customer_relation r ${join} ${where} GROUP BY r.userid) g
           LEFT JOIN qw_emp e ON e.userid = g.userid ORDER BY g.total DESC, g.userid`),
         rows(sql`SELECT r.state, ${countColumns} FROM customer_relation r ${join} ${where} GROUP BY r.state ORDER BY total DESC, r.state`),
-        rows(sql`SELECT t.tag_id, ${countColumns} FROM customer_relation r ${join} CROSS JOIN LATERAL jsonb_array_elements_text(r.tag_ids) AS t(tag_id)
-          ${where} GROUP BY t.tag_id ORDER BY total DESC, t.tag_id`),
+        rows(sql`SELECT ct.tag_id, t.name AS tag_name, t.type AS tag_type, t.wecom_tag_id, g.name AS group_name, ${countColumns}
+          FROM customer_relation r ${join} ${relationTagJoin()} JOIN tag t ON t.id = ct.tag_id JOIN tag_group g ON g.id = t.group_id
+          ${where} GROUP BY ct.tag_id, t.name, t.type, t.wecom_tag_id, g.name ORDER BY total DESC, ct.tag_id`),
       ]);
       return {
         total: { ...counts(total[0]), customers: num(total[0].customers) },
         byEmployee: byEmployee.map((row) => ({ userid: row.userid as string, employeeName: (row.employee_name as string | null) ?? null, ...counts(row) })),
         byChannel: byChannel.map((row) => ({ state: row.state as string, ...counts(row) })),
-        byTag: byTag.map((row) => ({ tagId: row.tag_id as string, ...counts(row) })),
+        byTag: byTag.map((row) => ({
+          tagId: Number(row.tag_id),
+          tagName: row.tag_name as string,
+          groupName: row.group_name as string,
+          tagType: row.tag_type as 'corp' | 'self',
+          wecomTagId: (row.wecom_tag_id as string | null) ?? null,
+          ...counts(row),
+        })),
       };
     },
 
@@ -219,7 +231,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
 
     async pageCustomers(viewer: Viewer, query: CustomerPageQuery): Promise<Page<CustomerRecord>> {
       // Customer-level filters apply to c; everything else asks for a relation (in scope) that matches.
-      const { name, customerType, externalUserid, ...relationOnly } = query;
+      const { name, customerType, externalUserid, tagIds, tagMatch, ...relationOnly } = query;
       const { conditions } = relationConditions(relationOnly, options);
       const scope = relationScope(viewer.scope, viewer.user);
       const relationParts = [...conditions, scope].filter((part): part is SQL => part !== undefined);
@@ -227,6 +239,8 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         name ? sql`c.name ILIKE ${contains(name)}` : undefined,
         customerType !== undefined ? sql`c.type = ${customerType}` : undefined,
         externalUserid ? sql`c.external_userid = ${externalUserid}` : undefined,
+        // Tags count for the customer as a whole: on any active relation, or on the customer (SCRM tags).
+        customerTagCondition({ tagIds, tagMatch }),
         relationParts.length
           ? sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = c.external_userid AND ${sql.join(relationParts, sql` AND `)})`
           : undefined,
@@ -234,7 +248,14 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       return paginate(
         query,
         async () => num((await rows(sql`SELECT count(*)::int AS count FROM customer c ${where}`))[0].count),
-        async (limit, offset) => (await rows(sql`SELECT c.* FROM customer c ${where} ORDER BY c.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(toCustomerRecord),
+        async (limit, offset) => {
+          const records = (await rows(sql`SELECT c.* FROM customer c ${where} ORDER BY c.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(toCustomerRecord);
+          const tags = await tagsOfCustomers(
+            db,
+            records.map((record) => record.externalUserid),
+          );
+          return records.map((record) => ({ ...record, tagList: tags.get(record.externalUserid) ?? [] }));
+        },
       );
     },
 

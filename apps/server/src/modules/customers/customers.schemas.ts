@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateTime, optionalText, pageQuery } from '../../platform/http/schemas.ts';
+import { tagBrief, tagFilter } from '../tags/tags.schemas.ts';
 
 export const RELATION_STATUSES = ['active', 'lost', 'transferred'] as const;
 export type RelationStatus = (typeof RELATION_STATUSES)[number];
@@ -20,6 +21,7 @@ export const relationFilters = z.object({
   state: optionalText(64).describe('channel state (exact)'),
   status: z.enum(RELATION_STATUSES).optional().describe('active, lost, transferred'),
   customerType: z.union([z.literal(1), z.literal(2)]).optional().describe('1 WeChat, 2 WeCom'),
+  ...tagFilter.shape,
 });
 export type RelationFilters = z.output<typeof relationFilters>;
 
@@ -47,6 +49,7 @@ export const customerRecord = z.object({
   cuser: z.string().nullable(),
   mtime: dateTime,
   muser: z.string().nullable(),
+  tagList: z.array(tagBrief).optional().describe('page rows: corp and SCRM tags on the active relations or the customer as a whole, with the local ids tag filters take'),
 });
 export type CustomerRecord = z.output<typeof customerRecord>;
 
@@ -77,6 +80,7 @@ export const relationRecord = z.object({
   channelId: z.number().nullable(),
   ctime: dateTime,
   mtime: dateTime,
+  tagList: z.array(tagBrief).optional().describe('page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take'),
 });
 export type RelationRecord = z.output<typeof relationRecord>;
 
@@ -141,7 +145,9 @@ export const totalsStat = z.object({
   total: z.object(counts).extend({ customers: z.number().describe('distinct customers') }),
   byEmployee: z.array(z.object({ userid: z.string(), employeeName: z.string().nullable(), ...counts })),
   byChannel: z.array(z.object({ state: z.string(), ...counts })),
-  byTag: z.array(z.object({ tagId: z.string(), ...counts })),
+  byTag: z.array(
+    z.object({ tagId: z.number().describe('local tag id'), tagName: z.string(), groupName: z.string(), tagType: z.enum(['corp', 'self']), wecomTagId: z.string().nullable(), ...counts }),
+  ),
 });
 export type TotalsStat = z.output<typeof totalsStat>;
 

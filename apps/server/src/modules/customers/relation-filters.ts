@@ -5,6 +5,7 @@ import { contains } from '../../platform/db/paging.ts';
 import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
 import type { AuthUser } from '../../platform/auth/context.ts';
 import type { RelationFilters } from './customers.schemas.ts';
+import { relationTagCondition } from '../tags/tag-filters.ts';
 
 const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
 
@@ -64,6 +65,8 @@ export function relationConditions(filters: RelationFilters, options: FilterOpti
   if (filters.addWay !== undefined) conditions.push(sql`r.add_way = ${filters.addWay}`);
   if (filters.state) conditions.push(sql`r.state = ${filters.state}`);
   if (filters.status) conditions.push(sql`r.status = ${filters.status}`);
+  const tagged = relationTagCondition(filters);
+  if (tagged) conditions.push(tagged);
   return { conditions, needsCustomer };
 }
 

@@ -168,6 +168,38 @@ describe('customer tagging, end to end through the simulator', () => {
     const row = (await ok(admin.post('/scrm/admin/cust/tagInfo/page', { externalUserid: both[0].external_userid, userId: both[0].userid }))).records[0];
     assert.deepEqual(row.corpTags.map((tag: any) => tag.wecomTagId).sort(), [...env.sim.state.relation(both[0].userid, both[0].external_userid)!.tag_ids].sort());
     assert.deepEqual(await ok(admin.get('/scrm/admin/cust/tagInfo/get', { id: row.id })), row);
+
+    // The customers module's pages take the same filters and show the tags on each row.
+    const relationPage = async (body: object) =>
+      ((await ok(admin.post('/scrm/admin/cust/emp/page', { pageSize: 500, status: 'active', ...body }))).records as any[]);
+    const relationsAny = await relationPage({ tagIds: [localId.get(a), localId.get(b)] });
+    assert.deepEqual(relationsAny.map((row) => key(row.externalUserid, row.userid)).sort(), anyOf);
+    const relationsAll = await relationPage({ tagIds: [localId.get(a), localId.get(b)], tagMatch: 'all' });
+    assert.deepEqual(relationsAll.map((row) => key(row.externalUserid, row.userid)).sort(), allOf);
+    for (const relation of relationsAll) assert.ok([localId.get(a), localId.get(b)].every((id) => relation.tagList.some((tag: any) => tag.id === id)));
+    const customersOf = (test: (tags: string[]) => boolean) => {
+      const tagsByCustomer = new Map<string, Set<string>>();
+      for (const relation of simRelations(env.sim)) {
+        const set = tagsByCustomer.get(relation.external_userid) ?? new Set<string>();
+        relation.tag_ids.forEach((id) => set.add(id));
+        tagsByCustomer.set(relation.external_userid, set);
+      }
+      return [...tagsByCustomer].filter(([, tags]) => test([...tags])).map(([id]) => id).sort();
+    };
+    const customerPage = async (body: object) =>
+      ((await ok(admin.post('/scrm/admin/cust/info/page', { pageSize: 500, ...body }))).records as any[]);
+    const customersAll = await customerPage({ tagIds: [localId.get(a), localId.get(b)], tagMatch: 'all' });
+    assert.deepEqual(customersAll.map((row) => row.externalUserid).sort(), customersOf((tags) => tags.includes(a) && tags.includes(b)));
+    const customersAny = await customerPage({ tagIds: [localId.get(a), localId.get(b)], tagMatch: 'any' });
+    assert.deepEqual(customersAny.map((row) => row.externalUserid).sort(), customersOf((tags) => tags.includes(a) || tags.includes(b)));
+    assert.ok(customersAll[0].tagList.some((tag: any) => tag.id === localId.get(a)));
+
+    // Statistics: relations per tag under the page filters.
+    const stat = await ok(admin.post('/scrm/admin/cust/emp/stat', { status: 'active' }));
+    const forA = stat.byTag.find((entry: any) => entry.tagId === localId.get(a));
+    assert.equal(forA.active, simRelations(env.sim).filter((relation) => relation.tag_ids.includes(a)).length);
+    assert.equal(forA.tagType, 'corp');
+    assert.equal(forA.wecomTagId, a);
   });
 
   test('SCRM tags: on a relation or on the customer as a whole; tagInfo/save sets exactly the given tags; a batch form', async () => {

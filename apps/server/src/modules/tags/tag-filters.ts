@@ -13,7 +13,7 @@ const onRelation = (relation: string) => sql`ct.external_userid = ${sql.raw(rela
 const stillCounts = sql`(ct.userid = '' OR EXISTS (SELECT 1 FROM customer_relation ar
   WHERE ar.external_userid = ct.external_userid AND ar.userid = ct.userid AND ar.status = 'active'))`;
 
-function matching(tagIds: readonly number[], match: TagFilter['tagMatch'], owner: SQL): SQL {
+function matching(tagIds: readonly number[], match: TagFilter['tagMatch'] | undefined, owner: SQL): SQL {
   const ids = [...new Set(tagIds)];
   return match === 'all'
     ? sql`(SELECT count(DISTINCT ct.tag_id) FROM customer_tag ct WHERE ${owner} AND ct.tag_id = ANY(${idArray(ids)})) = ${ids.length}`
@@ -54,6 +54,15 @@ export async function customerCountsByTag(db: DbOrTx, options: { type?: TagType;
   return new Map(result.rows.map((row) => [Number(row.tag_id), Number(row.customers)]));
 }
 
+const briefOf = (row: Record<string, unknown>): TagBrief => ({
+  id: Number(row.id),
+  name: row.name as string,
+  type: row.type as TagType,
+  groupId: Number(row.group_id),
+  groupName: row.group_name as string,
+  wecomTagId: (row.wecom_tag_id as string | null) ?? null,
+});
+
 const pairKey = (externalUserid: string, userid: string) => `${externalUserid}\u0000${userid}`;
 
 /**
@@ -72,14 +81,7 @@ export async function tagsOfRelations(db: DbOrTx, relations: ReadonlyArray<{ ext
   const byCustomer = new Map<string, typeof relations[number][]>();
   for (const relation of relations) byCustomer.set(relation.externalUserid, [...(byCustomer.get(relation.externalUserid) ?? []), relation]);
   for (const row of result.rows) {
-    const brief: TagBrief = {
-      id: Number(row.id),
-      name: row.name as string,
-      type: row.type as TagType,
-      groupId: Number(row.group_id),
-      groupName: row.group_name as string,
-      wecomTagId: (row.wecom_tag_id as string | null) ?? null,
-    };
+    const brief = briefOf(row);
     const userid = row.userid as string;
     for (const relation of byCustomer.get(row.external_userid as string) ?? []) {
       if (userid === '' || userid === relation.userid) tagged.get(pairKey(relation.externalUserid, relation.userid))!.push(brief);
@@ -89,3 +91,16 @@ export async function tagsOfRelations(db: DbOrTx, relations: ReadonlyArray<{ ext
 }
 
 export const relationTagsKey = pairKey;
+
+/** The tags on customers (on their active relations, or on them as a whole), each tag once, in display order. */
+export async function tagsOfCustomers(db: DbOrTx, externalUserids: readonly string[]): Promise<Map<string, TagBrief[]>> {
+  const tagged = new Map<string, TagBrief[]>(externalUserids.map((externalUserid) => [externalUserid, []]));
+  if (externalUserids.length === 0) return tagged;
+  const result = await db.execute<Record<string, unknown>>(sql`
+    SELECT DISTINCT ct.external_userid, t.id, t.name, t.type, t.group_id, g.name AS group_name, t.wecom_tag_id, g.order_num AS group_order, t.order_num
+    FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id JOIN tag_group g ON g.id = t.group_id
+    WHERE ct.external_userid = ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(externalUserids)}::jsonb))) AND ${stillCounts}
+    ORDER BY t.type, g.order_num DESC, t.group_id, t.order_num DESC, t.id`);
+  for (const row of result.rows) tagged.get(row.external_userid as string)?.push(briefOf(row));
+  return tagged;
+}

@@ -96,7 +96,7 @@ export type TagMatch = (typeof TAG_MATCHES)[number];
 /** Filters by tags, for customer and relation pages: local tag ids (corp or SCRM), any or all of them. */
 export const tagFilter = z.object({
   tagIds: tagIds.optional().describe('local tag ids (corp or SCRM)'),
-  tagMatch: z.enum(TAG_MATCHES).default('any').describe('any: at least one of tagIds; all: every one of them'),
+  tagMatch: z.enum(TAG_MATCHES).optional().describe('any (default): at least one of tagIds; all: every one of them'),
 });
 export type TagFilter = z.output<typeof tagFilter>;
 
