@@ -8,7 +8,10 @@ import { CORP_TAG_SYNC_JOB, createTagService } from './tags.service.ts';
 import { createCustomerTagService } from './customer-tags.service.ts';
 import { customerTagInfoRoutes, customerTagRoutes, tagRoutes } from './tags.routes.ts';
 
-type TagModuleDeps = Pick<ModuleDeps, 'db' | 'jobs' | 'wecom' | 'events'>;
+type TagModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'wecom' | 'events'>;
+
+/** The nightly full sync of corp tags (repairs whatever callbacks missed). */
+const NIGHTLY_SYNC_QUEUE = 'tags.corp.sync.nightly';
 
 /** The pieces of the tags module that other modules, jobs and tools use. */
 export function createTagComponents(deps: TagModuleDeps) {
@@ -35,6 +38,14 @@ export const tagsModule = (deps: TagModuleDeps) => async (app: FastifyInstance) 
   const { tags, customerTags } = createTagComponents(deps);
   await deps.jobs.register(CORP_TAG_SYNC_JOB, (_payload, job) => tags.syncCorpTags(job), { retryLimit: 3 });
   deps.events.registerEventHandler({ event: 'change_external_tag' }, tags.eventHandler, { name: 'tags.corp' });
+  if (deps.wecom.corpId !== 'unconfigured') {
+    const { boss } = deps.jobs;
+    await boss.createQueue(NIGHTLY_SYNC_QUEUE, { name: NIGHTLY_SYNC_QUEUE, retryLimit: 0 });
+    await boss.work(NIGHTLY_SYNC_QUEUE, async () => {
+      await deps.jobs.start(CORP_TAG_SYNC_JOB, {}, { actor: 'schedule', exclusive: true });
+    });
+    await boss.schedule(NIGHTLY_SYNC_QUEUE, '40 3 * * *', {}, { tz: deps.config.TZ_DEFAULT });
+  }
 
   await app.register(tagRoutes(tags, 'corp'), { prefix: '/admin/tag/corp' });
   await app.register(tagRoutes(tags, 'self'), { prefix: '/admin/tag/self' });

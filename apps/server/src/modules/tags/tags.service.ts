@@ -315,6 +315,8 @@ export function createTagService(deps: TagServiceDeps) {
      * group the tag belongs to is read from WeCom and stored as WeCom has it.
      */
     eventHandler: {
+      // Events about one tag claimed together share one read (it happens after all of them arrived).
+      fetchKey: (event) => `${(event as ExternalTagEvent).tagType ?? ''}:${(event as ExternalTagEvent).id}`,
       fetch: async (event, ctx) => {
         const { id, tagType } = event as ExternalTagEvent;
         const client = ctx.wecom.client;
