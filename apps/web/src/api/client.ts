@@ -87,9 +87,81 @@ export async function call<T>(
   throw error;
 }
 
-/** Uploads one file as multipart field "file" (the server checks type and size again). */
-export async function upload<T>(url: '/scrm/admin/sys/user/uploadAvatar', file: File): Promise<T> {
+type MultipartPath = '/scrm/admin/sys/user/uploadAvatar' | '/scrm/admin/media/upload' | '/scrm/admin/clue/import';
+
+/**
+ * Uploads one file (if any) as multipart field "file", after the text `fields` (the server reads fields first and
+ * checks type and size again).
+ */
+export async function upload<T>(url: MultipartPath, file: File | null, fields: Record<string, string | number | undefined> = {}): Promise<T> {
   const form = new FormData();
-  form.append('file', file);
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined && value !== '') form.append(name, String(value));
+  if (file) form.append('file', file);
   return call(api.POST(url, { body: form as never, bodySerializer: (body: unknown) => body as FormData }) as never) as Promise<T>;
+}
+
+/** The file name of a Content-Disposition header (RFC 5987 `filename*` first). */
+export function dispositionFileName(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1]);
+    } catch {
+      // fall through
+    }
+  }
+  const plain = /filename="?([^";]+)"?/i.exec(header);
+  return plain ? plain[1] : fallback;
+}
+
+/**
+ * Fetches a file the server answers with (xlsx exports, QR PNGs, reports) with the session token and
+ * returns it; a failure carries the server's envelope `msg`, shown like any other request error.
+ */
+export async function fetchFile(
+  path: string,
+  options: { method?: 'GET' | 'POST'; query?: Record<string, string | number | undefined>; body?: unknown } = {},
+): Promise<{ blob: Blob; fileName: string }> {
+  const url = new URL(path, location.href);
+  for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+  const headers = new Headers({ 'accept-language': currentLanguage() === 'en' ? 'en' : 'zh-CN' });
+  const token = tokenStore.get();
+  if (token) headers.set('token', token);
+  if (options.body !== undefined) headers.set('content-type', 'application/json');
+  const request = fetch(url, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  // Failures are envelopes: `call` shows their message (and handles a 401) the usual way.
+  const response = await call(
+    request.then(async (answer) => {
+      if (answer.ok) return { data: { code: '200', msg: '', date: answer }, response: answer };
+      const text = await answer.text();
+      let error: unknown;
+      try {
+        error = JSON.parse(text);
+      } catch {
+        error = undefined;
+      }
+      return { error, response: answer };
+    }),
+  );
+  const fallback = url.pathname.split('/').pop() ?? 'download';
+  return { blob: await response.blob(), fileName: dispositionFileName(response.headers.get('content-disposition'), fallback) };
+}
+
+/** Saves a blob under a file name through the browser's download. */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const href = URL.createObjectURL(blob);
+  const anchor = document.createElement('a');
+  anchor.href = href;
+  anchor.download = fileName;
+  document.body.appendChild(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+}
+
+/** fetchFile, then the browser's download. */
+export async function download(path: string, options: Parameters<typeof fetchFile>[1] = {}): Promise<void> {
+  const { blob, fileName } = await fetchFile(path, options);
+  saveBlob(blob, fileName);
 }

@@ -34,7 +34,7 @@ interface Page<T> {
 
 /**
  * A ProTable `request` paged by the server: ProTable's `current`/`pageSize` become `pageNum`/`pageSize`,
- * blank filters are dropped and a `status` filter (a select's string) becomes a number.
+ * blank filters are dropped and a numeric `status` filter (a select's string) becomes a number.
  */
 export function pagedRequest<T, B>(fetchPage: (body: B) => Promise<Page<T>>) {
   return async (params: Record<string, unknown> & { current?: number; pageSize?: number }) => {
@@ -42,7 +42,8 @@ export function pagedRequest<T, B>(fetchPage: (body: B) => Promise<Page<T>>) {
     const body: Record<string, unknown> = { pageNum: current ?? 1, pageSize: pageSize ?? 10 };
     for (const [key, value] of Object.entries(filters)) {
       if (value === undefined || value === null || value === '') continue;
-      body[key] = key === 'status' ? Number(value) : value;
+      // Numeric statuses come from selects as strings; named ones (active, pool…) stay as they are.
+      body[key] = key === 'status' && typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
     }
     try {
       const page = await fetchPage(body as B);

@@ -1,7 +1,7 @@
 import { Select, TreeSelect } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type CSSProperties } from 'react';
 import { api, call } from '../api/client.ts';
-import type { DeptNode, RoleRecord } from '../api/types.ts';
+import type { ChannelRecord, DeptNode, RoleRecord, TagGroup, TagType, UserRecord, WecomEmployee } from '../api/types.ts';
 
 interface TreeOption {
   value: number;
@@ -64,6 +64,175 @@ export function RoleSelect({ value, onChange }: { value?: number[]; onChange?: (
       optionFilterProp="label"
       options={roles.map((role) => ({ value: role.id, label: role.name, disabled: role.status !== 0 }))}
       data-testid="role-select"
+    />
+  );
+}
+
+/** WeCom employees (qw/emp/listByName, at most 200 by name); values are WeCom userids. */
+export function useWecomEmployees(): WecomEmployee[] {
+  const [employees, setEmployees] = useState<WecomEmployee[]>([]);
+  useEffect(() => {
+    call(api.GET('/scrm/admin/qw/emp/listByName', { params: { query: { name: '' } } }), { silent: true }).then(setEmployees, () => setEmployees([]));
+  }, []);
+  return employees;
+}
+
+export function EmployeeSelect({
+  value, onChange, multiple, placeholder, testId, style,
+}: { value?: string | string[]; onChange?: (value: never) => void; multiple?: boolean; placeholder?: string; testId?: string; style?: CSSProperties }) {
+  const employees = useWecomEmployees();
+  return (
+    <Select
+      mode={multiple ? 'multiple' : undefined}
+      value={value}
+      onChange={onChange as never}
+      allowClear
+      showSearch={{ optionFilterProp: 'label' }}
+      placeholder={placeholder}
+      maxTagCount="responsive"
+      style={{ width: '100%', ...style }}
+      options={employees.map((employee) => ({ value: employee.userid, label: `${employee.name} (${employee.userid})` }))}
+      data-testid={testId ?? 'employee-select'}
+    />
+  );
+}
+
+/** Tag groups of a type with their tags (GET /admin/tag/{type}/grouped); `reload` after a change. */
+export function useTagGroups(type: TagType, enabled = true): { groups: TagGroup[]; reload: () => void; loading: boolean } {
+  const [groups, setGroups] = useState<TagGroup[]>([]);
+  const [loading, setLoading] = useState(enabled);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (!enabled) return;
+    setLoading(true);
+    const request = type === 'corp' ? api.GET('/scrm/admin/tag/corp/grouped') : api.GET('/scrm/admin/tag/self/grouped');
+    call(request, { silent: true })
+      .then(setGroups, () => setGroups([]))
+      .finally(() => setLoading(false));
+  }, [type, enabled, attempt]);
+  return { groups, reload: () => setAttempt((value) => value + 1), loading };
+}
+
+/**
+ * Tags of a type, grouped. Values are local tag ids, or (valueKey "wecomTagId") WeCom tag ids, as an
+ * acquisition link's `cstTags` holds them.
+ */
+export function TagSelect({
+  type, value, onChange, valueKey = 'id', placeholder, testId,
+}: { type: TagType; value?: (number | string)[]; onChange?: (value: never) => void; valueKey?: 'id' | 'wecomTagId'; placeholder?: string; testId?: string }) {
+  const { groups } = useTagGroups(type);
+  return (
+    <Select
+      mode="multiple"
+      value={value}
+      onChange={onChange as never}
+      allowClear
+      showSearch={{ optionFilterProp: 'label' }}
+      placeholder={placeholder}
+      style={{ width: '100%' }}
+      options={groups.map((group) => ({
+        label: group.groupName,
+        title: group.groupName,
+        options: group.tags
+          .filter((tag) => valueKey === 'id' || tag.wecomTagId)
+          .map((tag) => ({ value: valueKey === 'id' ? tag.id : tag.wecomTagId!, label: tag.name })),
+      }))}
+      data-testid={testId ?? `tag-select-${type}`}
+    />
+  );
+}
+
+/** Acquisition channels (GET /admin/cust/channel/list). */
+export function useChannels(): ChannelRecord[] {
+  const [channels, setChannels] = useState<ChannelRecord[]>([]);
+  useEffect(() => {
+    call(api.GET('/scrm/admin/cust/channel/list'), { silent: true }).then(setChannels, () => setChannels([]));
+  }, []);
+  return channels;
+}
+
+export function ChannelSelect({ value, onChange, testId }: { value?: number | null; onChange?: (value: number | null) => void; testId?: string }) {
+  const channels = useChannels();
+  return (
+    <Select
+      value={value ?? undefined}
+      onChange={(next) => onChange?.(next ?? null)}
+      allowClear
+      showSearch={{ optionFilterProp: 'label' }}
+      style={{ width: '100%' }}
+      options={channels.map((channel) => ({ value: channel.id, label: channel.name, disabled: channel.status !== 0 }))}
+      data-testid={testId ?? 'channel-select'}
+    />
+  );
+}
+
+/** SCRM users (system accounts), e.g. lead owners; searched by name on the server. */
+export function SystemUserSelect({ value, onChange, testId }: { value?: number | null; onChange?: (value: number | null) => void; testId?: string }) {
+  const [users, setUsers] = useState<UserRecord[]>([]);
+  const [search, setSearch] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      call(api.POST('/scrm/admin/sys/user/page', { body: { pageNum: 1, pageSize: 50, ...(search ? { nickname: search } : {}), status: 0 } }), { silent: true }).then(
+        (page) => setUsers(page.records),
+        () => setUsers([]),
+      );
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [search]);
+  return (
+    <Select
+      value={value ?? undefined}
+      onChange={(next) => onChange?.(next ?? null)}
+      allowClear
+      showSearch={{ filterOption: false, onSearch: setSearch }}
+      style={{ width: '100%' }}
+      options={users.map((user) => ({ value: user.id, label: `${user.nickname} (${user.username})` }))}
+      data-testid={testId ?? 'system-user-select'}
+    />
+  );
+}
+
+interface WecomDeptOption {
+  value: number;
+  title: string;
+  children?: WecomDeptOption[];
+}
+
+/** WeCom departments (the org mirror) as a tree; values are WeCom department ids. */
+export function WecomDeptTreeSelect({ value, onChange }: { value?: number[]; onChange?: (value: number[]) => void }) {
+  const [tree, setTree] = useState<WecomDeptOption[]>([]);
+  useEffect(() => {
+    call(api.POST('/scrm/admin/qw/dept/page', { body: { pageNum: 1, pageSize: 500 } }), { silent: true }).then(
+      (page) => {
+        const live = page.records.filter((dept) => !dept.isDel);
+        const byParent = new Map<number, typeof live>();
+        for (const dept of live) byParent.set(dept.parentId, [...(byParent.get(dept.parentId) ?? []), dept]);
+        const known = new Set(live.map((dept) => dept.deptId));
+        const build = (parentId: number): WecomDeptOption[] =>
+          (byParent.get(parentId) ?? []).map((dept) => {
+            const children = build(dept.deptId);
+            return { value: dept.deptId, title: dept.name, children: children.length > 0 ? children : undefined };
+          });
+        // Roots: departments whose parent is not in the mirror.
+        const roots = live.filter((dept) => !known.has(dept.parentId)).map((dept) => dept.parentId);
+        setTree([...new Set(roots)].flatMap(build));
+      },
+      () => setTree([]),
+    );
+  }, []);
+  return (
+    <TreeSelect
+      treeData={tree}
+      value={value}
+      onChange={onChange}
+      multiple
+      allowClear
+      showSearch
+      treeNodeFilterProp="title"
+      treeDefaultExpandAll
+      maxTagCount="responsive"
+      style={{ width: '100%' }}
+      data-testid="wecom-dept-select"
     />
   );
 }

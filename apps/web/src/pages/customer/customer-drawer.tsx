@@ -1,0 +1,254 @@
+import { CloudSyncOutlined, EditOutlined } from '@ant-design/icons';
+import { App, Button, Card, Descriptions, Drawer, Empty, Form, Modal, Space, Spin, Tabs, Timeline, Typography } from 'antd';
+import dayjs from 'dayjs';
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError, call } from '../../api/client.ts';
+import type { CustomerDetail, LeadEvent, RelationRecord, TagInfoRecord } from '../../api/types.ts';
+import { Permission, usePermission } from '../../auth/permission.tsx';
+import { TagSelect } from '../../components/pickers.tsx';
+import { addWayText, CustomerName, RelationStatusTag, RelationTags, TagBriefs } from './customer-fields.tsx';
+
+const time = (value: string | null | undefined) => (value ? dayjs(value).format('YYYY-MM-DD HH:mm') : '—');
+
+interface TimelineEntry {
+  at: string;
+  color: string;
+  text: string;
+}
+
+/** Added, lost and transferred moments of each relation, and a linked lead's timeline, newest first. */
+function timelineOf(t: (key: string, values?: Record<string, unknown>) => string, detail: CustomerDetail, leadEvents: LeadEvent[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  for (const relation of detail.relations) {
+    const employee = relation.employeeName ?? relation.userid;
+    entries.push({
+      at: relation.createtime,
+      color: 'green',
+      text: t('customer.timelineAdded', { employee, way: addWayText(t as never, relation.addWay) }) + (relation.state ? ` · ${relation.state}` : ''),
+    });
+    if (relation.lostAt) {
+      entries.push({
+        at: relation.lostAt,
+        color: relation.status === 'transferred' ? 'blue' : 'red',
+        text: t(relation.status === 'transferred' ? 'customer.timelineTransferred' : relation.lostBy === 'employee' ? 'customer.timelineDeletedByEmployee' : 'customer.timelineLost', { employee }),
+      });
+    }
+  }
+  for (const event of leadEvents) {
+    entries.push({ at: event.occurredAt, color: 'gray', text: `${t('customer.leadEvent')}: ${t(`lead.event_${event.type}`, { defaultValue: event.type })}${event.actor ? ` · ${event.actor}` : ''}` });
+  }
+  return entries.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+/** A customer: its WeCom profile, every employee relation with its tags, and a timeline; tags editable. */
+export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externalUserid: string; onClose: () => void; onChanged?: () => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const canSeeLeads = usePermission('clue:query');
+  const [detail, setDetail] = useState<CustomerDetail | null>(null);
+  const [tagInfo, setTagInfo] = useState<Record<number, TagInfoRecord>>({});
+  const [leadEvents, setLeadEvents] = useState<LeadEvent[]>([]);
+  const [refreshing, setRefreshing] = useState(false);
+  const [editing, setEditing] = useState<RelationRecord | null>(null);
+
+  const loadTags = useCallback(async (relations: RelationRecord[]) => {
+    const entries = await Promise.all(
+      relations.map((relation) =>
+        call(api.GET('/scrm/admin/cust/tagInfo/get', { params: { query: { id: relation.id } } }), { silent: true }).then(
+          (info) => [relation.id, info] as const,
+          () => null,
+        ),
+      ),
+    );
+    setTagInfo(Object.fromEntries(entries.filter((entry) => entry !== null)));
+  }, []);
+
+  const show = useCallback(
+    (loaded: CustomerDetail) => {
+      setDetail(loaded);
+      void loadTags(loaded.relations);
+    },
+    [loadTags],
+  );
+
+  useEffect(() => {
+    call(api.GET('/scrm/admin/cust/info/getByExternalUserid', { params: { query: { externalUserid } } })).then(show, onClose);
+    if (canSeeLeads) {
+      // Only customers linked to a lead have a lead timeline; a 404 just means there is none.
+      call(api.POST('/scrm/admin/clue/detail/dynamics', { body: { pageNum: 1, pageSize: 50, externalUserid } }), { silent: true }).then(
+        (page) => setLeadEvents(page.records),
+        (error: unknown) => {
+          if (!(error instanceof ApiError) || error.status !== 404) setLeadEvents([]);
+        },
+      );
+    }
+  }, [externalUserid, show, onClose, canSeeLeads]);
+
+  const refresh = async () => {
+    setRefreshing(true);
+    try {
+      show(await call(api.GET('/scrm/admin/cust/info/realtime', { params: { query: { externalUserid } } })));
+      message.success(t('customer.refreshed'));
+      onChanged?.();
+    } catch {
+      // shown by the client
+    } finally {
+      setRefreshing(false);
+    }
+  };
+
+  const genderText = (gender: number) => t(`customer.gender${gender}`);
+
+  return (
+    <Drawer
+      open
+      size={760}
+      onClose={onClose}
+      title={detail ? <CustomerName name={detail.name} avatar={detail.avatar} type={detail.type} corpName={detail.corpName} /> : t('common.loading')}
+      extra={
+        <Permission code="cust:info:realtime">
+          <Button icon={<CloudSyncOutlined />} loading={refreshing} onClick={() => void refresh()} data-testid="customer-realtime">
+            {t('customer.realtime')}
+          </Button>
+        </Permission>
+      }
+      data-testid="customer-drawer"
+    >
+      {!detail ? (
+        <Spin />
+      ) : (
+        <Tabs
+          items={[
+            {
+              key: 'profile',
+              label: t('customer.profile'),
+              children: (
+                <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+                  <Descriptions column={2} size="small" bordered>
+                    <Descriptions.Item label="external_userid" span={2}>
+                      <Typography.Text copyable>{detail.externalUserid}</Typography.Text>
+                    </Descriptions.Item>
+                    <Descriptions.Item label={t('customer.customerType')}>{t(`customer.type${detail.type}`)}</Descriptions.Item>
+                    <Descriptions.Item label={t('customer.gender')}>{genderText(detail.gender)}</Descriptions.Item>
+                    <Descriptions.Item label={t('customer.corpName')}>{detail.corpFullName || detail.corpName || '—'}</Descriptions.Item>
+                    <Descriptions.Item label={t('customer.position')}>{detail.position || '—'}</Descriptions.Item>
+                    <Descriptions.Item label={t('wecom.syncedAt')}>{time(detail.syncedAt)}</Descriptions.Item>
+                    <Descriptions.Item label={t('common.createdAt')}>{time(detail.ctime)}</Descriptions.Item>
+                  </Descriptions>
+                  <Typography.Title level={5}>{t('customer.relations', { count: detail.relations.length })}</Typography.Title>
+                  {detail.relations.length === 0 && <Empty />}
+                  {detail.relations.map((relation) => (
+                    <Card
+                      key={relation.id}
+                      size="small"
+                      title={
+                        <Space>
+                          {relation.employeeName ?? relation.userid}
+                          <RelationStatusTag status={relation.status} />
+                        </Space>
+                      }
+                      extra={
+                        <Permission code="cust:tag:save">
+                          <Button size="small" icon={<EditOutlined />} onClick={() => setEditing(relation)} data-testid={`customer-edit-tags-${relation.userid}`}>
+                            {t('customer.editTags')}
+                          </Button>
+                        </Permission>
+                      }
+                      data-testid={`customer-relation-${relation.userid}`}
+                    >
+                      <Descriptions column={2} size="small">
+                        <Descriptions.Item label={t('customer.remark')}>{relation.remark || '—'}</Descriptions.Item>
+                        <Descriptions.Item label={t('customer.addTime')}>{time(relation.createtime)}</Descriptions.Item>
+                        <Descriptions.Item label={t('customer.addWay')}>{addWayText(t, relation.addWay)}</Descriptions.Item>
+                        <Descriptions.Item label={t('customer.state')}>{relation.state || '—'}</Descriptions.Item>
+                        {relation.remarkMobiles.length > 0 && <Descriptions.Item label={t('customer.mobiles')}>{relation.remarkMobiles.join(', ')}</Descriptions.Item>}
+                        {relation.description && <Descriptions.Item label={t('customer.description')}>{relation.description}</Descriptions.Item>}
+                        {relation.lostAt && <Descriptions.Item label={t('customer.lostAt')}>{time(relation.lostAt)}</Descriptions.Item>}
+                        {relation.transferFailReason && <Descriptions.Item label={t('customer.transferFail')}>{relation.transferFailReason}</Descriptions.Item>}
+                        <Descriptions.Item label={t('customer.corpTags')} span={2}>
+                          {tagInfo[relation.id] ? <TagBriefs tags={tagInfo[relation.id].corpTags} color="blue" /> : <RelationTags relation={relation} />}
+                        </Descriptions.Item>
+                        <Descriptions.Item label={t('customer.selfTags')} span={2}>
+                          {tagInfo[relation.id] ? <TagBriefs tags={tagInfo[relation.id].selfTags} color="purple" /> : '—'}
+                        </Descriptions.Item>
+                      </Descriptions>
+                    </Card>
+                  ))}
+                </Space>
+              ),
+            },
+            {
+              key: 'timeline',
+              label: t('customer.timeline'),
+              children: (
+                <Timeline
+                  data-testid="customer-timeline"
+                  items={timelineOf(t, detail, leadEvents).map((entry) => ({
+                    color: entry.color,
+                    content: (
+                      <Space orientation="vertical" size={0}>
+                        <span>{entry.text}</span>
+                        <Typography.Text type="secondary">{time(entry.at)}</Typography.Text>
+                      </Space>
+                    ),
+                  }))}
+                />
+              ),
+            },
+          ]}
+        />
+      )}
+      {editing && detail && (
+        <RelationTagModal
+          relation={editing}
+          info={tagInfo[editing.id]}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            message.success(t('common.saved'));
+            void loadTags(detail.relations);
+            onChanged?.();
+          }}
+        />
+      )}
+    </Drawer>
+  );
+}
+
+/** Sets the corp (WeCom mark_tag) and SCRM tags of one relation. */
+function RelationTagModal({ relation, info, onClose, onSaved }: { relation: RelationRecord; info?: TagInfoRecord; onClose: () => void; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm<{ corp: number[]; self: number[] }>();
+  const [saving, setSaving] = useState(false);
+  const initial = { corp: info?.corpTags.map((tag) => tag.id) ?? [], self: info?.selfTags.filter((tag) => tag.type === 'self').map((tag) => tag.id) ?? [] };
+
+  const submit = async () => {
+    const values = await form.validateFields();
+    setSaving(true);
+    try {
+      const target = { externalUserid: relation.externalUserid, userId: relation.userid };
+      const same = (a: number[], b: number[]) => a.length === b.length && a.every((id) => b.includes(id));
+      if (!same(values.corp, initial.corp)) await call(api.POST('/scrm/admin/cust/tagInfo/save', { body: { ...target, tagType: 'corp', tagIds: values.corp } }));
+      if (!same(values.self, initial.self)) await call(api.POST('/scrm/admin/cust/tagInfo/save', { body: { ...target, tagType: 'self', tagIds: values.self } }));
+      onSaved();
+    } catch {
+      // shown by the client
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <Modal open title={t('customer.editTagsOf', { name: relation.customerName, employee: relation.employeeName ?? relation.userid })} onCancel={onClose} onOk={() => void submit()} confirmLoading={saving} okText={t('common.save')} destroyOnHidden>
+      <Form form={form} layout="vertical" initialValues={initial} data-testid="relation-tag-form">
+        <Form.Item name="corp" label={t('customer.corpTags')} extra={t('customer.corpTagsHint')}>
+          <TagSelect type="corp" />
+        </Form.Item>
+        <Form.Item name="self" label={t('customer.selfTags')}>
+          <TagSelect type="self" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}

@@ -1,0 +1,161 @@
+import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
+import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { Button, Space, Switch, Tooltip, Typography } from 'antd';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, download } from '../../api/client.ts';
+import type { RelationFilters, RelationQuery, RelationRecord } from '../../api/types.ts';
+import { Permission } from '../../auth/permission.tsx';
+import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
+import { JobButton } from '../../components/job-progress.tsx';
+import { EmployeeSelect, WecomDeptTreeSelect } from '../../components/pickers.tsx';
+import { ComingSoonPage } from '../status-pages.tsx';
+import { CustomerDrawer } from './customer-drawer.tsx';
+import { addWayText, addWayValueEnum, CustomerName, RelationStatusTag, RelationTags, relationStatusValueEnum } from './customer-fields.tsx';
+
+const AUTO_REFRESH_MS = 15_000;
+
+/** Filters of the export: the page's filters without paging. */
+function exportFilters(query: Partial<RelationQuery>): RelationFilters {
+  const { pageNum: _pageNum, pageSize: _pageSize, ...filters } = query as RelationQuery;
+  return filters;
+}
+
+/**
+ * 客户列表: one row per customer and employee (a relation), paged by the server, with the shared filters;
+ * a detail drawer, the WeCom sync with its progress, an optional live refresh and the xlsx export.
+ */
+export function CustomerListPage() {
+  const { t } = useTranslation();
+  const action = useRef<ActionType>(null);
+  const lastQuery = useRef<Partial<RelationQuery>>({});
+  const { missing, guard } = useModuleAvailability();
+  const [open, setOpen] = useState<string | null>(null);
+  const [autoRefresh, setAutoRefresh] = useState(false);
+  const [exporting, setExporting] = useState(false);
+
+  useEffect(() => {
+    if (!autoRefresh) return;
+    const timer = setInterval(() => action.current?.reload(), AUTO_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [autoRefresh]);
+
+  if (missing) return <ComingSoonPage name={t('customer.title')} />;
+
+  const exportRelations = async () => {
+    setExporting(true);
+    try {
+      await download('/scrm/admin/cust/emp/export', { method: 'POST', body: exportFilters(lastQuery.current) });
+    } catch {
+      // shown by the client
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const columns: ProColumns<RelationRecord>[] = [
+    {
+      title: t('customer.name'),
+      dataIndex: 'name',
+      render: (_, row) => (
+        <a onClick={() => setOpen(row.externalUserid)} data-testid={`customer-open-${row.externalUserid}`}>
+          <CustomerName name={row.customerName} avatar={row.customerAvatar} type={row.customerType} corpName={row.customerCorpName} />
+        </a>
+      ),
+    },
+    { title: t('customer.remark'), dataIndex: 'remark', search: false, render: (_, row) => row.remark || '—' },
+    {
+      title: t('customer.employee'),
+      dataIndex: 'userIds',
+      render: (_, row) => row.employeeName ?? row.userid,
+      formItemRender: () => <EmployeeSelect multiple testId="filter-employees" />,
+    },
+    { title: t('customer.dept'), dataIndex: 'deptIds', hideInTable: true, formItemRender: () => <WecomDeptTreeSelect /> },
+    { title: t('customer.tags'), dataIndex: 'tags', search: false, render: (_, row) => <RelationTags relation={row} /> },
+    {
+      title: t('customer.addWay'),
+      dataIndex: 'addWay',
+      valueType: 'select',
+      valueEnum: addWayValueEnum(t),
+      render: (_, row) => addWayText(t, row.addWay),
+    },
+    {
+      title: t('customer.state'),
+      dataIndex: 'state',
+      render: (_, row) => (row.state ? <Typography.Text code>{row.state}</Typography.Text> : '—'),
+    },
+    {
+      title: t('customer.status'),
+      dataIndex: 'status',
+      valueType: 'select',
+      valueEnum: relationStatusValueEnum(t),
+      render: (_, row) => <RelationStatusTag status={row.status} />,
+    },
+    {
+      title: t('customer.customerType'),
+      dataIndex: 'customerType',
+      valueType: 'select',
+      hideInTable: true,
+      valueEnum: { 1: { text: t('customer.type1') }, 2: { text: t('customer.type2') } },
+    },
+    { title: t('customer.addTime'), dataIndex: 'createtime', valueType: 'dateTime', search: false, sorter: false },
+    {
+      title: t('customer.addTime'),
+      dataIndex: 'addTimeRange',
+      valueType: 'dateRange',
+      hideInTable: true,
+      search: { transform: (value: [string, string]) => ({ addTimeStart: value[0], addTimeEnd: value[1] }) },
+    },
+    {
+      title: t('common.actions'),
+      valueType: 'option',
+      width: 90,
+      render: (_, row) => [
+        <a key="detail" onClick={() => setOpen(row.externalUserid)}>
+          {t('customer.detail')}
+        </a>,
+      ],
+    },
+  ];
+
+  return (
+    <PageContainer title={t('customer.title')}>
+      <ProTable<RelationRecord>
+        rowKey="id"
+        actionRef={action}
+        columns={columns}
+        data-testid="customer-table"
+        search={{ labelWidth: 'auto', defaultCollapsed: false }}
+        pagination={{ defaultPageSize: 20, showSizeChanger: true }}
+        request={pagedRequest((body: RelationQuery) => {
+          lastQuery.current = body;
+          return guard(api.POST('/scrm/admin/cust/emp/page', { body }));
+        })}
+        toolBarRender={() => [
+          <Tooltip key="auto" title={t('customer.autoRefreshHint', { seconds: AUTO_REFRESH_MS / 1000 })}>
+            <Space>
+              <ReloadOutlined spin={autoRefresh} />
+              <Switch size="small" checked={autoRefresh} onChange={setAutoRefresh} data-testid="customer-auto-refresh" />
+              {t('customer.autoRefresh')}
+            </Space>
+          </Tooltip>,
+          <Permission key="export" code="cust:emp:export">
+            <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportRelations()} data-testid="customer-export">
+              {t('customer.export')}
+            </Button>
+          </Permission>,
+          <Permission key="sync" code="cust:info:sync">
+            <JobButton
+              label={t('customer.sync')}
+              title={t('customer.syncTitle')}
+              start={() => guard(api.POST('/scrm/admin/cust/info/sync'))}
+              onFinished={() => action.current?.reload()}
+              testId="customer-sync"
+            />
+          </Permission>,
+        ]}
+      />
+      {open && <CustomerDrawer externalUserid={open} onClose={() => setOpen(null)} onChanged={() => action.current?.reload()} />}
+    </PageContainer>
+  );
+}
