@@ -21,20 +21,21 @@ const toDate = (value: unknown): Date => (value instanceof Date ? value : new Da
 export async function replaceRelationsCorpTags(tx: DbOrTx, relations: ReadonlyArray<{ externalUserid: string; userid: string; tagIds: readonly string[] }>): Promise<void> {
   if (relations.length === 0) return;
   const input = JSON.stringify(relations.map((relation) => ({ external_userid: relation.externalUserid, userid: relation.userid, tag_ids: relation.tagIds })));
+  // One row per relation with its local tag ids; rows to delete are found through the unique index and an
+  // array test (no correlated lookups into a CTE, which made a second sync quadratic per batch).
   await tx.execute(sql`
     WITH pairs AS (
-      SELECT DISTINCT x.external_userid, x.userid, x.tag_ids FROM jsonb_to_recordset(${input}::jsonb) AS x(external_userid text, userid text, tag_ids jsonb)
-    ), wanted AS (
-      SELECT DISTINCT p.external_userid, p.userid, t.id AS tag_id
-      FROM pairs p CROSS JOIN LATERAL jsonb_array_elements_text(p.tag_ids) AS w(wecom_tag_id)
-      JOIN tag t ON t.wecom_tag_id = w.wecom_tag_id AND t.is_del = 0 AND t.type = 'corp'
+      SELECT x.external_userid, x.userid,
+        ARRAY(SELECT t.id FROM jsonb_array_elements_text(x.tag_ids) AS w(wecom_tag_id)
+              JOIN tag t ON t.wecom_tag_id = w.wecom_tag_id AND t.is_del = 0 AND t.type = 'corp') AS tag_ids
+      FROM jsonb_to_recordset(${input}::jsonb) AS x(external_userid text, userid text, tag_ids jsonb)
     ), removed AS (
       DELETE FROM customer_tag ct USING pairs p
-      WHERE ct.external_userid = p.external_userid AND ct.userid = p.userid AND ct.tag_type = 'corp'
-        AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.external_userid = ct.external_userid AND w.userid = ct.userid AND w.tag_id = ct.tag_id)
+      WHERE ct.external_userid = p.external_userid AND ct.userid = p.userid AND ct.tag_type = 'corp' AND NOT (ct.tag_id = ANY(p.tag_ids))
     )
     INSERT INTO customer_tag (external_userid, userid, tag_id, tag_type, cuser)
-    SELECT external_userid, userid, tag_id, 'corp', 'wecom' FROM wanted ORDER BY external_userid, userid, tag_id
+    SELECT p.external_userid, p.userid, w.tag_id, 'corp', 'wecom' FROM pairs p CROSS JOIN LATERAL unnest(p.tag_ids) AS w(tag_id)
+    ORDER BY p.external_userid, p.userid, w.tag_id
     ON CONFLICT DO NOTHING`);
 }
 
