@@ -86,6 +86,27 @@ describe('customer tagging, end to end through the simulator', () => {
     assert.equal(one.employeeName, env.sim.state.employees.get(relation.userid)!.name);
   });
 
+  test('concurrent changes of one relation leave WeCom and the copy the same', async () => {
+    const relation = simRelations(env.sim)[4];
+    const [x, y, z] = [...localId.keys()].slice(3, 6).map((id) => localId.get(id));
+    const save = (body: object) => admin.post('/scrm/admin/cust/tag/save', { externalUserid: relation.external_userid, userId: relation.userid, tagType: 'corp', ...body });
+    env.sim.faults.set({ latencyMs: 20, apis: ['externalcontact/mark_tag'] });
+    try {
+      const results = await Promise.all([
+        save({ addTagIds: [x, y] }),
+        save({ removeTagIds: [x] }),
+        save({ addTagIds: [z], removeTagIds: [y] }),
+        save({ addTagIds: [x] }),
+        admin.post('/scrm/admin/cust/tagInfo/save', { externalUserid: relation.external_userid, userId: relation.userid, tagType: 'corp', tagIds: [y, z] }),
+      ]);
+      for (const result of results) assert.equal(result.status, 200, result.body.msg);
+    } finally {
+      env.sim.faults.reset();
+    }
+    assert.deepEqual(await storedCorpTags(), simCorpTags());
+    assert.deepEqual([...(await relationTagIds(relation.external_userid, relation.userid))].sort(), [...env.sim.state.relation(relation.userid, relation.external_userid)!.tag_ids].sort());
+  });
+
   test('a WeCom error on mark_tag changes nothing here', async () => {
     const relation = simRelations(env.sim)[1];
     const free = [...localId.keys()].find((id) => !relation.tag_ids.includes(id))!;
