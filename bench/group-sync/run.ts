@@ -5,14 +5,13 @@
 // each (default 200). Prints members persisted per second (target ≥ 10,000/s) for a first sync into empty
 // tables and for a second sync that finds nothing changed, the WeCom calls, and peak memory; then the
 // streamed xlsx export of every member through HTTP (rows/s, time to first byte, peak memory).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { MemoryTokenCache, WecomClient } from '@scrm/wecom';
 import { createWecomSimulator } from '@scrm/wecom-sim';
 import { startBenchServer } from '../lib/server.ts';
+import { countingClient, formatNumber as format, startSimulatorProcess } from '../lib/simulator.ts';
 import { createGroupWriteRepository } from '../../apps/server/src/modules/groups/group-writes.repository.ts';
 import { runGroupSync, type GroupSyncOptions } from '../../apps/server/src/modules/groups/group-sync.ts';
 
@@ -58,24 +57,6 @@ function prepareCorp(file: string): { members: number; generationMs: number } {
   return { members, generationMs: performance.now() - started };
 }
 
-/** The simulator in its own process (the bin), so the sync and the simulator do not share an event loop. */
-function startSimulator(stateFile: string): Promise<{ child: ChildProcess; env: Record<string, string> }> {
-  const bin = join(import.meta.dirname, '../../packages/wecom-sim/bin/scrm-wecom-sim.mjs');
-  const child = spawn(process.execPath, [bin, '--port', '0', '--seed', 'bench-groups', '--state', stateFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('actions: POST')) {
-        const env = Object.fromEntries(output.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=', 2)));
-        resolve({ child, env });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-}
-
-const format = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   console.log(`# Customer group sync benchmark (node ${process.version}, PostgreSQL)`);
@@ -84,22 +65,12 @@ async function main(): Promise<void> {
   const corp = prepareCorp(stateFile);
   console.log(`corp: ${format(GROUPS)} groups × ${MEMBERS} members = ${format(corp.members)} members (generated in ${format(corp.generationMs / 1000, 1)} s)`);
 
-  const simulator = await startSimulator(stateFile);
+  const simulator = await startSimulatorProcess(['--seed', 'bench-groups', '--state', stateFile]);
   const server = await startBenchServer('postgres');
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   try {
-    let calls = 0;
-    const wecom = new WecomClient({
-      corpId: simulator.env.WECOM_CORP_ID,
-      secret: simulator.env.WECOM_SECRET,
-      baseUrl: simulator.env.WECOM_API_BASE,
-      tokenCache: new MemoryTokenCache(),
-      fetch: (input, init) => {
-        calls++;
-        return fetch(input, init);
-      },
-    });
+    const { wecom, counter } = countingClient(simulator);
     const db = server.database.db;
     const options: GroupSyncOptions = {
       batchMembers: Number(process.env.BENCH_BATCH ?? 10_000),
@@ -117,7 +88,7 @@ async function main(): Promise<void> {
     console.log(`sync options: ${options.batchMembers} members per write batch, ${options.concurrency} groupchat/get and ${options.writeConcurrency} writes in flight`);
 
     for (const [label, expectChanged] of [['first sync (empty tables)', true], ['second sync (nothing changed)', false]] as const) {
-      calls = 0;
+      counter.calls = 0;
       global.gc?.();
       const baseline = process.memoryUsage().rss;
       peakRss = baseline;
@@ -132,7 +103,7 @@ async function main(): Promise<void> {
       console.log(`\n## ${label}`);
       console.log(`groups ${format(result.groups)}, members ${format(result.members)}, quits ${result.quits}, in ${format(seconds, 2)} s`);
       console.log(`members persisted per second: ${format(perSecond)} (target ≥ ${format(TARGET)}: ${perSecond >= TARGET ? 'met' : 'NOT met'})`);
-      console.log(`groups per second: ${format(result.groups / seconds)}; WeCom calls: ${format(calls)} (${format(calls / seconds)}/s)`);
+      console.log(`groups per second: ${format(result.groups / seconds)}; WeCom calls: ${format(counter.calls)} (${format(counter.calls / seconds)}/s)`);
       console.log(`stored: ${format(Number(row.groups))} groups, ${format(Number(row.members))} member rows, ${format(Number(row.current))} current`);
       if (Number(row.members) !== corp.members || Number(row.current) !== corp.members || result.members !== corp.members) {
         throw new Error(`expected ${corp.members} members stored, found ${row.members} (${row.current} current)`);

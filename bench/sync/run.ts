@@ -5,10 +5,9 @@
 // employees (default 500) and BENCH_CUSTOMERS customers (default 100,000; about 1.5 relations each).
 // Prints relations persisted per second (target ≥ 17,000/s) for a first sync into empty tables and for a
 // second sync over the same corp, the WeCom calls made and the syncing process's peak RSS.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { sql } from 'drizzle-orm';
-import { MemoryTokenCache, WecomClient } from '@scrm/wecom';
 import { startBenchServer } from '../lib/server.ts';
+import { countingClient, formatNumber as format, startSimulatorProcess } from '../lib/simulator.ts';
 import { createCustomerWriteRepository } from '../../apps/server/src/modules/customers/customer-writes.repository.ts';
 import { runCustomerSync, type SyncCheckpoint, type SyncOptions } from '../../apps/server/src/modules/customers/customer-sync.ts';
 
@@ -16,46 +15,19 @@ const EMPLOYEES = Number(process.env.BENCH_EMPLOYEES ?? 500);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
 const TARGET = 17_000;
 
-/** The simulator in its own process (the bin), so the sync and the simulator do not share an event loop. */
-function startSimulator(): Promise<{ child: ChildProcess; env: Record<string, string>; startupMs: number }> {
-  const started = performance.now();
-  const bin = new URL('../../packages/wecom-sim/bin/scrm-wecom-sim.mjs', import.meta.url).pathname;
-  const args = [bin, '--port', '0', '--seed', 'bench-sync', '--employees', String(EMPLOYEES), '--customers', String(CUSTOMERS), '--groups', '0'];
-  const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('actions: POST')) {
-        const env = Object.fromEntries(output.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=', 2)));
-        resolve({ child, env, startupMs: performance.now() - started });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-}
-
-const format = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   console.log(`# Customer full sync benchmark (node ${process.version}, PostgreSQL)`);
-  const simulator = await startSimulator();
+  const simulator = await startSimulatorProcess(
+    ['--seed', 'bench-sync', '--employees', String(EMPLOYEES), '--customers', String(CUSTOMERS), '--groups', '0'],
+    ['--max-old-space-size=4096'],
+  );
   console.log(`corp: ${format(EMPLOYEES)} employees, ${format(CUSTOMERS)} customers (simulator generated and listening in ${format(simulator.startupMs / 1000, 1)} s)`);
   const server = await startBenchServer('postgres');
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   try {
-    let calls = 0;
-    const wecom = new WecomClient({
-      corpId: simulator.env.WECOM_CORP_ID,
-      secret: simulator.env.WECOM_SECRET,
-      baseUrl: simulator.env.WECOM_API_BASE,
-      tokenCache: new MemoryTokenCache(),
-      fetch: (input, init) => {
-        calls++;
-        return fetch(input, init);
-      },
-    });
+    const { wecom, counter } = countingClient(simulator);
     const db = server.database.db;
     const options: SyncOptions = {
       batchSize: Number(process.env.BENCH_BATCH ?? 5000),
@@ -83,7 +55,7 @@ async function main(): Promise<void> {
           checkpoint = value as SyncCheckpoint;
         },
       };
-      calls = 0;
+      counter.calls = 0;
       timing.customers = timing.relations = 0;
       global.gc?.();
       const baseline = process.memoryUsage().rss;
@@ -99,7 +71,7 @@ async function main(): Promise<void> {
       console.log(`\n## ${label}`);
       console.log(`employees ${format(result.employees)}, relations ${format(result.relations)}, customers ${format(result.customers)}, lost ${result.lost}, in ${format(seconds, 2)} s`);
       console.log(`relations persisted per second: ${format(perSecond)} (target ≥ ${format(TARGET)}: ${perSecond >= TARGET ? 'met' : 'NOT met'})`);
-      console.log(`WeCom calls: ${format(calls)} (${format(calls / seconds)}/s); checkpoints saved: ${checkpoints}`);
+      console.log(`WeCom calls: ${format(counter.calls)} (${format(counter.calls / seconds)}/s); checkpoints saved: ${checkpoints}`);
       console.log(`time in writes: customers ${format(timing.customers / 1000, 2)} s, relations ${format(timing.relations / 1000, 2)} s`);
       console.log(`stored: ${format(Number(row.customers))} customers, ${format(Number(row.relations))} relation rows, ${format(Number(row.active))} active`);
       if (Number(row.active) !== result.relations || Number(row.relations) !== result.relations || result.lost !== 0) {
