@@ -5,39 +5,15 @@
 //     not WeCom's 10,000 calls/min policy.
 //  3. batch/get_by_user pages (100 relations each) the simulator serves per second on the large corp
 //     (target ≥ 2,000), with autocannon in its own process, and following real cursors with fetch.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { WecomClient } from '@scrm/wecom';
 import { generateCorp } from '@scrm/wecom-sim';
 import { load } from '../lib/load.ts';
+import { formatNumber as format, startSimulatorProcess } from '../lib/simulator.ts';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SIZES = { employees: 500, customers: 100_000, departments: 40, groups: 1000 };
-
-interface Simulator {
-  child: ChildProcess;
-  env: Record<string, string>;
-}
-
-/** The simulator in its own process (the bin), so client and server do not share an event loop. */
-function startSimulator(): Promise<Simulator> {
-  const bin = join(import.meta.dirname, '../../packages/wecom-sim/bin/scrm-wecom-sim.mjs');
-  const args = ['--port', '0', '--seed', 'bench', '--employees', String(SIZES.employees), '--customers', String(SIZES.customers), '--groups', String(SIZES.groups)];
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('actions: POST')) {
-        const env = Object.fromEntries(output.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split('=', 2)));
-        resolve({ child, env });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
-  });
-}
 
 /** Runs `task(i)` for i in [0, total) with `workers` in flight; returns calls per second. */
 async function throughput(total: number, workers: number, task: (index: number) => Promise<void>): Promise<number> {
@@ -51,9 +27,6 @@ async function throughput(total: number, workers: number, task: (index: number) 
   return total / ((performance.now() - started) / 1000);
 }
 
-function format(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
 
 async function main(): Promise<void> {
   console.log(`# WeCom client and simulator benchmark (node ${process.version})`);
@@ -68,7 +41,7 @@ async function main(): Promise<void> {
   const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
   console.log(`generate corp: ${SIZES.employees} employees, ${format(corp.customers.size)} customers, ${format(relations)} relations, ${SIZES.groups} groups in ${format(generationMs)} ms (heap +${format(heapMb)} MB)`);
 
-  const simulator = await startSimulator();
+  const simulator = await startSimulatorProcess(['--seed', 'bench', '--employees', String(SIZES.employees), '--customers', String(SIZES.customers), '--groups', String(SIZES.groups)]);
   try {
     const { WECOM_API_BASE: base, WECOM_CORP_ID: corpId, WECOM_SECRET: secret } = simulator.env;
     const client = new WecomClient({ corpId, secret, baseUrl: base, callsPerMinute: 100_000_000 });
