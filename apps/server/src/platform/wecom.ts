@@ -235,7 +235,8 @@ export async function startWecom(config: Config, options: { db: Db; serverUrl: s
 
 /** Demo mode's first start: mirror the organisation and the customers (jobs by type name; absent ones skipped). */
 export async function startInitialSync(jobs: { start(type: string, payload: object, options: { actor: string; exclusive?: boolean }): Promise<unknown> }, log: (message: string) => void): Promise<void> {
-  for (const type of ['org.dept.sync', 'org.emp.sync', 'customers.sync', 'groups.sync']) {
+  // Corp tags first: the customer sync maps relations' tags onto them.
+  for (const type of ['tags.corp.sync', 'org.dept.sync', 'org.emp.sync', 'customers.sync', 'groups.sync']) {
     try {
       await jobs.start(type, {}, { actor: 'system', exclusive: true });
     } catch (error) {

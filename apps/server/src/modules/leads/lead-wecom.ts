@@ -10,6 +10,7 @@ import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts
 import { lead, leadTransfer, type LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { LeadRepository } from './leads.repository.ts';
 import type { LeadService } from './leads.service.ts';
+import type { CustomerTagService } from '../tags/customer-tags.service.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
 
 export const TRANSFER_RESULT_JOB = 'leads.transfer-result';
@@ -26,6 +27,8 @@ export interface LeadWecomDeps {
   leads: LeadRepository;
   service: LeadService;
   jobs: JobService;
+  /** Corp tagging of relations (mark_tag first, then the local copy). */
+  customerTags: Pick<CustomerTagService, 'mark'>;
   /** The WeCom client, or undefined when WeCom is not configured. */
   wecom: () => WecomClient | undefined;
   now: () => number;
@@ -247,25 +250,22 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
         userids = owner?.qwUserid && active.includes(owner.qwUserid) ? [owner.qwUserid] : active;
       }
       if (userids.length === 0) throw new Conflict('leadNoRelation', { userid: '-' });
-      const wecom = client();
+      client();
       const actor = actorOf(ctx);
       for (const userid of userids) {
-        try {
-          await wecom.corpTags.mark({
-            userid,
-            external_userid: body.externalUserid,
-            ...(add.length ? { add_tag: add.map((t) => t.wecomTagId!).filter(Boolean) } : {}),
-            ...(remove.length ? { remove_tag: remove.map((t) => t.wecomTagId!).filter(Boolean) } : {}),
-          });
-        } catch (error) {
-          wecomFailure(error);
-        }
-        await db.transaction(async (tx) => {
-          await leads.applyCorpTagChange(tx, body.externalUserid, userid, add, remove, actor);
-          await eventOnLinkedLeads(tx, [
-            { externalUserid: body.externalUserid, type: 'corp_tags_changed', actor, data: { userid, added: add.map((t) => t.name), removed: remove.map((t) => t.name) } },
-          ]);
+        // The tags module marks in WeCom first and keeps its copy (one relation at a time).
+        await deps.customerTags.mark(ctx, {
+          externalUserid: body.externalUserid,
+          userId: userid,
+          tagType: 'corp',
+          addTagIds: add.map((t) => t.id),
+          removeTagIds: remove.map((t) => t.id),
         });
+        await db.transaction((tx) =>
+          eventOnLinkedLeads(tx, [
+            { externalUserid: body.externalUserid, type: 'corp_tags_changed', actor, data: { userid, added: add.map((t) => t.name), removed: remove.map((t) => t.name) } },
+          ]),
+        );
       }
       return deps.service.portraitTags(ctx, { externalUserid: body.externalUserid });
     },

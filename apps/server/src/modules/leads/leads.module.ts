@@ -7,6 +7,7 @@ import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
 import { createLeadWecomService, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
 import { createLeadCollectService, leadOpenRoutes } from './lead-collect.ts';
 import { leadRoutes } from './leads.routes.ts';
+import { createTagComponents } from '../tags/tags.module.ts';
 import './leads.messages.ts';
 
 type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events'>;
@@ -22,6 +23,7 @@ export function createLeadComponents(deps: LeadModuleDeps) {
     leads,
     service,
     jobs: deps.jobs,
+    customerTags: createTagComponents(deps).customerTags,
     wecom: () => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client),
     now: deps.now,
   });

@@ -401,29 +401,6 @@ export function createLeadRepository(db: DbOrTx) {
         .orderBy(desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id));
     },
 
-    /** Sets the corp tags of one relation locally after mark_tag (API changes produce no callback). */
-    async applyCorpTagChange(tx: DbOrTx, externalUserid: string, userid: string, add: Array<{ id: number; wecomTagId: string | null }>, remove: Array<{ id: number; wecomTagId: string | null }>, actor: string | null) {
-      if (remove.length) {
-        await tx
-          .delete(customerTag)
-          .where(and(eq(customerTag.externalUserid, externalUserid), eq(customerTag.userid, userid), inArray(customerTag.tagId, remove.map((t) => t.id))));
-      }
-      if (add.length) {
-        await tx
-          .insert(customerTag)
-          .values(add.map((t) => ({ externalUserid, userid, tagId: t.id, tagType: 'corp' as const, cuser: actor })))
-          .onConflictDoNothing();
-      }
-      const removeIds = remove.map((t) => t.wecomTagId).filter((id): id is string => id !== null);
-      const addIds = add.map((t) => t.wecomTagId).filter((id): id is string => id !== null);
-      await tx.execute(sql`
-        UPDATE customer_relation SET
-          tag_ids = (SELECT COALESCE(jsonb_agg(DISTINCT x), '[]'::jsonb) FROM jsonb_array_elements_text(tag_ids || ${JSON.stringify(addIds)}::jsonb) AS x
-                     WHERE x <> ALL (${sql.param(removeIds)}::text[])),
-          mtime = now()
-        WHERE external_userid = ${externalUserid} AND userid = ${userid} AND status = 'active'`);
-    },
-
     async activeRelationUserids(externalUserid: string, tx: DbOrTx = db): Promise<string[]> {
       const rows = await tx
         .select({ userid: customerRelation.userid })

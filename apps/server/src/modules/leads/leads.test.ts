@@ -196,6 +196,11 @@ describe('leads pool', () => {
     assert.ok(!byTag.records.some((r: any) => r.id === a.id));
     const changes = await ok(admin.post('/scrm/admin/clue/detail/dynamics', { clueId: b.id, types: ['tags_changed'] }));
     assert.deepEqual(changes.records.map((e: any) => [e.data.added, e.data.removed]), [[[tags[2]], [tags[0], tags[1]].sort((x, y) => x - y)], [[tags[0], tags[1]], []]]);
+    // Deleting an SCRM tag takes it off every lead (one storage for SCRM tags).
+    await ok(admin.post('/scrm/admin/tag/self/deleteTag', { ids: [tags[2]] }));
+    const after = await ok(admin.get('/scrm/admin/clue/detail/portraitTags', { clueId: b.id }));
+    assert.deepEqual(after.selfTags, []);
+    assert.equal((await ok(admin.post('/scrm/admin/clue/page', { tagIds: [tags[2]] }))).total, 0);
   });
 
   it('links a customer by hand; detail and tags by external userid', async () => {

@@ -86,6 +86,8 @@ export function createTagRepository(db: DbOrTx) {
     }
     const ids = idArray(doomed.map((tag) => tag.id));
     await tx.execute(sql`DELETE FROM customer_tag WHERE tag_id = ANY(${ids})`);
+    // Leads carry SCRM tags from this same storage (leads module).
+    await tx.execute(sql`DELETE FROM lead_tag WHERE tag_id = ANY(${ids})`);
     await tx.execute(sql`UPDATE tag SET is_del = 1, mtime = now(), muser = ${actor} WHERE id = ANY(${ids})`);
     return doomed;
   }
