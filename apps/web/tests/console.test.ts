@@ -96,7 +96,9 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     await login(admin, 'admin', TEST_ADMIN_PASSWORD);
     await admin.waitForURL('**/dashboard');
     await admin.getByTestId('figure-users').getByText('1', { exact: true }).waitFor();
-    assert.ok((await admin.getByText('暂无数据').count()) > 0, 'modules without a backend say "no data yet"');
+    // Customer figures come from their endpoints: real zeros on an empty database, never made-up numbers.
+    await admin.getByTestId('figure-customers').getByText('0', { exact: true }).waitFor();
+    await admin.getByTestId('figure-leads').getByText('0', { exact: true }).waitFor();
     await shoot(admin, 'zh-CN-dashboard');
   });
 
@@ -131,9 +133,13 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     await admin.locator('[data-testid=profile-avatar] img').waitFor();
     await shoot(admin, 'zh-CN-profile');
 
-    await visit(admin, '/acquisition/link');
+    // A menu path without a page (a module that has not landed) says "coming soon".
+    const api = await server.testApp.login();
+    const saved = await api.post('/scrm/admin/sys/menu/save', { parentId: 0, menuType: 'C', name: '即将上线的模块', nameEn: 'Upcoming module', path: '/upcoming', orderNum: 99, visible: true, status: 0 });
+    assert.equal(saved.status, 200, saved.body.msg);
+    await visit(admin, '/upcoming');
     await admin.getByTestId('coming-soon').waitFor();
-    assert.match(await admin.locator('.ant-result-subtitle').innerText(), /获客链接/);
+    assert.match(await admin.locator('.ant-result-subtitle').innerText(), /即将上线的模块/);
     await shoot(admin, 'zh-CN-coming-soon');
 
     // Pages whose modules are landing now: their table, or "coming soon" while the endpoint is absent.
@@ -261,7 +267,7 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
       ['/system/menu', 'menus', 'Acquisition'],
       ['/system/dept', 'departments', '总公司'],
       ['/profile', 'profile', 'Change password'],
-      ['/acquisition/link', 'coming-soon', 'Coming soon'],
+      ['/upcoming', 'coming-soon', 'Coming soon'],
       ['/system/audit', 'audit-log', 'Audit log'],
       ['/wecom/dept', 'wecom-departments', 'WeCom departments'],
       ['/wecom/emp', 'wecom-employees', 'WeCom employees'],

@@ -32,7 +32,7 @@ export const en: Messages = {
   dashboard: {
     title: 'Dashboard', users: 'Users', roles: 'Roles', depts: 'Departments', menus: 'Menus', customers: 'New customers today',
     lost: 'Lost customers today', netGrowth: 'Net growth', leads: 'Leads', topChannels: 'Top channels', noDataYet: 'No data yet',
-    pendingModule: 'Shown once this module is available', userStatus: 'Account status', enabledUsers: 'Active', disabledUsers: 'Disabled',
+    leadsToday: '{{count}} new today', customersByChannel: 'Customers', weekGrowth: 'Net growth, last 7 days', pendingModule: 'Shown once this module is available', userStatus: 'Account status', enabledUsers: 'Active', disabledUsers: 'Disabled',
   },
   comingSoon: { title: 'Coming soon', description: 'The service behind “{{name}}” is not available yet; real data will appear here once it is.' },
   notFound: { title: 'Page not found', description: 'This page does not exist, or you do not have access to it.' },

@@ -29,7 +29,7 @@ export const zhCN = {
   dashboard: {
     title: '首页', users: '系统用户', roles: '角色', depts: '部门', menus: '菜单', customers: '今日新增客户',
     lost: '今日流失客户', netGrowth: '净增长', leads: '线索', topChannels: '渠道排行', noDataYet: '暂无数据',
-    pendingModule: '该模块上线后显示', userStatus: '账号状态', enabledUsers: '正常', disabledUsers: '停用',
+    leadsToday: '今日新增 {{count}}', customersByChannel: '客户数', weekGrowth: '近 7 天客户净增长', pendingModule: '该模块上线后显示', userStatus: '账号状态', enabledUsers: '正常', disabledUsers: '停用',
   },
   comingSoon: { title: '此功能即将上线', description: '「{{name}}」的后台接口尚未发布，上线后这里会显示真实数据。' },
   notFound: { title: '页面不存在', description: '您访问的页面不存在，或您没有访问权限。' },

@@ -39,15 +39,18 @@ export function CustomerName({ name, avatar, type, corpName }: { name: string; a
   );
 }
 
-/** The WeCom tags a relation carries, as WeCom reported them. */
-export function RelationTags({ relation }: { relation: Pick<RelationRecord, 'tags' | 'tagIds'> }) {
-  if (relation.tags && relation.tags.length > 0) {
+/**
+ * The WeCom tags a relation carries: its tag ids named through the corp tag mirror (`names`, WeCom tag id
+ * → name), else the names WeCom reported with the relation.
+ */
+export function RelationTags({ relation, names }: { relation: Pick<RelationRecord, 'tags' | 'tagIds'>; names?: Map<string, string> }) {
+  const named = names ? relation.tagIds.map((id) => names.get(id)).filter((name): name is string => Boolean(name)) : [];
+  const shown = named.length > 0 ? named : (relation.tags ?? []).map((tag) => tag.tagName);
+  if (shown.length > 0) {
     return (
       <Space size={[0, 4]} wrap>
-        {relation.tags.map((tag) => (
-          <Tag key={`${tag.groupName}/${tag.tagName}`} title={tag.groupName}>
-            {tag.tagName}
-          </Tag>
+        {shown.map((name) => (
+          <Tag key={name}>{name}</Tag>
         ))}
       </Space>
     );

@@ -8,7 +8,7 @@ import type { RelationFilters, RelationQuery, RelationRecord } from '../../api/t
 import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { JobButton } from '../../components/job-progress.tsx';
-import { EmployeeSelect, WecomDeptTreeSelect } from '../../components/pickers.tsx';
+import { EmployeeSelect, useChannels, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerDrawer } from './customer-drawer.tsx';
 import { addWayText, addWayValueEnum, CustomerName, RelationStatusTag, RelationTags, relationStatusValueEnum } from './customer-fields.tsx';
@@ -33,6 +33,9 @@ export function CustomerListPage() {
   const [open, setOpen] = useState<string | null>(null);
   const [autoRefresh, setAutoRefresh] = useState(false);
   const [exporting, setExporting] = useState(false);
+  const channels = useChannels();
+  const corpTags = useTagGroups('corp');
+  const tagNames = new Map(corpTags.groups.flatMap((group) => group.tags.filter((tag) => tag.wecomTagId).map((tag) => [tag.wecomTagId!, tag.name] as const)));
 
   useEffect(() => {
     if (!autoRefresh) return;
@@ -71,7 +74,7 @@ export function CustomerListPage() {
       formItemRender: () => <EmployeeSelect multiple testId="filter-employees" />,
     },
     { title: t('customer.dept'), dataIndex: 'deptIds', hideInTable: true, formItemRender: () => <WecomDeptTreeSelect /> },
-    { title: t('customer.tags'), dataIndex: 'tags', search: false, render: (_, row) => <RelationTags relation={row} /> },
+    { title: t('customer.tags'), dataIndex: 'tags', search: false, render: (_, row) => <RelationTags relation={row} names={tagNames} /> },
     {
       title: t('customer.addWay'),
       dataIndex: 'addWay',
@@ -82,7 +85,16 @@ export function CustomerListPage() {
     {
       title: t('customer.state'),
       dataIndex: 'state',
-      render: (_, row) => (row.state ? <Typography.Text code>{row.state}</Typography.Text> : '—'),
+      render: (_, row) => {
+        const channel = channels.find((candidate) => candidate.id === row.channelId);
+        if (!row.state && !channel) return '—';
+        return (
+          <Space orientation="vertical" size={0}>
+            {channel && <span data-testid={`customer-channel-${row.id}`}>{channel.name}</span>}
+            {row.state && <Typography.Text code>{row.state}</Typography.Text>}
+          </Space>
+        );
+      },
     },
     {
       title: t('customer.status'),

@@ -1,0 +1,97 @@
+/**
+ * Every module page in Chromium, in zh-CN and English, against the server wired to the WeCom simulator
+ * (customers, tags and groups synced): each renders its page (not "coming soon") and is saved as a
+ * screenshot in test-artifacts/screenshots/.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
+import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
+import { browserUnavailable, launchBrowser, skipBrowser } from './support/browser.ts';
+import { ensureWebBuilt } from './support/console-server.ts';
+
+const screenshots = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
+const skip = skipBrowser && browserUnavailable() !== null ? 'chromium is not installed and SCRM_SKIP_BROWSER=1' : false;
+
+/** Every page of the modules, by menu path, named for its screenshot. */
+const MODULE_PAGES = [
+  ['/dashboard', 'dashboard-figures'],
+  ['/customer/list', 'customers'],
+  ['/customer/relation', 'customer-relations'],
+  ['/customer/stat', 'customer-statistics'],
+  ['/customer/tag', 'customer-tagging'],
+  ['/tag/corp', 'corp-tags'],
+  ['/tag/self', 'scrm-tags'],
+  ['/group/list', 'groups'],
+  ['/group/chat', 'wecom-chats'],
+  ['/wecom/event', 'callback-events'],
+  ['/acquisition/channel', 'channels'],
+  ['/acquisition/link', 'acquisition-links'],
+  ['/acquisition/qr', 'channel-qr-codes'],
+  ['/acquisition/group-join', 'group-join-qr-codes'],
+  ['/acquisition/mini-link', 'mini-program-links'],
+  ['/acquisition/media', 'media-library'],
+  ['/clue/pool', 'leads'],
+  ['/system/open-app', 'open-api-apps'],
+] as const;
+
+describe('module pages in zh-CN and English', { skip, timeout: 110_000 }, () => {
+  let env: WecomTestEnv;
+  let browser: Browser;
+
+  async function signedIn(language: 'zh-CN' | 'en'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: language });
+    await context.addInitScript((lang) => localStorage.setItem('scrm.language', lang), language);
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    await page.goto(`${env.url}/login`);
+    await page.locator('#username').fill('admin');
+    await page.locator('#password').fill(TEST_ADMIN_PASSWORD);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL('**/dashboard');
+    return page;
+  }
+
+  before(async () => {
+    const problem = browserUnavailable();
+    if (problem) throw new Error(problem);
+    mkdirSync(screenshots, { recursive: true });
+    ensureWebBuilt();
+    env = await createWecomTestEnv();
+    await env.syncOrg();
+    await env.runJob('tags.corp.sync');
+    await env.runJob('customers.sync');
+    await env.runJob('groups.sync');
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await env?.close();
+  });
+
+  for (const language of ['zh-CN', 'en'] as const) {
+    it(`renders every module page in ${language}`, async () => {
+      const page = await signedIn(language);
+      for (const [path, name] of MODULE_PAGES) {
+        await page.goto(`${env.url}${path}`);
+        await page.locator('.ant-pro-page-container').first().waitFor();
+        assert.equal(await page.getByTestId('coming-soon').count(), 0, `${path} has a page`);
+        await page.waitForLoadState('networkidle');
+        await page.waitForTimeout(200);
+        await page.screenshot({ path: join(screenshots, `${language}-${name}.png`), fullPage: true });
+      }
+      if (language === 'en') {
+        await page.goto(`${env.url}/customer/list`);
+        await page.getByText('Live refresh').waitFor();
+        assert.doesNotMatch(await page.locator('.ant-pro-table .ant-table-thead').innerText(), /[\u4e00-\u9fff]/, 'English table headers');
+      }
+      await page.context().close();
+    });
+  }
+});

@@ -1,0 +1,262 @@
+/**
+ * The module pages in Chromium against the server wired to the WeCom simulator (createWecomTestEnv):
+ * synced customers, filters and the detail drawer; a tag group made in the UI; an acquisition link with
+ * rules published and its QR downloaded, a simulated customer added through it and seen in the list with
+ * its tag and channel; a leads import with its error report. Screenshots of each page in both languages.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ExcelJS from 'exceljs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
+import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
+import { browserUnavailable, launchBrowser, skipBrowser } from './support/browser.ts';
+import { ensureWebBuilt } from './support/console-server.ts';
+
+const screenshots = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
+const skip = skipBrowser && browserUnavailable() !== null ? 'chromium is not installed and SCRM_SKIP_BROWSER=1' : false;
+
+/** Every page of the modules, by menu path, named for its screenshot. */
+const MODULE_PAGES = [
+  ['/customer/list', 'customers'],
+  ['/customer/relation', 'customer-relations'],
+  ['/customer/stat', 'customer-statistics'],
+  ['/customer/tag', 'customer-tagging'],
+  ['/tag/corp', 'corp-tags'],
+  ['/tag/self', 'scrm-tags'],
+  ['/group/list', 'groups'],
+  ['/group/chat', 'wecom-chats'],
+  ['/wecom/event', 'callback-events'],
+  ['/acquisition/channel', 'channels'],
+  ['/acquisition/link', 'acquisition-links'],
+  ['/acquisition/qr', 'channel-qr-codes'],
+  ['/acquisition/group-join', 'group-join-qr-codes'],
+  ['/acquisition/mini-link', 'mini-program-links'],
+  ['/acquisition/media', 'media-library'],
+  ['/clue/pool', 'leads'],
+  ['/system/open-app', 'open-api-apps'],
+  ['/dashboard', 'dashboard-figures'],
+] as const;
+
+describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 }, () => {
+  let env: WecomTestEnv;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let page: Page;
+  let api: Awaited<ReturnType<WecomTestEnv['login']>>;
+
+  async function newPage(language: 'zh-CN' | 'en'): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: language, acceptDownloads: true });
+    await context.addInitScript((lang) => localStorage.setItem('scrm.language', lang), language);
+    contexts.push(context);
+    const created = await context.newPage();
+    created.setDefaultTimeout(20_000);
+    created.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    return created;
+  }
+
+  async function shoot(target: Page, name: string) {
+    await target.waitForLoadState('networkidle');
+    await target.waitForTimeout(400);
+    await target.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+  }
+
+  async function login(target: Page) {
+    await target.goto(`${env.url}/login`);
+    await target.locator('#username').fill('admin');
+    await target.locator('#password').fill(TEST_ADMIN_PASSWORD);
+    await target.getByTestId('login-submit').click();
+    await target.waitForURL('**/dashboard');
+  }
+
+  async function visit(target: Page, path: string) {
+    await target.goto(`${env.url}${path}`);
+    await target.locator('.ant-pro-layout').waitFor();
+  }
+
+  /** Picks an option of the open select dropdown. */
+  async function pickOption(target: Page, text: string) {
+    await target.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text }).first().click();
+  }
+
+  async function search(target: Page) {
+    await target.locator('.ant-pro-query-filter').getByRole('button', { name: /查\s*询|Query|Search/ }).click();
+  }
+
+  before(async () => {
+    const problem = browserUnavailable();
+    if (problem) throw new Error(problem);
+    mkdirSync(screenshots, { recursive: true });
+    ensureWebBuilt();
+    env = await createWecomTestEnv();
+    await env.syncOrg();
+    await env.runJob('tags.corp.sync');
+    await env.runJob('customers.sync');
+    await env.runJob('groups.sync');
+    api = await env.login();
+    browser = await launchBrowser();
+    page = await newPage('zh-CN');
+    await login(page);
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await env?.close();
+  });
+
+  it('lists the synced customers, filters them by name, and opens the detail drawer', async () => {
+    const all = await api.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 20 });
+    assert.equal(all.status, 200, all.body.msg);
+    assert.ok(all.body.date.total > 0, 'the simulator customers were synced');
+    const sample = all.body.date.records[0] as { customerName: string; externalUserid: string; userid: string };
+
+    await visit(page, '/customer/list');
+    const table = page.getByTestId('customer-table');
+    await table.getByTestId(`customer-open-${sample.externalUserid}`).first().waitFor();
+    const before = await table.locator('tbody tr.ant-table-row').count();
+    assert.ok(before > 1);
+    await shoot(page, 'zh-CN-customers');
+
+    await page.locator('.ant-pro-query-filter #name').fill(sample.customerName);
+    await search(page);
+    await page.waitForFunction(
+      ({ name }) => {
+        const rows = [...document.querySelectorAll('[data-testid=customer-table] tbody tr.ant-table-row')];
+        return rows.length > 0 && rows.every((row) => row.textContent?.includes(name));
+      },
+      { name: sample.customerName },
+    );
+
+    await table.getByTestId(`customer-open-${sample.externalUserid}`).first().click();
+    const drawer = page.getByTestId('customer-drawer');
+    await drawer.getByTestId(`customer-relation-${sample.userid}`).waitFor();
+    await drawer.getByText('external_userid').waitFor();
+    await shoot(page, 'zh-CN-customer-drawer');
+    await drawer.getByRole('tab', { name: '客户动态' }).click();
+    await drawer.getByTestId('customer-timeline').waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  it('creates an SCRM tag group with two tags in the editor', async () => {
+    await visit(page, '/tag/self');
+    await page.getByTestId('tag-group-create').click();
+    const form = page.getByTestId('tag-group-form');
+    await form.getByTestId('tag-group-name').fill('客户等级');
+    await form.getByTestId('tag-name-0').fill('VIP');
+    await form.getByTestId('tag-add').click();
+    await form.getByTestId('tag-name-1').fill('普通');
+    await shoot(page, 'zh-CN-tag-group-form');
+    await page.locator('.ant-modal-footer .ant-btn-primary').click();
+    await page.getByTestId('tag-group-客户等级').waitFor();
+    const groups = (await api.get('/scrm/admin/tag/self/grouped')).body.date as { groupName: string; tags: { name: string }[] }[];
+    const created = groups.find((group) => group.groupName === '客户等级');
+    assert.deepEqual(created?.tags.map((tag) => tag.name), ['VIP', '普通']);
+    await shoot(page, 'zh-CN-scrm-tags');
+  });
+
+  it('creates and publishes an acquisition link with rules and a tag, downloads its QR, and sees a simulated customer come in with tag and channel', async () => {
+    const employees = (await api.get('/scrm/admin/qw/emp/listByName', { name: '' })).body.date as { userid: string; name: string }[];
+    const employee = employees[0];
+    const corpGroups = (await api.get('/scrm/admin/tag/corp/grouped')).body.date as { tags: { name: string; wecomTagId: string | null }[] }[];
+    const corpTag = corpGroups.flatMap((group) => group.tags).find((tag) => tag.wecomTagId)!;
+    assert.ok(corpTag, 'corp tags were synced from the simulator');
+    const channel = await api.post('/scrm/admin/cust/channel/save', { name: '春季展会', channelType: 'offline' });
+    assert.equal(channel.status, 200, channel.body.msg);
+
+    await visit(page, '/acquisition/link');
+    await page.getByTestId('link-create').click();
+    const form = page.getByTestId('link-form');
+    await form.getByTestId('link-name').fill('展会获客');
+    await form.getByTestId('channel-select').click();
+    await pickOption(page, '春季展会');
+    await form.getByTestId('rule-add').click();
+    await form.getByTestId('rule-user-0').click();
+    await pickOption(page, `${employee.name} (${employee.userid})`);
+    await form.getByTestId('rule-weight-0').locator('xpath=self::input|.//input').first().fill('3');
+    await form.getByTestId('rule-daily-0').locator('xpath=self::input|.//input').first().fill('50');
+    await form.getByTestId('rule-hours-0').fill('00:00-24:00');
+    await form.getByTestId('link-tags').click();
+    await pickOption(page, corpTag.name);
+    await page.keyboard.press('Escape');
+    await form.getByTestId('link-send-welcome').click();
+    await form.getByTestId('link-welcome').fill('欢迎光临展台！');
+    await shoot(page, 'zh-CN-acquisition-link-editor');
+    await page.getByTestId('link-publish').click();
+    await page.locator('.ant-message-notice', { hasText: '已发布到企业微信' }).waitFor();
+
+    const links = (await api.post('/scrm/admin/cust/get/link/page', { pageNum: 1, pageSize: 10, linkName: '展会获客' })).body.date.records as {
+      id: number; status: number; url: string; cstTags: string[]; allocationRules: { userId: string; weight: number; dailyLimit: number }[];
+    }[];
+    const link = links[0];
+    assert.equal(link.status, 1);
+    assert.deepEqual(link.cstTags, [corpTag.wecomTagId]);
+    assert.deepEqual(link.allocationRules.map((rule) => [rule.userId, rule.weight, rule.dailyLimit]), [[employee.userid, 3, 50]]);
+
+    // QR preview and PNG download.
+    await page.getByTestId(`link-qr-${link.id}`).click();
+    await page.getByTestId('qr-image').waitFor();
+    await shoot(page, 'zh-CN-acquisition-link-qr');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('qr-download').click()]);
+    assert.match(download.suggestedFilename(), /\.png$/);
+    const png = readFileSync((await download.path())!);
+    assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+    await page.locator('.ant-modal-footer').getByRole('button', { name: /取\s*消/ }).click();
+
+    // Who gets the next customer.
+    await page.getByTestId(`link-preview-${link.id}`).click();
+    assert.equal((await page.getByTestId('route-next').innerText()).trim(), employee.name);
+    await shoot(page, 'zh-CN-acquisition-link-preview');
+    await page.keyboard.press('Escape');
+
+    // A customer opens the link in the simulator and adds the employee.
+    const added = env.sim.actions.openAcquisitionLink({ url: link.url });
+    await env.settle();
+    const customer = (await api.get('/scrm/admin/cust/info/getByExternalUserid', { externalUserid: added.external_userid })).body.date as {
+      name: string; relations: { id: number; state: string; channelId: number | null; tags: { tagName: string }[] | null }[];
+    };
+    const relation = customer.relations[0];
+    assert.equal(relation.channelId, channel.body.date.id, 'attributed to the channel');
+
+    await visit(page, '/customer/list');
+    await page.locator('.ant-pro-query-filter #name').fill(customer.name);
+    await search(page);
+    const row = page.getByTestId('customer-table').locator('tbody tr.ant-table-row', { hasText: customer.name }).first();
+    await row.getByTestId(`customer-channel-${relation.id}`).getByText('春季展会').waitFor();
+    await row.getByText(corpTag.name).waitFor();
+    await shoot(page, 'zh-CN-customer-from-link');
+  });
+
+  it('imports a leads file and reads its error report', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('线索');
+    sheet.addRow(['姓名', '手机号', '公司']);
+    sheet.addRow(['李四', '13800138001', '示例公司']);
+    sheet.addRow(['王五', '123', '']);
+    sheet.addRow(['', '13800138002', '']);
+    const buffer = Buffer.from(await workbook.xlsx.writeBuffer());
+
+    await visit(page, '/clue/pool');
+    await page.getByTestId('lead-import').click();
+    await page.locator('.ant-modal input[type=file]').setInputFiles({ name: 'leads.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer });
+    await shoot(page, 'zh-CN-lead-import');
+    await page.getByTestId('lead-import-start').click();
+    const result = page.getByTestId('lead-import-result');
+    await result.waitFor({ timeout: 60_000 });
+    assert.match(await result.innerText(), /成功 1 行，错误 2 行/);
+    await shoot(page, 'zh-CN-lead-import-result');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('lead-import-report').click()]);
+    const report = new ExcelJS.Workbook();
+    await report.xlsx.readFile((await download.path())!);
+    const rows: string[] = [];
+    report.worksheets[0].eachRow((reportRow) => rows.push(JSON.stringify(reportRow.values)));
+    assert.ok(rows.length >= 3, `a header and the two refused rows: ${rows.join('\n')}`);
+    assert.ok(rows.some((line) => line.includes('手机号')), 'the phone error names its column');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('lead-table').getByText('李四').waitFor();
+    await shoot(page, 'zh-CN-leads');
+  });
+});
