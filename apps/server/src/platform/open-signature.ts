@@ -3,11 +3,11 @@
 // (single-use nonce), and within the app's rate limit. Reusable by any /open route: register the guard in a
 // plugin and read `request.openApp`.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { and, eq, lt } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { RateLimiterDrizzle, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Db } from './db/database.ts';
-import { openApp, openNonce, openRateLimit } from '../db/schema/index.ts';
+import { openApp, openNonce } from '../db/schema/index.ts';
 import { AppError, BadRequest } from './http/errors.ts';
 import { registerMessages } from './http/i18n.ts';
 
@@ -121,7 +121,10 @@ interface CachedApp extends OpenAppIdentity {
 export interface OpenApiGuardOptions {
   db: Db;
   now: () => number;
-  /** Nonces and rate limits in Redis when set; else in the database. */
+  /**
+   * Nonces and rate limits in Redis when set (rate-limiter-flexible's Redis limiter, SET NX nonces); else in
+   * the database: one statement records the nonce and counts the app's one-minute window.
+   */
   redisUrl?: string;
   /** How long an app's key, secret and limit are cached per process (ms). */
   cacheMs?: number;
@@ -165,37 +168,73 @@ export function createOpenApiGuard(options: OpenApiGuardOptions): OpenApiGuard {
   }
 
   let lastPurge = 0;
-  async function consumeNonce(appKey: string, nonce: string, expiresAt: Date): Promise<boolean> {
-    if (options.redisUrl) {
-      const client = await getRedis();
-      const ttl = Math.max(1, Math.ceil((expiresAt.getTime() - now()) / 1000));
-      return (await client.set(`open:nonce:${appKey}:${nonce}`, '1', 'EX', ttl, 'NX')) === 'OK';
-    }
+  /**
+   * Database mode: the nonce and the app's fixed one-minute window counted in one statement (one round
+   * trip). Returns whether the nonce was fresh, and the window's count and end.
+   */
+  async function consumeInDatabase(caller: CachedApp, nonce: string, expiresAt: Date): Promise<{ fresh: boolean; points: number; windowEnd: Date }> {
     const at = now();
     if (at - lastPurge > 60_000) {
       lastPurge = at;
       await db.delete(openNonce).where(lt(openNonce.expiresAt, new Date(at)));
     }
-    const inserted = await db.insert(openNonce).values({ appKey, nonce, expiresAt }).onConflictDoNothing().returning({ nonce: openNonce.nonce });
-    if (inserted.length) return true;
-    // A nonce whose window has passed may be reused (its timestamp alone keeps old requests out).
-    const revived = await db
-      .update(openNonce)
-      .set({ expiresAt })
-      .where(and(eq(openNonce.appKey, appKey), eq(openNonce.nonce, nonce), lt(openNonce.expiresAt, new Date(at))))
-      .returning({ nonce: openNonce.nonce });
-    return revived.length > 0;
+    const nowAt = new Date(at).toISOString();
+    const windowEnd = new Date(at + 60_000).toISOString();
+    const key = `open:${caller.appKey}`;
+    const result = await db.execute<{ fresh: number; points: number; expire: string | Date }>(sql`
+      WITH nonce AS (
+        INSERT INTO open_nonce (app_key, nonce, expires_at) VALUES (${caller.appKey}, ${nonce}, ${expiresAt.toISOString()}::timestamptz)
+        ON CONFLICT (app_key, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE open_nonce.expires_at < ${nowAt}::timestamptz
+        RETURNING 1
+      ), rate AS (
+        INSERT INTO open_rate_limit (key, points, expire) VALUES (${key}, 1, ${windowEnd}::timestamptz)
+        ON CONFLICT (key) DO UPDATE SET
+          points = CASE WHEN open_rate_limit.expire <= ${nowAt}::timestamptz THEN 1 ELSE open_rate_limit.points + 1 END,
+          expire = CASE WHEN open_rate_limit.expire <= ${nowAt}::timestamptz THEN ${windowEnd}::timestamptz ELSE open_rate_limit.expire END
+        RETURNING points, expire
+      )
+      SELECT (SELECT count(*) FROM nonce)::int AS fresh, rate.points, rate.expire FROM rate`);
+    const row = result.rows[0];
+    return { fresh: Number(row.fresh) > 0, points: Number(row.points), windowEnd: new Date(row.expire) };
+  }
+
+  async function consumeNonceInRedis(appKey: string, nonce: string, expiresAt: Date): Promise<boolean> {
+    const client = await getRedis();
+    const ttl = Math.max(1, Math.ceil((expiresAt.getTime() - now()) / 1000));
+    return (await client.set(`open:nonce:${appKey}:${nonce}`, '1', 'EX', ttl, 'NX')) === 'OK';
   }
 
   async function limiterFor(points: number): Promise<RateLimiterAbstract> {
     let limiter = limiters.get(points);
     if (!limiter) {
-      limiter = options.redisUrl
-        ? new RateLimiterRedis({ storeClient: await getRedis(), keyPrefix: `open:rl:${points}`, points, duration: 60 })
-        : new RateLimiterDrizzle({ storeClient: db, schema: openRateLimit, keyPrefix: `open:${points}`, points, duration: 60 });
+      limiter = new RateLimiterRedis({ storeClient: await getRedis(), keyPrefix: `open:rl:${points}`, points, duration: 60 });
       limiters.set(points, limiter);
     }
     return limiter;
+  }
+
+  /** Nonce unused and within the rate limit; throws 401 / 429 otherwise. */
+  async function admit(caller: CachedApp, nonce: string, expiresAt: Date, reply: FastifyReply): Promise<void> {
+    const limited = (secondsLeft: number) => {
+      const seconds = Math.max(1, Math.ceil(secondsLeft));
+      reply.header('retry-after', seconds);
+      return new AppError(429, 'openRateLimited', { limit: caller.rateLimit, seconds });
+    };
+    if (!options.redisUrl) {
+      const { fresh, points, windowEnd } = await consumeInDatabase(caller, nonce, expiresAt);
+      if (!fresh) throw new AppError(401, 'openReplayedNonce');
+      if (points > caller.rateLimit) throw limited((windowEnd.getTime() - now()) / 1000);
+      reply.header('x-ratelimit-limit', caller.rateLimit).header('x-ratelimit-remaining', caller.rateLimit - points);
+      return;
+    }
+    if (!(await consumeNonceInRedis(caller.appKey, nonce, expiresAt))) throw new AppError(401, 'openReplayedNonce');
+    try {
+      const result = await (await limiterFor(caller.rateLimit)).consume(caller.appKey, 1);
+      reply.header('x-ratelimit-limit', caller.rateLimit).header('x-ratelimit-remaining', result.remainingPoints);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) throw error;
+      throw limited(error.msBeforeNext / 1000);
+    }
   }
 
   return {
@@ -224,16 +263,7 @@ export function createOpenApiGuard(options: OpenApiGuardOptions): OpenApiGuard {
         const check = checkOpenSignature(caller.secret, headers, { method: request.method, target: request.url, rawBody: body.raw }, now());
         if (!check.ok) throw new AppError(401, check.failure);
         const expiresAt = new Date((check.timestamp + OPEN_MAX_SKEW_SECONDS + 1) * 1000);
-        if (!(await consumeNonce(caller.appKey, check.nonce, expiresAt))) throw new AppError(401, 'openReplayedNonce');
-        try {
-          const result = await (await limiterFor(caller.rateLimit)).consume(caller.appKey, 1);
-          reply.header('x-ratelimit-limit', caller.rateLimit).header('x-ratelimit-remaining', result.remainingPoints);
-        } catch (error) {
-          if (!(error instanceof RateLimiterRes)) throw error;
-          const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-          reply.header('retry-after', seconds);
-          throw new AppError(429, 'openRateLimited', { limit: caller.rateLimit, seconds });
-        }
+        await admit(caller, check.nonce, expiresAt, reply);
         if (body.invalidJson) throw new BadRequest('openInvalidJson');
         request.openApp = { id: caller.id, appKey: caller.appKey, name: caller.name, rateLimit: caller.rateLimit };
       });

@@ -14,10 +14,11 @@ import { createJoinWayService } from './join-way.service.ts';
 import { createMiniLinkService } from './mini-link.service.ts';
 import { createOpenAppService } from './open-app.service.ts';
 import { createAcquisitionEventHandler } from './acquisition-events.ts';
+import { createFastWriteDb } from './fast-writes.ts';
 import { createLinkStatsSync, LINK_STATS_QUEUE } from './link-stats.ts';
 import { channelRoutes, joinWayRoutes, linkRoutes, mediaRoutes, miniLinkRoutes, openAppRoutes, openRoutes } from './acquisition.routes.ts';
 
-type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files'> & {
+type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database'> & {
   /** Routing randomness (tests: a seeded generator). */
   random?: () => number;
 };
@@ -25,6 +26,8 @@ type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' |
 /** The pieces of the acquisition module that jobs, tests and tools use. */
 export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (message: string, error?: unknown) => void = () => {}) {
   const timeZone = deps.config.TZ_DEFAULT;
+  // Hit counters, nonces and rate limits: asynchronous commit on PostgreSQL (see fast-writes.ts).
+  const fast = createFastWriteDb(deps.database, Boolean(deps.database.connection.connectionString));
   const client = () => deps.wecom.client;
   const links = createLinkRepository(deps.db);
   const publisher = createWecomPublisher(client);
@@ -34,7 +37,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     changed: (getType, id) => routingRef?.invalidate(getType, id),
   });
   const routing = createRoutingService({
-    db: deps.db, now: deps.now, timeZone, random: deps.random,
+    db: fast.db, now: deps.now, timeZone, random: deps.random,
     rangeMayHaveChanged: (getType, id) => void upkeep.request(getType, id),
   });
   routingRef = routing;
@@ -43,7 +46,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     void upkeep.request(getType, id);
   };
   const media = createMediaService({ db: deps.db, files: deps.files, wecom: client, now: deps.now });
-  const guard = createOpenApiGuard({ db: deps.db, now: deps.now, redisUrl: deps.config.REDIS_URL });
+  const guard = createOpenApiGuard({ db: fast.db, now: deps.now, redisUrl: deps.config.REDIS_URL });
   return {
     links: createLinkService({ db: deps.db, links, publisher, changed }),
     routing,
@@ -54,6 +57,10 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     miniLinks: createMiniLinkService({ db: deps.db }),
     openApps: createOpenAppService({ db: deps.db, changed: () => guard.invalidate() }),
     guard,
+    close: async () => {
+      await guard.close();
+      await fast.close();
+    },
     stats: createLinkStatsSync({ db: deps.db, wecom: client, now: deps.now, log }),
     eventHandler: createAcquisitionEventHandler({
       db: deps.db, links, media, timeZone,
@@ -81,7 +88,7 @@ export const acquisitionModule = (deps: AcquisitionModuleDeps & { onComponents?:
     { apply: async (event, _fetched, ctx) => components.stats.onAcquisitionEvent(event, ctx.tx) },
     { name: 'acquisition.link' },
   );
-  app.addHook('onClose', async () => components.guard.close());
+  app.addHook('onClose', async () => components.close());
 
   await app.register(channelRoutes(components.channels), { prefix: '/admin/cust/channel' });
   await app.register(linkRoutes('link', components.links, components.routing), { prefix: '/admin/cust/get/link' });

@@ -130,14 +130,28 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     return counters;
   }
 
-  /** Takes one of today's places of a rule; false when the limit was reached meanwhile. */
-  async function takePlace(tx: DbOrTx, rule: RoutingRule, day: string): Promise<boolean> {
-    const result = await tx.execute(sql`
+  /** Takes one of today's places of a rule: its new count, or null when the limit was reached meanwhile. */
+  async function takePlace(tx: DbOrTx, rule: RoutingRule, day: string): Promise<number | null> {
+    const result = await tx.execute<{ count: number }>(sql`
       INSERT INTO acq_rule_day (rule_id, day, hits) VALUES (${rule.id}, ${day}, 1)
       ON CONFLICT (rule_id, day) DO UPDATE SET hits = acq_rule_day.hits + 1
       WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits, acq_rule_day.adds) < ${rule.dailyLimit}
-      RETURNING hits`);
-    return result.rows.length > 0;
+      RETURNING greatest(hits, adds)::int AS count`);
+    return result.rows.length ? Number(result.rows[0].count) : null;
+  }
+
+  /**
+   * Today's counts of a weight link, kept per process for up to `cacheMs` and updated by this process's own
+   * hits. They only decide eligibility; the conditional upsert is what enforces a limit, so a stale count
+   * costs at most one more round trip (read fresh, decide again).
+   */
+  const counts = new Map<number, { day: string; counts: Map<number, number>; until: number }>();
+  async function countsOf(link: RoutableLink, day: string, fresh: boolean): Promise<Map<number, number>> {
+    const cached = counts.get(link.id);
+    if (!fresh && cached && cached.day === day && cached.until > Date.now()) return cached.counts;
+    const read = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
+    counts.set(link.id, { day, counts: read, until: Date.now() + cacheMs });
+    return read;
   }
 
   /** Whether the stored main range differs from what availability says now (range upkeep's business). */
@@ -159,15 +173,16 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     for (let attempt = 1; ; attempt++) {
       const at = new Date(now());
       const { day } = localTime(at, timeZone);
-      const daily = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
+      const daily = await countsOf(link, day, attempt > 1);
       const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, {}), now: at, timeZone, random });
       if (!decision.chosen) {
         noticeRange(link, decision, false);
         return answer(link, decision);
       }
-      if (await takePlace(db, decision.chosen, day)) {
-        const filled = decision.chosen.dailyLimit > 0 && (daily.get(decision.chosen.id) ?? 0) + 1 >= decision.chosen.dailyLimit;
-        noticeRange(link, decision, filled);
+      const count = await takePlace(db, decision.chosen, day);
+      if (count !== null) {
+        daily.set(decision.chosen.id, count);
+        noticeRange(link, decision, decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit);
         return answer(link, decision);
       }
       if (attempt >= MAX_ATTEMPTS) throw new AppError(503, 'tooManyRequests');
@@ -185,14 +200,15 @@ export function createRoutingService(deps: RoutingServiceDeps) {
         const inRound = round?.counts ?? {};
         const decision = route({ method: 'round', rules: link.rules, counters: countersFrom(daily, inRound), now: at, timeZone, random });
         if (!decision.chosen) return { decision, filled: false, taken: true };
-        if (!(await takePlace(tx, decision.chosen, day))) return { decision, filled: false, taken: false };
+        const count = await takePlace(tx, decision.chosen, day);
+        if (count === null) return { decision, filled: false, taken: false };
         const counts = decision.startsNewRound ? {} : { ...inRound };
         counts[decision.chosen.id] = (counts[decision.chosen.id] ?? 0) + 1;
         await tx
           .update(acqRound)
           .set({ counts, round: (round?.round ?? 1) + (decision.startsNewRound ? 1 : 0) })
           .where(eq(acqRound.acqLinkId, link.id));
-        const filled = decision.chosen.dailyLimit > 0 && (daily.get(decision.chosen.id) ?? 0) + 1 >= decision.chosen.dailyLimit;
+        const filled = decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit;
         return { decision, filled, taken: true };
       });
       if (result.taken) {
@@ -226,6 +242,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
 
     invalidate(getType: GetType, id: number) {
       cache.delete(`${getType}:${id}`);
+      counts.delete(id);
     },
   };
 }
