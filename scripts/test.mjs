@@ -45,7 +45,7 @@ const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, available
 console.log(`running ${files.length} test files (concurrency ${concurrency})`);
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...files.map((f) => relative(root, f))],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files.map((f) => relative(root, f))],
   { cwd: root, env, stdio: 'inherit' },
 );
 if (env.SCRM_TEST_CLEANUP) spawnSync(process.execPath, ['--import', 'tsx', env.SCRM_TEST_CLEANUP], { env, stdio: 'inherit' });

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { customerRowOf, relationRowOfFollowInfo, relationRowOfFollowUser } from './wecom-mapping.ts';
 import { ADD_WAY_LABELS, EXPORT_COLUMNS } from './relation-export.ts';
-import { exportRowOf, timeFormatter } from './xlsx-stream.ts';
+import { exportRowOf, timeFormatter } from '../../platform/excel.ts';
 import type { RelationExportRow } from './customers.repository.ts';
 
 describe('WeCom shapes to stored rows', () => {

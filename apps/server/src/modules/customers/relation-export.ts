@@ -2,7 +2,7 @@
 import type { PassThrough } from 'node:stream';
 import type { RelationRecord } from './customers.schemas.ts';
 import type { RelationExportRow } from './customers.repository.ts';
-import { streamWorkbook, type ExportColumn } from './xlsx-stream.ts';
+import { streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
 
 /** WeCom's 来源定义 (API-FACTS §3.3). */
 export const ADD_WAY_LABELS: Record<number, string> = {

@@ -2,20 +2,11 @@
 // `r` (customer_relation) and `c` (customer).
 import { sql, type SQL } from 'drizzle-orm';
 import { contains } from '../../platform/db/paging.ts';
+import { lowerBound, upperBoundCondition } from '../../platform/db/time-range.ts';
 import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
 import type { AuthUser } from '../../platform/auth/context.ts';
 import type { RelationFilters } from './customers.schemas.ts';
 import { relationTagCondition } from '../tags/tag-filters.ts';
-
-const isDay = (value: string) => /^\d{4}-\d{2}-\d{2}$/.test(value);
-
-/** The start of a day in the corp's time zone, or an exact time. */
-export const lowerBound = (value: string, timeZone: string): SQL =>
-  isDay(value) ? sql`((${value}::date)::timestamp AT TIME ZONE ${timeZone})` : sql`${value}::timestamptz`;
-
-/** `column <= time`, or `column <` the end of the day for a date. */
-export const upperBoundCondition = (column: SQL, value: string, timeZone: string): SQL =>
-  isDay(value) ? sql`${column} < ((${value}::date + 1)::timestamp AT TIME ZONE ${timeZone})` : sql`${column} <= ${value}::timestamptz`;
 
 const list = (values: readonly (string | number)[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
 

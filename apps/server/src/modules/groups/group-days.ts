@@ -1,6 +1,6 @@
 // Days in the corp's time zone (Asia/Shanghai by default): "today", day ranges and the SQL bounds of days.
 import { sql, type SQL } from 'drizzle-orm';
-import { lowerBound, upperBoundCondition } from '../customers/relation-filters.ts';
+import { lowerBound, upperBoundCondition } from '../../platform/db/time-range.ts';
 
 /** `YYYY-MM-DD` of an instant in a time zone. */
 export function dayOf(instantMs: number, timeZone: string): string {

@@ -1,6 +1,6 @@
 // The member export's columns (Chinese headers) and workbook stream (streamed, batch by batch).
 import type { PassThrough } from 'node:stream';
-import { streamWorkbook, type ExportColumn } from '../customers/xlsx-stream.ts';
+import { streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
 import type { MemberRecord } from './groups.schemas.ts';
 
 export const JOIN_SCENE_LABELS: Record<number, string> = { 1: '由群成员邀请入群', 2: '通过邀请链接入群', 3: '通过扫描群二维码入群' };

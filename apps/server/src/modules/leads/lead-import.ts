@@ -4,8 +4,6 @@
 // so a crash loses no row and a retry (pg-boss, or uploading the same file again) resumes after the last
 // committed batch without applying any row twice (lead_import_row_uq backs this up).
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import ExcelJS from 'exceljs';
 import type { MultipartFile } from '@fastify/multipart';
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
@@ -17,7 +15,7 @@ import { readUpload } from '../../platform/uploads.ts';
 import { BadRequest, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { translate, type Locale } from '../../platform/http/i18n.ts';
 import { lead, leadImport, leadImportError } from '../../db/schema/leads.ts';
-import { streamWorkbook, type ExportColumn } from '../customers/xlsx-stream.ts';
+import { sheetRows, streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
 import {
   IMPORT_COLUMNS,
   headerOf,
@@ -36,59 +34,6 @@ export const LEAD_IMPORT_JOB = 'leads.import';
 const BATCH_ROWS = 1000;
 /** Upload limit: a 100,000-row file with every column filled is about 8 MB. */
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
-
-export interface SheetRow {
-  /** The row number as Excel shows it. */
-  number: number;
-  /** exceljs row values: index 1 is column A. */
-  cells: unknown[];
-}
-
-/** Decodes UTF-8 across chunk boundaries (a character split between two chunks stays whole). */
-async function* decodeUtf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  for await (const chunk of chunks) yield typeof chunk === 'string' ? chunk : decoder.write(chunk);
-  const rest = decoder.end();
-  if (rest) yield rest;
-}
-
-/** What of exceljs's WorkbookReader internals the UTF-8 fix below touches. */
-interface ReaderInternals {
-  _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
-  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
-}
-
-/**
- * exceljs's streaming reader decodes each zip chunk on its own, so a Chinese character split between two
- * chunks comes out as "��" (exceljs issues #2063, #2084 — about 1 row in 25,000 of a Chinese sheet). Its
- * sheet and shared-strings parsers are given whole characters here instead.
- */
-function fixUtf8Decoding(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
-  const internals = reader as unknown as ReaderInternals;
-  const parseWorksheet = internals._parseWorksheet.bind(reader);
-  const parseSharedStrings = internals._parseSharedStrings.bind(reader);
-  internals._parseWorksheet = (iterator, sheetNo) => parseWorksheet(decodeUtf8(iterator), sheetNo);
-  internals._parseSharedStrings = (entry) => {
-    entry.setEncoding('utf8');
-    return parseSharedStrings(entry);
-  };
-}
-
-/** The first worksheet's rows, streamed. */
-export async function* sheetRows(input: string | Readable): AsyncGenerator<SheetRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input as never, {
-    sharedStrings: 'cache',
-    hyperlinks: 'ignore',
-    styles: 'ignore',
-    worksheets: 'emit',
-    entries: 'emit',
-  });
-  fixUtf8Decoding(reader);
-  for await (const worksheet of reader) {
-    for await (const row of worksheet) yield { number: row.number, cells: row.values as unknown[] };
-    return;
-  }
-}
 
 /** The header of a file: its first non-blank row. */
 export async function readHeader(path: string): Promise<{ mapping: HeaderMapping; row: number } | null> {
