@@ -82,6 +82,29 @@ export const mediaRoutes = (media: MediaService) => async (app: FastifyInstance)
   route(app, { method: 'POST', url: '/delete', summary: '删除素材 (refused while a published link or QR code uses it)', permission: 'media:delete', body: idsBody, response: deletedCount, handler: async ({ ctx, body }) => ({ deleted: await media.delete(ctx, body.ids) }) });
   route(app, { method: 'GET', url: '/listByType', summary: '按照类型查询所有素材 (type text|image|link|miniprogram|video|file; scope 1 customer, 2 group chat, 3 app message)', permission: 'media:list', query: mediaListQuery, response: z.array(mediaRecord), handler: ({ query }) => media.listByType(query.type, query.scope) });
   route(app, { method: 'POST', url: '/page', summary: '根据条件分页查询素材列表', permission: 'media:list', body: mediaPageBody, response: page(mediaRecord), handler: ({ body }) => media.page(body) });
+  // The stored file itself (not the envelope), behind the token: the console fetches it as a blob for previews.
+  app.route({
+    method: 'GET',
+    url: '/file',
+    schema: {
+      summary: '素材文件 — the stored image, video, file or mini-program cover of a media with its content type (inline for images and videos); 404 for a deleted media or one without a file',
+      tags: [app.prefix.replace(/^\/scrm\/?/, '')], security: [{ token: [] }], querystring: idQuery, produces: ['image/png', 'image/jpeg', 'video/mp4', 'application/octet-stream'],
+    },
+    config: { permission: 'media:list', allowWhilePasswordExpired: false },
+    preHandler: app.authenticate,
+    handler: async (request, reply) => {
+      const { id } = request.query as { id: number };
+      const file = await media.file(id);
+      const inline = /^(image|video)\//.test(file.mime);
+      const asciiName = file.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+      return reply
+        .type(file.mime)
+        .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
+        .header('cache-control', 'private, max-age=300')
+        .header('x-content-type-options', 'nosniff')
+        .send(file.stream);
+    },
+  });
   route(app, {
     method: 'POST', url: '/upload',
     summary: '上传素材 — multipart; fields first: type (text|image|link|miniprogram|video|file), scope (1|2|3), title; text: content; link: url, desc, picUrl; miniprogram: appid, page; then the file ("file"): image / miniprogram cover JPG or PNG ≤10 MB, video MP4 ≤10 MB, file ≤20 MB, all > 5 bytes (WeCom limits; checked by content). The WeCom media_id is obtained when first used and renewed after 3 days.',

@@ -129,6 +129,36 @@ describe('acquisition, end to end through the simulator', () => {
     assert.equal(await count('acq_media'), mediaBefore);
   });
 
+  test('media files are served with their content type for previews, behind the token; 404 when missing or deleted', async () => {
+    const png = await samplePng();
+    const uploaded = await upload(env.app, admin.token, { type: 'image', title: 'preview me' }, { name: '海报.png', content: png, type: 'image/png' });
+    assert.equal(uploaded.status, 200, JSON.stringify(uploaded.body));
+    const id = uploaded.body.date.id;
+    const get = (query: string, token: string | null = admin.token) => env.app.inject({ method: 'GET', url: `/scrm/admin/media/file?${query}`, headers: token ? { token } : {} });
+
+    const image = await get(`id=${id}`);
+    assert.equal(image.statusCode, 200);
+    assert.equal(image.headers['content-type'], 'image/png');
+    assert.equal(image.headers['x-content-type-options'], 'nosniff');
+    assert.match(String(image.headers['content-disposition']), /^inline; filename="__\.png"; filename\*=UTF-8''%E6%B5%B7%E6%8A%A5\.png$/);
+    assert.ok(image.rawPayload.equals(png), 'the bytes uploaded');
+
+    const file = await get(`id=${mediaIds[2]}`);
+    assert.equal(file.statusCode, 200);
+    assert.equal(file.headers['content-type'], 'application/octet-stream');
+    assert.match(String(file.headers['content-disposition']), /^attachment; /);
+    assert.equal(file.rawPayload.toString(), 'prices: 1, 2, 3\n');
+
+    assert.equal((await get(`id=${id}`, null)).statusCode, 401);
+    assert.equal((await get('id=abc')).statusCode, 400);
+    const unknown = await get('id=999999');
+    assert.equal(unknown.statusCode, 404);
+    assert.equal(unknown.json().code, '404');
+    assert.equal((await get(`id=${mediaIds[1]}`)).statusCode, 404, 'a link has no file');
+    await ok(admin.post('/scrm/admin/media/delete', { ids: [id] }));
+    assert.equal((await get(`id=${id}`)).statusCode, 404, 'deleted');
+  });
+
   test('open API signatures: bad, stale and replayed requests are refused', async () => {
     const target = '/scrm/open/route/hit?getType=link&id=1';
     const missing = await env.app.inject({ method: 'GET', url: target });

@@ -1,15 +1,16 @@
 // The media library (临时素材): files under DATA_DIR checked against WeCom's limits (API-FACTS §9); the
 // WeCom media_id (valid 3 days) is obtained when a message first needs it and renewed once it is old.
 import { readFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { and, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { MultipartFile } from '@fastify/multipart';
 import type { WecomClient, MediaType, WelcomeAttachment } from '@scrm/wecom';
 import type { Db } from '../../platform/db/database.ts';
 import { acqLink, acqMedia } from '../../db/schema/index.ts';
-import { AppError, BadRequest, Conflict, InvalidField } from '../../platform/http/errors.ts';
+import { AppError, BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
-import { detectImage, type FileStore } from '../../platform/files.ts';
+import { detectImage, mimeOfExtension, type FileStore } from '../../platform/files.ts';
 import { formatBytes, readUpload } from '../../platform/uploads.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { mediaTypes, type MediaKind, type MediaPageBody, type MediaRecord } from './acquisition.schemas.ts';
@@ -177,6 +178,15 @@ export function createMediaService(deps: MediaServiceDeps) {
       const actor = actorOf(ctx);
       const [row] = await db.insert(acqMedia).values({ ...(values as typeof acqMedia.$inferInsert), cuser: actor, muser: actor }).returning();
       return toMediaRecord(row);
+    },
+
+    /** The stored file of a media (image, video, file, mini-program cover) for previews; 404 when deleted or without a file. */
+    async file(id: number): Promise<{ stream: Readable; mime: string; fileName: string }> {
+      const [row] = await db.select().from(acqMedia).where(and(eq(acqMedia.id, id), eq(acqMedia.isDel, 0))).limit(1);
+      const stream = row?.fileKey ? files.open(row.fileKey) : null;
+      if (!row || !stream) throw new NotFound('acqMedia', id);
+      const extension = row.fileKey!.split('.').pop() ?? '';
+      return { stream, mime: row.mime ?? mimeOfExtension[extension] ?? 'application/octet-stream', fileName: row.fileName ?? `media-${row.id}.${extension}` };
     },
 
     async listByType(type: MediaKind, scope: number | undefined): Promise<MediaRecord[]> {
