@@ -2,8 +2,12 @@
 // due rows with FOR UPDATE SKIP LOCKED, run the registered handlers, and on failure schedule a retry with
 // exponential backoff until the event is dead-lettered. A worker that dies mid-event leaves its rows `processing` with a lease; once the lease
 // runs out any worker claims them again.
-// Per event: the handlers' `fetch` steps (WeCom calls) run outside any transaction, then their `apply`
-// steps and the done mark in one short transaction.
+// Per round: the claimed events are grouped by entity (see `entityOf`), and the groups are shared out among
+// `concurrency` lanes. A lane takes several entities at once: it holds their advisory locks (so no replica
+// works on the same entities meanwhile), runs the handlers' `fetch` steps (WeCom calls) outside any
+// transaction, several entities side by side, then their `apply` steps and the done marks of all of them in
+// one short transaction: a handful of round trips for the lot instead of some eight per event. An entity
+// whose fetch or apply fails is left out and retried on its own, event by event, as before.
 import { randomUUID } from 'node:crypto';
 import type { WecomEvent } from '@scrm/wecom';
 import type pg from 'pg';
@@ -11,8 +15,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import * as schema from '../../db/schema/index.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { Wecom } from '../../platform/wecom.ts';
-import { withSessionLock } from '../../platform/wecom.ts';
-import { entityOf, type EventRegistry } from './event-registry.ts';
+import { advisoryLockId } from '../../platform/wecom.ts';
+import { entityOf, type EventHandler, type EventRegistry } from './event-registry.ts';
 import type { EventRepository, EventRow } from './event.repository.ts';
 
 export interface EventWorkerOptions {
@@ -59,8 +63,58 @@ function onConnection(client: pg.PoolClient): Db {
   return db;
 }
 
-/** Events of one entity applied in one transaction at most. */
-const MAX_GROUP = 50;
+/** Events applied in one transaction at most (whole entities: one entity's claimed events are never split). */
+const MAX_TX_EVENTS = 64;
+/** WeCom fetches a lane makes at once. */
+const FETCH_CONCURRENCY = 8;
+
+type HandlerEntry = ReturnType<EventRegistry['handlersFor']>[number];
+
+/** The claimed events of one entity, in claim order, each with its handlers. */
+interface Unit {
+  entity: string;
+  rows: EventRow[];
+  events: WecomEvent[];
+  handlers: HandlerEntry[][];
+}
+
+/**
+ * Runs `work` holding the session-level advisory locks of `entities` on a connection of its own (the lock
+ * names `withSessionLock` would use). The locks are taken in one statement in ascending id order, so two
+ * workers locking overlapping sets cannot deadlock. With a single-connection pool (embedded PGlite: one
+ * process) there is nobody to exclude and `work` gets no connection.
+ */
+async function withEntityLocks<T>(db: Db, entities: string[], work: (client: pg.PoolClient | undefined) => Promise<T>): Promise<T> {
+  const pool = (db as unknown as { $client: pg.Pool }).$client;
+  if ((pool.options.max ?? 10) <= 1) return work(undefined);
+  const ids = [...new Set(entities.map((entity) => advisoryLockId(`wx-event-entity:${entity}`)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('SELECT count(pg_advisory_lock(id)) FROM (SELECT id FROM unnest($1::bigint[]) AS id ORDER BY id) AS sorted', [ids.map(String)]);
+    try {
+      return await work(client);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock_all()').catch((error: Error) => {
+        broken = error; // a connection that may still hold the locks must not go back to the pool
+      });
+    }
+  } catch (error) {
+    broken ??= error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+async function mapLimit<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
 
 export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOptions = {}): EventWorker {
   const batchSize = options.batchSize ?? 64;
@@ -82,62 +136,118 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
     return Math.round(delay * (1 + Math.random() * 0.2));
   };
 
+  const contextOf = (row: EventRow) => ({ wecom: deps.wecom, eventId: row.id, attempt: row.attempts, now: deps.now });
+
   /**
-   * Applies events of one entity (claim order) in one transaction, fetching once per handler and fetch key.
-   * If that fails and there were several, each is tried on its own, so one bad event does not hold back
-   * the others; a single event that fails is scheduled for retry.
+   * The handlers' fetches for one entity: fetched[event][handler]. Events with the same handler and fetch key
+   * share one fetch, made for the last of them (it is the newest state for each).
    */
-  async function apply(rows: EventRow[]): Promise<void> {
-    const events = rows.map((row) => row.payload as WecomEvent);
-    const handlers = deps.registry.handlersFor(events[0]);
-    const contextOf = (row: EventRow) => ({ wecom: deps.wecom, eventId: row.id, attempt: row.attempts, now: deps.now });
+  async function fetchUnit(unit: Unit): Promise<unknown[][]> {
+    const fetched: unknown[][] = unit.rows.map(() => []);
+    const shared = new Map<EventHandler<unknown>, Map<string, unknown>>();
+    for (let position = unit.rows.length - 1; position >= 0; position--) {
+      for (const [index, { handler }] of unit.handlers[position].entries()) {
+        if (!handler.fetch) continue;
+        const key = handler.fetchKey?.(unit.events[position]);
+        let byKey = shared.get(handler);
+        if (!byKey) shared.set(handler, (byKey = new Map()));
+        if (key !== undefined && byKey.has(key)) fetched[position][index] = byKey.get(key);
+        else {
+          fetched[position][index] = await handler.fetch(unit.events[position], contextOf(unit.rows[position]));
+          if (key !== undefined) byKey.set(key, fetched[position][index]);
+        }
+      }
+    }
+    return fetched;
+  }
+
+  /**
+   * Applies several entities' events: their locks held throughout, fetches outside the transaction, then one
+   * transaction for every entity whose fetch succeeded. An entity whose apply throws is taken out and the
+   * transaction run again without it. Entities that failed are retried on their own (`recover`).
+   */
+  async function applyUnits(units: Unit[]): Promise<void> {
+    const failed: Array<{ unit: Unit; error: unknown }> = [];
+    const settled = new Set<Unit>();
     try {
-      // Events of one entity never overlap, on any replica: the later one fetches the later state.
-      await withSessionLock(deps.db, `wx-event-entity:${entityOf(events[0])}`, async (client) => {
-        // fetched[handler][event]; events with the same fetch key share one fetch, made for the last of them.
-        const fetched: unknown[][] = [];
-        for (const { handler } of handlers) {
-          const results: unknown[] = new Array(rows.length);
-          const byKey = new Map<string, unknown>();
-          for (let index = rows.length - 1; index >= 0; index--) {
-            if (!handler.fetch) continue;
-            const key = handler.fetchKey?.(events[index]);
-            if (key !== undefined && byKey.has(key)) results[index] = byKey.get(key);
-            else {
-              results[index] = await handler.fetch(events[index], contextOf(rows[index]));
-              if (key !== undefined) byKey.set(key, results[index]);
+      await withEntityLocks(
+        deps.db,
+        units.map((unit) => unit.entity),
+        async (client) => {
+          const fetched = new Map<Unit, unknown[][]>();
+          await mapLimit(units, FETCH_CONCURRENCY, async (unit) => {
+            try {
+              fetched.set(unit, await fetchUnit(unit));
+            } catch (error) {
+              failed.push({ unit, error });
+              settled.add(unit);
+            }
+          });
+          let ready = units.filter((unit) => fetched.has(unit));
+          // One-step handlers call WeCom inside the transaction: have the token cached before it starts.
+          if (ready.some((unit) => unit.handlers.some((handlers) => handlers.some((entry) => entry.inTransaction)))) await deps.wecom.client.getAccessToken();
+          // The transaction runs on the locks' connection: one connection per lane.
+          const db = client ? onConnection(client) : deps.db;
+          while (ready.length > 0) {
+            let culprit: Unit | undefined;
+            try {
+              await db.transaction(async (tx) => {
+                // Still ours? (A lease that ran out may have handed an event to another worker.)
+                const held = await deps.events.lockHeld(
+                  tx,
+                  ready.flatMap((unit) => unit.rows.map((row) => row.id)),
+                  id,
+                );
+                for (const unit of ready) {
+                  const results = fetched.get(unit)!;
+                  try {
+                    for (const [position, row] of unit.rows.entries()) {
+                      if (!held.has(row.id)) continue;
+                      for (const [index, { handler }] of unit.handlers[position].entries()) {
+                        await handler.apply(unit.events[position], results[position][index], { ...contextOf(row), tx });
+                      }
+                    }
+                  } catch (error) {
+                    culprit = unit;
+                    throw error;
+                  }
+                }
+                await deps.events.markDone(tx, [...held], id, 'applied', new Date(deps.now()));
+              });
+              for (const unit of ready) settled.add(unit);
+              ready = [];
+            } catch (error) {
+              if (!culprit) throw error;
+              failed.push({ unit: culprit, error });
+              settled.add(culprit);
+              ready = ready.filter((unit) => unit !== culprit);
             }
           }
-          fetched.push(results);
-        }
-        // One-step handlers call WeCom inside the transaction: have the token cached before it starts.
-        if (handlers.some((handler) => handler.inTransaction)) await deps.wecom.client.getAccessToken();
-        // The transaction runs on the lock's connection: one connection per entity in flight.
-        await (client ? onConnection(client) : deps.db).transaction(async (tx) => {
-          // Still ours? (A lease that ran out may have handed an event to another worker.)
-          const held = await deps.events.lockHeld(
-            tx,
-            rows.map((row) => row.id),
-            id,
-          );
-          for (const [position, row] of rows.entries()) {
-            if (!held.has(row.id)) continue;
-            for (const [index, { handler }] of handlers.entries()) await handler.apply(events[position], fetched[index][position], { ...contextOf(row), tx });
-          }
-          await deps.events.markDone(tx, [...held], id, 'applied', new Date(deps.now()));
-        });
-      });
+        },
+      );
     } catch (error) {
-      if (rows.length > 1) {
-        for (const row of rows) await apply([row]);
-        return;
-      }
-      const [row] = rows;
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const retryAt = new Date(deps.now() + backoff(row.attempts));
-      const status = await deps.events.markFailed(row.id, id, message, retryAt, maxAttempts).catch(() => null);
-      deps.log?.warn({ eventId: row.id, eventKey: row.eventKey, attempt: row.attempts, status, err: message }, 'callback event failed');
+      // The locks, the connection or the transaction itself failed: nothing unsettled was applied.
+      for (const unit of units) if (!settled.has(unit)) failed.push({ unit, error });
     }
+    for (const { unit, error } of failed) await recover(unit, error);
+  }
+
+  /**
+   * An entity that failed: with several events, each is tried on its own (claim order), so one bad event
+   * does not hold back the others; a single event is scheduled for retry, or dead-lettered.
+   */
+  async function recover(unit: Unit, error: unknown): Promise<void> {
+    if (unit.rows.length > 1) {
+      for (const [position, row] of unit.rows.entries()) {
+        await applyUnits([{ entity: unit.entity, rows: [row], events: [unit.events[position]], handlers: [unit.handlers[position]] }]);
+      }
+      return;
+    }
+    const [row] = unit.rows;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const retryAt = new Date(deps.now() + backoff(row.attempts));
+    const status = await deps.events.markFailed(row.id, id, message, retryAt, maxAttempts).catch(() => null);
+    deps.log?.warn({ eventId: row.id, eventKey: row.eventKey, attempt: row.attempts, status, err: message }, 'callback event failed');
   }
 
   async function runOnce(): Promise<number> {
@@ -145,31 +255,42 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
     const rows = await deps.events.claim(id, batchSize, new Date(now), new Date(now + leaseMs));
     if (rows.length === 0) return 0;
     const ignored: number[] = [];
-    // Events of one entity (and the same handlers) are applied together in claim order, at most
-    // MAX_GROUP at a time; different entities run side by side.
-    const groupsByEntity = new Map<string, EventRow[][]>();
+    // All claimed events of one entity form one unit, applied in claim order; different entities are
+    // applied side by side, several to a transaction.
+    const units = new Map<string, Unit>();
+    let handled = 0;
+    // Arrival order (the UPDATE … RETURNING of the claim does not keep one).
+    rows.sort((a, b) => a.id - b.id);
     for (const row of rows) {
       const event = row.payload as WecomEvent;
-      if (deps.registry.handlersFor(event).length === 0) {
+      const handlers = deps.registry.handlersFor(event);
+      if (handlers.length === 0) {
         ignored.push(row.id);
         continue;
       }
-      const handlerNames = deps.registry
-        .handlersFor(event)
-        .map((handler) => handler.name)
-        .join(',');
-      const key = `${entityOf(event)}|${handlerNames}`;
-      const groups = groupsByEntity.get(key) ?? [];
-      groupsByEntity.set(key, groups);
-      const last = groups[groups.length - 1];
-      if (last && last.length < MAX_GROUP) last.push(row);
-      else groups.push([row]);
+      const entity = entityOf(event);
+      let unit = units.get(entity);
+      if (!unit) units.set(entity, (unit = { entity, rows: [], events: [], handlers: [] }));
+      unit.rows.push(row);
+      unit.events.push(event);
+      unit.handlers.push(handlers);
+      handled++;
     }
     await deps.events.markIgnored(ignored, id, new Date(deps.now()));
-    const queue = [...groupsByEntity.values()];
-    const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-      for (let groups = queue.shift(); groups; groups = queue.shift()) {
-        for (const group of groups) await apply(group);
+    const queue = [...units.values()];
+    const laneCount = Math.min(concurrency, queue.length);
+    // Shared evenly between the lanes, so they finish together.
+    const perTransaction = Math.max(1, Math.min(MAX_TX_EVENTS, Math.ceil(handled / Math.max(1, laneCount))));
+    const lanes = Array.from({ length: laneCount }, async () => {
+      while (queue.length > 0) {
+        const taken: Unit[] = [];
+        let events = 0;
+        while (queue.length > 0 && events < perTransaction) {
+          const unit = queue.shift()!;
+          taken.push(unit);
+          events += unit.rows.length;
+        }
+        await applyUnits(taken);
       }
     });
     await Promise.all(lanes);
