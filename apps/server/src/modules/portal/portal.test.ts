@@ -11,9 +11,9 @@ let env: WecomTestEnv;
 let admin: Awaited<ReturnType<WecomTestEnv['login']>>;
 
 /** A plaintext event the SDK does not know: stored, and handled by the probe handler below. */
-const probeXml = (corpId: string, id: string, createTime = 1_700_000_000) =>
+const probeXml = (corpId: string, id: string, createTime = 1_700_000_000, changeType = 'ping') =>
   `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${createTime}</CreateTime>` +
-  `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[scrm_probe]]></Event><ChangeType><![CDATA[ping]]></ChangeType><ProbeId><![CDATA[${id}]]></ProbeId></xml>`;
+  `<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[scrm_probe]]></Event><ChangeType><![CDATA[${changeType}]]></ChangeType><ProbeId><![CDATA[${id}]]></ProbeId></xml>`;
 
 const applied: string[] = [];
 const failing = new Set<string>();
@@ -236,6 +236,44 @@ describe('storing and applying', () => {
     row = await statusOf();
     assert.equal(row.status, 'done');
     assert.equal(applied.filter((id) => id === 'flaky').length, 1);
+  });
+
+  test('events of several entities share a transaction; one that fails is retried alone, the others are applied once', async () => {
+    // Distinct ChangeTypes make distinct entities (see entityOf), claimed in one round.
+    await env.events.worker!.stop();
+    const ids = ['batch-1', 'batch-2', 'batch-bad', 'batch-3', 'batch-4'];
+    failing.add('batch-bad');
+    for (const [index, id] of ids.entries()) {
+      const { query, body } = env.wecom.crypto.sealCallback(probeXml(env.wecom.corpId, id, 1_700_000_100 + index, `ping-${id}`));
+      assert.equal((await post(query, body)).statusCode, 200);
+    }
+    // A second event of one entity in the same round: applied after the first, in the same unit.
+    const { query, body } = env.wecom.crypto.sealCallback(probeXml(env.wecom.corpId, 'batch-1b', 1_700_000_200, 'ping-batch-1'));
+    assert.equal((await post(query, body)).statusCode, 200);
+    assert.equal(await env.events.worker!.runOnce(), 6);
+    // (`apply` may run again after a rollback — the run that failed with batch-bad — but commits once.)
+    assert.ok(applied.lastIndexOf('batch-1') < applied.lastIndexOf('batch-1b'), 'one entity in arrival order');
+    const rows = (
+      await env.db.execute<{ probe: string; status: string; attempts: number }>(
+        sql`SELECT payload->'raw'->>'ProbeId' AS probe, status, attempts FROM wx_event WHERE xml LIKE '%batch-%' ORDER BY id`,
+      )
+    ).rows;
+    assert.deepEqual(
+      rows.map((row) => [row.probe, row.status, row.attempts]),
+      [
+        ['batch-1', 'done', 1],
+        ['batch-2', 'done', 1],
+        ['batch-bad', 'failed', 1],
+        ['batch-3', 'done', 1],
+        ['batch-4', 'done', 1],
+        ['batch-1b', 'done', 1],
+      ],
+    );
+    // Committed once each; the failed entity's write was rolled back.
+    const writes = (await env.db.execute<{ key: string }>(sql`SELECT key FROM wecom_token WHERE key LIKE 'probe:batch-%'`)).rows.map((row) => row.key.split(':')[1]);
+    assert.deepEqual(writes.sort(), ['batch-1', 'batch-1b', 'batch-2', 'batch-3', 'batch-4']);
+    failing.delete('batch-bad');
+    env.events.worker!.start();
   });
 
   test('an event claimed by a worker that died is applied after its lease runs out', async () => {
