@@ -5,7 +5,7 @@
  * PostgreSQL alone (both in the database), and embedded (PGlite).
  * The link is published with three rules: `weight` (one conditional upsert per hit) and `round` (one
  * transaction per hit holding the link's round row).
- * Usage: node --import tsx bench/route-hit/run.ts [--seconds 10] [--no-embedded] [--redis redis://127.0.0.1:6379]
+ * Usage: node --import tsx bench/route-hit/run.ts [--seconds 10] [--no-embedded | --modes postgres,embedded] [--redis redis://127.0.0.1:6379]
  */
 import Fastify from 'fastify';
 import { spawn } from 'node:child_process';
@@ -81,7 +81,10 @@ async function routeHit(mode: 'postgres' | 'postgres+redis' | 'embedded') {
 // The bench server builds its own config; with Redis, the acquisition module needs REDIS_URL in it.
 const loadBenchConfig = () => loadConfig({ LOG_LEVEL: 'silent', JWT_SECRET: 'bench-secret-bench-secret-0123', DATA_DIR: process.env.TMPDIR ?? '/tmp' });
 
-const modes: Array<'postgres+redis' | 'postgres' | 'embedded'> = ['postgres+redis', 'postgres', ...(args.includes('--no-embedded') ? [] : ['embedded' as const])];
+type Mode = 'postgres+redis' | 'postgres' | 'embedded';
+const modes: Mode[] = option('--modes')
+  ? (option('--modes')!.split(',') as Mode[])
+  : ['postgres+redis', 'postgres', ...(args.includes('--no-embedded') ? [] : ['embedded' as const])];
 const bare = await bareBaseline();
 console.log(`bare Fastify GET            ${format(bare)}`);
 for (const mode of modes) {

@@ -37,7 +37,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     changed: (getType, id) => routingRef?.invalidate(getType, id),
   });
   const routing = createRoutingService({
-    db: fast.db, now: deps.now, timeZone, random: deps.random,
+    db: fast.db, now: deps.now, timeZone, random: deps.random, singleProcess: !deps.database.connection.connectionString,
     rangeMayHaveChanged: (getType, id) => void upkeep.request(getType, id),
   });
   routingRef = routing;

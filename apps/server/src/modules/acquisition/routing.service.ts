@@ -32,6 +32,11 @@ export interface RoutingServiceDeps {
   random?: () => number;
   /** How long a link's configuration is cached per process (ms); counters are never cached. */
   cacheMs?: number;
+  /**
+   * One process owns the database (embedded PGlite, one session for every connection): round decisions,
+   * already one at a time per link here, run without a transaction (concurrent transactions stall PGlite).
+   */
+  singleProcess?: boolean;
   /** Told when a hit finds the main range out of date (a rule became unavailable or available again). */
   rangeMayHaveChanged?: (getType: GetType, id: number) => void;
 }
@@ -189,9 +194,26 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     }
   }
 
-  async function hitRound(link: RoutableLink): Promise<RouteAnswer> {
+  /**
+   * Round decisions of one link, one at a time in this process (a chain of promises per link); replicas
+   * exclude each other with the row lock. Fewer lock waits on PostgreSQL, and no concurrent transactions on
+   * the embedded database's single session.
+   */
+  const roundQueues = new Map<number, Promise<unknown>>();
+  function hitRound(link: RoutableLink): Promise<RouteAnswer> {
+    const previous = roundQueues.get(link.id) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => hitRoundNow(link));
+    roundQueues.set(link.id, next);
+    void next.finally(() => {
+      if (roundQueues.get(link.id) === next) roundQueues.delete(link.id);
+    }).catch(() => {});
+    return next;
+  }
+
+  async function hitRoundNow(link: RoutableLink): Promise<RouteAnswer> {
     for (let attempt = 1; ; attempt++) {
-      const result = await db.transaction(async (tx) => {
+      const inTransaction = <T>(work: (tx: DbOrTx) => Promise<T>): Promise<T> => (deps.singleProcess ? work(db) : db.transaction(work));
+      const result = await inTransaction(async (tx) => {
         await tx.insert(acqRound).values({ acqLinkId: link.id }).onConflictDoNothing();
         const [round] = await tx.select().from(acqRound).where(eq(acqRound.acqLinkId, link.id)).for('update');
         const at = new Date(now());
