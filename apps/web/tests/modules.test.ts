@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
+import QRCode from 'qrcode';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
@@ -156,6 +157,91 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     const created = groups.find((group) => group.groupName === '客户等级');
     assert.deepEqual(created?.tags.map((tag) => tag.name), ['VIP', '普通']);
     await shoot(page, 'zh-CN-scrm-tags');
+  });
+
+  it('filters the customer list by SCRM tags (any and all) and exports with the same filter', async () => {
+    const groups = (await api.get('/scrm/admin/tag/self/grouped')).body.date as { groupName: string; tags: { id: number; name: string }[] }[];
+    const level = groups.find((group) => group.groupName === '客户等级')!;
+    const vip = level.tags.find((tag) => tag.name === 'VIP')!;
+    const normal = level.tags.find((tag) => tag.name === '普通')!;
+    const records = (await api.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 50 })).body.date.records as { externalUserid: string }[];
+    const [first, second] = [...new Set(records.map((record) => record.externalUserid))];
+    assert.ok(first && second, 'two synced customers');
+    // SCRM tags on the customers as a whole: both VIP, the first also 普通.
+    for (const [externalUserid, addTagIds] of [[first, [vip.id, normal.id]], [second, [vip.id]]] as const) {
+      const marked = await api.post('/scrm/admin/cust/tag/save', { externalUserid, userId: '', tagType: 'self', addTagIds });
+      assert.equal(marked.status, 200, marked.body.msg);
+    }
+
+    const shown = () =>
+      page.evaluate(() =>
+        [...new Set([...document.querySelectorAll('[data-testid=customer-table] tbody tr.ant-table-row [data-testid^=customer-open-]')].map((cell) => cell.getAttribute('data-testid')!.slice('customer-open-'.length)))].sort(),
+      );
+    const waitForRows = (expected: string[]) =>
+      page.waitForFunction(
+        (ids) => {
+          const rows = [...document.querySelectorAll('[data-testid=customer-table] tbody tr.ant-table-row [data-testid^=customer-open-]')];
+          const got = [...new Set(rows.map((cell) => cell.getAttribute('data-testid')!.slice('customer-open-'.length)))].sort();
+          return JSON.stringify(got) === JSON.stringify(ids);
+        },
+        [...expected].sort(),
+      );
+    const pickTag = async (name: string) => {
+      // Typed first: the SCRM groups come after the corp ones in a virtual list.
+      await page.getByTestId('filter-tags').click();
+      await page.keyboard.type(name);
+      await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: new RegExp(`^${name}$`) }).first().click();
+      await page.keyboard.press('Escape');
+    };
+
+    await visit(page, '/customer/list');
+    await page.getByTestId('customer-table').locator('tbody tr.ant-table-row').first().waitFor();
+    assert.ok((await shown()).length > 2, 'more customers than the tagged ones before filtering');
+
+    // Any: customers with VIP.
+    await pickTag('VIP');
+    await search(page);
+    await waitForRows([first, second]);
+    await page.getByTestId('customer-table').getByTestId(`row-tag-${vip.id}`).first().waitFor();
+    await shoot(page, 'zh-CN-customers-by-tag');
+
+    // All of VIP and 普通: the first customer only.
+    await pickTag('普通');
+    await page.locator('.ant-pro-query-filter').getByText('包含全部').click();
+    await search(page);
+    await waitForRows([first]);
+
+    // The export takes the same tag filter.
+    const [request] = await Promise.all([
+      page.waitForRequest((candidate) => candidate.url().endsWith('/scrm/admin/cust/emp/export')),
+      page.waitForEvent('download'),
+      page.getByTestId('customer-export').click(),
+    ]);
+    const body = request.postDataJSON() as { tagIds?: number[]; tagMatch?: string };
+    assert.deepEqual([...(body.tagIds ?? [])].sort((a, b) => a - b), [vip.id, normal.id].sort((a, b) => a - b));
+    assert.equal(body.tagMatch, 'all');
+  });
+
+  it('previews a stored image in the media library', async () => {
+    const png = await QRCode.toBuffer('https://example.com/media-preview', { type: 'png', width: 96 });
+    const form = new FormData();
+    form.append('type', 'image');
+    form.append('title', '预览海报');
+    form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'poster.png');
+    const uploaded = await fetch(new URL('/scrm/admin/media/upload', env.url), { method: 'POST', headers: { token: api.token }, body: form });
+    assert.equal(uploaded.status, 200, await uploaded.clone().text());
+
+    await visit(page, '/acquisition/media');
+    await page.getByTestId('media-table').getByText('预览海报').first().click();
+    const image = page.getByTestId('media-preview-image').locator('xpath=self::img|.//img').first();
+    await image.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid=media-stored-preview] img');
+      return Boolean(img?.complete && img.naturalWidth > 0);
+    });
+    assert.equal(await image.evaluate((img) => (img as HTMLImageElement).naturalWidth), png.readUInt32BE(16), 'the uploaded PNG, decoded');
+    await shoot(page, 'zh-CN-media-preview');
+    await page.keyboard.press('Escape');
   });
 
   it('creates and publishes an acquisition link with rules and a tag, downloads its QR, and sees a simulated customer come in with tag and channel', async () => {

@@ -1965,6 +1965,13 @@ export interface paths {
                          * @enum {string}
                          */
                         status?: "active" | "lost" | "transferred";
+                        /** @description local tag ids (corp or SCRM) */
+                        tagIds?: number[];
+                        /**
+                         * @description any (default): at least one of tagIds; all: every one of them
+                         * @enum {string}
+                         */
+                        tagMatch?: "any" | "all";
                         /** @description employees (WeCom userids) */
                         userIds?: string[];
                     };
@@ -2049,6 +2056,16 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "lost" | "transferred";
                                 tagIds: string[];
+                                /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                tagList?: {
+                                    groupId: number;
+                                    groupName: string;
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "corp" | "self";
+                                    wecomTagId: string | null;
+                                }[];
                                 tags: {
                                     groupName: string;
                                     tagId?: string;
@@ -2137,6 +2154,16 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "lost" | "transferred";
                                 tagIds: string[];
+                                /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                tagList?: {
+                                    groupId: number;
+                                    groupName: string;
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "corp" | "self";
+                                    wecomTagId: string | null;
+                                }[];
                                 tags: {
                                     groupName: string;
                                     tagId?: string;
@@ -2205,6 +2232,13 @@ export interface paths {
                          * @enum {string}
                          */
                         status?: "active" | "lost" | "transferred";
+                        /** @description local tag ids (corp or SCRM) */
+                        tagIds?: number[];
+                        /**
+                         * @description any (default): at least one of tagIds; all: every one of them
+                         * @enum {string}
+                         */
+                        tagMatch?: "any" | "all";
                         /** @description employees (WeCom userids) */
                         userIds?: string[];
                     };
@@ -2258,6 +2292,16 @@ export interface paths {
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
                                     tagIds: string[];
+                                    /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                    tagList?: {
+                                        groupId: number;
+                                        groupName: string;
+                                        id: number;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "corp" | "self";
+                                        wecomTagId: string | null;
+                                    }[];
                                     tags: {
                                         groupName: string;
                                         tagId?: string;
@@ -2326,6 +2370,13 @@ export interface paths {
                          * @enum {string}
                          */
                         status?: "active" | "lost" | "transferred";
+                        /** @description local tag ids (corp or SCRM) */
+                        tagIds?: number[];
+                        /**
+                         * @description any (default): at least one of tagIds; all: every one of them
+                         * @enum {string}
+                         */
+                        tagMatch?: "any" | "all";
                         /** @description employees (WeCom userids) */
                         userIds?: string[];
                     };
@@ -2442,6 +2493,16 @@ export interface paths {
                                 /** @enum {string} */
                                 status: "active" | "lost" | "transferred";
                                 tagIds: string[];
+                                /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                tagList?: {
+                                    groupId: number;
+                                    groupName: string;
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "corp" | "self";
+                                    wecomTagId: string | null;
+                                }[];
                                 tags: {
                                     groupName: string;
                                     tagId?: string;
@@ -2504,6 +2565,13 @@ export interface paths {
                          * @enum {string}
                          */
                         status?: "active" | "lost" | "transferred";
+                        /** @description local tag ids (corp or SCRM) */
+                        tagIds?: number[];
+                        /**
+                         * @description any (default): at least one of tagIds; all: every one of them
+                         * @enum {string}
+                         */
+                        tagMatch?: "any" | "all";
                         /** @description employees (WeCom userids) */
                         userIds?: string[];
                     };
@@ -2534,9 +2602,15 @@ export interface paths {
                                 }[];
                                 byTag: {
                                     active: number;
+                                    groupName: string;
                                     lost: number;
-                                    tagId: string;
+                                    /** @description local tag id */
+                                    tagId: number;
+                                    tagName: string;
+                                    /** @enum {string} */
+                                    tagType: "corp" | "self";
                                     total: number;
+                                    wecomTagId: string | null;
                                 }[];
                                 total: {
                                     active: number;
@@ -3816,6 +3890,16 @@ export interface paths {
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
                                     tagIds: string[];
+                                    /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                    tagList?: {
+                                        groupId: number;
+                                        groupName: string;
+                                        id: number;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "corp" | "self";
+                                        wecomTagId: string | null;
+                                    }[];
                                     tags: {
                                         groupName: string;
                                         tagId?: string;
@@ -3828,6 +3912,16 @@ export interface paths {
                                 }[];
                                 /** Format: date-time */
                                 syncedAt: string | null;
+                                /** @description page rows: corp and SCRM tags on the active relations or the customer as a whole, with the local ids tag filters take */
+                                tagList?: {
+                                    groupId: number;
+                                    groupName: string;
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "corp" | "self";
+                                    wecomTagId: string | null;
+                                }[];
                                 /** @description 1 WeChat user, 2 WeCom user */
                                 type: number;
                                 unionid: string | null;
@@ -3926,6 +4020,16 @@ export interface paths {
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
                                     tagIds: string[];
+                                    /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                    tagList?: {
+                                        groupId: number;
+                                        groupName: string;
+                                        id: number;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "corp" | "self";
+                                        wecomTagId: string | null;
+                                    }[];
                                     tags: {
                                         groupName: string;
                                         tagId?: string;
@@ -3938,6 +4042,16 @@ export interface paths {
                                 }[];
                                 /** Format: date-time */
                                 syncedAt: string | null;
+                                /** @description page rows: corp and SCRM tags on the active relations or the customer as a whole, with the local ids tag filters take */
+                                tagList?: {
+                                    groupId: number;
+                                    groupName: string;
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "corp" | "self";
+                                    wecomTagId: string | null;
+                                }[];
                                 /** @description 1 WeChat user, 2 WeCom user */
                                 type: number;
                                 unionid: string | null;
@@ -4000,6 +4114,13 @@ export interface paths {
                          * @enum {string}
                          */
                         status?: "active" | "lost" | "transferred";
+                        /** @description local tag ids (corp or SCRM) */
+                        tagIds?: number[];
+                        /**
+                         * @description any (default): at least one of tagIds; all: every one of them
+                         * @enum {string}
+                         */
+                        tagMatch?: "any" | "all";
                         /** @description employees (WeCom userids) */
                         userIds?: string[];
                     };
@@ -4036,6 +4157,16 @@ export interface paths {
                                     position: string | null;
                                     /** Format: date-time */
                                     syncedAt: string | null;
+                                    /** @description page rows: corp and SCRM tags on the active relations or the customer as a whole, with the local ids tag filters take */
+                                    tagList?: {
+                                        groupId: number;
+                                        groupName: string;
+                                        id: number;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "corp" | "self";
+                                        wecomTagId: string | null;
+                                    }[];
                                     /** @description 1 WeChat user, 2 WeCom user */
                                     type: number;
                                     unionid: string | null;
@@ -4134,6 +4265,16 @@ export interface paths {
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
                                     tagIds: string[];
+                                    /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                    tagList?: {
+                                        groupId: number;
+                                        groupName: string;
+                                        id: number;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "corp" | "self";
+                                        wecomTagId: string | null;
+                                    }[];
                                     tags: {
                                         groupName: string;
                                         tagId?: string;
@@ -4146,6 +4287,16 @@ export interface paths {
                                 }[];
                                 /** Format: date-time */
                                 syncedAt: string | null;
+                                /** @description page rows: corp and SCRM tags on the active relations or the customer as a whole, with the local ids tag filters take */
+                                tagList?: {
+                                    groupId: number;
+                                    groupName: string;
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "corp" | "self";
+                                    wecomTagId: string | null;
+                                }[];
                                 /** @description 1 WeChat user, 2 WeCom user */
                                 type: number;
                                 unionid: string | null;
@@ -4261,6 +4412,16 @@ export interface paths {
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
                                     tagIds: string[];
+                                    /** @description page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take */
+                                    tagList?: {
+                                        groupId: number;
+                                        groupName: string;
+                                        id: number;
+                                        name: string;
+                                        /** @enum {string} */
+                                        type: "corp" | "self";
+                                        wecomTagId: string | null;
+                                    }[];
                                     tags: {
                                         groupName: string;
                                         tagId?: string;
@@ -4273,6 +4434,16 @@ export interface paths {
                                 }[];
                                 /** Format: date-time */
                                 syncedAt: string | null;
+                                /** @description page rows: corp and SCRM tags on the active relations or the customer as a whole, with the local ids tag filters take */
+                                tagList?: {
+                                    groupId: number;
+                                    groupName: string;
+                                    id: number;
+                                    name: string;
+                                    /** @enum {string} */
+                                    type: "corp" | "self";
+                                    wecomTagId: string | null;
+                                }[];
                                 /** @description 1 WeChat user, 2 WeCom user */
                                 type: number;
                                 unionid: string | null;
@@ -4804,8 +4975,7 @@ export interface paths {
                         /** @description local tag ids (corp or SCRM) */
                         tagIds?: number[];
                         /**
-                         * @description any: at least one of tagIds; all: every one of them
-                         * @default any
+                         * @description any (default): at least one of tagIds; all: every one of them
                          * @enum {string}
                          */
                         tagMatch?: "any" | "all";
@@ -6448,6 +6618,42 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scrm/admin/media/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 素材文件 — the stored image, video, file or mini-program cover of a media with its content type (inline for images and videos); 404 for a deleted media or one without a file */
+        get: {
+            parameters: {
+                query: {
+                    id: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

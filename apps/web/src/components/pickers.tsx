@@ -1,5 +1,6 @@
 import { Select, TreeSelect } from 'antd';
 import { useEffect, useState, type CSSProperties } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client.ts';
 import type { ChannelRecord, DeptNode, RoleRecord, TagGroup, TagType, UserRecord, WecomEmployee } from '../api/types.ts';
 
@@ -138,6 +139,38 @@ export function TagSelect({
           .map((tag) => ({ value: valueKey === 'id' ? tag.id : tag.wecomTagId!, label: tag.name })),
       }))}
       data-testid={testId ?? `tag-select-${type}`}
+    />
+  );
+}
+
+/**
+ * Corp and SCRM tags together, grouped by type and tag group; values are local tag ids (what the customer
+ * filters' `tagIds` take).
+ */
+export function TagFilterSelect({ value, onChange, testId }: { value?: number[]; onChange?: (value: number[]) => void; testId?: string }) {
+  const { t } = useTranslation();
+  const corp = useTagGroups('corp');
+  const self = useTagGroups('self');
+  const groups = [
+    ...corp.groups.map((group) => ({ group, type: t('customer.corpTags') })),
+    ...self.groups.map((group) => ({ group, type: t('customer.selfTags') })),
+  ].filter(({ group }) => group.tags.length > 0);
+  return (
+    <Select
+      mode="multiple"
+      value={value}
+      onChange={onChange}
+      allowClear
+      showSearch={{ optionFilterProp: 'label' }}
+      maxTagCount="responsive"
+      loading={corp.loading || self.loading}
+      style={{ width: '100%' }}
+      options={groups.map(({ group, type }) => ({
+        label: `${type} · ${group.groupName}`,
+        title: `${type} · ${group.groupName}`,
+        options: group.tags.map((tag) => ({ value: tag.id, label: tag.name })),
+      }))}
+      data-testid={testId ?? 'tag-filter-select'}
     />
   );
 }

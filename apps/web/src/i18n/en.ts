@@ -72,6 +72,7 @@ export const en: Messages = {
     detail: 'Details', success: 'Success', failure: 'Failure', before: 'Before', after: 'After', requestId: 'Request id',
   },
   customer: {
+    allTags: 'Tags', tagFilter: 'Customer tags', tagMatch: 'Tag match', tagMatchAny: 'Any of them', tagMatchAll: 'All of them',
     title: 'Customers', name: 'Customer', remark: 'Remark', employee: 'Employee', dept: 'Employee department', tags: 'WeCom tags', addWay: 'Added via',
     state: 'Channel state', status: 'Status', customerType: 'Customer type', type1: 'WeChat', type2: 'WeCom', addTime: 'Added', detail: 'Details',
     autoRefresh: 'Live refresh', autoRefreshHint: 'Reload the list every {{seconds}} seconds', export: 'Export', sync: 'Sync customers', syncTitle: 'Sync customers from WeCom',
@@ -146,6 +147,7 @@ export const en: Messages = {
     reason_round_limit_reached: 'Round full', reason_zero_weight: 'Weight 0', reason_not_selected: 'Not selected',
   },
   media: {
+    downloadFile: 'Download the file', previewUnavailable: 'The file cannot be previewed',
     title: 'Media library', titleField: 'Title', type: 'Type', type_text: 'Text', type_image: 'Image', type_link: 'Link', type_miniprogram: 'Mini program',
     type_video: 'Video', type_file: 'File', scope: 'Used for', scope1: 'Customers', scope2: 'Group chats', scope3: 'App messages', size: 'Size',
     wecomMedia: 'WeCom media', uploadedToWecom: 'Uploaded', preview: 'Preview', upload: 'Upload media', uploaded: 'Media uploaded', content: 'Content',

@@ -70,6 +70,7 @@ export const zhCN = {
     detail: '详情', success: '成功', failure: '失败', before: '修改前', after: '修改后', requestId: '请求号',
   },
   customer: {
+    allTags: '标签', tagFilter: '客户标签', tagMatch: '标签匹配', tagMatchAny: '包含任一', tagMatchAll: '包含全部',
     title: '客户列表', name: '客户', remark: '备注名', employee: '跟进员工', dept: '员工部门', tags: '企微标签', addWay: '添加方式',
     state: '渠道 state', status: '状态', customerType: '客户类型', type1: '微信', type2: '企业微信', addTime: '添加时间', detail: '详情',
     autoRefresh: '实时刷新', autoRefreshHint: '每 {{seconds}} 秒自动刷新列表', export: '导出', sync: '同步客户', syncTitle: '从企微同步客户',
@@ -144,6 +145,7 @@ export const zhCN = {
     reason_round_limit_reached: '本轮已满', reason_zero_weight: '权重为 0', reason_not_selected: '未被选中',
   },
   media: {
+    downloadFile: '下载文件', previewUnavailable: '无法预览该文件',
     title: '素材库', titleField: '标题', type: '类型', type_text: '文本', type_image: '图片', type_link: '链接', type_miniprogram: '小程序',
     type_video: '视频', type_file: '文件', scope: '用途', scope1: '客户', scope2: '客户群', scope3: '应用消息', size: '大小',
     wecomMedia: '企微素材', uploadedToWecom: '已上传', preview: '预览', upload: '上传素材', uploaded: '素材已上传', content: '内容',

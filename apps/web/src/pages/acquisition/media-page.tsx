@@ -1,9 +1,9 @@
 import { InboxOutlined, PlusOutlined } from '@ant-design/icons';
 import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
-import { App, Button, Descriptions, Form, Image, Input, Modal, Radio, Select, Tag, Typography, Upload } from 'antd';
+import { App, Button, Descriptions, Form, Image, Input, Modal, Radio, Select, Spin, Tag, Typography, Upload } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, call, upload } from '../../api/client.ts';
+import { api, call, fetchFile, saveBlob, upload } from '../../api/client.ts';
 import type { BodyOf, MediaRecord } from '../../api/types.ts';
 import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
@@ -115,19 +115,77 @@ export function MediaPage() {
         <Modal open footer={null} title={preview.title} onCancel={() => setPreview(null)}>
           <Descriptions column={1} size="small" bordered>
             <Descriptions.Item label={t('media.type')}>{t(`media.type_${preview.type}`, { defaultValue: preview.type })}</Descriptions.Item>
-            {preview.content && <Descriptions.Item label={t('media.content')}>{<Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{preview.content}</Typography.Paragraph>}</Descriptions.Item>}
-            {preview.linkUrl && <Descriptions.Item label="URL">{<Typography.Link href={preview.linkUrl} target="_blank">{preview.linkUrl}</Typography.Link>}</Descriptions.Item>}
-            {preview.linkDesc && <Descriptions.Item label={t('media.desc')}>{preview.linkDesc}</Descriptions.Item>}
-            {preview.picUrl && <Descriptions.Item label={t('media.picUrl')}>{<Image src={preview.picUrl} width={160} />}</Descriptions.Item>}
-            {preview.appid && <Descriptions.Item label="appid">{preview.appid}</Descriptions.Item>}
-            {preview.page && <Descriptions.Item label={t('media.page')}>{preview.page}</Descriptions.Item>}
-            {preview.fileName && <Descriptions.Item label={t('media.fileName')}>{preview.fileName}</Descriptions.Item>}
-            {preview.mime && <Descriptions.Item label="MIME">{preview.mime}</Descriptions.Item>}
+            {!!preview.content && <Descriptions.Item label={t('media.content')}>{<Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }}>{preview.content}</Typography.Paragraph>}</Descriptions.Item>}
+            {!!preview.linkUrl && <Descriptions.Item label="URL">{<Typography.Link href={preview.linkUrl} target="_blank">{preview.linkUrl}</Typography.Link>}</Descriptions.Item>}
+            {!!preview.linkDesc && <Descriptions.Item label={t('media.desc')}>{preview.linkDesc}</Descriptions.Item>}
+            {!!preview.picUrl && <Descriptions.Item label={t('media.picUrl')}>{<Image src={preview.picUrl} width={160} />}</Descriptions.Item>}
+            {!!preview.appid && <Descriptions.Item label="appid">{preview.appid}</Descriptions.Item>}
+            {!!preview.page && <Descriptions.Item label={t('media.page')}>{preview.page}</Descriptions.Item>}
+            {!!preview.fileName && <Descriptions.Item label={t('media.fileName')}>{preview.fileName}</Descriptions.Item>}
+            {!!preview.mime && <Descriptions.Item label="MIME">{preview.mime}</Descriptions.Item>}
             {preview.fileSize !== null && <Descriptions.Item label={t('media.size')}>{(preview.fileSize / 1024).toFixed(1)} KB</Descriptions.Item>}
           </Descriptions>
+          {!!preview.fileName && <StoredFilePreview media={preview} />}
         </Modal>
       )}
     </PageContainer>
+  );
+}
+
+/**
+ * The stored file of a media (GET /admin/media/file, fetched with the session token as a blob, since `<img>`
+ * cannot send it): images and mini-program covers as a picture, videos in a player, other files as a download.
+ */
+function StoredFilePreview({ media }: { media: MediaRecord }) {
+  const { t } = useTranslation();
+  const [file, setFile] = useState<{ url: string; blob: Blob; fileName: string } | null>(null);
+  const [failed, setFailed] = useState(false);
+  const kind = media.mime?.startsWith('image/') ? 'image' : media.mime?.startsWith('video/') ? 'video' : 'file';
+
+  useEffect(() => {
+    if (kind === 'file') return;
+    let url: string | null = null;
+    let cancelled = false;
+    fetchFile('/scrm/admin/media/file', { query: { id: media.id } }).then(
+      ({ blob, fileName }) => {
+        if (cancelled) return;
+        url = URL.createObjectURL(blob);
+        setFile({ url, blob, fileName });
+      },
+      () => !cancelled && setFailed(true),
+    );
+    return () => {
+      cancelled = true;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [media.id, kind]);
+
+  const downloadFile = async () => {
+    try {
+      const { blob, fileName } = await fetchFile('/scrm/admin/media/file', { query: { id: media.id } });
+      saveBlob(blob, media.fileName ?? fileName);
+    } catch {
+      // shown by the client
+    }
+  };
+
+  if (kind === 'file') {
+    return (
+      <Button style={{ marginTop: 12 }} onClick={() => void downloadFile()} data-testid="media-file-download">
+        {t('media.downloadFile')}
+      </Button>
+    );
+  }
+  if (failed) return <Typography.Text type="secondary">{t('media.previewUnavailable')}</Typography.Text>;
+  if (!file) return <Spin style={{ display: 'block', marginTop: 12 }} />;
+  return (
+    <div style={{ marginTop: 12, textAlign: 'center' }} data-testid="media-stored-preview">
+      {kind === 'image' ? (
+        <Image src={file.url} alt={media.title} style={{ maxWidth: '100%', maxHeight: 360 }} data-testid="media-preview-image" />
+      ) : (
+        <video src={file.url} controls style={{ maxWidth: '100%', maxHeight: 360 }} data-testid="media-preview-video" />
+      )}
+    </div>
   );
 }
 

@@ -71,3 +71,16 @@ export function TagBriefs({ tags, color }: { tags: TagBrief[]; color?: string })
     </Space>
   );
 }
+
+/** Corp and SCRM tags of a page row (`tagList`): corp tags plain, SCRM tags blue; the group in the tooltip. */
+export function TagBriefList({ tags }: { tags: (TagBrief & { type: 'corp' | 'self' })[] }) {
+  return (
+    <Space size={[0, 4]} wrap>
+      {tags.map((tag) => (
+        <Tag key={`${tag.type}-${tag.id}`} color={tag.type === 'self' ? 'blue' : undefined} title={tag.groupName} data-testid={`row-tag-${tag.id}`}>
+          {tag.name}
+        </Tag>
+      ))}
+    </Space>
+  );
+}

@@ -8,10 +8,10 @@ import type { RelationFilters, RelationQuery, RelationRecord } from '../../api/t
 import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { JobButton } from '../../components/job-progress.tsx';
-import { EmployeeSelect, useChannels, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
+import { EmployeeSelect, TagFilterSelect, useChannels, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerDrawer } from './customer-drawer.tsx';
-import { addWayText, addWayValueEnum, CustomerName, RelationStatusTag, RelationTags, relationStatusValueEnum } from './customer-fields.tsx';
+import { addWayText, addWayValueEnum, CustomerName, RelationStatusTag, RelationTags, relationStatusValueEnum, TagBriefList } from './customer-fields.tsx';
 
 const AUTO_REFRESH_MS = 15_000;
 
@@ -74,7 +74,27 @@ export function CustomerListPage() {
       formItemRender: () => <EmployeeSelect multiple testId="filter-employees" />,
     },
     { title: t('customer.dept'), dataIndex: 'deptIds', hideInTable: true, formItemRender: () => <WecomDeptTreeSelect /> },
-    { title: t('customer.tags'), dataIndex: 'tags', search: false, render: (_, row) => <RelationTags relation={row} names={tagNames} /> },
+    {
+      title: t('customer.allTags'),
+      dataIndex: 'tags',
+      search: false,
+      render: (_, row) => (row.tagList?.length ? <TagBriefList tags={row.tagList} /> : <RelationTags relation={row} names={tagNames} />),
+    },
+    {
+      title: t('customer.tagFilter'),
+      dataIndex: 'tagIds',
+      hideInTable: true,
+      formItemRender: () => <TagFilterSelect testId="filter-tags" />,
+    },
+    {
+      title: t('customer.tagMatch'),
+      dataIndex: 'tagMatch',
+      hideInTable: true,
+      valueType: 'radioButton',
+      initialValue: 'any',
+      valueEnum: { any: { text: t('customer.tagMatchAny') }, all: { text: t('customer.tagMatchAll') } },
+      fieldProps: { 'data-testid': 'filter-tag-match', size: 'small' },
+    },
     {
       title: t('customer.addWay'),
       dataIndex: 'addWay',
