@@ -10,6 +10,7 @@ import type { Db } from './db/database.ts';
 import { openApp, openNonce } from '../db/schema/index.ts';
 import { AppError, BadRequest } from './http/errors.ts';
 import { registerMessages } from './http/i18n.ts';
+import { keepRawJsonBodies } from './http/raw-body.ts';
 
 export const OPEN_HEADERS = {
   key: 'x-app-key',
@@ -239,16 +240,7 @@ export function createOpenApiGuard(options: OpenApiGuardOptions): OpenApiGuard {
 
   return {
     protect(app) {
-      const received = new WeakMap<FastifyRequest, { raw: string; invalidJson: boolean }>();
-      const parseJson = app.getDefaultJsonParser('error', 'error');
-      app.removeContentTypeParser('application/json');
-      app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-        const raw = body as string;
-        parseJson(request, raw, (error, value) => {
-          received.set(request, { raw, invalidJson: Boolean(error) });
-          done(null, error ? undefined : value);
-        });
-      });
+      const bodyOf = keepRawJsonBodies(app);
       app.decorateRequest('openApp', null);
       app.addHook('preValidation', async (request, reply) => {
         const header = (name: string) => {
@@ -259,7 +251,7 @@ export function createOpenApiGuard(options: OpenApiGuardOptions): OpenApiGuard {
         if (!headers.key || !headers.timestamp || !headers.nonce || !headers.signature) throw new AppError(401, 'openMissingHeaders');
         const caller = await findApp(headers.key);
         if (!caller || caller.status !== 0) throw new AppError(401, 'openUnknownKey');
-        const body = received.get(request) ?? { raw: '', invalidJson: false };
+        const body = bodyOf(request);
         const check = checkOpenSignature(caller.secret, headers, { method: request.method, target: request.url, rawBody: body.raw }, now());
         if (!check.ok) throw new AppError(401, check.failure);
         const expiresAt = new Date((check.timestamp + OPEN_MAX_SKEW_SECONDS + 1) * 1000);

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { keepRawJsonBodies } from '../../platform/http/raw-body.ts';
 import { z } from 'zod';
 import { AppError, BadRequest } from '../../platform/http/errors.ts';
 import { localeOf, translate } from '../../platform/http/i18n.ts';
@@ -28,11 +29,6 @@ const signatureHeaders = z.looseObject({
   [NEXUS_HEADERS.signature]: z.string().optional().describe('hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\\n${nonce}\\n${rawBody}`)'),
 });
 
-/** The body as received: the signature covers these exact bytes, not a re-serialisation. */
-interface ReceivedBody {
-  raw: string;
-  invalidJson: boolean;
-}
 
 export interface NexusRouteDeps {
   service: NexusService;
@@ -43,22 +39,11 @@ export interface NexusRouteDeps {
 
 /** `/scrm/nexus/*`: signed pushes from Nexus (HR sync) and single sign-on. */
 export const nexusRoutes = (deps: NexusRouteDeps) => async (app: FastifyInstance) => {
-  const received = new WeakMap<FastifyRequest, ReceivedBody>();
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  // Scoped to this plugin: keep the raw text for the signature; a JSON error is reported only once the
-  // request is known to come from Nexus (an unsigned request learns nothing about its body).
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const raw = body as string;
-    parseJson(request, raw, (error, value) => {
-      received.set(request, { raw, invalidJson: Boolean(error) });
-      done(null, error ? undefined : value);
-    });
-  });
+  const bodyOf = keepRawJsonBodies(app);
 
   app.addHook('preValidation', async (request) => {
     if (!deps.credentials) throw new AppError(503, 'nexusNotConfigured');
-    const body = received.get(request) ?? { raw: '', invalidJson: false };
+    const body = bodyOf(request);
     const header = (name: string) => {
       const value = request.headers[name];
       return typeof value === 'string' ? value : undefined;
