@@ -1,6 +1,7 @@
 // Demo mode end to end, through the real entry point: no WECOM_* settings, the simulator mounted under
 // /wecom-sim, the demo corp generated on first start, synced, kept live by simulator actions, and continued
-// (not regenerated) after a graceful restart on the same DATA_DIR.
+// (not regenerated) after a graceful restart on the same DATA_DIR; and a server killed (SIGKILL) while it
+// applies callback events applies every stored event exactly once after a restart.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildEventXml } from '@scrm/wecom';
 
 const root = resolve(import.meta.dirname, '../../..');
 const main = join(root, 'apps/server/src/main.ts');
@@ -97,13 +99,15 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
+// One DATA_DIR for the file: the second suite continues the corp the first one generated.
+const dataDir = mkdtempSync(join(tmpdir(), 'scrm-demo-mode-'));
+const running: Server[] = [];
+after(async () => {
+  for (const server of running) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
 describe('demo mode (the real server entry, no WECOM_* settings)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'scrm-demo-mode-'));
-  const running: Server[] = [];
-  after(async () => {
-    for (const server of running) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
 
   test('first start generates and syncs the demo corp; simulator actions show up live; a restart continues the same corp', async () => {
     const port = await freePort();
@@ -160,5 +164,45 @@ describe('demo mode (the real server entry, no WECOM_* settings)', () => {
     await new Promise((wait) => setTimeout(wait, 1500));
     assert.equal((await call<{ date: { total: number } }>(second.base, '/scrm/admin/cust/info/page', { pageNum: 1, pageSize: 1 }, token2)).date.total, settled + 1);
     assert.deepEqual(await stopServer(second), { code: 0, signal: null }, second.output());
+  });
+});
+
+// Its own suite (each top-level test has its own time budget): the lease of the killed worker's events runs 60 s.
+describe('demo mode: killed mid-processing', () => {
+  test('a server killed while applying events applies every stored event exactly once after a restart', async () => {
+    const server = await startServer(dataDir, await freePort());
+    running.push(server);
+    const token = await login(server.base);
+    const { corpId } = await call<{ corpId: string }>(server.base, '/wecom-sim/sim/info');
+    const userids = (await call<{ date: { records: Array<{ userid: string }> } }>(server.base, '/scrm/admin/qw/emp/page', { pageNum: 1, pageSize: 100 }, token)).date.records.map(
+      (employee) => employee.userid,
+    );
+    const COUNT = 3000;
+    // Fed through the plaintext test entry (same store and worker as real callbacks), 16 at a time.
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let index = next++; index < COUNT; index = next++) {
+          const xml = buildEventXml({ kind: 'change_contact', changeType: 'update_user', toUserName: corpId, createTime: 1_900_000_000 + index, userId: userids[index % userids.length] });
+          await call(server.base, '/scrm/wx/portal/test', { xml }, token);
+        }
+      }),
+    );
+    const eventTotal = async (base: string, auth: string, status?: string) =>
+      (await call<{ date: { total: number } }>(base, '/scrm/admin/event/page', { source: 'test', ...(status ? { status } : {}), pageNum: 1, pageSize: 1 }, auth)).date.total;
+    assert.equal(await eventTotal(server.base, token), COUNT);
+    const doneBeforeKill = await eventTotal(server.base, token, 'done');
+    server.child.kill('SIGKILL');
+    assert.equal((await server.exited).signal, 'SIGKILL');
+    assert.ok(doneBeforeKill < COUNT, `the kill came before the worker had finished (${doneBeforeKill} of ${COUNT} done)`);
+
+    const restarted = await startServer(dataDir, await freePort());
+    running.push(restarted);
+    const token2 = await login(restarted.base);
+    // Events the killed worker held are taken over once their lease (60 s) runs out.
+    await until('every stored event applied', async () => ((await eventTotal(restarted.base, token2, 'done')) === COUNT ? true : undefined), 180_000);
+    assert.equal(await eventTotal(restarted.base, token2), COUNT, 'nothing lost, nothing stored twice');
+    for (const status of ['pending', 'processing', 'failed', 'dead']) assert.equal(await eventTotal(restarted.base, token2, status), 0, status);
+    assert.deepEqual(await stopServer(restarted), { code: 0, signal: null }, restarted.output());
   });
 });
