@@ -4,6 +4,7 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
 import ExcelJS from 'exceljs';
 
 export interface ExportColumn<T> {
@@ -86,9 +87,13 @@ function fixUtf8Decoding(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
   };
 }
 
-/** The first worksheet's rows, streamed. */
+/**
+ * The first worksheet's rows, streamed. A path is opened here and closed when the caller stops early
+ * (e.g. after the header row) instead of being left to exceljs's abandoned reader.
+ */
 export async function* sheetRows(input: string | Readable): AsyncGenerator<SheetRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input as never, {
+  const source = typeof input === 'string' ? createReadStream(input) : input;
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source as never, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'ignore',
@@ -96,8 +101,12 @@ export async function* sheetRows(input: string | Readable): AsyncGenerator<Sheet
     entries: 'emit',
   });
   fixUtf8Decoding(reader);
-  for await (const worksheet of reader) {
-    for await (const row of worksheet) yield { number: row.number, cells: row.values as unknown[] };
-    return;
+  try {
+    for await (const worksheet of reader) {
+      for await (const row of worksheet) yield { number: row.number, cells: row.values as unknown[] };
+      return;
+    }
+  } finally {
+    if (typeof input === 'string') source.destroy();
   }
 }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp, type TestClient } from '../../testing/test-app.ts';
 import { createFileStore } from '../../platform/files.ts';
 import { readXlsx } from '../customers/customers.testing.ts';
-import { createLeadImportService } from './lead-import.ts';
+import { createLeadImportService, IMPORT_MAX_BYTES } from './lead-import.ts';
 import { addLead, fails, ok } from './leads.testing.ts';
 
 function multipart(file: { name: string; content: Buffer }, fields: Record<string, string> = {}) {
@@ -145,6 +145,15 @@ describe('lead import', () => {
     assert.match(missing.body.msg, /手机号/);
     const notXlsx = await upload(t, admin.token, 'bad.xlsx', Buffer.from('name,phone\n'));
     assert.equal(notXlsx.status, 400);
+    // Over the limit: refused while streaming to disk, nothing left in the file store.
+    const tooBig = Buffer.alloc(IMPORT_MAX_BYTES + 1024, 1);
+    tooBig.writeUInt32BE(0x504b0304, 0);
+    const stored = join(t.config.DATA_DIR, 'files', 'lead-import');
+    const files = () => (existsSync(stored) ? readdirSync(stored).sort() : []);
+    const before = files();
+    const refused = await upload(t, admin.token, 'big.xlsx', tooBig);
+    assert.equal(refused.status, 413);
+    assert.deepEqual(files(), before);
     const noFile = await admin.post('/scrm/admin/clue/import', {});
     assert.equal(noFile.status, 400);
   });

@@ -3,7 +3,10 @@
 // contacts and timeline entries, its report rows and the import's checkpoint — commits in one transaction,
 // so a crash loses no row and a retry (pg-boss, or uploading the same file again) resumes after the last
 // committed batch without applying any row twice (lead_import_row_uq backs this up).
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import ExcelJS from 'exceljs';
 import type { MultipartFile } from '@fastify/multipart';
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
@@ -11,7 +14,7 @@ import type { Db } from '../../platform/db/database.ts';
 import type { FileStore } from '../../platform/files.ts';
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
-import { readUpload } from '../../platform/uploads.ts';
+import { saveUpload } from '../../platform/uploads.ts';
 import { BadRequest, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { translate, type Locale } from '../../platform/http/i18n.ts';
 import { lead, leadImport, leadImportError } from '../../db/schema/leads.ts';
@@ -35,20 +38,64 @@ const BATCH_ROWS = 1000;
 /** Upload limit: a 100,000-row file with every column filled is about 8 MB. */
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
-/** The header of a file: its first non-blank row. */
-export async function readHeader(path: string): Promise<{ mapping: HeaderMapping; row: number } | null> {
-  for await (const { number, cells } of sheetRows(path)) {
-    if (cells.some((cell) => cell !== null && cell !== undefined && String(cell).trim() !== '')) return { mapping: mapHeaders(cells), row: number };
-  }
-  return null;
+/**
+ * The header of a file: its first non-blank row. Read in a worker thread: exceljs stopped after the first
+ * rows leaves that chunk's objects alive for a while, V8 then allocates what the same code creates next
+ * straight in the old generation (allocation-site pretenuring), and the import of the file that follows
+ * in this thread would pile up ~200 MB of old garbage between full collections.
+ */
+export function readHeader(path: string): Promise<{ mapping: HeaderMapping; row: number } | null> {
+  return new Promise((resolve, reject) => {
+    // The worker loads TypeScript through tsx, as the server itself runs (a worker does not inherit its loader hooks).
+    const script = new URL('./lead-import-header.worker.ts', import.meta.url).href;
+    const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(script)}); })`;
+    const worker = new Worker(bootstrap, { eval: true, workerData: path });
+    let settled = false;
+    worker.once('message', (message: { header: { mapping: HeaderMapping; row: number } | null } | { error: string }) => {
+      settled = true;
+      if ('error' in message) reject(new Error(message.error));
+      else resolve(message.header);
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`header reader exited (${code})`));
+    });
+  });
 }
 
-/** A settled row; a valid one keeps only its lead (batches stay small: they outlive many young-generation GCs). */
-type Settled = { row: number } & ({ lead: ImportedLead } | { values: Record<ImportField, string>; errors: RowError[] });
+/**
+ * A batch of settled rows, each kept as one JSON text: a batch holds a few hundred flat strings instead of
+ * row objects whose strings are slices of the reader's chunks. Batches outlive the young generation (they
+ * wait for the database), so whatever they hold is promoted and collected late; this keeps that small.
+ */
+interface Batch {
+  /** Valid rows: {row, name, gender, company, position, address, remark, channel, phone, wechat, email, emailKey}. */
+  leads: string[];
+  /** One entry per error of an invalid row: {row, column, reason, detail, values}. */
+  errors: string[];
+  /** Invalid rows (a row may have several errors). */
+  invalidRows: number;
+  lastRow: number;
+}
+
+const emptyBatch = (): Batch => ({ leads: [], errors: [], invalidRows: 0, lastRow: 0 });
+const batchSize = (batch: Batch) => batch.leads.length + batch.invalidRows;
 
 const GENDER_TEXT = ['', '男', '女'] as const;
-/** A valid row's values for the report, when the database refuses it after all. */
-const valuesOfLead = (lead: ImportedLead): Record<ImportField, string> => ({ ...lead, gender: GENDER_TEXT[lead.gender] });
+
+function addLead(batch: Batch, row: number, imported: ImportedLead): void {
+  batch.leads.push(JSON.stringify({ row, ...imported, emailKey: imported.email.toLowerCase() }));
+  batch.lastRow = row;
+}
+
+function addInvalid(batch: Batch, row: number, values: Record<ImportField, string>, errors: RowError[]): void {
+  for (const error of errors) batch.errors.push(JSON.stringify({ row, column: error.column, reason: error.reason, detail: error.detail ?? '', values }));
+  batch.invalidRows++;
+  batch.lastRow = row;
+}
 
 export interface LeadImportDeps {
   db: Db;
@@ -88,98 +135,91 @@ export function createLeadImportService(deps: LeadImportDeps) {
   }
 
   /** Settles one batch in one transaction; returns the new checkpoint. */
-  async function applyBatch(imported: ImportRow, batch: Settled[], expectedCheckpoint: number, actor: string | null): Promise<number> {
-    const lastRow = batch[batch.length - 1].row;
-    const now = new Date(deps.now());
+  async function applyBatch(imported: ImportRow, batch: Batch, expectedCheckpoint: number, actor: string | null): Promise<number> {
+    const lastRow = batch.lastRow;
+    const now = new Date(deps.now()).toISOString();
     await db.transaction(async (tx) => {
       // Only the attempt that knows the current checkpoint may move it: two workers never settle one batch.
       const claimed = await tx.execute(
-        sql`UPDATE lead_import SET checkpoint_row = ${lastRow}, mtime = ${now.toISOString()}::timestamptz WHERE id = ${imported.id} AND checkpoint_row = ${expectedCheckpoint} RETURNING id`,
+        sql`UPDATE lead_import SET checkpoint_row = ${lastRow}, mtime = ${now}::timestamptz WHERE id = ${imported.id} AND checkpoint_row = ${expectedCheckpoint} RETURNING id`,
       );
       if (claimed.rows.length === 0) throw new Error(`lead import ${imported.id}: checkpoint moved by another attempt`);
 
-      const candidates = batch.filter((entry): entry is Settled & { lead: ImportedLead } => 'lead' in entry);
-      const failures = batch.filter((entry): entry is Settled & { values: Record<ImportField, string>; errors: RowError[] } => 'errors' in entry).map((entry) => ({ row: entry.row, values: entry.values, errors: entry.errors }));
-
-      const existing = new Map<string, number>();
-      if (candidates.length) {
-        const found = await tx.execute<{ id: number; primary_phone: string }>(
-          sql`SELECT id, primary_phone FROM lead WHERE primary_phone = ANY(${sql.param(candidates.map((entry) => entry.lead.phone))}::text[]) AND merged_into_id IS NULL AND is_del = 0`,
-        );
-        for (const row of found.rows) existing.set(row.primary_phone, Number(row.id));
-      }
-      const fresh = candidates.filter((entry) => {
-        const holder = existing.get(entry.lead.phone);
-        if (holder === undefined) return true;
-        failures.push({ row: entry.row, values: valuesOfLead(entry.lead), errors: [{ column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: String(holder) }] });
-        return false;
-      });
-
-      let inserted: Array<{ id: number; import_row: number }> = [];
-      if (fresh.length) {
-        const column = <T>(pick: (entry: ImportedLead) => T) => sql.param(fresh.map((entry) => pick(entry.lead)));
+      let inserted = 0;
+      let refusedRows = 0;
+      const errors = batch.errors;
+      if (batch.leads.length) {
+        // One statement: leads whose phone no live lead holds are stored with their contacts and an
+        // 'imported' timeline entry; the others come back to be reported.
         const status = imported.ownerId ? 'assigned' : 'pool';
-        const result = await tx.execute<{ id: number; import_row: number }>(sql`
-          INSERT INTO lead (name, gender, company, position, address, remark, source, channel, status, owner_id, assigned_at,
-                            primary_phone, import_id, import_row, ctime, cuser, mtime, muser)
-          SELECT t.name, t.gender, t.company, t.position, t.address, t.remark, 'import', t.channel, ${status}, ${imported.ownerId},
-                 ${imported.ownerId ? now.toISOString() : null}::timestamptz, t.phone, ${imported.id}, t.row,
-                 ${now.toISOString()}::timestamptz, ${actor}, ${now.toISOString()}::timestamptz, ${actor}
-          FROM unnest(${column((l) => l.name)}::text[], ${column((l) => l.gender)}::smallint[], ${column((l) => l.company)}::text[],
-                      ${column((l) => l.position)}::text[], ${column((l) => l.address)}::text[], ${column((l) => l.remark)}::text[],
-                      ${column((l) => l.channel)}::text[], ${column((l) => l.phone)}::text[], ${sql.param(fresh.map((entry) => entry.row))}::int[])
-               AS t(name, gender, company, position, address, remark, channel, phone, row)
-          ON CONFLICT DO NOTHING
-          RETURNING id, import_row`);
-        inserted = result.rows.map((row) => ({ id: Number(row.id), import_row: Number(row.import_row) }));
-      }
-      // A row the unique index refused: its phone was taken by a lead stored meanwhile (collection API, another import).
-      const insertedRows = new Set(inserted.map((row) => row.import_row));
-      for (const entry of fresh) {
-        if (insertedRows.has(entry.row)) continue;
-        const [holder] = await tx.select({ id: lead.id }).from(lead).where(and(eq(lead.primaryPhone, entry.lead.phone), sql`merged_into_id IS NULL AND is_del = 0`));
-        failures.push({ row: entry.row, values: valuesOfLead(entry.lead), errors: [{ column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: String(holder?.id ?? '') }] });
-      }
-
-      if (inserted.length) {
-        const byRow = new Map(fresh.map((entry) => [entry.row, entry.lead]));
-        const contactLead: number[] = [];
-        const contactType: string[] = [];
-        const contactValue: string[] = [];
-        for (const { id, import_row } of inserted) {
-          const imported = byRow.get(import_row)!;
-          for (const [type, value] of [['phone', imported.phone], ['wechat', imported.wechat], ['email', imported.email.toLowerCase()]] as const) {
-            if (!value) continue;
-            contactLead.push(id);
-            contactType.push(type);
-            contactValue.push(value);
+        const result = await tx.execute<{ result: { inserted: number; refused: Array<{ row: number; holder: number | null; lead: ImportedLead }> } }>(sql`
+          WITH t AS (
+            SELECT * FROM jsonb_to_recordset(${'[' + batch.leads.join(',') + ']'}::jsonb)
+              AS t("row" int, name text, gender smallint, company text, "position" text, address text, remark text, channel text,
+                   phone text, wechat text, email text, "emailKey" text)
+          ),
+          holders AS (
+            SELECT DISTINCT ON (t."row") t."row", l.id FROM t
+            JOIN lead l ON l.primary_phone = t.phone AND l.merged_into_id IS NULL AND l.is_del = 0
+            ORDER BY t."row", l.id
+          ),
+          ins AS (
+            INSERT INTO lead (name, gender, company, position, address, remark, source, channel, status, owner_id, assigned_at,
+                              primary_phone, import_id, import_row, ctime, cuser, mtime, muser)
+            SELECT t.name, t.gender, t.company, t."position", t.address, t.remark, 'import', t.channel, ${status}, ${imported.ownerId},
+                   ${imported.ownerId ? now : null}::timestamptz, t.phone, ${imported.id}, t."row", ${now}::timestamptz, ${actor}, ${now}::timestamptz, ${actor}
+            FROM t WHERE NOT EXISTS (SELECT 1 FROM holders h WHERE h."row" = t."row")
+            ORDER BY t."row"
+            ON CONFLICT DO NOTHING
+            RETURNING id, import_row
+          ),
+          contacts AS (
+            INSERT INTO lead_contact (lead_id, type, value, is_primary, ctime, cuser)
+            SELECT ins.id, c.type, c.value, true, ${now}::timestamptz, ${actor}
+            FROM ins JOIN t ON t."row" = ins.import_row
+            CROSS JOIN LATERAL (VALUES (1, 'phone', t.phone), (2, 'wechat', t.wechat), (3, 'email', t."emailKey")) AS c(n, type, value)
+            WHERE c.value <> ''
+            ORDER BY ins.id, c.n
+            ON CONFLICT DO NOTHING
+          ),
+          events AS (
+            INSERT INTO lead_event (lead_id, type, occurred_at, actor, data, ctime)
+            SELECT ins.id, 'imported', ${now}::timestamptz, ${actor},
+                   jsonb_build_object('importId', ${imported.id}::bigint, 'row', ins.import_row, 'fileName', ${imported.fileName}::text), ${now}::timestamptz
+            FROM ins ORDER BY ins.id
+          )
+          SELECT jsonb_build_object(
+            'inserted', (SELECT count(*) FROM ins),
+            'refused', COALESCE((
+              SELECT jsonb_agg(jsonb_build_object('row', t."row", 'holder', h.id, 'lead', to_jsonb(t) - 'row' - 'emailKey') ORDER BY t."row")
+              FROM t LEFT JOIN holders h ON h."row" = t."row"
+              WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.import_row = t."row")
+            ), '[]'::jsonb)
+          ) AS result`);
+        const { inserted: count, refused } = result.rows[0].result;
+        inserted = Number(count);
+        refusedRows = refused.length;
+        for (const { row, holder, lead: refusedLead } of refused) {
+          // No holder: the unique index refused it — a lead stored meanwhile (collection API, another import) has the phone.
+          let holderId = holder;
+          if (holderId === null) {
+            const [found] = await tx.select({ id: lead.id }).from(lead).where(and(eq(lead.primaryPhone, refusedLead.phone), sql`merged_into_id IS NULL AND is_del = 0`));
+            holderId = found?.id ?? null;
           }
+          const values = { ...refusedLead, gender: GENDER_TEXT[refusedLead.gender] };
+          errors.push(JSON.stringify({ row, column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: holderId === null ? '' : String(holderId), values }));
         }
-        await tx.execute(sql`
-          INSERT INTO lead_contact (lead_id, type, value, is_primary, ctime, cuser)
-          SELECT t.lead_id, t.type, t.value, true, ${now.toISOString()}::timestamptz, ${actor}
-          FROM unnest(${sql.param(contactLead)}::bigint[], ${sql.param(contactType)}::text[], ${sql.param(contactValue)}::text[]) AS t(lead_id, type, value)
-          ON CONFLICT DO NOTHING`);
-        await tx.execute(sql`
-          INSERT INTO lead_event (lead_id, type, occurred_at, actor, data, ctime)
-          SELECT t.lead_id, 'imported', ${now.toISOString()}::timestamptz, ${actor},
-                 jsonb_build_object('importId', ${imported.id}::bigint, 'row', t.row, 'fileName', ${imported.fileName}::text), ${now.toISOString()}::timestamptz
-          FROM unnest(${sql.param(inserted.map((row) => row.id))}::bigint[], ${sql.param(inserted.map((row) => row.import_row))}::int[]) AS t(lead_id, row)`);
       }
 
-      if (failures.length) {
-        const errorRows = failures.flatMap((failure) => failure.errors.map((error) => ({ failure, error })));
+      if (errors.length) {
         await tx.execute(sql`
           INSERT INTO lead_import_error (import_id, row_number, column_name, reason, detail, row_values)
-          SELECT ${imported.id}, t.row, t.column_name, t.reason, t.detail, t.row_values
-          FROM unnest(${sql.param(errorRows.map((e) => e.failure.row))}::int[], ${sql.param(errorRows.map((e) => e.error.column))}::text[],
-                      ${sql.param(errorRows.map((e) => e.error.reason))}::text[], ${sql.param(errorRows.map((e) => e.error.detail ?? ''))}::text[],
-                      ${sql.param(errorRows.map((e) => JSON.stringify(e.failure.values)))}::jsonb[])
-               AS t(row, column_name, reason, detail, row_values)
+          SELECT ${imported.id}, e."row", e."column", e.reason, e.detail, e."values"
+          FROM jsonb_to_recordset(${'[' + errors.join(',') + ']'}::jsonb) AS e("row" int, "column" text, reason text, detail text, "values" jsonb)
           ON CONFLICT DO NOTHING`);
       }
       await tx.execute(
-        sql`UPDATE lead_import SET inserted_rows = inserted_rows + ${inserted.length}, invalid_rows = invalid_rows + ${failures.length} WHERE id = ${imported.id}`,
+        sql`UPDATE lead_import SET inserted_rows = inserted_rows + ${inserted}, invalid_rows = invalid_rows + ${batch.invalidRows + refusedRows} WHERE id = ${imported.id}`,
       );
     });
     return lastRow;
@@ -196,7 +236,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
       let checkpoint = imported.checkpointRow;
       // Phones of valid rows so far → their row: later rows with the same phone are duplicates.
       const seen = new Map<string, number>();
-      let batch: Settled[] = [];
+      let batch = emptyBatch();
       let total = 0;
       for await (const { number, cells } of sheetRows(path)) {
         if (!mapping) {
@@ -209,24 +249,23 @@ export function createLeadImportService(deps: LeadImportDeps) {
         if (isBlankRow(values)) continue;
         total++;
         const verdict = validateRow(values);
-        let settled: Settled;
+        const settle = number > checkpoint; // rows up to the checkpoint were settled by an earlier attempt
         if ('lead' in verdict) {
           const earlier = seen.get(verdict.lead.phone);
-          if (earlier !== undefined) settled = { row: number, values, errors: [{ column: headerOf('phone'), reason: 'leadImportDuplicateInFile', detail: String(earlier) }] };
-          else {
+          if (earlier !== undefined) {
+            if (settle) addInvalid(batch, number, values, [{ column: headerOf('phone'), reason: 'leadImportDuplicateInFile', detail: String(earlier) }]);
+          } else {
             seen.set(verdict.lead.phone, number);
-            settled = { row: number, lead: verdict.lead };
+            if (settle) addLead(batch, number, verdict.lead);
           }
-        } else settled = { row: number, values, errors: verdict.errors };
-        if (number <= checkpoint) continue; // settled by an earlier attempt
-        batch.push(settled);
-        if (batch.length >= BATCH_ROWS) {
+        } else if (settle) addInvalid(batch, number, values, verdict.errors);
+        if (batchSize(batch) >= BATCH_ROWS) {
           checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
-          batch = [];
+          batch = emptyBatch();
           await job.progress(total, undefined, `row ${checkpoint}`);
         }
       }
-      if (batch.length) checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
+      if (batchSize(batch)) checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
       await db
         .update(leadImport)
         .set({ status: 'completed', totalRows: total, finishedAt: new Date(deps.now()) })
@@ -253,20 +292,27 @@ export function createLeadImportService(deps: LeadImportDeps) {
      */
     async upload(ctx: RequestContext, file: MultipartFile | undefined, options: { ownerId?: number }) {
       if (!file) throw new BadRequest('fileRequired');
-      const content = await readUpload(file, IMPORT_MAX_BYTES);
+      // Streamed to its place in the file store, hashed on the way; removed again when refused or already imported.
+      const fileKey = `lead-import/${randomBytes(16).toString('hex')}.xlsx`;
+      const path = deps.files.pathOf(fileKey);
+      await mkdir(dirname(path), { recursive: true });
+      const saved = await saveUpload(file, IMPORT_MAX_BYTES, path);
       // xlsx is a zip: PK\x03\x04.
-      if (content.length < 4 || content.readUInt32BE(0) !== 0x504b0304) throw new InvalidField('file', 'leadImportXlsx');
-      const fileHash = createHash('sha256').update(content).digest('hex');
+      if (saved.size < 4 || saved.head.readUInt32BE(0) !== 0x504b0304) {
+        await deps.files.remove(fileKey);
+        throw new InvalidField('file', 'leadImportXlsx');
+      }
+      const fileHash = saved.sha256;
       const actor = actorOf(ctx);
       const [earlier] = await db.select().from(leadImport).where(eq(leadImport.fileHash, fileHash));
       if (earlier) {
+        await deps.files.remove(fileKey);
         if (earlier.status === 'failed') {
           const job = await deps.jobs.start(LEAD_IMPORT_JOB, { importId: earlier.id }, { actor });
           await db.update(leadImport).set({ status: 'queued', jobId: job.id, error: null, muser: actor, mtime: new Date(deps.now()) }).where(eq(leadImport.id, earlier.id));
         }
         return toRecord(await load(earlier.id), true);
       }
-      const fileKey = await deps.files.save('lead-import', content, 'xlsx');
       let header: Awaited<ReturnType<typeof readHeader>>;
       try {
         header = await readHeader(deps.files.pathOf(fileKey));
