@@ -10,6 +10,12 @@ import { CUSTOMER_SYNC_JOB, runCustomerSync, type SyncOptions } from './customer
 import { applyExternalContactEvent, fetchCustomer } from './customer-events.ts';
 import './customers.messages.ts';
 
+/**
+ * Published (pg-boss publish) when a customers.sync job has written everything: modules that follow up on
+ * a full sync subscribe a queue of theirs to it (the leads module links customers to leads).
+ */
+export const CUSTOMERS_SYNCED_EVENT = 'customers.synced';
+
 type CustomerModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { customerSync?: SyncOptions };
 
 /** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
@@ -38,7 +44,15 @@ export function createCustomerComponents(deps: CustomerModuleDeps) {
 /** 客户: /scrm/admin/cust/info/*, /scrm/admin/cust/emp/*, the customers.sync job and change_external_contact events. */
 export const customersModule = (deps: CustomerModuleDeps) => async (app: FastifyInstance) => {
   const components = createCustomerComponents(deps);
-  await deps.jobs.register(CUSTOMER_SYNC_JOB, (_payload, job) => components.sync(job), { retryLimit: 3 });
+  await deps.jobs.register(
+    CUSTOMER_SYNC_JOB,
+    async (_payload, job) => {
+      const result = await components.sync(job);
+      await deps.jobs.boss.publish(CUSTOMERS_SYNCED_EVENT, { syncJobId: job.jobId });
+      return result;
+    },
+    { retryLimit: 3 },
+  );
   deps.events.registerEventHandler<ExternalContactGetResponse | null>(
     { event: 'change_external_contact', changeType: EXTERNAL_CONTACT_CHANGE_TYPES },
     {

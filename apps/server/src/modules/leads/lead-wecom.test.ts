@@ -142,3 +142,81 @@ describe('leads with WeCom', () => {
     await fails(admin.post('/scrm/admin/clue/detail/updateCorpTags', { externalUserid: relation.external_userid, userid: 'nobody', addTagIds: [tagId] }), 400);
   });
 });
+
+describe('leads linked by the full customer sync', () => {
+  let env: WecomTestEnv;
+  let admin: TestClient;
+
+  before(async () => {
+    env = await createWecomTestEnv();
+    admin = await env.login();
+    await env.syncOrg();
+  });
+  after(() => env.close());
+
+  /** Runs customers.sync and waits for the leads.link-synced job it sets off. */
+  async function syncAndLink() {
+    const latest = async () =>
+      (await env.db.execute<{ id: number; state: string; result: any }>(sql`SELECT id, state, result FROM sys_job WHERE type = 'leads.link-synced' ORDER BY id DESC LIMIT 1`)).rows[0];
+    const before = (await latest())?.id ?? 0;
+    await env.runJob('customers.sync');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const job = await latest();
+      if (job && Number(job.id) > Number(before) && (job.state === 'completed' || job.state === 'failed')) {
+        assert.equal(job.state, 'completed');
+        return job.result as { candidates: number; linked: number };
+      }
+      if (Date.now() > deadline) throw new Error('leads.link-synced did not run after customers.sync');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('links customers WeCom had before the first sync, by State and by remark mobile, once', async () => {
+    // Relations WeCom already has (no callback): one came through a lead's link State, two carry lead phones as remark mobile.
+    const relations = [...env.sim.state.employees.values()]
+      .filter((e) => e.customerContact && e.resignedAt === undefined)
+      .flatMap((e) => env.sim.state.relationList(e.userid));
+    const distinct = [...new Map(relations.map((r) => [r.external_userid, r])).values()];
+    const [byState, byMobile, ambiguous] = distinct.slice(0, 3);
+    for (const relation of relations.filter((r) => [byState, byMobile, ambiguous].some((x) => x.external_userid === r.external_userid))) {
+      relation.state = '';
+      relation.remark_mobiles = [];
+    }
+    byState.state = 'lk-sync-state';
+    byMobile.remark_mobiles = ['+86 136-1000-0002'];
+    ambiguous.remark_mobiles = ['13610000003', '13610000004'];
+
+    const stateLead = await addLead(admin, { name: '链接线索', phone: '13610000001' });
+    await env.db.execute(sql`UPDATE lead SET link_state = 'lk-sync-state' WHERE id = ${stateLead.id}`);
+    const mobileLead = await addLead(admin, { name: '备注手机线索', phone: '13610000002' });
+    const ambiguousA = await addLead(admin, { name: '同名A', phone: '13610000003' });
+    const ambiguousB = await addLead(admin, { name: '同名B', phone: '13610000004' });
+
+    const first = await syncAndLink();
+    assert.ok(first.linked >= 2, JSON.stringify(first));
+    const detail = async (id: number) => ok(admin.get('/scrm/admin/clue/detail/get', { clueId: id }));
+    const linkedEntries = async (id: number) => (await ok(admin.post('/scrm/admin/clue/detail/dynamics', { clueId: id, types: ['linked'] }))).records;
+
+    const viaState = await detail(stateLead.id);
+    assert.equal(viaState.status, 'converted');
+    assert.equal(viaState.externalUserid, byState.external_userid);
+    const [stateEntry] = await linkedEntries(stateLead.id);
+    assert.deepEqual([stateEntry.data.how, stateEntry.data.employeeUserid, stateEntry.actor], ['state', byState.userid, 'wecom']);
+
+    const viaMobile = await detail(mobileLead.id);
+    assert.equal(viaMobile.externalUserid, byMobile.external_userid);
+    const [mobileEntry] = await linkedEntries(mobileLead.id);
+    assert.deepEqual([mobileEntry.data.how, mobileEntry.data.employeeUserid, mobileEntry.actor], ['remark_mobile', byMobile.userid, 'wecom']);
+
+    // Two leads match the third customer's remark mobiles: neither is linked.
+    assert.equal((await detail(ambiguousA.id)).externalUserid ?? null, null);
+    assert.equal((await detail(ambiguousB.id)).externalUserid ?? null, null);
+
+    // A second sync links nothing again and adds no timeline entry.
+    const second = await syncAndLink();
+    assert.equal(second.linked, 0);
+    assert.equal((await linkedEntries(stateLead.id)).length, 1);
+    assert.equal((await linkedEntries(mobileLead.id)).length, 1);
+  });
+});

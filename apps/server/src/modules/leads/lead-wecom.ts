@@ -1,6 +1,6 @@
 // What leads do with WeCom: on-the-job transfers (transfer_customer, followed by the transfer_result job
 // and transfer_fail callbacks), corp tags (mark_tag), and linking customers added through a lead's link
-// State or with a lead's phone as remark mobile (add_external_contact).
+// State or with a lead's phone as remark mobile (add_external_contact, and after each full customer sync).
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { WecomApiError, type ExternalContactEvent, type WecomClient } from '@scrm/wecom';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
@@ -17,6 +17,12 @@ export const TRANSFER_RESULT_JOB = 'leads.transfer-result';
 /** Untracked queue: starts the next transfer_result check when a takeover is due. */
 export const TRANSFER_RECHECK_QUEUE = 'leads.transfer-recheck';
 const TRANSFER_CHUNK = 100;
+/** Job run after each full customer sync: links customers WeCom already had (linkSyncedCustomers). */
+export const LINK_SYNCED_JOB = 'leads.link-synced';
+/** The leads module's queue subscribed to the customers module's CUSTOMERS_SYNCED_EVENT. */
+export const CUSTOMERS_SYNCED_QUEUE = 'leads.customers-synced';
+/** Candidate customers per page. */
+const SYNC_LINK_PAGE = 200;
 
 /** transfer_result status → ours (1 done, 2 waiting, 3 refused, 4 takeover over its limit, 5 no record). */
 const RESULT_STATUS: Record<number, LeadTransferStatus> = { 1: 'completed', 2: 'waiting', 3: 'refused', 4: 'limit_exceeded', 5: 'no_record' };
@@ -42,6 +48,36 @@ function wecomFailure(error: unknown): never {
 export function createLeadWecomService(deps: LeadWecomDeps) {
   const { db, leads } = deps;
   const at = () => new Date(deps.now());
+
+  /**
+   * Links a customer to a lead: the unlinked lead whose link State the relation carries, else the only
+   * unlinked lead holding one of the customer's remark mobiles (none when several do). Returns whether it
+   * linked; a customer already linked to a lead is left alone.
+   */
+  async function linkCustomer(tx: DbOrTx, input: { externalUserid: string; state?: string; employeeUserid: string; when: Date }): Promise<boolean> {
+    const { externalUserid } = input;
+    if (await leads.findByExternalUserid(null, externalUserid, tx)) return false;
+    const tryLink = async (leadId: number, how: 'state' | 'remark_mobile') => {
+      const row = await leads.findVisible(null, leadId, tx, { lock: true });
+      if (!row || row.mergedIntoId !== null || row.externalUserid) return false;
+      await deps.service.link(tx, row, externalUserid, how, 'wecom', { employeeUserid: input.employeeUserid, now: input.when });
+      return true;
+    };
+    if (input.state) {
+      const [byState] = await tx
+        .select({ id: lead.id })
+        .from(lead)
+        .where(and(eq(lead.linkState, input.state), eq(lead.isDel, 0)));
+      if (byState && (await tryLink(byState.id, 'state'))) return true;
+    }
+    const result = await tx.execute<{ remark_mobiles: string[] }>(
+      sql`SELECT remark_mobiles FROM customer_relation WHERE external_userid = ${externalUserid} AND status = 'active'`,
+    );
+    const phones = [...new Set(result.rows.flatMap((row) => (Array.isArray(row.remark_mobiles) ? row.remark_mobiles : [])).map((m) => normaliseMobile(String(m))).filter((m): m is string => m !== null))];
+    if (phones.length === 0) return false;
+    const candidates = [...new Set((await leads.leadsWithPhones(phones, tx)).filter((row) => row.externalUserid === null).map((row) => row.id))];
+    return candidates.length === 1 && (await tryLink(candidates[0], 'remark_mobile'));
+  }
 
   function client(): WecomClient {
     const wecom = deps.wecom();
@@ -276,30 +312,50 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
      * leads) and leads already linked elsewhere are left for linkCustomer by hand. Runs in the event's
      * transaction after the customers module stored the customer and relations.
      */
-    async onCustomerAdded(tx: DbOrTx, event: ExternalContactEvent) {
-      const externalUserid = event.externalUserId;
-      if (await leads.findByExternalUserid(null, externalUserid, tx)) return;
-      const when = new Date(event.createTime * 1000);
-      const tryLink = async (leadId: number, how: 'state' | 'remark_mobile') => {
-        const row = await leads.findVisible(null, leadId, tx, { lock: true });
-        if (!row || row.mergedIntoId !== null || row.externalUserid) return false;
-        await deps.service.link(tx, row, externalUserid, how, 'wecom', { employeeUserid: event.userId, now: when });
-        return true;
-      };
-      if (event.state) {
-        const [byState] = await tx
-          .select({ id: lead.id })
-          .from(lead)
-          .where(and(eq(lead.linkState, event.state), eq(lead.isDel, 0)));
-        if (byState && (await tryLink(byState.id, 'state'))) return;
+    onCustomerAdded: (tx: DbOrTx, event: ExternalContactEvent) =>
+      linkCustomer(tx, { externalUserid: event.externalUserId, state: event.state, employeeUserid: event.userId, when: new Date(event.createTime * 1000) }),
+
+    /**
+     * After a full customer sync (job leads.link-synced): links the customers WeCom already had — added
+     * before the callbacks were set up, or whose callbacks were missed — with the callback's rules, one
+     * customer per transaction. Candidates are customers no lead is linked to with an active relation
+     * whose State is an unlinked lead's link state, or with remark mobiles; the relation that speaks for a
+     * customer (employee and time of the timeline entry) is the one with the lead's State, else the
+     * earliest with remark mobiles. Idempotent: a linked customer is no candidate any more.
+     */
+    async linkSyncedCustomers(job?: Pick<JobProgress, 'progress'>): Promise<{ candidates: number; linked: number }> {
+      let after = '';
+      let candidates = 0;
+      let linked = 0;
+      for (;;) {
+        const page = await db.execute<{ external_userid: string; userid: string; state: string; createtime: string | Date; by_state: boolean }>(sql`
+          WITH candidate AS (
+            SELECT DISTINCT r.external_userid FROM customer_relation r
+            WHERE r.status = 'active' AND r.external_userid > ${after}
+              AND ((r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0 AND l.merged_into_id IS NULL AND l.external_userid IS NULL))
+                   OR jsonb_array_length(r.remark_mobiles) > 0)
+              AND NOT EXISTS (SELECT 1 FROM lead l WHERE l.external_userid = r.external_userid AND l.is_del = 0 AND l.merged_into_id IS NULL)
+            ORDER BY r.external_userid
+            LIMIT ${SYNC_LINK_PAGE}
+          )
+          SELECT DISTINCT ON (r.external_userid) r.external_userid, r.userid, r.state, r.createtime,
+                 (r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0)) AS by_state
+          FROM candidate c JOIN customer_relation r ON r.external_userid = c.external_userid AND r.status = 'active'
+          ORDER BY r.external_userid,
+                   (r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0)) DESC,
+                   (jsonb_array_length(r.remark_mobiles) > 0) DESC, r.createtime, r.userid`);
+        if (page.rows.length === 0) break;
+        for (const row of page.rows) {
+          const done = await db.transaction((tx) =>
+            linkCustomer(tx, { externalUserid: row.external_userid, state: row.by_state ? row.state : undefined, employeeUserid: row.userid, when: new Date(row.createtime) }),
+          );
+          if (done) linked++;
+        }
+        candidates += page.rows.length;
+        after = page.rows[page.rows.length - 1].external_userid;
+        await job?.progress(candidates, undefined, `${linked} linked`);
       }
-      const result = await tx.execute<{ remark_mobiles: string[] }>(
-        sql`SELECT remark_mobiles FROM customer_relation WHERE external_userid = ${externalUserid} AND status = 'active'`,
-      );
-      const phones = [...new Set(result.rows.flatMap((row) => (Array.isArray(row.remark_mobiles) ? row.remark_mobiles : [])).map((m) => normaliseMobile(String(m))).filter((m): m is string => m !== null))];
-      if (phones.length === 0) return;
-      const candidates = [...new Set((await leads.leadsWithPhones(phones, tx)).filter((row) => row.externalUserid === null).map((row) => row.id))];
-      if (candidates.length === 1) await tryLink(candidates[0], 'remark_mobile');
+      return { candidates, linked };
     },
   };
 }

@@ -4,7 +4,8 @@ import { createOpenApiGuard } from '../../platform/open-signature.ts';
 import { createLeadRepository } from './leads.repository.ts';
 import { createLeadService } from './leads.service.ts';
 import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
-import { createLeadWecomService, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
+import { createLeadWecomService, CUSTOMERS_SYNCED_QUEUE, LINK_SYNCED_JOB, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
+import { CUSTOMERS_SYNCED_EVENT } from '../customers/customers.module.ts';
 import { createLeadCollectService, leadOpenRoutes } from './lead-collect.ts';
 import { leadRoutes } from './leads.routes.ts';
 import { createTagComponents } from '../tags/tags.module.ts';
@@ -33,7 +34,8 @@ export function createLeadComponents(deps: LeadModuleDeps) {
 
 /**
  * 线索公海: /scrm/admin/clue/*, /scrm/open/clue/collect, the leads.import and leads.transfer-result jobs, and
- * change_external_contact handlers (auto-linking new customers to leads; transfer_fail).
+ * change_external_contact handlers (auto-linking new customers to leads; transfer_fail); after each
+ * customers.sync, the leads.link-synced job links the customers WeCom already had.
  */
 export const leadsModule = (deps: LeadModuleDeps) => async (app: FastifyInstance) => {
   const components = createLeadComponents(deps);
@@ -43,6 +45,13 @@ export const leadsModule = (deps: LeadModuleDeps) => async (app: FastifyInstance
   await deps.jobs.boss.createQueue(TRANSFER_RECHECK_QUEUE);
   await deps.jobs.boss.work<{ handoverUserid: string; takeoverUserid: string }>(TRANSFER_RECHECK_QUEUE, async ([job]) => {
     await deps.jobs.start(TRANSFER_RESULT_JOB, job.data, { actor: 'system' });
+  });
+  // After each full customer sync, customers WeCom already had are linked like added ones.
+  await deps.jobs.register(LINK_SYNCED_JOB, (_payload, job) => wecom.linkSyncedCustomers(job), { retryLimit: 3 });
+  await deps.jobs.boss.createQueue(CUSTOMERS_SYNCED_QUEUE);
+  await deps.jobs.boss.subscribe(CUSTOMERS_SYNCED_EVENT, CUSTOMERS_SYNCED_QUEUE);
+  await deps.jobs.boss.work<{ syncJobId: number }>(CUSTOMERS_SYNCED_QUEUE, async ([job]) => {
+    await deps.jobs.start(LINK_SYNCED_JOB, { syncJobId: job.data.syncJobId }, { actor: 'system' });
   });
   // Registered after the customers module's handler: the customer and its relations are stored by then,
   // in the same transaction.
