@@ -304,6 +304,56 @@ describe('acquisition, end to end through the simulator', () => {
     assert.equal((await admin.get('/scrm/admin/cust/get/link/get', { id: saved.id })).status, 404);
   });
 
+  test('welcome messages: 41096 (busy) is retried, 41051 is final, and a media_id older than 3 days is uploaded again', async () => {
+    const [a] = employees;
+    const saved = await ok(
+      admin.post('/scrm/admin/cust/get/link/save', {
+        linkName: 'Welcome retries',
+        allocationMethod: 'weight',
+        userList: [a],
+        allocationRules: [{ userId: a, weight: 1 }],
+        isSendWelcome: 1,
+        welcomeContent: '你好',
+        mediaIds: [mediaIds[0]],
+        status: 1,
+      }),
+    );
+    assert.equal(saved.status, 1, saved.statusReason ?? '');
+    const [rule] = saved.allocationRules;
+    const wecomMediaIdOf = async () =>
+      (await env.db.execute<{ wecom_media_id: string | null }>(sql`SELECT wecom_media_id FROM acq_media WHERE id = ${mediaIds[0]}`)).rows[0].wecom_media_id;
+    const addOf = async (externalUserid: string) => (await env.db.execute<any>(sql`SELECT * FROM acq_add WHERE external_userid = ${externalUserid}`)).rows[0];
+    const sentTo = (externalUserid: string) => env.sim.state.welcomeMessages.filter((message) => message.external_userid === externalUserid);
+    const welcomeCalls = () => env.wecomCalls.get('externalcontact/send_welcome_msg') ?? 0;
+
+    // Three days later the image's media_id has expired on WeCom; WeCom is busy twice, then accepts.
+    const oldMediaId = await wecomMediaIdOf();
+    env.clock.now += 3 * 86_400_000;
+    env.sim.faults.set({ failNext: 2, failNextErrcode: 41096, apis: ['externalcontact/send_welcome_msg'] });
+    const callsBefore = welcomeCalls();
+    const first = env.sim.actions.openAcquisitionLink({ url: rule.linkUrl });
+    await env.settle({ timeoutMs: 30_000 });
+    env.sim.faults.reset();
+    assert.equal((await addOf(first.external_userid)).welcome_status, 'sent');
+    const [greeting] = sentTo(first.external_userid);
+    assert.ok(greeting, 'delivered after the retries');
+    assert.equal(welcomeCalls() - callsBefore, 3, 'two busy answers, then the one that was accepted');
+    const newMediaId = await wecomMediaIdOf();
+    assert.ok(newMediaId && newMediaId !== oldMediaId, 'the expired media_id was replaced');
+    assert.equal((greeting.attachments[0] as { image: { media_id: string } }).image.media_id, newMediaId);
+
+    // 41051 (already sent or expired) is final: no retry, recorded as such.
+    env.sim.faults.set({ failNext: 1, failNextErrcode: 41051, apis: ['externalcontact/send_welcome_msg'] });
+    const callsBeforeFinal = welcomeCalls();
+    const second = env.sim.actions.openAcquisitionLink({ url: rule.linkUrl });
+    await env.settle({ timeoutMs: 30_000 });
+    env.sim.faults.reset();
+    assert.equal((await addOf(second.external_userid)).welcome_status, 'already_sent');
+    assert.deepEqual(sentTo(second.external_userid), []);
+    assert.equal(welcomeCalls() - callsBeforeFinal, 1, 'no retry after 41051');
+    await ok(admin.post('/scrm/admin/cust/get/link/delete', { ids: [saved.id] }));
+  });
+
   test('channel QR codes: a contact way per rule, PNG download, round-robin hits', async () => {
     const [a, b] = employees;
     const channel = await ok(admin.post('/scrm/admin/cust/channel/save', { name: 'Trade fair', channelType: 'offline' }));
