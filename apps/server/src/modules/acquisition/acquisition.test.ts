@@ -5,6 +5,7 @@ import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-
 import type { TestClient } from '../../testing/test-app.ts';
 import { localTime } from './routing/local-time.ts';
 import { ok, SEED_LINK_BODY, samplePng, signedGet, upload } from './acquisition.testing.ts';
+import { LINK_STATS_QUEUE } from './link-stats.ts';
 
 const hhmm = (minute: number) => `${String(Math.floor(((minute + 1440) % 1440) / 60)).padStart(2, '0')}:${String(((minute + 1440) % 1440) % 60).padStart(2, '0')}`;
 
@@ -351,6 +352,39 @@ describe('acquisition, end to end through the simulator', () => {
     assert.equal((await addOf(second.external_userid)).welcome_status, 'already_sent');
     assert.deepEqual(sentTo(second.external_userid), []);
     assert.equal(welcomeCalls() - callsBeforeFinal, 1, 'no retry after 41051');
+    await ok(admin.post('/scrm/admin/cust/get/link/delete', { ids: [saved.id] }));
+  });
+
+  test('link counters follow WeCom\'s statistics; a link deleted in the WeCom console turns to status 2', async () => {
+    const [a, b] = employees;
+    const saved = await ok(
+      admin.post('/scrm/admin/cust/get/link/save', {
+        linkName: 'Counted link',
+        allocationMethod: 'weight',
+        userList: [a, b],
+        allocationRules: [{ userId: a, weight: 1 }, { userId: b, weight: 1 }],
+        status: 1,
+      }),
+    );
+    assert.equal(saved.status, 1, saved.statusReason ?? '');
+    const [ruleA, ruleB] = saved.allocationRules;
+    // Three visitors: two through the main link, one through b's sub-link.
+    env.sim.actions.openAcquisitionLink({ url: saved.url });
+    env.sim.actions.openAcquisitionLink({ url: saved.url });
+    env.sim.actions.openAcquisitionLink({ url: ruleB.linkUrl });
+    await env.settle();
+    // The hourly statistics job, run now.
+    await env.jobs.boss.send(LINK_STATS_QUEUE, {});
+    await until('openProfileCount from WeCom', async () => (await ok(admin.get('/scrm/admin/cust/get/link/get', { id: saved.id }))).openProfileCount === 3, 20_000);
+    const counted = await ok(admin.get('/scrm/admin/cust/get/link/get', { id: saved.id }));
+    assert.equal(counted.addFriendCount, 3);
+
+    // Deleted in the WeCom admin console: customer_acquisition delete_link → status 2 with the reason.
+    env.sim.actions.deleteAcquisitionLink({ link_id: ruleA.configLinkId });
+    await env.settle();
+    const broken = await ok(admin.get('/scrm/admin/cust/get/link/get', { id: saved.id }));
+    assert.equal(broken.status, 2);
+    assert.match(broken.statusReason, new RegExp(ruleA.configLinkId));
     await ok(admin.post('/scrm/admin/cust/get/link/delete', { ids: [saved.id] }));
   });
 
