@@ -16,13 +16,12 @@ export type GroupEventOutcome = 'dismissed' | 'fetched' | 'up-to-date';
 
 const MEMBER_CHANGES = new Set(['add_member', 'del_member']);
 
-export async function applyExternalChatEvent(deps: GroupEventDeps, event: ExternalChatEvent): Promise<GroupEventOutcome> {
-  const at = new Date(event.createTime * 1000);
-  if (event.changeType === 'dismiss') {
-    await deps.writes.markDismissed([event.chatId], at);
-    return 'dismissed';
-  }
-  let outcome: GroupEventOutcome = 'up-to-date';
+/** What the fetch step found: null when no fetch was needed (dismiss, or the member version is current). */
+export type GroupEventFetched = { chat: Awaited<ReturnType<typeof fetchGroupChat>> } | null;
+
+/** Step 1, outside any transaction: read the stored version and, if it is not current, the group from WeCom. */
+export async function fetchForExternalChatEvent(deps: Pick<GroupEventDeps, 'wecom' | 'writes'>, event: ExternalChatEvent): Promise<GroupEventFetched> {
+  if (event.changeType === 'dismiss') return null;
   const stored = await deps.writes.groupVersion(event.chatId);
   const upToDate =
     event.changeType === 'update' &&
@@ -31,11 +30,25 @@ export async function applyExternalChatEvent(deps: GroupEventDeps, event: Extern
     stored !== null &&
     !stored.dismissed &&
     stored.memberVersion === event.curMemVer;
-  if (!upToDate) {
-    const chat = await fetchGroupChat(deps.wecom, event.chatId);
-    if (chat) {
+  return upToDate ? null : { chat: await fetchGroupChat(deps.wecom, event.chatId) };
+}
+
+/** Step 2, in the event's transaction: store what was fetched, and who left and how. */
+export async function applyFetchedExternalChatEvent(
+  deps: Pick<GroupEventDeps, 'writes' | 'now'>,
+  event: ExternalChatEvent,
+  fetched: GroupEventFetched,
+): Promise<GroupEventOutcome> {
+  const at = new Date(event.createTime * 1000);
+  if (event.changeType === 'dismiss') {
+    await deps.writes.markDismissed([event.chatId], at);
+    return 'dismissed';
+  }
+  let outcome: GroupEventOutcome = 'up-to-date';
+  if (fetched) {
+    if (fetched.chat) {
       // Members found gone without an event of their own left by now at the latest.
-      await deps.writes.storeGroups([{ chat }], new Date(Math.max(deps.now(), at.getTime())));
+      await deps.writes.storeGroups([{ chat: fetched.chat }], new Date(Math.max(deps.now(), at.getTime())));
       outcome = 'fetched';
     } else {
       await deps.writes.markDismissed([event.chatId], at);
@@ -46,4 +59,9 @@ export async function applyExternalChatEvent(deps: GroupEventDeps, event: Extern
     await deps.writes.attributeQuits(event.chatId, event.memChangeList, event.quitScene ?? null, at);
   }
   return outcome;
+}
+
+/** Both steps in one go (tools and tests). */
+export async function applyExternalChatEvent(deps: GroupEventDeps, event: ExternalChatEvent): Promise<GroupEventOutcome> {
+  return applyFetchedExternalChatEvent(deps, event, await fetchForExternalChatEvent(deps, event));
 }

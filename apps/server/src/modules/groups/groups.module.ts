@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { EXTERNAL_CHAT_CHANGE_TYPES, type WecomEvent } from '@scrm/wecom';
+import { EXTERNAL_CHAT_CHANGE_TYPES } from '@scrm/wecom';
 import type { ModuleDeps } from '../../app.ts';
-import type { EventHandlerContext } from '../portal/event-registry.ts';
 import { createGroupRepository } from './groups.repository.ts';
 import { createGroupStatsRepository } from './group-stats.repository.ts';
 import { createGroupWriteRepository } from './group-writes.repository.ts';
 import { createGroupService } from './groups.service.ts';
 import { chatRoutes, groupMemberRoutes, groupRoutes } from './groups.routes.ts';
 import { GROUP_SYNC_JOB, runGroupSync, type GroupSyncOptions } from './group-sync.ts';
-import { applyExternalChatEvent } from './group-events.ts';
+import { applyFetchedExternalChatEvent, fetchForExternalChatEvent, type GroupEventFetched } from './group-events.ts';
 import './groups.messages.ts';
 
 type GroupModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { groupSync?: GroupSyncOptions };
@@ -51,11 +50,17 @@ export function createGroupComponents(deps: GroupModuleDeps) {
 export const groupsModule = (deps: GroupModuleDeps) => async (app: FastifyInstance) => {
   const components = createGroupComponents(deps);
   await deps.jobs.register(GROUP_SYNC_JOB, (_payload, job) => components.sync(job), { retryLimit: 3 });
-  deps.events.registerEventHandler(
+  // Notify, then fetch: groupchat/get runs outside the transaction (with the embedded database a
+  // transaction blocks every other connection, so no WeCom call may happen inside one).
+  deps.events.registerEventHandler<GroupEventFetched>(
     { event: 'change_external_chat', changeType: EXTERNAL_CHAT_CHANGE_TYPES },
-    async (event: WecomEvent, ctx: EventHandlerContext) => {
-      if (event.kind !== 'change_external_chat') return;
-      await applyExternalChatEvent({ wecom: ctx.wecom.client, writes: createGroupWriteRepository(ctx.tx), now: ctx.now }, event);
+    {
+      fetch: async (event, ctx) =>
+        event.kind === 'change_external_chat' ? fetchForExternalChatEvent({ wecom: ctx.wecom.client, writes: createGroupWriteRepository(deps.db) }, event) : null,
+      apply: async (event, fetched, ctx) => {
+        if (event.kind !== 'change_external_chat') return;
+        await applyFetchedExternalChatEvent({ writes: createGroupWriteRepository(ctx.tx), now: ctx.now }, event, fetched);
+      },
     },
     { name: 'groups' },
   );
