@@ -3,12 +3,8 @@ import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { nexusDeptMap, nexusNonce, nexusSsoSession, nexusUserMap, sysDept, sysRole, sysUser } from '../../db/schema/index.ts';
 import { ancestorsBelow } from '../system/dept.repository.ts';
 import type { DeptRecord, NexusUserRecord } from './nexus.schemas.ts';
+import { DEPT_TREE_LOCK } from '../system/dept.service.ts';
 
-/**
- * Nexus pushes are serialised with each other and with department edits in the console: moves rewrite
- * whole subtrees, so two must never interleave. The same key as DEPT_TREE_LOCK in system/dept.service.ts.
- */
-const DEPT_TREE_LOCK = 727_102;
 
 const deptColumns = {
   id: sysDept.id,
@@ -40,6 +36,7 @@ const descendantsOf = (prefix: string) => or(eq(sysDept.ancestors, prefix), sql`
 
 export function createNexusRepository(db: Db) {
   return {
+    /** Nexus pushes are serialised with each other and with console department edits: moves rewrite whole subtrees. */
     async lockWrites(tx: DbOrTx) {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${DEPT_TREE_LOCK})`);
     },

@@ -7,7 +7,8 @@ import { buildTree, lockTree } from './tree.ts';
 
 // Moves, creations and deletions of departments are serialized, so concurrent moves cannot form a cycle
 // and `ancestors` always describes the tree.
-const DEPT_TREE_LOCK = 727_102;
+/** Serialises every writer of the department tree (console edits and Nexus pushes). */
+export const DEPT_TREE_LOCK = 727_102;
 
 export function createDeptService(deps: { db: Db; depts: DeptRepository; now: () => number }) {
   const { db, depts } = deps;
