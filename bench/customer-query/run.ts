@@ -3,12 +3,14 @@
 // synthetic relations (default 1,000,000; generate_series) of 500 employees over two years:
 // - POST /scrm/admin/cust/emp/page with employee + add-time range + name filters: p50/p95/p99 of sequential
 //   requests with varied filters (target p95 ≤ 100 ms), then throughput under load at 10 connections;
+// - name-only keyword search on cust/emp/page and cust/info/page: p50/p95 for 1-, 2- and 3+-character keywords
+//   (BENCH_SEARCH_SAMPLES requests per length, default 60);
 // - POST /scrm/admin/cust/emp/export of BENCH_EXPORT_ROWS rows (default 100,000): time to the last byte and
 //   the server process's peak RSS (targets ≤ 10 s, ≤ 300 MB), and the rows parsed back from the file.
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
@@ -58,7 +60,7 @@ async function seed(db: Awaited<ReturnType<typeof startBenchServer>>['database']
 }
 
 async function main(): Promise<void> {
-  console.log(`# Customer page and export benchmark (node ${process.version}, PostgreSQL)`);
+  console.log(`# Customer page and export benchmark (node ${process.version}, PostgreSQL; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')})`);
   const server = await startBenchServer('postgres');
   const dir = mkdtempSync(join(tmpdir(), 'scrm-bench-cust-'));
   try {
@@ -110,6 +112,39 @@ async function main(): Promise<void> {
       const started = performance.now();
       const response = await post('/scrm/admin/cust/emp/page', { pageSize: 20, ...filters });
       console.log(`single request, ${label}: ${format(performance.now() - started, 1)} ms (${format(response.body.date.total)} matches)`);
+    }
+
+    // ---- name-only keyword search, by keyword length ----------------------------------------------------
+    // pg_trgm indexes help only from 3 characters on, and 1–2-character Chinese keywords (a surname, a short
+    // given name) are the common case, so each length is measured on its own. Keywords hit customer names
+    // (some often, some rarely, some never) and relation remarks ('老客户N').
+    const keywordsByLength = [
+      ['1 character', ['王', '李', '伟', '芳', '老', '强']],
+      ['2 characters', ['王伟', '李芳', '伟芳', '客户', '张三', '秀兰']],
+      ['3+ characters', ['王伟芳', '陈秀英', '老客户1', '老客户42', '赵娜娜', '不存在的人']],
+    ] as const;
+    const searchSamples = Number(process.env.BENCH_SEARCH_SAMPLES ?? 60);
+    for (const [path, label] of [
+      ['/scrm/admin/cust/emp/page', 'cust/emp/page (customer name or remark)'],
+      ['/scrm/admin/cust/info/page', 'cust/info/page (customer name)'],
+    ] as const) {
+      console.log(`\n## ${label}, name only (${searchSamples} sequential requests per keyword length, pages 1–3 of 20)`);
+      for (const [lengthLabel, keywords] of keywordsByLength) {
+        for (const keyword of keywords) await post(path, { pageSize: 20, name: keyword }); // warm-up
+        const searchLatencies: number[] = [];
+        let searchMatched = 0;
+        for (let n = 0; n < searchSamples; n++) {
+          const started = performance.now();
+          const response = await post(path, { pageNum: 1 + (n % 3), pageSize: 20, name: keywords[n % keywords.length] });
+          searchLatencies.push(performance.now() - started);
+          if (response.status !== 200) throw new Error(`${path} answered ${response.status}`);
+          searchMatched += response.body.date.total;
+        }
+        searchLatencies.sort((a, b) => a - b);
+        console.log(
+          `${lengthLabel} (${keywords.join(' ')}): p50 ${format(percentile(searchLatencies, 50), 1)} ms, p95 ${format(percentile(searchLatencies, 95), 1)} ms; ${format(searchMatched / searchSamples)} matches on average`,
+        );
+      }
     }
 
     // ---- the export ------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@
 // body (groupchat/list, groupchat/get with names for every group, batched upserts) against the simulator in
 // its own process, serving a corp of BENCH_GROUPS groups (default 2,000) with exactly BENCH_MEMBERS members
 // each (default 200). Prints members persisted per second (target ≥ 10,000/s) for a first sync into empty
-// tables and for a second sync that finds nothing changed, the WeCom calls, and peak memory; then the
-// streamed xlsx export of every member through HTTP (rows/s, time to first byte, peak memory).
+// tables and for a second sync that finds nothing changed, the WeCom calls, and peak memory; then a sync
+// into empty tables that WeCom fails halfway (rate limit on groupchat/get) and its retry, which resumes from
+// the job's checkpoint (WeCom calls of each attempt); then the streamed xlsx export of every member through
+// HTTP (rows/s, time to first byte, peak memory).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,8 @@ import { createWecomSimulator } from '@scrm/wecom-sim';
 import { startBenchServer } from '../lib/server.ts';
 import { countingClient, formatNumber as format, startSimulatorProcess } from '../lib/simulator.ts';
 import { createGroupWriteRepository } from '../../apps/server/src/modules/groups/group-writes.repository.ts';
-import { runGroupSync, type GroupSyncOptions } from '../../apps/server/src/modules/groups/group-sync.ts';
+import { runGroupSync, type GroupSyncDeps, type GroupSyncOptions } from '../../apps/server/src/modules/groups/group-sync.ts';
+import { jobProgressOf, updateJobCheckpoint } from '../../apps/server/src/platform/jobs/job-service.ts';
 
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 2000);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200);
@@ -72,19 +75,28 @@ async function main(): Promise<void> {
   try {
     const { wecom, counter } = countingClient(simulator);
     const db = server.database.db;
+    let progressReports = 0;
     const options: GroupSyncOptions = {
       batchMembers: Number(process.env.BENCH_BATCH ?? 10_000),
       concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
       writeConcurrency: Number(process.env.BENCH_WRITES ?? 2),
     };
-    const deps = {
-      wecom,
-      writes: createGroupWriteRepository(db),
-      inTransaction: <T>(work: (writes: ReturnType<typeof createGroupWriteRepository>) => Promise<T>) => db.transaction((tx) => work(createGroupWriteRepository(tx))),
-      now: Date.now,
+    const writes = createGroupWriteRepository(db);
+    /** The job body's deps and progress for a sys_job row of its own (checkpoints as the job service keeps them). */
+    const newJob = async () => {
+      const created = await db.execute<{ id: number }>(sql`INSERT INTO sys_job (type, payload, cuser) VALUES ('groups.sync', '{}'::jsonb, 'bench') RETURNING id`);
+      const jobId = Number(created.rows[0].id);
+      const progress = jobProgressOf(db, jobId);
+      const deps: GroupSyncDeps = {
+        wecom,
+        writes,
+        inTransaction: (work) =>
+          db.transaction((tx) => work({ writes: createGroupWriteRepository(tx), updateCheckpoint: (change) => updateJobCheckpoint(tx, jobId, change) })),
+        now: Date.now,
+      };
+      const job = { ...progress, progress: async (...args: Parameters<typeof progress.progress>) => void (progressReports++, await progress.progress(...args)) };
+      return { deps, job };
     };
-    let progressReports = 0;
-    const job = { progress: async () => void progressReports++ };
     console.log(`sync options: ${options.batchMembers} members per write batch, ${options.concurrency} groupchat/get and ${options.writeConcurrency} writes in flight`);
 
     for (const [label, expectChanged] of [['first sync (empty tables)', true], ['second sync (nothing changed)', false]] as const) {
@@ -92,6 +104,7 @@ async function main(): Promise<void> {
       global.gc?.();
       const baseline = process.memoryUsage().rss;
       peakRss = baseline;
+      const { deps, job } = await newJob();
       const started = performance.now();
       const result = await runGroupSync(deps, job, options);
       const seconds = (performance.now() - started) / 1000;
@@ -113,12 +126,40 @@ async function main(): Promise<void> {
     }
     console.log(`\nprogress reports: ${progressReports}`);
 
+    // WeCom fails halfway (groupchat/get rate-limited after half the groups); the retry resumes.
+    await db.execute(sql`TRUNCATE group_member, group_chat`);
+    const faults = (body: object) =>
+      fetch(`${simulator.env.WECOM_API_BASE}/sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await faults({ rateLimit: { calls: Math.floor(GROUPS / 2), windowMs: 3_600_000 }, apis: ['externalcontact/groupchat/get'] });
+    const { deps, job } = await newJob();
+    counter.calls = 0;
+    let started = performance.now();
+    const failure = await runGroupSync(deps, job, options).then(() => null, (error: unknown) => error);
+    const failedSeconds = (performance.now() - started) / 1000;
+    const failedCalls = counter.calls;
+    if (!failure) throw new Error('the sync did not fail');
+    const checkpointed = await db.execute<{ members: number }>(sql`SELECT count(*)::int AS members FROM group_member`);
+    await faults({ reset: true });
+    counter.calls = 0;
+    started = performance.now();
+    const resumed = await runGroupSync(deps, job, options);
+    const resumedSeconds = (performance.now() - started) / 1000;
+    const stored = await db.execute<{ members: number; current: number }>(sql`
+      SELECT (SELECT count(*) FROM group_member)::int AS members, (SELECT count(*) FROM group_member WHERE quit_time IS NULL)::int AS current`);
+    console.log(`\n## first sync failing halfway, then its retry`);
+    console.log(`failed attempt: ${format(failedSeconds, 2)} s, ${format(failedCalls)} WeCom calls, ${format(Number(checkpointed.rows[0].members))} members committed with the checkpoint`);
+    console.log(`retry: resumed ${resumed.resumed}, ${format(resumedSeconds, 2)} s, ${format(counter.calls)} WeCom calls (a full sync makes ${format(GROUPS + 2)})`);
+    console.log(`result: groups ${format(resumed.groups)}, members ${format(resumed.members)}, quits ${resumed.quits}; stored ${format(Number(stored.rows[0].members))} member rows, ${format(Number(stored.rows[0].current))} current`);
+    if (Number(stored.rows[0].members) !== corp.members || Number(stored.rows[0].current) !== corp.members || resumed.members !== corp.members) {
+      throw new Error(`expected ${corp.members} members after the retry, found ${stored.rows[0].members} (${stored.rows[0].current} current), result ${resumed.members}`);
+    }
+
     // The member export of every row, through HTTP: streamed, so memory stays flat.
     const token = await server.login();
     global.gc?.();
     const baseline = process.memoryUsage().rss;
     peakRss = baseline;
-    const started = performance.now();
+    started = performance.now();
     const response = await fetch(`${server.address}/scrm/admin/group/member/export`, {
       method: 'POST',
       headers: { token, 'content-type': 'application/json' },
@@ -131,9 +172,9 @@ async function main(): Promise<void> {
       if (bytes === 0) firstByteMs = performance.now() - started;
       bytes += (chunk as Uint8Array).length;
     }
-    const seconds = (performance.now() - started) / 1000;
+    const exportSeconds = (performance.now() - started) / 1000;
     console.log(`\n## member export (xlsx, every row)`);
-    console.log(`${format(corp.members)} rows, ${format(bytes / 1024 / 1024, 1)} MB in ${format(seconds, 2)} s: ${format(corp.members / seconds)} rows/s; first byte after ${format(firstByteMs)} ms`);
+    console.log(`${format(corp.members)} rows, ${format(bytes / 1024 / 1024, 1)} MB in ${format(exportSeconds, 2)} s: ${format(corp.members / exportSeconds)} rows/s; first byte after ${format(firstByteMs)} ms`);
     console.log(`RSS of the process (server and client): ${format(baseline / 1024 / 1024)} MB before, peak ${format(peakRss / 1024 / 1024)} MB during`);
   } finally {
     clearInterval(sampler);

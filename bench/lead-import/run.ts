@@ -1,7 +1,7 @@
 // Lead import benchmark (run: `node --import tsx bench/lead-import/run.ts [postgres|embedded]`; not a test).
 // Writes a BENCH_ROWS-row (default 100,000) xlsx with exceljs's streaming writer — Chinese headers in
 // another order than the template, an extra column, every column filled, 1 % bad phones and 0.5 % phones
-// repeated —, starts a real server in a child process (server.ts; PostgreSQL on BENCH_DATABASE_URL, default
+// repeated; inline strings, or with BENCH_SHARED_STRINGS=1 a shared-strings table as Excel writes —, starts a real server in a child process (server.ts; PostgreSQL on BENCH_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/test, or embedded PGlite), uploads the file to
 // POST /scrm/admin/clue/import from this process and waits for the leads.import job.
 // Prints the time from upload to the job's end, rows/s, and the server process's RSS — sampled from
@@ -14,13 +14,15 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+// Excel itself writes every text into a shared-strings table; BENCH_SHARED_STRINGS=1 writes the file that way.
+const SHARED_STRINGS = process.env.BENCH_SHARED_STRINGS === '1';
 const mode = (process.argv[2] ?? 'postgres') as 'postgres' | 'embedded';
 const format = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 const mb = (bytes: number) => `${format(bytes / 1024 / 1024)} MB`;
 
 async function writeFile(path: string): Promise<{ valid: number; invalid: number; ms: number }> {
   const started = performance.now();
-  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: createWriteStream(path), useSharedStrings: false, useStyles: false });
+  const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: createWriteStream(path), useSharedStrings: SHARED_STRINGS, useStyles: false });
   const sheet = book.addWorksheet('线索');
   sheet.addRow(['手机号', '姓名', '公司', '职位', '性别', '来源渠道', '微信号', '邮箱', '内部编号', '备注']).commit();
   const seen = new Set<string>();
@@ -53,7 +55,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-lead-import-'));
 const path = join(dir, 'leads.xlsx');
 const file = await writeFile(path);
 console.log(`lead import benchmark — ${format(ROWS)} rows, ${mode === 'postgres' ? 'PostgreSQL' : 'embedded PGlite'}; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
-console.log(`file: ${mb(statSync(path).size)} written in ${format(file.ms)} ms (streaming writer, this process); expected ${format(file.valid)} stored, ${format(file.invalid)} reported`);
+console.log(`file: ${mb(statSync(path).size)}${SHARED_STRINGS ? ' with a shared-strings table' : ''} written in ${format(file.ms)} ms (streaming writer, this process); expected ${format(file.valid)} stored, ${format(file.invalid)} reported`);
 
 const child = fork(join(import.meta.dirname, 'server.ts'), [mode], { execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 let nextId = 1;

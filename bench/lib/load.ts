@@ -35,7 +35,11 @@ export async function load(options: {
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`autocannon exited with ${code}`))));
   });
-  const result = JSON.parse(output);
+  return summaryOf(JSON.parse(output));
+}
+
+/** The figures of an autocannon result (its CLI's JSON or its API's object). */
+export function summaryOf(result: { requests: { average: number }; latency: { p50: number; p90: number; p97_5?: number; p99: number }; errors: number; non2xx: number }): LoadResult {
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,

@@ -7,6 +7,7 @@
 import autocannon from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { openRequestHeaders } from '../../apps/server/src/platform/open-signature.ts';
+import { summaryOf } from '../lib/load.ts';
 
 const options = JSON.parse(process.argv[2]) as { url: string; appKey: string; secret: string; connections?: number; seconds?: number };
 const url = new URL(options.url);
@@ -27,13 +28,4 @@ const result = await autocannon({
     },
   ],
 });
-console.log(
-  JSON.stringify({
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p95: result.latency.p97_5 ?? result.latency.p90,
-    p99: result.latency.p99,
-    errors: result.errors,
-    non2xx: result.non2xx,
-  }),
-);
+console.log(JSON.stringify(summaryOf(result)));

@@ -21,6 +21,7 @@ import type { EventWorkerOptions } from './modules/portal/event-worker.ts';
 import { portalModule } from './modules/portal/portal.module.ts';
 import { orgModule } from './modules/org/org.module.ts';
 import { nexusModule, ssoRevocationCheck } from './modules/nexus/nexus.module.ts';
+import type { GroupSyncOptions } from './modules/groups/group-sync.ts';
 
 export interface AppDeps {
   config: Config;
@@ -39,6 +40,8 @@ export interface AppDeps {
   events?: EventRegistry;
   /** Callback event worker settings; false: no worker in this process. */
   eventWorker?: EventWorkerOptions | false;
+  /** Batch sizes and concurrency of the groups.sync job (tests). */
+  groupSync?: GroupSyncOptions;
 }
 
 const BODY_LIMIT = 1024 * 1024;

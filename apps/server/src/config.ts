@@ -12,6 +12,8 @@ const configSchema = z.object({
   JWT_TTL_HOURS: z.coerce.number().positive().default(12),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   TZ_DEFAULT: z.string().default('Asia/Shanghai'),
+  /** How long a worker's claim on a callback event holds before another worker may take the event over. */
+  EVENT_LEASE_SECONDS: z.coerce.number().positive().default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WECOM_CORP_ID: z.string().optional(),
   WECOM_SECRET: z.string().optional(),

@@ -32,14 +32,14 @@ interface Server {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-async function startServer(dataDir: string, port: number): Promise<Server> {
+async function startServer(dataDir: string, port: number, settings: Record<string, string> = {}): Promise<Server> {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     // Demo mode: no WeCom settings; the embedded database in DATA_DIR, never the test PostgreSQL.
     if (key.startsWith('WECOM_') || key === 'DATABASE_URL' || key === 'REDIS_URL' || key === 'ADMIN_PASSWORD' || key === 'NODE_TEST_CONTEXT') continue;
     env[key] = value;
   }
-  Object.assign(env, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  Object.assign(env, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, settings);
   const child = spawn(process.execPath, ['--import', 'tsx', main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (chunk) => (text += chunk));
@@ -167,10 +167,15 @@ describe('demo mode (the real server entry, no WECOM_* settings)', () => {
   });
 });
 
-// Its own suite (each top-level test has its own time budget): the lease of the killed worker's events runs 60 s.
+// A short lease (production: 60 s), so the restarted server takes the killed worker's events over without
+// waiting a minute. It only decides when they are taken over: a worker applies an event only while the row
+// is still claimed by it, so exactly once holds whatever the lease.
+const KILL_TEST_SETTINGS = { EVENT_LEASE_SECONDS: '3' };
+
+// Its own suite (each top-level test has its own time budget).
 describe('demo mode: killed mid-processing', () => {
   test('a server killed while applying events applies every stored event exactly once after a restart', async () => {
-    const server = await startServer(dataDir, await freePort());
+    const server = await startServer(dataDir, await freePort(), KILL_TEST_SETTINGS);
     running.push(server);
     const token = await login(server.base);
     const { corpId } = await call<{ corpId: string }>(server.base, '/wecom-sim/sim/info');
@@ -213,10 +218,10 @@ describe('demo mode: killed mid-processing', () => {
     assert.equal((await server.exited).signal, 'SIGKILL');
     assert.ok(atKill.done < atKill.stored, `events were still being applied at the kill (${atKill.done} of ${atKill.stored} done)`);
 
-    const restarted = await startServer(dataDir, await freePort());
+    const restarted = await startServer(dataDir, await freePort(), KILL_TEST_SETTINGS);
     running.push(restarted);
     const token2 = await login(restarted.base);
-    // Events the killed worker held are taken over once their lease (60 s) runs out.
+    // Events the killed worker held are taken over once their lease (KILL_TEST_SETTINGS) runs out.
     const stored = await eventTotal(restarted.base, token2);
     assert.ok(stored >= acknowledged && stored <= COUNT, `every acknowledged event was kept (${stored} stored, ${acknowledged} acknowledged)`);
     await until('every stored event applied', async () => ((await eventTotal(restarted.base, token2, 'done')) === stored ? true : undefined), 180_000);

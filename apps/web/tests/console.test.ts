@@ -7,13 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserUnavailable, launchBrowser, skipBrowser } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
-
-const screenshots = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
-const skip = skipBrowser && browserUnavailable() !== null ? 'chromium is not installed and SCRM_SKIP_BROWSER=1' : false;
 
 describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
   let server: ConsoleServer;

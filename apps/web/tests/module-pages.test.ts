@@ -7,15 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, skipBrowser } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
-
-const screenshots = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
-const skip = skipBrowser && browserUnavailable() !== null ? 'chromium is not installed and SCRM_SKIP_BROWSER=1' : false;
 
 /** Every page of the modules, by menu path, named for its screenshot. */
 const MODULE_PAGES = [
@@ -39,7 +35,7 @@ const MODULE_PAGES = [
   ['/system/open-app', 'open-api-apps'],
 ] as const;
 
-describe('module pages in zh-CN and English', { skip, timeout: 110_000 }, () => {
+describe('module pages in zh-CN and English', { skip, timeout: 600_000 }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
 

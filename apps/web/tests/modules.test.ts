@@ -2,45 +2,22 @@
  * The module pages in Chromium against the server wired to the WeCom simulator (createWecomTestEnv):
  * synced customers, filters and the detail drawer; a tag group made in the UI; an acquisition link with
  * rules published and its QR downloaded, a simulated customer added through it and seen in the list with
- * its tag and channel; a leads import with its error report. Screenshots of each page in both languages.
+ * its tag and channel; a leads import with its error report; leads merged, assigned, followed up, linked
+ * to a WeCom customer and transferred; an open-API app created in the console whose once-shown secret signs
+ * a lead collection that then shows in the pool. Screenshots of each page in both languages.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import QRCode from 'qrcode';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, skipBrowser } from './support/browser.ts';
+import { openRequestHeaders } from '../../server/src/platform/open-signature.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
-
-const screenshots = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
-const skip = skipBrowser && browserUnavailable() !== null ? 'chromium is not installed and SCRM_SKIP_BROWSER=1' : false;
-
-/** Every page of the modules, by menu path, named for its screenshot. */
-const MODULE_PAGES = [
-  ['/customer/list', 'customers'],
-  ['/customer/relation', 'customer-relations'],
-  ['/customer/stat', 'customer-statistics'],
-  ['/customer/tag', 'customer-tagging'],
-  ['/tag/corp', 'corp-tags'],
-  ['/tag/self', 'scrm-tags'],
-  ['/group/list', 'groups'],
-  ['/group/chat', 'wecom-chats'],
-  ['/wecom/event', 'callback-events'],
-  ['/acquisition/channel', 'channels'],
-  ['/acquisition/link', 'acquisition-links'],
-  ['/acquisition/qr', 'channel-qr-codes'],
-  ['/acquisition/group-join', 'group-join-qr-codes'],
-  ['/acquisition/mini-link', 'mini-program-links'],
-  ['/acquisition/media', 'media-library'],
-  ['/clue/pool', 'leads'],
-  ['/system/open-app', 'open-api-apps'],
-  ['/dashboard', 'dashboard-figures'],
-] as const;
 
 describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 }, () => {
   let env: WecomTestEnv;
@@ -344,5 +321,124 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await page.keyboard.press('Escape');
     await page.getByTestId('lead-table').getByText('李四').waitFor();
     await shoot(page, 'zh-CN-leads');
+  });
+
+  it('merges two leads, assigns one, follows it up, links it to a WeCom customer and transfers that customer', async () => {
+    const phone = (n: number) => `1381234${String(n).padStart(4, '0')}`;
+    const add = async (body: Record<string, unknown>) => {
+      const response = await api.post('/scrm/admin/clue/add', body);
+      assert.equal(response.status, 200, response.body.msg);
+      return response.body.date as { id: number };
+    };
+    const target = await add({ name: '合并目标', phone: phone(1), wechat: 'target_wx' });
+    const source = await add({ name: '合并来源', phone: phone(2), wechat: 'source_wx' });
+    const detail = async (id: number) => (await api.get('/scrm/admin/clue/detail/get', { clueId: id })).body.date as {
+      status: string; ownerId: number | null; mergedIntoId: number | null; contacts: { type: string; value: string }[]; followUps: { content: string }[];
+      customer: { externalUserid: string } | null; transfers: { status: string; takeoverUserid: string }[];
+    };
+
+    await visit(page, '/clue/pool');
+    const table = page.getByTestId('lead-table');
+    for (const lead of [target, source]) {
+      await table.getByTestId(`lead-open-${lead.id}`).waitFor();
+      await table.locator('tbody tr', { has: page.getByTestId(`lead-open-${lead.id}`) }).locator('.ant-checkbox-input').check();
+    }
+    await page.getByTestId('lead-merge').click();
+    await page.locator('.ant-modal:visible .ant-select').click();
+    await pickOption(page, `#${target.id}`);
+    await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
+    await page.locator('.ant-message-notice', { hasText: '已合并' }).waitFor();
+    const merged = await detail(target.id);
+    assert.deepEqual(merged.contacts.map((contact) => `${contact.type}:${contact.value}`).sort(), [`phone:${phone(1)}`, `phone:${phone(2)}`, 'wechat:source_wx', 'wechat:target_wx'].sort());
+    const gone = await detail(source.id);
+    assert.equal(gone.status, 'merged');
+    assert.equal(gone.mergedIntoId, target.id);
+
+    // Assign the merged lead to the admin user.
+    await table.getByTestId(`lead-open-${target.id}`).waitFor();
+    await table.locator('tbody tr', { has: page.getByTestId(`lead-open-${target.id}`) }).locator('.ant-checkbox-input').check();
+    await page.getByTestId('lead-assign').click();
+    await page.getByTestId('lead-assign-user').click();
+    await pickOption(page, '(admin)');
+    await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
+    await page.locator('.ant-message-notice', { hasText: '已分配' }).waitFor();
+    const me = (await api.get('/scrm/admin/sys/user/current')).body.date as { id: number };
+    const assigned = await detail(target.id);
+    assert.equal(assigned.status, 'assigned');
+    assert.equal(assigned.ownerId, me.id);
+
+    // A follow-up in the drawer, then the timeline shows merge, assignment and follow-up.
+    await table.getByTestId(`lead-open-${target.id}`).click();
+    const drawer = page.getByTestId('lead-drawer');
+    await drawer.getByRole('tab', { name: /跟进记录/ }).click();
+    await drawer.getByTestId('lead-follow-content').fill('电话沟通，约下周到店');
+    await drawer.getByTestId('lead-follow-submit').click();
+    await drawer.getByText('电话沟通，约下周到店').waitFor();
+    assert.deepEqual((await detail(target.id)).followUps.map((follow) => follow.content), ['电话沟通，约下周到店']);
+    await drawer.getByRole('tab', { name: '动态' }).click();
+    const timeline = drawer.getByTestId('lead-timeline');
+    for (const text of ['合并', '分配', '跟进']) await timeline.getByText(new RegExp(text)).first().waitFor();
+    await shoot(page, 'zh-CN-lead-timeline');
+
+    // Link it to a customer of an employee who has a colleague to take over, then transfer.
+    const employees = [...env.sim.state.employees.values()].filter((employee) => employee.customerContact && employee.resignedAt === undefined);
+    const handover = employees.find((employee) => env.sim.state.relationList(employee.userid).length > 0)!;
+    const takeover = employees.find((employee) => employee.userid !== handover.userid)!;
+    const relation = env.sim.state.relationList(handover.userid).find((candidate) => !env.sim.state.relation(takeover.userid, candidate.external_userid))!;
+    assert.ok(relation, 'a customer only the handover employee has');
+    await drawer.getByRole('tab', { name: '基本信息' }).click();
+    await drawer.getByTestId('lead-link').click();
+    await page.getByTestId('lead-link-external').fill(relation.external_userid);
+    await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
+    await drawer.getByText(relation.external_userid).waitFor();
+    const linked = await detail(target.id);
+    assert.equal(linked.customer?.externalUserid, relation.external_userid);
+    assert.equal(linked.status, 'converted');
+
+    await drawer.getByTestId('lead-transfer').click();
+    const transfer = page.locator('.ant-modal:visible');
+    await transfer.locator('.ant-select').first().click();
+    await pickOption(page, handover.userid);
+    await page.getByTestId('lead-transfer-takeover').click();
+    await page.keyboard.type(takeover.userid);
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: takeover.userid }).first().click();
+    await transfer.locator('.ant-modal-footer .ant-btn-primary').click();
+    await page.locator('.ant-message-notice', { hasText: '已提交转接' }).waitFor();
+    await drawer.getByTestId('lead-transfer-waiting').waitFor();
+    const requested = await detail(target.id);
+    assert.deepEqual(requested.transfers.map((row) => [row.status, row.takeoverUserid]), [['waiting', takeover.userid]]);
+    await shoot(page, 'zh-CN-lead-transfer');
+    await page.keyboard.press('Escape');
+  });
+
+  it("creates an open-API app, whose once-shown secret signs a lead collection that shows in the pool", async () => {
+    await visit(page, '/system/open-app');
+    await page.getByTestId('open-app-create').click();
+    await page.getByTestId('open-app-form').locator('#name').fill('官网落地页');
+    await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
+    const secret = (await page.getByTestId('open-app-secret').innerText()).trim();
+    assert.match(secret, /^\S{16,}$/);
+    await shoot(page, 'zh-CN-open-app-secret');
+    const apps = (await api.post('/scrm/admin/open/app/page', { pageNum: 1, pageSize: 10 })).body.date.records as { name: string; appKey: string; secret?: string }[];
+    const created = apps.find((app) => app.name === '官网落地页')!;
+    assert.ok(created, 'the app is listed');
+    assert.equal(created.secret, undefined, 'the secret is never listed again');
+    await page.locator('.ant-modal-confirm .ant-btn-primary').click();
+
+    const collect = async (secretUsed: string) => {
+      const body = JSON.stringify({ requestId: `console-${secretUsed.slice(0, 6)}`, name: '落地页访客', phone: '13700001234', channel: '官网' });
+      const headers = openRequestHeaders({ appKey: created.appKey, secret: secretUsed }, { method: 'POST', target: '/scrm/open/clue/collect', body, timestamp: Math.floor(env.clock.now / 1000) });
+      const response = await fetch(new URL('/scrm/open/clue/collect', env.url), { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+      return { status: response.status, body: (await response.json()) as { code: string; msg: string } };
+    };
+    const refused = await collect(`${secret}x`);
+    assert.equal(refused.status, 401, refused.body.msg);
+    const accepted = await collect(secret);
+    assert.equal(accepted.status, 200, accepted.body.msg);
+
+    await visit(page, '/clue/pool');
+    const row = page.getByTestId('lead-table').locator('tbody tr.ant-table-row', { hasText: '落地页访客' });
+    await row.getByText('13700001234').waitFor();
+    await row.getByText('官网').first().waitFor();
   });
 });

@@ -5,7 +5,10 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+
+/** exceljs, loaded on first use: it takes ~0.3 s and ~30 MB to load, which start-up need not pay. */
+export const loadExcel = async (): Promise<typeof ExcelJS> => (await import('exceljs')).default;
 
 export interface ExportColumn<T> {
   header: string;
@@ -34,7 +37,7 @@ export function streamWorkbook<T>(
   const output = new PassThrough({ highWaterMark: 1024 * 1024 });
   const formatTime = timeFormatter(options.timeZone);
   (async () => {
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output as Writable, useStyles: false, useSharedStrings: false });
+    const workbook = new (await loadExcel()).stream.xlsx.WorkbookWriter({ stream: output as Writable, useStyles: false, useSharedStrings: false });
     const sheet = workbook.addWorksheet(options.sheetName);
     sheet.columns = columns.map((column, index) => ({ header: column.header, key: String(index), width: column.width }));
     for await (const batch of batches) {
@@ -65,18 +68,27 @@ async function* decodeUtf8(chunks: AsyncIterable<Buffer | string>): AsyncGenerat
   if (rest) yield rest;
 }
 
-/** What of exceljs's WorkbookReader internals the UTF-8 fix below touches. */
+/** What of exceljs's WorkbookReader internals the adjustments below touch. */
 interface ReaderInternals {
   _parseWorksheet(iterator: AsyncIterable<Buffer | string>, sheetNo: string): Generator<unknown>;
   _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
+  sharedStrings?: unknown[];
 }
 
+/** A copy of a string that does not keep alive the (much larger) chunk of text it was cut from. */
+const detached = (text: string) => Buffer.from(text, 'utf8').toString('utf8');
+
 /**
- * exceljs's streaming reader decodes each zip chunk on its own, so a Chinese character split between two
- * chunks comes out as "��" (exceljs issues #2063, #2084 — about 1 row in 25,000 of a Chinese sheet). Its
- * sheet and shared-strings parsers are given whole characters here instead.
+ * Two adjustments to exceljs's streaming reader.
+ * - It decodes each zip chunk on its own, so a Chinese character split between two chunks comes out as
+ *   "��" (exceljs issues #2063, #2084 — about 1 row in 25,000 of a Chinese sheet). Its sheet and
+ *   shared-strings parsers are given whole characters here instead.
+ * - The shared-strings table (every text of a file Excel wrote) is kept for the whole read, and each of its
+ *   strings is a slice of the parser's chunk of XML: the table would keep the whole decoded XML alive
+ *   (~2× its size). Entries are stored as detached plain text instead (rich text's runs joined: only the
+ *   text is read).
  */
-function fixUtf8Decoding(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
+function adjustReader(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
   const internals = reader as unknown as ReaderInternals;
   const parseWorksheet = internals._parseWorksheet.bind(reader);
   const parseSharedStrings = internals._parseSharedStrings.bind(reader);
@@ -85,6 +97,21 @@ function fixUtf8Decoding(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
     entry.setEncoding('utf8');
     return parseSharedStrings(entry);
   };
+  let table: unknown[] | undefined;
+  Object.defineProperty(internals, 'sharedStrings', {
+    get: () => table,
+    set(value: unknown[]) {
+      table = value;
+      // exceljs fills the table with push(text) or push({ richText: [{ text, font }…] }).
+      table.push = (...entries: unknown[]) => {
+        for (const entry of entries) {
+          const richText = (entry as { richText?: Array<{ text: string }> } | null)?.richText;
+          Array.prototype.push.call(table, typeof entry === 'string' ? detached(entry) : richText ? detached(richText.map((run) => run.text).join('')) : entry);
+        }
+        return table!.length;
+      };
+    },
+  });
 }
 
 /**
@@ -92,15 +119,16 @@ function fixUtf8Decoding(reader: ExcelJS.stream.xlsx.WorkbookReader): void {
  * (e.g. after the header row) instead of being left to exceljs's abandoned reader.
  */
 export async function* sheetRows(input: string | Readable): AsyncGenerator<SheetRow> {
+  const { stream } = await loadExcel();
   const source = typeof input === 'string' ? createReadStream(input) : input;
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source as never, {
+  const reader = new stream.xlsx.WorkbookReader(source as never, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
     styles: 'ignore',
     worksheets: 'emit',
     entries: 'emit',
   });
-  fixUtf8Decoding(reader);
+  adjustReader(reader);
   try {
     for await (const worksheet of reader) {
       for await (const row of worksheet) yield { number: row.number, cells: row.values as unknown[] };

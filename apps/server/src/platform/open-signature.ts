@@ -153,6 +153,9 @@ export function createOpenApiGuard(options: OpenApiGuardOptions): OpenApiGuard {
   const getRedis = () =>
     (redisReady ??= import('ioredis').then(({ Redis }) => {
       redis = new Redis(options.redisUrl!, { maxRetriesPerRequest: 3 });
+      // ioredis reconnects by itself; meanwhile the requests that need Redis fail with its error. Without a
+      // listener each connection error would also be printed as an unhandled 'error' event.
+      redis.on('error', () => {});
       return redis;
     }));
 

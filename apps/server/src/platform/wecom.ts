@@ -26,15 +26,12 @@ export const advisoryLockId = (name: string): bigint => createHash('sha256').upd
 /**
  * Runs `work` holding a session-level advisory lock on `name`, taken on a connection of its own that holds
  * no transaction (`work` gets that connection and may run its own transactions on it, or use the pool;
- * with PGlite, a transaction held across `work` would stall every other connection). With a
- * single-connection pool there is no lock and `work` gets no connection. Replicas on one PostgreSQL exclude each other; within one embedded
- * process (one PGlite session) the lock is re-entrant, and in-process single-flight does the job.
+ * with PGlite, a transaction held across `work` would stall every other connection). Replicas on one
+ * PostgreSQL exclude each other; within one embedded process (one PGlite session) the lock is re-entrant,
+ * and in-process single-flight does the job.
  */
-export async function withSessionLock<T>(db: Db, name: string, work: (client: import('pg').PoolClient | undefined) => Promise<T>): Promise<T> {
+export async function withSessionLock<T>(db: Db, name: string, work: (client: import('pg').PoolClient) => Promise<T>): Promise<T> {
   const pool = (db as unknown as { $client: import('pg').Pool }).$client;
-  // A single-connection pool (embedded PGlite: one session, one process) has nobody to exclude, and holding
-  // its only connection here would starve `work`.
-  if ((pool.options.max ?? 10) <= 1) return work(undefined);
   const client = await pool.connect();
   const lockId = advisoryLockId(name).toString();
   let broken: Error | undefined;
@@ -96,16 +93,28 @@ export class DatabaseTokenCache implements TokenCache {
   }
 }
 
-/** The same with Redis: SET EX, and a SET NX lock with a timeout so a crashed holder cannot block forever. */
+/**
+ * The same with Redis: SET EX, and a SET NX lock with a timeout so a crashed holder cannot block forever.
+ * The expiry is stored with the value and checked against `now` (the clock the rest of the app uses, as
+ * DatabaseTokenCache does); Redis' own EX, on Redis' clock, only clears the key away.
+ */
 export class RedisTokenCache implements TokenCache {
-  constructor(private readonly redis: import('ioredis').Redis) {}
+  constructor(
+    private readonly redis: import('ioredis').Redis,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.redis.get(key)) ?? undefined;
+    const stored = await this.redis.get(key);
+    if (stored === null) return undefined;
+    const entry = parseRedisEntry(stored);
+    if (entry.expiresAt !== undefined && entry.expiresAt <= this.now()) return undefined;
+    return entry.value;
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.redis.set(key, value, 'EX', Math.max(1, Math.floor(ttlSeconds)));
+    const entry = JSON.stringify({ value, expiresAt: this.now() + ttlSeconds * 1000 });
+    await this.redis.set(key, entry, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
   async lock<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -123,6 +132,19 @@ export class RedisTokenCache implements TokenCache {
       await this.redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, lockKey, owner);
     }
   }
+}
+
+/** A stored entry; a bare value (written before expiries were stored with it) lives as long as its key. */
+function parseRedisEntry(stored: string): { value: string; expiresAt?: number } {
+  if (stored.startsWith('{')) {
+    try {
+      const entry = JSON.parse(stored) as { value?: unknown; expiresAt?: unknown };
+      if (typeof entry.value === 'string' && typeof entry.expiresAt === 'number') return { value: entry.value, expiresAt: entry.expiresAt };
+    } catch {
+      // not ours: a bare value
+    }
+  }
+  return { value: stored };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +189,8 @@ export interface CreateWecomOptions {
   db: Db;
   /** Redis URL: tokens shared there instead of the database. */
   redisUrl?: string;
+  /** Prefix of every Redis key (tests: one of their own, so runs sharing a Redis do not meet). */
+  redisKeyPrefix?: string;
   logger?: WecomLogger;
   now?: () => number;
   /** Extra client options (tests: fetch, retry, sleep). */
@@ -178,8 +202,11 @@ export async function createWecom(settings: WecomSettings, options: CreateWecomO
   let close = async () => {};
   if (options.redisUrl) {
     const { Redis } = await import('ioredis');
-    const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    tokenCache = new RedisTokenCache(redis);
+    const redis = new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3, keyPrefix: options.redisKeyPrefix });
+    // ioredis reconnects by itself and a command meanwhile fails its WeCom call; without a listener each
+    // connection error would also be printed as an unhandled 'error' event.
+    redis.on('error', (error: Error) => options.logger?.warn({ err: error.message }, 'Redis (WeCom token cache) connection error'));
+    tokenCache = new RedisTokenCache(redis, options.now);
     close = async () => {
       redis.disconnect();
     };

@@ -40,6 +40,8 @@ export interface WecomTestEnvOptions {
   eventWorker?: EventWorkerOptions | false;
   env?: Record<string, string>;
   deps?: Partial<AppDeps>;
+  /** Tokens and tickets in Redis instead of the database. */
+  redis?: { url: string; keyPrefix: string };
 }
 
 export interface WecomTestEnv extends TestApp {
@@ -104,6 +106,8 @@ export async function createWecomTestEnv(options: WecomTestEnvOptions = {}): Pro
         wecom = await createWecom(simulatorSettings(credentials, simUrl), {
           db: database.db,
           now,
+          redisUrl: options.redis?.url,
+          redisKeyPrefix: options.redis?.keyPrefix,
           client: { fetch: countingFetch, retry: { baseDelayMs: 20, rateLimitDelayMs: 50, maxDelayMs: 500 } },
         });
         return {

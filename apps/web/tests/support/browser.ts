@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium (apt-get install chromium fonts-noto-cjk); never downloaded by a test tool. */
@@ -24,6 +25,10 @@ export function browserUnavailable(): string | null {
 }
 
 export const skipBrowser = process.env.SCRM_SKIP_BROWSER === '1';
+/** A browser suite's `skip`: only when Chromium is missing and SCRM_SKIP_BROWSER=1 allows it (else the suite fails). */
+export const browserSuiteSkip = skipBrowser && browserUnavailable() !== null ? 'chromium is not installed and SCRM_SKIP_BROWSER=1' : false;
+/** Where the browser suites write their screenshots. */
+export const SCREENSHOTS = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
 
 /** Headless chromium with a fresh profile (Playwright gives every launch its own temporary --user-data-dir). */
 export async function launchBrowser(): Promise<Browser> {

@@ -24,7 +24,11 @@ export const customer = pgTable(
     syncedAt: time(),
     ...audit,
   },
-  (t) => [uniqueIndex('customer_external_userid_uq').on(t.externalUserid)],
+  (t) => [
+    uniqueIndex('customer_external_userid_uq').on(t.externalUserid),
+    // Substring search (ILIKE '%keyword%') on the name; pg_trgm can use it for keywords of 3+ characters.
+    index('customer_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+  ],
 );
 
 /**
@@ -77,5 +81,7 @@ export const customerRelation = pgTable(
     index('customer_relation_createtime_idx').on(t.createtime, t.id),
     index('customer_relation_lost_at_idx').on(t.lostAt).where(sql`lost_at IS NOT NULL`),
     index('customer_relation_state_idx').on(t.state, t.createtime),
+    // The page's keyword matches the remark as well as the customer's name (see customer_name_trgm_idx).
+    index('customer_relation_remark_trgm_idx').using('gin', t.remark.op('gin_trgm_ops')),
   ],
 );

@@ -41,7 +41,14 @@ export interface RoutingServiceDeps {
   rangeMayHaveChanged?: (getType: GetType, id: number) => void;
 }
 
-const MAX_ATTEMPTS = 5;
+/**
+ * Attempts of a hit whose chosen rule was filled meanwhile by another hit. Places only fill during a day, so
+ * each failed attempt finds one more rule full and the next decision leaves it out: a hit ends within one
+ * attempt per rule, plus one for counts read from the cache and one for a day that turns meanwhile. The cap
+ * only guards against a bug; a fixed one would answer 503 instead of "no eligible rule" on links with
+ * many rules under load.
+ */
+const maxAttempts = (link: RoutableLink) => link.rules.length + 2;
 
 export async function loadRoutableLink(db: DbOrTx, getType: GetType, id: number): Promise<RoutableLink | null> {
   const [link] = await db
@@ -190,7 +197,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
         noticeRange(link, decision, decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit);
         return answer(link, decision);
       }
-      if (attempt >= MAX_ATTEMPTS) throw new AppError(503, 'tooManyRequests');
+      if (attempt >= maxAttempts(link)) throw new AppError(503, 'tooManyRequests');
     }
   }
 
@@ -237,7 +244,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
         noticeRange(link, result.decision, result.filled);
         return answer(link, result.decision);
       }
-      if (attempt >= MAX_ATTEMPTS) throw new AppError(503, 'tooManyRequests');
+      if (attempt >= maxAttempts(link)) throw new AppError(503, 'tooManyRequests');
     }
   }
 

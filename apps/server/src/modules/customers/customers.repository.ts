@@ -4,7 +4,7 @@ import { contains, paginate } from '../../platform/db/paging.ts';
 import type { DataScope } from '../../platform/auth/data-scope.ts';
 import type { AuthUser } from '../../platform/auth/context.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { relationConditions, relationScope, whereOf, type FilterOptions } from './relation-filters.ts';
+import { relationConditions, relationScope, whereOf, type FilterOptions, type ReadPattern } from './relation-filters.ts';
 import { customerTagCondition, relationTagJoin, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type {
   ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
@@ -61,9 +61,9 @@ function toExportRow(row: Row): RelationExportRow {
   };
 }
 
-const RELATION_FROM = sql`FROM customer_relation r
-  LEFT JOIN customer c ON c.external_userid = r.external_userid
+const RELATION_JOINS = sql`LEFT JOIN customer c ON c.external_userid = r.external_userid
   LEFT JOIN qw_emp e ON e.userid = r.userid`;
+const RELATION_FROM = sql`FROM customer_relation r ${RELATION_JOINS}`;
 
 export function toRelationRecord(row: Row): RelationRecord {
   return {
@@ -109,8 +109,8 @@ export interface ExportCursor {
 
 export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
   /** WHERE over r (and c) for filters + scope; says whether the customer join is needed. */
-  function relationWhere(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = []) {
-    const { conditions, needsCustomer } = relationConditions(filters, options);
+  function relationWhere(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = [], read: ReadPattern = 'all') {
+    const { conditions, needsCustomer } = relationConditions(filters, options, read);
     return { where: whereOf([...conditions, relationScope(viewer.scope, viewer.user), ...extra]), needsCustomer };
   }
 
@@ -124,13 +124,19 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
     async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
       const { where, needsCustomer } = relationWhere(viewer, query);
       const join = needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
+      const newest = relationWhere(viewer, query, [], 'newest');
       return paginate(
         query,
         async () => num((await rows(sql`SELECT count(*)::int AS count FROM customer_relation r ${join} ${where}`))[0].count),
         async (limit, offset) => {
-          const records = (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(
-            toRelationRecord,
-          );
+          const order = sql`ORDER BY r.createtime DESC, r.id DESC`;
+          const pageOf = sql`${newest.where} ${order} LIMIT ${limit} OFFSET ${offset}`;
+          // Conditions on r alone: take the page of relations first and join customers and employees to those rows only
+          // (a keyword found by index may match many relations, each of which would otherwise be joined before sorting).
+          const pageQuery = newest.needsCustomer
+            ? sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${pageOf}`
+            : sql`SELECT ${RELATION_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${order}`;
+          const records = (await rows(pageQuery)).map(toRelationRecord);
           const tags = await tagsOfRelations(db, records);
           return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));
         },
@@ -139,7 +145,12 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
 
     /** A batch of the export, in page order, after the cursor. */
     async relationBatch(viewer: Viewer, filters: RelationFilters, after: ExportCursor | null, limit: number): Promise<RelationExportRow[]> {
-      const { where } = relationWhere(viewer, filters, [after ? sql`(r.createtime, r.id) < (${after.createtime.toISOString()}::timestamptz, ${after.id})` : undefined]);
+      const { where } = relationWhere(
+        viewer,
+        filters,
+        [after ? sql`(r.createtime, r.id) < (${after.createtime.toISOString()}::timestamptz, ${after.id})` : undefined],
+        'newest',
+      );
       return (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit}`)).map(toExportRow);
     },
 

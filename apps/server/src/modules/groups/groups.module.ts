@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { EXTERNAL_CHAT_CHANGE_TYPES } from '@scrm/wecom';
 import type { ModuleDeps } from '../../app.ts';
+import { updateJobCheckpoint, type JobProgress } from '../../platform/jobs/job-service.ts';
 import { createGroupRepository } from './groups.repository.ts';
 import { createGroupStatsRepository } from './group-stats.repository.ts';
 import { createGroupWriteRepository } from './group-writes.repository.ts';
@@ -31,12 +32,15 @@ export function createGroupComponents(deps: GroupModuleDeps) {
       now: deps.now,
     }),
     /** The groups.sync job body. */
-    sync: (job: Parameters<typeof runGroupSync>[1]) =>
+    sync: (job: Pick<JobProgress, 'jobId' | 'progress' | 'checkpoint' | 'saveCheckpoint'>) =>
       runGroupSync(
         {
           wecom: deps.wecom.client,
           writes,
-          inTransaction: (work) => deps.db.transaction((tx) => work(createGroupWriteRepository(tx))),
+          inTransaction: (work) =>
+            deps.db.transaction((tx) =>
+              work({ writes: createGroupWriteRepository(tx), updateCheckpoint: (change) => updateJobCheckpoint(tx, job.jobId, change) }),
+            ),
           now: deps.now,
         },
         job,

@@ -52,7 +52,7 @@ describe('groups: sync through the simulator', () => {
     assert.equal(job.total, chats.length);
     assert.equal(job.progress, chats.length);
     const memberCount = chats.reduce((sum, chat) => sum + chat.member_list.length, 0);
-    assert.deepEqual(job.result, { groups: chats.length, skipped: 0, members: memberCount, quits: 0, dismissed: 0 });
+    assert.deepEqual(job.result, { groups: chats.length, skipped: 0, members: memberCount, quits: 0, dismissed: 0, resumed: false });
   });
 
   test('one sync at a time; a second sync changes nothing', async () => {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cellText, isBlankRow, mapHeaders, normaliseHeader, normaliseMobile, parseGender, rowValues, validateRow } from './lead-import-rows.ts';
+import { cellText, importBatches, isBlankRow, mapHeaders, normaliseHeader, normaliseMobile, parseGender, rowValues, validateRow } from './lead-import-rows.ts';
 import { settleContacts, startOfLocalDay } from './leads.service.ts';
 
 describe('import headers', () => {
@@ -124,5 +124,93 @@ describe('local day', () => {
     assert.equal(startOfLocalDay(new Date('2026-03-01T15:59:59Z'), 'Asia/Shanghai').toISOString(), '2026-02-28T16:00:00.000Z');
     assert.equal(startOfLocalDay(new Date('2026-03-01T16:00:00Z'), 'Asia/Shanghai').toISOString(), '2026-03-01T16:00:00.000Z');
     assert.equal(startOfLocalDay(new Date('2026-03-01T00:30:00.500Z'), 'UTC').toISOString(), '2026-03-01T00:00:00.000Z');
+  });
+});
+
+describe('import batches', () => {
+  /** Rows numbered from 1 as a reader gives them; `null` is a blank row. */
+  async function* rowsOf(rows: Array<unknown[] | null>) {
+    for (const [index, cells] of rows.entries()) yield { number: index + 1, cells: cells === null ? [] : [undefined, ...cells] };
+  }
+  const phone = (i: number) => `1380000${String(i).padStart(4, '0')}`;
+  /** The batches, with the lead JSON parsed and only the fields a test looks at. */
+  async function batchesOf(rows: Array<unknown[] | null>, checkpoint: number, batchRows: number) {
+    const out = [];
+    for await (const batch of importBatches(rowsOf(rows), checkpoint, batchRows)) {
+      const leads = (JSON.parse(batch.leads) as Array<{ row: number; name: string; phone: string; email: string; emailKey: string }>).map((lead) => [lead.row, lead.phone]);
+      assert.equal(batch.leadCount, leads.length);
+      const errors = batch.errors.map((text) => JSON.parse(text) as { row: number; reason: string; detail: string }).map((error) => [error.row, error.reason, error.detail]);
+      out.push({ leads, errors, invalidRows: batch.invalidRows, lastRow: batch.lastRow, total: batch.total });
+    }
+    return out;
+  }
+
+  it('finds the header after blank rows, skips blank rows, reports duplicates of earlier rows and bad rows', async () => {
+    const batches = await batchesOf(
+      [null, ['', ' '], ['手机号', '姓名', '邮箱'], [phone(1), '甲', 'A@Example.COM'], null, [phone(2), '乙'], [phone(1), '丙'], ['123', '丁'], [phone(3), ''], [phone(4), '戊']],
+      0,
+      100,
+    );
+    assert.deepEqual(batches, [
+      {
+        leads: [
+          [4, phone(1)],
+          [6, phone(2)],
+          [10, phone(4)],
+        ],
+        errors: [
+          [7, 'leadImportDuplicateInFile', '4'],
+          [8, 'leadImportBadMobile', ''],
+          [9, 'leadImportRequired', ''],
+        ],
+        invalidRows: 3,
+        lastRow: 10,
+        total: 6,
+      },
+    ]);
+  });
+
+  it('cuts batches of batchRows settled rows, each carrying its last row and the total so far', async () => {
+    const rows = [['姓名', '手机号'], ...Array.from({ length: 7 }, (_, i) => [`n${i + 2}`, i === 3 ? 'bad' : phone(i + 2)])];
+    const batches = await batchesOf(rows, 0, 3);
+    assert.deepEqual(
+      batches.map((batch) => [batch.leads.map(([row]) => row), batch.errors.map(([row]) => row), batch.lastRow, batch.total]),
+      [
+        [[2, 3, 4], [], 4, 3],
+        [[6, 7], [5], 7, 6],
+        [[8], [], 8, 7],
+      ],
+    );
+  });
+
+  it('after a checkpoint, settles only later rows but still knows the earlier rows\' phones', async () => {
+    const rows = [['姓名', '手机号'], ['a', phone(1)], ['b', 'bad'], ['c', phone(2)], ['d', phone(1)], ['e', phone(3)], ['f', phone(2)]];
+    const batches = await batchesOf(rows, 4, 100);
+    assert.deepEqual(batches, [
+      {
+        leads: [[6, phone(3)]],
+        errors: [
+          [5, 'leadImportDuplicateInFile', '2'],
+          [7, 'leadImportDuplicateInFile', '4'],
+        ],
+        invalidRows: 2,
+        lastRow: 7,
+        total: 6,
+      },
+    ]);
+    // Everything settled already: one empty batch that carries the total, and the checkpoint as its last row.
+    assert.deepEqual(await batchesOf(rows, 7, 100), [{ leads: [], errors: [], invalidRows: 0, lastRow: 7, total: 6 }]);
+  });
+
+  it('refuses a header without the required columns, and yields nothing to settle for an empty sheet', async () => {
+    await assert.rejects(batchesOf([['姓名', '公司'], ['a', 'b']], 0, 10), /missing columns: 手机号/);
+    assert.deepEqual(await batchesOf([null, null], 0, 10), [{ leads: [], errors: [], invalidRows: 0, lastRow: 0, total: 0 }]);
+  });
+
+  it('keeps every lead field and a lower-cased email key', async () => {
+    const { value } = await importBatches(rowsOf([['姓名', '手机号', '邮箱'], ['甲', '+86 138-0000-0001', 'A@Example.COM']]), 0, 10).next();
+    assert.deepEqual(JSON.parse(value!.leads), [
+      { row: 2, name: '甲', phone: phone(1), wechat: '', email: 'A@Example.COM', company: '', position: '', gender: 0, channel: '', address: '', remark: '', emailKey: 'a@example.com' },
+    ]);
   });
 });

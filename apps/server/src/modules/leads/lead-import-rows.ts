@@ -162,3 +162,79 @@ export function validateRow(values: Record<ImportField, string>): { lead: Import
     },
   };
 }
+
+/**
+ * A batch of rows to settle as JSON text, not objects: it crosses from the reader's thread to the importing
+ * one, waits there for the database and is a statement's parameter as it is.
+ */
+export interface ImportBatch {
+  /** Valid rows as one JSON array text: [{row, name, gender, company, position, address, remark, channel, phone, wechat, email, emailKey}…]. */
+  leads: string;
+  leadCount: number;
+  /** One entry per error of an invalid row: {row, column, reason, detail, values}. */
+  errors: string[];
+  /** Invalid rows (a row may have several errors). */
+  invalidRows: number;
+  /** The last row the batch settles: the import's checkpoint once it is committed. */
+  lastRow: number;
+  /** Non-blank rows read so far, this batch included. */
+  total: number;
+}
+
+/** A row as the reader gives it: its number as Excel shows it, and its cells (index 1 is column A). */
+export interface NumberedRow {
+  number: number;
+  cells: readonly unknown[];
+}
+
+/**
+ * A file's rows as batches of at most `batchRows` rows to settle. Blank rows before the header and among
+ * the data are skipped; the header's columns are mapped (an error if a required one is missing); a valid
+ * row whose phone an earlier row had is a duplicate. Rows up to `checkpoint` were settled by an earlier
+ * attempt: they are read (for the duplicate check and the total) but not settled again. The last batch
+ * may be empty: it carries the total.
+ */
+export async function* importBatches(rows: AsyncIterable<NumberedRow>, checkpoint: number, batchRows: number): AsyncGenerator<ImportBatch> {
+  let mapping: HeaderMapping | null = null;
+  // Phones of valid rows so far → their row.
+  const seen = new Map<string, number>();
+  let total = 0;
+  let leads: string[] = [];
+  let batch = { errors: [] as string[], invalidRows: 0, lastRow: checkpoint };
+  const invalid = (row: number, values: Record<ImportField, string>, errors: RowError[]) => {
+    for (const error of errors) batch.errors.push(JSON.stringify({ row, column: error.column, reason: error.reason, detail: error.detail ?? '', values }));
+    batch.invalidRows++;
+    batch.lastRow = row;
+  };
+  for await (const { number, cells } of rows) {
+    if (!mapping) {
+      if (cells.every((cell) => cellText(cell) === '')) continue;
+      mapping = mapHeaders(cells);
+      if (mapping.missing.length) throw new Error(`missing columns: ${mapping.missing.map(headerOf).join(', ')}`);
+      continue;
+    }
+    const values = rowValues(cells, mapping);
+    if (isBlankRow(values)) continue;
+    total++;
+    const verdict = validateRow(values);
+    const settle = number > checkpoint;
+    if ('lead' in verdict) {
+      const earlier = seen.get(verdict.lead.phone);
+      if (earlier !== undefined) {
+        if (settle) invalid(number, values, [{ column: headerOf('phone'), reason: 'leadImportDuplicateInFile', detail: String(earlier) }]);
+      } else {
+        seen.set(verdict.lead.phone, number);
+        if (settle) {
+          leads.push(JSON.stringify({ row: number, ...verdict.lead, emailKey: verdict.lead.email.toLowerCase() }));
+          batch.lastRow = number;
+        }
+      }
+    } else if (settle) invalid(number, values, verdict.errors);
+    if (leads.length + batch.invalidRows >= batchRows) {
+      yield { ...batch, leads: `[${leads.join(',')}]`, leadCount: leads.length, total };
+      leads = [];
+      batch = { errors: [], invalidRows: 0, lastRow: batch.lastRow };
+    }
+  }
+  yield { ...batch, leads: `[${leads.join(',')}]`, leadCount: leads.length, total };
+}

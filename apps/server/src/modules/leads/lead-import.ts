@@ -1,13 +1,12 @@
-// Excel import of leads, as a tracked job. The file is read streaming (exceljs WorkbookReader), so a
-// 100,000-row file never sits in memory. Rows are settled in batches: each batch — its leads, their
-// contacts and timeline entries, its report rows and the import's checkpoint — commits in one transaction,
-// so a crash loses no row and a retry (pg-boss, or uploading the same file again) resumes after the last
-// committed batch without applying any row twice (lead_import_row_uq backs this up).
+// Excel import of leads, as a tracked job. The file is read streaming (exceljs WorkbookReader) in a worker
+// thread with a bounded heap, so a 100,000-row file never sits in memory. Rows are settled in batches: each
+// batch — its leads, their contacts and timeline entries, its report rows and the import's checkpoint —
+// commits in one transaction, so a crash loses no row and a retry (pg-boss, or uploading the same file
+// again) resumes after the last committed batch without applying any row twice (lead_import_row_uq backs
+// this up).
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import ExcelJS from 'exceljs';
 import type { MultipartFile } from '@fastify/multipart';
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
@@ -18,19 +17,9 @@ import { saveUpload } from '../../platform/uploads.ts';
 import { BadRequest, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { translate, type Locale } from '../../platform/http/i18n.ts';
 import { lead, leadImport, leadImportError } from '../../db/schema/leads.ts';
-import { sheetRows, streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
-import {
-  IMPORT_COLUMNS,
-  headerOf,
-  isBlankRow,
-  mapHeaders,
-  rowValues,
-  validateRow,
-  type HeaderMapping,
-  type ImportField,
-  type ImportedLead,
-  type RowError,
-} from './lead-import-rows.ts';
+import { loadExcel, streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
+import { streamFromWorker } from '../../platform/worker.ts';
+import { IMPORT_COLUMNS, headerOf, type HeaderMapping, type ImportBatch, type ImportedLead } from './lead-import-rows.ts';
 
 export const LEAD_IMPORT_JOB = 'leads.import';
 /** Rows per transaction. */
@@ -38,64 +27,28 @@ const BATCH_ROWS = 1000;
 /** Upload limit: a 100,000-row file with every column filled is about 8 MB. */
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
+const READER = new URL('./lead-import-reader.worker.ts', import.meta.url);
 /**
- * The header of a file: its first non-blank row. Read in a worker thread: exceljs stopped after the first
- * rows leaves that chunk's objects alive for a while, V8 then allocates what the same code creates next
- * straight in the old generation (allocation-site pretenuring), and the import of the file that follows
- * in this thread would pile up ~200 MB of old garbage between full collections.
+ * The reader's heap. Without a limit V8 lets a heap grow far past what is alive before collecting it:
+ * reading a 100,000-row file in the server's own thread grew it by ~130 MB of garbage. What the reader
+ * keeps is the duplicate check's phones and, for a file Excel wrote, its shared-strings table (~25 MB for
+ * 100,000 rows); a file needing more fails its job with the worker's out-of-memory error.
  */
-export function readHeader(path: string): Promise<{ mapping: HeaderMapping; row: number } | null> {
-  return new Promise((resolve, reject) => {
-    // The worker loads TypeScript through tsx, as the server itself runs (a worker does not inherit its loader hooks).
-    const script = new URL('./lead-import-header.worker.ts', import.meta.url).href;
-    const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(script)}); })`;
-    const worker = new Worker(bootstrap, { eval: true, workerData: path });
-    let settled = false;
-    worker.once('message', (message: { header: { mapping: HeaderMapping; row: number } | null } | { error: string }) => {
-      settled = true;
-      if ('error' in message) reject(new Error(message.error));
-      else resolve(message.header);
-    });
-    worker.once('error', (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`header reader exited (${code})`));
-    });
-  });
+const READER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 8 };
+
+/** The header of a file — its first non-blank row — read in a worker thread, or null for an empty sheet. */
+export async function readHeader(path: string): Promise<{ mapping: HeaderMapping; row: number } | null> {
+  for await (const header of streamFromWorker<{ mapping: HeaderMapping; row: number }>(READER, { workerData: { path, header: true }, resourceLimits: READER_LIMITS })) {
+    return header;
+  }
+  return null;
 }
 
-/**
- * A batch of settled rows, each kept as one JSON text: a batch holds a few hundred flat strings instead of
- * row objects whose strings are slices of the reader's chunks. Batches outlive the young generation (they
- * wait for the database), so whatever they hold is promoted and collected late; this keeps that small.
- */
-interface Batch {
-  /** Valid rows: {row, name, gender, company, position, address, remark, channel, phone, wechat, email, emailKey}. */
-  leads: string[];
-  /** One entry per error of an invalid row: {row, column, reason, detail, values}. */
-  errors: string[];
-  /** Invalid rows (a row may have several errors). */
-  invalidRows: number;
-  lastRow: number;
-}
-
-const emptyBatch = (): Batch => ({ leads: [], errors: [], invalidRows: 0, lastRow: 0 });
-const batchSize = (batch: Batch) => batch.leads.length + batch.invalidRows;
+/** The file's batches to settle after `checkpoint` (importBatches), read in a worker thread. */
+const readBatches = (path: string, checkpoint: number) =>
+  streamFromWorker<ImportBatch>(READER, { workerData: { path, checkpoint, batchRows: BATCH_ROWS }, resourceLimits: READER_LIMITS });
 
 const GENDER_TEXT = ['', '男', '女'] as const;
-
-function addLead(batch: Batch, row: number, imported: ImportedLead): void {
-  batch.leads.push(JSON.stringify({ row, ...imported, emailKey: imported.email.toLowerCase() }));
-  batch.lastRow = row;
-}
-
-function addInvalid(batch: Batch, row: number, values: Record<ImportField, string>, errors: RowError[]): void {
-  for (const error of errors) batch.errors.push(JSON.stringify({ row, column: error.column, reason: error.reason, detail: error.detail ?? '', values }));
-  batch.invalidRows++;
-  batch.lastRow = row;
-}
 
 export interface LeadImportDeps {
   db: Db;
@@ -135,7 +88,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
   }
 
   /** Settles one batch in one transaction; returns the new checkpoint. */
-  async function applyBatch(imported: ImportRow, batch: Batch, expectedCheckpoint: number, actor: string | null): Promise<number> {
+  async function applyBatch(imported: ImportRow, batch: ImportBatch, expectedCheckpoint: number, actor: string | null): Promise<number> {
     const lastRow = batch.lastRow;
     const now = new Date(deps.now()).toISOString();
     await db.transaction(async (tx) => {
@@ -148,13 +101,13 @@ export function createLeadImportService(deps: LeadImportDeps) {
       let inserted = 0;
       let refusedRows = 0;
       const errors = batch.errors;
-      if (batch.leads.length) {
+      if (batch.leadCount) {
         // One statement: leads whose phone no live lead holds are stored with their contacts and an
         // 'imported' timeline entry; the others come back to be reported.
         const status = imported.ownerId ? 'assigned' : 'pool';
         const result = await tx.execute<{ result: { inserted: number; refused: Array<{ row: number; holder: number | null; lead: ImportedLead }> } }>(sql`
           WITH t AS (
-            SELECT * FROM jsonb_to_recordset(${'[' + batch.leads.join(',') + ']'}::jsonb)
+            SELECT * FROM jsonb_to_recordset(${batch.leads}::jsonb)
               AS t("row" int, name text, gender smallint, company text, "position" text, address text, remark text, channel text,
                    phone text, wechat text, email text, "emailKey" text)
           ),
@@ -232,40 +185,14 @@ export function createLeadImportService(deps: LeadImportDeps) {
     await db.update(leadImport).set({ status: 'running', jobId: job.jobId, error: null }).where(eq(leadImport.id, imported.id));
     try {
       const path = deps.files.pathOf(imported.fileKey);
-      let mapping: HeaderMapping | null = null;
       let checkpoint = imported.checkpointRow;
-      // Phones of valid rows so far → their row: later rows with the same phone are duplicates.
-      const seen = new Map<string, number>();
-      let batch = emptyBatch();
       let total = 0;
-      for await (const { number, cells } of sheetRows(path)) {
-        if (!mapping) {
-          if (cells.every((cell) => cell === null || cell === undefined || String(cell).trim() === '')) continue;
-          mapping = mapHeaders(cells);
-          if (mapping.missing.length) throw new Error(`missing columns: ${mapping.missing.map(headerOf).join(', ')}`);
-          continue;
-        }
-        const values = rowValues(cells, mapping);
-        if (isBlankRow(values)) continue;
-        total++;
-        const verdict = validateRow(values);
-        const settle = number > checkpoint; // rows up to the checkpoint were settled by an earlier attempt
-        if ('lead' in verdict) {
-          const earlier = seen.get(verdict.lead.phone);
-          if (earlier !== undefined) {
-            if (settle) addInvalid(batch, number, values, [{ column: headerOf('phone'), reason: 'leadImportDuplicateInFile', detail: String(earlier) }]);
-          } else {
-            seen.set(verdict.lead.phone, number);
-            if (settle) addLead(batch, number, verdict.lead);
-          }
-        } else if (settle) addInvalid(batch, number, values, verdict.errors);
-        if (batchSize(batch) >= BATCH_ROWS) {
-          checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
-          batch = emptyBatch();
-          await job.progress(total, undefined, `row ${checkpoint}`);
-        }
+      for await (const batch of readBatches(path, checkpoint)) {
+        total = batch.total;
+        if (batch.leadCount + batch.invalidRows === 0) continue;
+        checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
+        await job.progress(total, undefined, `row ${checkpoint}`);
       }
-      if (batchSize(batch)) checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
       await db
         .update(leadImport)
         .set({ status: 'completed', totalRows: total, finishedAt: new Date(deps.now()) })
@@ -382,7 +309,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
 
 /** The import template: the columns' headers (required ones marked) and one example row. */
 export async function templateWorkbook(): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (await loadExcel()).Workbook();
   const sheet = workbook.addWorksheet('线索导入');
   sheet.columns = IMPORT_COLUMNS.map((column) => ({ header: column.required ? `*${column.header}` : column.header, key: column.field, width: 18 }));
   sheet.addRow(Object.fromEntries(IMPORT_COLUMNS.map((column) => [column.field, column.example])));

@@ -11,9 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WecomEvent } from '@scrm/wecom';
 import type pg from 'pg';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import * as schema from '../../db/schema/index.ts';
-import type { Db } from '../../platform/db/database.ts';
+import { dbOnConnection, type Db } from '../../platform/db/database.ts';
 import type { Wecom } from '../../platform/wecom.ts';
 import { advisoryLockId } from '../../platform/wecom.ts';
 import { entityOf, type EventHandler, type EventRegistry } from './event-registry.ts';
@@ -55,14 +53,6 @@ export interface EventWorkerDeps {
   log?: { error(data: object, message: string): void; warn(data: object, message: string): void };
 }
 
-/** Drizzle on one checked-out connection (same settings as platform/db/database.ts), made once per connection. */
-const drizzleOfConnection = new WeakMap<pg.PoolClient, Db>();
-function onConnection(client: pg.PoolClient): Db {
-  let db = drizzleOfConnection.get(client);
-  if (!db) drizzleOfConnection.set(client, (db = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db));
-  return db;
-}
-
 /** Events applied in one transaction at most (whole entities: one entity's claimed events are never split). */
 const MAX_TX_EVENTS = 64;
 /** WeCom fetches a lane makes at once. */
@@ -81,12 +71,10 @@ interface Unit {
 /**
  * Runs `work` holding the session-level advisory locks of `entities` on a connection of its own (the lock
  * names `withSessionLock` would use). The locks are taken in one statement in ascending id order, so two
- * workers locking overlapping sets cannot deadlock. With a single-connection pool (embedded PGlite: one
- * process) there is nobody to exclude and `work` gets no connection.
+ * workers locking overlapping sets cannot deadlock.
  */
-async function withEntityLocks<T>(db: Db, entities: string[], work: (client: pg.PoolClient | undefined) => Promise<T>): Promise<T> {
+async function withEntityLocks<T>(db: Db, entities: string[], work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const pool = (db as unknown as { $client: pg.Pool }).$client;
-  if ((pool.options.max ?? 10) <= 1) return work(undefined);
   const ids = [...new Set(entities.map((entity) => advisoryLockId(`wx-event-entity:${entity}`)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -187,7 +175,7 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
           // One-step handlers call WeCom inside the transaction: have the token cached before it starts.
           if (ready.some((unit) => unit.handlers.some((handlers) => handlers.some((entry) => entry.inTransaction)))) await deps.wecom.client.getAccessToken();
           // The transaction runs on the locks' connection: one connection per lane.
-          const db = client ? onConnection(client) : deps.db;
+          const db = dbOnConnection(client);
           while (ready.length > 0) {
             let culprit: Unit | undefined;
             try {

@@ -16,7 +16,10 @@ export const portalModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
   const worker =
     workerOptions === false
       ? undefined
-      : createEventWorker({ db: deps.db, events, registry: deps.events, wecom: deps.wecom, now: deps.now, log: app.log }, workerOptions ?? {});
+      : createEventWorker(
+          { db: deps.db, events, registry: deps.events, wecom: deps.wecom, now: deps.now, log: app.log },
+          { leaseMs: deps.config.EVENT_LEASE_SECONDS * 1000, ...workerOptions },
+        );
   deps.events.worker = worker;
   const portal = createPortalService({ wecom: deps.wecom, events, now: deps.now, onStored: () => worker?.wake() });
 

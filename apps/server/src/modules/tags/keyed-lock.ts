@@ -1,25 +1,14 @@
-import type pg from 'pg';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import * as schema from '../../db/schema/index.ts';
-import type { Db } from '../../platform/db/database.ts';
+import { dbOnConnection, type Db } from '../../platform/db/database.ts';
 import { withSessionLock } from '../../platform/wecom.ts';
 
 /**
  * Serialises work per key, in this process and across replicas: an in-process queue per key, then a
- * session-level advisory lock (replicas on one PostgreSQL; an embedded single-connection database takes
- * none). No transaction is held while `work` runs, so it may call WeCom. `work` gets the database on the
- * lock's own connection and should use only that: holding one connection while waiting for another could
- * exhaust the pool.
+ * session-level advisory lock (replicas on one PostgreSQL). No transaction is held while `work` runs, so
+ * it may call WeCom. `work` gets the database on the lock's own connection and should use only that:
+ * holding one connection while waiting for another could exhaust the pool.
  */
 export function createKeyedLock(db: Db, namespace: string) {
   const tails = new Map<string, Promise<unknown>>();
-  const onConnection = new WeakMap<pg.PoolClient, Db>();
-  const databaseOf = (client: pg.PoolClient | undefined): Db => {
-    if (!client) return db;
-    let bound = onConnection.get(client);
-    if (!bound) onConnection.set(client, (bound = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db));
-    return bound;
-  };
 
   return async function withLock<T>(key: string, work: (db: Db) => Promise<T>): Promise<T> {
     const previous = tails.get(key) ?? Promise.resolve();
@@ -29,7 +18,7 @@ export function createKeyedLock(db: Db, namespace: string) {
     tails.set(key, tail);
     try {
       await previous;
-      return await withSessionLock(db, `${namespace}:${key}`, (client) => work(databaseOf(client)));
+      return await withSessionLock(db, `${namespace}:${key}`, (client) => work(dbOnConnection(client)));
     } finally {
       release();
       if (tails.get(key) === tail) tails.delete(key);

@@ -18,6 +18,14 @@ export interface Database {
 // bigint ids (int8) come back as numbers: every id we mint fits in 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/** Drizzle on one checked-out connection (the pool's settings), made once per connection. */
+const onConnection = new WeakMap<pg.PoolClient, Db>();
+export function dbOnConnection(client: pg.PoolClient): Db {
+  let db = onConnection.get(client);
+  if (!db) onConnection.set(client, (db = drizzle({ client, schema, casing: 'snake_case' }) as unknown as Db));
+  return db;
+}
+
 export function openDatabase(connection: pg.PoolConfig): Database {
   const pool = new pg.Pool({ max: 10, idleTimeoutMillis: 30_000, ...connection });
   // An idle client losing its server must not crash the process; the pool replaces it.

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { servePglite } from './pglite-session-queue.ts';
 import type pg from 'pg';
 
@@ -33,7 +34,8 @@ export async function startEmbeddedPostgres(options: {
   }
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(pgdata ?? 'memory://', { loadDataDir: options.loadDataDir });
+    // The migrations create pg_trgm (keyword search indexes); PGlite can only load extensions it is given here.
+    pglite = await PGlite.create(pgdata ?? 'memory://', { loadDataDir: options.loadDataDir, extensions: { pg_trgm } });
   } catch (error) {
     releaseLock();
     throw error;

@@ -4,6 +4,12 @@ import type { Page, PageQuery } from '../http/schemas.ts';
 /** LIKE pattern for a user's text: wildcards in it are matched literally. */
 export const contains = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/**
+ * Whether a pg_trgm index can serve `ILIKE contains(text)`: pg_trgm indexes only the trigrams of words (runs of
+ * letters and digits), so a keyword without 3 word characters in a row gives it nothing to look up.
+ */
+export const trigramSearchable = (text: string): boolean => /[\p{L}\p{N}]{3}/u.test(text);
+
 /** Runs the count and the page query side by side and assembles the contract's page payload. */
 export async function paginate<T>(
   query: PageQuery,

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type pg from 'pg';
-import type { Db } from '../db/database.ts';
+import type { Db, DbOrTx } from '../db/database.ts';
 import { sysJob } from '../../db/schema/index.ts';
 import { NotFound } from '../http/errors.ts';
 
@@ -49,9 +49,38 @@ export interface JobService {
 
 const TRACKED_PREFIX = 'tracked.';
 
+const writeCheckpoint = (db: DbOrTx, jobId: number, value: unknown) =>
+  db.execute(sql`UPDATE sys_job SET payload = jsonb_set(COALESCE(payload, '{}'::jsonb), '{checkpoint}', ${JSON.stringify(value)}::jsonb) WHERE id = ${jobId}`);
+
+/**
+ * Reads, changes and saves a job's checkpoint inside `tx`, so the checkpoint commits with (and only with)
+ * the work done in `tx`. The job row stays locked until `tx` ends: concurrent transactions of one job each
+ * change the checkpoint as the one before them committed it.
+ */
+export async function updateJobCheckpoint<T>(tx: DbOrTx, jobId: number, change: (current: T | null) => T): Promise<T> {
+  const result = await tx.execute<{ checkpoint: T | null }>(sql`SELECT payload->'checkpoint' AS checkpoint FROM sys_job WHERE id = ${jobId} FOR UPDATE`);
+  const next = change(result.rows[0]?.checkpoint ?? null);
+  await writeCheckpoint(tx, jobId, next);
+  return next;
+}
+
 function toRecord(row: typeof sysJob.$inferSelect): JobRecord {
   const { payload: _payload, ...rest } = row;
   return rest;
+}
+
+/** Progress and checkpoint of the tracked job `jobId` (its sys_job row). */
+export function jobProgressOf(db: Db, jobId: number): JobProgress {
+  const update = (values: Partial<typeof sysJob.$inferInsert>) => db.update(sysJob).set(values).where(eq(sysJob.id, jobId));
+  return {
+    jobId,
+    progress: (done, total, message) => update({ progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) }).then(() => {}),
+    checkpoint: async () => {
+      const [current] = await db.select({ payload: sysJob.payload }).from(sysJob).where(eq(sysJob.id, jobId));
+      return ((current?.payload as { checkpoint?: unknown } | null)?.checkpoint ?? null) as never;
+    },
+    saveCheckpoint: (value) => writeCheckpoint(db, jobId, value).then(() => {}),
+  };
 }
 
 export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?: boolean }): Promise<JobService> {
@@ -84,16 +113,7 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
         const [row] = await db.select().from(sysJob).where(eq(sysJob.id, jobId));
         if (!row) return;
         await update(jobId, { state: 'active', startedAt: row.startedAt ?? new Date(), error: null });
-        const progress: JobProgress = {
-          jobId,
-          progress: (done, total, message) => update(jobId, { progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) }).then(() => {}),
-          checkpoint: async () => {
-            const [current] = await db.select({ payload: sysJob.payload }).from(sysJob).where(eq(sysJob.id, jobId));
-            return ((current?.payload as { checkpoint?: unknown } | null)?.checkpoint ?? null) as never;
-          },
-          saveCheckpoint: (value) =>
-            db.execute(sql`UPDATE sys_job SET payload = jsonb_set(COALESCE(payload, '{}'::jsonb), '{checkpoint}', ${JSON.stringify(value)}::jsonb) WHERE id = ${jobId}`).then(() => {}),
-        };
+        const progress = jobProgressOf(db, jobId);
         try {
           const result = await handler(((row.payload ?? {}) as { input?: unknown }).input as never, progress);
           await update(jobId, { state: 'completed', result: (result ?? null) as never, finishedAt: new Date() });

@@ -61,12 +61,12 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
         lead && (
           <Space>
             <Permission code="clue:link">
-              <Button icon={<LinkOutlined />} onClick={() => setDialog('link')}>
+              <Button icon={<LinkOutlined />} onClick={() => setDialog('link')} data-testid="lead-link">
                 {t('lead.linkCustomer')}
               </Button>
             </Permission>
             <Permission code="clue:transfer">
-              <Button icon={<SwapOutlined />} disabled={!lead.customer} onClick={() => setDialog('transfer')}>
+              <Button icon={<SwapOutlined />} disabled={!lead.customer} onClick={() => setDialog('transfer')} data-testid="lead-transfer">
                 {t('lead.transfer')}
               </Button>
             </Permission>
@@ -145,7 +145,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                       header={t('lead.transfers')}
                       dataSource={lead.transfers}
                       renderItem={(transfer) => (
-                        <List.Item>
+                        <List.Item data-testid={`lead-transfer-${transfer.status}`}>
                           {transfer.handoverUserid} → {transfer.takeoverUserid} · <Tag>{t(`lead.transfer_${transfer.status}`, { defaultValue: transfer.status })}</Tag>
                           {transfer.failReason}
                         </List.Item>
@@ -210,9 +210,9 @@ function FollowUps({ lead, onSaved }: { lead: LeadDetail; onSaved: () => void })
             <Select style={{ width: 200 }} options={FOLLOW_METHODS.map((method) => ({ value: method, label: t(`lead.method_${method}`) }))} />
           </Form.Item>
           <Form.Item name="content" label={t('lead.followContent')} rules={[{ required: true, whitespace: true, max: 2000 }]}>
-            <Input.TextArea rows={3} maxLength={2000} />
+            <Input.TextArea rows={3} maxLength={2000} data-testid="lead-follow-content" />
           </Form.Item>
-          <Button type="primary" loading={saving} onClick={() => void submit().catch(() => undefined)}>
+          <Button type="primary" loading={saving} onClick={() => void submit().catch(() => undefined)} data-testid="lead-follow-submit">
             {t('lead.addFollowUp')}
           </Button>
         </Form>
@@ -281,7 +281,7 @@ function LinkCustomerModal({ clueId, onClose, onDone }: { clueId: number; onClos
     <Modal open title={t('lead.linkCustomer')} onCancel={onClose} onOk={() => void submit()} okButtonProps={{ disabled: !externalUserid.trim() }} confirmLoading={saving}>
       <Form layout="vertical">
         <Form.Item label="external_userid" required extra={t('lead.linkHint')}>
-          <Input value={externalUserid} onChange={(event) => setExternalUserid(event.target.value)} />
+          <Input value={externalUserid} onChange={(event) => setExternalUserid(event.target.value)} data-testid="lead-link-external" />
         </Form.Item>
       </Form>
     </Modal>
@@ -318,7 +318,7 @@ function TransferModal({ lead, onClose, onDone }: { lead: LeadDetail; onClose: (
           <Select options={active.map((relation) => ({ value: relation.userid, label: relation.userid }))} />
         </Form.Item>
         <Form.Item name="takeoverUserid" label={t('lead.takeover')} rules={[{ required: true }]}>
-          <EmployeeSelect />
+          <EmployeeSelect testId="lead-transfer-takeover" />
         </Form.Item>
         <Form.Item name="message" label={t('lead.transferMessage')} rules={[{ max: 200 }]}>
           <Input.TextArea rows={2} maxLength={200} />

@@ -1,0 +1,2 @@
+CREATE INDEX "customer_name_trgm_idx" ON "customer" USING gin ("name" gin_trgm_ops);--> statement-breakpoint
+CREATE INDEX "customer_relation_remark_trgm_idx" ON "customer_relation" USING gin ("remark" gin_trgm_ops);
