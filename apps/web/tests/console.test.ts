@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
 describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
@@ -164,7 +164,7 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     await form.locator('#nickname').fill('张三');
     await form.locator('#password').fill('Initial123');
     await form.getByTestId('role-select').click();
-    await admin.locator('.ant-select-dropdown .ant-select-item-option', { hasText: '客服专员' }).click();
+    await choose(admin.locator('.ant-select-dropdown .ant-select-item-option', { hasText: '客服专员' }));
     await admin.keyboard.press('Escape');
     await shoot(admin, 'zh-CN-user-form');
     await admin.locator('.ant-modal-footer .ant-btn-primary').click();
@@ -246,8 +246,8 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
 
   it('switches to English, and every page follows', async () => {
     await visit(admin, '/dashboard');
-    await admin.getByTestId('language-switch').click();
-    await admin.locator('.ant-dropdown-menu-item', { hasText: 'English' }).click();
+    await admin.getByTestId('language-switch').hover();
+    await choose(admin.locator('.ant-dropdown-menu-item', { hasText: 'English' }));
     await admin.locator('.ant-pro-sider').getByText('System').waitFor();
     assert.ok(await admin.getByText('New customers today').isVisible());
     await shoot(admin, 'en-dashboard');

@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
 import { openRequestHeaders } from '../../server/src/platform/open-signature.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 }, () => {
@@ -57,7 +57,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
 
   /** Picks an option of the open select dropdown. */
   async function pickOption(target: Page, text: string) {
-    await target.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text }).first().click();
+    await choose(target.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: text }).first());
   }
 
   async function search(target: Page) {
@@ -167,7 +167,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
       // Typed first: the SCRM groups come after the corp ones in a virtual list.
       await page.getByTestId('filter-tags').click();
       await page.keyboard.type(name);
-      await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: new RegExp(`^${name}$`) }).first().click();
+      await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: new RegExp(`^${name}$`) }).first());
       await page.keyboard.press('Escape');
     };
 
@@ -401,7 +401,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await pickOption(page, handover.userid);
     await page.getByTestId('lead-transfer-takeover').click();
     await page.keyboard.type(takeover.userid);
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: takeover.userid }).first().click();
+    await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: takeover.userid }).first());
     await transfer.locator('.ant-modal-footer .ant-btn-primary').click();
     await page.locator('.ant-message-notice', { hasText: '已提交转接' }).waitFor();
     await drawer.getByTestId('lead-transfer-waiting').waitFor();

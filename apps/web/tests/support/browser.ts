@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator } from 'playwright-core';
 
 /** Debian's chromium (apt-get install chromium fonts-noto-cjk); never downloaded by a test tool. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,4 +35,14 @@ export async function launchBrowser(): Promise<Browser> {
   const problem = browserUnavailable();
   if (problem) throw new Error(problem);
   return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/**
+ * Clicks an item of an antd popup (dropdown menu, select option) once it is shown, as an event on the item rather
+ * than at its coordinates: a popup is placed after its first frame, and under load a click aimed at where it first
+ * was lands on whatever is there once it has moved (seen: the popup's own trigger, so nothing was chosen).
+ */
+export async function choose(item: Locator): Promise<void> {
+  await item.waitFor();
+  await item.dispatchEvent('click');
 }
