@@ -218,7 +218,7 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
   it('resets a password, shows the one-time password once, and forces a change at the next sign-in', async () => {
     await visit(admin, '/system/user');
     await admin.getByTestId('user-reset-zhangsan').click();
-    await admin.locator('.ant-popover .ant-btn-primary').click();
+    await choose(admin.locator('.ant-popover .ant-btn-primary'));
     const shown = admin.getByTestId('one-time-password');
     await shown.waitFor();
     oneTimePassword = (await shown.innerText()).trim();

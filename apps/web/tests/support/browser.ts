@@ -38,9 +38,10 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
- * Clicks an item of an antd popup (dropdown menu, select option) once it is shown, as an event on the item rather
- * than at its coordinates: a popup is placed after its first frame, and under load a click aimed at where it first
- * was lands on whatever is there once it has moved (seen: the popup's own trigger, so nothing was chosen).
+ * Clicks an item of an antd popup (dropdown menu, select option, popconfirm button) once it is shown, as an event
+ * on the item rather than at its coordinates: a popup is placed after its first frame, and under load a click aimed
+ * at where it first was lands on whatever is there once it has moved (seen: the popup's own trigger, so nothing was
+ * chosen).
  */
 export async function choose(item: Locator): Promise<void> {
   await item.waitFor();
