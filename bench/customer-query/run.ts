@@ -66,6 +66,10 @@ async function main(): Promise<void> {
   try {
     const seedMs = await seed(server.database.db);
     console.log(`data: ${format(RELATIONS)} relations, ${format(Math.round(RELATIONS / 1.5))} customers, ${EMPLOYEES} employees (inserted in ${format(seedMs / 1000, 1)} s)`);
+    const indexSizes = await server.database.db.execute<{ name: string; size: string }>(sql`
+      SELECT c.relname AS name, pg_size_pretty(pg_relation_size(c.oid)) AS size FROM pg_class c
+      WHERE c.relname ~ '^customer.*_(trgm|grams)_idx$' ORDER BY c.relname`);
+    console.log(`keyword indexes: ${indexSizes.rows.map((row) => `${row.name} ${row.size}`).join(', ')}`);
     const token = await server.login();
     const post = async (path: string, body: unknown) => {
       const response = await fetch(`${server.address}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', token }, body: JSON.stringify(body) });
@@ -115,8 +119,8 @@ async function main(): Promise<void> {
     }
 
     // ---- name-only keyword search, by keyword length ----------------------------------------------------
-    // pg_trgm indexes help only from 3 characters on, and 1–2-character Chinese keywords (a surname, a short
-    // given name) are the common case, so each length is measured on its own. Keywords hit customer names
+    // pg_trgm indexes help only from 3 characters on and the text_grams indexes below that, and 1–2-character Chinese
+    // keywords (a surname, a short given name) are the common case, so each length is measured on its own. Keywords hit customer names
     // (some often, some rarely, some never) and relation remarks ('老客户N').
     const keywordsByLength = [
       ['1 character', ['王', '李', '伟', '芳', '老', '强']],

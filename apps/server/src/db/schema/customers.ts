@@ -28,6 +28,9 @@ export const customer = pgTable(
     uniqueIndex('customer_external_userid_uq').on(t.externalUserid),
     // Substring search (ILIKE '%keyword%') on the name; pg_trgm can use it for keywords of 3+ characters.
     index('customer_name_trgm_idx').using('gin', t.name.op('gin_trgm_ops')),
+    // Its 1- and 2-character substrings (text_grams, migration 0011) for the shorter keywords trigrams cannot serve.
+    // A small pending list: every search reads all of it, and at the default 4 MB that cost a few ms per lookup.
+    index('customer_name_grams_idx').using('gin', sql`text_grams(${t.name})`).with({ gin_pending_list_limit: 64 }),
   ],
 );
 
@@ -83,5 +86,6 @@ export const customerRelation = pgTable(
     index('customer_relation_state_idx').on(t.state, t.createtime),
     // The page's keyword matches the remark as well as the customer's name (see customer_name_trgm_idx).
     index('customer_relation_remark_trgm_idx').using('gin', t.remark.op('gin_trgm_ops')),
+    index('customer_relation_remark_grams_idx').using('gin', sql`text_grams(${t.remark})`).with({ gin_pending_list_limit: 64 }),
   ],
 );

@@ -1,10 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
-import { contains, paginate } from '../../platform/db/paging.ts';
+import { containsKeyword, paginate } from '../../platform/db/paging.ts';
 import type { DataScope } from '../../platform/auth/data-scope.ts';
 import type { AuthUser } from '../../platform/auth/context.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { relationConditions, relationScope, whereOf, type FilterOptions, type ReadPattern } from './relation-filters.ts';
+import { NEWEST_FIRST, relationConditions, relationScope, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
 import { customerTagCondition, relationTagJoin, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type {
   ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
@@ -108,10 +108,19 @@ export interface ExportCursor {
 }
 
 export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
-  /** WHERE over r (and c) for filters + scope; says whether the customer join is needed. */
-  function relationWhere(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = [], read: ReadPattern = 'all') {
-    const { conditions, needsCustomer } = relationConditions(filters, options, read);
-    return { where: whereOf([...conditions, relationScope(viewer.scope, viewer.user), ...extra]), needsCustomer };
+  /**
+   * The relations for filters + scope (+ extra conditions): `from` (aliased r, joined to c when the filters need it)
+   * and its `where`; `keywordUnion` when a short keyword made `from` the union of its arms (see relationsFrom).
+   */
+  function relationSource(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = [], newest?: { limit: number }) {
+    const selection = relationConditions(filters, options);
+    const conditions = [...selection.conditions, relationScope(viewer.scope, viewer.user), ...extra].filter((part): part is SQL => part !== undefined);
+    return { ...relationsFrom({ ...selection, conditions }, newest), needsCustomer: selection.needsCustomer, keywordUnion: !!selection.keywordArms };
+  }
+
+  /** WHERE over r (and c) for filters without a keyword, for queries that join customers and employees themselves. */
+  function relationWhere(viewer: Viewer, filters: Omit<RelationFilters, 'name'>, extra: (SQL | undefined)[] = []): SQL {
+    return relationSource(viewer, filters, extra).where;
   }
 
   async function rows(query: SQL): Promise<Row[]> {
@@ -122,20 +131,21 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
     // ---- relations ---------------------------------------------------------------------------------
 
     async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
-      const { where, needsCustomer } = relationWhere(viewer, query);
-      const join = needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
-      const newest = relationWhere(viewer, query, [], 'newest');
+      const all = relationSource(viewer, query);
       return paginate(
         query,
-        async () => num((await rows(sql`SELECT count(*)::int AS count FROM customer_relation r ${join} ${where}`))[0].count),
+        async () => num((await rows(sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`))[0].count),
         async (limit, offset) => {
-          const order = sql`ORDER BY r.createtime DESC, r.id DESC`;
-          const pageOf = sql`${newest.where} ${order} LIMIT ${limit} OFFSET ${offset}`;
+          const newest = relationSource(viewer, query, [], { limit: limit + offset });
+          const pageOf = sql`${newest.where} ${NEWEST_FIRST} LIMIT ${limit} OFFSET ${offset}`;
           // Conditions on r alone: take the page of relations first and join customers and employees to those rows only
           // (a keyword found by index may match many relations, each of which would otherwise be joined before sorting).
-          const pageQuery = newest.needsCustomer
-            ? sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${pageOf}`
-            : sql`SELECT ${RELATION_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${order}`;
+          // A keyword's union already holds at most a page's worth of each arm.
+          const pageQuery = newest.keywordUnion
+            ? sql`SELECT ${RELATION_COLUMNS} FROM ${newest.from} ${RELATION_JOINS} ${pageOf}`
+            : newest.needsCustomer
+              ? sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${pageOf}`
+              : sql`SELECT ${RELATION_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${NEWEST_FIRST}`;
           const records = (await rows(pageQuery)).map(toRelationRecord);
           const tags = await tagsOfRelations(db, records);
           return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));
@@ -145,28 +155,29 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
 
     /** A batch of the export, in page order, after the cursor. */
     async relationBatch(viewer: Viewer, filters: RelationFilters, after: ExportCursor | null, limit: number): Promise<RelationExportRow[]> {
-      const { where } = relationWhere(
+      const batch = relationSource(
         viewer,
         filters,
         [after ? sql`(r.createtime, r.id) < (${after.createtime.toISOString()}::timestamptz, ${after.id})` : undefined],
-        'newest',
+        { limit },
       );
-      return (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC LIMIT ${limit}`)).map(toExportRow);
+      const from = batch.keywordUnion ? sql`FROM ${batch.from} ${RELATION_JOINS}` : RELATION_FROM;
+      return (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${from} ${batch.where} ${NEWEST_FIRST} LIMIT ${limit}`)).map(toExportRow);
     },
 
     async relationById(viewer: Viewer, id: number): Promise<RelationRecord | undefined> {
-      const { where } = relationWhere(viewer, {}, [sql`r.id = ${id}`]);
+      const where = relationWhere(viewer, {}, [sql`r.id = ${id}`]);
       const [row] = await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where}`);
       return row && toRelationRecord(row);
     },
 
     async relationsOfCustomer(viewer: Viewer, externalUserid: string): Promise<RelationRecord[]> {
-      const { where } = relationWhere(viewer, {}, [sql`r.external_userid = ${externalUserid}`]);
+      const where = relationWhere(viewer, {}, [sql`r.external_userid = ${externalUserid}`]);
       return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord);
     },
 
     async activeRelationsOfEmployee(viewer: Viewer, userid: string): Promise<RelationRecord[]> {
-      const { where } = relationWhere(viewer, { userIds: [userid], status: 'active' });
+      const where = relationWhere(viewer, { userIds: [userid], status: 'active' });
       return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord);
     },
 
@@ -184,9 +195,8 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
     },
 
     async pageByChannel(viewer: Viewer, query: RelationPageQuery): Promise<Page<ChannelGroup>> {
-      const { where, needsCustomer } = relationWhere(viewer, query);
-      const join = needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
-      const grouped = sql`FROM customer_relation r ${join} ${where} GROUP BY r.state, r.channel_id`;
+      const { from, where } = relationSource(viewer, query);
+      const grouped = sql`FROM ${from} ${where} GROUP BY r.state, r.channel_id`;
       return paginate(
         query,
         async () => num((await rows(sql`SELECT count(*)::int AS count FROM (SELECT 1 ${grouped}) g`))[0].count),
@@ -209,18 +219,17 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
 
     /** Totals by employee, channel and tag under the page filters. */
     async totals(viewer: Viewer, filters: RelationFilters): Promise<TotalsStat> {
-      const { where, needsCustomer } = relationWhere(viewer, filters);
-      const join = needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
+      const { from, where } = relationSource(viewer, filters);
       const countColumns = sql`count(*)::int AS total, count(*) FILTER (WHERE r.status = 'active')::int AS active,
         count(*) FILTER (WHERE r.status = 'lost')::int AS lost`;
       const counts = (row: Row) => ({ total: num(row.total), active: num(row.active), lost: num(row.lost) });
       const [total, byEmployee, byChannel, byTag] = await Promise.all([
-        rows(sql`SELECT ${countColumns}, count(DISTINCT r.external_userid)::int AS customers FROM customer_relation r ${join} ${where}`),
-        rows(sql`SELECT g.*, e.name AS employee_name FROM (SELECT r.userid, ${countColumns} FROM customer_relation r ${join} ${where} GROUP BY r.userid) g
+        rows(sql`SELECT ${countColumns}, count(DISTINCT r.external_userid)::int AS customers FROM ${from} ${where}`),
+        rows(sql`SELECT g.*, e.name AS employee_name FROM (SELECT r.userid, ${countColumns} FROM ${from} ${where} GROUP BY r.userid) g
           LEFT JOIN qw_emp e ON e.userid = g.userid ORDER BY g.total DESC, g.userid`),
-        rows(sql`SELECT r.state, ${countColumns} FROM customer_relation r ${join} ${where} GROUP BY r.state ORDER BY total DESC, r.state`),
+        rows(sql`SELECT r.state, ${countColumns} FROM ${from} ${where} GROUP BY r.state ORDER BY total DESC, r.state`),
         rows(sql`SELECT ct.tag_id, t.name AS tag_name, t.type AS tag_type, t.wecom_tag_id, g.name AS group_name, ${countColumns}
-          FROM customer_relation r ${join} ${relationTagJoin()} JOIN tag t ON t.id = ct.tag_id JOIN tag_group g ON g.id = t.group_id
+          FROM ${from} ${relationTagJoin()} JOIN tag t ON t.id = ct.tag_id JOIN tag_group g ON g.id = t.group_id
           ${where} GROUP BY ct.tag_id, t.name, t.type, t.wecom_tag_id, g.name ORDER BY total DESC, ct.tag_id`),
       ]);
       return {
@@ -247,7 +256,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       const scope = relationScope(viewer.scope, viewer.user);
       const relationParts = [...conditions, scope].filter((part): part is SQL => part !== undefined);
       const where = whereOf([
-        name ? sql`c.name ILIKE ${contains(name)}` : undefined,
+        name ? containsKeyword(sql`c.name`, name) : undefined,
         customerType !== undefined ? sql`c.type = ${customerType}` : undefined,
         externalUserid ? sql`c.external_userid = ${externalUserid}` : undefined,
         // Tags count for the customer as a whole: on any active relation, or on the customer (SCRM tags).

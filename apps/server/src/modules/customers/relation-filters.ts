@@ -1,7 +1,7 @@
 // The SQL pieces every customer query shares: the page filters and the data scope, over the aliases
 // `r` (customer_relation) and `c` (customer).
 import { sql, type SQL } from 'drizzle-orm';
-import { contains, trigramSearchable } from '../../platform/db/paging.ts';
+import { contains, containsKeyword, trigramSearchable } from '../../platform/db/paging.ts';
 import { lowerBound, upperBoundCondition } from '../../platform/db/time-range.ts';
 import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
 import type { AuthUser } from '../../platform/auth/context.ts';
@@ -36,23 +36,22 @@ export interface FilterOptions {
 }
 
 /**
- * How the rows are read, which decides the keyword's query shape: `all` (counts, statistics) reads every match;
- * `newest` (a page, an export batch) reads the first matches in (createtime, id) DESC order with a LIMIT.
+ * What the page filters ask of the relations: conditions on `r` (and `c` when `needsCustomer` says so) and, for a
+ * keyword trigrams cannot serve, its disjoint arms (see shortKeywordArms); `relationsFrom` puts them together.
  */
-export type ReadPattern = 'all' | 'newest';
+export interface RelationSelection {
+  conditions: SQL[];
+  needsCustomer: boolean;
+  keywordArms?: SQL[];
+}
 
-/** Conditions on `r` (and `c` when `needsCustomer` says so) for the page filters. */
-export function relationConditions(
-  filters: RelationFilters,
-  options: FilterOptions,
-  read: ReadPattern = 'all',
-): { conditions: SQL[]; needsCustomer: boolean } {
+export function relationConditions(filters: RelationFilters, options: FilterOptions): RelationSelection {
   const conditions: SQL[] = [];
   let needsCustomer = false;
+  let keywordArms: SQL[] | undefined;
   if (filters.name) {
-    const keyword = keywordCondition(filters.name, read);
-    conditions.push(keyword.condition);
-    needsCustomer = keyword.needsCustomer;
+    if (trigramSearchable(filters.name)) conditions.push(trigramKeywordCondition(filters.name));
+    else keywordArms = shortKeywordArms(filters.name);
   }
   if (filters.customerType !== undefined) {
     conditions.push(sql`c.type = ${filters.customerType}`);
@@ -68,7 +67,7 @@ export function relationConditions(
   if (filters.status) conditions.push(sql`r.status = ${filters.status}`);
   const tagged = relationTagCondition(filters);
   if (tagged) conditions.push(tagged);
-  return { conditions, needsCustomer };
+  return { conditions, needsCustomer, keywordArms };
 }
 
 export const whereOf = (conditions: (SQL | undefined)[]): SQL => {
@@ -76,35 +75,50 @@ export const whereOf = (conditions: (SQL | undefined)[]): SQL => {
   return present.length ? sql`WHERE ${sql.join(present, sql` AND `)}` : sql``;
 };
 
+/** The pages' order, newest first; every `newest` read (a page, an export batch) walks it. */
+export const NEWEST_FIRST = sql`ORDER BY r.createtime DESC, r.id DESC`;
+
 /**
- * The keyword matches the customer's name or the employee's remark (ILIKE '%keyword%'). With 3+ word characters
- * the trigram indexes on both columns answer it; shorter keywords have no trigram to look up and are scanned, in the
- * shape that is cheapest for how the rows are read (measured in bench/customer-query).
+ * The relations the selection (with the scope and any extra conditions in `conditions`) picks, as a FROM item aliased
+ * `r` (joined to `c` when needed) and the WHERE that follows it. With keyword arms it is their union, each arm
+ * filtered in full: an OR of the customer's name and the remark would hide the keyword from the planner's estimates
+ * and indexes, each arm on its own gets both, so a frequent keyword walks the createtime index and a rare one is
+ * looked up. `newest` reads only the first `limit` rows of each arm in page order (the caller orders and limits again).
  */
-function keywordCondition(keyword: string, read: ReadPattern): { condition: SQL; needsCustomer: boolean } {
+export function relationsFrom(selection: RelationSelection, newest?: { limit: number }): { from: SQL; where: SQL } {
+  const join = selection.needsCustomer ? sql`JOIN customer c ON c.external_userid = r.external_userid` : sql``;
+  if (!selection.keywordArms) return { from: sql`customer_relation r ${join}`, where: whereOf(selection.conditions) };
+  const arms = selection.keywordArms.map(
+    (arm) =>
+      sql`(SELECT r.* FROM customer_relation r ${join} ${whereOf([...selection.conditions, arm])}${newest ? sql` ${NEWEST_FIRST} LIMIT ${newest.limit}` : sql``})`,
+  );
+  return { from: sql`(${sql.join(arms, sql` UNION ALL `)}) r`, where: sql`` };
+}
+
+/**
+ * A keyword of 3+ word characters matches the customer's name or the employee's remark (ILIKE '%keyword%'), both found
+ * by their trigram indexes.
+ */
+function trigramKeywordCondition(keyword: string): SQL {
   const pattern = contains(keyword);
-  if (trigramSearchable(keyword)) {
-    // Both halves on r so the planner ORs two bitmaps: the relations of the customers found by the name's trigram
-    // index (an array computed once, looked up in the external_userid index) and the remark's trigram index.
-    // Never for short keywords: the array would be large and searched linearly for every relation scanned (the same
-    // happens here if a keyword matching a large share of customers makes the bitmap lossy).
-    return {
-      condition: sql`(r.external_userid = ANY(ARRAY(SELECT kc.external_userid FROM customer kc WHERE kc.name ILIKE ${pattern}))
-        OR r.remark ILIKE ${pattern})`,
-      needsCustomer: false,
-    };
-  }
-  if (read === 'newest') {
-    // Walking the createtime index and joining each relation's customer stops after a page of matches, which is
-    // what most short keywords (a surname) need; the EXISTS below tends to hash every matching customer first.
-    return { condition: sql`(c.name ILIKE ${pattern} OR r.remark ILIKE ${pattern})`, needsCustomer: true };
-  }
-  // Every match is read. As EXISTS the planner may hash the matching customers in one pass over customer (cheaper
-  // than joining every relation to its customer first) or, when other filters leave few relations, look each one's
-  // customer up; IN (…) here would always scan every customer.
-  return {
-    condition: sql`(EXISTS (SELECT 1 FROM customer kc WHERE kc.external_userid = r.external_userid AND kc.name ILIKE ${pattern})
-      OR r.remark ILIKE ${pattern})`,
-    needsCustomer: false,
-  };
+  // Both halves on r so the planner ORs two bitmaps: the relations of the customers found by the name's trigram
+  // index (an array computed once, looked up in the external_userid index) and the remark's trigram index.
+  // Never for short keywords: the array would be large and searched linearly for every relation scanned (the same
+  // happens here if a keyword matching a large share of customers makes the bitmap lossy).
+  return sql`(r.external_userid = ANY(ARRAY(SELECT kc.external_userid FROM customer kc WHERE kc.name ILIKE ${pattern}))
+    OR r.remark ILIKE ${pattern})`;
+}
+
+/**
+ * A shorter keyword (a surname, a two-character name) as two disjoint arms: relations of customers whose name matches,
+ * and relations whose remark matches and whose customer's name does not; both found by the text_grams indexes when the
+ * keyword is rare (measured in bench/customer-query).
+ */
+function shortKeywordArms(keyword: string): SQL[] {
+  const nameMatches = containsKeyword(sql`kc.name`, keyword);
+  return [
+    sql`r.external_userid IN (SELECT kc.external_userid FROM customer kc WHERE ${nameMatches})`,
+    sql`${containsKeyword(sql`r.remark`, keyword)}
+      AND NOT EXISTS (SELECT 1 FROM customer kc WHERE kc.external_userid = r.external_userid AND ${nameMatches})`,
+  ];
 }

@@ -10,6 +10,16 @@ export const contains = (text: string): string => `%${text.replace(/[\\%_]/g, (c
  */
 export const trigramSearchable = (text: string): boolean => /[\p{L}\p{N}]{3}/u.test(text);
 
+/**
+ * `column ILIKE contains(keyword)`, index-served at any keyword length on a column that has both a pg_trgm index and a
+ * GIN index over text_grams(column) (customer.name, customer_relation.remark): a keyword trigrams cannot serve also asks
+ * for its grams (migration 0011), which the latter index answers; the ILIKE stays as the exact check.
+ */
+export function containsKeyword(column: SQL, keyword: string): SQL {
+  const like = sql`${column} ILIKE ${contains(keyword)}`;
+  return trigramSearchable(keyword) ? like : sql`(${like} AND text_grams(${column}) @> keyword_grams(${keyword}))`;
+}
+
 /** Runs the count and the page query side by side and assembles the contract's page payload. */
 export async function paginate<T>(
   query: PageQuery,

@@ -1,0 +1,2 @@
+CREATE INDEX "customer_name_grams_idx" ON "customer" USING gin (text_grams("name")) WITH (gin_pending_list_limit=64);--> statement-breakpoint
+CREATE INDEX "customer_relation_remark_grams_idx" ON "customer_relation" USING gin (text_grams("remark")) WITH (gin_pending_list_limit=64);
