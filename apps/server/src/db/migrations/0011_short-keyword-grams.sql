@@ -1,13 +1,27 @@
 -- Keywords without 3 word characters in a row (a surname "张", a name "张伟") give pg_trgm nothing to look up. These
 -- functions let a GIN index over a text's 1- and 2-character substrings serve them instead (indexes in the next
 -- migration): ILIKE '%kw%' compares lower(text) with lower(kw), so a matching text's grams contain keyword_grams(kw),
--- and the ILIKE stays as the exact check. Plain SQL, no extension, so the embedded PGlite runs them too.
+-- and the ILIKE stays as the exact check. No extension (SQL and PL/pgSQL are built in), so the embedded PGlite runs
+-- them too.
+-- PL/pgSQL, not SQL: every write of a name or remark computes it for the index, and a loop costs 1-3 µs a text where
+-- a set-returning SQL body cost 11 (the full customer sync wrote 30% slower with that one). Grams may repeat: GIN keeps
+-- each key once.
 CREATE FUNCTION text_grams(value text) RETURNS text[]
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(lowered, position, size)), '{}')
-  FROM (SELECT lower(value) AS lowered) l, generate_series(1, length(lowered)) position, generate_series(1, 2) size
-  WHERE position + size - 1 <= length(lowered)
+DECLARE
+  lowered text := lower(value);
+  characters int := length(lowered);
+  grams text[] := '{}';
+BEGIN
+  FOR i IN 1..characters LOOP
+    grams := grams || substr(lowered, i, 1);
+    IF i < characters THEN
+      grams := grams || substr(lowered, i, 2);
+    END IF;
+  END LOOP;
+  RETURN grams;
+END
 $$;--> statement-breakpoint
 -- The grams a text must contain to contain the keyword: its 2-grams (they imply its characters; fewer, rarer elements
 -- are read faster from the index and estimated better, as the planner multiplies the elements' frequencies), or the

@@ -217,8 +217,9 @@ describe('short keywords and the text_grams indexes', () => {
   test("a text's grams contain the grams of every keyword it contains, ILIKE-wise", async () => {
     const [row] = (
       await t.db.execute<Record<string, unknown>>(sql`SELECT text_grams('') AS empty, text_grams(NULL) AS none, keyword_grams('AbC') AS keyword,
-        keyword_grams('王') AS single, text_grams('AbA') AS grams`)
+        keyword_grams('王') AS single, ARRAY(SELECT DISTINCT g FROM unnest(text_grams('AbA')) g ORDER BY g) AS grams`)
     ).rows;
+    // As a set: GIN keeps each key of an array once.
     assert.deepEqual(row, { empty: [], none: null, keyword: ['ab', 'bc'], single: ['王'], grams: ['a', 'ab', 'b', 'ba'] });
     const texts = ['Alice Wang', '王伟芳', 'VIP客户', 'a\\b%c_d', 'line\nbreak', 'ÀÉÎõü', '  two  spaces'];
     // Every substring of 1–4 characters, upper-cased: ILIKE finds it, so the grams must too.
