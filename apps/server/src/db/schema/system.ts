@@ -48,6 +48,8 @@ export const sysUser = pgTable(
   (t) => [
     uniqueIndex('sys_user_username_uq').on(t.username).where(sql`is_del = 0`),
     uniqueIndex('sys_user_emp_no_uq').on(t.empNo).where(sql`is_del = 0`),
+    // One live account per WeCom employee: a second binding would see that employee's customers.
+    uniqueIndex('sys_user_qw_userid_uq').on(t.qwUserid).where(sql`is_del = 0 AND qw_userid IS NOT NULL`),
     index('sys_user_dept_idx').on(t.deptId),
   ],
 );
@@ -137,10 +139,33 @@ export const sysConfig = pgTable('sys_config', {
   mtime: time().notNull().defaultNow(),
 });
 
-/** Failed sign-ins per username, so throttling holds across replicas. */
-export const sysLoginFailure = pgTable('sys_login_failure', {
-  username: text().primaryKey(),
-  failures: integer().notNull(),
-  firstFailureAt: time().notNull(),
-  lockedUntil: time(),
-});
+/**
+ * Failed sign-ins per throttle key, so throttling holds across replicas. The key (kept in the column named
+ * `username`) is an existing account's username, or one of a fixed number of buckets that unknown usernames
+ * hash into: storage stays bounded whatever names a botnet tries. `locked_until` is the earliest time the
+ * next attempt is checked (a growing wait, never a lock-out); rows quiet for a while are pruned.
+ */
+export const sysLoginFailure = pgTable(
+  'sys_login_failure',
+  {
+    username: text().primaryKey(),
+    failures: integer().notNull(),
+    firstFailureAt: time().notNull(),
+    lockedUntil: time(),
+    lastFailureAt: time().notNull().defaultNow(),
+  },
+  (t) => [index('sys_login_failure_last_idx').on(t.lastFailureAt)],
+);
+
+/**
+ * Signed-out tokens by their `jti`, refused by every replica until they would have expired anyway; then the
+ * row is pruned, so the table holds at most the signed-out tokens of one token lifetime.
+ */
+export const sysRevokedToken = pgTable(
+  'sys_revoked_token',
+  {
+    jti: text().primaryKey(),
+    expiresAt: time().notNull(),
+  },
+  (t) => [index('sys_revoked_token_expires_idx').on(t.expiresAt)],
+);
