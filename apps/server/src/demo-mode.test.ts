@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildEventXml } from '@scrm/wecom';
+import { seededCredentials } from '@scrm/wecom-sim';
 
 const root = resolve(import.meta.dirname, '../../..');
 const main = join(root, 'apps/server/src/main.ts');
@@ -136,7 +137,10 @@ describe('demo mode (the real server entry, no WECOM_* settings)', () => {
 
     // A simulator action over HTTP: an employee adds a new customer; the callback makes it appear.
     const employee = (await call<{ date: { records: Array<{ userid: string }> } }>(first.base, '/scrm/admin/qw/emp/page', { pageNum: 1, pageSize: 1 }, token)).date.records[0];
-    const added = await call<{ external_userid: string }>(first.base, '/wecom-sim/sim/add-customer', { userid: employee.userid, customer: { name: 'Demo Mode Newcomer' } });
+    // The simulator's actions answer only the signed-in administrator (anonymous: 401).
+    const anonymous = await fetch(`${first.base}/wecom-sim/sim/add-customer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userid: employee.userid }) });
+    assert.equal(anonymous.status, 401);
+    const added = await call<{ external_userid: string }>(first.base, '/wecom-sim/sim/add-customer', { userid: employee.userid, customer: { name: 'Demo Mode Newcomer' } }, token);
     assert.ok(added.external_userid);
     await until('the added customer', async () => ((await customerPage(first.base)).total === settled + 1 ? true : undefined), 30_000);
     const found = await customerPage(first.base, { name: 'Demo Mode Newcomer' });
@@ -157,8 +161,11 @@ describe('demo mode (the real server entry, no WECOM_* settings)', () => {
     const stillThere = (await call<{ date: { total: number } }>(second.base, '/scrm/admin/cust/info/page', { pageNum: 1, pageSize: 1, name: 'Demo Mode Newcomer' }, token2)).date;
     assert.equal(stillThere.total, 1);
     // The simulator restored the saved corp (a regenerated one would not know the added customer).
-    const state = await call<any>(second.base, '/wecom-sim/sim/state');
+    const state = await call<any>(second.base, '/wecom-sim/sim/state', undefined, token2);
     assert.ok(JSON.stringify(state).includes(added.external_userid), 'the restored simulator knows the customer added before the restart');
+    // Its credentials are this data directory's own (random on first start), not the seed's well-known ones.
+    assert.notEqual(state.corp.secret, seededCredentials('scrm-demo').secret);
+    assert.notEqual(state.corp.encodingAesKey, seededCredentials('scrm-demo').encodingAesKey);
     assert.equal(statSync(stateFile).mtimeMs, savedAt, 'the state file was not rewritten at start-up (no generation)');
     // No initial sync on the second start: the count stays put.
     await new Promise((wait) => setTimeout(wait, 1500));
@@ -178,7 +185,7 @@ describe('demo mode: killed mid-processing', () => {
     const server = await startServer(dataDir, await freePort(), KILL_TEST_SETTINGS);
     running.push(server);
     const token = await login(server.base);
-    const { corpId } = await call<{ corpId: string }>(server.base, '/wecom-sim/sim/info');
+    const { corpId } = await call<{ corpId: string }>(server.base, '/wecom-sim/sim/info', undefined, token);
     const userids = (await call<{ date: { records: Array<{ userid: string }> } }>(server.base, '/scrm/admin/qw/emp/page', { pageNum: 1, pageSize: 100 }, token)).date.records.map(
       (employee) => employee.userid,
     );

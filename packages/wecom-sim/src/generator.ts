@@ -66,15 +66,10 @@ const MOBILE_PREFIXES = ['130', '131', '132', '133', '135', '136', '137', '138',
 const ADD_WAYS = [1, 2, 3, 4, 5, 6, 16, 201, 202];
 const ADD_WAY_WEIGHTS = [40, 12, 8, 10, 5, 8, 12, 3, 2];
 
-export function generateCorp(options: GenerateCorpOptions = {}): SimState {
-  const seed = String(options.seed ?? 'scrm-demo');
-  // Unset sizes (undefined) keep their defaults.
-  const given = Object.entries(options.sizes ?? {}).filter(([, value]) => value !== undefined);
-  const sizes: CorpSizes = { ...DEFAULT_SIZES, ...Object.fromEntries(given) };
-  const anchor = options.anchorTime ?? DEFAULT_ANCHOR_TIME;
-  const random = new SeededRandom(seed);
+/** The corp's identity and credentials: the first draws of the seeded sequence (options override each). */
+function generateCorpInfo(random: SeededRandom, options: GenerateCorpOptions): CorpInfo {
   const corpName = options.corpName ?? random.pick(CORP_NAMES);
-  const corp: CorpInfo = {
+  return {
     corpId: options.corpId ?? `ww${random.hex(16)}`,
     corpName,
     corpFullName: `${random.pick(CITIES)}${corpName}有限公司`,
@@ -86,6 +81,25 @@ export function generateCorp(options: GenerateCorpOptions = {}): SimState {
     visibleDepartments: [1],
     visibleUsers: [],
   };
+}
+
+/**
+ * The credentials a seed derives when none are given: anyone who knows the seed knows them. A host that
+ * restores a saved corp can compare against these to tell credentials that were never made secret.
+ */
+export function seededCredentials(seed: string | number = 'scrm-demo'): Pick<CorpInfo, 'secret' | 'contactSyncSecret' | 'token' | 'encodingAesKey'> {
+  const { secret, contactSyncSecret, token, encodingAesKey } = generateCorpInfo(new SeededRandom(String(seed)), {});
+  return { secret, contactSyncSecret, token, encodingAesKey };
+}
+
+export function generateCorp(options: GenerateCorpOptions = {}): SimState {
+  const seed = String(options.seed ?? 'scrm-demo');
+  // Unset sizes (undefined) keep their defaults.
+  const given = Object.entries(options.sizes ?? {}).filter(([, value]) => value !== undefined);
+  const sizes: CorpSizes = { ...DEFAULT_SIZES, ...Object.fromEntries(given) };
+  const anchor = options.anchorTime ?? DEFAULT_ANCHOR_TIME;
+  const random = new SeededRandom(seed);
+  const corp = generateCorpInfo(random, options);
   const state = new SimState({ seed, anchorTime: anchor, corp, random });
   const timeBefore = (maxDays: number) => anchor - random.int(0, maxDays * DAY);
 

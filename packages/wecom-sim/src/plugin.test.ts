@@ -38,6 +38,36 @@ describe('mounting and persistence', () => {
     }
   });
 
+  it('a host can guard /sim/* (not /cgi-bin/*) and fix the callback URL', async () => {
+    const sim = createWecomSimulator({ seed: 'guarded', sizes: { customers: 10 }, settleIntervalMs: 0, callback: { url: 'http://127.0.0.1:9/portal' } });
+    const host = Fastify();
+    const guarded: string[] = [];
+    await host.register(sim.plugin, {
+      prefix: '/wecom-sim',
+      fixedCallbackUrl: true,
+      simGuard: async (request, reply) => {
+        guarded.push(request.url);
+        if (request.headers.token !== 'letmein') return reply.code(401).send({ error: 'sign in' });
+      },
+    });
+    try {
+      const refused = await host.inject({ method: 'POST', url: '/wecom-sim/sim/add-customer', payload: { userid: [...sim.state.employees.keys()][0] } });
+      assert.equal(refused.statusCode, 401);
+      assert.equal((await host.inject({ method: 'GET', url: '/wecom-sim/sim/info' })).statusCode, 401);
+      assert.equal((await host.inject({ method: 'GET', url: '/wecom-sim/sim/info', headers: { token: 'letmein' } })).statusCode, 200);
+      const { corpId, secret } = sim.credentials();
+      const token = await host.inject({ method: 'GET', url: '/wecom-sim/cgi-bin/gettoken', query: { corpid: corpId, corpsecret: secret } });
+      assert.equal(token.json().errcode, 0);
+      assert.ok(guarded.every((url) => url.startsWith('/wecom-sim/sim/')), 'the guard runs for /sim/* only');
+      const moved = await host.inject({ method: 'POST', url: '/wecom-sim/sim/callback', headers: { token: 'letmein' }, payload: { url: 'http://elsewhere.example/' } });
+      assert.equal(moved.statusCode, 404);
+      assert.equal(sim.credentials().callbackUrl, 'http://127.0.0.1:9/portal');
+    } finally {
+      await host.close();
+      await sim.close();
+    }
+  });
+
   it('a restored simulator continues the same corp: same credentials, data and id sequence', async () => {
     const first = createWecomSimulator({ seed: 'persist', sizes: { customers: 40 }, settleIntervalMs: 0 });
     const employee = first.actions.createEmployee({ userid: 'persisted', name: '持久化' });

@@ -1,6 +1,6 @@
 // The simulator's own HTTP API under /sim: credentials, actions (POST JSON), deliveries, faults,
 // callback configuration. Used by the demo console, other processes' tests, and people poking at it.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { SimActionError, type SimulatorActions } from './actions.ts';
 import type { FaultOptions } from './faults.ts';
 import type { WecomSimulator } from './simulator.ts';
@@ -67,7 +67,29 @@ async function answer(reply: FastifyReply, run: () => unknown): Promise<unknown>
   }
 }
 
-export function registerSimRoutes(fastify: FastifyInstance, sim: WecomSimulator): void {
+/** How a host mounts the simulator (the options of `app.register(sim.plugin, …)`). */
+export interface SimRoutesOptions {
+  /**
+   * Runs before every /sim/* route, before the body is read (e.g. the host's sign-in check: throw to
+   * refuse). /cgi-bin/* is not affected: it has WeCom's own access_token check.
+   */
+  simGuard?: onRequestAsyncHookHandler;
+  /**
+   * The host fixes where callbacks go (e.g. its own portal): POST /sim/callback is not mounted, so the
+   * callback target cannot be pointed elsewhere over HTTP.
+   */
+  fixedCallbackUrl?: boolean;
+}
+
+export async function registerSimRoutes(host: FastifyInstance, sim: WecomSimulator, options: SimRoutesOptions = {}): Promise<void> {
+  // A scope of their own, so the guard covers exactly the /sim/* routes.
+  await host.register(async (fastify) => {
+    if (options.simGuard) fastify.addHook('onRequest', options.simGuard);
+    registerRoutes(fastify, sim, options);
+  });
+}
+
+function registerRoutes(fastify: FastifyInstance, sim: WecomSimulator, options: SimRoutesOptions): void {
   fastify.get('/sim/info', () => sim.credentials());
 
   fastify.get('/sim/summary', () => {
@@ -119,14 +141,16 @@ export function registerSimRoutes(fastify: FastifyInstance, sim: WecomSimulator)
 
   fastify.get('/sim/welcome-messages', () => ({ welcome_messages: sim.state.welcomeMessages }));
 
-  fastify.post('/sim/callback', (request, reply) =>
-    answer(reply, () => {
-      const { url } = jsonBody(request) as { url?: string | null };
-      if (url !== undefined && url !== null && typeof url !== 'string') throw new SimActionError('url must be a string');
-      sim.setCallbackUrl(url ?? undefined);
-      return { url: url ?? null };
-    }),
-  );
+  if (!options.fixedCallbackUrl) {
+    fastify.post('/sim/callback', (request, reply) =>
+      answer(reply, () => {
+        const { url } = jsonBody(request) as { url?: string | null };
+        if (url !== undefined && url !== null && typeof url !== 'string') throw new SimActionError('url must be a string');
+        sim.setCallbackUrl(url ?? undefined);
+        return { url: url ?? null };
+      }),
+    );
+  }
 
   fastify.post('/sim/callback/verify', () => sim.verifyCallbackUrl());
 

@@ -14,7 +14,7 @@ import type { Delivery, DeliveryOptions } from './delivery.ts';
 import type { FaultInjector, FaultOptions } from './faults.ts';
 import { generateCorp, type CorpSizes } from './generator.ts';
 import type { SimulatorSnapshot } from './model.ts';
-import { registerSimRoutes } from './sim-routes.ts';
+import { registerSimRoutes, type SimRoutesOptions } from './sim-routes.ts';
 import { SimState } from './state.ts';
 
 export const API_ROUTES: ApiRoute[] = [...contactRoutes, ...customerRoutes, ...channelRoutes, ...groupRoutes, ...mediaRoutes, ...statisticRoutes];
@@ -62,8 +62,11 @@ export interface SimulatorCredentials {
 export interface WecomSimulator {
   readonly state: SimState;
   readonly actions: SimulatorActions;
-  /** Mount with `app.register(sim.plugin, { prefix: '/wecom-sim' })`: serves /cgi-bin/* and /sim/*. */
-  readonly plugin: FastifyPluginAsync;
+  /**
+   * Mount with `app.register(sim.plugin, { prefix: '/wecom-sim' })`: serves /cgi-bin/* and /sim/*. Options:
+   * `simGuard` (a hook run before every /sim/* route), `fixedCallbackUrl` (no POST /sim/callback).
+   */
+  readonly plugin: FastifyPluginAsync<SimRoutesOptions>;
   /** Every callback emitted, with its delivery attempts. */
   readonly deliveries: Delivery[];
   readonly faults: FaultInjector;
@@ -127,12 +130,12 @@ export function createWecomSimulator(options: WecomSimulatorOptions = {}): Wecom
       return core.state;
     },
     actions,
-    plugin: async (fastify) => {
+    plugin: async (fastify, pluginOptions) => {
       fastify.addHook('onRequest', async (request) => {
         if (request.url.includes('/cgi-bin/')) requestCount++;
       });
       registerApiRoutes(fastify, () => core, API_ROUTES);
-      registerSimRoutes(fastify, sim);
+      await registerSimRoutes(fastify, sim, { simGuard: pluginOptions.simGuard, fixedCallbackUrl: pluginOptions.fixedCallbackUrl });
     },
     get deliveries() {
       return core.dispatcher.records;

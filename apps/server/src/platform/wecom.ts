@@ -3,12 +3,13 @@
 // WECOM_* settings) the simulator plays WeCom in this process, mounted at /wecom-sim.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CallbackCrypto, WecomClient, type TokenCache, type WecomClientOptions, type WecomLogger } from '@scrm/wecom';
 import type { Config } from '../config.ts';
 import type { Db } from './db/database.ts';
+import { Forbidden } from './http/errors.ts';
 
 export interface Wecom {
   client: WecomClient;
@@ -274,13 +275,19 @@ export async function startInitialSync(jobs: { start(type: string, payload: obje
 
 export const DEMO_SIM_PREFIX = '/wecom-sim';
 const DEMO_STATE_FILE = 'wecom-sim.json';
+/** Seed of the demo corp's content (names, departments, customers); not of its credentials. */
+const DEMO_SEED = 'scrm-demo';
 
 export interface DemoWecom {
   sim: import('@scrm/wecom-sim').WecomSimulator;
   settings: WecomSettings;
   /** True when the demo corp was generated now (first start): run the initial sync. */
   firstStart: boolean;
-  /** Mounts /wecom-sim/cgi-bin/* and /wecom-sim/sim/* and saves the state after every change (debounced). */
+  /**
+   * Mounts /wecom-sim/cgi-bin/* (WeCom's API, for this server's client) and /wecom-sim/sim/* (the
+   * simulator's actions and state: only for a signed-in administrator; the callback URL is fixed), and
+   * saves the state after every change (debounced). Needs `app.authenticate` (buildApp registers it first).
+   */
   mount(app: FastifyInstance): Promise<void>;
   /** Points the simulator's callbacks at this server's portal once its address is known. */
   connect(serverUrl: string): void;
@@ -289,24 +296,54 @@ export interface DemoWecom {
   close(): Promise<void>;
 }
 
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const randomAlphanumeric = (length: number): string => Array.from({ length }, () => ALPHANUMERIC[randomInt(ALPHANUMERIC.length)]).join('');
+
+/** Fresh demo credentials (WeCom's shapes: 43-character secrets and EncodingAESKey, a 32-character Token). */
+export function randomDemoCredentials(): { secret: string; contactSyncSecret: string; token: string; encodingAesKey: string } {
+  return { secret: randomAlphanumeric(43), contactSyncSecret: randomAlphanumeric(43), token: randomAlphanumeric(32), encodingAesKey: randomAlphanumeric(43) };
+}
+
+/** The /wecom-sim/sim/* guard: a signed-in administrator (the console's `token` header), else 401/403. */
+export function requireAdministrator(app: FastifyInstance) {
+  return async (request: FastifyRequest): Promise<void> => {
+    await app.authenticate(request);
+    if (!request.ctx.user.isAdmin) throw new Forbidden('simulatorAdministratorOnly');
+  };
+}
+
 /**
  * The simulator with the demo corp: restored from DATA_DIR/wecom-sim.json when present, generated
- * (and saved) otherwise, so a restart continues the same corp.
+ * (and saved) otherwise, so a restart continues the same corp. The corp's content comes from a fixed seed
+ * (every demo looks alike), its credentials do not: they are random, made on first start and kept in the
+ * state file. A state file saved with the seed's well-known credentials (before they were random) gets
+ * new ones when restored.
  */
 export async function startDemoWecom(options: { dataDir: string; serverUrl: string; saveDebounceMs?: number }): Promise<DemoWecom> {
-  const { createWecomSimulator } = await import('@scrm/wecom-sim');
+  const { createWecomSimulator, seededCredentials } = await import('@scrm/wecom-sim');
   mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, DEMO_STATE_FILE);
   const firstStart = !existsSync(file);
-  const snapshot = firstStart ? undefined : JSON.parse(readFileSync(file, 'utf8'));
-  const sim = createWecomSimulator({ seed: 'scrm-demo', snapshot, delivery: { concurrency: 4 } });
+  const snapshot = firstStart ? undefined : (JSON.parse(readFileSync(file, 'utf8')) as import('@scrm/wecom-sim').SimulatorSnapshot);
+  const wellKnown = seededCredentials(DEMO_SEED);
+  const rotate = snapshot !== undefined && (['secret', 'contactSyncSecret', 'token', 'encodingAesKey'] as const).some((key) => snapshot.corp[key] === wellKnown[key]);
+  if (snapshot && rotate) Object.assign(snapshot.corp, randomDemoCredentials());
+  const fresh = randomDemoCredentials();
+  const sim = createWecomSimulator({
+    seed: DEMO_SEED,
+    snapshot,
+    delivery: { concurrency: 4 },
+    secret: fresh.secret,
+    contactSyncSecret: fresh.contactSyncSecret,
+    callback: { token: fresh.token, encodingAesKey: fresh.encodingAesKey },
+  });
   const credentials = sim.credentials();
   const save = () => {
     const temporary = `${file}.tmp`;
-    writeFileSync(temporary, JSON.stringify(sim.toJSON()));
+    writeFileSync(temporary, JSON.stringify(sim.toJSON()), { mode: 0o600 });
     renameSync(temporary, file); // atomic: a crash never leaves half a file
   };
-  if (firstStart) save();
+  if (firstStart || rotate) save();
   let timer: NodeJS.Timeout | undefined;
   const scheduleSave = () => {
     if (timer) return;
@@ -334,7 +371,9 @@ export async function startDemoWecom(options: { dataDir: string; serverUrl: stri
           scope.addHook('onResponse', async (request) => {
             if (request.method === 'POST') scheduleSave();
           });
-          await scope.register(sim.plugin);
+          // /sim/*: only for a signed-in administrator, checked before the body is read; callbacks go to
+          // this server's portal only (no POST /sim/callback: nothing can point them elsewhere).
+          await scope.register(sim.plugin, { simGuard: requireAdministrator(app), fixedCallbackUrl: true });
         },
         { prefix: DEMO_SIM_PREFIX },
       );

@@ -36,8 +36,8 @@ const messages = {
   lastAdministrator: { zh: '至少需要保留一名可用的超级管理员', en: 'At least one active administrator must remain' },
   wrongOldPassword: { zh: '原密码不正确', en: 'The old password is wrong' },
   weakPassword: {
-    zh: '密码至少 8 位，且须同时包含字母和数字',
-    en: 'The password needs at least 8 characters with both letters and digits',
+    zh: '密码至少 12 位，且须同时包含字母和数字',
+    en: 'The password needs at least 12 characters with both letters and digits',
   },
   samePassword: { zh: '新密码不能与原密码相同', en: 'The new password must differ from the old one' },
   menuHasChildren: { zh: '存在子菜单，不允许删除', en: 'The menu has children; delete them first' },
@@ -58,6 +58,7 @@ const messages = {
   deptHasUsers: { zh: '部门下还有用户，不能删除：{name}', en: 'The department still has users: {name}' },
   deptOutOfScope: { zh: '不能把用户放到数据权限以外的部门：{id}', en: 'Department {id} is outside your data scope' },
   administratorOnly: { zh: '只有超级管理员可以管理超级管理员及其角色', en: 'Only administrators can manage administrators and their role' },
+  simulatorAdministratorOnly: { zh: '只有超级管理员可以操作演示模拟器', en: 'Only an administrator can use the demo simulator' },
   imageRequired: { zh: '只能上传 JPG、PNG、GIF 或 WEBP 图片', en: 'Only JPG, PNG, GIF or WEBP images are accepted' },
   qwUseridTaken: { zh: '该企微账号已绑定其他用户：{qwUserid}', en: 'WeCom user {qwUserid} is already bound to another user' },
   fileRequired: { zh: '请选择要上传的文件', en: 'Choose a file to upload' },
