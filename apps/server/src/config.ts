@@ -4,7 +4,8 @@ import { z } from 'zod';
 const configSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Unset: 127.0.0.1 in demo mode (this machine only), 0.0.0.0 otherwise. */
+  HOST: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   REDIS_URL: z.string().optional(),
   DATA_DIR: z.string().default('./data'),
@@ -25,16 +26,36 @@ const configSchema = z.object({
   NEXUS_SECRET: z.string().optional(),
 });
 
-export type Config = z.infer<typeof configSchema> & {
+export type Config = Omit<z.infer<typeof configSchema>, 'HOST'> & {
+  /** The listen address (resolved: see HOST above). */
+  HOST: string;
   /** No WeCom credentials: the simulator plays WeCom in-process. */
   demoMode: boolean;
 };
+
+/** A setting is missing or wrong: SCRM does not start, and says why. */
+export class ConfigError extends Error {}
+
+/** Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const address = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return address === 'localhost' || address === '::1' || /^(::ffff:)?127(\.\d{1,3}){3}$/.test(address);
+}
+
+export const PRODUCTION_NEEDS_WECOM =
+  'NODE_ENV=production needs the WeCom settings WECOM_CORP_ID, WECOM_SECRET, WECOM_TOKEN and WECOM_AES_KEY (see the README, Configuration). ' +
+  'Without them SCRM would start in demo mode, with the built-in WeCom simulator and a demo corp, which is not for production. ' +
+  'Set them, or unset NODE_ENV to try the demo on this machine.';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`invalid configuration: ${fields}`);
+    throw new ConfigError(`invalid configuration: ${fields}`);
   }
-  return { ...parsed.data, demoMode: !parsed.data.WECOM_CORP_ID };
+  const demoMode = !parsed.data.WECOM_CORP_ID;
+  if (demoMode && parsed.data.NODE_ENV === 'production') throw new ConfigError(PRODUCTION_NEEDS_WECOM);
+  // Demo mode listens on this machine only unless HOST says otherwise; a real installation on every interface.
+  const HOST = parsed.data.HOST || (demoMode ? '127.0.0.1' : '0.0.0.0');
+  return { ...parsed.data, HOST, demoMode };
 }

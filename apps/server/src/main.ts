@@ -1,21 +1,25 @@
-import { loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './platform/db/database.ts';
 import { DataDirLockedError, startEmbeddedPostgres, type EmbeddedPostgres } from './platform/db/embedded.ts';
 import { runMigrations } from './platform/db/migrate.ts';
 import { createTokenService, resolveJwtSecret } from './platform/auth/tokens.ts';
-import { generateOneTimePassword } from './platform/auth/password.ts';
 import { createJobService } from './platform/jobs/job-service.ts';
-import { seedPlatform } from './modules/system/seed.ts';
+import { seedAdministrator } from './start-admin.ts';
 import { startInitialSync, startWecom } from './platform/wecom.ts';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 
-const DEMO_ADMIN_PASSWORD = 'admin123';
-
 async function main() {
   const startedAt = Date.now();
-  const config = loadConfig();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`SCRM cannot start: ${error.message}`);
+    process.exit(1);
+  }
 
   let embedded: EmbeddedPostgres | undefined;
   let connection: pg.PoolConfig;
@@ -36,8 +40,7 @@ async function main() {
 
   await runMigrations(connection);
   const database = openDatabase(connection);
-  const adminPassword = config.ADMIN_PASSWORD ?? (config.demoMode ? DEMO_ADMIN_PASSWORD : generateOneTimePassword());
-  const seeded = await seedPlatform(database.db, { adminPassword });
+  const admin = await seedAdministrator(database.db, config);
   const tokens = createTokenService(await resolveJwtSecret(database.db, config.JWT_SECRET), config.JWT_TTL_HOURS * 3600);
   const jobs = await createJobService({ db: database.db, pool: database.pool });
   // In demo mode the simulator plays WeCom, served by this server under /wecom-sim.
@@ -76,10 +79,17 @@ async function main() {
     `Database: ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.DATA_DIR}`}`,
     `WeCom: ${config.demoMode ? 'demo mode (no WECOM_* settings)' : `corp ${config.WECOM_CORP_ID}`}`,
   ];
-  if (seeded.adminCreated) {
-    lines.push(`Sign in as admin / ${adminPassword}`);
-    if (config.demoMode && !config.ADMIN_PASSWORD) lines.push('WARNING: this is the well-known demo password; change it before real use.');
+  if (admin.exposedDemo) {
+    lines.push(`Demo mode is listening on ${config.HOST}, reachable from other machines (HOST); the demo simulator's actions need the administrator's sign-in.`);
+  }
+  if (admin.adminCreated) {
+    lines.push(`Sign in as admin / ${admin.password}`);
+    if (admin.mustChangePassword) lines.push('This password is shown only once; you will be asked to change it at first sign-in.');
+    else if (config.demoMode && !config.ADMIN_PASSWORD) lines.push('WARNING: this is the well-known demo password; change it before real use.');
     else if (!config.ADMIN_PASSWORD) lines.push('This generated password is shown only once; you will be asked to keep it safe.');
+  } else if (admin.replacedWellKnown) {
+    lines.push(`The admin password was the well-known demo one; it is now: admin / ${admin.password}`);
+    lines.push('This password is shown only once; you will be asked to change it at first sign-in.');
   } else {
     lines.push('Sign in with your existing administrator account.');
   }

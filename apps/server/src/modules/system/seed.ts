@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { menuTree, type MenuSeed } from '@scrm/shared';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
-import { hashPassword } from '../../platform/auth/password.ts';
+import { hashPassword, verifyPassword } from '../../platform/auth/password.ts';
 import { ADMIN_ROLE_KEY } from '../../platform/auth/authenticate.ts';
 import { sysConfig, sysDept, sysMenu, sysRole, sysRoleMenu, sysUser, sysUserRole } from '../../db/schema/index.ts';
 
@@ -18,7 +18,7 @@ export interface SeedResult {
  * `admin` user. Idempotent and safe when replicas start together. Menus added to the tree later are
  * inserted on the next start and granted to the administrator role; menus an administrator deleted stay deleted.
  */
-export async function seedPlatform(db: Db, options: { adminPassword: string }): Promise<SeedResult> {
+export async function seedPlatform(db: Db, options: { adminPassword: string; /** The created admin must change the password at first sign-in. */ mustChangePassword?: boolean }): Promise<SeedResult> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`);
     const [root] = await tx.select({ id: sysDept.id }).from(sysDept).where(eq(sysDept.parentId, 0)).limit(1);
@@ -48,11 +48,36 @@ export async function seedPlatform(db: Db, options: { adminPassword: string }): 
     if (admin) return { adminCreated: false };
     const [created] = await tx
       .insert(sysUser)
-      .values({ username: 'admin', nickname: '管理员', passwordHash: await hashPassword(options.adminPassword), deptId: rootId, cuser: 'system' })
+      .values({ username: 'admin', nickname: '管理员', passwordHash: await hashPassword(options.adminPassword), mustChangePassword: options.mustChangePassword ?? false, deptId: rootId, cuser: 'system' })
       .returning({ id: sysUser.id });
     await tx.insert(sysUserRole).values({ userId: created.id, roleId: adminRole.id });
     return { adminCreated: true };
   });
+}
+
+/**
+ * The `admin` user must not keep a well-known password (demo mode reachable from other machines): when its
+ * password is still `wellKnown`, it becomes `replacement`, must be changed at the next sign-in, and every
+ * session is revoked. Returns whether it was replaced.
+ */
+export async function retireWellKnownAdminPassword(db: Db, options: { wellKnown: string; replacement: string }): Promise<boolean> {
+  const [admin] = await db
+    .select({ id: sysUser.id, passwordHash: sysUser.passwordHash })
+    .from(sysUser)
+    .where(and(eq(sysUser.username, 'admin'), eq(sysUser.isDel, 0)))
+    .limit(1);
+  if (!admin || !(await verifyPassword(admin.passwordHash, options.wellKnown))) return false;
+  await db
+    .update(sysUser)
+    .set({
+      passwordHash: await hashPassword(options.replacement),
+      mustChangePassword: true,
+      tokenVersion: sql`${sysUser.tokenVersion} + 1`,
+      muser: 'system',
+      mtime: new Date(),
+    })
+    .where(eq(sysUser.id, admin.id));
+  return true;
 }
 
 type ExistingMenu = { id: number; perms: string | null; path: string | null; parentId: number; name: string };
