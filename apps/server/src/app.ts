@@ -4,12 +4,14 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
 import { sql } from 'drizzle-orm';
 import type { Config } from './config.ts';
 import type { Database } from './platform/db/database.ts';
 import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { clientErrorHandler, refuseUnsafeMultipartText, validatorCompilerRefusingUnsafeStrings } from './platform/http/hostile-input.ts';
 import { registerAuthentication } from './platform/auth/authenticate.ts';
+import { authenticateFirst } from './platform/http/route.ts';
 import type { TokenClaims, TokenService } from './platform/auth/tokens.ts';
 import type { JobService } from './platform/jobs/job-service.ts';
 import { createFileStore, type FileStore } from './platform/files.ts';
@@ -57,8 +59,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
+    clientErrorHandler,
   });
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(validatorCompilerRefusingUnsafeStrings);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -67,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(cors, { origin: true });
   await app.register(multipart, { limits: { fileSize: 20 * 1024 * 1024, files: 1, fields: 20 } });
+  refuseUnsafeMultipartText(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'SCRM API', description: 'Open-source social CRM for WeCom (企业微信)', version: '0.1.0' },
@@ -80,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const files = deps.files ?? createFileStore(deps.config.DATA_DIR);
   registerAuthentication(app, { db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, isTokenRevoked: deps.isTokenRevoked ?? ssoRevocationCheck(deps.database.db, deps.now ?? Date.now) });
+  authenticateFirst(app);
 
   app.get('/scrm/health', { schema: { hide: true } }, async (_request, reply) => {
     try {

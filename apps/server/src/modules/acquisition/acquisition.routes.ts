@@ -36,7 +36,6 @@ function pngRoute(app: FastifyInstance, url: string, summary: string, permission
     url,
     schema: { summary, tags: [app.prefix.replace(/^\/scrm\/?/, '')], security: [{ token: [] }], querystring, produces: ['image/png'] },
     config: { permission, allowWhilePasswordExpired: false },
-    preHandler: app.authenticate,
     handler: (request, reply) => handler(request.query, reply),
   });
 }
@@ -91,7 +90,6 @@ export const mediaRoutes = (media: MediaService) => async (app: FastifyInstance)
       tags: [app.prefix.replace(/^\/scrm\/?/, '')], security: [{ token: [] }], querystring: idQuery, produces: ['image/png', 'image/jpeg', 'video/mp4', 'application/octet-stream'],
     },
     config: { permission: 'media:list', allowWhilePasswordExpired: false },
-    preHandler: app.authenticate,
     handler: async (request, reply) => {
       const { id } = request.query as { id: number };
       const file = await media.file(id);

@@ -93,7 +93,6 @@ export const customerRelationRoutes = (customers: CustomerService) => async (app
       produces: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
     },
     config: { permission: 'cust:emp:export', allowWhilePasswordExpired: false },
-    preHandler: app.authenticate,
     handler: async (request, reply) => {
       const stream = await customers.exportRelations(request.ctx, request.body as z.output<typeof relationFilters>, (error) =>
         request.log.error({ err: error }, 'customer export failed'),

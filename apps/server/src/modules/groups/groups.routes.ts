@@ -73,7 +73,6 @@ export const groupMemberRoutes = (groups: GroupService) => async (app: FastifyIn
       produces: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
     },
     config: { permission: 'group:member:export', allowWhilePasswordExpired: false },
-    preHandler: app.authenticate,
     handler: async (request, reply) => {
       const stream = await groups.exportMembers(request.ctx, request.body as z.output<typeof memberFilters>, (error) =>
         request.log.error({ err: error }, 'group member export failed'),

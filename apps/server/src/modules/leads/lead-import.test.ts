@@ -9,6 +9,7 @@ import { createTestApp, type TestApp, type TestClient } from '../../testing/test
 import { createFileStore } from '../../platform/files.ts';
 import { readXlsx } from '../customers/customers.testing.ts';
 import { createLeadImportService, IMPORT_MAX_BYTES } from './lead-import.ts';
+import { createLeadImportRepository } from './lead-import.repository.ts';
 import { addLead, fails, ok } from './leads.testing.ts';
 
 function multipart(file: { name: string; content: Buffer }, fields: Record<string, string> = {}) {
@@ -176,7 +177,8 @@ describe('lead import', () => {
       sql`INSERT INTO lead_import (file_hash, file_name, file_key, cuser) VALUES (${'h'.repeat(64)}, 'resume.xlsx', ${fileKey}, 'admin') RETURNING id`,
     );
     const importId = Number(inserted.rows[0].id);
-    const service = createLeadImportService({ db: t.db, files, jobs: t.jobs, now: () => t.clock.now, timeZone: 'Asia/Shanghai' });
+    const imports = createLeadImportRepository(t.db);
+    const service = createLeadImportService({ db: t.db, imports, files, jobs: t.jobs, now: () => t.clock.now, timeZone: 'Asia/Shanghai' });
     const dying = {
       jobId: 0,
       progress: async () => {
@@ -186,7 +188,7 @@ describe('lead import', () => {
       saveCheckpoint: async () => {},
     };
     await assert.rejects(service.run({ importId }, dying as never), /worker died/);
-    const failed = await service.get(importId);
+    const failed = (await imports.system().find(importId))!;
     assert.equal(failed.status, 'failed');
     assert.equal(failed.checkpointRow, 1001);
     assert.equal(failed.insertedRows, 1000);

@@ -8,18 +8,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MultipartFile } from '@fastify/multipart';
-import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import type { FileStore } from '../../platform/files.ts';
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { saveUpload } from '../../platform/uploads.ts';
-import { BadRequest, InvalidField, NotFound } from '../../platform/http/errors.ts';
-import { translate, type Locale } from '../../platform/http/i18n.ts';
-import { lead, leadImport, leadImportError } from '../../db/schema/leads.ts';
+import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { translate } from '../../platform/http/i18n.ts';
+import { viewerOf } from '../../platform/auth/data-scope.ts';
+import type { ImportErrorRow, ImportRow, LeadImportRepository } from './lead-import.repository.ts';
 import { loadExcel, streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
 import { streamFromWorker } from '../../platform/worker.ts';
-import { IMPORT_COLUMNS, headerOf, type HeaderMapping, type ImportBatch, type ImportedLead } from './lead-import-rows.ts';
+import { IMPORT_COLUMNS, headerOf, type HeaderMapping, type ImportBatch } from './lead-import-rows.ts';
 
 export const LEAD_IMPORT_JOB = 'leads.import';
 /** Rows per transaction. */
@@ -51,17 +51,17 @@ const readBatches = (path: string, checkpoint: number) =>
 const GENDER_TEXT = ['', '男', '女'] as const;
 
 export interface LeadImportDeps {
-  db: Db;
+  /** Transactions (a batch commits with its checkpoint). */
+  db: Pick<Db, 'transaction'>;
+  imports: LeadImportRepository;
   files: FileStore;
-  jobs: JobService;
+  jobs: Pick<JobService, 'start'>;
   now: () => number;
   timeZone: string;
 }
 
-type ImportRow = typeof leadImport.$inferSelect;
-
 export function createLeadImportService(deps: LeadImportDeps) {
-  const { db } = deps;
+  const { db, imports } = deps;
 
   const toRecord = (row: ImportRow, duplicateFile = false) => ({
     id: row.id,
@@ -81,8 +81,16 @@ export function createLeadImportService(deps: LeadImportDeps) {
     reportUrl: `/scrm/admin/clue/import/report?id=${row.id}`,
   });
 
+  /** An import the job works on (any). */
   async function load(id: number): Promise<ImportRow> {
-    const [row] = await db.select().from(leadImport).where(eq(leadImport.id, id));
+    const row = await imports.system().find(id);
+    if (!row) throw new NotFound('leadImport', id);
+    return row;
+  }
+
+  /** An import the caller may see: theirs, or one whose uploader their data scope covers; else 404. */
+  async function loadFor(ctx: RequestContext, id: number): Promise<ImportRow> {
+    const row = await imports.forViewer(await viewerOf(ctx)).find(id);
     if (!row) throw new NotFound('leadImport', id);
     return row;
   }
@@ -93,87 +101,25 @@ export function createLeadImportService(deps: LeadImportDeps) {
     const now = new Date(deps.now()).toISOString();
     await db.transaction(async (tx) => {
       // Only the attempt that knows the current checkpoint may move it: two workers never settle one batch.
-      const claimed = await tx.execute(
-        sql`UPDATE lead_import SET checkpoint_row = ${lastRow}, mtime = ${now}::timestamptz WHERE id = ${imported.id} AND checkpoint_row = ${expectedCheckpoint} RETURNING id`,
-      );
-      if (claimed.rows.length === 0) throw new Error(`lead import ${imported.id}: checkpoint moved by another attempt`);
-
+      if (!(await imports.claimCheckpoint(tx, imported.id, expectedCheckpoint, lastRow, now))) {
+        throw new Error(`lead import ${imported.id}: checkpoint moved by another attempt`);
+      }
       let inserted = 0;
       let refusedRows = 0;
       const errors = batch.errors;
       if (batch.leadCount) {
-        // One statement: leads whose phone no live lead holds are stored with their contacts and an
-        // 'imported' timeline entry; the others come back to be reported.
-        const status = imported.ownerId ? 'assigned' : 'pool';
-        const result = await tx.execute<{ result: { inserted: number; refused: Array<{ row: number; holder: number | null; lead: ImportedLead }> } }>(sql`
-          WITH t AS (
-            SELECT * FROM jsonb_to_recordset(${batch.leads}::jsonb)
-              AS t("row" int, name text, gender smallint, company text, "position" text, address text, remark text, channel text,
-                   phone text, wechat text, email text, "emailKey" text)
-          ),
-          holders AS (
-            SELECT DISTINCT ON (t."row") t."row", l.id FROM t
-            JOIN lead l ON l.primary_phone = t.phone AND l.merged_into_id IS NULL AND l.is_del = 0
-            ORDER BY t."row", l.id
-          ),
-          ins AS (
-            INSERT INTO lead (name, gender, company, position, address, remark, source, channel, status, owner_id, assigned_at,
-                              primary_phone, import_id, import_row, ctime, cuser, mtime, muser)
-            SELECT t.name, t.gender, t.company, t."position", t.address, t.remark, 'import', t.channel, ${status}, ${imported.ownerId},
-                   ${imported.ownerId ? now : null}::timestamptz, t.phone, ${imported.id}, t."row", ${now}::timestamptz, ${actor}, ${now}::timestamptz, ${actor}
-            FROM t WHERE NOT EXISTS (SELECT 1 FROM holders h WHERE h."row" = t."row")
-            ORDER BY t."row"
-            ON CONFLICT DO NOTHING
-            RETURNING id, import_row
-          ),
-          contacts AS (
-            INSERT INTO lead_contact (lead_id, type, value, is_primary, ctime, cuser)
-            SELECT ins.id, c.type, c.value, true, ${now}::timestamptz, ${actor}
-            FROM ins JOIN t ON t."row" = ins.import_row
-            CROSS JOIN LATERAL (VALUES (1, 'phone', t.phone), (2, 'wechat', t.wechat), (3, 'email', t."emailKey")) AS c(n, type, value)
-            WHERE c.value <> ''
-            ORDER BY ins.id, c.n
-            ON CONFLICT DO NOTHING
-          ),
-          events AS (
-            INSERT INTO lead_event (lead_id, type, occurred_at, actor, data, ctime)
-            SELECT ins.id, 'imported', ${now}::timestamptz, ${actor},
-                   jsonb_build_object('importId', ${imported.id}::bigint, 'row', ins.import_row, 'fileName', ${imported.fileName}::text), ${now}::timestamptz
-            FROM ins ORDER BY ins.id
-          )
-          SELECT jsonb_build_object(
-            'inserted', (SELECT count(*) FROM ins),
-            'refused', COALESCE((
-              SELECT jsonb_agg(jsonb_build_object('row', t."row", 'holder', h.id, 'lead', to_jsonb(t) - 'row' - 'emailKey') ORDER BY t."row")
-              FROM t LEFT JOIN holders h ON h."row" = t."row"
-              WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.import_row = t."row")
-            ), '[]'::jsonb)
-          ) AS result`);
-        const { inserted: count, refused } = result.rows[0].result;
-        inserted = Number(count);
+        const { inserted: count, refused } = await imports.insertLeads(tx, imported, batch.leads, now, actor);
+        inserted = count;
         refusedRows = refused.length;
         for (const { row, holder, lead: refusedLead } of refused) {
           // No holder: the unique index refused it — a lead stored meanwhile (collection API, another import) has the phone.
-          let holderId = holder;
-          if (holderId === null) {
-            const [found] = await tx.select({ id: lead.id }).from(lead).where(and(eq(lead.primaryPhone, refusedLead.phone), sql`merged_into_id IS NULL AND is_del = 0`));
-            holderId = found?.id ?? null;
-          }
+          const holderId = holder ?? (await imports.phoneHolder(tx, refusedLead.phone));
           const values = { ...refusedLead, gender: GENDER_TEXT[refusedLead.gender] };
           errors.push(JSON.stringify({ row, column: headerOf('phone'), reason: 'leadImportPhoneExists', detail: holderId === null ? '' : String(holderId), values }));
         }
       }
-
-      if (errors.length) {
-        await tx.execute(sql`
-          INSERT INTO lead_import_error (import_id, row_number, column_name, reason, detail, row_values)
-          SELECT ${imported.id}, e."row", e."column", e.reason, e.detail, e."values"
-          FROM jsonb_to_recordset(${'[' + errors.join(',') + ']'}::jsonb) AS e("row" int, "column" text, reason text, detail text, "values" jsonb)
-          ON CONFLICT DO NOTHING`);
-      }
-      await tx.execute(
-        sql`UPDATE lead_import SET inserted_rows = inserted_rows + ${inserted}, invalid_rows = invalid_rows + ${batch.invalidRows + refusedRows} WHERE id = ${imported.id}`,
-      );
+      await imports.insertErrors(tx, imported.id, errors);
+      await imports.addCounts(tx, imported.id, inserted, batch.invalidRows + refusedRows);
     });
     return lastRow;
   }
@@ -182,7 +128,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
   async function run(input: { importId: number }, job: JobProgress) {
     let imported = await load(input.importId);
     if (imported.status === 'completed') return { importId: imported.id, inserted: imported.insertedRows, invalid: imported.invalidRows, total: imported.totalRows };
-    await db.update(leadImport).set({ status: 'running', jobId: job.jobId, error: null }).where(eq(leadImport.id, imported.id));
+    await imports.update(imported.id, { status: 'running', jobId: job.jobId, error: null });
     try {
       const path = deps.files.pathOf(imported.fileKey);
       let checkpoint = imported.checkpointRow;
@@ -193,32 +139,28 @@ export function createLeadImportService(deps: LeadImportDeps) {
         checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
         await job.progress(total, undefined, `row ${checkpoint}`);
       }
-      await db
-        .update(leadImport)
-        .set({ status: 'completed', totalRows: total, finishedAt: new Date(deps.now()) })
-        .where(eq(leadImport.id, imported.id));
+      await imports.update(imported.id, { status: 'completed', totalRows: total, finishedAt: new Date(deps.now()) });
       await job.progress(total, total);
       imported = await load(imported.id);
       return { importId: imported.id, inserted: imported.insertedRows, invalid: imported.invalidRows, total };
     } catch (error) {
-      await db
-        .update(leadImport)
-        .set({ status: 'failed', error: error instanceof Error ? error.message : String(error) })
-        .where(eq(leadImport.id, imported.id));
+      await imports.update(imported.id, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
   }
 
   return {
     run,
-    get: async (id: number) => toRecord(await load(id)),
+    get: async (ctx: RequestContext, id: number) => toRecord(await loadFor(ctx, id)),
 
     /**
      * Stores the upload and starts its job. The same file (by content) again: the earlier import is
-     * returned; if it had failed, its job is started again and resumes after its checkpoint.
+     * returned; if it had failed, its job is started again and resumes after its checkpoint. The same file
+     * imported by someone outside the caller's scope: refused (that import stays theirs).
      */
     async upload(ctx: RequestContext, file: MultipartFile | undefined, options: { ownerId?: number }) {
       if (!file) throw new BadRequest('fileRequired');
+      const viewer = await viewerOf(ctx);
       // Streamed to its place in the file store, hashed on the way; removed again when refused or already imported.
       const fileKey = `lead-import/${randomBytes(16).toString('hex')}.xlsx`;
       const path = deps.files.pathOf(fileKey);
@@ -231,12 +173,25 @@ export function createLeadImportService(deps: LeadImportDeps) {
       }
       const fileHash = saved.sha256;
       const actor = actorOf(ctx);
-      const [earlier] = await db.select().from(leadImport).where(eq(leadImport.fileHash, fileHash));
+      /** The earlier import of this file, when the caller may see it; refused when it is someone else's. */
+      const earlierVisible = async () => {
+        if (!(await imports.system().findByHash(fileHash))) return undefined;
+        const visible = await imports.forViewer(viewer).findByHash(fileHash);
+        if (!visible) throw new Conflict('leadImportFileTaken');
+        return visible;
+      };
+      let earlier: ImportRow | undefined;
+      try {
+        earlier = await earlierVisible();
+      } catch (error) {
+        await deps.files.remove(fileKey);
+        throw error;
+      }
       if (earlier) {
         await deps.files.remove(fileKey);
         if (earlier.status === 'failed') {
           const job = await deps.jobs.start(LEAD_IMPORT_JOB, { importId: earlier.id }, { actor });
-          await db.update(leadImport).set({ status: 'queued', jobId: job.id, error: null, muser: actor, mtime: new Date(deps.now()) }).where(eq(leadImport.id, earlier.id));
+          await imports.update(earlier.id, { status: 'queued', jobId: job.id, error: null, muser: actor, mtime: new Date(deps.now()) });
         }
         return toRecord(await load(earlier.id), true);
       }
@@ -253,49 +208,36 @@ export function createLeadImportService(deps: LeadImportDeps) {
         throw new InvalidField('file', 'leadImportMissingColumns', { columns: missing.map(headerOf).join('、') });
       }
       const now = new Date(deps.now());
-      const inserted = await db
-        .insert(leadImport)
-        .values({ fileHash, fileName: (file.filename ?? '').slice(0, 255), fileKey, ownerId: options.ownerId ?? null, ctime: now, cuser: actor, mtime: now, muser: actor })
-        .onConflictDoNothing()
-        .returning();
-      if (!inserted[0]) {
+      const inserted = await imports.insert({ fileHash, fileName: (file.filename ?? '').slice(0, 255), fileKey, ownerId: options.ownerId ?? null, ctime: now, cuser: actor, mtime: now, muser: actor });
+      if (!inserted) {
         // The same file uploaded at the same moment by someone else.
         await deps.files.remove(fileKey);
-        const [winner] = await db.select().from(leadImport).where(eq(leadImport.fileHash, fileHash));
+        const winner = await earlierVisible();
+        if (!winner) throw new Conflict('leadImportFileTaken');
         return toRecord(winner, true);
       }
-      const job = await deps.jobs.start(LEAD_IMPORT_JOB, { importId: inserted[0].id }, { actor });
-      await db.update(leadImport).set({ jobId: job.id }).where(eq(leadImport.id, inserted[0].id));
-      return toRecord(await load(inserted[0].id));
+      const job = await deps.jobs.start(LEAD_IMPORT_JOB, { importId: inserted.id }, { actor });
+      await imports.update(inserted.id, { jobId: job.id });
+      return toRecord(await load(inserted.id));
     },
 
-    /** The invalid rows as xlsx (row number, column, reason, then the row's values), streamed. */
-    async report(id: number, locale: Locale) {
-      const imported = await load(id);
-      type ErrorRow = typeof leadImportError.$inferSelect;
-      const columns: ExportColumn<ErrorRow>[] = [
+    /** The invalid rows as xlsx (row number, column, reason, then the row's values), streamed; for those who see the import. */
+    async report(ctx: RequestContext, id: number) {
+      const locale = ctx.locale;
+      const imported = await loadFor(ctx, id);
+      const columns: ExportColumn<ImportErrorRow>[] = [
         { header: locale === 'en' ? 'Row' : '行号', width: 8, value: (row) => String(row.rowNumber) },
         { header: locale === 'en' ? 'Column' : '列', width: 12, value: (row) => row.columnName },
         { header: locale === 'en' ? 'Reason' : '原因', width: 40, value: (row) => translate(row.reason, locale, { detail: row.detail }) },
-        ...IMPORT_COLUMNS.map((column) => ({ header: column.header, width: 16, value: (row: ErrorRow) => row.rowValues?.[column.field] ?? '' })),
+        ...IMPORT_COLUMNS.map((column) => ({ header: column.header, width: 16, value: (row: ImportErrorRow) => row.rowValues?.[column.field] ?? '' })),
       ];
       async function* batches() {
         let after: { rowNumber: number; id: number } | null = null;
         for (;;) {
-          const rows: ErrorRow[] = await db
-            .select()
-            .from(leadImportError)
-            .where(
-              and(
-                eq(leadImportError.importId, imported.id),
-                after ? or(gt(leadImportError.rowNumber, after.rowNumber), and(eq(leadImportError.rowNumber, after.rowNumber), gt(leadImportError.id, after.id))) : undefined,
-              ),
-            )
-            .orderBy(asc(leadImportError.rowNumber), asc(leadImportError.id))
-            .limit(2000);
+          const rows = await imports.errorsAfter(imported.id, after, 2000);
           if (rows.length === 0) return;
           yield rows;
-          const last: ErrorRow = rows[rows.length - 1];
+          const last = rows[rows.length - 1];
           after = { rowNumber: last.rowNumber, id: last.id };
         }
       }

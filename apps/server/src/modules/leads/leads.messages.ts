@@ -22,6 +22,7 @@ export const leadMessages = {
   leadTransferSameUser: { zh: '原跟进人和接替成员不能相同', en: 'Handover and takeover employees must differ' },
   leadImportXlsx: { zh: '请上传 xlsx 格式的 Excel 文件', en: 'Upload an .xlsx Excel file' },
   leadImportMissingColumns: { zh: '缺少必填列：{columns}', en: 'Required columns missing: {columns}' },
+  leadImportFileTaken: { zh: '该文件已由其他用户导入', en: 'This file was already imported by another user' },
   leadImportUnreadable: { zh: '无法读取该 Excel 文件', en: 'The Excel file cannot be read' },
   leadImportRequired: { zh: '必填项为空', en: 'Required value missing' },
   leadImportTooLong: { zh: '内容过长（最多 {detail} 个字符）', en: 'Too long (at most {detail} characters)' },

@@ -4,6 +4,7 @@ import { createOpenApiGuard } from '../../platform/open-signature.ts';
 import { createLeadRepository } from './leads.repository.ts';
 import { createLeadService } from './leads.service.ts';
 import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
+import { createLeadImportRepository } from './lead-import.repository.ts';
 import { createLeadWecomService, CUSTOMERS_SYNCED_QUEUE, LINK_SYNCED_JOB, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
 import { CUSTOMERS_SYNCED_EVENT } from '../customers/customers.module.ts';
 import { createLeadCollectService, leadOpenRoutes } from './lead-collect.ts';
@@ -18,7 +19,7 @@ export function createLeadComponents(deps: LeadModuleDeps) {
   const timeZone = deps.config.TZ_DEFAULT;
   const leads = createLeadRepository(deps.db);
   const service = createLeadService({ db: deps.db, leads, now: deps.now, timeZone });
-  const imports = createLeadImportService({ db: deps.db, files: deps.files, jobs: deps.jobs, now: deps.now, timeZone });
+  const imports = createLeadImportService({ db: deps.db, imports: createLeadImportRepository(deps.db), files: deps.files, jobs: deps.jobs, now: deps.now, timeZone });
   const wecom = createLeadWecomService({
     db: deps.db,
     leads,

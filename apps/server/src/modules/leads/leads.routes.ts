@@ -110,7 +110,6 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
   app.get('/import/report', {
     schema: { summary: '导入失败行报告 (xlsx: row, column, reason, values)', tags: ['admin/clue'], security: [{ token: [] }], querystring: idQuery },
     config: { permission: 'clue:import' },
-    preHandler: app.authenticate,
     handler: async (request, reply) => {
       const { fileName, stream } = await imports.report((request.query as { id: number }).id, request.ctx.locale);
       return reply.type(XLSX).header('content-disposition', `attachment; filename="${fileName}"`).send(stream);
@@ -119,7 +118,6 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
   app.get('/importTemplate', {
     schema: { summary: '线索导入模板 (xlsx)', tags: ['admin/clue'], security: [{ token: [] }] },
     config: { permission: 'clue:import' },
-    preHandler: app.authenticate,
     handler: async (_request, reply) =>
       reply.type(XLSX).header('content-disposition', `attachment; filename="lead-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent('线索导入模板.xlsx')}`).send(await templateWorkbook()),
   });

@@ -5,7 +5,8 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { openRequestHeaders } from '../../platform/open-signature.ts';
 import type { Db } from '../../platform/db/database.ts';
-import type { TestClient } from '../../testing/test-app.ts';
+import type { TestApp, TestClient } from '../../testing/test-app.ts';
+import { createDept, createRole, createUser, PASSWORD } from '../system/test-fixtures.ts';
 
 export async function ok<T = any>(response: Promise<{ status: number; body: { date: T; msg: string } }>): Promise<T> {
   const { status, body } = await response;
@@ -48,3 +49,25 @@ export async function signedPost(app: FastifyInstance, credentials: { appKey: st
 }
 
 export const addLead = (client: TestClient, body: Record<string, unknown>) => ok(client.post('/scrm/admin/clue/add', body));
+
+/**
+ * Console users to test data scope with: each in a system department, with a role of `dataScope` holding `perms`,
+ * optionally bound to a WeCom employee (the way a lead's owner and a customer's relations reach a user), signed in.
+ */
+export async function scopedUser(
+  t: TestApp,
+  admin: TestClient,
+  options: { username: string; perms: string[]; dataScope: number; deptId: number; qwUserid?: string },
+): Promise<TestClient & { id: number; token: string; username: string }> {
+  const roleId = await createRole(t, admin, { roleKey: `r_${options.username}`, perms: options.perms, dataScope: options.dataScope });
+  const id = await createUser(admin, { username: options.username, deptId: options.deptId, roleIds: [roleId] });
+  if (options.qwUserid) await t.db.execute(sql`UPDATE sys_user SET qw_userid = ${options.qwUserid} WHERE id = ${id}`);
+  const client = await t.login(options.username, PASSWORD);
+  return Object.assign(client, { id, username: options.username });
+}
+
+/** A system department under the root. */
+export async function department(admin: TestClient, name: string): Promise<number> {
+  const root = (await ok(admin.get('/scrm/admin/sys/dept/tree')))[0].id;
+  return createDept(admin, name, root);
+}

@@ -3,11 +3,13 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { AppError } from './errors.ts';
 import { localeOf, translate, type Locale } from './i18n.ts';
 import { z } from 'zod';
+import { INVALID_CHARACTERS, isMalformedMultipart } from './hostile-input.ts';
 
 const zodLocales = { zh: z.locales.zhCN(), en: z.locales.en() };
 
 /** A schema issue in the caller's language; messages a schema set itself are kept as written. */
 function localizeIssue(issue: { keyword: string; message?: string; params?: Record<string, unknown> }, path: string[], locale: Locale): string {
+  if (issue.keyword === INVALID_CHARACTERS) return translate('invalidCharacters', locale);
   const raw = { ...issue.params, code: issue.keyword, path, message: issue.message } as never;
   const render = (l: Locale) => {
     const result = zodLocales[l].localeError(raw) as string | { message: string } | undefined;
@@ -24,6 +26,9 @@ interface FieldError {
 }
 
 function send(reply: FastifyReply, status: number, msg: string, date: unknown = null) {
+  // A refused body is not read any further: close the connection, or a keep-alive client would wait for the
+  // server to drain what it still has to send (over a minute for a large upload).
+  if (status === 413) reply.header('connection', 'close');
   return reply.code(status).type('application/json; charset=utf-8').send({ code: String(status), msg, date });
 }
 
@@ -62,6 +67,7 @@ export function registerErrorHandling(app: FastifyInstance, options: { bodyLimit
       request.log.error({ err: error, issues: error.cause.issues }, 'response does not match its schema');
       return send(reply, 500, translate('internal', locale, { requestId: request.id }));
     }
+    if (isMalformedMultipart(error, request.headers['content-type'])) return send(reply, 400, translate('malformedMultipart', locale));
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');

@@ -50,8 +50,8 @@ export function route<B extends Schema | undefined = undefined, Q extends Schema
       ...(definition.query ? { querystring: definition.query } : {}),
       response: { 200: envelope(definition.response) },
     },
+    // Authenticated by the onRequest hook of `authenticateFirst`, before the body is even parsed.
     config: { permission: definition.permission, allowWhilePasswordExpired: definition.allowWhilePasswordExpired ?? false },
-    preHandler: app.authenticate,
     handler: async (request, reply) => {
       const date = await definition.handler({
         ctx: request.ctx,
@@ -62,6 +62,18 @@ export function route<B extends Schema | undefined = undefined, Q extends Schema
       });
       return { code: '200', msg: translate('ok', request.ctx.locale), date };
     },
+  });
+}
+
+/**
+ * Every route whose config names a permission (all of them through `route()`, and the file-answering admin
+ * routes) is authenticated in onRequest: before the body is parsed or validated, so a caller without a valid
+ * token learns nothing about the schema and gets 401 whatever it sends; the permission check follows at once
+ * (403). Registered once on the root instance, so no route can forget it.
+ */
+export function authenticateFirst(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.permission) await app.authenticate(request);
   });
 }
 

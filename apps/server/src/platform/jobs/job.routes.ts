@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { route } from '../http/route.ts';
 import { dateTime, idQuery } from '../http/schemas.ts';
+import type { Db } from '../db/database.ts';
 import type { JobService } from './job-service.ts';
+import { createJobReader } from './job-access.ts';
 
 export const jobSchema = z.object({
   id: z.number(),
@@ -19,14 +21,15 @@ export const jobSchema = z.object({
   finishedAt: dateTime.nullable(),
 });
 
-export const jobRoutes = (deps: { jobs: JobService }) => async (app: FastifyInstance) => {
+export const jobRoutes = (deps: { db: Db; jobs: JobService }) => async (app: FastifyInstance) => {
+  const reader = createJobReader(deps);
   route(app, {
     method: 'GET',
     url: '/get',
-    summary: '查询任务进度',
+    summary: '查询任务进度 (for holders of the permission that starts that kind of job; imports and transfers: their starter, or a caller whose data scope covers the starter; else 404)',
     permission: 'login',
     query: idQuery,
     response: jobSchema,
-    handler: ({ query }) => deps.jobs.get(query.id) as never,
+    handler: ({ ctx, query }) => reader.get(ctx, query.id) as never,
   });
 };

@@ -1,0 +1,168 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { InvalidField } from './errors.ts';
+import { registerMessages } from './i18n.ts';
+
+export const hostileInputMessages = {
+  invalidCharacters: {
+    zh: '包含不允许的字符（NUL 或不成对的 UTF-16 代理项）',
+    en: 'Contains characters that are not allowed (NUL or an unpaired UTF-16 surrogate)',
+  },
+  malformedMultipart: { zh: '上传内容格式不正确（multipart 请求体不完整或已损坏）', en: 'Malformed upload (the multipart body is incomplete or corrupt)' },
+  requestHeadersTooLarge: { zh: '请求头或网址过长', en: 'Request headers or URL too long' },
+  badHttpRequest: { zh: '无法解析的 HTTP 请求', en: 'Malformed HTTP request' },
+};
+registerMessages(hostileInputMessages);
+
+/** The issue keyword the error handler renders with `invalidCharacters`. */
+export const INVALID_CHARACTERS = 'invalid_characters';
+
+/**
+ * True when `text` holds something PostgreSQL refuses (NUL in text, jsonb) or that is not Unicode at all
+ * (a lone UTF-16 surrogate: jsonb rejects its `\ud800` escape, text columns store mojibake).
+ */
+export function isUnsafeString(text: string): boolean {
+  return UNSAFE.test(text);
+}
+
+// NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one (code units: no `u` flag).
+const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first unsafe string (value or object key) in `value`, or null. */
+export function findUnsafeString(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
+  if (typeof value === 'string') return isUnsafeString(value) ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = findUnsafeString(value[index], [...path, index], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (Buffer.isBuffer(value) || value instanceof Date) return null;
+  for (const [key, item] of Object.entries(value)) {
+    if (isUnsafeString(key)) return [...path, key];
+    const found = findUnsafeString(item, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Throws the 400 a schema would give when a multipart field or another hand-read value holds an unsafe string. */
+export function refuseUnsafeString(field: string, value: unknown): void {
+  const found = findUnsafeString(value);
+  if (found) throw new InvalidField([field, ...found].join('.'), 'invalidCharacters');
+}
+
+/**
+ * The zod validator compiler with one check in front: every string (and key) of every validated part —
+ * body, query string, path parameters, headers — is refused when it holds NUL or a lone surrogate. It is
+ * the app's only validator compiler, so no schema can forget the check; the answer is the usual 400 listing
+ * the field.
+ */
+export const validatorCompilerRefusingUnsafeStrings: FastifySchemaCompiler<z.ZodType> = (route) => {
+  const validate = validatorCompiler(route);
+  return (data: unknown) => {
+    const found = findUnsafeString(data);
+    if (found) {
+      return {
+        error: [
+          {
+            [Symbol.for('ZodFastifySchemaValidationError')]: true,
+            keyword: INVALID_CHARACTERS,
+            instancePath: `/${found.join('/')}`,
+            schemaPath: `#/${found.join('/')}/${INVALID_CHARACTERS}`,
+            message: hostileInputMessages.invalidCharacters.en,
+            params: {},
+          },
+        ] as never,
+      };
+    }
+    return validate(data);
+  };
+};
+
+/**
+ * A multipart body busboy could not parse (truncated, no boundary, broken part headers): busboy throws plain
+ * errors, told apart by where they were made. They are the client's fault: 400.
+ */
+export function isMalformedMultipart(error: unknown, contentType: string | undefined): boolean {
+  if (!(error instanceof Error) || 'statusCode' in error) return false;
+  if (!contentType?.toLowerCase().startsWith('multipart/')) return false;
+  return /[\\/]@fastify[\\/]busboy[\\/]/.test(error.stack ?? '') || /multipart|end of form|part header/i.test(error.message);
+}
+
+/**
+ * Errors Node's HTTP parser raises before there is a request (a 100k-character URL, headers over 16 KB,
+ * bytes that are not HTTP): answered in the envelope, then the connection is closed, as Node does.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: import('node:net').Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, key] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'requestHeadersTooLarge'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'badHttpRequest'] : [400, 'badHttpRequest'];
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[status];
+  // No request, so no Accept-Language: the default language, with the English after it.
+  const message = hostileInputMessages[key as 'badHttpRequest'];
+  const body = Buffer.from(JSON.stringify({ code: String(status), msg: `${message.zh} (${message.en})`, date: null }));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    socket.write(body);
+  }
+  socket.destroy();
+}
+
+interface MultipartPartLike {
+  type?: string;
+  fieldname?: string;
+  filename?: string;
+  value?: unknown;
+  file?: NodeJS.ReadableStream;
+  fields?: Record<string, unknown>;
+}
+
+/** Refuses a multipart part whose field name, file name or value holds an unsafe string (the file's bytes are its own). */
+function checkPart(part: MultipartPartLike): void {
+  const field = `body.${typeof part.fieldname === 'string' && !isUnsafeString(part.fieldname) ? part.fieldname : '?'}`;
+  const unsafe =
+    (typeof part.fieldname === 'string' && isUnsafeString(part.fieldname)) ||
+    (typeof part.filename === 'string' && isUnsafeString(part.filename)) ||
+    (part.type === 'field' && findUnsafeString(part.value) !== null);
+  if (!unsafe) return;
+  // Let the rest of the upload flow, so the answer is not stuck behind an unread body.
+  part.file?.resume();
+  throw new InvalidField(field, 'invalidCharacters');
+}
+
+/**
+ * Multipart fields are read by handlers, not by the validator: every request's `file()` and `parts()` are
+ * wrapped so each field name, file name and field value passes the same check as JSON strings.
+ */
+export function refuseUnsafeMultipartText(app: import('fastify').FastifyInstance): void {
+  app.addHook('preHandler', async (request) => {
+    if (typeof request.isMultipart !== 'function' || !request.isMultipart()) return;
+    const parts = request.parts;
+    const file = request.file;
+    request.parts = function (this: typeof request, options?: never) {
+      const iterator = parts.call(this, options);
+      return (async function* () {
+        for await (const part of iterator) {
+          checkPart(part as MultipartPartLike);
+          yield part;
+        }
+      })() as never;
+    } as typeof request.parts;
+    request.file = async function (this: typeof request, options?: never) {
+      const part = await file.call(this, options);
+      if (part) {
+        checkPart(part as MultipartPartLike);
+        for (const value of Object.values(part.fields ?? {})) {
+          for (const item of Array.isArray(value) ? value : [value]) {
+            if (item !== part) checkPart(item as MultipartPartLike);
+          }
+        }
+      }
+      return part;
+    } as typeof request.file;
+  });
+}
