@@ -103,15 +103,15 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     },
   });
   route(app, {
-    method: 'GET', url: '/import/get', summary: '导入记录 (counts, status, checkpoint)',
+    method: 'GET', url: '/import/get', summary: '导入记录 (counts, status, checkpoint; the uploader\'s, or for a caller whose data scope covers the uploader; else 404)',
     permission: 'clue:import', query: idQuery, response: importRecord,
-    handler: ({ query }) => imports.get(query.id),
+    handler: ({ ctx, query }) => imports.get(ctx, query.id),
   });
   app.get('/import/report', {
-    schema: { summary: '导入失败行报告 (xlsx: row, column, reason, values)', tags: ['admin/clue'], security: [{ token: [] }], querystring: idQuery },
+    schema: { summary: '导入失败行报告 (xlsx: row, column, reason, values; who may read it: as /import/get)', tags: ['admin/clue'], security: [{ token: [] }], querystring: idQuery },
     config: { permission: 'clue:import' },
     handler: async (request, reply) => {
-      const { fileName, stream } = await imports.report((request.query as { id: number }).id, request.ctx.locale);
+      const { fileName, stream } = await imports.report(request.ctx, (request.query as { id: number }).id);
       return reply.type(XLSX).header('content-disposition', `attachment; filename="${fileName}"`).send(stream);
     },
   });

@@ -7,7 +7,6 @@ import type { PermissionCode } from '@scrm/shared';
 import type { Db } from '../db/database.ts';
 import { sysJob } from '../../db/schema/index.ts';
 import type { RequestContext } from '../auth/context.ts';
-import { viewerOf } from '../auth/data-scope.ts';
 import { actorScope } from '../auth/actor-scope.ts';
 import { NotFound } from '../http/errors.ts';
 import type { JobRecord, JobService } from './job-service.ts';
@@ -47,7 +46,7 @@ export function createJobReader(deps: { db: Db; jobs: Pick<JobService, 'get'> })
         const [visible] = await deps.db
           .select({ id: sysJob.id })
           .from(sysJob)
-          .where(and(eq(sysJob.id, id), actorScope(await viewerOf(ctx), sysJob.cuser.getSQL())));
+          .where(and(eq(sysJob.id, id), actorScope({ scope: await ctx.scope(), user: ctx.user }, sysJob.cuser.getSQL())));
         if (!visible) throw new NotFound('job', id);
       }
       return job;
