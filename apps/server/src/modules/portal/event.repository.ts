@@ -17,6 +17,8 @@ export interface NewEvent {
   payload: WecomEvent;
   createTime: Date | null;
   source: 'callback' | 'test';
+  /** Why the event is stored as a dead letter (never applied; an admin sees it and can replay it); absent for a normal event. */
+  deadLetter?: string;
 }
 
 const MAX_INSERTS_IN_FLIGHT = 4;
@@ -30,10 +32,10 @@ function createBatchedInsert(db: Db): (event: NewEvent, now: Date) => Promise<nu
   async function insertBatch(batch: Waiter[]): Promise<void> {
     const rows = batch.map(
       ({ event, now }) =>
-        sql`(${event.eventKey}, ${event.corpId}, ${event.event}, ${event.changeType ?? null}, ${event.xml}, ${JSON.stringify(event.payload)}::jsonb, ${event.createTime}::timestamptz, ${event.source}, ${now}::timestamptz, ${now}::timestamptz)`,
+        sql`(${event.eventKey}, ${event.corpId}, ${event.event}, ${event.changeType ?? null}, ${event.xml}, ${JSON.stringify(event.payload)}::jsonb, ${event.createTime}::timestamptz, ${event.source}, ${now}::timestamptz, ${now}::timestamptz, ${event.deadLetter ? 'dead' : 'pending'}, ${event.deadLetter ?? null})`,
     );
     const result = await db.execute<{ id: number; event_key: string }>(sql`
-      INSERT INTO wx_event (event_key, corp_id, event, change_type, xml, payload, create_time, source, next_attempt_at, received_at)
+      INSERT INTO wx_event (event_key, corp_id, event, change_type, xml, payload, create_time, source, next_attempt_at, received_at, status, last_error)
       VALUES ${sql.join(rows, sql`, `)}
       ON CONFLICT (event_key) DO NOTHING
       RETURNING id, event_key`);

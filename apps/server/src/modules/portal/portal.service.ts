@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { XMLValidator } from 'fast-xml-parser';
 import { CallbackCryptoError, EventParseError, eventKey, parseCallbackEvent, type CallbackCrypto, type CallbackQuery, type WecomEvent } from '@scrm/wecom';
 import type { Wecom } from '../../platform/wecom.ts';
-import { AppError, BadRequest, Forbidden, NotFound } from '../../platform/http/errors.ts';
+import { AppError, BadRequest, Forbidden, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { isUnsafeString, toStorableText } from '../../platform/http/hostile-input.ts';
 import { eventNameOf } from './event-registry.ts';
 import type { EventRepository, EventRow } from './event.repository.ts';
 import type { EventPageBody } from './portal.schemas.ts';
@@ -23,6 +25,33 @@ function openCallback(crypto: CallbackCrypto, query: CallbackQuery, body: string
   if (encrypted === undefined || body.indexOf('<Encrypt>') !== body.lastIndexOf('<Encrypt>')) return crypto.openCallback(query, body);
   if (!crypto.verify(query.msg_signature, query.timestamp, query.nonce, encrypted)) throw new CallbackCryptoError('bad_signature', 'signature mismatch');
   return crypto.decrypt(encrypted);
+}
+
+/** Keys and names longer than these do not fit the btree indexes (2,704 bytes a row) with room to spare. */
+const MAX_EVENT_KEY_BYTES = 1024;
+const MAX_EVENT_NAME_CHARS = 128;
+
+/**
+ * An event whose key or names cannot be indexed (a 300 KB ExternalUserID) or whose text PostgreSQL cannot store
+ * (NUL, lone surrogates): kept with a bounded key (a hash of the whole key, so a redelivery is still recognised)
+ * and clean text, as a dead letter — never applied, visible in the event list, replayable — and answered
+ * `success`, so WeCom does not retry something that can never succeed.
+ */
+function boundedEvent(key: string, name: string, changeType: string | undefined, xml: string) {
+  const reasons: string[] = [];
+  if (Buffer.byteLength(key) > MAX_EVENT_KEY_BYTES || name.length > MAX_EVENT_NAME_CHARS || (changeType?.length ?? 0) > MAX_EVENT_NAME_CHARS) {
+    reasons.push(`over-long ids or names (event key of ${Buffer.byteLength(key)} bytes): stored under a hashed key, not applied`);
+  }
+  if (isUnsafeString(xml)) reasons.push('NUL or unpaired surrogate characters (replaced by U+FFFD): not applied');
+  if (!reasons.length) return null;
+  const clean = (text: string, max: number) => toStorableText(text).slice(0, max);
+  return {
+    key: `oversized:${createHash('sha256').update(key).digest('hex')}`,
+    name: clean(name, MAX_EVENT_NAME_CHARS),
+    changeType: changeType === undefined ? undefined : clean(changeType, MAX_EVENT_NAME_CHARS),
+    xml: toStorableText(xml),
+    reason: reasons.join('; '),
+  };
 }
 
 /** The callback pipeline (verify → decrypt → parse → store → wake the worker) and the event admin. */
@@ -53,24 +82,34 @@ export function createPortalService(deps: {
   }
 
   async function store(xml: string, source: 'callback' | 'test'): Promise<StoredEvent> {
+    // An administrator's test event is input like any other; only WeCom's signed callbacks are kept whatever they hold.
+    if (source === 'test' && isUnsafeString(xml)) throw new InvalidField('body', 'invalidCharacters');
     const event = parse(xml);
-    const key = eventKey(event);
-    const name = eventNameOf(event);
+    let key = eventKey(event);
+    let name = eventNameOf(event);
+    let changeType = event.changeType;
+    let payload: WecomEvent = event;
+    const bounded = boundedEvent(key, name, changeType, xml);
+    if (bounded) {
+      ({ key, name, changeType, xml } = bounded);
+      payload = JSON.parse(JSON.stringify(event), (_field, value: unknown) => (typeof value === 'string' ? toStorableText(value) : value)) as WecomEvent;
+    }
     const id = await deps.events.insert(
       {
         eventKey: key,
         corpId: deps.wecom.corpId,
         event: name,
-        changeType: event.changeType,
+        changeType,
         xml,
-        payload: event,
+        payload,
         createTime: Number.isFinite(event.createTime) && event.createTime > 0 ? new Date(event.createTime * 1000) : null,
         source,
+        deadLetter: bounded?.reason,
       },
       new Date(deps.now()),
     );
-    if (id !== null) deps.onStored?.();
-    return { id, duplicate: id === null, eventKey: key, event: name, changeType: event.changeType ?? null };
+    if (id !== null && !bounded) deps.onStored?.();
+    return { id, duplicate: id === null, eventKey: key, event: name, changeType: changeType ?? null };
   }
 
   return {

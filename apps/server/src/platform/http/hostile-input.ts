@@ -166,3 +166,10 @@ export function refuseUnsafeMultipartText(app: import('fastify').FastifyInstance
     } as typeof request.file;
   });
 }
+
+const UNSAFE_GLOBAL = new RegExp(UNSAFE.source, 'g');
+
+/** `text` with NUL and lone surrogates replaced by U+FFFD, for data that must be kept although it is not clean. */
+export function toStorableText(text: string): string {
+  return text.replace(UNSAFE_GLOBAL, '\uFFFD');
+}
