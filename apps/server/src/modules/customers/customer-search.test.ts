@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { sql, type SQL } from 'drizzle-orm';
 import { createTestApp, type TestApp, type TestClient } from '../../testing/test-app.ts';
 import { containsKeyword } from '../../platform/db/paging.ts';
-import { createCustomerRepository, type ExportCursor, type Viewer } from './customers.repository.ts';
+import { createCustomerRepository, type ExportCursor } from './customers.repository.ts';
+import type { Viewer } from '../../platform/auth/data-scope.ts';
 import { relationConditions, relationsFrom } from './relation-filters.ts';
 import { ok, readXlsx } from './customers.testing.ts';
 
@@ -129,12 +130,12 @@ describe('customer keyword search', () => {
     assert.deepEqual(pages, [['wm3/emp_b'], ['wm2/emp_a'], ['wm1/emp_a'], []]);
     // The export reads batches after a cursor; batches of one row must give the same order.
     const customers = createCustomerRepository(t.db, { timeZone: 'Asia/Shanghai' });
-    const viewer: Viewer = { scope: { all: true }, user: { qwUserid: null } };
+    const viewer: Viewer = { scope: { all: true }, user: { id: 0, qwUserid: null } };
     for (const name of ['王', '伟', 'al']) {
       const exported: string[] = [];
       let after: ExportCursor | null = null;
       for (;;) {
-        const [row] = await customers.relationBatch(viewer, { name }, after, 1);
+        const [row] = await customers.forViewer(viewer).relationBatch({ name }, after, 1);
         if (!row) break;
         exported.push(`${row.externalUserid}/${row.userid}`);
         after = { createtime: row.createtime, id: row.id };

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
-import { relationScope, whereOf } from './relation-filters.ts';
-import type { Viewer } from './customers.repository.ts';
+import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
+import { whereOf } from './relation-filters.ts';
 import type { DailyStat } from './customers.schemas.ts';
 
 type Row = Record<string, unknown>;
@@ -15,12 +15,12 @@ type Row = Record<string, unknown>;
  */
 export function createCustomerStatsRepository(db: DbOrTx, options: { timeZone: string }) {
   const tz = options.timeZone;
-  return {
+  const scoped = {
     async daily(viewer: Viewer, query: { startDate: string; endDate: string; userIds?: string[] }): Promise<DailyStat[]> {
       const rangeStart = sql`((${query.startDate}::date)::timestamp AT TIME ZONE ${tz})`;
       const rangeEnd = sql`((${query.endDate}::date + 1)::timestamp AT TIME ZONE ${tz})`;
       const base: (SQL | undefined)[] = [
-        relationScope(viewer.scope, viewer.user),
+        relationScope(viewer),
         query.userIds?.length ? sql`r.userid IN (${sql.join(query.userIds.map((id) => sql`${id}`), sql`, `)})` : undefined,
       ];
       const result = await db.execute<Row>(sql`
@@ -71,4 +71,10 @@ export function createCustomerStatsRepository(db: DbOrTx, options: { timeZone: s
       });
     },
   };
+  return {
+    /** The figures one caller may see: every count applies their data scope. */
+    forViewer: (viewer: Viewer) => bindViewer(viewer, scoped),
+  };
 }
+
+export type CustomerStatsRepository = ReturnType<typeof createCustomerStatsRepository>;

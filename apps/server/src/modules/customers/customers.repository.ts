@@ -1,21 +1,14 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { containsKeyword, paginate } from '../../platform/db/paging.ts';
-import type { DataScope } from '../../platform/auth/data-scope.ts';
-import type { AuthUser } from '../../platform/auth/context.ts';
+import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { NEWEST_FIRST, relationConditions, relationScope, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
+import { NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
 import { customerTagCondition, relationTagJoin, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type {
   ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
   TotalsStat,
 } from './customers.schemas.ts';
-
-/** Who is asking: their data scope and their bound WeCom account. */
-export interface Viewer {
-  scope: DataScope;
-  user: Pick<AuthUser, 'qwUserid'>;
-}
 
 type Row = Record<string, unknown>;
 
@@ -107,6 +100,11 @@ export interface ExportCursor {
   id: number;
 }
 
+/**
+ * Customers and their relations, made for the caller: `forViewer(viewer)` applies the viewer's data scope to
+ * every read and write it makes (a customer is visible through a relation in scope). Jobs and callbacks
+ * write through the customer write repository; nothing here reads without a scope.
+ */
 export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
   /**
    * The relations for filters + scope (+ extra conditions): `from` (aliased r, joined to c when the filters need it)
@@ -114,7 +112,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
    */
   function relationSource(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = [], newest?: { limit: number }) {
     const selection = relationConditions(filters, options);
-    const conditions = [...selection.conditions, relationScope(viewer.scope, viewer.user), ...extra].filter((part): part is SQL => part !== undefined);
+    const conditions = [...selection.conditions, relationScope(viewer), ...extra].filter((part): part is SQL => part !== undefined);
     return { ...relationsFrom({ ...selection, conditions }, newest), needsCustomer: selection.needsCustomer, keywordUnion: !!selection.keywordArms };
   }
 
@@ -127,7 +125,14 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
     return (await db.execute<Row>(query)).rows;
   }
 
-  return {
+  /** Customers (alias c) with a relation in the viewer's scope; undefined when nothing is filtered. */
+  function customerInScope(viewer: Viewer): SQL | undefined {
+    const scope = relationScope(viewer);
+    return scope && sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = c.external_userid AND ${scope})`;
+  }
+
+  /** Everything read or changed for a viewer (each method takes the viewer first; exposed bound, by forViewer). */
+  const scoped = {
     // ---- relations ---------------------------------------------------------------------------------
 
     async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
@@ -181,17 +186,20 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord);
     },
 
+    /** Changes a relation in scope; false when the viewer cannot see it. */
     async updateRelationRemark(
+      viewer: Viewer,
       id: number,
       values: { remark?: string; description?: string; remarkCorpName?: string; remarkMobiles?: string[] },
       actor: string,
-    ): Promise<void> {
+    ): Promise<boolean> {
       const sets: SQL[] = [sql`mtime = now()`, sql`muser = ${actor}`];
       if (values.remark !== undefined) sets.push(sql`remark = ${values.remark}`);
       if (values.description !== undefined) sets.push(sql`description = ${values.description}`);
       if (values.remarkCorpName !== undefined) sets.push(sql`remark_corp_name = ${values.remarkCorpName}`);
       if (values.remarkMobiles !== undefined) sets.push(sql`remark_mobiles = ${JSON.stringify(values.remarkMobiles)}::jsonb`);
-      await db.execute(sql`UPDATE customer_relation SET ${sql.join(sets, sql`, `)} WHERE id = ${id}`);
+      const updated = await db.execute(sql`UPDATE customer_relation r SET ${sql.join(sets, sql`, `)} ${whereOf([sql`r.id = ${id}`, relationScope(viewer)])}`);
+      return (updated.rowCount ?? 0) > 0;
     },
 
     async pageByChannel(viewer: Viewer, query: RelationPageQuery): Promise<Page<ChannelGroup>> {
@@ -253,7 +261,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       // Customer-level filters apply to c; everything else asks for a relation (in scope) that matches.
       const { name, customerType, externalUserid, tagIds, tagMatch, ...relationOnly } = query;
       const { conditions } = relationConditions(relationOnly, options);
-      const scope = relationScope(viewer.scope, viewer.user);
+      const scope = relationScope(viewer);
       const relationParts = [...conditions, scope].filter((part): part is SQL => part !== undefined);
       const where = whereOf([
         name ? containsKeyword(sql`c.name`, name) : undefined,
@@ -281,28 +289,18 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
 
     /** A customer the viewer may see: in scope through at least one relation (any customer for scope "all"). */
     async customerBy(viewer: Viewer, key: { id: number } | { externalUserid: string }): Promise<CustomerRecord | undefined> {
-      const scope = relationScope(viewer.scope, viewer.user);
-      const where = whereOf([
-        'id' in key ? sql`c.id = ${key.id}` : sql`c.external_userid = ${key.externalUserid}`,
-        scope ? sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = c.external_userid AND ${scope})` : undefined,
-      ]);
+      const where = whereOf(['id' in key ? sql`c.id = ${key.id}` : sql`c.external_userid = ${key.externalUserid}`, customerInScope(viewer)]);
       const [row] = await rows(sql`SELECT c.* FROM customer c ${where}`);
       return row && toCustomerRecord(row);
     },
 
-    async customerExists(externalUserid: string): Promise<boolean> {
-      return (await rows(sql`SELECT 1 FROM customer WHERE external_userid = ${externalUserid}`)).length > 0;
+    /** Whether the viewer sees the customer (through a relation in scope). */
+    async customerVisible(viewer: Viewer, externalUserid: string): Promise<boolean> {
+      return (await rows(sql`SELECT 1 FROM customer c ${whereOf([sql`c.external_userid = ${externalUserid}`, customerInScope(viewer)])}`)).length > 0;
     },
 
-    async insertCustomer(values: CustomerSaveBody & { externalUserid: string; name: string }, actor: string): Promise<number> {
-      const [row] = await rows(sql`INSERT INTO customer (external_userid, name, avatar, type, gender, unionid, corp_name, corp_full_name, position, cuser, muser)
-        VALUES (${values.externalUserid}, ${values.name}, ${values.avatar ?? null}, ${values.type ?? 1}, ${values.gender ?? 0}, ${values.unionid ?? null},
-                ${values.corpName ?? null}, ${values.corpFullName ?? null}, ${values.position ?? null}, ${actor}, ${actor})
-        RETURNING id`);
-      return Number(row.id);
-    },
-
-    async updateCustomer(id: number, values: CustomerSaveBody, actor: string): Promise<void> {
+    /** Changes a customer in scope; false when the viewer cannot see it. */
+    async updateCustomer(viewer: Viewer, id: number, values: CustomerSaveBody, actor: string): Promise<boolean> {
       const columns: Array<[string, unknown]> = [
         ['name', values.name],
         ['avatar', values.avatar],
@@ -314,9 +312,33 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         ['position', values.position],
       ];
       const sets = columns.filter(([, value]) => value !== undefined).map(([column, value]) => sql`${sql.identifier(column)} = ${value}`);
-      await db.execute(sql`UPDATE customer SET ${sql.join([...sets, sql`mtime = now()`, sql`muser = ${actor}`], sql`, `)} WHERE id = ${id}`);
+      const updated = await db.execute(
+        sql`UPDATE customer c SET ${sql.join([...sets, sql`mtime = now()`, sql`muser = ${actor}`], sql`, `)} ${whereOf([sql`c.id = ${id}`, customerInScope(viewer)])}`,
+      );
+      return (updated.rowCount ?? 0) > 0;
+    },
+  };
+
+  return {
+    /** The repository for one caller: every read and write below applies their data scope. */
+    forViewer: (viewer: Viewer) => bindViewer(viewer, scoped),
+
+    /** Whether a customer with this WeCom id is stored at all (its key is unique whoever can see it). */
+    async customerExists(externalUserid: string): Promise<boolean> {
+      return (await rows(sql`SELECT 1 FROM customer WHERE external_userid = ${externalUserid}`)).length > 0;
+    },
+
+    /** Stores a customer entered by hand (it has no relation yet); the stored record. */
+    async insertCustomer(values: CustomerSaveBody & { externalUserid: string; name: string }, actor: string): Promise<CustomerRecord> {
+      const [row] = await rows(sql`INSERT INTO customer (external_userid, name, avatar, type, gender, unionid, corp_name, corp_full_name, position, cuser, muser)
+        VALUES (${values.externalUserid}, ${values.name}, ${values.avatar ?? null}, ${values.type ?? 1}, ${values.gender ?? 0}, ${values.unionid ?? null},
+                ${values.corpName ?? null}, ${values.corpFullName ?? null}, ${values.position ?? null}, ${actor}, ${actor})
+        RETURNING *`);
+      return toCustomerRecord(row);
     },
   };
 }
 
 export type CustomerRepository = ReturnType<typeof createCustomerRepository>;
+/** The customer repository as one caller has it. */
+export type ViewerCustomerRepository = ReturnType<CustomerRepository['forViewer']>;

@@ -4,8 +4,9 @@ import { actorOf } from '../../platform/auth/context.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { JobRecord, JobService } from '../../platform/jobs/job-service.ts';
-import type { CustomerRepository, ExportCursor, Viewer } from './customers.repository.ts';
-import type { createCustomerStatsRepository } from './customer-stats.repository.ts';
+import { viewerOf } from '../../platform/auth/data-scope.ts';
+import type { CustomerRepository, ExportCursor, ViewerCustomerRepository } from './customers.repository.ts';
+import type { CustomerStatsRepository } from './customer-stats.repository.ts';
 import type { CustomerWriteRepository } from './customer-writes.repository.ts';
 import { fetchCustomer, storeCustomer } from './customer-events.ts';
 import { CUSTOMER_SYNC_JOB } from './customer-sync.ts';
@@ -16,9 +17,9 @@ import type {
 } from './customers.schemas.ts';
 
 export interface CustomerServiceDeps {
-  customers: CustomerRepository;
+  customers: Pick<CustomerRepository, 'forViewer' | 'customerExists' | 'insertCustomer'>;
   writes: Pick<CustomerWriteRepository, 'upsertCustomers' | 'upsertRelations'>;
-  stats: Pick<ReturnType<typeof createCustomerStatsRepository>, 'daily'>;
+  stats: Pick<CustomerStatsRepository, 'forViewer'>;
   jobs: Pick<JobService, 'start'>;
   /** The configured WeCom client; undefined when WeCom is not configured. */
   wecom: () => Pick<WecomClient, 'externalContact'> | undefined;
@@ -28,12 +29,9 @@ export interface CustomerServiceDeps {
   exportBatchSize?: number;
 }
 
-async function viewerOf(ctx: RequestContext): Promise<Viewer> {
-  return { scope: await ctx.scope(), user: ctx.user };
-}
-
 export function createCustomerService(deps: CustomerServiceDeps) {
-  const { customers } = deps;
+  /** The customer repository made for the caller. */
+  const customersFor = async (ctx: RequestContext) => deps.customers.forViewer(await viewerOf(ctx));
 
   function wecom() {
     const client = deps.wecom();
@@ -41,29 +39,29 @@ export function createCustomerService(deps: CustomerServiceDeps) {
     return client;
   }
 
-  async function detail(viewer: Viewer, customer: CustomerRecord) {
-    return { ...customer, relations: await customers.relationsOfCustomer(viewer, customer.externalUserid) };
+  async function detail(customers: ViewerCustomerRepository, customer: CustomerRecord) {
+    return { ...customer, relations: await customers.relationsOfCustomer(customer.externalUserid) };
   }
 
   return {
     // ---- cust/info ---------------------------------------------------------------------------------
 
     async pageCustomers(ctx: RequestContext, query: CustomerPageQuery): Promise<Page<CustomerRecord>> {
-      return customers.pageCustomers(await viewerOf(ctx), query);
+      return (await customersFor(ctx)).pageCustomers(query);
     },
 
     async getCustomer(ctx: RequestContext, id: number) {
-      const viewer = await viewerOf(ctx);
-      const customer = await customers.customerBy(viewer, { id });
+      const customers = await customersFor(ctx);
+      const customer = await customers.customerBy({ id });
       if (!customer) throw new NotFound('customer', id);
-      return detail(viewer, customer);
+      return detail(customers, customer);
     },
 
     async getCustomerByExternalUserid(ctx: RequestContext, externalUserid: string) {
-      const viewer = await viewerOf(ctx);
-      const customer = await customers.customerBy(viewer, { externalUserid });
+      const customers = await customersFor(ctx);
+      const customer = await customers.customerBy({ externalUserid });
       if (!customer) throw new NotFound('customer', externalUserid);
-      return detail(viewer, customer);
+      return detail(customers, customer);
     },
 
     /** Live from WeCom; the stored copy (customer and relations) is refreshed on the way. */
@@ -75,24 +73,20 @@ export function createCustomerService(deps: CustomerServiceDeps) {
     },
 
     async saveCustomer(ctx: RequestContext, body: CustomerSaveBody) {
-      const viewer = await viewerOf(ctx);
       const actor = actorOf(ctx);
       if (body.id) {
-        const existing = await customers.customerBy(viewer, { id: body.id });
-        if (!existing) throw new NotFound('customer', body.id);
-        await customers.updateCustomer(body.id, body, actor);
+        if (!(await (await customersFor(ctx)).updateCustomer(body.id, body, actor))) throw new NotFound('customer', body.id);
         return this.getCustomer(ctx, body.id);
       }
       if (!body.externalUserid) throw new InvalidField('externalUserid', 'customerFieldRequired', { field: 'externalUserid' });
       if (!body.name) throw new InvalidField('name', 'customerFieldRequired', { field: 'name' });
-      if (await customers.customerExists(body.externalUserid)) throw new Conflict('customerExists', { externalUserid: body.externalUserid });
-      const id = await customers.insertCustomer({ ...body, externalUserid: body.externalUserid, name: body.name }, actor);
-      const created = await customers.customerBy({ scope: { all: true }, user: ctx.user }, { id });
-      return { ...created!, relations: [] };
+      if (await deps.customers.customerExists(body.externalUserid)) throw new Conflict('customerExists', { externalUserid: body.externalUserid });
+      const created = await deps.customers.insertCustomer({ ...body, externalUserid: body.externalUserid, name: body.name }, actor);
+      return { ...created, relations: [] };
     },
 
     async dailyStat(ctx: RequestContext, body: DailyStatBody): Promise<DailyStat[]> {
-      return deps.stats.daily(await viewerOf(ctx), body);
+      return deps.stats.forViewer(await viewerOf(ctx)).daily(body);
     },
 
     /** Starts the full sync, or returns the one already waiting or running. */
@@ -104,21 +98,21 @@ export function createCustomerService(deps: CustomerServiceDeps) {
     // ---- cust/emp ----------------------------------------------------------------------------------
 
     async pageRelations(ctx: RequestContext, query: RelationPageQuery): Promise<Page<RelationRecord>> {
-      return customers.pageRelations(await viewerOf(ctx), query);
+      return (await customersFor(ctx)).pageRelations(query);
     },
 
     async pageByChannel(ctx: RequestContext, query: RelationPageQuery): Promise<Page<ChannelGroup>> {
-      return customers.pageByChannel(await viewerOf(ctx), query);
+      return (await customersFor(ctx)).pageByChannel(query);
     },
 
     async getRelation(ctx: RequestContext, id: number): Promise<RelationRecord> {
-      const relation = await customers.relationById(await viewerOf(ctx), id);
+      const relation = await (await customersFor(ctx)).relationById(id);
       if (!relation) throw new NotFound('customerRelation', id);
       return relation;
     },
 
     async listByUser(ctx: RequestContext, userid: string): Promise<RelationRecord[]> {
-      return customers.activeRelationsOfEmployee(await viewerOf(ctx), userid);
+      return (await customersFor(ctx)).activeRelationsOfEmployee(userid);
     },
 
     /**
@@ -139,20 +133,20 @@ export function createCustomerService(deps: CustomerServiceDeps) {
           ...(body.remarkMobiles !== undefined ? { remark_mobiles: body.remarkMobiles } : {}),
         });
       }
-      await customers.updateRelationRemark(body.id, body, actorOf(ctx));
+      if (!(await (await customersFor(ctx)).updateRelationRemark(body.id, body, actorOf(ctx)))) throw new NotFound('customerRelation', body.id);
       return this.getRelation(ctx, body.id);
     },
 
     async totalsStat(ctx: RequestContext, filters: RelationFilters): Promise<TotalsStat> {
-      return customers.totals(await viewerOf(ctx), filters);
+      return (await customersFor(ctx)).totals(filters);
     },
 
     /** The page's rows (filters and data scope) as an xlsx stream. */
     async exportRelations(ctx: RequestContext, filters: RelationFilters, onError?: (error: unknown) => void) {
-      const viewer = await viewerOf(ctx);
+      const customers = await customersFor(ctx);
       const batchSize = deps.exportBatchSize ?? 5000;
       const read = (after: ExportCursor | null) => {
-        const batch = customers.relationBatch(viewer, filters, after, batchSize);
+        const batch = customers.relationBatch(filters, after, batchSize);
         batch.catch(() => {}); // a read-ahead abandoned by a failed or cancelled download must not go unhandled
         return batch;
       };

@@ -1,27 +1,12 @@
-// The SQL pieces every customer query shares: the page filters and the data scope, over the aliases
+// The SQL pieces every customer query shares: the page filters (the data scope is platform/auth's relationScope), over the aliases
 // `r` (customer_relation) and `c` (customer).
 import { sql, type SQL } from 'drizzle-orm';
-import { contains, containsKeyword, trigramSearchable } from '../../platform/db/paging.ts';
+import { contains, containsKeyword, trigramSearchable, whereOf } from '../../platform/db/paging.ts';
 import { lowerBound, upperBoundCondition } from '../../platform/db/time-range.ts';
-import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
-import type { AuthUser } from '../../platform/auth/context.ts';
 import type { RelationFilters } from './customers.schemas.ts';
 import { relationTagCondition } from '../tags/tag-filters.ts';
 
 const list = (values: readonly (string | number)[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
-
-/**
- * Relations belong to an employee (WeCom userid), employees to SCRM users through sys_user.qw_userid:
- * self scope sees the relations of the caller's bound WeCom account; department scopes see the relations of
- * employees bound to users in those departments.
- */
-export function relationScope(scope: DataScope, user: Pick<AuthUser, 'qwUserid'>): SQL | undefined {
-  return scopeCondition(scope, {
-    self: user.qwUserid ? sql`r.userid = ${user.qwUserid}` : sql`false`,
-    deptIn: (deptIds) =>
-      sql`r.userid IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))`,
-  });
-}
 
 /** Employees in WeCom departments, sub-departments included. */
 export const employeesInDepartments = (deptIds: number[]): SQL => sql`(
@@ -70,10 +55,7 @@ export function relationConditions(filters: RelationFilters, options: FilterOpti
   return { conditions, needsCustomer, keywordArms };
 }
 
-export const whereOf = (conditions: (SQL | undefined)[]): SQL => {
-  const present = conditions.filter((condition): condition is SQL => condition !== undefined);
-  return present.length ? sql`WHERE ${sql.join(present, sql` AND `)}` : sql``;
-};
+export { whereOf };
 
 /** The pages' order, newest first; every `newest` read (a page, an export batch) walks it. */
 export const NEWEST_FIRST = sql`ORDER BY r.createtime DESC, r.id DESC`;

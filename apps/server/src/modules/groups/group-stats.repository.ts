@@ -5,7 +5,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { dayOfColumn, daysBetween, endOfDay, startOfDay } from './group-days.ts';
-import { groupScope, whereOf, type Viewer } from './groups.repository.ts';
+import { bindViewer, groupScope, type Viewer } from '../../platform/auth/data-scope.ts';
+import { whereOf } from '../../platform/db/paging.ts';
 import type { ChannelStats, ChannelStatsBody, GroupStats, GroupStatsBody, OwnerFigures } from './groups.schemas.ts';
 
 type Row = Record<string, unknown>;
@@ -25,7 +26,7 @@ export function createGroupStatsRepository(db: DbOrTx, options: { timeZone: stri
   const { timeZone } = options;
   const rows = async (query: SQL): Promise<Row[]> => (await db.execute<Row>(query)).rows;
 
-  return {
+  const scoped = {
     /** Members now, and joins and quits on `day`, of one group in scope; undefined when not found. */
     async groupDay(viewer: Viewer, chatId: string, day: string) {
       const start = startOfDay(day, timeZone);
@@ -124,6 +125,10 @@ export function createGroupStatsRepository(db: DbOrTx, options: { timeZone: stri
         days,
       };
     },
+  };
+  return {
+    /** The figures one caller may see: every count applies their data scope. */
+    forViewer: (viewer: Viewer) => bindViewer(viewer, scoped),
   };
 }
 

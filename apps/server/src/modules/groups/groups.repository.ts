@@ -1,41 +1,19 @@
 // Reads over customer groups and their members (aliases: g group_chat, m group_member). Every query goes
-// through `groupScope`: a group belongs to its owner, the owner to an SCRM user through sys_user.qw_userid,
+// through `groupScope` (platform/auth/data-scope.ts): a group belongs to its owner, the owner to an SCRM user through sys_user.qw_userid,
 // and members are seen through their group.
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
-import { and_, contains, paginate } from '../../platform/db/paging.ts';
-import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
-import type { AuthUser } from '../../platform/auth/context.ts';
+import { contains, paginate, whereOf } from '../../platform/db/paging.ts';
+import { bindViewer, groupScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { atOrAfter, atOrBefore } from './group-days.ts';
 import type { GroupFilters, GroupPageQuery, GroupRecord, MemberFilters, MemberPageQuery, MemberRecord } from './groups.schemas.ts';
-
-/** Who is asking: their data scope and their bound WeCom account. */
-export interface Viewer {
-  scope: DataScope;
-  user: Pick<AuthUser, 'qwUserid'>;
-}
 
 type Row = Record<string, unknown>;
 
 const list = (values: readonly (string | number)[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
 
-/**
- * Groups belong to their owner (WeCom userid), owners to SCRM users through sys_user.qw_userid: self scope
- * sees the groups the caller's bound WeCom account owns; department scopes see the groups of owners bound to
- * users in those departments.
- */
-export function groupScope(viewer: Viewer, owner: SQL = sql`g.owner`): SQL | undefined {
-  return scopeCondition(viewer.scope, {
-    self: viewer.user.qwUserid ? sql`${owner} = ${viewer.user.qwUserid}` : sql`false`,
-    deptIn: (deptIds) => sql`${owner} IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))`,
-  });
-}
-
-export const whereOf = (conditions: (SQL | undefined)[]): SQL => {
-  const all = and_(conditions);
-  return all ? sql`WHERE ${all}` : sql``;
-};
+export { whereOf };
 
 export function groupConditions(filters: GroupFilters, timeZone: string): SQL[] {
   const conditions: SQL[] = [];
@@ -131,7 +109,8 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
   const rows = async (query: SQL): Promise<Row[]> => (await db.execute<Row>(query)).rows;
   const count = async (query: SQL): Promise<number> => Number((await rows(query))[0].count);
 
-  return {
+  /** Everything read or changed for a viewer (each method takes the viewer first; exposed bound, by forViewer). */
+  const scoped = {
     async pageGroups(viewer: Viewer, query: GroupPageQuery): Promise<Page<GroupRecord>> {
       const where = whereOf([...groupConditions(query, timeZone), groupScope(viewer)]);
       return paginate(
@@ -153,12 +132,10 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
       return row && toGroupRecord(row);
     },
 
-    async groupExists(chatId: string): Promise<boolean> {
-      return (await rows(sql`SELECT 1 FROM group_chat WHERE chat_id = ${chatId}`)).length > 0;
-    },
-
-    async updateRemark(id: number, remark: string, actor: string): Promise<void> {
-      await db.execute(sql`UPDATE group_chat SET remark = ${remark}, mtime = now(), muser = ${actor} WHERE id = ${id}`);
+    /** Changes the remark of a group in scope; false when the viewer cannot see it. */
+    async updateRemark(viewer: Viewer, id: number, remark: string, actor: string): Promise<boolean> {
+      const updated = await db.execute(sql`UPDATE group_chat g SET remark = ${remark}, mtime = now(), muser = ${actor} ${whereOf([sql`g.id = ${id}`, groupScope(viewer)])}`);
+      return (updated.rowCount ?? 0) > 0;
     },
 
     async pageMembers(viewer: Viewer, query: MemberPageQuery): Promise<Page<MemberRecord>> {
@@ -178,9 +155,10 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
       return (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time DESC, m.id DESC LIMIT ${limit}`)).map(toMemberRecord);
     },
 
-    /** The members in a group now, in joining order. */
-    async currentMembers(chatId: string): Promise<MemberRecord[]> {
-      return (await rows(sql`${MEMBER_SELECT} WHERE m.chat_id = ${chatId} AND m.quit_time IS NULL ORDER BY m.join_time, m.id`)).map(toMemberRecord);
+    /** The members in a group (in scope) now, in joining order. */
+    async currentMembers(viewer: Viewer, chatId: string): Promise<MemberRecord[]> {
+      const where = whereOf([sql`m.chat_id = ${chatId}`, sql`m.quit_time IS NULL`, groupScope(viewer)]);
+      return (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time, m.id`)).map(toMemberRecord);
     },
 
     async memberById(viewer: Viewer, id: number): Promise<MemberRecord | undefined> {
@@ -188,6 +166,30 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
       return row && toMemberRecord(row);
     },
   };
+
+  return {
+    /** The repository for one caller: every read and write below applies their data scope. */
+    forViewer: (viewer: Viewer) => bindViewer(viewer, scoped),
+
+    /** Whether a group with this chat id is stored at all (its key is unique whoever can see it). */
+    async groupExists(chatId: string): Promise<boolean> {
+      return (await rows(sql`SELECT 1 FROM group_chat WHERE chat_id = ${chatId}`)).length > 0;
+    },
+
+    /**
+     * Unscoped reads, for jobs, callbacks and the registration of a group by chat id (whoever owns it): one
+     * search for `.system()` finds every caller.
+     */
+    system: () => ({
+      groupBy: (key: { id: number } | { chatId: string }) => scoped.groupBy(ALL, key),
+      updateRemark: (id: number, remark: string, actor: string) => scoped.updateRemark(ALL, id, remark, actor),
+    }),
+  };
 }
 
+/** The viewer of unscoped reads. */
+const ALL: Viewer = { scope: { all: true }, user: { id: 0, qwUserid: null } };
+
 export type GroupRepository = ReturnType<typeof createGroupRepository>;
+/** The group repository as one caller has it. */
+export type ViewerGroupRepository = ReturnType<GroupRepository['forViewer']>;

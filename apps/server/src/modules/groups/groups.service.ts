@@ -3,7 +3,8 @@ import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { JobRecord, JobService } from '../../platform/jobs/job-service.ts';
-import type { GroupRepository, MemberCursor, Viewer } from './groups.repository.ts';
+import { viewerOf } from '../../platform/auth/data-scope.ts';
+import type { GroupRepository, MemberCursor, ViewerGroupRepository } from './groups.repository.ts';
 import type { GroupStatsRepository } from './group-stats.repository.ts';
 import type { GroupWriteRepository } from './group-writes.repository.ts';
 import { fetchGroupChat, GROUP_SYNC_JOB } from './group-sync.ts';
@@ -15,8 +16,8 @@ import type {
 } from './groups.schemas.ts';
 
 export interface GroupServiceDeps {
-  groups: GroupRepository;
-  stats: Pick<GroupStatsRepository, 'groupDay' | 'byOwner' | 'byState'>;
+  groups: Pick<GroupRepository, 'forViewer' | 'groupExists' | 'system'>;
+  stats: Pick<GroupStatsRepository, 'forViewer'>;
   writes: Pick<GroupWriteRepository, 'storeGroups'>;
   jobs: Pick<JobService, 'start'>;
   /** The configured WeCom client; undefined when WeCom is not configured. */
@@ -27,12 +28,11 @@ export interface GroupServiceDeps {
   exportBatchSize?: number;
 }
 
-async function viewerOf(ctx: RequestContext): Promise<Viewer> {
-  return { scope: await ctx.scope(), user: ctx.user };
-}
-
 export function createGroupService(deps: GroupServiceDeps) {
   const { groups } = deps;
+  /** The group repository made for the caller. */
+  const groupsFor = async (ctx: RequestContext) => groups.forViewer(await viewerOf(ctx));
+  const statsFor = async (ctx: RequestContext) => deps.stats.forViewer(await viewerOf(ctx));
 
   function wecom() {
     const client = deps.wecom();
@@ -40,8 +40,8 @@ export function createGroupService(deps: GroupServiceDeps) {
     return client;
   }
 
-  async function groupInScope(viewer: Viewer, key: { id: number } | { chatId: string }): Promise<GroupRecord> {
-    const group = await groups.groupBy(viewer, key);
+  async function groupInScope(visible: Pick<ViewerGroupRepository, 'groupBy'>, key: { id: number } | { chatId: string }): Promise<GroupRecord> {
+    const group = await visible.groupBy(key);
     if (!group) throw new NotFound('groupChat', 'id' in key ? key.id : key.chatId);
     return group;
   }
@@ -50,21 +50,22 @@ export function createGroupService(deps: GroupServiceDeps) {
     // ---- groups ------------------------------------------------------------------------------------
 
     async pageGroups(ctx: RequestContext, query: GroupPageQuery): Promise<Page<GroupRecord>> {
-      return groups.pageGroups(await viewerOf(ctx), query);
+      return (await groupsFor(ctx)).pageGroups(query);
     },
 
     async listGroups(ctx: RequestContext): Promise<GroupRecord[]> {
-      return groups.liveGroups(await viewerOf(ctx));
+      return (await groupsFor(ctx)).liveGroups();
     },
 
     async getGroup(ctx: RequestContext, id: number): Promise<GroupRecord> {
-      return groupInScope(await viewerOf(ctx), { id });
+      return groupInScope(await groupsFor(ctx), { id });
     },
 
     /** The members in a group now. */
     async groupMembers(ctx: RequestContext, chatId: string): Promise<MemberRecord[]> {
-      await groupInScope(await viewerOf(ctx), { chatId });
-      return groups.currentMembers(chatId);
+      const visible = await groupsFor(ctx);
+      await groupInScope(visible, { chatId });
+      return visible.currentMembers(chatId);
     },
 
     /** Starts the full sync, or returns the one already waiting or running. */
@@ -79,28 +80,31 @@ export function createGroupService(deps: GroupServiceDeps) {
      */
     async saveChat(ctx: RequestContext, body: ChatSaveBody): Promise<GroupRecord> {
       if (body.id) {
-        const group = await this.getGroup(ctx, body.id);
-        if (body.remark !== undefined && body.remark !== null) await groups.updateRemark(group.id, body.remark, actorOf(ctx));
-        return this.getGroup(ctx, body.id);
+        const visible = await groupsFor(ctx);
+        const group = await groupInScope(visible, { id: body.id });
+        if (body.remark !== undefined && body.remark !== null) await visible.updateRemark(group.id, body.remark, actorOf(ctx));
+        return groupInScope(visible, { id: body.id });
       }
       if (!body.chatId) throw new InvalidField('chatId', 'groupChatIdRequired');
       if (await groups.groupExists(body.chatId)) throw new Conflict('groupChatExists', { chatId: body.chatId });
       const chat = await fetchGroupChat(wecom(), body.chatId);
       if (!chat) throw new NotFound('groupChat', body.chatId);
       await deps.writes.storeGroups([{ chat }], new Date(deps.now()));
-      const stored = await groups.groupBy({ scope: { all: true }, user: ctx.user }, { chatId: body.chatId });
-      if (body.remark) await groups.updateRemark(stored!.id, body.remark, actorOf(ctx));
-      return groupInScope({ scope: { all: true }, user: ctx.user }, { chatId: body.chatId });
+      // Registered whoever owns it in WeCom: the caller named it (unscoped, see GroupRepository.system).
+      const registered = groups.system();
+      const stored = await groupInScope(registered, { chatId: body.chatId });
+      if (body.remark) await registered.updateRemark(stored.id, body.remark, actorOf(ctx));
+      return groupInScope(registered, { chatId: body.chatId });
     },
 
     // ---- members -----------------------------------------------------------------------------------
 
     async pageMembers(ctx: RequestContext, query: MemberPageQuery): Promise<Page<MemberRecord>> {
-      return groups.pageMembers(await viewerOf(ctx), query);
+      return (await groupsFor(ctx)).pageMembers(query);
     },
 
     async getMember(ctx: RequestContext, id: number): Promise<MemberRecord> {
-      const member = await groups.memberById(await viewerOf(ctx), id);
+      const member = await (await groupsFor(ctx)).memberById(id);
       if (!member) throw new NotFound('groupMember', id);
       return member;
     },
@@ -108,27 +112,27 @@ export function createGroupService(deps: GroupServiceDeps) {
     /** 群人数, 今日新增, 今日退群人数 (today in the corp's time zone, by the app's clock). */
     async memberStat(ctx: RequestContext, chatId: string): Promise<MemberStat> {
       const date = dayOf(deps.now(), deps.timeZone);
-      const figures = await deps.stats.groupDay(await viewerOf(ctx), chatId, date);
+      const figures = await (await statsFor(ctx)).groupDay(chatId, date);
       if (!figures) throw new NotFound('groupChat', chatId);
       return { chatId, ...figures, date };
     },
 
     async groupStats(ctx: RequestContext, body: GroupStatsBody): Promise<GroupStats> {
-      return { startDate: body.startDate, endDate: body.endDate, ...(await deps.stats.byOwner(await viewerOf(ctx), body)) };
+      return { startDate: body.startDate, endDate: body.endDate, ...(await (await statsFor(ctx)).byOwner(body)) };
     },
 
     async channelStats(ctx: RequestContext, body: ChannelStatsBody): Promise<ChannelStats> {
-      return deps.stats.byState(await viewerOf(ctx), body);
+      return (await statsFor(ctx)).byState(body);
     },
 
     /** The member page's rows (filters and data scope) as an xlsx stream. */
     async exportMembers(ctx: RequestContext, filters: MemberFilters, onError?: (error: unknown) => void) {
-      const viewer = await viewerOf(ctx);
+      const visible = await groupsFor(ctx);
       const batchSize = deps.exportBatchSize ?? 2000;
       async function* batches() {
         let after: MemberCursor | null = null;
         for (;;) {
-          const batch = await groups.memberBatch(viewer, filters, after, batchSize);
+          const batch = await visible.memberBatch(filters, after, batchSize);
           if (batch.length === 0) return;
           yield batch;
           if (batch.length < batchSize) return;

@@ -4,8 +4,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../../platform/db/database.ts';
 import { contains, paginate } from '../../platform/db/paging.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { relationScope, whereOf } from '../customers/relation-filters.ts';
-import type { Viewer } from '../customers/customers.repository.ts';
+import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
+import { whereOf } from '../../platform/db/paging.ts';
 import { idArray } from './tag.repository.ts';
 import { relationTagCondition, tagsOfRelations, relationTagsKey } from './tag-filters.ts';
 import type { CustomerTagPageQuery, CustomerTagRecord, TagInfoPageQuery, TagInfoRecord, TagRecord, TagType } from './tags.schemas.ts';
@@ -76,7 +76,7 @@ export function createCustomerTagRepository(db: DbOrTx) {
    * of the customer), over the alias `ct`.
    */
   function inScope(viewer: Viewer): SQL | undefined {
-    const scope = relationScope(viewer.scope, viewer.user);
+    const scope = relationScope(viewer);
     return scope
       ? sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = ct.external_userid AND (ct.userid = '' OR r.userid = ct.userid) AND ${scope})`
       : undefined;
@@ -105,12 +105,13 @@ export function createCustomerTagRepository(db: DbOrTx) {
     });
   }
 
-  return {
+  /** What a caller reads and checks (each method takes the viewer first; exposed bound, by forViewer). */
+  const scoped = {
     // ---- checks -----------------------------------------------------------------------------------
 
     /** The active relation of a customer and an employee, if the viewer may see it. */
     async activeRelation(viewer: Viewer, externalUserid: string, userid: string, tx: DbOrTx = db): Promise<number | undefined> {
-      const scope = relationScope(viewer.scope, viewer.user);
+      const scope = relationScope(viewer);
       const [row] = await rows(
         sql`SELECT r.id FROM customer_relation r WHERE r.external_userid = ${externalUserid} AND r.userid = ${userid} AND r.status = 'active'
           ${scope ? sql`AND ${scope}` : sql``}`,
@@ -121,14 +122,75 @@ export function createCustomerTagRepository(db: DbOrTx) {
 
     /** A customer the viewer may see (through a relation in scope; any stored customer for scope "all"). */
     async customerVisible(viewer: Viewer, externalUserid: string, tx: DbOrTx = db): Promise<boolean> {
-      const scope = relationScope(viewer.scope, viewer.user);
+      const scope = relationScope(viewer);
       const found = scope
         ? await rows(sql`SELECT 1 FROM customer_relation r WHERE r.external_userid = ${externalUserid} AND ${scope} LIMIT 1`, tx)
         : await rows(sql`SELECT 1 FROM customer WHERE external_userid = ${externalUserid}`, tx);
       return found.length > 0;
     },
 
-    // ---- writes -----------------------------------------------------------------------------------
+    // ---- reads ------------------------------------------------------------------------------------
+
+    async page(viewer: Viewer, query: CustomerTagPageQuery): Promise<Page<CustomerTagRecord>> {
+      const where = whereOf([
+        query.externalUserid ? sql`ct.external_userid = ${query.externalUserid}` : undefined,
+        query.userId !== undefined ? sql`ct.userid = ${query.userId}` : undefined,
+        query.tagType ? sql`ct.tag_type = ${query.tagType}` : undefined,
+        query.tagIds?.length ? sql`ct.tag_id = ANY(${idArray(query.tagIds)})` : undefined,
+        query.groupId ? sql`t.group_id = ${query.groupId}` : undefined,
+        query.customerName ? sql`c.name ILIKE ${contains(query.customerName)}` : undefined,
+        inScope(viewer),
+      ]);
+      return paginate(
+        query,
+        async () => Number((await rows(sql`SELECT count(*)::int AS count ${CUSTOMER_TAG_FROM} ${where}`))[0].count),
+        async (limit, offset) =>
+          (
+            await rows(sql`SELECT ct.*, t.name AS tag_name, t.group_id, g.name AS group_name, t.wecom_tag_id, c.name AS customer_name, e.name AS employee_name
+              ${CUSTOMER_TAG_FROM} ${where} ORDER BY ct.id DESC LIMIT ${limit} OFFSET ${offset}`)
+          ).map(toCustomerTagRecord),
+      );
+    },
+
+    async get(viewer: Viewer, id: number): Promise<CustomerTagRecord | undefined> {
+      const [row] = await rows(sql`SELECT ct.*, t.name AS tag_name, t.group_id, g.name AS group_name, t.wecom_tag_id, c.name AS customer_name,
+          e.name AS employee_name ${CUSTOMER_TAG_FROM} ${whereOf([sql`ct.id = ${id}`, inScope(viewer)])}`);
+      return row && toCustomerTagRecord(row);
+    },
+
+    /** 客户标签信息: relations (in scope) with their tags; filters by tags (any/all). */
+    async tagInfoPage(viewer: Viewer, query: TagInfoPageQuery): Promise<Page<TagInfoRecord>> {
+      const parts = [
+        sql`r.status = ${query.status ?? 'active'}`,
+        query.externalUserid ? sql`r.external_userid = ${query.externalUserid}` : undefined,
+        query.userId ? sql`r.userid = ${query.userId}` : undefined,
+        query.customerName ? sql`(c.name ILIKE ${contains(query.customerName)} OR r.remark ILIKE ${contains(query.customerName)})` : undefined,
+        relationTagCondition(query),
+        relationScope(viewer),
+      ];
+      const where = whereOf(parts);
+      return paginate(
+        query,
+        async () =>
+          Number(
+            (await rows(sql`SELECT count(*)::int AS count FROM customer_relation r LEFT JOIN customer c ON c.external_userid = r.external_userid ${where}`))[0]
+              .count,
+          ),
+        (limit, offset) => tagInfoRows(where, sql`ORDER BY r.createtime DESC, r.id DESC`, limit, offset),
+      );
+    },
+
+    async tagInfoById(viewer: Viewer, relationId: number): Promise<TagInfoRecord | undefined> {
+      const [found] = await tagInfoRows(whereOf([sql`r.id = ${relationId}`, relationScope(viewer)]), sql``);
+      return found;
+    },
+  };
+
+  return {
+    /** The repository for one caller: every read and check applies their data scope. */
+    forViewer: (viewer: Viewer) => bindViewer(viewer, scoped),
+
+    // ---- writes (to a target the service checked with forViewer, under its lock) -------------------
 
     /** Adds and removes tags on a relation (or a customer, userid ''); returns nothing. */
     async change(tx: DbOrTx, target: { externalUserid: string; userid: string }, type: TagType, add: TagRecord[], remove: TagRecord[], actor: string): Promise<void> {
@@ -176,61 +238,6 @@ export function createCustomerTagRepository(db: DbOrTx) {
         WHERE id = ${row.id}`);
     },
 
-    // ---- reads ------------------------------------------------------------------------------------
-
-    async page(viewer: Viewer, query: CustomerTagPageQuery): Promise<Page<CustomerTagRecord>> {
-      const where = whereOf([
-        query.externalUserid ? sql`ct.external_userid = ${query.externalUserid}` : undefined,
-        query.userId !== undefined ? sql`ct.userid = ${query.userId}` : undefined,
-        query.tagType ? sql`ct.tag_type = ${query.tagType}` : undefined,
-        query.tagIds?.length ? sql`ct.tag_id = ANY(${idArray(query.tagIds)})` : undefined,
-        query.groupId ? sql`t.group_id = ${query.groupId}` : undefined,
-        query.customerName ? sql`c.name ILIKE ${contains(query.customerName)}` : undefined,
-        inScope(viewer),
-      ]);
-      return paginate(
-        query,
-        async () => Number((await rows(sql`SELECT count(*)::int AS count ${CUSTOMER_TAG_FROM} ${where}`))[0].count),
-        async (limit, offset) =>
-          (
-            await rows(sql`SELECT ct.*, t.name AS tag_name, t.group_id, g.name AS group_name, t.wecom_tag_id, c.name AS customer_name, e.name AS employee_name
-              ${CUSTOMER_TAG_FROM} ${where} ORDER BY ct.id DESC LIMIT ${limit} OFFSET ${offset}`)
-          ).map(toCustomerTagRecord),
-      );
-    },
-
-    async get(viewer: Viewer, id: number): Promise<CustomerTagRecord | undefined> {
-      const [row] = await rows(sql`SELECT ct.*, t.name AS tag_name, t.group_id, g.name AS group_name, t.wecom_tag_id, c.name AS customer_name,
-          e.name AS employee_name ${CUSTOMER_TAG_FROM} ${whereOf([sql`ct.id = ${id}`, inScope(viewer)])}`);
-      return row && toCustomerTagRecord(row);
-    },
-
-    /** 客户标签信息: relations (in scope) with their tags; filters by tags (any/all). */
-    async tagInfoPage(viewer: Viewer, query: TagInfoPageQuery): Promise<Page<TagInfoRecord>> {
-      const parts = [
-        sql`r.status = ${query.status ?? 'active'}`,
-        query.externalUserid ? sql`r.external_userid = ${query.externalUserid}` : undefined,
-        query.userId ? sql`r.userid = ${query.userId}` : undefined,
-        query.customerName ? sql`(c.name ILIKE ${contains(query.customerName)} OR r.remark ILIKE ${contains(query.customerName)})` : undefined,
-        relationTagCondition(query),
-        relationScope(viewer.scope, viewer.user),
-      ];
-      const where = whereOf(parts);
-      return paginate(
-        query,
-        async () =>
-          Number(
-            (await rows(sql`SELECT count(*)::int AS count FROM customer_relation r LEFT JOIN customer c ON c.external_userid = r.external_userid ${where}`))[0]
-              .count,
-          ),
-        (limit, offset) => tagInfoRows(where, sql`ORDER BY r.createtime DESC, r.id DESC`, limit, offset),
-      );
-    },
-
-    async tagInfoById(viewer: Viewer, relationId: number): Promise<TagInfoRecord | undefined> {
-      const [found] = await tagInfoRows(whereOf([sql`r.id = ${relationId}`, relationScope(viewer.scope, viewer.user)]), sql``);
-      return found;
-    },
   };
 }
 

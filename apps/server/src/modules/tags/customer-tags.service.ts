@@ -6,7 +6,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { AppError, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { translate } from '../../platform/http/i18n.ts';
-import type { Viewer } from '../customers/customers.repository.ts';
+import { viewerOf } from '../../platform/auth/data-scope.ts';
 import type { CustomerTagRepository } from './customer-tag.repository.ts';
 import type { TagRepository } from './tag.repository.ts';
 import type { KeyedLock } from './keyed-lock.ts';
@@ -38,12 +38,11 @@ export interface TargetTags {
 
 const BATCH_CONCURRENCY = 4;
 
-async function viewerOf(ctx: RequestContext): Promise<Viewer> {
-  return { scope: await ctx.scope(), user: ctx.user };
-}
-
 export function createCustomerTagService(deps: CustomerTagServiceDeps) {
   const { db, tags, customerTags } = deps;
+  /** The customer tag repository made for the caller. */
+  const customerTagsFor = async (ctx: RequestContext) => customerTags.forViewer(await viewerOf(ctx));
+  type ViewerCustomerTags = Awaited<ReturnType<typeof customerTagsFor>>;
 
   /** The tags named in a change: known, live and of the change's type. */
   async function resolveTags(type: TagType, ids: number[], field: string): Promise<TagRecord[]> {
@@ -57,13 +56,13 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
   }
 
   /** The target exists and is visible: an active relation, or (SCRM tags, userid '') a customer. */
-  async function checkTarget(viewer: Viewer, type: TagType, target: Target): Promise<void> {
+  async function checkTarget(visible: ViewerCustomerTags, type: TagType, target: Target): Promise<void> {
     if (type === 'corp' && !target.userid) throw new InvalidField('userId', 'tagUseridRequired');
     if (target.userid) {
-      if ((await customerTags.activeRelation(viewer, target.externalUserid, target.userid)) === undefined) {
+      if ((await visible.activeRelation(target.externalUserid, target.userid)) === undefined) {
         throw new AppError(404, 'relationNotActive', { userId: target.userid, externalUserid: target.externalUserid });
       }
-    } else if (!(await customerTags.customerVisible(viewer, target.externalUserid))) {
+    } else if (!(await visible.customerVisible(target.externalUserid))) {
       throw new NotFound('customer', target.externalUserid);
     }
   }
@@ -127,7 +126,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
       const add = await resolveTags(body.tagType, body.addTagIds, 'addTagIds');
       const remove = await resolveTags(body.tagType, body.removeTagIds, 'removeTagIds');
       const target = { externalUserid: body.externalUserid, userid: body.userId };
-      await checkTarget(await viewerOf(ctx), body.tagType, target);
+      await checkTarget(await customerTagsFor(ctx), body.tagType, target);
       await change(actorOf(ctx), body.tagType, target, { add, remove });
       return tagsOf(target);
     },
@@ -137,7 +136,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
       checkChange(body);
       const add = await resolveTags(body.tagType, body.addTagIds, 'addTagIds');
       const remove = await resolveTags(body.tagType, body.removeTagIds, 'removeTagIds');
-      const viewer = await viewerOf(ctx);
+      const visible = await customerTagsFor(ctx);
       const actor = actorOf(ctx);
       const targets = [...new Map(body.targets.map((target) => [relationTagsKey(target.externalUserid, target.userId), target])).values()];
       const failed: Array<{ externalUserid: string; userId: string; message: string; errcode: number | null }> = [];
@@ -148,7 +147,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
           for (let index = next++; index < targets.length; index = next++) {
             const { externalUserid, userId } = targets[index];
             try {
-              await checkTarget(viewer, body.tagType, { externalUserid, userid: userId });
+              await checkTarget(visible, body.tagType, { externalUserid, userid: userId });
               await change(actor, body.tagType, { externalUserid, userid: userId }, { add, remove });
               succeeded++;
             } catch (error) {
@@ -165,27 +164,27 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
     async setTags(ctx: RequestContext, body: SetTagsBody): Promise<TargetTags> {
       const wanted = await resolveTags(body.tagType, body.tagIds, 'tagIds');
       const target = { externalUserid: body.externalUserid, userid: body.userId };
-      await checkTarget(await viewerOf(ctx), body.tagType, target);
+      await checkTarget(await customerTagsFor(ctx), body.tagType, target);
       await change(actorOf(ctx), body.tagType, target, { wanted });
       return tagsOf(target);
     },
 
     async page(ctx: RequestContext, query: CustomerTagPageQuery) {
-      return customerTags.page(await viewerOf(ctx), query);
+      return (await customerTagsFor(ctx)).page(query);
     },
 
     async get(ctx: RequestContext, id: number) {
-      const found = await customerTags.get(await viewerOf(ctx), id);
+      const found = await (await customerTagsFor(ctx)).get(id);
       if (!found) throw new NotFound('customerTag', id);
       return found;
     },
 
     async tagInfoPage(ctx: RequestContext, query: TagInfoPageQuery) {
-      return customerTags.tagInfoPage(await viewerOf(ctx), query);
+      return (await customerTagsFor(ctx)).tagInfoPage(query);
     },
 
     async tagInfoGet(ctx: RequestContext, id: number) {
-      const found = await customerTags.tagInfoById(await viewerOf(ctx), id);
+      const found = await (await customerTagsFor(ctx)).tagInfoById(id);
       if (!found) throw new NotFound('relation', id);
       return found;
     },

@@ -38,3 +38,61 @@ export function scopeCondition(scope: DataScope, rowOf: { deptIn?: (deptIds: num
   if (rowOf.deptIn && scope.deptIds.length > 0) parts.push(rowOf.deptIn(scope.deptIds));
   return parts.length === 1 ? sql`(${parts[0]})` : sql`(${sql.join(parts, sql` OR `)})`;
 }
+
+/**
+ * Who is asking, as every scoped repository sees it: their data scope and themselves (the system user and
+ * the WeCom account bound to it). The one Viewer type; repositories are made for one with `forViewer`.
+ */
+export interface Viewer {
+  scope: DataScope;
+  user: Pick<AuthUser, 'id' | 'qwUserid'>;
+}
+
+/** The caller of a request as a Viewer (the scope is resolved once per request). */
+export async function viewerOf(ctx: { user: AuthUser; scope(): Promise<DataScope> }): Promise<Viewer> {
+  return { scope: await ctx.scope(), user: ctx.user };
+}
+
+const list = (values: readonly number[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
+
+/**
+ * Rows that belong to a WeCom employee (`userid`: the column holding the employee's WeCom userid), as the
+ * viewer may see them: employees belong to system users through sys_user.qw_userid; self scope sees the
+ * rows of the caller's bound WeCom account, department scopes the rows of employees bound to users in those
+ * departments. Customer relations and customer groups are scoped this way.
+ */
+export function employeeScope(viewer: Viewer, userid: SQL): SQL | undefined {
+  return scopeCondition(viewer.scope, {
+    self: viewer.user.qwUserid ? sql`${userid} = ${viewer.user.qwUserid}` : sql`false`,
+    deptIn: (deptIds) =>
+      sql`${userid} IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))`,
+  });
+}
+
+/**
+ * The scope of customer–employee relations (customer_relation, aliased `r` unless `userid` says otherwise):
+ * the one rule for customers, their relations, their tags and the customers a lead links to. A customer is
+ * visible when one of its relations is.
+ */
+export const relationScope = (viewer: Viewer, userid: SQL = sql`r.userid`): SQL | undefined => employeeScope(viewer, userid);
+
+/** The scope of customer groups (group_chat, aliased `g` unless `owner` says otherwise): by the group's owner. */
+export const groupScope = (viewer: Viewer, owner: SQL = sql`g.owner`): SQL | undefined => employeeScope(viewer, owner);
+
+/** Methods whose first parameter is the viewer. */
+type ViewerMethods = Record<string, (viewer: Viewer, ...args: never[]) => unknown>;
+
+/** The same methods with the viewer given. */
+export type BoundToViewer<M extends ViewerMethods> = {
+  [K in keyof M]: M[K] extends (viewer: Viewer, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+/**
+ * A repository made for one caller: every method of `methods` applies `viewer`'s scope, and the caller has
+ * no way to pass another (repositories expose these only through `forViewer`).
+ */
+export function bindViewer<M extends ViewerMethods>(viewer: Viewer, methods: M): BoundToViewer<M> {
+  return Object.fromEntries(
+    Object.entries(methods).map(([name, method]) => [name, (...args: never[]) => method(viewer, ...args)]),
+  ) as BoundToViewer<M>;
+}

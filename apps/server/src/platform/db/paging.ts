@@ -36,3 +36,9 @@ export const and_ = (parts: (SQL | undefined)[]): SQL | undefined => {
   const present = parts.filter((p): p is SQL => p !== undefined);
   return present.length ? sql.join(present, sql` AND `) : undefined;
 };
+
+/** `WHERE a AND b …` over the conditions given (nothing when none is). */
+export const whereOf = (parts: (SQL | undefined)[]): SQL => {
+  const all = and_(parts);
+  return all ? sql`WHERE ${all}` : sql``;
+};
