@@ -2,7 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../../testing/test-app.ts';
+import { openApp, signedPost } from '../../modules/leads/leads.testing.ts';
 
 let t: TestApp;
 let admin: Awaited<ReturnType<TestApp['login']>>;
@@ -57,6 +59,21 @@ test('a lone UTF-16 surrogate is refused with 400 (the link page userId filter r
   // A well-formed pair (an emoji) is ordinary text.
   const pair = await admin.post('/scrm/admin/cust/get/link/page', { pageNum: 1, pageSize: 10, userId: 'zhang😀' });
   assert.equal(pair.status, 200, pair.raw.body);
+});
+
+test('a lone surrogate in /open/clue/collect event data (jsonb) is refused with 400 after the signature check, nothing stored', async () => {
+  const credentials = await openApp(t.db, 'hostile');
+  const count = async () => Number((await t.db.execute<{ n: number }>(sql`SELECT (SELECT count(*) FROM lead) + (SELECT count(*) FROM lead_event) AS n`)).rows[0].n);
+  const before = await count();
+  for (const data of [{ note: 'a\ud800b' }, { ['k\udc00']: 1 }, { note: 'nul\u0000' }]) {
+    const response = await signedPost(t.app, credentials, '/scrm/open/clue/collect', { requestId: `hostile-${Object.keys(data)[0]}`, phone: '13900000009', events: [{ type: 'page_visit', data }] }, t.clock.now);
+    assert.equal(response.status, 400, JSON.stringify(response.body));
+    assert.equal(response.body.code, '400');
+  }
+  assert.equal(await count(), before);
+  // Unsigned, the same body is refused for its missing signature, not for its content.
+  const unsigned = await t.anonymous.post('/scrm/open/clue/collect', { requestId: 'x', events: [{ type: 'a', data: { note: 'a\ud800' } }] });
+  assert.equal(unsigned.status, 401);
 });
 
 test('without a valid token an admin route answers 401 whatever the body: authentication runs before validation', async () => {
