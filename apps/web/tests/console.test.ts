@@ -162,7 +162,7 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     const form = admin.getByTestId('user-form');
     await form.locator('#username').fill('zhangsan');
     await form.locator('#nickname').fill('张三');
-    await form.locator('#password').fill('Initial123');
+    await form.locator('#password').fill('Initial12345');
     await form.getByTestId('role-select').click();
     await choose(admin.locator('.ant-select-dropdown .ant-select-item-option', { hasText: '客服专员' }));
     await admin.keyboard.press('Escape');
@@ -178,7 +178,7 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
 
   it('shows the limited user only their menus and buttons, and the server\'s 403 message when a grant is withdrawn', async () => {
     const page = await newPage();
-    await login(page, 'zhangsan', 'Initial123');
+    await login(page, 'zhangsan', 'Initial12345');
     await page.waitForURL('**/dashboard');
     await page.locator('.ant-pro-sider').getByText('系统管理').click();
     const labels = await menuLabels(page);
@@ -233,14 +233,14 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     assert.equal(await page.locator('.ant-pro-layout').count(), 0, 'nothing else is shown before the password is changed');
     await shoot(page, 'zh-CN-forced-password');
     await forced.locator('#oldPassword').fill(oneTimePassword);
-    await forced.locator('#newPassword').fill('Changed456');
-    await forced.locator('#confirmPassword').fill('Changed456');
+    await forced.locator('#newPassword').fill('Changed45678');
+    await forced.locator('#confirmPassword').fill('Changed45678');
     await page.getByTestId('password-submit').click();
     await page.waitForURL('**/dashboard');
     await page.locator('.ant-pro-layout').waitFor();
 
     const again = await newPage();
-    await login(again, 'zhangsan', 'Changed456');
+    await login(again, 'zhangsan', 'Changed45678');
     await again.waitForURL('**/dashboard');
   });
 

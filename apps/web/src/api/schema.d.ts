@@ -10062,6 +10062,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description required from callers whose data scope is not "all" */
                         deptId?: number | null;
                         email?: string;
                         empNo?: string;
@@ -10070,9 +10071,6 @@ export interface paths {
                         /** @description required when creating */
                         password?: string;
                         phone?: string;
-                        qwUserid?: string;
-                        roleIds?: number[];
-                        status?: number;
                         username: string;
                     };
                 };

@@ -16,4 +16,4 @@ export function applyFieldErrors(form: FormInstance, error: unknown): boolean {
 }
 
 /** Client-side twin of the server's password rule (8–64 characters, a letter and a digit). */
-export const strongPassword = /^(?=.*[A-Za-z])(?=.*\d).{8,64}$/;
+export const strongPassword = /^(?=.*[A-Za-z])(?=.*\d).{12,64}$/;

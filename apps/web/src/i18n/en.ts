@@ -20,7 +20,7 @@ export const en: Messages = {
   password: {
     forcedTitle: 'Change your password', forcedHint: 'Your password was reset. Choose a new password to continue.',
     title: 'Change password', old: 'Current password', new: 'New password', confirm: 'Confirm new password',
-    mismatch: 'The passwords do not match', tooShort: '8–64 characters with at least one letter and one digit', changed: 'Password changed',
+    mismatch: 'The passwords do not match', tooShort: '12–64 characters with at least one letter and one digit', changed: 'Password changed',
     submit: 'Change password', logout: 'Sign out',
   },
   layout: { profile: 'Profile', logout: 'Sign out', menuFallback: 'The menu service is unavailable; showing the default menus for your permissions' },

@@ -17,7 +17,7 @@ export const zhCN = {
   },
   password: {
     forcedTitle: '请修改密码', forcedHint: '您的密码已被重置，请先设置新密码后再继续使用。', title: '修改密码',
-    old: '当前密码', new: '新密码', confirm: '确认新密码', mismatch: '两次输入的密码不一致', tooShort: '8–64 位，须同时包含字母和数字',
+    old: '当前密码', new: '新密码', confirm: '确认新密码', mismatch: '两次输入的密码不一致', tooShort: '12–64 位，须同时包含字母和数字',
     changed: '密码已修改', submit: '修改密码', logout: '退出登录',
   },
   layout: { profile: '个人中心', logout: '退出登录', menuFallback: '菜单服务暂不可用，已按权限显示默认菜单' },

@@ -93,16 +93,12 @@ export async function scopedUser(
   assert.equal(ids.length, options.perms.length, `menus for ${options.perms.join(', ')}`);
   const role = await ok(admin.post('/scrm/admin/sys/role/save', { name: options.username, roleKey: `r_${options.username}`, dataScope: options.dataScope }));
   await ok(admin.post('/scrm/admin/sys/role/updateMenus', { roleId: role.id, menuIds: ids }));
-  const password = 'Passw0rd123';
+  const password = 'Passw0rd1234';
   const user = await ok(
-    admin.post('/scrm/admin/sys/user/save', {
-      username: options.username,
-      nickname: options.username,
-      password,
-      deptId: options.deptId ?? null,
-      roleIds: [role.id],
-      ...(options.qwUserid ? { qwUserid: options.qwUserid } : {}),
-    }),
+    admin.post('/scrm/admin/sys/user/save', { username: options.username, nickname: options.username, password, deptId: options.deptId ?? null }),
   );
+  // Roles and the WeCom binding have their own endpoints (save edits profile fields only).
+  await ok(admin.post('/scrm/admin/sys/user/grantRoles', { userId: user.id, roleIds: [role.id] }));
+  if (options.qwUserid) await ok(admin.post('/scrm/admin/sys/user/bindQwUserid', { userId: user.id, qwUserid: options.qwUserid }));
   return Object.assign(await t.login(options.username, password), { id: user.id as number });
 }

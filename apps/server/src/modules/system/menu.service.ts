@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
-import { Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { Conflict, Forbidden, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import './system.messages.ts';
 import type { MenuRepository } from './menu.repository.ts';
 import type { MenuRow, MenuSaveBody } from './menu.schemas.ts';
 import { buildTree, lockTree, subtreeIds } from './tree.ts';
@@ -48,7 +49,15 @@ export function createMenuService(deps: { db: Db; menus: MenuRepository; now: ()
       const now = new Date(deps.now());
       const id = await db.transaction(async (tx) => {
         await lockTree(tx, MENU_TREE_LOCK);
-        if (body.id !== undefined) await requireMenu(body.id, tx);
+        const existing = body.id === undefined ? undefined : await requireMenu(body.id, tx);
+        // Permission codes are what routes check: only the super administrator sets or changes them, or
+        // switches on and off a menu that carries one.
+        if (!ctx.user.isAdmin) {
+          const permsBefore = existing?.perms ?? null;
+          const permsChanged = (body.perms ?? null) !== permsBefore;
+          const statusChanged = existing !== undefined && existing.status !== body.status && permsBefore !== null;
+          if (permsChanged || statusChanged) throw new Forbidden('menuPermsAdminOnly');
+        }
         if (body.parentId !== 0) {
           const parent = await menus.findById(body.parentId, tx);
           if (!parent || parent.menuType === 'F') throw new InvalidField('parentId', 'menuParentInvalid');

@@ -2,14 +2,22 @@ import type { Db, Tx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { ADMIN_ROLE_KEY } from '../../platform/auth/authenticate.ts';
 import { DATA_SCOPE } from '../../platform/auth/data-scope.ts';
-import { Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { Conflict, Forbidden, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import type { GrantGuard } from './grant-guard.ts';
+import './system.messages.ts';
 import type { RoleRepository } from './role.repository.ts';
 import type { RolePageQuery, RoleRecord, RoleSaveBody } from './role.schemas.ts';
 import { conflictOnUnique } from './unique-violation.ts';
 
 const unique = (ids: number[]) => [...new Set(ids)].sort((a, b) => a - b);
 
-export function createRoleService(deps: { db: Db; roles: RoleRepository; now: () => number }) {
+/**
+ * Roles. Whoever is not the super administrator shapes only roles they hold all of (grant-guard.ts): the
+ * role's menus among their own, the departments it covers (for each of its holders) inside their scope; so
+ * nobody widens a role they hold, and nobody builds a role wider than themselves to hand out. The built-in
+ * administrator role is the super administrator's alone.
+ */
+export function createRoleService(deps: { db: Db; roles: RoleRepository; grants: GrantGuard; now: () => number }) {
   const { db, roles } = deps;
 
   async function requireRole(id: number, tx: Db | Tx = db): Promise<RoleRecord> {
@@ -43,10 +51,12 @@ export function createRoleService(deps: { db: Db; roles: RoleRepository; now: ()
       const actor = actorOf(ctx);
       const now = new Date(deps.now());
       const deptIds = body.dataScope === DATA_SCOPE.custom ? unique(body.deptIds ?? []) : [];
+      await ctx.scope();
       const id = await conflictOnUnique(() => db.transaction(async (tx) => {
         if (body.id !== undefined) {
           const [existing] = await roles.lockLive(tx, [body.id]);
           if (!existing) throw new NotFound('role', body.id);
+          if (existing.roleKey === ADMIN_ROLE_KEY && !ctx.user.isAdmin) throw new Forbidden('administratorOnly');
           // The administrator role is what keeps the system manageable: its key, status and scope are fixed.
           if (existing.roleKey === ADMIN_ROLE_KEY && (body.roleKey !== ADMIN_ROLE_KEY || body.status !== 0 || body.dataScope !== DATA_SCOPE.all)) {
             throw new Conflict('builtinRole');
@@ -55,6 +65,9 @@ export function createRoleService(deps: { db: Db; roles: RoleRepository; now: ()
         if (await roles.roleKeyTaken(body.roleKey, body.id, tx)) throw new Conflict('roleKeyTaken', { roleKey: body.roleKey });
         if (body.dataScope === DATA_SCOPE.custom && deptIds.length === 0) throw new InvalidField('deptIds', 'deptIdsRequired');
         await assertExist('deptIds', 'sys_dept', 'dept', deptIds, tx);
+        if (body.roleKey === ADMIN_ROLE_KEY && !ctx.user.isAdmin) throw new Forbidden('administratorOnly');
+        const menuIds = body.id === undefined ? [] : await roles.menuIdsOf(body.id, tx);
+        await deps.grants.assertDefinable(ctx, tx, body.id, { menuIds, scope: { dataScope: body.dataScope, deptIds } });
         const fields = {
           name: body.name,
           roleKey: body.roleKey,
@@ -76,10 +89,14 @@ export function createRoleService(deps: { db: Db; roles: RoleRepository; now: ()
     /** Grants exactly the menus sent (a button implies nothing else). Takes effect on the users' next request. */
     async updateMenus(ctx: RequestContext, roleId: number, menuIds: number[]) {
       const ids = unique(menuIds);
+      await ctx.scope();
       await db.transaction(async (tx) => {
         const [role] = await roles.lockLive(tx, [roleId]);
         if (!role) throw new NotFound('role', roleId);
+        if (role.roleKey === ADMIN_ROLE_KEY && !ctx.user.isAdmin) throw new Forbidden('administratorOnly');
         await assertExist('menuIds', 'sys_menu', 'menu', ids, tx);
+        const current = (await roles.findById(roleId, tx))!;
+        await deps.grants.assertDefinable(ctx, tx, roleId, { menuIds: ids, scope: { dataScope: current.dataScope, deptIds: await roles.deptIdsOf(roleId, tx) } });
         await roles.setMenus(tx, roleId, ids);
         await roles.update(tx, roleId, { muser: actorOf(ctx), mtime: new Date(deps.now()) });
       });

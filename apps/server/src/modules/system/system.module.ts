@@ -20,15 +20,18 @@ import { createDeptRepository } from './dept.repository.ts';
 import { createDeptService } from './dept.service.ts';
 import { deptRoutes } from './dept.routes.ts';
 import { loginBody, loginResult } from './user.schemas.ts';
+import { createGrantGuard } from './grant-guard.ts';
 
 /** 系统: login, users, roles, menus, departments; and the files they serve (avatars). */
 export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) => {
+  const grants = createGrantGuard();
   const users = createUserService({
     db: deps.db,
     users: createUserRepository(deps.db),
     tokens: deps.tokens,
     throttle: createLoginThrottle(deps.db, deps.now),
     files: deps.files,
+    grants,
     now: deps.now,
   });
 
@@ -55,7 +58,7 @@ export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
   });
 
   await app.register(userRoutes(users), { prefix: '/admin/sys/user' });
-  await app.register(roleRoutes(createRoleService({ db: deps.db, roles: createRoleRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/role' });
+  await app.register(roleRoutes(createRoleService({ db: deps.db, roles: createRoleRepository(deps.db), grants, now: deps.now })), { prefix: '/admin/sys/role' });
   await app.register(menuRoutes(createMenuService({ db: deps.db, menus: createMenuRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/menu' });
   await app.register(deptRoutes(createDeptService({ db: deps.db, depts: createDeptRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/dept' });
 };

@@ -4,7 +4,7 @@ import { inArray } from 'drizzle-orm';
 import { sysMenu } from '../../db/schema/index.ts';
 import type { TestApp, TestClient } from '../../testing/test-app.ts';
 
-export const PASSWORD = 'Passw0rd123';
+export const PASSWORD = 'Passw0rd1234';
 
 export async function ok<T = any>(response: Promise<{ status: number; body: { date: T; msg: string } }>): Promise<T> {
   const { status, body } = await response;
@@ -51,9 +51,10 @@ export async function createUser(
       nickname: options.nickname ?? options.username,
       password: options.password ?? PASSWORD,
       deptId: options.deptId ?? null,
-      roleIds: options.roleIds ?? [],
     }),
   );
+  // Roles have their own endpoint (save edits profile fields only).
+  if (options.roleIds?.length) await ok(admin.post('/scrm/admin/sys/user/grantRoles', { userId: user.id, roleIds: options.roleIds }));
   return user.id;
 }
 

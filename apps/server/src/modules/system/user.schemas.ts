@@ -44,11 +44,11 @@ export const userSaveBody = z.object({
   empNo: optionalField(64),
   phone: optionalPattern(32, /^1[3-9]\d{9}$/, 'a mainland China mobile number'),
   email: absentWhenNull(optionalText(128).pipe(z.email().optional())),
-  deptId: z.number().int().positive().nullable().optional(),
-  status: z.number().int().min(0).max(1).optional(),
-  roleIds: z.array(z.number().int().positive()).max(50).optional(),
-  qwUserid: optionalField(64),
-});
+  deptId: z.number().int().positive().nullable().optional().describe('required from callers whose data scope is not "all"'),
+})
+  // Profile fields only: roles (grantRoles), status (updateStatus) and the WeCom binding (bindQwUserid) have
+  // their own endpoints and permissions, so sending them here is refused rather than silently ignored.
+  .strict();
 export type UserSaveBody = z.output<typeof userSaveBody>;
 
 export const loginBody = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) });

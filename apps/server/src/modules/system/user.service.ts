@@ -12,6 +12,9 @@ import { sysDept, sysRole } from '../../db/schema/index.ts';
 import type { UserRepository } from './user.repository.ts';
 import type { UserRecord, UserSaveBody } from './user.schemas.ts';
 import type { createLoginThrottle } from './login-throttle.ts';
+import type { GrantGuard } from './grant-guard.ts';
+import { conflictOnUnique } from './unique-violation.ts';
+import './system.messages.ts';
 import { z } from 'zod';
 import type { userPageQuery } from './user.schemas.ts';
 
@@ -24,6 +27,7 @@ export function createUserService(deps: {
   tokens: TokenService;
   throttle: ReturnType<typeof createLoginThrottle>;
   files: FileStore;
+  grants: GrantGuard;
   now: () => number;
 }) {
   const { db, users } = deps;
@@ -72,16 +76,21 @@ export function createUserService(deps: {
     return user;
   }
 
-  /** The department exists (and stays, until the transaction ends) and is within the caller's data scope. */
+  /**
+   * The department exists (and stays, until the transaction ends) and is within the caller's data scope.
+   * `currentDeptId` is undefined for a new user: a scoped caller then must name a department they see.
+   */
   async function assertDeptAssignable(ctx: RequestContext, deptId: number | null | undefined, currentDeptId: number | null | undefined, tx: DbOrTx) {
     if (deptId) {
       const rows = await tx.select({ id: sysDept.id }).from(sysDept).where(and(eq(sysDept.id, deptId), eq(sysDept.isDel, 0))).for('share');
       if (!rows.length) throw new InvalidField('deptId', 'deptInvalid', { id: deptId });
     }
-    // A scoped caller cannot place users where the caller could no longer see them; keeping one's current department is fine.
+    // A scoped caller cannot place users where the caller could no longer see them; keeping a user's current department is fine.
     const scope = await ctx.scope();
-    if (scope.all || (deptId ?? null) === (currentDeptId ?? null)) return;
-    if (!deptId || !scope.deptIds.includes(deptId)) throw new InvalidField('deptId', 'deptOutOfScope', { id: deptId ?? '-' });
+    if (scope.all) return;
+    if (currentDeptId !== undefined && (deptId ?? null) === (currentDeptId ?? null)) return;
+    if (!deptId) throw new InvalidField('deptId', 'deptRequiredInScope');
+    if (!scope.deptIds.includes(deptId)) throw new InvalidField('deptId', 'deptOutOfScope', { id: deptId });
   }
 
   /** The roles exist (locked against a concurrent delete); only administrators grant the administrator role. */
@@ -150,7 +159,12 @@ export function createUserService(deps: {
         if (body.empNo && (await users.empNoTaken(body.empNo, body.id, tx))) throw new Conflict('empNoTaken', { empNo: body.empNo });
         const existing = body.id === undefined ? undefined : await requireManageable(ctx, body.id, tx);
         await assertDeptAssignable(ctx, body.deptId, existing ? existing.deptId : undefined, tx);
-        if (body.roleIds) await assertRolesGrantable(ctx, body.roleIds, tx);
+        if (existing && (body.deptId ?? null) !== existing.deptId) {
+          // What the user's roles cover follows their department: a move must not take it outside the caller's scope.
+          const roleIds = (await users.rolesOf([existing.id], tx)).map((role) => role.id);
+          await deps.grants.assertMovable(ctx, tx, roleIds, body.deptId ?? null);
+        }
+        // Profile fields only: roles, status and the WeCom binding have their own endpoints and permissions.
         const fields = {
           username: body.username,
           nickname: body.nickname,
@@ -158,29 +172,16 @@ export function createUserService(deps: {
           phone: body.phone ?? null,
           email: body.email ?? null,
           deptId: body.deptId ?? null,
-          qwUserid: body.qwUserid ?? null,
           muser: actor,
           mtime: new Date(deps.now()),
         };
         if (body.id === undefined) {
           if (!body.password) throw new InvalidField('password', 'weakPassword');
           if (!isStrongPassword(body.password)) throw new InvalidField('password', 'weakPassword');
-          const newId = await users.insert(tx, {
-            ...fields,
-            status: body.status ?? 0,
-            passwordHash: await hashPassword(body.password),
-            cuser: actor,
-          });
-          if (body.roleIds) await users.setRoles(tx, newId, [...new Set(body.roleIds)]);
-          return newId;
+          return users.insert(tx, { ...fields, status: 0, passwordHash: await hashPassword(body.password), cuser: actor });
         }
         if (body.password !== undefined) throw new BadRequest('badRequest', {}, { fields: [{ field: 'password', message: 'use resetPassword or updatePassword' }] });
-        if (body.status !== undefined && body.status !== 0 && body.id === ctx.user.id) throw new Conflict('cannotDisableSelf');
-        const disabling = body.status === 1;
-        await users.update(tx, body.id, { ...fields, ...(body.status !== undefined ? { status: body.status } : {}) });
-        if (body.roleIds) await users.setRoles(tx, body.id, [...new Set(body.roleIds)]);
-        if (disabling) await users.revokeTokens(tx, [body.id]);
-        if (disabling || body.roleIds) await assertAdminsRemain([], tx);
+        await users.update(tx, body.id, fields);
         return body.id;
       });
       return withRoles((await users.findById(id))!);
@@ -205,10 +206,17 @@ export function createUserService(deps: {
       });
     },
 
+    /**
+     * Replaces a user's roles. Nobody but the super administrator changes their own roles; every role added
+     * must be covered by the caller (its menus held by the caller, its departments inside the caller's scope).
+     */
     async grantRoles(ctx: RequestContext, userId: number, roleIds: number[]) {
-      await requireManageable(ctx, userId);
+      if (userId === ctx.user.id && !ctx.user.isAdmin) throw new Forbidden('cannotGrantSelf');
+      const target = await requireManageable(ctx, userId);
       await db.transaction(async (tx) => {
         await assertRolesGrantable(ctx, roleIds, tx);
+        const held = new Set((await users.rolesOf([userId], tx)).map((role) => role.id));
+        await deps.grants.assertGrantable(ctx, tx, [...new Set(roleIds)].filter((id) => !held.has(id)), target.deptId);
         await users.setRoles(tx, userId, [...new Set(roleIds)]);
         await users.update(tx, userId, { muser: actorOf(ctx), mtime: new Date(deps.now()) });
         await assertAdminsRemain([], tx);
@@ -273,10 +281,20 @@ export function createUserService(deps: {
       return { url };
     },
 
+    /**
+     * Binds (or with null unbinds) the WeCom employee whose customers the user works with. One live user per
+     * employee (a unique index backs the check against concurrent binds); nobody but the super administrator
+     * rebinds themselves.
+     */
     async bindQwUserid(ctx: RequestContext, userId: number, qwUserid: string | null) {
+      if (userId === ctx.user.id && !ctx.user.isAdmin) throw new Forbidden('cannotBindSelf');
       await requireManageable(ctx, userId);
-      if (qwUserid && (await users.qwUseridBoundElsewhere(qwUserid, userId))) throw new Conflict('qwUseridTaken', { qwUserid });
-      await users.update(db, userId, { qwUserid: qwUserid || null, muser: actorOf(ctx), mtime: new Date(deps.now()) });
+      const value = qwUserid || null;
+      if (value && (await users.qwUseridBoundElsewhere(value, userId))) throw new Conflict('qwUseridTaken', { qwUserid: value });
+      await conflictOnUnique(
+        () => users.update(db, userId, { qwUserid: value, muser: actorOf(ctx), mtime: new Date(deps.now()) }),
+        () => new Conflict('qwUseridTaken', { qwUserid: value }),
+      );
       return (await users.findById(userId))!;
     },
   };

@@ -40,14 +40,17 @@ describe('users', () => {
     const roleId = await createRole(t, admin, { roleKey: 'u_role', perms: ['sys:user:list'] });
     const created = await ok(
       admin.post('/scrm/admin/sys/user/save', {
-        username: 'alice', nickname: 'Alice', password: PASSWORD, phone: '13800138000', email: 'a@example.com', empNo: 'E001', deptId: rootId, roleIds: [roleId],
+        username: 'alice', nickname: 'Alice', password: PASSWORD, phone: '13800138000', email: 'a@example.com', empNo: 'E001', deptId: rootId,
       }),
     );
     assert.equal(created.deptName, (await ok(admin.get('/scrm/admin/sys/dept/get', { id: rootId }))).name);
-    assert.deepEqual(created.roleIds, [roleId]);
+    assert.deepEqual(created.roleIds, [], 'roles come from grantRoles');
+    assert.equal(created.status, 0);
     assert.equal(created.cuser, 'admin');
     assert.ok(!('passwordHash' in created));
-    const updated = await ok(admin.post('/scrm/admin/sys/user/save', { ...created, nickname: 'Alice L', phone: null, password: undefined }));
+    await ok(admin.post('/scrm/admin/sys/user/grantRoles', { userId: created.id, roleIds: [roleId] }));
+    const { id, username, email, empNo, deptId } = created;
+    const updated = await ok(admin.post('/scrm/admin/sys/user/save', { id, username, email, empNo, deptId, nickname: 'Alice L', phone: null }));
     assert.equal(updated.nickname, 'Alice L');
     assert.equal(updated.phone, null);
     assert.equal(updated.empNo, 'E001');
@@ -75,16 +78,18 @@ describe('users', () => {
     const count = (await t.db.select().from(sysUser)).length;
     const response = await admin.post(
       '/scrm/admin/sys/user/save',
-      { id, username: 'x y', nickname: '', phone: '123', email: 'nope', status: 3 },
+      { id, username: 'x y', nickname: '', phone: '123', email: 'nope' },
       { 'accept-language': 'en' },
     );
     assert.equal(response.status, 400);
     assert.equal(response.body.code, '400');
-    assert.deepEqual(response.body.date.fields.map((f: any) => f.field).sort(), ['body.email', 'body.nickname', 'body.phone', 'body.status', 'body.username']);
+    assert.deepEqual(response.body.date.fields.map((f: any) => f.field).sort(), ['body.email', 'body.nickname', 'body.phone', 'body.username']);
     assert.match(response.body.msg, /^Validation failed: /);
-    // Valid shape, but a role that does not exist: nothing applied either.
-    const badRole = await admin.post('/scrm/admin/sys/user/save', { id, username: 'stable2', nickname: 'changed', roleIds: [999999] });
-    assert.equal(badRole.status, 400);
+    // Roles, status and the binding are not profile fields: refused, nothing applied.
+    for (const extra of [{ roleIds: [999999] }, { status: 1 }, { qwUserid: 'someone' }]) {
+      const refused = await admin.post('/scrm/admin/sys/user/save', { id, username: 'stable2', nickname: 'changed', ...extra });
+      assert.equal(refused.status, 400, JSON.stringify(extra));
+    }
     assert.deepEqual(await rowOf(id), before);
     assert.equal((await t.db.select().from(sysUser)).length, count);
   });
@@ -148,7 +153,7 @@ describe('users', () => {
     assert.equal(blocked.body.msg, '密码已被重置，请先修改密码');
     assert.equal((await reset.get('/scrm/admin/sys/user/current')).status, 200);
 
-    const changed = await ok(reset.post('/scrm/admin/sys/user/updatePassword', { oldPassword: password, newPassword: 'NewPassw0rd' }));
+    const changed = await ok(reset.post('/scrm/admin/sys/user/updatePassword', { oldPassword: password, newPassword: 'NewPassw0rd12' }));
     assert.equal((await reset.get('/scrm/admin/sys/user/current')).status, 401, 'the change revokes the token used for it');
     const fresh = t.client(changed.token);
     assert.equal((await fresh.post('/scrm/admin/sys/user/updateAvatar', { avatar: 'https://example.com/a.png' })).status, 200);
@@ -163,6 +168,7 @@ describe('users', () => {
       [{ oldPassword: 'wrong', newPassword: 'Another1pass' }, 'oldPassword'],
       [{ oldPassword: PASSWORD, newPassword: 'lettersonly' }, 'newPassword'],
       [{ oldPassword: PASSWORD, newPassword: 'Ab1' }, 'newPassword'],
+      [{ oldPassword: PASSWORD, newPassword: 'Abcdefgh123' }, 'newPassword'], // 11 characters: one short
       [{ oldPassword: PASSWORD, newPassword: PASSWORD }, 'newPassword'],
     ] as const) {
       const response = await user.post('/scrm/admin/sys/user/updatePassword', body);

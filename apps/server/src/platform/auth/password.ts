@@ -12,9 +12,12 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
-/** At least 8 characters with both letters and digits. */
+/** Shortest password accepted through the API (the loopback demo's documented admin password is seeded, not set here). */
+export const MIN_PASSWORD_LENGTH = 12;
+
+/** At least 12 characters with both letters and digits. */
 export function isStrongPassword(password: string): boolean {
-  return password.length >= 8 && password.length <= 64 && /[A-Za-z]/.test(password) && /\d/.test(password);
+  return password.length >= MIN_PASSWORD_LENGTH && password.length <= 64 && /[A-Za-z]/.test(password) && /\d/.test(password);
 }
 
 /** A one-time password for resets: 12 characters, unambiguous letters and digits, always strong. */

@@ -142,16 +142,25 @@ export function UserPage() {
   );
 }
 
-type UserFormValues = Omit<UserSaveBody, 'id'>;
+/** The profile (what `save` takes) plus roles and status, which have their own endpoints and permissions. */
+type UserFormValues = Omit<UserSaveBody, 'id'> & { roleIds?: number[]; status?: number };
 
 function UserFormModal({ id, onClose, onSaved }: { id?: number; onClose: () => void; onSaved: () => void }) {
   const { t } = useTranslation();
   const creating = id === undefined;
+  const canGrant = usePermission('sys:user:grant');
+  const canChangeStatus = usePermission('sys:user:status');
+  const session = useSession();
+  const self = id !== undefined && id === session.user?.id;
+  // What was loaded, so only real changes of roles and status are sent (each needs its own permission).
+  const loaded = useRef<{ roleIds: number[]; status: number }>({ roleIds: [], status: 0 });
+  const created = useRef<number | undefined>(undefined);
   const { form, modalProps } = useRecordForm<UserFormValues>({
     id,
     defaults: { status: 0, roleIds: [] },
     load: async (userId) => {
       const user = await call(api.GET('/scrm/admin/sys/user/get', { params: { query: { id: userId } } }));
+      loaded.current = { roleIds: user.roleIds, status: user.status };
       return {
         username: user.username,
         nickname: user.nickname,
@@ -161,10 +170,22 @@ function UserFormModal({ id, onClose, onSaved }: { id?: number; onClose: () => v
         deptId: user.deptId,
         status: user.status,
         roleIds: user.roleIds,
-        qwUserid: user.qwUserid ?? undefined,
       };
     },
-    save: (values) => call(api.POST('/scrm/admin/sys/user/save', { body: { ...values, id, deptId: values.deptId ?? null } })),
+    save: async ({ roleIds = [], status = 0, password, ...profile }) => {
+      // A new user saved before a refused grant is edited (not created again) when the form is sent again.
+      const userId = id ?? created.current;
+      const body = { ...profile, id: userId, deptId: profile.deptId ?? null, ...(userId === undefined ? { password } : {}) };
+      const saved = await call(api.POST('/scrm/admin/sys/user/save', { body }));
+      created.current = saved.id;
+      const sameRoles = [...roleIds].sort().join() === [...loaded.current.roleIds].sort().join();
+      if (canGrant && !self && !sameRoles) {
+        await call(api.POST('/scrm/admin/sys/user/grantRoles', { body: { userId: saved.id, roleIds } }));
+      }
+      if (canChangeStatus && !self && status !== loaded.current.status) {
+        await call(api.GET('/scrm/admin/sys/user/updateStatus', { params: { query: { id: saved.id, status } } }));
+      }
+    },
     onSaved,
     onClose,
   });
@@ -197,9 +218,11 @@ function UserFormModal({ id, onClose, onSaved }: { id?: number; onClose: () => v
         <Form.Item name="deptId" label={t('user.dept')}>
           <DeptTreeSelect />
         </Form.Item>
-        <Form.Item name="roleIds" label={t('user.roles')}>
-          <RoleSelect />
-        </Form.Item>
+        {canGrant && !self && (
+          <Form.Item name="roleIds" label={t('user.roles')}>
+            <RoleSelect />
+          </Form.Item>
+        )}
         <Space size={16} style={{ display: 'flex' }} align="start">
           <Form.Item name="phone" label={t('user.phone')} rules={[{ pattern: /^1[3-9]\d{9}$/, message: t('user.phoneInvalid') }]}>
             <Input style={{ width: 240 }} />
@@ -212,9 +235,11 @@ function UserFormModal({ id, onClose, onSaved }: { id?: number; onClose: () => v
           <Form.Item name="empNo" label={t('user.empNo')}>
             <Input style={{ width: 240 }} />
           </Form.Item>
-          <Form.Item name="status" label={t('common.status')}>
-            <StatusRadio />
-          </Form.Item>
+          {canChangeStatus && !self && (
+            <Form.Item name="status" label={t('common.status')}>
+              <StatusRadio />
+            </Form.Item>
+          )}
         </Space>
       </Form>
     </Modal>
