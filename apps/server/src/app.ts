@@ -83,7 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/scrm/docs' });
 
   const files = deps.files ?? createFileStore(deps.config.DATA_DIR);
-  registerAuthentication(app, { db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, isTokenRevoked: deps.isTokenRevoked ?? ssoRevocationCheck(deps.database.db, deps.now ?? Date.now) });
+  registerAuthentication(app, { db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, now: deps.now, isTokenRevoked: deps.isTokenRevoked ?? ssoRevocationCheck(deps.database.db, deps.now ?? Date.now) });
   authenticateFirst(app);
 
   app.get('/scrm/health', { schema: { hide: true } }, async (_request, reply) => {

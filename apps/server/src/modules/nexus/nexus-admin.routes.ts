@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { route } from '../../platform/http/route.ts';
 import { page } from '../../platform/http/schemas.ts';
-import { tokenOf } from '../../platform/auth/authenticate.ts';
 import type { TokenService } from '../../platform/auth/tokens.ts';
 import type { AuditLogRepository } from './audit-log.repository.ts';
 import type { NexusService } from './nexus.service.ts';
@@ -17,13 +16,14 @@ export const nexusAdminRoutes = (deps: { service: NexusService; audit: Pick<Audi
     });
     route(app, {
       method: 'POST', url: '/logout',
-      summary: '退出登录: ends the SSO pairing of the calling token (tokens from password sign-in simply expire)',
+      summary: '退出登录: the calling token stops working at once on every replica (and its SSO pairing ends, if any)',
       permission: 'login', allowWhilePasswordExpired: true,
       response: logoutResult,
       handler: async ({ ctx, raw }) => {
-        // The request was authenticated with this token, so it verifies; only its pairing id is needed.
-        const claims = await deps.tokens.verify(tokenOf(raw)!);
-        return deps.service.ssoLogoutBySession({ actor: ctx.user.username, requestId: ctx.requestId }, claims?.sid);
+        // The request was authenticated with this token, so it verifies.
+        const claims = await raw.server.revokeToken(raw);
+        await deps.service.ssoLogoutBySession({ actor: ctx.user.username, requestId: ctx.requestId }, claims?.sid);
+        return { revoked: claims !== null };
       },
     });
   };

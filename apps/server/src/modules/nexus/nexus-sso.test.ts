@@ -131,11 +131,11 @@ describe('Nexus single sign-on', () => {
     const [row] = (await t.db.execute<{ revoked_by: string }>(sql`SELECT revoked_by FROM nexus_sso_session WHERE id = ${sid}`)).rows;
     assert.equal(row.revoked_by, 'S001');
 
-    // A password sign-in has no pairing: logout answers false and the token keeps working until it expires.
+    // A password sign-in has no pairing, but its token is signed out just the same (issue 14, hole 5).
     const admin = await t.login();
     const plain = await admin.post('/scrm/admin/logout');
-    assert.deepEqual(plain.body.date, { revoked: false });
-    assert.equal((await admin.get('/scrm/admin/sys/user/current')).status, 200);
+    assert.deepEqual(plain.body.date, { revoked: true });
+    assert.equal((await admin.get('/scrm/admin/sys/user/current')).status, 401);
     assert.equal((await t.anonymous.post('/scrm/admin/logout')).status, 401);
   });
 

@@ -112,7 +112,7 @@ export const ssoResult = z.object({
 export const ssoLogoutBody = z.strictObject({ nexusToken: z.string().min(1).max(4096) });
 export const ssoLogoutResult = z.object({ revoked: z.number().describe('SSO pairings ended') });
 
-export const logoutResult = z.object({ revoked: z.boolean().describe('an SSO pairing was ended') });
+export const logoutResult = z.object({ revoked: z.boolean().describe('the calling token was signed out (with its SSO pairing, if any)') });
 
 export const auditPageQuery = pageQuery.extend({
   actor: optionalText(64),

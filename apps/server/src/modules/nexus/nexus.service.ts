@@ -86,7 +86,7 @@ export function createNexusService(deps: {
     return user;
   }
 
-  async function ssoClaims(tx: Tx, userId: number, sid: string): Promise<Omit<TokenClaims, 'exp' | 'iat'>> {
+  async function ssoClaims(tx: Tx, userId: number, sid: string): Promise<Omit<TokenClaims, 'exp' | 'iat' | 'jti'>> {
     const user = (await loadAuthUser(tx, userId))!;
     const widest = user.isAdmin ? 1 : Math.min(5, ...user.roles.map((role) => role.dataScope));
     return {

@@ -7,6 +7,7 @@ import { localeOf } from '../http/i18n.ts';
 import type { AuthRole, AuthUser, RequestContext } from './context.ts';
 import { resolveDataScope, type DataScope } from './data-scope.ts';
 import type { TokenClaims, TokenService } from './tokens.ts';
+import { createTokenRevocations } from './token-revocation.ts';
 
 export const ADMIN_ROLE_KEY = 'admin';
 
@@ -60,24 +61,31 @@ type LoadedUser = NonNullable<Awaited<ReturnType<typeof loadAuthUser>>>;
  * Users with their roles and permissions, cached per process and revalidated on every request by one
  * primary-key read of `auth_version`, which database triggers bump on any change to users, roles, menus
  * or grants (migration 0002). So a disable, a password reset or a new grant is seen at once by every
- * replica, while the request path costs a trivial query instead of the permission joins.
+ * replica, while the request path costs a trivial query instead of the permission joins. The same round
+ * trip looks the token's `jti` up among signed-out tokens (a primary-key probe of sys_revoked_token), so a
+ * logout holds at once on every replica at no extra query.
  */
 export function createAuthUserLoader(db: Db, pool: pg.Pool, maxEntries = 10_000) {
   const cache = new Map<number, { version: string; user: LoadedUser }>();
-  return async function load(userId: number): Promise<LoadedUser | null> {
+  return async function load(userId: number, jti: string): Promise<{ user: LoadedUser | null; revoked: boolean }> {
     // Not a named prepared statement: PGlite's socket multiplexes every connection onto one session.
-    const { rows } = await pool.query<{ value: string }>("SELECT value FROM sys_config WHERE key = 'auth_version'");
+    const { rows } = await pool.query<{ value: string | null; revoked: boolean }>(
+      `SELECT (SELECT value FROM sys_config WHERE key = 'auth_version') AS value,
+              EXISTS (SELECT 1 FROM sys_revoked_token WHERE jti = $1) AS revoked`,
+      [jti],
+    );
     const version = rows[0]?.value ?? '0';
+    const revoked = rows[0]?.revoked === true;
     const cached = cache.get(userId);
-    if (cached && cached.version === version) return cached.user;
+    if (cached && cached.version === version) return { user: cached.user, revoked };
     const user = await loadAuthUser(db, userId);
     if (!user) {
       cache.delete(userId);
-      return null;
+      return { user: null, revoked };
     }
     if (cache.size >= maxEntries) cache.delete(cache.keys().next().value!);
     cache.set(userId, { version, user });
-    return user;
+    return { user, revoked };
   };
 }
 
@@ -88,16 +96,24 @@ export function createAuthUserLoader(db: Db, pool: pg.Pool, maxEntries = 10_000)
  */
 export function registerAuthentication(
   app: FastifyInstance,
-  deps: { db: Db; pool: pg.Pool; tokens: TokenService; isTokenRevoked?: (claims: TokenClaims) => Promise<boolean> },
+  deps: { db: Db; pool: pg.Pool; tokens: TokenService; isTokenRevoked?: (claims: TokenClaims) => Promise<boolean>; now?: () => number },
 ): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
   const loadUser = createAuthUserLoader(deps.db, deps.pool);
+  const revocations = createTokenRevocations(deps.db, deps.now ?? Date.now);
+  // Signs out the token a request was authenticated with (the logout endpoint).
+  app.decorate('revokeToken', async (request: FastifyRequest) => {
+    const claims = await deps.tokens.verify(tokenOf(request) ?? '');
+    if (claims) await revocations.revoke(claims);
+    return claims;
+  });
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const token = tokenOf(request);
     if (!token) throw new Unauthorized();
     const claims = await deps.tokens.verify(token);
     if (!claims) throw new Unauthorized();
-    const user = await loadUser(Number(claims.uid));
+    const { user, revoked } = await loadUser(Number(claims.uid), claims.jti);
+    if (revoked) throw new Unauthorized('tokenRevoked');
     if (!user || user.isDel !== 0) throw new Unauthorized('tokenRevoked');
     if (user.status !== 0) throw new Unauthorized('accountDisabled');
     if (user.tokenVersion !== claims.tv) throw new Unauthorized('tokenRevoked');
@@ -121,6 +137,8 @@ export function registerAuthentication(
 declare module 'fastify' {
   interface FastifyInstance {
     authenticate: (request: FastifyRequest) => Promise<void>;
+    /** Revokes the request's token on every replica (logout); its claims, or null when it has none that verify. */
+    revokeToken: (request: FastifyRequest) => Promise<TokenClaims | null>;
   }
   interface FastifyRequest {
     ctx: RequestContext;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
@@ -17,13 +17,15 @@ export interface TokenClaims {
   tv: number;
   /** Set on tokens issued by single sign-on (Nexus): the pairing that must still be live. */
   sid?: string;
+  /** The token's own id (given by `sign`): what a logout revokes (sys_revoked_token). */
+  jti: string;
   exp: number;
   iat: number;
 }
 
 export interface TokenService {
-  sign(claims: Omit<TokenClaims, 'exp' | 'iat'>, ttlSeconds?: number): Promise<{ token: string; expiresAt: Date }>;
-  /** Null when the token is malformed, forged or expired. */
+  sign(claims: Omit<TokenClaims, 'exp' | 'iat' | 'jti'>, ttlSeconds?: number): Promise<{ token: string; expiresAt: Date }>;
+  /** Null when the token is malformed, forged or expired, or has no `jti` (issued before logouts could revoke). */
   verify(token: string): Promise<TokenClaims | null>;
 }
 
@@ -35,7 +37,7 @@ export function createTokenService(secret: string, defaultTtlSeconds: number, no
     async sign(claims, ttlSeconds = defaultTtlSeconds) {
       const issuedAt = Math.floor(now() / 1000);
       const exp = issuedAt + ttlSeconds;
-      const token = await new SignJWT({ ...claims })
+      const token = await new SignJWT({ ...claims, jti: randomUUID() })
         .setProtectedHeader({ typ: 'JWT', alg: 'HS256' })
         .setIssuedAt(issuedAt)
         .setExpirationTime(exp)
@@ -51,7 +53,7 @@ export function createTokenService(secret: string, defaultTtlSeconds: number, no
       }
       try {
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], currentDate: new Date(now()) });
-        if (typeof payload.uid !== 'string' || typeof payload.tv !== 'number') return null;
+        if (typeof payload.uid !== 'string' || typeof payload.tv !== 'number' || typeof payload.jti !== 'string') return null;
         if (verified.size >= 10_000) verified.delete(verified.keys().next().value!);
         verified.set(token, payload as unknown as TokenClaims);
         return payload as unknown as TokenClaims;
