@@ -1,5 +1,4 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -9,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from './config.ts';
 import type { Database } from './platform/db/database.ts';
 import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { clientErrorHandler, refuseUnsafeMultipartText, validatorCompilerRefusingUnsafeStrings } from './platform/http/hostile-input.ts';
 import { registerAuthentication } from './platform/auth/authenticate.ts';
 import { authenticateFirst } from './platform/http/route.ts';
@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app, { bodyLimitText: '1 MB' });
 
-  await app.register(cors, { origin: true });
+  await registerSecurityHeaders(app, { corsOrigins: deps.config.CORS_ORIGINS });
   await app.register(multipart, { limits: { fileSize: 20 * 1024 * 1024, files: 1, fields: 20 } });
   refuseUnsafeMultipartText(app);
   await app.register(swagger, {

@@ -24,6 +24,12 @@ const configSchema = z.object({
   WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
   NEXUS_APP_KEY: z.string().optional(),
   NEXUS_SECRET: z.string().optional(),
+  /** Origins allowed to call the API from a browser (comma-separated, e.g. `https://crm.example.com`); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin: scheme://host[:port], no path'))),
 });
 
 export type Config = Omit<z.infer<typeof configSchema>, 'HOST'> & {
