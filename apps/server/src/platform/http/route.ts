@@ -75,6 +75,30 @@ export function authenticateFirst(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.permission) await app.authenticate(request);
   });
+  const table: RouteTableEntry[] = [];
+  app.decorate('routeTable', table);
+  app.addHook('onRoute', (options) => {
+    const methods = (Array.isArray(options.method) ? options.method : [options.method]).filter((method) => method !== 'HEAD');
+    const permission = options.config?.permission;
+    const isPublic = methods.every((method) => PUBLIC_ADMIN_ROUTES.has(`${method} ${options.url}`));
+    // An admin route names its permission ('login' for any signed-in user) or is listed as public: no route can
+    // be left unauthenticated by forgetting to ask for it.
+    if (options.url.startsWith('/scrm/admin/') && !permission && !isPublic) {
+      throw new Error(`${methods.join(',')} ${options.url}: an admin route must name a permission (config.permission; 'login' for any signed-in user)`);
+    }
+    for (const method of methods) table.push({ method, url: options.url, permission: permission ?? null, public: isPublic });
+  });
+}
+
+/** The admin routes anyone may call. Every other /scrm/admin route is authenticated. */
+const PUBLIC_ADMIN_ROUTES = new Set(['POST /scrm/admin/login']);
+
+/** One registered route, as the authentication hook sees it (tests generate their matrices from it). */
+export interface RouteTableEntry {
+  method: string;
+  url: string;
+  permission: string | null;
+  public: boolean;
 }
 
 function tagOf(prefix: string): string {
@@ -82,6 +106,10 @@ function tagOf(prefix: string): string {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered after `authenticateFirst`, with its permission. */
+    routeTable: RouteTableEntry[];
+  }
   interface FastifyContextConfig {
     permission?: string;
     allowWhilePasswordExpired?: boolean;
