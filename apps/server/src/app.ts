@@ -48,10 +48,15 @@ export interface AppDeps {
 
 const BODY_LIMIT = 1024 * 1024;
 
+/** TRUST_PROXY as Fastify takes it: a hop count becomes "the first n hops" (what proxy-addr does with a number). */
+const trustProxyOf = (setting: Config['TRUST_PROXY']) => (typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting);
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.LOG_LEVEL, redact: ['req.headers.token', 'req.headers.authorization'] },
     bodyLimit: BODY_LIMIT,
+    // X-Forwarded-For only from the configured proxies (TRUST_PROXY); otherwise the peer is the client.
+    trustProxy: trustProxyOf(deps.config.TRUST_PROXY),
     // Honour a caller's request id so logs can be correlated across services.
     genReqId: (request) => {
       const incoming = request.headers['x-request-id'];

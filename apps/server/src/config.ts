@@ -16,6 +16,23 @@ const configSchema = z.object({
   /** How long a worker's claim on a callback event holds before another worker may take the event over. */
   EVENT_LEASE_SECONDS: z.coerce.number().positive().default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Which proxies' X-Forwarded-For to believe (Fastify trustProxy): unset or `false` none (the peer address is
+   * the client), a number of hops, or comma-separated addresses/CIDRs of the load balancers (`10.0.0.0/8`).
+   * `true` believes anyone: only behind a proxy that overwrites the header.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((text): boolean | number | string[] => {
+      const value = text.trim();
+      if (value === '' || value === 'false') return false;
+      if (value === 'true') return true;
+      if (/^\d+$/.test(value)) return Number(value);
+      return value.split(',').map((part) => part.trim()).filter(Boolean);
+    }),
+  /** Sign-in attempts per client address per minute (`/admin/login`), on top of the per-account waits. */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(30),
   WECOM_CORP_ID: z.string().optional(),
   WECOM_SECRET: z.string().optional(),
   WECOM_AGENT_ID: z.string().optional(),

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { sysLoginFailure, sysUser } from '../../db/schema/index.ts';
 import { createTestApp, TEST_ADMIN_PASSWORD, type TestApp, type TestClient } from '../../testing/test-app.ts';
 import { createUser, ok, PASSWORD } from './test-fixtures.ts';
-import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS } from './login-throttle.ts';
+import { LOGIN_FREE_FAILURES, throttleKeyOf } from './login-throttle.ts';
 
 describe('login and authentication', () => {
   let t: TestApp;
@@ -106,27 +106,28 @@ describe('login and authentication', () => {
     assert.equal((await t.anonymous.post('/scrm/admin/login', { username: 'to_delete', password: PASSWORD })).status, 401);
   });
 
-  test('repeated failures are throttled (429) until the window passes; a success clears the count', async () => {
+  test('repeated failures make the next attempt wait (429 with Retry-After); a success clears the count', async () => {
     await createUser(admin, { username: 'throttled' });
     const attempt = (password: string) => t.anonymous.post('/scrm/admin/login', { username: 'throttled', password });
-    for (let i = 0; i < LOGIN_MAX_FAILURES - 1; i++) assert.equal((await attempt('wrong')).status, 401);
-    assert.equal((await attempt(PASSWORD)).status, 200, 'below the limit a success works');
-    // The success cleared the count: another LIMIT-1 failures do not lock.
-    for (let i = 0; i < LOGIN_MAX_FAILURES - 1; i++) assert.equal((await attempt('wrong')).status, 401);
+    for (let i = 0; i < LOGIN_FREE_FAILURES - 1; i++) assert.equal((await attempt('wrong')).status, 401);
+    assert.equal((await attempt(PASSWORD)).status, 200, 'below the free failures a success works');
+    // The success cleared the count: another FREE-1 failures cost nothing.
+    for (let i = 0; i < LOGIN_FREE_FAILURES - 1; i++) assert.equal((await attempt('wrong')).status, 401);
     assert.equal((await attempt(PASSWORD)).status, 200);
 
-    for (let i = 0; i < LOGIN_MAX_FAILURES; i++) assert.equal((await attempt('wrong')).status, 401);
-    const locked = await attempt(PASSWORD);
-    assert.equal(locked.status, 429);
-    assert.equal(locked.body.code, '429');
-    assert.match(locked.body.msg, /登录失败次数过多，请 \d+ 秒后再试/);
+    for (let i = 0; i < LOGIN_FREE_FAILURES; i++) assert.equal((await attempt('wrong')).status, 401);
+    const waiting = await attempt(PASSWORD);
+    assert.equal(waiting.status, 429);
+    assert.equal(waiting.body.code, '429');
+    assert.match(waiting.body.msg, /登录失败次数过多，请 1 秒后再试/);
+    assert.equal(waiting.raw.headers['retry-after'], '1');
     assert.equal((await t.anonymous.post('/scrm/admin/login', { username: 'admin', password: TEST_ADMIN_PASSWORD })).status, 200, 'other users unaffected');
 
     const start = t.clock.now;
     try {
-      t.clock.now = start + LOGIN_WINDOW_SECONDS * 1000 + 1000;
-      assert.equal((await attempt(PASSWORD)).status, 200);
-      assert.equal((await t.db.select().from(sysLoginFailure).where(eq(sysLoginFailure.username, 'throttled'))).length, 0);
+      t.clock.now = start + 1000;
+      assert.equal((await attempt(PASSWORD)).status, 200, 'after the wait the right password works');
+      assert.equal((await t.db.select().from(sysLoginFailure).where(eq(sysLoginFailure.username, throttleKeyOf('throttled')))).length, 0);
     } finally {
       t.clock.now = start;
     }

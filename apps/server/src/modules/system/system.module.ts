@@ -5,7 +5,8 @@ import { envelope } from '../../platform/http/schemas.ts';
 import { translate } from '../../platform/http/i18n.ts';
 import { localeOf } from '../../platform/http/i18n.ts';
 import { mimeOfExtension } from '../../platform/files.ts';
-import { NotFound } from '../../platform/http/errors.ts';
+import { AppError, NotFound, TooManyRequests } from '../../platform/http/errors.ts';
+import rateLimit from '@fastify/rate-limit';
 import { createUserRepository } from './user.repository.ts';
 import { createUserService } from './user.service.ts';
 import { createLoginThrottle } from './login-throttle.ts';
@@ -35,12 +36,36 @@ export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
     now: deps.now,
   });
 
+  // Per client address (request.ip: X-Forwarded-For only from TRUST_PROXY proxies), shared by replicas in
+  // Redis when REDIS_URL is set; the per-account waits live in the database (login-throttle.ts).
+  let redis: import('ioredis').Redis | undefined;
+  if (deps.config.REDIS_URL) {
+    const { Redis } = await import('ioredis');
+    redis = new Redis(deps.config.REDIS_URL, { connectTimeout: 500, maxRetriesPerRequest: 1 });
+    redis.on('error', () => {});
+    app.addHook('onClose', async () => redis?.disconnect());
+  }
+  await app.register(rateLimit, {
+    global: false,
+    redis,
+    nameSpace: 'scrm-login-',
+    // Redis unreachable: sign-in still works (the per-account waits still hold).
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) => new TooManyRequests('loginRateLimited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
+  });
+
   app.post('/admin/login', {
-    schema: { summary: '登录', tags: ['admin'], body: loginBody, response: { 200: envelope(loginResult) } },
-    handler: async (request) => {
+    schema: { summary: '登录 (per account, repeated failures make the next attempt wait: 429 with Retry-After; per address, a rate limit)', tags: ['admin'], body: loginBody, response: { 200: envelope(loginResult) } },
+    config: { rateLimit: { max: deps.config.LOGIN_RATE_LIMIT, timeWindow: 60_000 } },
+    handler: async (request, reply) => {
       const body = request.body as z.output<typeof loginBody>;
-      const date = await users.login(body.username, body.password);
-      return { code: '200', msg: translate('ok', localeOf(request.headers['accept-language'])), date };
+      try {
+        const date = await users.login(body.username, body.password);
+        return { code: '200', msg: translate('ok', localeOf(request.headers['accept-language'])), date };
+      } catch (error) {
+        if (error instanceof AppError && error.status === 429) reply.header('retry-after', String(error.params.seconds));
+        throw error;
+      }
     },
   });
 

@@ -45,9 +45,13 @@ export const userRoutes = (users: UserService) => async (app: FastifyInstance) =
     handler: ({ ctx, body }) => users.grantRoles(ctx, body.userId, body.roleIds),
   });
   route(app, {
-    method: 'GET', url: '/resetPassword', summary: '重置密码', permission: 'sys:user:resetPwd',
+    method: 'GET', url: '/resetPassword', summary: '重置密码 (answered with Cache-Control: no-store)', permission: 'sys:user:resetPwd',
     query: idQuery, response: z.object({ id: z.number(), password: z.string().describe('one-time password; the user must change it at next sign-in') }),
-    handler: ({ ctx, query }) => users.resetPassword(ctx, query.id),
+    handler: ({ ctx, query, reply }) => {
+      // A password in the answer: no browser, proxy or CDN may keep a copy.
+      reply.header('cache-control', 'no-store');
+      return users.resetPassword(ctx, query.id);
+    },
   });
   route(app, {
     method: 'GET', url: '/updateStatus', summary: '更新status状态', permission: 'sys:user:status',

@@ -11,7 +11,7 @@ import { detectImage, type FileStore } from '../../platform/files.ts';
 import { sysDept, sysRole } from '../../db/schema/index.ts';
 import type { UserRepository } from './user.repository.ts';
 import type { UserRecord, UserSaveBody } from './user.schemas.ts';
-import type { createLoginThrottle } from './login-throttle.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import type { GrantGuard } from './grant-guard.ts';
 import { conflictOnUnique } from './unique-violation.ts';
 import './system.messages.ts';
@@ -25,7 +25,7 @@ export function createUserService(deps: {
   db: Db;
   users: UserRepository;
   tokens: TokenService;
-  throttle: ReturnType<typeof createLoginThrottle>;
+  throttle: LoginThrottle;
   files: FileStore;
   grants: GrantGuard;
   now: () => number;
@@ -116,8 +116,10 @@ export function createUserService(deps: {
 
   return {
     async login(username: string, password: string) {
-      const lockedFor = await deps.throttle.lockedFor(username);
-      if (lockedFor > 0) throw new TooManyRequests('loginThrottled', { seconds: lockedFor });
+      // Repeated failures make the next attempt wait (answered before the password is checked, the same way
+      // for unknown usernames); the account is never locked.
+      const wait = await deps.throttle.waitFor(username);
+      if (wait > 0) throw new TooManyRequests('loginThrottled', { seconds: wait });
       const credentials = await users.findCredentials(username);
       // Verify even for unknown users so timing does not reveal which usernames exist.
       const valid = await verifyPassword(credentials?.passwordHash ?? DUMMY_HASH, password);

@@ -140,7 +140,9 @@ describe('users', () => {
   test('resetPassword returns a one-time password, revokes tokens and forces a change', async () => {
     const id = await createUser(admin, { username: 'forgetful' });
     const old = await t.login('forgetful', PASSWORD);
-    const { password } = await ok(admin.get('/scrm/admin/sys/user/resetPassword', { id }));
+    const resetResponse = admin.get('/scrm/admin/sys/user/resetPassword', { id });
+    assert.equal((await resetResponse).raw.headers['cache-control'], 'no-store', 'the one-time password is never cached');
+    const { password } = await ok(resetResponse);
     assert.match(password, /^[A-Za-z0-9]{12}$/);
     assert.equal((await old.get('/scrm/admin/sys/user/current')).status, 401, 'older tokens are invalid');
     assert.equal((await t.anonymous.post('/scrm/admin/login', { username: 'forgetful', password: PASSWORD })).status, 401);
