@@ -14,13 +14,13 @@ const PERMS = [
   'cust:emp:stat', 'cust:tag:list', 'cust:tag:query', 'cust:tag:save',
 ];
 
-interface RelationRow {
+type RelationRow = {
   id: number;
   external_userid: string;
   userid: string;
   status: string;
   remark: string;
-}
+};
 
 describe('customer data scope: self and department scope see, export and act on exactly their own', () => {
   let env: WecomTestEnv;
@@ -119,7 +119,7 @@ describe('customer data scope: self and department scope see, export and act on 
       assert.equal((await client().get('/scrm/admin/cust/tagInfo/get', { id: theirs.id })).status, 404);
       assert.equal((await ok(client().get('/scrm/admin/cust/tagInfo/get', { id: mine.id }))).userId, own[0]);
 
-      const detail = await ok(client().get('/scrm/admin/cust/info/get', { id: customerIds.get(mine.external_userid) }));
+      const detail = await ok(client().get('/scrm/admin/cust/info/get', { id: customerIds.get(mine.external_userid)! }));
       assert.ok(detail.relations.length > 0);
       assert.ok(detail.relations.every((row: any) => own.includes(row.userid)), "a customer's detail lists only the relations in scope");
       const stranger = strangerTo(own);

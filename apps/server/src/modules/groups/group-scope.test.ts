@@ -13,12 +13,12 @@ import { addDays } from './groups.testing.ts';
 
 const PERMS = ['group:list', 'group:member:list', 'group:member:export', 'group:stat', 'qw:chat:list', 'qw:chat:query', 'qw:chat:save'];
 
-interface GroupRow {
+type GroupRow = {
   id: number;
   chat_id: string;
   owner: string;
   dismissed: boolean;
-}
+};
 
 describe('group data scope: self and department scope see, export and act on exactly their own', () => {
   let env: WecomTestEnv;

@@ -11,7 +11,7 @@ export const qwDeptRoutes = (org: OrgService) => async (app: FastifyInstance) =>
   route(app, {
     method: 'POST', url: '/page', summary: '根据条件分页查询企微部门', permission: 'qw:dept:list',
     body: qwDeptPageBody, response: page(qwDeptRecord),
-    handler: ({ body }) => org.deptPage(body),
+    handler: ({ ctx, body }) => org.deptPage(ctx, body),
   });
   route(app, {
     method: 'POST', url: '/save', summary: '添加或者修改企微部门 (the mirror row; WeCom stays the authority at the next sync)', permission: 'qw:dept:save',
@@ -26,7 +26,7 @@ export const qwDeptRoutes = (org: OrgService) => async (app: FastifyInstance) =>
   route(app, {
     method: 'GET', url: '/get', summary: '根据id查询企微部门', permission: 'qw:dept:query',
     query: idQuery, response: qwDeptRecord,
-    handler: ({ query }) => org.deptGet(query.id),
+    handler: ({ ctx, query }) => org.deptGet(ctx, query.id),
   });
 };
 
@@ -35,12 +35,12 @@ export const qwEmpRoutes = (org: OrgService) => async (app: FastifyInstance) => 
   route(app, {
     method: 'GET', url: '/listByName', summary: '按照name模糊查询所有的企微员工信息 (members still in the corp; at most 200)', permission: 'qw:emp:list',
     query: nameQuery, response: z.array(qwEmpRecord),
-    handler: ({ query }) => org.empListByName(query.name),
+    handler: ({ ctx, query }) => org.empListByName(ctx, query.name),
   });
   route(app, {
     method: 'POST', url: '/page', summary: '根据条件分页查询企微员工', permission: 'qw:emp:list',
     body: qwEmpPageBody, response: page(qwEmpRecord),
-    handler: ({ body }) => org.empPage(body),
+    handler: ({ ctx, body }) => org.empPage(ctx, body),
   });
   route(app, {
     method: 'POST', url: '/save', summary: '添加或者修改企微员工 (the mirror row; WeCom stays the authority at the next sync)', permission: 'qw:emp:save',
@@ -55,11 +55,11 @@ export const qwEmpRoutes = (org: OrgService) => async (app: FastifyInstance) => 
   route(app, {
     method: 'GET', url: '/get', summary: '根据id查询企微员工', permission: 'qw:emp:query',
     query: idQuery, response: qwEmpRecord,
-    handler: ({ query }) => org.empGet(query.id),
+    handler: ({ ctx, query }) => org.empGet(ctx, query.id),
   });
   route(app, {
     method: 'GET', url: '/getByUserid', summary: '根据userid查询企微员工', permission: 'qw:emp:query',
     query: useridQuery, response: qwEmpRecord,
-    handler: ({ query }) => org.empGetByUserid(query.userid),
+    handler: ({ ctx, query }) => org.empGetByUserid(ctx, query.userid),
   });
 };

@@ -74,16 +74,18 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
     }
   }
 
+  async function requireDept(id: number) {
+    const row = await org.findDept(id);
+    if (!row) throw new NotFound('qwDept', id);
+    return row;
+  }
+
   return {
     // ---- departments ------------------------------------------------------------------------
 
-    deptPage: (query: QwDeptPageBody) => org.deptPage(query),
+    deptPage: (_ctx: RequestContext, query: QwDeptPageBody) => org.deptPage(query),
 
-    async deptGet(id: number) {
-      const row = await org.findDept(id);
-      if (!row) throw new NotFound('qwDept', id);
-      return row;
-    },
+    deptGet: (_ctx: RequestContext, id: number) => requireDept(id),
 
     /** Edits the mirror row (a later sync or event brings WeCom's values back). */
     async deptSave(ctx: RequestContext, body: QwDeptSaveBody) {
@@ -112,7 +114,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
           }),
         () => new Conflict('qwDeptIdTaken', { deptId: body.deptId }),
       );
-      return this.deptGet(id);
+      return requireDept(id);
     },
 
     startDeptSync: (ctx: RequestContext) => startExclusive(DEPT_SYNC_JOB, actorOf(ctx)),
@@ -136,17 +138,17 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
 
     // ---- employees --------------------------------------------------------------------------
 
-    empPage: async (query: QwEmpPageBody) => {
+    empPage: async (_ctx: RequestContext, query: QwEmpPageBody) => {
       const deptIds = query.deptId === undefined ? undefined : query.includeSubDepts ? await org.deptSubtree(query.deptId) : [query.deptId];
       const result = await org.empPage(query, deptIds);
       return { ...result, records: await withDepartmentNames(result.records) };
     },
 
-    empListByName: async (name: string) => withDepartmentNames(await org.empsByName(name)),
+    empListByName: async (_ctx: RequestContext, name: string) => withDepartmentNames(await org.empsByName(name)),
 
-    empGet: requireEmp,
+    empGet: (_ctx: RequestContext, id: number) => requireEmp(id),
 
-    async empGetByUserid(userid: string) {
+    async empGetByUserid(_ctx: RequestContext, userid: string) {
       const row = await org.findEmpByUserid(userid);
       if (!row) throw new NotFound('qwEmp', userid);
       return (await withDepartmentNames([row]))[0];

@@ -21,22 +21,22 @@ export const tagRoutes = (tags: TagService, type: TagType) => async (app: Fastif
   route(app, {
     method: 'GET', url: '/list', summary: `查询所有${kind}标签列表`, permission: perm.list,
     response: z.array(tagRecord),
-    handler: () => tags.list(type),
+    handler: ({ ctx }) => tags.list(ctx, type),
   });
   route(app, {
     method: 'GET', url: '/grouped', summary: '查询所有标签根据标签组分组显示', permission: perm.list,
     response: z.array(groupedRecord),
-    handler: () => tags.grouped(type),
+    handler: ({ ctx }) => tags.grouped(ctx, type),
   });
   route(app, {
     method: 'GET', url: '/groupList', summary: `查询所有${kind}标签组列表`, permission: perm.list,
     response: z.array(tagGroupRecord),
-    handler: () => tags.groupList(type),
+    handler: ({ ctx }) => tags.groupList(ctx, type),
   });
   route(app, {
     method: 'GET', url: '/listByGroup', summary: '根据标签组查询所有标签列表', permission: perm.list,
     query: groupIdQuery, response: z.array(tagRecord),
-    handler: ({ query }) => tags.listByGroup(type, query.groupId),
+    handler: ({ ctx, query }) => tags.listByGroup(ctx, type, query.groupId),
   });
   route(app, {
     method: 'POST', url: '/updateTag', summary: `修改标签 (name ≤ 30 characters, unique in its group)${note}`, permission: perm.save,

@@ -197,18 +197,18 @@ export function createTagService(deps: TagServiceDeps) {
   return {
     // ---- reads -------------------------------------------------------------------------------------
 
-    list: (type: TagType) => tags.listTags(type),
+    list: (_ctx: RequestContext, type: TagType) => tags.listTags(type),
 
-    async grouped(type: TagType): Promise<GroupedRecord[]> {
+    async grouped(_ctx: RequestContext, type: TagType): Promise<GroupedRecord[]> {
       const [groups, all] = await Promise.all([tags.listGroups(type), tags.listTags(type)]);
       const byGroup = new Map<number, TagRecord[]>(groups.map((group) => [group.id, []]));
       for (const tag of all) byGroup.get(tag.groupId)?.push(tag);
       return groups.map((group) => ({ ...group, tags: byGroup.get(group.id) ?? [] }));
     },
 
-    groupList: (type: TagType) => tags.listGroups(type),
+    groupList: (_ctx: RequestContext, type: TagType) => tags.listGroups(type),
 
-    async listByGroup(type: TagType, groupId: number): Promise<TagRecord[]> {
+    async listByGroup(_ctx: RequestContext, type: TagType, groupId: number): Promise<TagRecord[]> {
       await requireGroup(type, groupId);
       return tags.listTags(type, groupId);
     },
