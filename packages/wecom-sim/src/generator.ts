@@ -66,18 +66,24 @@ const MOBILE_PREFIXES = ['130', '131', '132', '133', '135', '136', '137', '138',
 const ADD_WAYS = [1, 2, 3, 4, 5, 6, 16, 201, 202];
 const ADD_WAY_WEIGHTS = [40, 12, 8, 10, 5, 8, 12, 3, 2];
 
-/** The corp's identity and credentials: the first draws of the seeded sequence (options override each). */
+/**
+ * The corp's identity and credentials: the first draws of the seeded sequence (options override each).
+ * The seed's credentials are drawn even when given, so the rest of the corp is the same either way.
+ */
 function generateCorpInfo(random: SeededRandom, options: GenerateCorpOptions): CorpInfo {
   const corpName = options.corpName ?? random.pick(CORP_NAMES);
+  const corpId = options.corpId ?? `ww${random.hex(16)}`;
+  const corpFullName = `${random.pick(CITIES)}${corpName}有限公司`;
+  const seeded = { secret: random.chars(43), contactSyncSecret: random.chars(43), token: random.chars(16), encodingAesKey: random.chars(43) };
   return {
-    corpId: options.corpId ?? `ww${random.hex(16)}`,
+    corpId,
     corpName,
-    corpFullName: `${random.pick(CITIES)}${corpName}有限公司`,
+    corpFullName,
     agentId: options.agentId ?? 1_000_002,
-    secret: options.secret ?? random.chars(43),
-    contactSyncSecret: options.contactSyncSecret ?? random.chars(43),
-    token: options.token ?? random.chars(16),
-    encodingAesKey: options.encodingAesKey ?? random.chars(43),
+    secret: options.secret ?? seeded.secret,
+    contactSyncSecret: options.contactSyncSecret ?? seeded.contactSyncSecret,
+    token: options.token ?? seeded.token,
+    encodingAesKey: options.encodingAesKey ?? seeded.encodingAesKey,
     visibleDepartments: [1],
     visibleUsers: [],
   };

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { seededCredentials } from '@scrm/wecom-sim';
+import { generateCorp, seededCredentials } from '@scrm/wecom-sim';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { sysUser } from '../db/schema/index.ts';
@@ -110,7 +110,7 @@ describe('the demo simulator mounted at /wecom-sim', () => {
     assert.equal(info.json().secret, demo.settings.secret);
     const summary = await request({ method: 'GET', url: '/wecom-sim/sim/summary' }, { authorization: `Bearer ${adminToken}` });
     assert.equal(summary.statusCode, 200);
-    const userid = [...demo.sim.state.employees.values()].find((employee) => employee.resignedAt === undefined && employee.status === 1)!.userid;
+    const userid = [...demo.sim.state.employees.values()].find((employee) => employee.resignedAt === undefined && employee.status === 1 && employee.customerContact)!.userid;
     const before = demo.sim.state.customers.size;
     const added = await request({ method: 'POST', url: '/wecom-sim/sim/add-customer' }, { token: adminToken }, { userid, customer: { name: 'Allowed' } });
     assert.equal(added.statusCode, 200, added.body);
@@ -160,6 +160,7 @@ describe('demo credentials', () => {
     assert.match(firstSecrets.token, /^[A-Za-z0-9]{32}$/);
     // The corp's content is still the demo's (same seed): only the credentials differ.
     assert.equal(first.sim.credentials().corpId, other.sim.credentials().corpId);
+    assert.deepEqual([...first.sim.state.customers.keys()], [...generateCorp({ seed: 'scrm-demo' }).customers.keys()]);
     const saved = JSON.parse(readFileSync(join(firstDir, 'wecom-sim.json'), 'utf8'));
     assert.equal(saved.corp.secret, firstSecrets.secret);
     await Promise.all([first.close(), other.close()]);
