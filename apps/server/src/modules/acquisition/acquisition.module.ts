@@ -16,6 +16,12 @@ import { createOpenAppService } from './open-app.service.ts';
 import { createAcquisitionEventHandler } from './acquisition-events.ts';
 import { createFastWriteDb } from './fast-writes.ts';
 import { createLinkStatsSync, LINK_STATS_QUEUE } from './link-stats.ts';
+import { createChannelRepository } from './channel.repository.ts';
+import { createJoinWayRepository } from './join-way.repository.ts';
+import { createMediaRepository } from './media.repository.ts';
+import { createMiniLinkRepository } from './mini-link.repository.ts';
+import { createOpenAppRepository } from './open-app.repository.ts';
+import { createRoutingRepository } from './routing.repository.ts';
 import { channelRoutes, joinWayRoutes, linkRoutes, mediaRoutes, miniLinkRoutes, openAppRoutes, openRoutes } from './acquisition.routes.ts';
 
 type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database'> & {
@@ -37,7 +43,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     changed: (getType, id) => routingRef?.invalidate(getType, id),
   });
   const routing = createRoutingService({
-    db: fast.db, now: deps.now, timeZone, random: deps.random, singleProcess: !deps.database.connection.connectionString,
+    routing: createRoutingRepository(fast.db), now: deps.now, timeZone, random: deps.random, singleProcess: !deps.database.connection.connectionString,
     rangeMayHaveChanged: (getType, id) => void upkeep.request(getType, id),
   });
   routingRef = routing;
@@ -45,17 +51,17 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     routing.invalidate(getType, id);
     void upkeep.request(getType, id);
   };
-  const media = createMediaService({ db: deps.db, files: deps.files, wecom: client, now: deps.now });
+  const media = createMediaService({ media: createMediaRepository(deps.db), files: deps.files, wecom: client, now: deps.now });
   const guard = createOpenApiGuard({ db: fast.db, now: deps.now, redisUrl: deps.config.REDIS_URL });
   return {
     links: createLinkService({ db: deps.db, links, publisher, changed }),
     routing,
     upkeep,
     media,
-    channels: createChannelService({ db: deps.db }),
-    joinWays: createJoinWayService({ db: deps.db, wecom: client }),
-    miniLinks: createMiniLinkService({ db: deps.db }),
-    openApps: createOpenAppService({ db: deps.db, changed: () => guard.invalidate() }),
+    channels: createChannelService({ channels: createChannelRepository(deps.db) }),
+    joinWays: createJoinWayService({ joinWays: createJoinWayRepository(deps.db), wecom: client }),
+    miniLinks: createMiniLinkService({ miniLinks: createMiniLinkRepository(deps.db) }),
+    openApps: createOpenAppService({ apps: createOpenAppRepository(deps.db), changed: () => guard.invalidate() }),
     guard,
     close: async () => {
       await guard.close();

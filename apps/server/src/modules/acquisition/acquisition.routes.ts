@@ -3,6 +3,7 @@ import { z } from 'zod';
 import QRCode from 'qrcode';
 import type { PermissionCode } from '@scrm/shared';
 import { route } from '../../platform/http/route.ts';
+import type { RequestContext } from '../../platform/auth/context.ts';
 import { BadRequest, NotFound } from '../../platform/http/errors.ts';
 import { envelope, idQuery, idsBody, page } from '../../platform/http/schemas.ts';
 import { translate, localeOf } from '../../platform/http/i18n.ts';
@@ -30,21 +31,21 @@ async function sendQrPng(reply: FastifyReply, text: string, fileName: string) {
 }
 
 /** A GET answering with a PNG (not the envelope), behind the token and a permission. */
-function pngRoute(app: FastifyInstance, url: string, summary: string, permission: PermissionCode, querystring: z.ZodType, handler: (query: any, reply: FastifyReply) => Promise<unknown>) {
+function pngRoute(app: FastifyInstance, url: string, summary: string, permission: PermissionCode, querystring: z.ZodType, handler: (ctx: RequestContext, query: any, reply: FastifyReply) => Promise<unknown>) {
   app.route({
     method: 'GET',
     url,
     schema: { summary, tags: [app.prefix.replace(/^\/scrm\/?/, '')], security: [{ token: [] }], querystring, produces: ['image/png'] },
     config: { permission, allowWhilePasswordExpired: false },
-    handler: (request, reply) => handler(request.query, reply),
+    handler: (request, reply) => handler(request.ctx, request.query, reply),
   });
 }
 
 export const channelRoutes = (channels: ChannelService) => async (app: FastifyInstance) => {
-  route(app, { method: 'GET', url: '/list', summary: '查询所有渠道', permission: 'cust:channel:list', response: z.array(channelRecord), handler: () => channels.list() });
-  route(app, { method: 'POST', url: '/page', summary: '根据条件分页查询渠道', permission: 'cust:channel:list', body: channelPageBody, response: page(channelRecord), handler: ({ body }) => channels.page(body) });
+  route(app, { method: 'GET', url: '/list', summary: '查询所有渠道', permission: 'cust:channel:list', response: z.array(channelRecord), handler: ({ ctx }) => channels.list(ctx) });
+  route(app, { method: 'POST', url: '/page', summary: '根据条件分页查询渠道', permission: 'cust:channel:list', body: channelPageBody, response: page(channelRecord), handler: ({ ctx, body }) => channels.page(ctx, body) });
   route(app, { method: 'POST', url: '/save', summary: '添加或者修改渠道', permission: 'cust:channel:save', body: channelSaveBody, response: channelRecord, handler: ({ ctx, body }) => channels.save(ctx, body) });
-  route(app, { method: 'GET', url: '/get', summary: '根据id查询渠道', permission: 'cust:channel:query', query: idQuery, response: channelRecord, handler: ({ query }) => channels.get(query.id) });
+  route(app, { method: 'GET', url: '/get', summary: '根据id查询渠道', permission: 'cust:channel:query', query: idQuery, response: channelRecord, handler: ({ ctx, query }) => channels.get(ctx, query.id) });
 };
 
 const LINK_DOC: Record<GetType, { name: string; perm: 'cust:link' | 'cust:qr' }> = {
@@ -60,15 +61,15 @@ export const linkRoutes = (getType: GetType, links: LinkService, routing: Routin
       ? 'status 0 saves a draft (checked for shape only); status 1 publishes: employees, departments, tags, media, rules and working hours are checked against what exists, then the WeCom acquisition link (create_link / update_link) and one single-employee sub-link per rule are created or updated. A WeCom failure leaves status 2 with statusReason. Each link and rule has its own state, appended to its URL as customer_channel.'
       : 'status 0 saves a draft (checked for shape only); status 1 publishes: checks as for links, then the WeCom 「联系我」 contact way (add_contact_way type 1 or 2, scene 2, skip_verify, state) and one single-employee contact way per rule. A WeCom failure leaves status 2 with statusReason.';
   route(app, { method: 'POST', url: '/delete', summary: `删除${name} (also on WeCom, with the rules' sub-links)`, permission: `${perm}:delete` as PermissionCode, body: idsBody, response: deletedCount, handler: async ({ ctx, body }) => ({ deleted: await links.delete(ctx, getType, body.ids) }) });
-  route(app, { method: 'POST', url: '/page', summary: `根据条件分页查询${name}`, permission: `${perm}:list` as PermissionCode, body: linkPageBody, response: page(linkRecord), handler: ({ body }) => links.page(getType, body) });
+  route(app, { method: 'POST', url: '/page', summary: `根据条件分页查询${name}`, permission: `${perm}:list` as PermissionCode, body: linkPageBody, response: page(linkRecord), handler: ({ ctx, body }) => links.page(ctx, getType, body) });
   route(app, { method: 'POST', url: '/save', summary: `添加或者修改${name} — ${publishDoc}`, permission: `${perm}:save` as PermissionCode, body: linkSaveBody, response: linkRecord, handler: ({ ctx, body }) => links.save(ctx, getType, body) });
-  route(app, { method: 'GET', url: '/get', summary: `根据id查询${name}`, permission: `${perm}:query` as PermissionCode, query: idQuery, response: linkRecord, handler: ({ query }) => links.get(getType, query.id) });
+  route(app, { method: 'GET', url: '/get', summary: `根据id查询${name}`, permission: `${perm}:query` as PermissionCode, query: idQuery, response: linkRecord, handler: ({ ctx, query }) => links.get(ctx, getType, query.id) });
   route(app, {
     method: 'GET', url: '/preview', summary: `预览：下一位客户会分配给谁 (who would get the next customer now and why; counts nothing)`, permission: `${perm}:query` as PermissionCode,
-    query: idQuery, response: routeAnswer, handler: ({ query }) => routing.preview(getType, query.id),
+    query: idQuery, response: routeAnswer, handler: ({ ctx, query }) => routing.preview(ctx, getType, query.id),
   });
-  pngRoute(app, '/png', `下载${name}二维码 PNG (ruleId: a rule's own one)`, `${perm}:query` as PermissionCode, pngQuery, async (query: z.output<typeof pngQuery>, reply) => {
-    const link = await links.get(getType, query.id);
+  pngRoute(app, '/png', `下载${name}二维码 PNG (ruleId: a rule's own one)`, `${perm}:query` as PermissionCode, pngQuery, async (ctx, query: z.output<typeof pngQuery>, reply) => {
+    const link = await links.get(ctx, getType, query.id);
     const rule = query.ruleId ? link.allocationRules.find((candidate) => candidate.id === query.ruleId) : undefined;
     if (query.ruleId && !rule) throw new NotFound('acqRule', query.ruleId);
     const text = rule ? (getType === 'link' ? rule.linkUrl : rule.qrCode) : link.url;
@@ -79,8 +80,8 @@ export const linkRoutes = (getType: GetType, links: LinkService, routing: Routin
 
 export const mediaRoutes = (media: MediaService) => async (app: FastifyInstance) => {
   route(app, { method: 'POST', url: '/delete', summary: '删除素材 (refused while a published link or QR code uses it)', permission: 'media:delete', body: idsBody, response: deletedCount, handler: async ({ ctx, body }) => ({ deleted: await media.delete(ctx, body.ids) }) });
-  route(app, { method: 'GET', url: '/listByType', summary: '按照类型查询所有素材 (type text|image|link|miniprogram|video|file; scope 1 customer, 2 group chat, 3 app message)', permission: 'media:list', query: mediaListQuery, response: z.array(mediaRecord), handler: ({ query }) => media.listByType(query.type, query.scope) });
-  route(app, { method: 'POST', url: '/page', summary: '根据条件分页查询素材列表', permission: 'media:list', body: mediaPageBody, response: page(mediaRecord), handler: ({ body }) => media.page(body) });
+  route(app, { method: 'GET', url: '/listByType', summary: '按照类型查询所有素材 (type text|image|link|miniprogram|video|file; scope 1 customer, 2 group chat, 3 app message)', permission: 'media:list', query: mediaListQuery, response: z.array(mediaRecord), handler: ({ ctx, query }) => media.listByType(ctx, query.type, query.scope) });
+  route(app, { method: 'POST', url: '/page', summary: '根据条件分页查询素材列表', permission: 'media:list', body: mediaPageBody, response: page(mediaRecord), handler: ({ ctx, body }) => media.page(ctx, body) });
   // The stored file itself (not the envelope), behind the token: the console fetches it as a blob for previews.
   app.route({
     method: 'GET',
@@ -92,7 +93,7 @@ export const mediaRoutes = (media: MediaService) => async (app: FastifyInstance)
     config: { permission: 'media:list', allowWhilePasswordExpired: false },
     handler: async (request, reply) => {
       const { id } = request.query as { id: number };
-      const file = await media.file(id);
+      const file = await media.file(request.ctx, id);
       const inline = /^(image|video)\//.test(file.mime);
       const asciiName = file.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
       return reply
@@ -116,11 +117,11 @@ export const mediaRoutes = (media: MediaService) => async (app: FastifyInstance)
 
 export const joinWayRoutes = (joinWays: JoinWayService) => async (app: FastifyInstance) => {
   route(app, { method: 'POST', url: '/delete', summary: '根据id删除加群二维码 (also del_join_way on WeCom)', permission: 'group:join:delete', body: idsBody, response: deletedCount, handler: async ({ ctx, body }) => ({ deleted: await joinWays.delete(ctx, body.ids) }) });
-  route(app, { method: 'POST', url: '/page', summary: '根据条件分页查询加群二维码', permission: 'group:join:list', body: joinWayPageBody, response: page(joinWayRecord), handler: ({ body }) => joinWays.page(body) });
+  route(app, { method: 'POST', url: '/page', summary: '根据条件分页查询加群二维码', permission: 'group:join:list', body: joinWayPageBody, response: page(joinWayRecord), handler: ({ ctx, body }) => joinWays.page(ctx, body) });
   route(app, { method: 'POST', url: '/save', summary: '添加或者修改加群二维码 (WeCom add_join_way / update_join_way: 1–5 chat ids, auto-create room with base name and id, state; a WeCom failure leaves status 2)', permission: 'group:join:save', body: joinWaySaveBody, response: joinWayRecord, handler: ({ ctx, body }) => joinWays.save(ctx, body) });
-  route(app, { method: 'GET', url: '/get', summary: '根据id查询加群二维码详情', permission: 'group:join:query', query: idQuery, response: joinWayRecord, handler: ({ query }) => joinWays.get(query.id) });
-  pngRoute(app, '/png', '下载加群二维码 PNG', 'group:join:query', idQuery, async (query: { id: number }, reply) => {
-    const way = await joinWays.get(query.id);
+  route(app, { method: 'GET', url: '/get', summary: '根据id查询加群二维码详情', permission: 'group:join:query', query: idQuery, response: joinWayRecord, handler: ({ ctx, query }) => joinWays.get(ctx, query.id) });
+  pngRoute(app, '/png', '下载加群二维码 PNG', 'group:join:query', idQuery, async (ctx, query: { id: number }, reply) => {
+    const way = await joinWays.get(ctx, query.id);
     if (!way.qrCode) throw new BadRequest('acqNoQrCode');
     return sendQrPng(reply, way.qrCode, `join-way-${way.id}.png`);
   });
@@ -128,17 +129,17 @@ export const joinWayRoutes = (joinWays: JoinWayService) => async (app: FastifyIn
 
 export const miniLinkRoutes = (miniLinks: MiniLinkService) => async (app: FastifyInstance) => {
   route(app, { method: 'POST', url: '/delete', summary: '删除小程序跳转链接', permission: 'mini:link:delete', body: idsBody, response: deletedCount, handler: async ({ ctx, body }) => ({ deleted: await miniLinks.delete(ctx, body.ids) }) });
-  route(app, { method: 'GET', url: '/get', summary: '小程序 根据id查询信息', permission: 'mini:link:query', query: idQuery, response: miniLinkRecord, handler: ({ query }) => miniLinks.get(query.id) });
-  route(app, { method: 'POST', url: '/page', summary: '根据渠道类型,渠道id条件分页查询', permission: 'mini:link:list', body: miniLinkPageBody, response: page(miniLinkRecord), handler: ({ body }) => miniLinks.page(body) });
+  route(app, { method: 'GET', url: '/get', summary: '小程序 根据id查询信息', permission: 'mini:link:query', query: idQuery, response: miniLinkRecord, handler: ({ ctx, query }) => miniLinks.get(ctx, query.id) });
+  route(app, { method: 'POST', url: '/page', summary: '根据渠道类型,渠道id条件分页查询', permission: 'mini:link:list', body: miniLinkPageBody, response: page(miniLinkRecord), handler: ({ ctx, body }) => miniLinks.page(ctx, body) });
   route(app, { method: 'POST', url: '/save', summary: '小程序 添加或者修改 (the path carries our state)', permission: 'mini:link:save', body: miniLinkSaveBody, response: miniLinkRecord, handler: ({ ctx, body }) => miniLinks.save(ctx, body) });
 };
 
 export const openAppRoutes = (apps: OpenAppService) => async (app: FastifyInstance) => {
-  route(app, { method: 'POST', url: '/page', summary: '开放平台应用 分页查询', permission: 'open:app:list', body: openAppPageBody, response: page(openAppRecord), handler: ({ body }) => apps.page(body) });
+  route(app, { method: 'POST', url: '/page', summary: '开放平台应用 分页查询', permission: 'open:app:list', body: openAppPageBody, response: page(openAppRecord), handler: ({ ctx, body }) => apps.page(ctx, body) });
   route(app, { method: 'POST', url: '/save', summary: `开放平台应用 添加或者修改 (a new app's secret is in the answer this once). ${OPEN_SIGNATURE_DOC}`, permission: 'open:app:save', body: openAppSaveBody, response: openAppWithSecret, handler: ({ ctx, body }) => apps.save(ctx, body) });
   route(app, { method: 'POST', url: '/rotate', summary: '开放平台应用 重置 secret (the new secret is in the answer this once; the old one stops working)', permission: 'open:app:save', body: z.object({ id: z.number().int().positive() }), response: openAppWithSecret, handler: ({ ctx, body }) => apps.rotate(ctx, body.id) });
   route(app, { method: 'POST', url: '/delete', summary: '开放平台应用 删除', permission: 'open:app:delete', body: idsBody, response: deletedCount, handler: async ({ ctx, body }) => ({ deleted: await apps.delete(ctx, body.ids) }) });
-  route(app, { method: 'GET', url: '/get', summary: '开放平台应用 根据id查询', permission: 'open:app:list', query: idQuery, response: openAppRecord, handler: ({ query }) => apps.get(query.id) });
+  route(app, { method: 'GET', url: '/get', summary: '开放平台应用 根据id查询', permission: 'open:app:list', query: idQuery, response: openAppRecord, handler: ({ ctx, query }) => apps.get(ctx, query.id) });
 };
 
 const signatureHeaders = z.object({

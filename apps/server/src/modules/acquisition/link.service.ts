@@ -224,9 +224,9 @@ export function createLinkService(deps: LinkServiceDeps) {
   }
 
   return {
-    get,
+    get: (_ctx: RequestContext, getType: GetType, id: number) => get(getType, id),
 
-    async page(getType: GetType, query: LinkPageBody): Promise<Page<LinkRecord>> {
+    async page(_ctx: RequestContext, getType: GetType, query: LinkPageBody): Promise<Page<LinkRecord>> {
       const result = await links.page(getType, query);
       return { ...result, records: result.records.map(toLinkRecord) };
     },

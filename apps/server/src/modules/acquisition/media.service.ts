@@ -2,20 +2,15 @@
 // WeCom media_id (valid 3 days) is obtained when a message first needs it and renewed once it is old.
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { and, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { MultipartFile } from '@fastify/multipart';
 import type { WecomClient, MediaType, WelcomeAttachment } from '@scrm/wecom';
-import type { Db } from '../../platform/db/database.ts';
-import { acqLink, acqMedia } from '../../db/schema/index.ts';
 import { AppError, BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
-import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
 import { detectImage, mimeOfExtension, type FileStore } from '../../platform/files.ts';
 import { formatBytes, readUpload } from '../../platform/uploads.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { mediaTypes, type MediaKind, type MediaPageBody, type MediaRecord } from './acquisition.schemas.ts';
-
-type MediaRow = typeof acqMedia.$inferSelect;
+import { toMediaRecord, type MediaRepository, type MediaRow, type MediaValues } from './media.repository.ts';
 
 const MB = 1024 * 1024;
 /** WeCom's limits per kind of file (§9): images (and mini-program covers) JPG/PNG ≤10 MB, video MP4 ≤10 MB, files ≤20 MB, all > 5 bytes. */
@@ -30,39 +25,15 @@ const MEDIA_ID_TTL_MS = 3 * 86_400_000 - 3_600_000;
 
 const isMp4 = (content: Buffer) => content.length >= 12 && content.subarray(4, 8).toString('latin1') === 'ftyp';
 
-export function toMediaRecord(row: MediaRow): MediaRecord {
-  return {
-    id: row.id,
-    type: row.type,
-    scope: row.scope,
-    title: row.title,
-    content: row.content,
-    fileName: row.fileName,
-    fileSize: row.fileSize,
-    mime: row.mime,
-    linkUrl: row.linkUrl,
-    linkDesc: row.linkDesc,
-    picUrl: row.picUrl,
-    appid: row.appid,
-    page: row.page,
-    wecomMediaId: row.wecomMediaId,
-    wecomMediaAt: row.wecomMediaAt,
-    ctime: row.ctime,
-    cuser: row.cuser,
-    mtime: row.mtime,
-    muser: row.muser,
-  };
-}
-
 export interface MediaServiceDeps {
-  db: Db;
+  media: MediaRepository;
   files: FileStore;
   wecom: () => WecomClient;
   now: () => number;
 }
 
 export function createMediaService(deps: MediaServiceDeps) {
-  const { db, files } = deps;
+  const { media, files } = deps;
 
   /** The WeCom media_id of a stored file, uploading it when absent or about to expire. */
   async function mediaIdOf(row: MediaRow): Promise<string> {
@@ -72,7 +43,7 @@ export function createMediaService(deps: MediaServiceDeps) {
     const type: MediaType = row.type === 'video' ? 'video' : row.type === 'file' ? 'file' : 'image';
     const uploaded = await deps.wecom().media.upload(type, { filename: row.fileName ?? `media-${row.id}`, data, contentType: row.mime ?? undefined });
     const at = new Date(deps.now());
-    await db.update(acqMedia).set({ wecomMediaId: uploaded.media_id, wecomMediaAt: at }).where(eq(acqMedia.id, row.id));
+    await media.markUploaded(row.id, uploaded.media_id, at);
     return uploaded.media_id;
   }
 
@@ -82,7 +53,7 @@ export function createMediaService(deps: MediaServiceDeps) {
     /** Welcome-message attachments for media ids, in the given order (deleted ones are skipped). */
     async attachments(ids: number[]): Promise<WelcomeAttachment[]> {
       if (!ids.length) return [];
-      const rows = await db.select().from(acqMedia).where(and(inArray(acqMedia.id, ids), eq(acqMedia.isDel, 0)));
+      const rows = await media.liveByIds(ids);
       const byId = new Map(rows.map((row) => [row.id, row]));
       const result: WelcomeAttachment[] = [];
       for (const id of ids) {
@@ -132,7 +103,7 @@ export function createMediaService(deps: MediaServiceDeps) {
       const scope = fields.scope ? Number(fields.scope) : 1;
       if (![1, 2, 3].includes(scope)) throw new BadRequest('validation', { fields: 'scope' });
       const title = (fields.title ?? '').trim().slice(0, 128);
-      const values: Partial<typeof acqMedia.$inferInsert> = { type, scope, title };
+      const values: Partial<MediaValues> = { type, scope, title };
       const required = (field: string) => {
         const value = (fields[field] ?? '').trim();
         if (!value) throw new InvalidField(field, 'acqMediaFieldRequired', { type, field });
@@ -176,55 +147,30 @@ export function createMediaService(deps: MediaServiceDeps) {
       }
       if (content && stored) values.fileKey = await files.save('media', content, stored.extension);
       const actor = actorOf(ctx);
-      const [row] = await db.insert(acqMedia).values({ ...(values as typeof acqMedia.$inferInsert), cuser: actor, muser: actor }).returning();
-      return toMediaRecord(row);
+      return media.insert({ ...(values as MediaValues), cuser: actor, muser: actor });
     },
 
     /** The stored file of a media (image, video, file, mini-program cover) for previews; 404 when deleted or without a file. */
-    async file(id: number): Promise<{ stream: Readable; mime: string; fileName: string }> {
-      const [row] = await db.select().from(acqMedia).where(and(eq(acqMedia.id, id), eq(acqMedia.isDel, 0))).limit(1);
+    async file(_ctx: RequestContext, id: number): Promise<{ stream: Readable; mime: string; fileName: string }> {
+      const row = await media.find(id);
       const stream = row?.fileKey ? files.open(row.fileKey) : null;
       if (!row || !stream) throw new NotFound('acqMedia', id);
       const extension = row.fileKey!.split('.').pop() ?? '';
       return { stream, mime: row.mime ?? mimeOfExtension[extension] ?? 'application/octet-stream', fileName: row.fileName ?? `media-${row.id}.${extension}` };
     },
 
-    async listByType(type: MediaKind, scope: number | undefined): Promise<MediaRecord[]> {
-      const rows = await db
-        .select()
-        .from(acqMedia)
-        .where(and(eq(acqMedia.type, type), eq(acqMedia.isDel, 0), ...(scope ? [eq(acqMedia.scope, scope)] : [])))
-        .orderBy(desc(acqMedia.id))
-        .limit(1000);
-      return rows.map(toMediaRecord);
-    },
+    listByType: (_ctx: RequestContext, type: MediaKind, scope: number | undefined): Promise<MediaRecord[]> => media.listByType(type, scope),
 
-    async page(query: MediaPageBody): Promise<Page<MediaRecord>> {
-      const where = and_([
-        sql`${acqMedia.isDel} = 0`,
-        query.type ? sql`${acqMedia.type} = ${query.type}` : undefined,
-        query.scope ? sql`${acqMedia.scope} = ${query.scope}` : undefined,
-        query.title ? sql`${ilike(acqMedia.title, contains(query.title))}` : undefined,
-      ]) as SQL;
-      return paginate(
-        query,
-        async () => (await db.select({ count: countAll }).from(acqMedia).where(where))[0].count,
-        async (limit, offset) => (await db.select().from(acqMedia).where(where).orderBy(desc(acqMedia.id)).limit(limit).offset(offset)).map(toMediaRecord),
-      );
-    },
+    page: (_ctx: RequestContext, query: MediaPageBody): Promise<Page<MediaRecord>> => media.page(query),
 
     /** Deletes media not used by a published link or QR code; refuses naming the users otherwise. */
     async delete(ctx: RequestContext, ids: number[]): Promise<number> {
-      const users = await db
-        .select({ id: acqLink.id, getType: acqLink.getType, linkName: acqLink.linkName, mediaIds: acqLink.mediaIds })
-        .from(acqLink)
-        .where(and(eq(acqLink.status, 1), eq(acqLink.isDel, 0), sql`(${sql.join(ids.map((id) => sql`${acqLink.mediaIds} @> ${JSON.stringify([id])}::jsonb`), sql` OR `)})`));
+      const users = await media.publishedLinksUsing(ids);
       if (users.length) {
         const usedBy = users.map((user) => `${user.getType === 'link' ? '获客链接' : '活码'}「${user.linkName}」(id ${user.id})`).join('、');
         throw new Conflict('acqMediaInUse', { usedBy });
       }
-      const rows = await db.update(acqMedia).set({ isDel: 1, mtime: new Date(), muser: actorOf(ctx) }).where(and(inArray(acqMedia.id, ids), eq(acqMedia.isDel, 0))).returning({ fileKey: acqMedia.fileKey });
-      return rows.length;
+      return media.softDelete(ids, actorOf(ctx));
     },
   };
 }

@@ -6,27 +6,19 @@
 // A hit takes a place with a conditional upsert (only while the count is below the limit); when a
 // concurrent hit took the last place, the engine is asked again. Round-robin state is a row per link,
 // locked for the length of one decision.
-import { and, eq, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../platform/db/database.ts';
-import { acqLink, acqRound, acqRule, type GetType } from '../../db/schema/index.ts';
+import type { GetType } from '../../db/schema/index.ts';
+import type { RequestContext } from '../../platform/auth/context.ts';
 import { AppError, NotFound } from '../../platform/http/errors.ts';
-import { route, ruleAvailability, type AllocationMethod, type RouteDecision, type RoutingRule, type RuleCounters } from './routing/route.ts';
+import { route, ruleAvailability, type RouteDecision, type RoutingRule, type RuleCounters } from './routing/route.ts';
 import { localTime } from './routing/local-time.ts';
 import type { RouteAnswer } from './acquisition.schemas.ts';
+import type { RoutableLink, RoutingRepository } from './routing.repository.ts';
 
-export interface RoutableLink {
-  id: number;
-  getType: GetType;
-  linkName: string;
-  status: number;
-  allocationMethod: AllocationMethod;
-  url: string | null;
-  suspendedUsers: string[];
-  rules: Array<RoutingRule & { linkUrl: string | null; qrCode: string | null }>;
-}
+export type { RoutableLink } from './routing.repository.ts';
 
 export interface RoutingServiceDeps {
-  db: Db;
+  /** Counters on the asynchronous-commit pool (platform/db/fast-writes.ts). */
+  routing: RoutingRepository;
   now: () => number;
   timeZone: string;
   random?: () => number;
@@ -50,42 +42,6 @@ export interface RoutingServiceDeps {
  */
 const maxAttempts = (link: RoutableLink) => link.rules.length + 2;
 
-export async function loadRoutableLink(db: DbOrTx, getType: GetType, id: number): Promise<RoutableLink | null> {
-  const [link] = await db
-    .select({ id: acqLink.id, getType: acqLink.getType, linkName: acqLink.linkName, status: acqLink.status, allocationMethod: acqLink.allocationMethod, url: acqLink.url, suspendedUsers: acqLink.suspendedUsers })
-    .from(acqLink)
-    .where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), eq(acqLink.isDel, 0)));
-  if (!link) return null;
-  const rules = await db
-    .select()
-    .from(acqRule)
-    .where(and(eq(acqRule.acqLinkId, id), eq(acqRule.isDel, 0)))
-    .orderBy(acqRule.orderNum, acqRule.id);
-  return {
-    ...link,
-    allocationMethod: (['weight', 'round', 'default'].includes(link.allocationMethod) ? link.allocationMethod : 'default') as AllocationMethod,
-    rules: rules.map((rule) => ({
-      id: rule.id,
-      userId: rule.userId,
-      weight: rule.weight,
-      dailyLimit: rule.dailyLimit,
-      roundLimit: rule.roundLimit,
-      workingHours: rule.workingHours || null,
-      linkUrl: rule.linkUrl,
-      qrCode: rule.qrCode,
-    })),
-  };
-}
-
-/** Today's counts of the rules: greatest(hits, adds). */
-export async function dailyCounts(db: DbOrTx, ruleIds: number[], day: string): Promise<Map<number, number>> {
-  if (!ruleIds.length) return new Map();
-  const result = await db.execute<{ rule_id: string | number; count: number }>(
-    sql`SELECT rule_id, greatest(hits, adds)::int AS count FROM acq_rule_day WHERE day = ${day} AND rule_id IN (${sql.join(ruleIds.map((id) => sql`${id}`), sql`, `)})`,
-  );
-  return new Map(result.rows.map((row) => [Number(row.rule_id), Number(row.count)]));
-}
-
 /** Users of the main range who should be out of it now: every rule of theirs is unavailable. */
 export function unavailableUsers(rules: RoutingRule[], counts: ReadonlyMap<number, number>, minuteOfDay: number): string[] {
   const byUser = new Map<string, boolean>();
@@ -97,7 +53,7 @@ export function unavailableUsers(rules: RoutingRule[], counts: ReadonlyMap<numbe
 }
 
 export function createRoutingService(deps: RoutingServiceDeps) {
-  const { db, now, timeZone } = deps;
+  const { routing, now, timeZone } = deps;
   const random = deps.random ?? Math.random;
   const cacheMs = deps.cacheMs ?? 1_000;
   const cache = new Map<string, { link: RoutableLink | null; until: number }>();
@@ -108,7 +64,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     let link: RoutableLink | null;
     if (cached && cached.until > Date.now()) link = cached.link;
     else {
-      link = await loadRoutableLink(db, getType, id);
+      link = await routing.routableLink(getType, id);
       cache.set(key, { link, until: Date.now() + cacheMs });
     }
     if (!link) throw new NotFound(getType === 'link' ? 'acqLink' : 'acqQr', id);
@@ -142,16 +98,6 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     return counters;
   }
 
-  /** Takes one of today's places of a rule: its new count, or null when the limit was reached meanwhile. */
-  async function takePlace(tx: DbOrTx, rule: RoutingRule, day: string): Promise<number | null> {
-    const result = await tx.execute<{ count: number }>(sql`
-      INSERT INTO acq_rule_day (rule_id, day, hits) VALUES (${rule.id}, ${day}, 1)
-      ON CONFLICT (rule_id, day) DO UPDATE SET hits = acq_rule_day.hits + 1
-      WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits, acq_rule_day.adds) < ${rule.dailyLimit}
-      RETURNING greatest(hits, adds)::int AS count`);
-    return result.rows.length ? Number(result.rows[0].count) : null;
-  }
-
   /**
    * Today's counts of a weight link, kept per process for up to `cacheMs` and updated by this process's own
    * hits. They only decide eligibility; the conditional upsert is what enforces a limit, so a stale count
@@ -161,7 +107,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
   async function countsOf(link: RoutableLink, day: string, fresh: boolean): Promise<Map<number, number>> {
     const cached = counts.get(link.id);
     if (!fresh && cached && cached.day === day && cached.until > Date.now()) return cached.counts;
-    const read = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
+    const read = await routing.dailyCounts(link.rules.map((rule) => rule.id), day);
     counts.set(link.id, { day, counts: read, until: Date.now() + cacheMs });
     return read;
   }
@@ -191,7 +137,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
         noticeRange(link, decision, false);
         return answer(link, decision);
       }
-      const count = await takePlace(db, decision.chosen, day);
+      const count = await routing.takePlace(decision.chosen, day);
       if (count !== null) {
         daily.set(decision.chosen.id, count);
         noticeRange(link, decision, decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit);
@@ -219,24 +165,20 @@ export function createRoutingService(deps: RoutingServiceDeps) {
 
   async function hitRoundNow(link: RoutableLink): Promise<RouteAnswer> {
     for (let attempt = 1; ; attempt++) {
-      const inTransaction = <T>(work: (tx: DbOrTx) => Promise<T>): Promise<T> => (deps.singleProcess ? work(db) : db.transaction(work));
+      const inTransaction = <T>(work: (tx: RoutingRepository) => Promise<T>): Promise<T> => (deps.singleProcess ? work(routing) : routing.transaction(work));
       const result = await inTransaction(async (tx) => {
-        await tx.insert(acqRound).values({ acqLinkId: link.id }).onConflictDoNothing();
-        const [round] = await tx.select().from(acqRound).where(eq(acqRound.acqLinkId, link.id)).for('update');
+        const round = await tx.lockRound(link.id);
         const at = new Date(now());
         const { day } = localTime(at, timeZone);
-        const daily = await dailyCounts(tx, link.rules.map((rule) => rule.id), day);
+        const daily = await tx.dailyCounts(link.rules.map((rule) => rule.id), day);
         const inRound = round?.counts ?? {};
         const decision = route({ method: 'round', rules: link.rules, counters: countersFrom(daily, inRound), now: at, timeZone, random });
         if (!decision.chosen) return { decision, filled: false, taken: true };
-        const count = await takePlace(tx, decision.chosen, day);
+        const count = await tx.takePlace(decision.chosen, day);
         if (count === null) return { decision, filled: false, taken: false };
         const counts = decision.startsNewRound ? {} : { ...inRound };
         counts[decision.chosen.id] = (counts[decision.chosen.id] ?? 0) + 1;
-        await tx
-          .update(acqRound)
-          .set({ counts, round: (round?.round ?? 1) + (decision.startsNewRound ? 1 : 0) })
-          .where(eq(acqRound.acqLinkId, link.id));
+        await tx.saveRound(link.id, counts, (round?.round ?? 1) + (decision.startsNewRound ? 1 : 0));
         const filled = decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit;
         return { decision, filled, taken: true };
       });
@@ -257,13 +199,13 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     },
 
     /** Who would get the next customer now, counting nothing (an out-of-date main range is still noticed). */
-    async preview(getType: GetType, id: number): Promise<RouteAnswer> {
-      const link = (await loadRoutableLink(db, getType, id)) ?? undefined;
+    async preview(_ctx: RequestContext, getType: GetType, id: number): Promise<RouteAnswer> {
+      const link = (await routing.routableLink(getType, id)) ?? undefined;
       if (!link) throw new NotFound(getType === 'link' ? 'acqLink' : 'acqQr', id);
       const at = new Date(now());
       const { day } = localTime(at, timeZone);
-      const daily = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
-      const [round] = link.allocationMethod === 'round' ? await db.select().from(acqRound).where(eq(acqRound.acqLinkId, id)) : [];
+      const daily = await routing.dailyCounts(link.rules.map((rule) => rule.id), day);
+      const round = link.allocationMethod === 'round' ? await routing.round(id) : undefined;
       const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, round?.counts ?? {}), now: at, timeZone, random });
       if (link.status === 1) noticeRange(link, decision, false);
       return answer(link, decision);
