@@ -24,6 +24,9 @@ import { portalModule } from './modules/portal/portal.module.ts';
 import { orgModule } from './modules/org/org.module.ts';
 import { nexusModule, ssoRevocationCheck } from './modules/nexus/nexus.module.ts';
 import type { GroupSyncOptions } from './modules/groups/group-sync.ts';
+import { createFastWriteDb } from './platform/db/fast-writes.ts';
+import { createNonceStore, type NonceStore } from './platform/signed-request.ts';
+import { createOpenApiGuard, type OpenApiGuard } from './platform/open-signature.ts';
 
 export interface AppDeps {
   config: Config;
@@ -101,7 +104,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const wecom = deps.wecom ?? createUnconfiguredWecom(deps.database.db);
-  const moduleDeps = { ...deps, db: deps.database.db, files, now: deps.now ?? Date.now, wecom, events: deps.events ?? createEventRegistry() };
+  const now = deps.now ?? Date.now;
+  // Signed server-to-server requests: one nonce store (open API and Nexus) and one open-API guard, shared
+  // by every /scrm/open/** plugin. Nonces, rate windows and hit counters go to the asynchronous-commit pool.
+  const fastWrites = createFastWriteDb(deps.database, Boolean(deps.database.connection.connectionString));
+  const nonces = createNonceStore({ db: fastWrites.db, now, redisUrl: deps.config.REDIS_URL });
+  const openGuard = createOpenApiGuard({ db: deps.database.db, now, nonces });
+  app.addHook('onClose', async () => {
+    await nonces.close();
+    await fastWrites.close();
+  });
+  const moduleDeps = { ...deps, db: deps.database.db, files, now, wecom, events: deps.events ?? createEventRegistry(), fastWrites: fastWrites.db, nonces, openGuard };
   await app.register(systemModule(moduleDeps), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
   await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
@@ -116,4 +129,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return app;
 }
 
-export type ModuleDeps = AppDeps & { db: Database['db']; files: FileStore; now: () => number; wecom: Wecom; events: EventRegistry };
+export type ModuleDeps = AppDeps & {
+  db: Database['db'];
+  files: FileStore;
+  now: () => number;
+  wecom: Wecom;
+  events: EventRegistry;
+  /** The asynchronous-commit pool for many small writes that are cheap to lose (platform/db/fast-writes.ts). */
+  fastWrites: Database['db'];
+  /** Spent nonces of signed requests (open API, Nexus). */
+  nonces: NonceStore;
+  /** The one open-API signature guard of every /scrm/open/** plugin. */
+  openGuard: OpenApiGuard;
+};

@@ -41,6 +41,8 @@ const configSchema = z.object({
   WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
   NEXUS_APP_KEY: z.string().optional(),
   NEXUS_SECRET: z.string().optional(),
+  /** `accept`: Nexus requests signed in the legacy form (no method, no path) are still accepted (transition). */
+  NEXUS_LEGACY_SIGNATURE: z.enum(['reject', 'accept']).default('reject'),
   /** Origins allowed to call the API from a browser (comma-separated, e.g. `https://crm.example.com`); none by default. */
   CORS_ORIGINS: z
     .string()

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
 import './acquisition.messages.ts';
-import { createOpenApiGuard } from '../../platform/open-signature.ts';
 import type { GetType } from '../../db/schema/index.ts';
 import { createLinkRepository } from './link.repository.ts';
 import { createLinkService } from './link.service.ts';
@@ -14,7 +13,6 @@ import { createJoinWayService } from './join-way.service.ts';
 import { createMiniLinkService } from './mini-link.service.ts';
 import { createOpenAppService } from './open-app.service.ts';
 import { createAcquisitionEventHandler } from './acquisition-events.ts';
-import { createFastWriteDb } from './fast-writes.ts';
 import { createLinkStatsSync, LINK_STATS_QUEUE } from './link-stats.ts';
 import { createChannelRepository } from './channel.repository.ts';
 import { createJoinWayRepository } from './join-way.repository.ts';
@@ -24,7 +22,7 @@ import { createOpenAppRepository } from './open-app.repository.ts';
 import { createRoutingRepository } from './routing.repository.ts';
 import { channelRoutes, joinWayRoutes, linkRoutes, mediaRoutes, miniLinkRoutes, openAppRoutes, openRoutes } from './acquisition.routes.ts';
 
-type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database'> & {
+type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database' | 'fastWrites' | 'openGuard'> & {
   /** Routing randomness (tests: a seeded generator). */
   random?: () => number;
 };
@@ -32,8 +30,6 @@ type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' |
 /** The pieces of the acquisition module that jobs, tests and tools use. */
 export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (message: string, error?: unknown) => void = () => {}) {
   const timeZone = deps.config.TZ_DEFAULT;
-  // Hit counters, nonces and rate limits: asynchronous commit on PostgreSQL (see fast-writes.ts).
-  const fast = createFastWriteDb(deps.database, Boolean(deps.database.connection.connectionString));
   const client = () => deps.wecom.client;
   const links = createLinkRepository(deps.db);
   const publisher = createWecomPublisher(client);
@@ -43,7 +39,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     changed: (getType, id) => routingRef?.invalidate(getType, id),
   });
   const routing = createRoutingService({
-    routing: createRoutingRepository(fast.db), now: deps.now, timeZone, random: deps.random, singleProcess: !deps.database.connection.connectionString,
+    routing: createRoutingRepository(deps.fastWrites) /* hit counters: asynchronous commit (platform/db/fast-writes.ts) */, now: deps.now, timeZone, random: deps.random, singleProcess: !deps.database.connection.connectionString,
     rangeMayHaveChanged: (getType, id) => void upkeep.request(getType, id),
   });
   routingRef = routing;
@@ -52,7 +48,8 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     void upkeep.request(getType, id);
   };
   const media = createMediaService({ media: createMediaRepository(deps.db), files: deps.files, wecom: client, now: deps.now });
-  const guard = createOpenApiGuard({ db: fast.db, now: deps.now, redisUrl: deps.config.REDIS_URL });
+  // The one open-API guard (built in app.ts, shared with leads' /open/clue): app changes forget its cache.
+  const guard = deps.openGuard;
   return {
     links: createLinkService({ db: deps.db, links, publisher, changed }),
     routing,
@@ -63,10 +60,6 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
     miniLinks: createMiniLinkService({ miniLinks: createMiniLinkRepository(deps.db) }),
     openApps: createOpenAppService({ apps: createOpenAppRepository(deps.db), changed: () => guard.invalidate() }),
     guard,
-    close: async () => {
-      await guard.close();
-      await fast.close();
-    },
     stats: createLinkStatsSync({ db: deps.db, wecom: client, now: deps.now, log }),
     eventHandler: createAcquisitionEventHandler({
       db: deps.db, links, media, timeZone,
@@ -94,7 +87,6 @@ export const acquisitionModule = (deps: AcquisitionModuleDeps & { onComponents?:
     { apply: async (event, _fetched, ctx) => components.stats.onAcquisitionEvent(event, ctx.tx) },
     { name: 'acquisition.link' },
   );
-  app.addHook('onClose', async () => components.close());
 
   await app.register(channelRoutes(components.channels), { prefix: '/admin/cust/channel' });
   await app.register(linkRoutes('link', components.links, components.routing), { prefix: '/admin/cust/get/link' });

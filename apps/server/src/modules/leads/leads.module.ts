@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
-import { createOpenApiGuard } from '../../platform/open-signature.ts';
 import { createLeadRepository } from './leads.repository.ts';
 import { createLeadService } from './leads.service.ts';
 import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
@@ -12,7 +11,7 @@ import { leadRoutes } from './leads.routes.ts';
 import { createTagComponents } from '../tags/tags.module.ts';
 import './leads.messages.ts';
 
-type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events'>;
+type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events' | 'openGuard'>;
 
 /** The pieces of the leads module (for the module, jobs, tools and benchmarks). */
 export function createLeadComponents(deps: LeadModuleDeps) {
@@ -71,7 +70,6 @@ export const leadsModule = (deps: LeadModuleDeps) => async (app: FastifyInstance
     { name: 'leads.transfer-fail' },
   );
   await app.register(leadRoutes(service, imports, wecom), { prefix: '/admin/clue' });
-  const guard = createOpenApiGuard({ db: deps.db, now: deps.now, redisUrl: deps.config.REDIS_URL });
-  app.addHook('onClose', () => guard.close());
-  await app.register(leadOpenRoutes(collect, guard), { prefix: '/open/clue' });
+  // The one open-API guard (app.ts): an app disabled in the console is refused here at once too.
+  await app.register(leadOpenRoutes(collect, deps.openGuard), { prefix: '/open/clue' });
 };

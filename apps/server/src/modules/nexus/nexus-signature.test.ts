@@ -2,37 +2,63 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../../testing/test-app.ts';
-import { checkNexusSignature, signNexusRequest } from './nexus-signature.ts';
+import { loadConfig } from '../../config.ts';
+import { checkNexusSignature, signNexusRequest, signNexusRequestLegacy } from './nexus-signature.ts';
 import { createNexusTestApp, NEXUS_TEST_SECRET, nexusClient, type NexusClient } from './nexus.testing.ts';
 
 describe('signNexusRequest / checkNexusSignature', () => {
   const body = '{"deptId":"10","name":"总部"}';
   const credentials = { appKey: 'demo-app', secret: 'demo-secret' };
-  const headers = (overrides = {}) => ({
-    key: 'demo-app',
-    timestamp: '1700000000',
-    nonce: 'nonce-0001',
-    signature: 'e292799600135bf4e0d43c7bab773b2b00a7bfb13a53f7fa39a0b32ffd7f8f03',
-    ...overrides,
-  });
+  const request = { method: 'POST', target: '/scrm/nexus/dept/save', rawBody: body };
+  const current = '9007c7f6173f03efb57c7376d95c36bf8985e199ca976eeded93a7f70fd364af';
+  const legacy = 'e292799600135bf4e0d43c7bab773b2b00a7bfb13a53f7fa39a0b32ffd7f8f03';
+  const headers = (overrides = {}) => ({ key: 'demo-app', timestamp: '1700000000', nonce: 'nonce-0001', signature: current, ...overrides });
 
-  test('matches a vector computed with openssl', () => {
+  test('matches vectors computed with openssl (the current form and the legacy one)', () => {
+    // printf 'POST\n/scrm/nexus/dept/save\n1700000000\nnonce-0001\n{"deptId":"10","name":"总部"}' | openssl dgst -sha256 -hmac demo-secret
+    assert.equal(signNexusRequest('demo-secret', { ...request, timestamp: '1700000000', nonce: 'nonce-0001' }), current);
     // printf '1700000000\nnonce-0001\n{"deptId":"10","name":"总部"}' | openssl dgst -sha256 -hmac demo-secret
-    assert.equal(signNexusRequest('demo-secret', '1700000000', 'nonce-0001', body), headers().signature);
+    assert.equal(signNexusRequestLegacy('demo-secret', '1700000000', 'nonce-0001', body), legacy);
   });
 
   test('accepts the vector, upper-case hex included, within the window', () => {
     const now = 1_700_000_000_000;
-    assert.deepEqual(checkNexusSignature(credentials, headers(), body, now), { ok: true, timestamp: 1_700_000_000, nonce: 'nonce-0001' });
-    assert.equal(checkNexusSignature(credentials, headers({ signature: headers().signature.toUpperCase() }), body, now).ok, true);
-    assert.equal(checkNexusSignature(credentials, headers(), body, now + 300_000).ok, true);
-    assert.equal(checkNexusSignature(credentials, headers(), body, now - 300_000).ok, true);
+    assert.deepEqual(checkNexusSignature(credentials, headers(), request, now), { ok: true, timestamp: 1_700_000_000, nonce: 'nonce-0001', legacy: false });
+    assert.equal(checkNexusSignature(credentials, headers({ signature: current.toUpperCase() }), request, now).ok, true);
+    assert.equal(checkNexusSignature(credentials, headers(), request, now + 300_000).ok, true);
+    assert.equal(checkNexusSignature(credentials, headers(), request, now - 300_000).ok, true);
+  });
+
+  test('the signature covers method and path: the same body on another endpoint or method is refused', () => {
+    const now = 1_700_000_000_000;
+    const failure = (other: Partial<typeof request>) => {
+      const result = checkNexusSignature(credentials, headers(), { ...request, ...other }, now);
+      return result.ok ? 'ok' : result.failure;
+    };
+    assert.equal(failure({ target: '/scrm/nexus/dept/delete' }), 'nexusBadSignature');
+    assert.equal(failure({ target: '/scrm/nexus/dept/save?x=1' }), 'nexusBadSignature');
+    assert.equal(failure({ method: 'PUT' }), 'nexusBadSignature');
+    assert.equal(failure({ method: 'post' }), 'ok');
+  });
+
+  test('the legacy form: refused by default with its own reason, accepted when the setting allows it', () => {
+    const now = 1_700_000_000_000;
+    assert.deepEqual(checkNexusSignature(credentials, headers({ signature: legacy }), request, now), { ok: false, failure: 'nexusLegacySignature' });
+    assert.deepEqual(checkNexusSignature(credentials, headers({ signature: legacy }), request, now, { acceptLegacy: false }), { ok: false, failure: 'nexusLegacySignature' });
+    assert.deepEqual(checkNexusSignature(credentials, headers({ signature: legacy }), request, now, { acceptLegacy: true }), { ok: true, timestamp: 1_700_000_000, nonce: 'nonce-0001', legacy: true });
+    // The current form stays accepted (and is not reported as legacy) with the setting on.
+    assert.deepEqual(checkNexusSignature(credentials, headers(), request, now, { acceptLegacy: true }), { ok: true, timestamp: 1_700_000_000, nonce: 'nonce-0001', legacy: false });
+    // Legacy acceptance does not relax anything else.
+    const stale = checkNexusSignature(credentials, headers({ signature: legacy }), request, now + 301_000, { acceptLegacy: true });
+    assert.deepEqual(stale, { ok: false, failure: 'nexusStaleRequest' });
+    const tampered = checkNexusSignature(credentials, headers({ signature: legacy }), { ...request, rawBody: `${body} ` }, now, { acceptLegacy: true });
+    assert.deepEqual(tampered, { ok: false, failure: 'nexusBadSignature' });
   });
 
   test('names each failure', () => {
     const now = 1_700_000_000_000;
     const failure = (h: object, raw = body, at = now) => {
-      const result = checkNexusSignature(credentials, h, raw, at);
+      const result = checkNexusSignature(credentials, h, { ...request, rawBody: raw }, at);
       return result.ok ? 'ok' : result.failure;
     };
     assert.equal(failure(headers({ nonce: undefined })), 'nexusMissingHeaders');
@@ -47,7 +73,7 @@ describe('signNexusRequest / checkNexusSignature', () => {
     assert.equal(failure(headers({ signature: 'zz' })), 'nexusBadSignature');
     assert.equal(failure(headers(), body.replace('总部', '总公司')), 'nexusBadSignature');
     assert.equal(failure(headers(), `${body} `), 'nexusBadSignature');
-    assert.equal(failure(headers({ signature: headers().signature.slice(0, 62) + '00' })), 'nexusBadSignature');
+    assert.equal(failure(headers({ signature: current.slice(0, 62) + '00' })), 'nexusBadSignature');
   });
 });
 
@@ -84,7 +110,7 @@ describe('signed Nexus requests over HTTP', () => {
     const cases = [
       [await nexus('/dept/save', dept('sig-2'), { key: 'someone-else' }), 'x-nexus-key 不正确'],
       [await nexus('/dept/save', dept('sig-2'), { secret: 'not-the-secret' }), '签名校验失败'],
-      [await nexus('/dept/save', dept('sig-2'), { signature: signNexusRequest(NEXUS_TEST_SECRET, '1', 'x', '{}') }), '签名校验失败'],
+      [await nexus('/dept/save', dept('sig-2'), { signature: signNexusRequest(NEXUS_TEST_SECRET, { method: 'POST', target: '/scrm/nexus/dept/save', timestamp: '1', nonce: 'x', rawBody: '{}' }) }), '签名校验失败'],
       [await nexus('/dept/save', dept('sig-2'), { nonce: 'bad nonce!' }), 'x-nexus-nonce 格式不正确（8–64 位字母、数字、_ 或 -）'],
       [await nexus('/dept/save', dept('sig-2'), { timestamp: 'yesterday' }), 'x-nexus-timestamp 格式不正确，应为 Unix 时间戳（秒）'],
     ] as const;
@@ -95,7 +121,7 @@ describe('signed Nexus requests over HTTP', () => {
       rawBody: JSON.stringify({ ...dept('sig-2'), name: 'Evil' }),
       timestamp,
       nonce: 'tamper-nonce-1',
-      signature: signNexusRequest(NEXUS_TEST_SECRET, String(timestamp), 'tamper-nonce-1', JSON.stringify(dept('sig-2'))),
+      signature: signNexusRequest(NEXUS_TEST_SECRET, { method: 'POST', target: '/scrm/nexus/dept/save', timestamp: String(timestamp), nonce: 'tamper-nonce-1', rawBody: JSON.stringify(dept('sig-2')) }),
     });
     assert.equal(tampered.status, 401);
     const english = await nexus('/dept/save', dept('sig-2'), { secret: 'nope', headers: { 'accept-language': 'en' } });
@@ -134,10 +160,36 @@ describe('signed Nexus requests over HTTP', () => {
 
   test('spent nonces are purged once their window has passed', async () => {
     await nexus('/dept/save', dept('purge-1'), { nonce: 'purge-nonce-1' });
+    const stored = await t.db.execute(sql`SELECT app_key FROM open_nonce WHERE nonce = 'purge-nonce-1'`);
+    assert.deepEqual(stored.rows, [{ app_key: 'nexus:nexus-test-app' }]);
     t.clock.now += 11 * 60_000;
     await nexus('/dept/save', dept('purge-2'));
-    const left = await t.db.execute(sql`SELECT 1 FROM nexus_nonce WHERE nonce = 'purge-nonce-1'`);
+    // One nonce store for Nexus and the open API (platform/signed-request.ts): Nexus's caller is `nexus:<key>`.
+    const left = await t.db.execute(sql`SELECT 1 FROM open_nonce WHERE nonce = 'purge-nonce-1'`);
     assert.equal(left.rows.length, 0);
+  });
+
+  test('the signature covers method and path: a body signed for one endpoint is refused on another', async () => {
+    const before = await deptCount();
+    // Signed for /dept/delete, sent to /dept/save (a captured request moved to another endpoint).
+    const moved = await nexus('/dept/save', dept('path-1'), { signedPath: '/scrm/nexus/dept/delete' });
+    assert.deepEqual([moved.status, moved.body], [401, { code: '401', msg: '签名校验失败', date: null }]);
+    const query = await nexus('/dept/save', dept('path-1'), { signedPath: '/scrm/nexus/dept/save?x=1' });
+    assert.equal(query.status, 401);
+    assert.equal(await deptCount(), before);
+    const right = await nexus('/dept/save', dept('path-1'));
+    assert.equal(right.status, 200, JSON.stringify(right.body));
+  });
+
+  test('by default the legacy form (no method, no path) is refused, saying how to proceed', async () => {
+    const before = await deptCount();
+    const zh = await nexus('/dept/save', dept('legacy-1'), { legacy: true });
+    assert.deepEqual([zh.status, zh.body.code], [401, '401']);
+    assert.match(zh.body.msg, /旧格式/);
+    assert.match(zh.body.msg, /NEXUS_LEGACY_SIGNATURE=accept/);
+    const en = await nexus('/dept/save', dept('legacy-1'), { legacy: true, headers: { 'accept-language': 'en' } });
+    assert.match(en.body.msg, /^Signed in the legacy form/);
+    assert.equal(await deptCount(), before);
   });
 
   test('invalid JSON: 400 when signed, 401 when not', async () => {
@@ -182,4 +234,31 @@ test('without NEXUS_APP_KEY / NEXUS_SECRET the endpoints answer 503', async () =
   } finally {
     await t.close();
   }
+});
+
+describe('NEXUS_LEGACY_SIGNATURE=accept (transition for HR systems integrated before the change)', () => {
+  let t: TestApp & { nexus: NexusClient };
+  before(async () => {
+    t = await createNexusTestApp({ NEXUS_LEGACY_SIGNATURE: 'accept' });
+  });
+  after(() => t.close());
+
+  test('the legacy form and the current one are both accepted; nonces and the clock still apply', async () => {
+    const legacy = await t.nexus('/dept/save', { deptId: 'lg-1', name: '旧签名' }, { legacy: true, nonce: 'legacy-nonce-1' });
+    assert.equal(legacy.status, 200, JSON.stringify(legacy.body));
+    assert.equal(legacy.body.date.nexusDeptId, 'lg-1');
+    const current = await t.nexus('/dept/save', { deptId: 'lg-2', name: '新签名' });
+    assert.equal(current.status, 200, JSON.stringify(current.body));
+    const replayed = await t.nexus('/dept/save', { deptId: 'lg-1', name: '旧签名' }, { legacy: true, nonce: 'legacy-nonce-1' });
+    assert.deepEqual([replayed.status, replayed.body.msg], [401, 'nonce 已被使用，疑似重放请求，已拒绝']);
+    const stale = await t.nexus('/dept/save', { deptId: 'lg-3', name: 'x' }, { legacy: true, timestamp: Math.floor(t.clock.now / 1000) - 301 });
+    assert.equal(stale.status, 401);
+    const wrongSecret = await t.nexus('/dept/save', { deptId: 'lg-3', name: 'x' }, { legacy: true, secret: 'not-the-secret' });
+    assert.deepEqual([wrongSecret.status, wrongSecret.body.msg], [401, '签名校验失败']);
+  });
+
+  test('an invalid setting is refused at start', () => {
+    assert.throws(() => loadConfig({ NEXUS_LEGACY_SIGNATURE: 'yes' }), /NEXUS_LEGACY_SIGNATURE/);
+    assert.equal(loadConfig({}).NEXUS_LEGACY_SIGNATURE, 'reject');
+  });
 });

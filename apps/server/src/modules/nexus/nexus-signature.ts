@@ -1,13 +1,19 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual, hmacSha256Hex, SIGNED_MAX_SKEW_SECONDS, signRequest, stringToSign, verifySignature, type SignatureFailure, type SignedParts } from '../../platform/signed-request.ts';
 
 /**
- * How Nexus signs a request (documented in README.md and the OpenAPI descriptions):
+ * How Nexus signs a request (documented in README.md and the OpenAPI descriptions), the same scheme as the
+ * open API's (platform/signed-request.ts verifies both):
  *
  *   x-nexus-key        the app key (NEXUS_APP_KEY)
  *   x-nexus-timestamp  unix time in seconds, within ±300 s of the server's clock
  *   x-nexus-nonce      8–64 characters [A-Za-z0-9_-], never reused within the window
  *   x-nexus-signature  lowercase hex HMAC-SHA256, keyed with NEXUS_SECRET, of the UTF-8 string
- *                      `${timestamp}\n${nonce}\n${rawBody}` (rawBody: the request body bytes exactly as sent)
+ *                      `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` (pathAndQuery: the request
+ *                      target exactly as sent; rawBody: the request body bytes exactly as sent)
+ *
+ * The legacy form `${timestamp}\n${nonce}\n${rawBody}` (no method, no path: a signed body could be replayed
+ * on another endpoint) is accepted only with NEXUS_LEGACY_SIGNATURE=accept, for HR systems integrated
+ * before the change, during their transition.
  */
 export const NEXUS_HEADERS = {
   key: 'x-nexus-key',
@@ -17,15 +23,19 @@ export const NEXUS_HEADERS = {
 } as const;
 
 /** Accepted clock difference between Nexus and SCRM, either direction. */
-export const NEXUS_MAX_SKEW_SECONDS = 300;
+export const NEXUS_MAX_SKEW_SECONDS = SIGNED_MAX_SKEW_SECONDS;
 
-const NONCE_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
-const TIMESTAMP_PATTERN = /^\d{1,12}$/;
-const SIGNATURE_PATTERN = /^[0-9a-fA-F]{64}$/;
-
-export function signNexusRequest(secret: string, timestamp: string, nonce: string, rawBody: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}\n${nonce}\n${rawBody}`, 'utf8').digest('hex');
+/** The signature over method, request target, timestamp, nonce and body (the current form). */
+export function signNexusRequest(secret: string, parts: SignedParts): string {
+  return signRequest(secret, parts);
 }
+
+/** The legacy form, over timestamp, nonce and body only (accepted with NEXUS_LEGACY_SIGNATURE=accept). */
+export function signNexusRequestLegacy(secret: string, timestamp: string, nonce: string, rawBody: string): string {
+  return hmacSha256Hex(secret, legacyStringToSign(timestamp, nonce, rawBody));
+}
+
+const legacyStringToSign = (timestamp: string, nonce: string, rawBody: string) => `${timestamp}\n${nonce}\n${rawBody}`;
 
 /** Why a signed request is refused; each has its own message. */
 export type NexusSignatureFailure =
@@ -34,7 +44,16 @@ export type NexusSignatureFailure =
   | 'nexusBadTimestamp'
   | 'nexusStaleRequest'
   | 'nexusBadNonce'
-  | 'nexusBadSignature';
+  | 'nexusBadSignature'
+  | 'nexusLegacySignature';
+
+const NEXUS_FAILURES: Record<SignatureFailure, NexusSignatureFailure> = {
+  missingHeaders: 'nexusMissingHeaders',
+  badTimestamp: 'nexusBadTimestamp',
+  staleRequest: 'nexusStaleRequest',
+  badNonce: 'nexusBadNonce',
+  badSignature: 'nexusBadSignature',
+};
 
 export interface NexusSignedHeaders {
   key?: string;
@@ -44,30 +63,30 @@ export interface NexusSignedHeaders {
 }
 
 export type NexusSignatureCheck =
-  | { ok: true; timestamp: number; nonce: string }
+  | { ok: true; timestamp: number; nonce: string; /** Signed in the legacy form (accepted by the setting). */ legacy: boolean }
   | { ok: false; failure: NexusSignatureFailure };
 
-/** Everything except the nonce's freshness, which needs the database (see the repository). */
+/** Everything except the nonce's freshness, which needs the nonce store. */
 export function checkNexusSignature(
   credentials: { appKey: string; secret: string },
   headers: NexusSignedHeaders,
-  rawBody: string,
+  request: { method: string; target: string; rawBody: string },
   nowMs: number,
+  options: { acceptLegacy: boolean } = { acceptLegacy: false },
 ): NexusSignatureCheck {
   const { key, timestamp, nonce, signature } = headers;
   if (!key || !timestamp || !nonce || !signature) return { ok: false, failure: 'nexusMissingHeaders' };
   if (!constantTimeEqual(Buffer.from(key, 'utf8'), Buffer.from(credentials.appKey, 'utf8'))) return { ok: false, failure: 'nexusUnknownKey' };
-  if (!TIMESTAMP_PATTERN.test(timestamp)) return { ok: false, failure: 'nexusBadTimestamp' };
-  const seconds = Number(timestamp);
-  if (Math.abs(nowMs / 1000 - seconds) > NEXUS_MAX_SKEW_SECONDS) return { ok: false, failure: 'nexusStaleRequest' };
-  if (!NONCE_PATTERN.test(nonce)) return { ok: false, failure: 'nexusBadNonce' };
-  if (!SIGNATURE_PATTERN.test(signature)) return { ok: false, failure: 'nexusBadSignature' };
-  const expected = Buffer.from(signNexusRequest(credentials.secret, timestamp, nonce, rawBody), 'hex');
-  if (!constantTimeEqual(Buffer.from(signature, 'hex'), expected)) return { ok: false, failure: 'nexusBadSignature' };
-  return { ok: true, timestamp: seconds, nonce };
-}
-
-/** Compares without leaking where the first difference is; lengths are compared first (not secret). */
-function constantTimeEqual(a: Buffer, b: Buffer): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  // Both forms are computed: a legacy signature refused by the setting is told so (the caller holds the
+  // secret; the answer only spares its operator a search).
+  const check = verifySignature(
+    credentials.secret,
+    headers,
+    (time, once) => [stringToSign({ ...request, timestamp: time, nonce: once }), legacyStringToSign(time, once, request.rawBody)],
+    nowMs,
+  );
+  if (!check.ok) return { ok: false, failure: NEXUS_FAILURES[check.failure] };
+  const legacy = check.form === 1;
+  if (legacy && !options.acceptLegacy) return { ok: false, failure: 'nexusLegacySignature' };
+  return { ok: true, timestamp: check.timestamp, nonce: check.nonce, legacy };
 }

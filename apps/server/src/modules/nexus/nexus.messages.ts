@@ -15,6 +15,10 @@ export const nexusMessages = {
   },
   nexusBadNonce: { zh: 'x-nexus-nonce 格式不正确（8–64 位字母、数字、_ 或 -）', en: 'x-nexus-nonce must be 8–64 letters, digits, _ or -' },
   nexusBadSignature: { zh: '签名校验失败', en: 'Signature mismatch' },
+  nexusLegacySignature: {
+    zh: '签名使用了旧格式（未包含请求方法与路径）：请按新格式签名，过渡期可设置 NEXUS_LEGACY_SIGNATURE=accept',
+    en: 'Signed in the legacy form (without method and path): sign the current form, or set NEXUS_LEGACY_SIGNATURE=accept during the transition',
+  },
   nexusReplayedNonce: { zh: 'nonce 已被使用，疑似重放请求，已拒绝', en: 'Nonce already used: replayed request refused' },
   nexusInvalidJson: { zh: '请求体不是合法的 JSON', en: 'The request body is not valid JSON' },
   nexusParentNotFound: { zh: '上级部门尚未同步：{parentId}', en: 'Parent department {parentId} has not been pushed yet' },

@@ -29,7 +29,8 @@ export const nexusModule = (deps: ModuleDeps) => async (app: FastifyInstance) =>
   });
   const { NEXUS_APP_KEY: appKey, NEXUS_SECRET: secret } = deps.config;
   const credentials = appKey && secret ? { appKey, secret } : null;
-  await app.register(nexusRoutes({ service, nonces: nexus, credentials, now: deps.now }), { prefix: '/nexus' });
+  const acceptLegacySignature = deps.config.NEXUS_LEGACY_SIGNATURE === 'accept';
+  await app.register(nexusRoutes({ service, nonces: deps.nonces, credentials, acceptLegacySignature, now: deps.now }), { prefix: '/nexus' });
   await app.register(nexusAdminRoutes({ service, audit, tokens: deps.tokens }), { prefix: '/admin' });
 };
 

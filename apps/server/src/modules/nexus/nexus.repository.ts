@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
-import { nexusDeptMap, nexusNonce, nexusSsoSession, nexusUserMap, sysDept, sysRole, sysUser } from '../../db/schema/index.ts';
+import { nexusDeptMap, nexusSsoSession, nexusUserMap, sysDept, sysRole, sysUser } from '../../db/schema/index.ts';
 import { ancestorsBelow } from '../system/dept.repository.ts';
 import type { DeptRecord, NexusUserRecord } from './nexus.schemas.ts';
 import { DEPT_TREE_LOCK } from '../system/dept.service.ts';
@@ -39,13 +39,6 @@ export function createNexusRepository(db: Db) {
     /** Nexus pushes are serialised with each other and with console department edits: moves rewrite whole subtrees. */
     async lockWrites(tx: DbOrTx) {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${DEPT_TREE_LOCK})`);
-    },
-
-    /** Records a nonce; false when it was already used and has not yet expired. Expired nonces are purged. */
-    async consumeNonce(nonce: string, expiresAt: Date, now: Date): Promise<boolean> {
-      await db.delete(nexusNonce).where(lt(nexusNonce.expiresAt, now));
-      const inserted = await db.insert(nexusNonce).values({ nonce, expiresAt }).onConflictDoNothing().returning({ nonce: nexusNonce.nonce });
-      return inserted.length === 1;
     },
 
     // Departments

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { AppError, BadRequest } from '../../platform/http/errors.ts';
 import { localeOf, translate } from '../../platform/http/i18n.ts';
 import { envelope } from '../../platform/http/schemas.ts';
-import { checkNexusSignature, NEXUS_HEADERS, NEXUS_MAX_SKEW_SECONDS } from './nexus-signature.ts';
-import type { NexusRepository } from './nexus.repository.ts';
+import { nonceExpiry, type NonceStore } from '../../platform/signed-request.ts';
+import { checkNexusSignature, NEXUS_HEADERS } from './nexus-signature.ts';
 import type { NexusCall, NexusService } from './nexus.service.ts';
 import {
   batchUpdateDeptBody, batchUpdateDeptResult, deleteByEmpNoBody, deleteByEmpNoResult, deptDeleteBody, deptDeleteResult,
@@ -18,7 +18,9 @@ export const NEXUS_SIGNATURE_DOC = [
   '`x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock;',
   '`x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window;',
   '`x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string',
-  '`${timestamp}\\n${nonce}\\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json).',
+  '`${METHOD}\\n${pathAndQuery}\\n${timestamp}\\n${nonce}\\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target',
+  'exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json.',
+  'The legacy form `${timestamp}\\n${nonce}\\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept.',
   'Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.',
 ].join(' ');
 
@@ -26,20 +28,24 @@ const signatureHeaders = z.looseObject({
   [NEXUS_HEADERS.key]: z.string().optional().describe('app key'),
   [NEXUS_HEADERS.timestamp]: z.string().optional().describe('unix seconds'),
   [NEXUS_HEADERS.nonce]: z.string().optional().describe('8–64 of [A-Za-z0-9_-], single use'),
-  [NEXUS_HEADERS.signature]: z.string().optional().describe('hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\\n${nonce}\\n${rawBody}`)'),
+  [NEXUS_HEADERS.signature]: z.string().optional().describe('hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\\n${pathAndQuery}\\n${timestamp}\\n${nonce}\\n${rawBody}`)'),
 });
 
 
 export interface NexusRouteDeps {
   service: NexusService;
-  nonces: Pick<NexusRepository, 'consumeNonce'>;
+  /** The nonce store shared with the open API (app.ts). */
+  nonces: Pick<NonceStore, 'consume'>;
   credentials: { appKey: string; secret: string } | null;
+  /** NEXUS_LEGACY_SIGNATURE=accept: the legacy form (no method, no path) is still accepted. */
+  acceptLegacySignature: boolean;
   now: () => number;
 }
 
 /** `/scrm/nexus/*`: signed pushes from Nexus (HR sync) and single sign-on. */
 export const nexusRoutes = (deps: NexusRouteDeps) => async (app: FastifyInstance) => {
   const bodyOf = keepRawJsonBodies(app);
+  let legacyNoticed = false;
 
   app.addHook('preValidation', async (request) => {
     if (!deps.credentials) throw new AppError(503, 'nexusNotConfigured');
@@ -56,13 +62,17 @@ export const nexusRoutes = (deps: NexusRouteDeps) => async (app: FastifyInstance
         nonce: header(NEXUS_HEADERS.nonce),
         signature: header(NEXUS_HEADERS.signature),
       },
-      body.raw,
+      { method: request.method, target: request.url, rawBody: body.raw },
       deps.now(),
+      { acceptLegacy: deps.acceptLegacySignature },
     );
     if (!check.ok) throw new AppError(401, check.failure);
     // A nonce is remembered until its timestamp leaves the window; after that the timestamp alone refuses it.
-    const expiresAt = new Date((check.timestamp + NEXUS_MAX_SKEW_SECONDS + 1) * 1000);
-    if (!(await deps.nonces.consumeNonce(check.nonce, expiresAt, new Date(deps.now())))) throw new AppError(401, 'nexusReplayedNonce');
+    if (!(await deps.nonces.consume(`nexus:${deps.credentials.appKey}`, check.nonce, nonceExpiry(check.timestamp)))) throw new AppError(401, 'nexusReplayedNonce');
+    if (check.legacy && !legacyNoticed) {
+      legacyNoticed = true;
+      request.log.warn('Nexus signed a request in the legacy form (no method, no path), accepted because NEXUS_LEGACY_SIGNATURE=accept: move Nexus to the current form, then remove the setting');
+    }
     if (body.invalidJson) throw new BadRequest('nexusInvalidJson');
   });
 

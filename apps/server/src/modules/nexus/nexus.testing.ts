@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTestApp, type TestApp, type TestResponse } from '../../testing/test-app.ts';
-import { signNexusRequest } from './nexus-signature.ts';
+import { signNexusRequest, signNexusRequestLegacy } from './nexus-signature.ts';
 
 export const NEXUS_TEST_KEY = 'nexus-test-app';
 export const NEXUS_TEST_SECRET = 'nexus-test-secret-0123456789';
@@ -16,6 +16,10 @@ export interface SignOptions {
   headers?: Record<string, string>;
   /** Replaces the computed signature. */
   signature?: string;
+  /** Sign the legacy form (timestamp, nonce, body: no method, no path). */
+  legacy?: boolean;
+  /** The path signed, when not the one requested (`/scrm/nexus${path}`). */
+  signedPath?: string;
 }
 
 export type NexusClient = <T = any>(path: string, body?: unknown, options?: SignOptions) => Promise<TestResponse<T>>;
@@ -31,10 +35,16 @@ export function nexusClient(t: TestApp): NexusClient {
     const raw = options.rawBody ?? (body === undefined ? '' : JSON.stringify(body));
     const timestamp = String(options.timestamp ?? Math.floor(t.clock.now / 1000));
     const nonce = options.nonce ?? randomBytes(12).toString('hex');
-    const signature = options.signature ?? signNexusRequest(options.secret ?? NEXUS_TEST_SECRET, timestamp, nonce, raw);
+    const url = `/scrm/nexus${path}`;
+    const secret = options.secret ?? NEXUS_TEST_SECRET;
+    const signature =
+      options.signature ??
+      (options.legacy
+        ? signNexusRequestLegacy(secret, timestamp, nonce, raw)
+        : signNexusRequest(secret, { method: 'POST', target: options.signedPath ?? url, timestamp, nonce, rawBody: raw }));
     const response = await t.app.inject({
       method: 'POST',
-      url: `/scrm/nexus${path}`,
+      url,
       payload: raw,
       headers: {
         'content-type': 'application/json',
