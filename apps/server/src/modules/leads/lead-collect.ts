@@ -3,7 +3,6 @@
 // request id (per app key); a phone (else WeChat id, else email) we know adds to that lead's timeline
 // instead of creating a duplicate.
 import type { FastifyInstance } from 'fastify';
-import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { envelope, dateTime, optionalText } from '../../platform/http/schemas.ts';
@@ -11,7 +10,7 @@ import { translate, localeOf } from '../../platform/http/i18n.ts';
 import { BadRequest } from '../../platform/http/errors.ts';
 import { OPEN_SIGNATURE_DOC, type OpenApiGuard, type OpenAppIdentity } from '../../platform/open-signature.ts';
 import { isUniqueViolation } from '../system/unique-violation.ts';
-import { lead, leadCollectRequest, leadContact, type LeadContactType } from '../../db/schema/leads.ts';
+import type { LeadContactType } from '../../db/schema/leads.ts';
 import type { LeadRepository, NewLeadEvent } from './leads.repository.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
 
@@ -45,19 +44,13 @@ export const collectResult = z.object({
   replayed: z.boolean().describe('true: this requestId was already applied; nothing changed'),
 });
 
-export function createLeadCollectService(deps: { db: Db; leads: LeadRepository; now: () => number }) {
+export function createLeadCollectService(deps: { db: Pick<Db, 'transaction'>; leads: LeadRepository; now: () => number }) {
   const { db, leads } = deps;
 
   async function findKnown(tx: Tx, contacts: Array<{ type: LeadContactType; value: string }>): Promise<number | undefined> {
     for (const contact of contacts) {
-      const [row] = await tx
-        .select({ id: lead.id })
-        .from(leadContact)
-        .innerJoin(lead, eq(lead.id, leadContact.leadId))
-        .where(and(eq(leadContact.type, contact.type), eq(leadContact.value, contact.value), eq(leadContact.isPrimary, true), isNull(lead.mergedIntoId), eq(lead.isDel, 0)))
-        .orderBy(lead.id)
-        .limit(1);
-      if (row) return row.id;
+      const id = await leads.system().findByPrimaryContact(tx, contact);
+      if (id !== undefined) return id;
     }
     return undefined;
   }
@@ -78,11 +71,7 @@ export function createLeadCollectService(deps: { db: Db; leads: LeadRepository; 
     const actor = `open:${app.appKey}`;
     return db.transaction(async (tx) => {
       // One request id at a time, on every replica.
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`lead-collect:${app.appKey}:${body.requestId}`}, 0))`);
-      const [done] = await tx
-        .select()
-        .from(leadCollectRequest)
-        .where(and(eq(leadCollectRequest.appKey, app.appKey), eq(leadCollectRequest.requestId, body.requestId)));
+      const done = await leads.lockCollectRequest(tx, app.appKey, body.requestId);
       if (done) return { clueId: done.leadId, created: done.created, replayed: true };
 
       let leadId = await findKnown(tx, contacts);
@@ -130,7 +119,7 @@ export function createLeadCollectService(deps: { db: Db; leads: LeadRepository; 
         });
       }
       await leads.appendEvents(tx, events);
-      await tx.insert(leadCollectRequest).values({ appKey: app.appKey, requestId: body.requestId, leadId, created, ctime: now });
+      await leads.recordCollectRequest(tx, { appKey: app.appKey, requestId: body.requestId, leadId, created, ctime: now });
       return { clueId: leadId, created, replayed: false };
     });
   }

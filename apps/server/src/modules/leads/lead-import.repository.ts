@@ -2,7 +2,8 @@
 // one statement that settles a batch of imported rows.
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
-import { actorScope, type ActorViewer as Viewer } from '../../platform/auth/actor-scope.ts';
+import { actorScope } from '../../platform/auth/actor-scope.ts';
+import type { Viewer } from '../../platform/auth/data-scope.ts';
 import { lead, leadImport, leadImportError } from '../../db/schema/leads.ts';
 import type { ImportedLead } from './lead-import-rows.ts';
 

@@ -12,6 +12,7 @@ import type { Db } from '../../platform/db/database.ts';
 import type { FileStore } from '../../platform/files.ts';
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
+import { viewerOf } from '../../platform/auth/data-scope.ts';
 import { saveUpload } from '../../platform/uploads.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { translate } from '../../platform/http/i18n.ts';
@@ -89,7 +90,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
 
   /** An import the caller may see: theirs, or one whose uploader their data scope covers; else 404. */
   async function loadFor(ctx: RequestContext, id: number): Promise<ImportRow> {
-    const row = await imports.forViewer({ scope: await ctx.scope(), user: ctx.user }).find(id);
+    const row = await imports.forViewer(await viewerOf(ctx)).find(id);
     if (!row) throw new NotFound('leadImport', id);
     return row;
   }
@@ -159,7 +160,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
      */
     async upload(ctx: RequestContext, file: MultipartFile | undefined, options: { ownerId?: number }) {
       if (!file) throw new BadRequest('fileRequired');
-      const viewer = { scope: await ctx.scope(), user: ctx.user };
+      const viewer = await viewerOf(ctx);
       // Streamed to its place in the file store, hashed on the way; removed again when refused or already imported.
       const fileKey = `lead-import/${randomBytes(16).toString('hex')}.xlsx`;
       const path = deps.files.pathOf(fileKey);

@@ -1,13 +1,12 @@
 // What leads do with WeCom: on-the-job transfers (transfer_customer, followed by the transfer_result job
 // and transfer_fail callbacks), corp tags (mark_tag), and linking customers added through a lead's link
 // State or with a lead's phone as remark mobile (add_external_contact, and after each full customer sync).
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { WecomApiError, type ExternalContactEvent, type WecomClient } from '@scrm/wecom';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { AppError, BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
-import { lead, leadTransfer, type LeadTransferStatus } from '../../db/schema/leads.ts';
+import type { LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { LeadRepository } from './leads.repository.ts';
 import type { LeadService } from './leads.service.ts';
 import type { CustomerTagService } from '../tags/customer-tags.service.ts';
@@ -29,10 +28,11 @@ const RESULT_STATUS: Record<number, LeadTransferStatus> = { 1: 'completed', 2: '
 const FAIL_REASON: Record<string, LeadTransferStatus> = { customer_refused: 'refused', customer_limit_exceed: 'limit_exceeded' };
 
 export interface LeadWecomDeps {
-  db: Db;
+  /** Transactions; every query goes through the repository. */
+  db: Pick<Db, 'transaction'>;
   leads: LeadRepository;
-  service: LeadService;
-  jobs: JobService;
+  service: Pick<LeadService, 'leadsFor' | 'link' | 'requireTags' | 'portraitTags'>;
+  jobs: Pick<JobService, 'start' | 'boss'>;
   /** Corp tagging of relations (mark_tag first, then the local copy). */
   customerTags: Pick<CustomerTagService, 'mark'>;
   /** The WeCom client, or undefined when WeCom is not configured. */
@@ -56,26 +56,22 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
    */
   async function linkCustomer(tx: DbOrTx, input: { externalUserid: string; state?: string; employeeUserid: string; when: Date }): Promise<boolean> {
     const { externalUserid } = input;
-    if (await leads.findByExternalUserid(null, externalUserid, tx)) return false;
+    const system = leads.system();
+    if (await system.findByCustomer(externalUserid, tx)) return false;
     const tryLink = async (leadId: number, how: 'state' | 'remark_mobile') => {
-      const row = await leads.findVisible(null, leadId, tx, { lock: true });
+      const row = await system.find(leadId, tx, { lock: true });
       if (!row || row.mergedIntoId !== null || row.externalUserid) return false;
       await deps.service.link(tx, row, externalUserid, how, 'wecom', { employeeUserid: input.employeeUserid, now: input.when });
       return true;
     };
     if (input.state) {
-      const [byState] = await tx
-        .select({ id: lead.id })
-        .from(lead)
-        .where(and(eq(lead.linkState, input.state), eq(lead.isDel, 0)));
-      if (byState && (await tryLink(byState.id, 'state'))) return true;
+      const byState = await system.leadIdByLinkState(input.state, tx);
+      if (byState !== undefined && (await tryLink(byState, 'state'))) return true;
     }
-    const result = await tx.execute<{ remark_mobiles: string[] }>(
-      sql`SELECT remark_mobiles FROM customer_relation WHERE external_userid = ${externalUserid} AND status = 'active'`,
-    );
-    const phones = [...new Set(result.rows.flatMap((row) => (Array.isArray(row.remark_mobiles) ? row.remark_mobiles : [])).map((m) => normaliseMobile(String(m))).filter((m): m is string => m !== null))];
+    const mobiles = await system.remarkMobilesOf(tx, externalUserid);
+    const phones = [...new Set(mobiles.map((m) => normaliseMobile(m)).filter((m): m is string => m !== null))];
     if (phones.length === 0) return false;
-    const candidates = [...new Set((await leads.leadsWithPhones(phones, tx)).filter((row) => row.externalUserid === null).map((row) => row.id))];
+    const candidates = [...new Set((await system.leadsWithPhones(phones, tx)).filter((row) => row.externalUserid === null).map((row) => row.id))];
     return candidates.length === 1 && (await tryLink(candidates[0], 'remark_mobile'));
   }
 
@@ -88,11 +84,7 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
   /** Appends an event to the lead linked to each customer (customers without a lead have no timeline). */
   async function eventOnLinkedLeads(tx: DbOrTx, entries: Array<{ externalUserid: string; type: string; actor: string | null; data: Record<string, unknown>; occurredAt?: Date }>) {
     if (entries.length === 0) return;
-    const linked = await tx
-      .select({ id: lead.id, externalUserid: lead.externalUserid })
-      .from(lead)
-      .where(and(inArray(lead.externalUserid, [...new Set(entries.map((entry) => entry.externalUserid))]), isNull(lead.mergedIntoId), eq(lead.isDel, 0)));
-    const byCustomer = new Map(linked.map((row) => [row.externalUserid!, row.id]));
+    const byCustomer = await leads.system().linkedLeadIds(tx, [...new Set(entries.map((entry) => entry.externalUserid))]);
     await leads.appendEvents(
       tx,
       entries.flatMap((entry) => {
@@ -112,37 +104,25 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
   ): Promise<number> {
     const now = at();
     const final = status !== 'waiting';
-    const updated = await tx
-      .update(leadTransfer)
-      .set({
+    const updated = await leads.settleTransfers(
+      tx,
+      { externalUserid, takeoverUserid: pair.takeoverUserid, handoverUserid: pair.handoverUserid || undefined },
+      {
         status,
         ...(details.takeoverTime !== undefined ? { takeoverTime: details.takeoverTime } : {}),
         ...(details.failReason !== undefined ? { failReason: details.failReason } : {}),
         ...(final ? { settledAt: now } : {}),
         mtime: now,
         muser: details.actor,
-      })
-      .where(
-        and(
-          eq(leadTransfer.externalUserid, externalUserid),
-          eq(leadTransfer.takeoverUserid, pair.takeoverUserid),
-          pair.handoverUserid ? eq(leadTransfer.handoverUserid, pair.handoverUserid) : undefined,
-          eq(leadTransfer.status, 'waiting'),
-        ),
-      )
-      .returning({ id: leadTransfer.id, handoverUserid: leadTransfer.handoverUserid });
+      },
+    );
     if (updated.length === 0 || !final) return 0;
     const handoverUserid = updated[0].handoverUserid;
     if (status === 'completed') {
       await eventOnLinkedLeads(tx, [{ externalUserid, type: 'transfer_completed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid } }]);
       // The customer's main contact is now the takeover employee: so is the lead's owner, when that employee has a system user.
       const takeover = await leads.userByQwUserid(pair.takeoverUserid, tx);
-      if (takeover) {
-        await tx
-          .update(lead)
-          .set({ ownerId: takeover.id, assignedAt: now, mtime: now, muser: details.actor })
-          .where(and(eq(lead.externalUserid, externalUserid), isNull(lead.mergedIntoId), eq(lead.isDel, 0)));
-      }
+      if (takeover) await leads.setOwnerOfCustomerLeads(tx, externalUserid, { ownerId: takeover.id, assignedAt: now, mtime: now, muser: details.actor });
     } else {
       await eventOnLinkedLeads(tx, [
         { externalUserid, type: 'transfer_failed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid, status, reason: details.failReason ?? status } },
@@ -175,16 +155,13 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
       checked += page.customer.length;
       await job.progress(checked);
     }
-    const stillWaiting = await db
-      .select({ id: leadTransfer.id })
-      .from(leadTransfer)
-      .where(and(eq(leadTransfer.handoverUserid, input.handoverUserid), eq(leadTransfer.takeoverUserid, input.takeoverUserid), eq(leadTransfer.status, 'waiting')));
-    if (stillWaiting.length > 0) {
+    const stillWaiting = await leads.system().waitingTransfers(input);
+    if (stillWaiting > 0) {
       // Check again shortly after the earliest takeover is due (at least a minute, at most an hour away).
       const dueIn = nextDue === null ? 3600 : Math.ceil(((nextDue as number) - deps.now()) / 1000) + 60;
       await deps.jobs.boss.send(TRANSFER_RECHECK_QUEUE, input, { startAfter: Math.min(3600, Math.max(60, dueIn)) });
     }
-    return { checked, ...counts, stillWaiting: stillWaiting.length };
+    return { checked, ...counts, stillWaiting };
   }
 
   return {
@@ -194,10 +171,12 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
     /** Requests on-the-job transfers (100 per WeCom call), records each customer's outcome, starts the result job. */
     async transfer(ctx: RequestContext, body: { externalUserids: string[]; handoverUserid: string; takeoverUserid: string; message?: string }) {
       if (body.handoverUserid === body.takeoverUserid) throw new InvalidField('takeoverUserid', 'leadTransferSameUser');
-      const viewer = await deps.service.viewerOf(ctx);
+      const visible = await deps.service.leadsFor(ctx);
       const externalUserids = [...new Set(body.externalUserids)];
+      // Only the caller's customers move: the handover employee's relation with each must be in the caller's scope
+      // (a lead the caller sees linked to the customer is not enough).
       for (const externalUserid of externalUserids) {
-        if (!(await leads.customerVisible(viewer, externalUserid))) throw new NotFound('customer', externalUserid);
+        if (!(await visible.customerInScope(externalUserid, undefined, { userid: body.handoverUserid }))) throw new NotFound('customer', externalUserid);
       }
       const wecom = client();
       const actor = actorOf(ctx);
@@ -224,9 +203,8 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
       const job = waiting ? await deps.jobs.start(TRANSFER_RESULT_JOB, { handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid }, { actor }) : null;
       const now = at();
       const transfers = await db.transaction(async (tx) => {
-        const rows = await tx
-          .insert(leadTransfer)
-          .values(
+        const rows = await leads.insertTransfers(
+          tx,
             outcomes.map((outcome) => ({
               externalUserid: outcome.externalUserid,
               handoverUserid: body.handoverUserid,
@@ -240,8 +218,7 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
               mtime: now,
               muser: actor,
             })),
-          )
-          .returning();
+        );
         await eventOnLinkedLeads(
           tx,
           outcomes.map((outcome) => ({
@@ -271,17 +248,18 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
      * produce no callback). Tag ids are our corp tag ids.
      */
     async updateCorpTags(ctx: RequestContext, body: { externalUserid: string; userid?: string; addTagIds: number[]; removeTagIds: number[] }) {
-      const viewer = await deps.service.viewerOf(ctx);
-      if (!(await leads.customerVisible(viewer, body.externalUserid))) throw new NotFound('customer', body.externalUserid);
-      const add = await deps.service.requireTags(body.addTagIds, 'corp', db);
-      const remove = (await deps.service.requireTags(body.removeTagIds, 'corp', db)).filter((t) => !add.some((a) => a.id === t.id));
-      const active = await leads.activeRelationUserids(body.externalUserid);
+      const visible = await deps.service.leadsFor(ctx);
+      if (!(await visible.customerInScope(body.externalUserid))) throw new NotFound('customer', body.externalUserid);
+      const add = await deps.service.requireTags(body.addTagIds, 'corp');
+      const remove = (await deps.service.requireTags(body.removeTagIds, 'corp')).filter((t) => !add.some((a) => a.id === t.id));
+      // Only relations in the caller's scope are tagged.
+      const active = await visible.activeRelationUserids(body.externalUserid);
       let userids: string[];
       if (body.userid) {
         if (!active.includes(body.userid)) throw new InvalidField('userid', 'leadNoRelation', { userid: body.userid });
         userids = [body.userid];
       } else {
-        const linked = await leads.findByExternalUserid(null, body.externalUserid);
+        const linked = await visible.findByCustomer(body.externalUserid);
         const owner = linked?.ownerId ? await leads.activeUser(linked.ownerId) : undefined;
         userids = owner?.qwUserid && active.includes(owner.qwUserid) ? [owner.qwUserid] : active;
       }
@@ -328,31 +306,16 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
       let candidates = 0;
       let linked = 0;
       for (;;) {
-        const page = await db.execute<{ external_userid: string; userid: string; state: string; createtime: string | Date; by_state: boolean }>(sql`
-          WITH candidate AS (
-            SELECT DISTINCT r.external_userid FROM customer_relation r
-            WHERE r.status = 'active' AND r.external_userid > ${after}
-              AND ((r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0 AND l.merged_into_id IS NULL AND l.external_userid IS NULL))
-                   OR jsonb_array_length(r.remark_mobiles) > 0)
-              AND NOT EXISTS (SELECT 1 FROM lead l WHERE l.external_userid = r.external_userid AND l.is_del = 0 AND l.merged_into_id IS NULL)
-            ORDER BY r.external_userid
-            LIMIT ${SYNC_LINK_PAGE}
-          )
-          SELECT DISTINCT ON (r.external_userid) r.external_userid, r.userid, r.state, r.createtime,
-                 (r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0)) AS by_state
-          FROM candidate c JOIN customer_relation r ON r.external_userid = c.external_userid AND r.status = 'active'
-          ORDER BY r.external_userid,
-                   (r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0)) DESC,
-                   (jsonb_array_length(r.remark_mobiles) > 0) DESC, r.createtime, r.userid`);
-        if (page.rows.length === 0) break;
-        for (const row of page.rows) {
+        const rows = await leads.system().linkCandidates(after, SYNC_LINK_PAGE);
+        if (rows.length === 0) break;
+        for (const row of rows) {
           const done = await db.transaction((tx) =>
             linkCustomer(tx, { externalUserid: row.external_userid, state: row.by_state ? row.state : undefined, employeeUserid: row.userid, when: new Date(row.createtime) }),
           );
           if (done) linked++;
         }
-        candidates += page.rows.length;
-        after = page.rows[page.rows.length - 1].external_userid;
+        candidates += rows.length;
+        after = rows[rows.length - 1].external_userid;
         await job?.progress(candidates, undefined, `${linked} linked`);
       }
       return { candidates, linked };

@@ -1,18 +1,17 @@
+// The leads' storage. Made for the caller: `leads.forViewer(viewer)` applies the data scope to every read it
+// makes — the leads (leadScope), and inside a lead the customer's relations, transfers, corp tags and timeline
+// (the relation scope, relationScope). `leads.system()` reads without a scope: only for jobs and callbacks.
+// The rest are writes and reads of rows the caller reached through a scoped read (a lead's contacts and tags).
 import { and, asc, desc, eq, ilike, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginate } from '../../platform/db/paging.ts';
-import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
-import type { AuthUser } from '../../platform/auth/context.ts';
+import { bindViewer, relationScope, scopeCondition, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { customer, customerRelation, customerTag, sysUser, tag, tagGroup } from '../../db/schema/index.ts';
-import { lead, leadContact, leadEvent, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus } from '../../db/schema/leads.ts';
+import { acqLink, customer, customerRelation, customerTag, sysUser, tag, tagGroup } from '../../db/schema/index.ts';
+import { lead, leadCollectRequest, leadContact, leadEvent, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus, type LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { LeadPageQuery, LeadRecord } from './leads.schemas.ts';
 
-/** Who is asking: their data scope and themselves. */
-export interface Viewer {
-  scope: DataScope;
-  user: Pick<AuthUser, 'id' | 'qwUserid'>;
-}
+export type { Viewer };
 
 /** A timeline entry to append. */
 export interface NewLeadEvent {
@@ -76,6 +75,21 @@ export type LeadRow = Omit<LeadRecord, 'tags'>;
 export const derivedStatus = (row: { externalUserid: string | null; ownerId: number | null }): LeadStatus =>
   row.externalUserid ? 'converted' : row.ownerId ? 'assigned' : 'pool';
 
+/** Employee fields a timeline entry may name (WeCom userids): who linked it, who handed over or took over, whose relation was tagged. */
+const EVENT_EMPLOYEE_FIELDS = ['employeeUserid', 'handoverUserid', 'takeoverUserid', 'userid'] as const;
+
+/**
+ * Timeline entries the viewer may see: those naming no employee, and those naming at least one employee in the
+ * viewer's scope (a transfer between two employees outside it, or another employee's relation tagged, stays hidden).
+ */
+function eventScope(viewer: Viewer): SQL | undefined {
+  const inScope = relationScope(viewer, sql`e.userid`);
+  if (!inScope) return undefined;
+  const named = EVENT_EMPLOYEE_FIELDS.map((field) => sql`(${leadEvent.data}->>${field}::text)`);
+  return sql`(COALESCE(${sql.join(named, sql`, `)}) IS NULL
+    OR EXISTS (SELECT 1 FROM (VALUES ${sql.join(named.map((value) => sql`(${value})`), sql`, `)}) AS e(userid) WHERE e.userid IS NOT NULL AND ${inScope}))`;
+}
+
 export function createLeadRepository(db: DbOrTx) {
   const select = (tx: DbOrTx = db) => tx.select(columns).from(lead).leftJoin(sysUser, eq(sysUser.id, lead.ownerId));
 
@@ -102,9 +116,36 @@ export function createLeadRepository(db: DbOrTx) {
     return byLead;
   }
 
-  return {
-    withTags,
+  /** A live lead (merged ones included), in the viewer's scope unless `viewer` is null; optionally locked for update. */
+  async function find(viewer: Viewer | null, id: number, tx: DbOrTx = db, options: { lock?: boolean } = {}): Promise<LeadRow | undefined> {
+    const query = select(tx).where(and(live, eq(lead.id, id), viewer ? leadScope(viewer) : undefined));
+    const [row] = options.lock ? await query.for('update', { of: lead }) : await query;
+    return row;
+  }
 
+  /** The live, unmerged lead linked to a customer. */
+  async function findByCustomer(viewer: Viewer | null, externalUserid: string, tx: DbOrTx = db): Promise<LeadRow | undefined> {
+    const [row] = await select(tx).where(and(live, isNull(lead.mergedIntoId), eq(lead.externalUserid, externalUserid), viewer ? leadScope(viewer) : undefined));
+    return row;
+  }
+
+  /** Whether one of the customer's relations is in the viewer's scope (the customers module's rule). */
+  async function customerInScope(viewer: Viewer, externalUserid: string, tx: DbOrTx = db, options: { userid?: string; active?: boolean } = {}): Promise<boolean> {
+    const scope = relationScope(viewer);
+    // Seeing every relation is seeing every customer, with or without relations.
+    if (!scope && options.userid === undefined && !options.active) return customerExists(tx, externalUserid);
+    const result = await tx.execute(sql`SELECT 1 FROM customer_relation r JOIN customer c ON c.external_userid = r.external_userid
+      WHERE ${and(
+        sql`r.external_userid = ${externalUserid}`,
+        options.userid !== undefined ? sql`r.userid = ${options.userid}` : undefined,
+        options.active ? sql`r.status = 'active'` : undefined,
+        scope,
+      )} LIMIT 1`);
+    return result.rows.length > 0;
+  }
+
+  /** The reads a request makes, each in the caller's scope. */
+  const scoped = {
     async page(viewer: Viewer, query: LeadPageQuery): Promise<Page<LeadRecord>> {
       const where = and(
         live,
@@ -132,28 +173,229 @@ export function createLeadRepository(db: DbOrTx) {
     },
 
     /** A live lead the viewer may see (merged ones included), optionally locked for update. */
-    async findVisible(viewer: Viewer | null, id: number, tx: DbOrTx = db, options: { lock?: boolean } = {}): Promise<LeadRow | undefined> {
-      const query = select(tx).where(and(live, eq(lead.id, id), viewer ? leadScope(viewer) : undefined));
-      const [row] = options.lock ? await query.for('update', { of: lead }) : await query;
-      return row;
-    },
+    find: (viewer: Viewer, id: number, tx: DbOrTx = db, options: { lock?: boolean } = {}) => find(viewer, id, tx, options),
 
-    async findManyVisible(viewer: Viewer, ids: number[], tx: DbOrTx = db, options: { lock?: boolean } = {}): Promise<LeadRow[]> {
+    async findMany(viewer: Viewer, ids: number[], tx: DbOrTx = db, options: { lock?: boolean } = {}): Promise<LeadRow[]> {
       if (ids.length === 0) return [];
       const query = select(tx).where(and(live, inArray(lead.id, ids), leadScope(viewer))).orderBy(asc(lead.id));
       return options.lock ? query.for('update', { of: lead }) : query;
     },
 
-    /** The live, unmerged lead linked to a customer. */
-    async findByExternalUserid(viewer: Viewer | null, externalUserid: string, tx: DbOrTx = db): Promise<LeadRow | undefined> {
-      const [row] = await select(tx).where(and(live, isNull(lead.mergedIntoId), eq(lead.externalUserid, externalUserid), viewer ? leadScope(viewer) : undefined));
-      return row;
+    /** The live, unmerged lead linked to a customer, if the viewer sees it. */
+    findByCustomer: (viewer: Viewer, externalUserid: string, tx: DbOrTx = db) => findByCustomer(viewer, externalUserid, tx),
+
+    /**
+     * A customer the viewer may act on in WeCom or link a lead to: one of its relations is in the viewer's scope
+     * (with `userid`: that employee's relation; `active`: a relation WeCom still has).
+     */
+    customerInScope,
+
+    /** A customer the viewer may see as a whole (its SCRM tags): one of its relations is in scope, or a lead the viewer sees is linked to it. */
+    async customerVisible(viewer: Viewer, externalUserid: string, tx: DbOrTx = db): Promise<boolean> {
+      if (await customerInScope(viewer, externalUserid, tx)) return true;
+      return (await findByCustomer(viewer, externalUserid, tx)) !== undefined && (await customerExists(tx, externalUserid));
     },
+
+    /** The customer's relations in the viewer's scope (remarks and remark mobiles are the employee's). */
+    async relationsOf(viewer: Viewer, externalUserid: string, tx: DbOrTx = db) {
+      return tx
+        .select({
+          userid: customerRelation.userid,
+          remark: customerRelation.remark,
+          remarkMobiles: customerRelation.remarkMobiles,
+          state: customerRelation.state,
+          status: customerRelation.status,
+          createtime: customerRelation.createtime,
+        })
+        .from(customerRelation)
+        .where(and(eq(customerRelation.externalUserid, externalUserid), relationScope(viewer, sql`${customerRelation.userid}`)))
+        .orderBy(desc(customerRelation.createtime), desc(customerRelation.id));
+    },
+
+    /** Employees in the viewer's scope whose relation with the customer WeCom still has. */
+    async activeRelationUserids(viewer: Viewer, externalUserid: string, tx: DbOrTx = db): Promise<string[]> {
+      const rows = await tx
+        .select({ userid: customerRelation.userid })
+        .from(customerRelation)
+        .where(and(eq(customerRelation.externalUserid, externalUserid), eq(customerRelation.status, 'active'), relationScope(viewer, sql`${customerRelation.userid}`)));
+      return rows.map((row) => row.userid);
+    },
+
+    /** Corp tags on the customer's relations in the viewer's scope, with the employees whose relation carries each. */
+    async customerCorpTags(viewer: Viewer, externalUserid: string, tx: DbOrTx = db) {
+      return tx
+        .select({ id: tag.id, name: tag.name, groupId: tag.groupId, groupName: tagGroup.name, userid: customerTag.userid })
+        .from(customerTag)
+        .innerJoin(tag, eq(tag.id, customerTag.tagId))
+        .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
+        .where(
+          and(eq(customerTag.externalUserid, externalUserid), eq(customerTag.tagType, 'corp'), eq(tag.isDel, 0), relationScope(viewer, sql`${customerTag.userid}`)),
+        )
+        .orderBy(desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id), asc(customerTag.userid));
+    },
+
+    /** The customer's transfers whose handover or takeover employee is in the viewer's scope. */
+    async transfersOf(viewer: Viewer, externalUserid: string, tx: DbOrTx = db) {
+      const handover = relationScope(viewer, sql`${leadTransfer.handoverUserid}`);
+      const takeover = relationScope(viewer, sql`${leadTransfer.takeoverUserid}`);
+      return tx
+        .select()
+        .from(leadTransfer)
+        .where(and(eq(leadTransfer.externalUserid, externalUserid), handover && takeover ? sql`(${handover} OR ${takeover})` : undefined))
+        .orderBy(desc(leadTransfer.ctime), desc(leadTransfer.id))
+        .limit(50);
+    },
+
+    /** A visible lead's timeline, without the entries about employees outside the viewer's scope (eventScope). */
+    async eventsPage(viewer: Viewer, leadId: number, query: { pageNum: number; pageSize: number; types?: string[] }) {
+      const where = and(eq(leadEvent.leadId, leadId), query.types?.length ? inArray(leadEvent.type, query.types) : undefined, eventScope(viewer));
+      return paginate(
+        query,
+        async () => (await db.select({ count: countAll }).from(leadEvent).where(where))[0].count,
+        (limit, offset) =>
+          db
+            .select({
+              id: leadEvent.id,
+              leadId: leadEvent.leadId,
+              type: leadEvent.type,
+              occurredAt: leadEvent.occurredAt,
+              actor: leadEvent.actor,
+              data: leadEvent.data,
+              mergedFromId: leadEvent.mergedFromId,
+            })
+            .from(leadEvent)
+            .where(where)
+            .orderBy(desc(leadEvent.occurredAt), desc(leadEvent.id))
+            .limit(limit)
+            .offset(offset),
+      );
+    },
+
+    /** Lead totals by status and by owner, in the viewer's scope; `todayStart` is local midnight. */
+    async stat(viewer: Viewer, todayStart: Date) {
+      const where = and(live, isNull(lead.mergedIntoId), leadScope(viewer));
+      const [byStatus, today, perOwner] = await Promise.all([
+        db.select({ status: lead.status, count: countAll }).from(lead).where(where).groupBy(lead.status),
+        db.select({ count: countAll }).from(lead).where(and(where, sql`${lead.ctime} >= ${todayStart.toISOString()}::timestamptz`)),
+        db
+          .select({
+            ownerId: sql<number>`${lead.ownerId}`.mapWith(Number),
+            ownerName: sql<string>`COALESCE(max(${sysUser.nickname}), '')`,
+            total: countAll,
+            assigned: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'assigned'))::int`,
+            converted: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'converted'))::int`,
+            invalid: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'invalid'))::int`,
+          })
+          .from(lead)
+          .leftJoin(sysUser, eq(sysUser.id, lead.ownerId))
+          .where(and(where, sql`${lead.ownerId} IS NOT NULL`))
+          .groupBy(lead.ownerId)
+          .orderBy(desc(countAll), asc(lead.ownerId)),
+      ]);
+      return { byStatus, newToday: today[0].count, perOwner };
+    },
+  };
+
+  /** Reads without a scope: for jobs and callbacks (and a request re-reading what it has just written). */
+  const system = {
+    find: (id: number, tx: DbOrTx = db, options: { lock?: boolean } = {}) => find(null, id, tx, options),
+    findByCustomer: (externalUserid: string, tx: DbOrTx = db) => findByCustomer(null, externalUserid, tx),
 
     async findByPrimaryPhone(phone: string, tx: DbOrTx = db): Promise<{ id: number } | undefined> {
       const [row] = await tx.select({ id: lead.id }).from(lead).where(and(live, isNull(lead.mergedIntoId), eq(lead.primaryPhone, phone)));
       return row;
     },
+
+    /** Live unmerged leads that have one of these phones among their contacts. */
+    async leadsWithPhones(phones: string[], tx: DbOrTx = db): Promise<Array<{ id: number; phone: string; externalUserid: string | null; ownerId: number | null }>> {
+      if (phones.length === 0) return [];
+      return tx
+        .selectDistinct({ id: lead.id, phone: leadContact.value, externalUserid: lead.externalUserid, ownerId: lead.ownerId })
+        .from(leadContact)
+        .innerJoin(lead, eq(lead.id, leadContact.leadId))
+        .where(and(eq(leadContact.type, 'phone'), inArray(leadContact.value, phones), live, isNull(lead.mergedIntoId)))
+        .orderBy(asc(lead.id));
+    },
+
+    /** The lead whose own link State this is. */
+    async leadIdByLinkState(state: string, tx: DbOrTx = db): Promise<number | undefined> {
+      const [row] = await tx.select({ id: lead.id }).from(lead).where(and(eq(lead.linkState, state), live));
+      return row?.id;
+    },
+
+    /** The live unmerged lead holding this contact as a primary one (the collection API's "known lead"). */
+    async findByPrimaryContact(tx: DbOrTx, contact: { type: LeadContactType; value: string }): Promise<number | undefined> {
+      const [row] = await tx
+        .select({ id: lead.id })
+        .from(leadContact)
+        .innerJoin(lead, eq(lead.id, leadContact.leadId))
+        .where(and(eq(leadContact.type, contact.type), eq(leadContact.value, contact.value), eq(leadContact.isPrimary, true), isNull(lead.mergedIntoId), live))
+        .orderBy(lead.id)
+        .limit(1);
+      return row?.id;
+    },
+
+    /** The live unmerged leads linked to these customers, by customer. */
+    async linkedLeadIds(tx: DbOrTx, externalUserids: string[]): Promise<Map<string, number>> {
+      if (externalUserids.length === 0) return new Map();
+      const rows = await tx
+        .select({ id: lead.id, externalUserid: lead.externalUserid })
+        .from(lead)
+        .where(and(inArray(lead.externalUserid, externalUserids), isNull(lead.mergedIntoId), live));
+      return new Map(rows.map((row) => [row.externalUserid!, row.id]));
+    },
+
+    /** The remark mobiles the employees noted on the customer's active relations. */
+    async remarkMobilesOf(tx: DbOrTx, externalUserid: string): Promise<string[]> {
+      const result = await tx.execute<{ remark_mobiles: unknown }>(
+        sql`SELECT remark_mobiles FROM customer_relation WHERE external_userid = ${externalUserid} AND status = 'active'`,
+      );
+      return result.rows.flatMap((row) => (Array.isArray(row.remark_mobiles) ? row.remark_mobiles.map(String) : []));
+    },
+
+    /**
+     * Customers no lead is linked to, after `after` in external_userid order, with an active relation whose State is an
+     * unlinked lead's link state, or with remark mobiles; each with the relation that speaks for it (the one with the
+     * lead's State, else the earliest with remark mobiles).
+     */
+    async linkCandidates(after: string, limit: number) {
+      const page = await db.execute<{ external_userid: string; userid: string; state: string; createtime: string | Date; by_state: boolean }>(sql`
+        WITH candidate AS (
+          SELECT DISTINCT r.external_userid FROM customer_relation r
+          WHERE r.status = 'active' AND r.external_userid > ${after}
+            AND ((r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0 AND l.merged_into_id IS NULL AND l.external_userid IS NULL))
+                 OR jsonb_array_length(r.remark_mobiles) > 0)
+            AND NOT EXISTS (SELECT 1 FROM lead l WHERE l.external_userid = r.external_userid AND l.is_del = 0 AND l.merged_into_id IS NULL)
+          ORDER BY r.external_userid
+          LIMIT ${limit}
+        )
+        SELECT DISTINCT ON (r.external_userid) r.external_userid, r.userid, r.state, r.createtime,
+               (r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0)) AS by_state
+        FROM candidate c JOIN customer_relation r ON r.external_userid = c.external_userid AND r.status = 'active'
+        ORDER BY r.external_userid,
+                 (r.state <> '' AND EXISTS (SELECT 1 FROM lead l WHERE l.link_state = r.state AND l.is_del = 0)) DESC,
+                 (jsonb_array_length(r.remark_mobiles) > 0) DESC, r.createtime, r.userid`);
+      return page.rows;
+    },
+
+    /** Whether a pair's transfers still wait for WeCom. */
+    async waitingTransfers(pair: { handoverUserid: string; takeoverUserid: string }): Promise<number> {
+      const rows = await db
+        .select({ id: leadTransfer.id })
+        .from(leadTransfer)
+        .where(and(eq(leadTransfer.handoverUserid, pair.handoverUserid), eq(leadTransfer.takeoverUserid, pair.takeoverUserid), eq(leadTransfer.status, 'waiting')));
+      return rows.length;
+    },
+  };
+
+  return {
+    /** The repository for one caller: every read applies their data scope. */
+    forViewer: (viewer: Viewer) => bindViewer(viewer, scoped),
+    /** Unscoped reads, for jobs and callbacks only. */
+    system: () => system,
+
+    withTags,
+    tagsOf,
 
     async insert(tx: DbOrTx, values: typeof lead.$inferInsert): Promise<number> {
       const [row] = await tx.insert(lead).values(values).returning({ id: lead.id });
@@ -162,6 +404,11 @@ export function createLeadRepository(db: DbOrTx) {
 
     async update(tx: DbOrTx, ids: number[], values: Partial<typeof lead.$inferInsert>): Promise<void> {
       if (ids.length) await tx.update(lead).set(values).where(inArray(lead.id, ids));
+    },
+
+    /** The lead(s) linked to a customer get a new owner (a transfer completed). */
+    async setOwnerOfCustomerLeads(tx: DbOrTx, externalUserid: string, values: { ownerId: number; assignedAt: Date; mtime: Date; muser: string }): Promise<void> {
+      await tx.update(lead).set(values).where(and(eq(lead.externalUserid, externalUserid), isNull(lead.mergedIntoId), live));
     },
 
     async contactsOf(leadIds: number[], tx: DbOrTx = db) {
@@ -183,19 +430,6 @@ export function createLeadRepository(db: DbOrTx) {
     async insertContacts(tx: DbOrTx, rows: Array<typeof leadContact.$inferInsert>) {
       if (rows.length) await tx.insert(leadContact).values(rows).onConflictDoNothing();
     },
-
-    /** Live unmerged leads (other than `exceptId`) that have this phone among their contacts. */
-    async leadsWithPhones(phones: string[], tx: DbOrTx = db): Promise<Array<{ id: number; phone: string; externalUserid: string | null; ownerId: number | null }>> {
-      if (phones.length === 0) return [];
-      return tx
-        .selectDistinct({ id: lead.id, phone: leadContact.value, externalUserid: lead.externalUserid, ownerId: lead.ownerId })
-        .from(leadContact)
-        .innerJoin(lead, eq(lead.id, leadContact.leadId))
-        .where(and(eq(leadContact.type, 'phone'), inArray(leadContact.value, phones), live, isNull(lead.mergedIntoId)))
-        .orderBy(asc(lead.id));
-    },
-
-    tagsOf,
 
     async addTags(tx: DbOrTx, leadIds: number[], tagIds: number[], actor: string | null): Promise<Map<number, number[]>> {
       const added = new Map<number, number[]>();
@@ -265,30 +499,6 @@ export function createLeadRepository(db: DbOrTx) {
       await tx.insert(leadEvent).values(events.map((event) => ({ ...event, data: event.data ?? {} })));
     },
 
-    async eventsPage(leadId: number, query: { pageNum: number; pageSize: number; types?: string[] }) {
-      const where = and(eq(leadEvent.leadId, leadId), query.types?.length ? inArray(leadEvent.type, query.types) : undefined);
-      return paginate(
-        query,
-        async () => (await db.select({ count: countAll }).from(leadEvent).where(where))[0].count,
-        (limit, offset) =>
-          db
-            .select({
-              id: leadEvent.id,
-              leadId: leadEvent.leadId,
-              type: leadEvent.type,
-              occurredAt: leadEvent.occurredAt,
-              actor: leadEvent.actor,
-              data: leadEvent.data,
-              mergedFromId: leadEvent.mergedFromId,
-            })
-            .from(leadEvent)
-            .where(where)
-            .orderBy(desc(leadEvent.occurredAt), desc(leadEvent.id))
-            .limit(limit)
-            .offset(offset),
-      );
-    },
-
     /** Moves everything recorded on `sourceIds` to `targetId`, remembering where each record came from. */
     async moveRecords(tx: DbOrTx, sourceIds: number[], targetId: number) {
       await tx.execute(sql`UPDATE lead_follow_up SET merged_from_id = COALESCE(merged_from_id, lead_id), lead_id = ${targetId} WHERE lead_id IN (${list(sourceIds)})`);
@@ -312,48 +522,13 @@ export function createLeadRepository(db: DbOrTx) {
       return row;
     },
 
+    /** A customer's own fields (reached through a lead the caller sees, or a customer in scope). */
     async customer(externalUserid: string, tx: DbOrTx = db) {
       const [row] = await tx
         .select({ externalUserid: customer.externalUserid, name: customer.name, avatar: customer.avatar, type: customer.type, gender: customer.gender, corpName: customer.corpName })
         .from(customer)
         .where(eq(customer.externalUserid, externalUserid));
       return row;
-    },
-
-    async relationsOf(externalUserid: string, tx: DbOrTx = db) {
-      return tx
-        .select({
-          userid: customerRelation.userid,
-          remark: customerRelation.remark,
-          remarkMobiles: customerRelation.remarkMobiles,
-          state: customerRelation.state,
-          status: customerRelation.status,
-          createtime: customerRelation.createtime,
-        })
-        .from(customerRelation)
-        .where(eq(customerRelation.externalUserid, externalUserid))
-        .orderBy(desc(customerRelation.createtime), desc(customerRelation.id));
-    },
-
-    /**
-     * A customer the viewer may see: one of their relations is in the viewer's scope (as the customers
-     * module scopes relations: by the employee's bound system user), or a lead the viewer sees is linked.
-     */
-    async customerVisible(viewer: Viewer, externalUserid: string, tx: DbOrTx = db): Promise<boolean> {
-      const exists = await customerExists(tx, externalUserid);
-      if (!exists) return false;
-      if (viewer.scope.all) return true;
-      const relationScope = scopeCondition(viewer.scope, {
-        self: viewer.user.qwUserid ? sql`r.userid = ${viewer.user.qwUserid}` : sql`false`,
-        deptIn: (deptIds) => sql`r.userid IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))`,
-      });
-      const result = await tx.execute(sql`SELECT 1 FROM customer_relation r WHERE r.external_userid = ${externalUserid} AND ${relationScope} LIMIT 1`);
-      if (result.rows.length) return true;
-      const [linked] = await tx
-        .select({ id: lead.id })
-        .from(lead)
-        .where(and(live, isNull(lead.mergedIntoId), eq(lead.externalUserid, externalUserid), leadScope(viewer)));
-      return linked !== undefined;
     },
 
     /** SCRM tags on a customer as a whole (customer_tag, userid ''). */
@@ -380,17 +555,6 @@ export function createLeadRepository(db: DbOrTx) {
         .where(and(eq(customerTag.externalUserid, externalUserid), eq(customerTag.userid, ''), eq(customerTag.tagType, 'self'), inArray(customerTag.tagId, tagIds)));
     },
 
-    /** Corp tags on the customer's relations, with the employees whose relation carries each. */
-    async customerCorpTags(externalUserid: string, tx: DbOrTx = db) {
-      return tx
-        .select({ id: tag.id, name: tag.name, groupId: tag.groupId, groupName: tagGroup.name, userid: customerTag.userid })
-        .from(customerTag)
-        .innerJoin(tag, eq(tag.id, customerTag.tagId))
-        .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
-        .where(and(eq(customerTag.externalUserid, externalUserid), eq(customerTag.tagType, 'corp'), eq(tag.isDel, 0)))
-        .orderBy(desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id), asc(customerTag.userid));
-    },
-
     async tagRefs(ids: number[], tx: DbOrTx = db) {
       if (ids.length === 0) return [];
       return tx
@@ -401,40 +565,48 @@ export function createLeadRepository(db: DbOrTx) {
         .orderBy(desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id));
     },
 
-    async activeRelationUserids(externalUserid: string, tx: DbOrTx = db): Promise<string[]> {
-      const rows = await tx
-        .select({ userid: customerRelation.userid })
-        .from(customerRelation)
-        .where(and(eq(customerRelation.externalUserid, externalUserid), eq(customerRelation.status, 'active')));
-      return rows.map((row) => row.userid);
+    /** The URL of a published acquisition link (获客链接), for a lead's own link. */
+    async publishedLinkUrl(tx: DbOrTx, acqLinkId: number): Promise<string | null> {
+      const [row] = await tx
+        .select({ url: acqLink.url })
+        .from(acqLink)
+        .where(and(eq(acqLink.id, acqLinkId), eq(acqLink.getType, 'link'), eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+      return row?.url ?? null;
     },
 
-    async transfersOf(externalUserid: string, tx: DbOrTx = db) {
-      return tx.select().from(leadTransfer).where(eq(leadTransfer.externalUserid, externalUserid)).orderBy(desc(leadTransfer.ctime), desc(leadTransfer.id)).limit(50);
+    async insertTransfers(tx: DbOrTx, rows: Array<typeof leadTransfer.$inferInsert>) {
+      return tx.insert(leadTransfer).values(rows).returning();
     },
 
-    /** Lead totals by status and by owner, in the viewer's scope; `todayStart` is local midnight. */
-    async stat(viewer: Viewer, todayStart: Date) {
-      const where = and(live, isNull(lead.mergedIntoId), leadScope(viewer));
-      const [byStatus, today, perOwner] = await Promise.all([
-        db.select({ status: lead.status, count: countAll }).from(lead).where(where).groupBy(lead.status),
-        db.select({ count: countAll }).from(lead).where(and(where, sql`${lead.ctime} >= ${todayStart.toISOString()}::timestamptz`)),
-        db
-          .select({
-            ownerId: sql<number>`${lead.ownerId}`.mapWith(Number),
-            ownerName: sql<string>`COALESCE(max(${sysUser.nickname}), '')`,
-            total: countAll,
-            assigned: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'assigned'))::int`,
-            converted: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'converted'))::int`,
-            invalid: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'invalid'))::int`,
-          })
-          .from(lead)
-          .leftJoin(sysUser, eq(sysUser.id, lead.ownerId))
-          .where(and(where, sql`${lead.ownerId} IS NOT NULL`))
-          .groupBy(lead.ownerId)
-          .orderBy(desc(countAll), asc(lead.ownerId)),
-      ]);
-      return { byStatus, newToday: today[0].count, perOwner };
+    /** Settles a customer's waiting transfers to the takeover employee (from the handover employee, when given). */
+    async settleTransfers(
+      tx: DbOrTx,
+      where: { externalUserid: string; takeoverUserid: string; handoverUserid?: string },
+      values: { status: LeadTransferStatus; takeoverTime?: Date | null; failReason?: string | null; settledAt?: Date; mtime: Date; muser: string },
+    ): Promise<Array<{ id: number; handoverUserid: string }>> {
+      return tx
+        .update(leadTransfer)
+        .set(values)
+        .where(
+          and(
+            eq(leadTransfer.externalUserid, where.externalUserid),
+            eq(leadTransfer.takeoverUserid, where.takeoverUserid),
+            where.handoverUserid ? eq(leadTransfer.handoverUserid, where.handoverUserid) : undefined,
+            eq(leadTransfer.status, 'waiting'),
+          ),
+        )
+        .returning({ id: leadTransfer.id, handoverUserid: leadTransfer.handoverUserid });
+    },
+
+    /** The collection API's idempotency: one request id at a time (on every replica), and what it answered. */
+    async lockCollectRequest(tx: DbOrTx, appKey: string, requestId: string) {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`lead-collect:${appKey}:${requestId}`}, 0))`);
+      const [done] = await tx.select().from(leadCollectRequest).where(and(eq(leadCollectRequest.appKey, appKey), eq(leadCollectRequest.requestId, requestId)));
+      return done;
+    },
+
+    async recordCollectRequest(tx: DbOrTx, values: typeof leadCollectRequest.$inferInsert) {
+      await tx.insert(leadCollectRequest).values(values);
     },
   };
 }
@@ -445,3 +617,4 @@ async function customerExists(tx: DbOrTx, externalUserid: string): Promise<boole
 }
 
 export type LeadRepository = ReturnType<typeof createLeadRepository>;
+export type ViewerLeads = ReturnType<LeadRepository['forViewer']>;

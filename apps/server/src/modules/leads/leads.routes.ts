@@ -62,7 +62,7 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     handler: ({ ctx, body }) => leads.setContacts(ctx, body.clueId, body.contacts),
   });
   route(app, {
-    method: 'POST', url: '/linkCustomer', summary: '关联企微客户信息',
+    method: 'POST', url: '/linkCustomer', summary: '关联企微客户信息 (a customer the caller sees: one of its relations is in their data scope; else 404)',
     permission: 'clue:link', body: linkCustomerBody, response: leadRecord,
     handler: ({ ctx, body }) => leads.linkCustomer(ctx, body.clueId, body.externalUserid),
   });
@@ -98,7 +98,7 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
       const file = await raw.file();
       const ownerField = file?.fields.ownerId as { value?: unknown } | undefined;
       const ownerId = ownerField?.value !== undefined && ownerField.value !== '' ? id.parse(ownerField.value) : undefined;
-      if (ownerId !== undefined) await leads.requireOwnerForImport(ownerId);
+      if (ownerId !== undefined) await leads.requireOwnerForImport(ctx, ownerId);
       return imports.upload(ctx, file, { ownerId });
     },
   });
@@ -126,7 +126,7 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
   route(app, {
     method: 'POST', url: '/tag/list', summary: '根据条件查询所有标签 (SCRM tags)',
     permission: 'clue:list', body: tagListBody, response: z.array(tagRef),
-    handler: ({ body }) => leads.tagList(body),
+    handler: ({ ctx, body }) => leads.tagList(ctx, body),
   });
   route(app, {
     method: 'POST', url: '/tag/batchAdd', summary: '批量添加自建客户标签 (to leads, or to customers and their linked leads)',
@@ -146,7 +146,7 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
 
   // Detail
   route(app, {
-    method: 'GET', url: '/detail/get', summary: '查询线索客户详情 (线索id 或 客户id 二选一)',
+    method: 'GET', url: '/detail/get', summary: '查询线索客户详情 (线索id 或 客户id 二选一; the customer\'s relations and transfers as far as the caller\'s data scope reaches)',
     permission: 'clue:query', query: leadKeyQuery, response: leadDetail,
     handler: ({ ctx, query }) => leads.detail(ctx, query),
   });
@@ -156,13 +156,13 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     handler: ({ ctx, query }) => leads.portraitTags(ctx, query),
   });
   route(app, {
-    method: 'POST', url: '/detail/dynamics', summary: '客户动态: 平台注册消息, 用户轨迹 (the timeline, newest first)',
+    method: 'POST', url: '/detail/dynamics', summary: '客户动态: 平台注册消息, 用户轨迹 (the timeline, newest first; entries about employees outside the caller\'s data scope are left out)',
     permission: 'clue:query', body: dynamicsBody, response: page(eventRecord),
     handler: ({ ctx, body }) => leads.dynamics(ctx, body) as never,
   });
   route(app, {
     method: 'POST', url: '/detail/transfer',
-    summary: '企微客户主联系人在职转移 (WeCom transfer_customer; results followed by the leads.transfer-result job, transfer_fail events recorded)',
+    summary: '企微客户主联系人在职转移 (WeCom transfer_customer; the handover employee\'s relation with each customer must be in the caller\'s data scope, else 404; results followed by the leads.transfer-result job, transfer_fail events recorded)',
     permission: 'clue:transfer', body: transferBody,
     response: z.object({ transfers: z.array(transferRecord), job: jobSchema.nullable() }),
     handler: ({ ctx, body }) => wecom.transfer(ctx, body) as never,

@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
 import type { Db, DbOrTx, Tx } from '../../platform/db/database.ts';
-import { acqLink } from '../../db/schema/index.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
+import { viewerOf } from '../../platform/auth/data-scope.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { isUniqueViolation } from '../system/unique-violation.ts';
 import type { LeadContactType, LeadStatus } from '../../db/schema/leads.ts';
-import { derivedStatus, type LeadRepository, type LeadRow, type NewLeadEvent, type Viewer } from './leads.repository.ts';
+import { derivedStatus, type LeadRepository, type LeadRow, type NewLeadEvent, type ViewerLeads } from './leads.repository.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
 import type { ContactInput, LeadAddBody, LeadKey, LeadPageQuery, LeadRecord, LeadUpdateBody } from './leads.schemas.ts';
 import { localTime } from '../acquisition/routing/local-time.ts';
 
 export interface LeadServiceDeps {
-  db: Db;
+  /** Transactions; every query goes through the repository. */
+  db: Pick<Db, 'transaction'>;
   leads: LeadRepository;
   now: () => number;
   timeZone: string;
@@ -64,24 +64,23 @@ export function createLeadService(deps: LeadServiceDeps) {
   const { db, leads } = deps;
   const at = () => new Date(deps.now());
 
-  async function viewerOf(ctx: RequestContext): Promise<Viewer> {
-    return { scope: await ctx.scope(), user: ctx.user };
-  }
+  /** The leads repository made for the caller. */
+  const leadsFor = async (ctx: RequestContext): Promise<ViewerLeads> => leads.forViewer(await viewerOf(ctx));
 
-  async function requireLead(viewer: Viewer | null, id: number, tx: DbOrTx = db, options: { lock?: boolean; writable?: boolean } = {}): Promise<LeadRow> {
-    const row = await leads.findVisible(viewer, id, tx, { lock: options.lock });
+  async function requireLead(visible: ViewerLeads, id: number, tx?: DbOrTx, options: { lock?: boolean; writable?: boolean } = {}): Promise<LeadRow> {
+    const row = await visible.find(id, tx, { lock: options.lock });
     if (!row) throw new NotFound('lead', id);
     if (options.writable && row.mergedIntoId !== null) throw new Conflict('leadMerged', { targetId: row.mergedIntoId });
     return row;
   }
 
-  async function requireOwner(userId: number, tx: DbOrTx, field = 'userId') {
+  async function requireOwner(userId: number, tx: DbOrTx | undefined, field = 'userId') {
     const user = await leads.activeUser(userId, tx);
     if (!user) throw new InvalidField(field, 'leadOwnerInvalid', { id: userId });
     return user;
   }
 
-  async function requireTags(tagIds: number[], type: 'self' | 'corp', tx: DbOrTx) {
+  async function requireTags(tagIds: number[], type: 'self' | 'corp', tx?: DbOrTx) {
     const ids = unique(tagIds);
     const found = await leads.liveTags(ids, type, tx);
     const missing = ids.filter((id) => !found.some((row) => row.id === id));
@@ -92,7 +91,7 @@ export function createLeadService(deps: LeadServiceDeps) {
   /** Refuses a primary phone that already is another live lead's. */
   async function assertPhoneFree(phone: string | null, exceptId: number | null, tx: DbOrTx) {
     if (!phone) return;
-    const holder = await leads.findByPrimaryPhone(phone, tx);
+    const holder = await leads.system().findByPrimaryPhone(phone, tx);
     if (holder && holder.id !== exceptId) throw new Conflict('leadPhoneTaken', { phone, leadId: holder.id });
   }
 
@@ -102,15 +101,16 @@ export function createLeadService(deps: LeadServiceDeps) {
       return await work();
     } catch (error) {
       if (isUniqueViolation(error) && phone) {
-        const holder = await leads.findByPrimaryPhone(phone);
+        const holder = await leads.system().findByPrimaryPhone(phone);
         throw new Conflict('leadPhoneTaken', { phone, leadId: holder?.id ?? '?' });
       }
       throw error;
     }
   }
 
-  async function record(id: number, tx: DbOrTx = db): Promise<LeadRecord> {
-    const row = await leads.findVisible(null, id, tx);
+  /** The lead a request has just written, as it answers it (the request found it through its scope). */
+  async function record(id: number, tx?: DbOrTx): Promise<LeadRecord> {
+    const row = await leads.system().find(id, tx);
     if (!row) throw new NotFound('lead', id);
     return (await leads.withTags([row], tx))[0];
   }
@@ -124,7 +124,7 @@ export function createLeadService(deps: LeadServiceDeps) {
   async function link(tx: DbOrTx, row: LeadRow, externalUserid: string, how: LinkMethod, actor: string | null, options: { employeeUserid?: string; now?: Date } = {}) {
     if (row.externalUserid === externalUserid) return false;
     if (row.externalUserid) throw new Conflict('leadAlreadyLinked', { externalUserid: row.externalUserid });
-    const other = await leads.findByExternalUserid(null, externalUserid, tx);
+    const other = await leads.system().findByCustomer(externalUserid, tx);
     if (other && other.id !== row.id) throw new Conflict('leadCustomerTaken', { leadId: other.id });
     const when = options.now ?? at();
     let ownerId = row.ownerId;
@@ -144,20 +144,20 @@ export function createLeadService(deps: LeadServiceDeps) {
     return true;
   }
 
-  async function resolveKey(viewer: Viewer, key: LeadKey, tx: DbOrTx = db): Promise<{ lead: LeadRow | undefined; externalUserid: string | null }> {
+  async function resolveKey(visible: ViewerLeads, key: LeadKey, tx?: DbOrTx): Promise<{ lead: LeadRow | undefined; externalUserid: string | null }> {
     if ((key.clueId === undefined) === (key.externalUserid === undefined)) throw new BadRequest('leadKeyRequired');
     if (key.clueId !== undefined) {
-      const row = await requireLead(viewer, key.clueId, tx);
+      const row = await requireLead(visible, key.clueId, tx);
       return { lead: row, externalUserid: row.externalUserid };
     }
     const externalUserid = key.externalUserid!;
-    const row = await leads.findByExternalUserid(viewer, externalUserid, tx);
-    if (!row && !(await leads.customerVisible(viewer, externalUserid, tx))) throw new NotFound('customer', externalUserid);
+    const row = await visible.findByCustomer(externalUserid, tx);
+    if (!row && !(await visible.customerVisible(externalUserid, tx))) throw new NotFound('customer', externalUserid);
     return { lead: row, externalUserid };
   }
 
   return {
-    viewerOf,
+    leadsFor,
     link,
     requireLead,
     requireTags,
@@ -165,12 +165,12 @@ export function createLeadService(deps: LeadServiceDeps) {
     record,
 
     /** The owner an import gives its leads must be an active user. */
-    async requireOwnerForImport(userId: number) {
-      await requireOwner(userId, db, 'ownerId');
+    async requireOwnerForImport(_ctx: RequestContext, userId: number) {
+      await requireOwner(userId, undefined, 'ownerId');
     },
 
     async page(ctx: RequestContext, query: LeadPageQuery): Promise<Page<LeadRecord>> {
-      return leads.page(await viewerOf(ctx), query);
+      return (await leadsFor(ctx)).page(query);
     },
 
     async add(ctx: RequestContext, body: LeadAddBody): Promise<LeadRecord> {
@@ -221,10 +221,10 @@ export function createLeadService(deps: LeadServiceDeps) {
 
     async update(ctx: RequestContext, body: LeadUpdateBody): Promise<LeadRecord> {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const now = at();
       await db.transaction(async (tx) => {
-        const row = await requireLead(viewer, body.clueId, tx, { lock: true, writable: true });
+        const row = await requireLead(visible, body.clueId, tx, { lock: true, writable: true });
         const changes: Record<string, unknown> = {};
         const fields = ['name', 'gender', 'company', 'position', 'address', 'remark', 'channel', 'channelId'] as const;
         for (const field of fields) {
@@ -264,13 +264,13 @@ export function createLeadService(deps: LeadServiceDeps) {
 
     async setContacts(ctx: RequestContext, clueId: number, input: ContactInput[]) {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const contacts = settleContacts(input);
       const primaryPhone = primaryPhoneOf(contacts);
       const now = at();
       await guardPhone(primaryPhone, () =>
         db.transaction(async (tx) => {
-          const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
+          const row = await requireLead(visible, clueId, tx, { lock: true, writable: true });
           await assertPhoneFree(primaryPhone, row.id, tx);
           const before = await leads.contactsOf([row.id], tx);
           await leads.replaceContacts(tx, row.id, contacts, actor);
@@ -291,10 +291,11 @@ export function createLeadService(deps: LeadServiceDeps) {
 
     async linkCustomer(ctx: RequestContext, clueId: number, externalUserid: string): Promise<LeadRecord> {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       await db.transaction(async (tx) => {
-        const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
-        if (!(await leads.customer(externalUserid, tx))) throw new NotFound('customer', externalUserid);
+        const row = await requireLead(visible, clueId, tx, { lock: true, writable: true });
+        // Only a customer the caller may see (one of its relations in their scope), as on the customer pages.
+        if (!(await visible.customerInScope(externalUserid, tx))) throw new NotFound('customer', externalUserid);
         await link(tx, row, externalUserid, 'manual', actor);
       });
       return record(clueId);
@@ -302,12 +303,12 @@ export function createLeadService(deps: LeadServiceDeps) {
 
     async batchAssign(ctx: RequestContext, clueIds: number[], userId: number) {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const ids = unique(clueIds).sort((a, b) => a - b);
       const now = at();
       return db.transaction(async (tx) => {
         const owner = await requireOwner(userId, tx);
-        const rows = await leads.findManyVisible(viewer, ids, tx, { lock: true });
+        const rows = await visible.findMany(ids, tx, { lock: true });
         const missing = ids.filter((id) => !rows.some((row) => row.id === id));
         if (missing.length) throw new NotFound('lead', missing.join(','));
         const merged = rows.find((row) => row.mergedIntoId !== null);
@@ -343,12 +344,12 @@ export function createLeadService(deps: LeadServiceDeps) {
      */
     async merge(ctx: RequestContext, targetId: number, sourceIds: number[]): Promise<LeadRecord> {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const sources = unique(sourceIds).sort((a, b) => a - b);
       if (sources.includes(targetId)) throw new InvalidField('sourceIds', 'leadMergeSelf');
       const now = at();
       await db.transaction(async (tx) => {
-        const rows = await leads.findManyVisible(viewer, [targetId, ...sources], tx, { lock: true });
+        const rows = await visible.findMany([targetId, ...sources], tx, { lock: true });
         const target = rows.find((row) => row.id === targetId);
         if (!target) throw new NotFound('lead', targetId);
         const missing = sources.filter((id) => !rows.some((row) => row.id === id));
@@ -413,14 +414,14 @@ export function createLeadService(deps: LeadServiceDeps) {
       return record(targetId);
     },
 
-    async tagList(filters: { name?: string; groupId?: number }) {
+    async tagList(_ctx: RequestContext, filters: { name?: string; groupId?: number }) {
       return leads.selfTags(filters);
     },
 
     /** Adds SCRM tags to leads, and to customers (customer_tag, the customer as a whole) and their linked leads. */
     async tagBatchAdd(ctx: RequestContext, body: { clueIds?: number[]; externalUserids?: string[]; tagIds: number[] }) {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const clueIds = unique(body.clueIds ?? []);
       const externalUserids = unique(body.externalUserids ?? []);
       if (clueIds.length === 0 && externalUserids.length === 0) throw new BadRequest('leadTagTargetRequired');
@@ -428,13 +429,13 @@ export function createLeadService(deps: LeadServiceDeps) {
       const now = at();
       return db.transaction(async (tx) => {
         await requireTags(tagIds, 'self', tx);
-        const rows = await leads.findManyVisible(viewer, clueIds, tx, { lock: true });
+        const rows = await visible.findMany(clueIds, tx, { lock: true });
         const missing = clueIds.filter((id) => !rows.some((row) => row.id === id));
         if (missing.length) throw new NotFound('lead', missing.join(','));
         const leadIds = new Set(rows.filter((row) => row.mergedIntoId === null).map((row) => row.id));
         for (const externalUserid of externalUserids) {
-          if (!(await leads.customerVisible(viewer, externalUserid, tx))) throw new NotFound('customer', externalUserid);
-          const linked = await leads.findByExternalUserid(null, externalUserid, tx);
+          if (!(await visible.customerVisible(externalUserid, tx))) throw new NotFound('customer', externalUserid);
+          const linked = await leads.system().findByCustomer(externalUserid, tx);
           if (linked) leadIds.add(linked.id);
         }
         await leads.addCustomerSelfTags(tx, externalUserids, tagIds, actor);
@@ -449,10 +450,10 @@ export function createLeadService(deps: LeadServiceDeps) {
 
     async tagDelete(ctx: RequestContext, clueId: number, tagIds: number[]) {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const now = at();
       return db.transaction(async (tx) => {
-        const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
+        const row = await requireLead(visible, clueId, tx, { lock: true, writable: true });
         const removed = (await leads.removeTags(tx, [row.id], unique(tagIds))).get(row.id) ?? [];
         if (removed.length) await leads.appendEvents(tx, [{ leadId: row.id, type: 'tags_changed', occurredAt: now, actor, data: { added: [], removed } }]);
         return { removed: removed.length };
@@ -461,13 +462,13 @@ export function createLeadService(deps: LeadServiceDeps) {
 
     async tagDeleteByCustomer(ctx: RequestContext, externalUserid: string, tagIds: number[]) {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const now = at();
       return db.transaction(async (tx) => {
-        if (!(await leads.customerVisible(viewer, externalUserid, tx))) throw new NotFound('customer', externalUserid);
+        if (!(await visible.customerVisible(externalUserid, tx))) throw new NotFound('customer', externalUserid);
         const ids = unique(tagIds);
         await leads.removeCustomerSelfTags(tx, externalUserid, ids);
-        const linked = await leads.findByExternalUserid(null, externalUserid, tx);
+        const linked = await leads.system().findByCustomer(externalUserid, tx);
         let removed: number[] = [];
         if (linked) {
           removed = (await leads.removeTags(tx, [linked.id], ids)).get(linked.id) ?? [];
@@ -480,11 +481,11 @@ export function createLeadService(deps: LeadServiceDeps) {
     /** Replaces the SCRM tags of a lead (and of its linked customer), or of a customer (and its linked lead). */
     async updateSysTags(ctx: RequestContext, key: LeadKey, tagIds: number[]) {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       const wanted = unique(tagIds);
       const now = at();
       await db.transaction(async (tx) => {
-        const { lead: row, externalUserid } = await resolveKey(viewer, key, tx);
+        const { lead: row, externalUserid } = await resolveKey(visible, key, tx);
         if (row?.mergedIntoId) throw new Conflict('leadMerged', { targetId: row.mergedIntoId });
         await requireTags(wanted, 'self', tx);
         if (row) {
@@ -505,17 +506,19 @@ export function createLeadService(deps: LeadServiceDeps) {
     },
 
     async detail(ctx: RequestContext, key: LeadKey) {
-      const viewer = await viewerOf(ctx);
-      const { lead: row, externalUserid } = await resolveKey(viewer, key);
+      const visible = await leadsFor(ctx);
+      const { lead: row, externalUserid } = await resolveKey(visible, key);
       if (!row) throw new NotFound('lead', externalUserid);
       const [withTags] = await leads.withTags([row]);
       const [contacts, followUps] = await Promise.all([leads.contactsOf([row.id]), leads.followUpsOf(row.id, 50)]);
       let customer = null;
-      let transfers: Awaited<ReturnType<LeadRepository['transfersOf']>> = [];
+      let transfers: Awaited<ReturnType<ViewerLeads['transfersOf']>> = [];
       if (row.externalUserid) {
+        // The customer's relations and transfers as far as the caller's scope reaches (other employees' remarks and
+        // remark mobiles are theirs).
         const found = await leads.customer(row.externalUserid);
-        if (found) customer = { ...found, relations: await leads.relationsOf(row.externalUserid) };
-        transfers = await leads.transfersOf(row.externalUserid);
+        if (found) customer = { ...found, relations: await visible.relationsOf(row.externalUserid) };
+        transfers = await visible.transfersOf(row.externalUserid);
       }
       return {
         ...withTags,
@@ -528,10 +531,10 @@ export function createLeadService(deps: LeadServiceDeps) {
 
     /** Corp tags (per relation, WeCom's) and SCRM tags (the lead's and the customer's) of a lead or customer. */
     async portraitTags(ctx: RequestContext, key: LeadKey) {
-      const viewer = await viewerOf(ctx);
-      const { lead: row, externalUserid } = await resolveKey(viewer, key);
+      const visible = await leadsFor(ctx);
+      const { lead: row, externalUserid } = await resolveKey(visible, key);
       const selfIds = unique([...(row ? await leads.tagIdsOfLead(row.id) : []), ...(externalUserid ? await leads.customerSelfTagIds(externalUserid) : [])]);
-      const corpRows = externalUserid ? await leads.customerCorpTags(externalUserid) : [];
+      const corpRows = externalUserid ? await visible.customerCorpTags(externalUserid) : [];
       const corpTags: Array<{ id: number; name: string; groupId: number; groupName: string; userids: string[] }> = [];
       for (const corpRow of corpRows) {
         const existing = corpTags.find((t) => t.id === corpRow.id);
@@ -542,10 +545,10 @@ export function createLeadService(deps: LeadServiceDeps) {
     },
 
     async dynamics(ctx: RequestContext, body: LeadKey & { pageNum: number; pageSize: number; types?: string[] }) {
-      const viewer = await viewerOf(ctx);
-      const { lead: row } = await resolveKey(viewer, body);
+      const visible = await leadsFor(ctx);
+      const { lead: row } = await resolveKey(visible, body);
       if (!row) return { records: [], total: 0, pageNum: body.pageNum, pageSize: body.pageSize };
-      return leads.eventsPage(row.id, body);
+      return visible.eventsPage(row.id, body);
     },
 
     /**
@@ -555,9 +558,9 @@ export function createLeadService(deps: LeadServiceDeps) {
      */
     async leadLink(ctx: RequestContext, clueId: number, acqLinkId: number | undefined) {
       const actor = actorOf(ctx);
-      const viewer = await viewerOf(ctx);
+      const visible = await leadsFor(ctx);
       return db.transaction(async (tx) => {
-        const row = await requireLead(viewer, clueId, tx, { lock: true, writable: true });
+        const row = await requireLead(visible, clueId, tx, { lock: true, writable: true });
         let state = row.linkState;
         if (!state) {
           // ≤ 30 characters (a contact way's state limit), unlike any acquisition state.
@@ -566,12 +569,9 @@ export function createLeadService(deps: LeadServiceDeps) {
         }
         let url: string | null = null;
         if (acqLinkId !== undefined) {
-          const [link] = await tx
-            .select({ url: acqLink.url })
-            .from(acqLink)
-            .where(and(eq(acqLink.id, acqLinkId), eq(acqLink.getType, 'link'), eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
-          if (!link?.url) throw new NotFound('acqLink', acqLinkId);
-          const parsed = new URL(link.url);
+          const linkUrl = await leads.publishedLinkUrl(tx, acqLinkId);
+          if (!linkUrl) throw new NotFound('acqLink', acqLinkId);
+          const parsed = new URL(linkUrl);
           parsed.searchParams.set('customer_channel', state);
           url = parsed.toString();
         }
@@ -580,8 +580,8 @@ export function createLeadService(deps: LeadServiceDeps) {
     },
 
     async stat(ctx: RequestContext) {
-      const viewer = await viewerOf(ctx);
-      const { byStatus, newToday, perOwner } = await leads.stat(viewer, startOfLocalDay(at(), deps.timeZone));
+      const visible = await leadsFor(ctx);
+      const { byStatus, newToday, perOwner } = await visible.stat(startOfLocalDay(at(), deps.timeZone));
       const counts = { pool: 0, assigned: 0, converted: 0, invalid: 0 };
       for (const row of byStatus) if (row.status in counts) counts[row.status as keyof typeof counts] = row.count;
       const total = counts.pool + counts.assigned + counts.converted + counts.invalid;

@@ -1,11 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { scopeCondition, type DataScope } from './data-scope.ts';
-
-/** Who is asking (what of the caller this rule uses). */
-export interface ActorViewer {
-  scope: DataScope;
-  user: { id: number };
-}
+import { scopeCondition, type Viewer } from './data-scope.ts';
 
 const list = (values: readonly number[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
 
@@ -14,7 +8,7 @@ const list = (values: readonly number[]) => sql.join(values.map((value) => sql`$
  * (`cuser`): self sees their own; department scopes see those of live users in those departments.
  * `column` is the row's username column.
  */
-export function actorScope(viewer: ActorViewer, column: SQL): SQL | undefined {
+export function actorScope(viewer: Viewer, column: SQL): SQL | undefined {
   return scopeCondition(viewer.scope, {
     self: sql`${column} = (SELECT u.username FROM sys_user u WHERE u.id = ${viewer.user.id})`,
     deptIn: (deptIds) => sql`${column} IN (SELECT u.username FROM sys_user u WHERE u.is_del = 0 AND u.dept_id IN (${list(deptIds)}))`,

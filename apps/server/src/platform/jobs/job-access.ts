@@ -8,6 +8,7 @@ import type { Db } from '../db/database.ts';
 import { sysJob } from '../../db/schema/index.ts';
 import type { RequestContext } from '../auth/context.ts';
 import { actorScope } from '../auth/actor-scope.ts';
+import { viewerOf } from '../auth/data-scope.ts';
 import { NotFound } from '../http/errors.ts';
 import type { JobRecord, JobService } from './job-service.ts';
 
@@ -37,7 +38,7 @@ export const JOB_ACCESS: Readonly<Record<string, JobAccess>> = {
 export function createJobReader(deps: { db: Db; jobs: Pick<JobService, 'get'> }) {
   return {
     /** The job, if the caller may follow it; else 404. */
-    async get(ctx: Pick<RequestContext, 'user' | 'scope'>, id: number): Promise<JobRecord> {
+    async get(ctx: RequestContext, id: number): Promise<JobRecord> {
       const job = await deps.jobs.get(id);
       if (ctx.user.isAdmin) return job;
       const access = JOB_ACCESS[job.type];
@@ -46,7 +47,7 @@ export function createJobReader(deps: { db: Db; jobs: Pick<JobService, 'get'> })
         const [visible] = await deps.db
           .select({ id: sysJob.id })
           .from(sysJob)
-          .where(and(eq(sysJob.id, id), actorScope({ scope: await ctx.scope(), user: ctx.user }, sysJob.cuser.getSQL())));
+          .where(and(eq(sysJob.id, id), actorScope(await viewerOf(ctx), sysJob.cuser.getSQL())));
         if (!visible) throw new NotFound('job', id);
       }
       return job;
