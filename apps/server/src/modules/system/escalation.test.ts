@@ -213,6 +213,21 @@ describe('privilege escalation through users, roles and menus', () => {
     await ok(admin.post('/scrm/admin/sys/menu/save', { ...body, perms: 'sys:user:resetPwd' }));
   });
 
+  test('a password reset (an account takeover) only for users the caller covers', async () => {
+    const resetter = await member('scoped_resetter', ['sys:user:resetPwd', 'sys:user:list'], 4, dept.sales);
+    const strong = await createRole(t, admin, { roleKey: 'strong_role', perms: ['sys:user:list', 'sys:user:grant'], dataScope: 5 });
+    const strongUser = await createUser(admin, { username: 'strong_user', deptId: dept.east, roleIds: [strong] });
+    const before = await userRow(strongUser);
+    const refused = await resetter.get('/scrm/admin/sys/user/resetPassword', { id: strongUser });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.msg, '不能重置权限或数据范围超出您自己的用户的密码');
+    assert.deepEqual(await userRow(strongUser), before, 'password and tokens unchanged');
+    // A user within what the resetter holds can be reset.
+    const weak = await createRole(t, admin, { roleKey: 'weak_role', perms: ['sys:user:list'], dataScope: 3 });
+    const weakUser = await createUser(admin, { username: 'weak_user', deptId: dept.east, roleIds: [weak] });
+    assert.match((await ok(resetter.get('/scrm/admin/sys/user/resetPassword', { id: weakUser }))).password, /^[A-Za-z0-9]{12}$/);
+  });
+
   test('the super administrator may grant and shape anything', async () => {
     const target = await createUser(admin, { username: 'super_target', deptId: dept.support });
     const everything = await createRole(t, admin, { roleKey: 'everything', perms: ['sys:user:list', 'sys:user:grant'], dataScope: 1 });

@@ -20,6 +20,10 @@ export const systemMessages = {
     zh: '请选择一个在您数据权限内的部门',
     en: 'Choose a department inside your data scope',
   },
+  resetWiderUser: {
+    zh: '不能重置权限或数据范围超出您自己的用户的密码',
+    en: 'You cannot reset the password of a user whose menus or data scope go beyond your own',
+  },
   loginRateLimited: {
     zh: '登录请求过于频繁，请 {seconds} 秒后再试',
     en: 'Too many sign-in attempts from this address; try again in {seconds} s',

@@ -226,11 +226,22 @@ export function createUserService(deps: {
       return withRoles((await users.findById(userId))!);
     },
 
+    /**
+     * A one-time password for the user: whoever holds it signs in as them, so the caller must hold everything
+     * the user holds (the covering rule over every role of theirs), or be the super administrator.
+     */
     async resetPassword(ctx: RequestContext, id: number) {
-      await requireManageable(ctx, id);
+      const target = await requireManageable(ctx, id);
       const password = generateOneTimePassword();
       const passwordHash = await hashPassword(password);
       await db.transaction(async (tx) => {
+        const roleIds = (await users.rolesOf([id], tx)).map((role) => role.id);
+        try {
+          await deps.grants.assertGrantable(ctx, tx, roleIds, target.deptId);
+        } catch (error) {
+          if (error instanceof Forbidden) throw new Forbidden('resetWiderUser');
+          throw error;
+        }
         await users.revokeTokens(tx, [id], { passwordHash, mustChangePassword: true, muser: actorOf(ctx), mtime: new Date(deps.now()) });
       });
       return { id, password };
