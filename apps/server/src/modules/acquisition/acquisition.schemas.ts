@@ -37,7 +37,7 @@ export type ChannelRecord = z.output<typeof channelRecord>;
 export const channelPageBody = pageQuery.extend({
   name: z.string().max(64).nullish(),
   channelType: z.string().max(64).nullish(),
-  status: z.number().int().nullish(),
+  status: z.number().int().min(0).max(9).nullish(),
 });
 export type ChannelPageBody = z.output<typeof channelPageBody>;
 
@@ -140,7 +140,7 @@ export type LinkRecord = z.output<typeof linkRecord>;
 
 export const linkPageBody = pageQuery.extend({
   linkName: z.string().max(64).nullish(),
-  status: z.number().int().nullish(),
+  status: z.number().int().min(0).max(9).nullish(),
   channelId: z.number().int().nullish(),
   channelType: z.string().max(64).nullish(),
   userId: z.string().max(64).nullish().describe('links serving this employee (range or rule)'),

@@ -17,7 +17,7 @@ export const relationFilters = z.object({
   deptIds: z.array(z.number().int().nonnegative()).max(200).optional().describe('WeCom departments, sub-departments included'),
   addTimeStart: dayOrTime.optional().describe('added at or after (a date means the start of that day, Asia/Shanghai)'),
   addTimeEnd: dayOrTime.optional().describe('added at or before (a date means the whole of that day)'),
-  addWay: z.number().int().min(0).optional().describe('WeCom add_way (来源)'),
+  addWay: z.number().int().min(0).max(9999).optional().describe('WeCom add_way (来源)'),
   state: optionalText(64).describe('channel state (exact)'),
   status: z.enum(RELATION_STATUSES).optional().describe('active, lost, transferred'),
   customerType: z.union([z.literal(1), z.literal(2)]).optional().describe('1 WeChat, 2 WeCom'),

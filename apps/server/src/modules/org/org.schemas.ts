@@ -76,7 +76,7 @@ export const qwEmpPageBody = pageQuery.extend({
   mobile: optionalText(32),
   deptId: z.number().int().positive().optional().describe('WeCom department id'),
   includeSubDepts: z.boolean().default(false).describe('with deptId: members of its sub-departments too'),
-  status: z.number().int().optional().describe('1 active, 2 disabled, 4 not activated, 5 left'),
+  status: z.number().int().min(0).max(9).optional().describe('1 active, 2 disabled, 4 not activated, 5 left'),
 });
 export type QwEmpPageBody = z.output<typeof qwEmpPageBody>;
 

@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { AppError } from './errors.ts';
 import { localeOf, translate, type Locale } from './i18n.ts';
 import { z } from 'zod';
-import { INVALID_CHARACTERS, isMalformedMultipart } from './hostile-input.ts';
+import { INVALID_CHARACTERS, databaseValueErrorCode, isMalformedMultipart } from './hostile-input.ts';
 
 const zodLocales = { zh: z.locales.zhCN(), en: z.locales.en() };
 
@@ -68,6 +68,11 @@ export function registerErrorHandling(app: FastifyInstance, options: { bodyLimit
       return send(reply, 500, translate('internal', locale, { requestId: request.id }));
     }
     if (isMalformedMultipart(error, request.headers['content-type'])) return send(reply, 400, translate('malformedMultipart', locale));
+    const sqlState = databaseValueErrorCode(error);
+    if (sqlState) {
+      request.log.warn({ err: error, sqlState }, 'a value reached the database unchecked: bound it in the schema');
+      return send(reply, 400, translate('valueRejectedByDatabase', locale));
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');

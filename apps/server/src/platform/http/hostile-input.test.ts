@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../../testing/test-app.ts';
 import { openApp, signedPost } from '../../modules/leads/leads.testing.ts';
+import { databaseValueErrorCode } from './hostile-input.ts';
 
 let t: TestApp;
 let admin: Awaited<ReturnType<TestApp['login']>>;
@@ -179,4 +180,11 @@ test('over the network: a 413 upload is answered at once and the connection clos
   const garbage = await rawExchange(port, 'HELLO\r\n\r\n', { timeoutMs: 5000 });
   assert.match(garbage.data, /^HTTP\/1\.1 400/);
   assert.equal(JSON.parse(garbage.data.slice(garbage.data.indexOf('\r\n\r\n') + 4)).code, '400');
+});
+
+test('a value PostgreSQL refuses (class 22, index row too large) is recognised through driver wrappers; other errors are not', () => {
+  assert.equal(databaseValueErrorCode(Object.assign(new Error('Failed query'), { cause: Object.assign(new Error('out of range'), { code: '22003' }) })), '22003');
+  assert.equal(databaseValueErrorCode({ code: '54000' }), '54000');
+  assert.equal(databaseValueErrorCode({ code: '23505' }), null, 'a unique violation is not the caller’s value');
+  assert.equal(databaseValueErrorCode(new Error('boom')), null);
 });

@@ -12,6 +12,7 @@ export const hostileInputMessages = {
   malformedMultipart: { zh: '上传内容格式不正确（multipart 请求体不完整或已损坏）', en: 'Malformed upload (the multipart body is incomplete or corrupt)' },
   requestHeadersTooLarge: { zh: '请求头或网址过长', en: 'Request headers or URL too long' },
   badHttpRequest: { zh: '无法解析的 HTTP 请求', en: 'Malformed HTTP request' },
+  valueRejectedByDatabase: { zh: '请求中的某个值超出允许范围', en: 'A value in the request is out of range' },
 };
 registerMessages(hostileInputMessages);
 
@@ -172,4 +173,18 @@ const UNSAFE_GLOBAL = new RegExp(UNSAFE.source, 'g');
 /** `text` with NUL and lone surrogates replaced by U+FFFD, for data that must be kept although it is not clean. */
 export function toStorableText(text: string): string {
   return text.replace(UNSAFE_GLOBAL, '\uFFFD');
+}
+
+/**
+ * The SQLSTATE of a PostgreSQL error caused by a value rather than by the server: class 22 (data exception:
+ * a number out of range for its column, text PostgreSQL cannot store) and 54000 (a value too large for an index).
+ * A schema should have refused the value; if one did not, the caller still gets a 400, and the log says which
+ * schema lacks a bound. Null for any other error.
+ */
+export function databaseValueErrorCode(error: unknown): string | null {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(22[0-9A-Z]{3}|54000)$/.test(code)) return code;
+  }
+  return null;
 }
