@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
-import { addLead, department, fails, ok, scopedUser } from './leads.testing.ts';
+import { addLead, department, fails, ok, scopedUser, selfTags } from './leads.testing.ts';
 
 const PERMS = ['clue:list', 'clue:query', 'clue:add', 'clue:update', 'clue:link', 'clue:tag', 'clue:transfer', 'clue:assign'];
 
@@ -127,6 +127,17 @@ describe("a lead is no way around the customers' data scope", () => {
     // alice's own transfer (from her relation) shows in her lead's detail.
     const own = await ok(alice.get('/scrm/admin/clue/detail/get', { clueId: aliceLead.id }));
     assert.deepEqual(own.transfers.map((row: any) => row.handoverUserid), [e1]);
+  });
+
+  it("tagging a customer one serves leaves the lead of someone else's scope linked to it alone", async () => {
+    const [tagId] = await selfTags(env.db, '范围', ['鲍的标签']);
+    // bob serves the shared customer, which is linked to alice's lead.
+    assert.deepEqual(await ok(bob.post('/scrm/admin/clue/tag/batchAdd', { externalUserids: [shared], tagIds: [tagId] })), { leads: 0, customers: 1 });
+    assert.deepEqual((await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: aliceLead.id }))).tags, [], "alice's lead is not bob's to tag");
+    assert.deepEqual((await ok(bob.get('/scrm/admin/clue/detail/portraitTags', { externalUserid: shared }))).selfTags.map((t: any) => t.id), [tagId]);
+    await ok(admin.post('/scrm/admin/clue/tag/batchAdd', { clueIds: [aliceLead.id], tagIds: [tagId] }));
+    assert.deepEqual(await ok(bob.post('/scrm/admin/clue/tag/deleteByCustomer', { externalUserid: shared, tagIds: [tagId] })), { removed: 0 });
+    assert.deepEqual((await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: aliceLead.id }))).tags.map((t: any) => t.id), [tagId]);
   });
 
   it('the lists hold exactly what each sees: own leads (and the pool), the department\'s for the department scope', async () => {

@@ -435,7 +435,7 @@ export function createLeadService(deps: LeadServiceDeps) {
         const leadIds = new Set(rows.filter((row) => row.mergedIntoId === null).map((row) => row.id));
         for (const externalUserid of externalUserids) {
           if (!(await visible.customerVisible(externalUserid, tx))) throw new NotFound('customer', externalUserid);
-          const linked = await leads.system().findByCustomer(externalUserid, tx);
+          const linked = await visible.findByCustomer(externalUserid, tx);
           if (linked) leadIds.add(linked.id);
         }
         await leads.addCustomerSelfTags(tx, externalUserids, tagIds, actor);
@@ -468,7 +468,7 @@ export function createLeadService(deps: LeadServiceDeps) {
         if (!(await visible.customerVisible(externalUserid, tx))) throw new NotFound('customer', externalUserid);
         const ids = unique(tagIds);
         await leads.removeCustomerSelfTags(tx, externalUserid, ids);
-        const linked = await leads.system().findByCustomer(externalUserid, tx);
+        const linked = await visible.findByCustomer(externalUserid, tx);
         let removed: number[] = [];
         if (linked) {
           removed = (await leads.removeTags(tx, [linked.id], ids)).get(linked.id) ?? [];
