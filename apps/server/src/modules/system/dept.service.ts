@@ -1,6 +1,8 @@
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
-import { Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { Conflict, Forbidden, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import type { DataScope } from '../../platform/auth/data-scope.ts';
+import './system.messages.ts';
 import { ancestorsBelow, type DeptRepository } from './dept.repository.ts';
 import type { DeptSaveBody } from './dept.schemas.ts';
 import { buildTree, lockTree } from './tree.ts';
@@ -19,6 +21,14 @@ export function createDeptService(deps: { db: Db; depts: DeptRepository; now: ()
     return dept;
   }
 
+  /**
+   * A caller whose data scope is not "all" changes only departments they see, and only under departments they
+   * see: otherwise moving a department under one's own would widen an "own department and below" scope.
+   */
+  function assertInScope(scope: DataScope, field: string, deptId: number) {
+    if (!scope.all && !scope.deptIds.includes(deptId)) throw new Forbidden('deptOutsideScope', { field, id: deptId });
+  }
+
   return {
     tree: async () => buildTree(await depts.all()),
     get: (id: number) => requireDept(id),
@@ -26,9 +36,12 @@ export function createDeptService(deps: { db: Db; depts: DeptRepository; now: ()
     async save(ctx: RequestContext, body: DeptSaveBody) {
       const actor = actorOf(ctx);
       const now = new Date(deps.now());
+      const scope = await ctx.scope();
       const id = await db.transaction(async (tx) => {
         await lockTree(tx, DEPT_TREE_LOCK);
         const existing = body.id !== undefined ? await requireDept(body.id, tx) : undefined;
+        if (existing) assertInScope(scope, 'id', existing.id);
+        if (body.parentId !== 0 && (!existing || existing.parentId !== body.parentId)) assertInScope(scope, 'parentId', body.parentId);
         const isRoot = existing?.parentId === 0;
         let ancestors = '0';
         if (isRoot) {
@@ -64,6 +77,8 @@ export function createDeptService(deps: { db: Db; depts: DeptRepository; now: ()
 
     async delete(ctx: RequestContext, ids: number[]) {
       const wanted = [...new Set(ids)];
+      const scope = await ctx.scope();
+      for (const id of wanted) assertInScope(scope, 'ids', id);
       return db.transaction(async (tx) => {
         await lockTree(tx, DEPT_TREE_LOCK);
         const found = await depts.findByIds(wanted, tx);

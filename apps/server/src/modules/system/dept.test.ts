@@ -118,7 +118,7 @@ describe('departments', () => {
     })(await ok(admin.get('/scrm/admin/sys/dept/tree')));
     assert.ok(!ids.includes(p) && !ids.includes(c));
     // Nobody can be placed in a deleted department; once its user leaves, a department can go.
-    assert.equal((await admin.post('/scrm/admin/sys/user/save', { username: 'late', nickname: 'late', password: 'Passw0rd123', deptId: c })).status, 400);
+    assert.equal((await admin.post('/scrm/admin/sys/user/save', { username: 'late', nickname: 'late', password: 'Passw0rd1234', deptId: c })).status, 400);
     await ok(admin.post('/scrm/admin/sys/user/batchDelete', { ids: [userId] }));
     await ok(admin.post('/scrm/admin/sys/dept/delete', { ids: [staffed] }));
   });

@@ -228,6 +228,22 @@ describe('privilege escalation through users, roles and menus', () => {
     assert.match((await ok(resetter.get('/scrm/admin/sys/user/resetPassword', { id: weakUser }))).password, /^[A-Za-z0-9]{12}$/);
   });
 
+  test('a scoped admin cannot widen "own department and below" by moving departments under their own', async () => {
+    const organiser = await member('scoped_organiser', ['sys:dept:save', 'sys:dept:delete', 'sys:dept:list'], 4, dept.sales);
+    const deptRow = async (id: number) => ok(admin.get('/scrm/admin/sys/dept/get', { id }));
+    const support = await deptRow(dept.support);
+    const moved = await organiser.post('/scrm/admin/sys/dept/save', { id: dept.support, name: 'support', parentId: dept.sales });
+    assert.equal(moved.status, 403);
+    assert.match(moved.body.msg, /部门不在您的数据权限内/);
+    assert.deepEqual(await deptRow(dept.support), support);
+    assert.equal((await organiser.post('/scrm/admin/sys/dept/save', { name: 'outpost', parentId: dept.support })).status, 403);
+    assert.equal((await organiser.post('/scrm/admin/sys/dept/delete', { ids: [dept.support] })).status, 403);
+    // Inside their own subtree they organise freely.
+    const team = await ok(organiser.post('/scrm/admin/sys/dept/save', { name: 'east team', parentId: dept.east }));
+    await ok(organiser.post('/scrm/admin/sys/dept/save', { id: team.id, name: 'east team 2', parentId: dept.sales }));
+    await ok(organiser.post('/scrm/admin/sys/dept/delete', { ids: [team.id] }));
+  });
+
   test('the super administrator may grant and shape anything', async () => {
     const target = await createUser(admin, { username: 'super_target', deptId: dept.support });
     const everything = await createRole(t, admin, { roleKey: 'everything', perms: ['sys:user:list', 'sys:user:grant'], dataScope: 1 });

@@ -24,6 +24,10 @@ export const systemMessages = {
     zh: '不能重置权限或数据范围超出您自己的用户的密码',
     en: 'You cannot reset the password of a user whose menus or data scope go beyond your own',
   },
+  deptOutsideScope: {
+    zh: '部门不在您的数据权限内，不能修改或移入：{id}',
+    en: 'Department {id} is outside your data scope: you cannot change it or move departments into it',
+  },
   loginRateLimited: {
     zh: '登录请求过于频繁，请 {seconds} 秒后再试',
     en: 'Too many sign-in attempts from this address; try again in {seconds} s',
