@@ -22,8 +22,34 @@ export function timeFormatter(timeZone: string): (date: Date) => string {
   return (date) => format.format(date);
 }
 
+/**
+ * Formula injection (OWASP "CSV injection"): a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+ * return may be taken for a formula (or a DDE call) by a spreadsheet. Such a text is written with a single
+ * quote in front, so it reads as text — unless it is arithmetic on literals only (digits, spaces, signs,
+ * parentheses, `.`, `,`, `%`, or a number with an exponent), which can neither call nor reference anything:
+ * phone numbers (`+86 138 0013 8000`) and plain numbers (`-3`, `+1.5e3`) stay as they are. Every xlsx the
+ * product writes goes through this (`exportRowOf`); `restoreNeutralised` reads it back.
+ */
+export function neutraliseFormula(text: string): string {
+  if (!FORMULA_START.test(text) || ARITHMETIC_ON_LITERALS.test(text) || PLAIN_NUMBER.test(text)) return text;
+  return `'${text}`;
+}
+
+/**
+ * The inverse, for imports of what the product exported: a quote `neutraliseFormula` added is removed; any
+ * other text (a quote someone typed before an ordinary word included) is left alone.
+ */
+export function restoreNeutralised(text: string): string {
+  return text.startsWith("'") && neutraliseFormula(text.slice(1)) === text ? text.slice(1) : text;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const ARITHMETIC_ON_LITERALS = /^[\d +\-().,%]*$/;
+const PLAIN_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** One export row's cells, as written: each column's text, formula-neutralised. */
 export const exportRowOf = <T>(columns: ExportColumn<T>[], row: T, formatTime: (date: Date) => string): string[] =>
-  columns.map((column) => column.value(row, formatTime));
+  columns.map((column) => neutraliseFormula(column.value(row, formatTime)));
 
 /**
  * Starts writing the workbook into the returned stream; `batches` yields rows batch by batch. Reading the

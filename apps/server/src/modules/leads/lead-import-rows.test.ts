@@ -89,6 +89,19 @@ describe('row validation', () => {
     assert.deepEqual(verdict.errors.map((e) => [e.column, e.reason, e.detail]), [['姓名', 'leadImportTooLong', '64'], ['手机号', 'leadImportRequired', undefined]]);
   });
 
+  it('reads back the quote the product added against formula injection (a fixed error report uploaded again), and only that quote', () => {
+    const verdict = validateRow(values(["'=HYPERLINK(\"http://x\",\"y\")", '+86 138 0013 8000', 'a@b.cn', '男', "'@公司"]));
+    assert.ok('lead' in verdict, JSON.stringify(verdict));
+    assert.equal(verdict.lead.name, '=HYPERLINK("http://x","y")');
+    assert.equal(verdict.lead.phone, '13800138000');
+    assert.equal(verdict.lead.company, '@公司');
+    // A quote someone typed before ordinary text, a number or a phone is theirs: kept.
+    assert.equal(values(["'张三", '', '', '', "'-3"]).name, "'张三");
+    assert.equal(values(["'张三", '', '', '', "'-3"]).company, "'-3");
+    // A neutralised tab-led value reads as the trimmed text, as the tab-led value itself would have.
+    assert.equal(values(["'\t张三", '', '', '', '']).name, '张三');
+  });
+
   it('knows a blank row', () => {
     assert.equal(isBlankRow(values([null, '', undefined, ' ', ''])), true);
     assert.equal(isBlankRow(values([null, '', 'x', '', ''])), false);

@@ -1,6 +1,8 @@
 // Pure logic of the Excel import: which column is which (Chinese headers, any order, extra columns
 // ignored), reading a cell as text, and validating one row. No I/O here; exhaustively unit-tested.
 
+import { restoreNeutralised } from '../../platform/excel.ts';
+
 export type ImportField = 'name' | 'phone' | 'wechat' | 'email' | 'company' | 'position' | 'gender' | 'channel' | 'address' | 'remark';
 
 export interface ImportColumn {
@@ -120,10 +122,14 @@ export interface RowError {
   detail?: string;
 }
 
-/** The row's cells by field (for the report and for validation); fields without a column are ''. */
+/**
+ * The row's cells by field (for the report and for validation); fields without a column are ''. A value the
+ * product neutralised against formula injection when it exported it (an error report fixed and uploaded
+ * again) reads as it was: `'=SUM(1)` → `=SUM(1)` (platform/excel.ts).
+ */
 export function rowValues(cells: readonly unknown[], mapping: HeaderMapping): Record<ImportField, string> {
   const values = Object.fromEntries(IMPORT_COLUMNS.map((column) => [column.field, ''])) as Record<ImportField, string>;
-  for (const [index, field] of mapping.fields) values[field] = cellText(cells[index]);
+  for (const [index, field] of mapping.fields) values[field] = restoreNeutralised(cellText(cells[index])).trim();
   return values;
 }
 
