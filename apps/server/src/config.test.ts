@@ -18,6 +18,10 @@ describe('configuration', () => {
     );
     const production = loadConfig({ NODE_ENV: 'production', ...WECOM });
     assert.equal(production.demoMode, false);
+    // WeCom settings half given: refused at once, naming the missing ones (production or not).
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', WECOM_CORP_ID: 'ww0123456789abcdef', WECOM_SECRET: 'secret' }), (error: unknown) =>
+      error instanceof ConfigError && /WECOM_TOKEN, WECOM_AES_KEY are needed/.test(error.message),
+    );
     // Not production: demo mode, as before.
     assert.equal(loadConfig({}).demoMode, true);
   });

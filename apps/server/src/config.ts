@@ -80,6 +80,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const demoMode = !parsed.data.WECOM_CORP_ID;
   if (demoMode && parsed.data.NODE_ENV === 'production') throw new ConfigError(PRODUCTION_NEEDS_WECOM);
+  const missing = (['WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY'] as const).filter((name) => !parsed.data[name]);
+  if (!demoMode && missing.length > 0) {
+    throw new ConfigError(`WECOM_CORP_ID is set, so ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} needed too (or unset WECOM_CORP_ID for demo mode)`);
+  }
   // Demo mode listens on this machine only unless HOST says otherwise; a real installation on every interface.
   const HOST = parsed.data.HOST || (demoMode ? '127.0.0.1' : '0.0.0.0');
   return { ...parsed.data, HOST, demoMode };
