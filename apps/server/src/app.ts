@@ -115,16 +115,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await fastWrites.close();
   });
   const moduleDeps = { ...deps, db: deps.database.db, files, now, wecom, events: deps.events ?? createEventRegistry(), fastWrites: fastWrites.db, nonces, openGuard };
+  // The one composition root: every module's parts built once; modules get what they use of each other from it.
+  const parts = (await import('./composition-root.ts')).composeModules(moduleDeps, (message, error) => app.log.warn({ err: error }, message));
   await app.register(systemModule(moduleDeps), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
   await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
-  await app.register(orgModule(moduleDeps), { prefix: '/scrm' });
-  await app.register((await import('./modules/customers/customers.module.ts')).customersModule(moduleDeps), { prefix: '/scrm' });
-  await app.register(nexusModule(moduleDeps), { prefix: '/scrm' });
-  await app.register((await import('./modules/groups/groups.module.ts')).groupsModule(moduleDeps), { prefix: '/scrm' });
-  await app.register((await import('./modules/tags/tags.module.ts')).tagsModule(moduleDeps), { prefix: '/scrm' });
-  await app.register((await import('./modules/acquisition/acquisition.module.ts')).acquisitionModule(moduleDeps), { prefix: '/scrm' });
-  await app.register((await import('./modules/leads/leads.module.ts')).leadsModule(moduleDeps), { prefix: '/scrm' });
+  await app.register(orgModule(moduleDeps, parts.org), { prefix: '/scrm' });
+  await app.register((await import('./modules/customers/customers.module.ts')).customersModule(moduleDeps, parts.customers), { prefix: '/scrm' });
+  await app.register(nexusModule(moduleDeps, parts.nexus), { prefix: '/scrm' });
+  await app.register((await import('./modules/groups/groups.module.ts')).groupsModule(moduleDeps, parts.groups), { prefix: '/scrm' });
+  await app.register((await import('./modules/tags/tags.module.ts')).tagsModule(moduleDeps, parts.tags), { prefix: '/scrm' });
+  await app.register((await import('./modules/acquisition/acquisition.module.ts')).acquisitionModule(moduleDeps, parts.acquisition), { prefix: '/scrm' });
+  await app.register((await import('./modules/leads/leads.module.ts')).leadsModule(moduleDeps, parts.leads), { prefix: '/scrm' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;
 }

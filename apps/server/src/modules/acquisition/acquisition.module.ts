@@ -74,11 +74,9 @@ export type AcquisitionComponents = ReturnType<typeof createAcquisitionComponent
 /**
  * 获客: channels, acquisition links, channel QR codes, routing (/open/route/hit), range upkeep, welcome
  * messages and tags on add_external_contact, the media library, group join QR codes, mini-program links and
- * the open API's apps.
+ * the open API's apps. Its parts are built once, by the composition root (composition-root.ts).
  */
-export const acquisitionModule = (deps: AcquisitionModuleDeps & { onComponents?: (components: AcquisitionComponents) => void }) => async (app: FastifyInstance) => {
-  const components = createAcquisitionComponents(deps, (message, error) => app.log.warn({ err: error }, message));
-  deps.onComponents?.(components);
+export const acquisitionModule = (deps: AcquisitionModuleDeps, components: AcquisitionComponents) => async (app: FastifyInstance) => {
   await components.upkeep.start();
   await components.stats.start(deps.jobs.boss);
   deps.events.registerEventHandler({ event: 'change_external_contact', changeType: 'add_external_contact' }, components.eventHandler, { name: 'acquisition' });

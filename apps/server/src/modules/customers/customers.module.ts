@@ -25,10 +25,13 @@ const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId
 export function createCustomerComponents(deps: CustomerModuleDeps) {
   const timeZone = deps.config.TZ_DEFAULT;
   const writes = createCustomerWriteRepository(deps.db);
+  const customers = createCustomerRepository(deps.db, { timeZone });
   return {
     writes,
+    /** Customers and relations made for the caller (`customers.forViewer(viewer)`). */
+    customers,
     service: createCustomerService({
-      customers: createCustomerRepository(deps.db, { timeZone }),
+      customers,
       writes,
       stats: createCustomerStatsRepository(deps.db, { timeZone }),
       jobs: deps.jobs,
@@ -41,9 +44,13 @@ export function createCustomerComponents(deps: CustomerModuleDeps) {
   };
 }
 
-/** 客户: /scrm/admin/cust/info/*, /scrm/admin/cust/emp/*, the customers.sync job and change_external_contact events. */
-export const customersModule = (deps: CustomerModuleDeps) => async (app: FastifyInstance) => {
-  const components = createCustomerComponents(deps);
+export type CustomerComponents = ReturnType<typeof createCustomerComponents>;
+
+/**
+ * 客户: /scrm/admin/cust/info/*, /scrm/admin/cust/emp/*, the customers.sync job and change_external_contact events.
+ * Its parts are built once, by the composition root (composition-root.ts).
+ */
+export const customersModule = (deps: CustomerModuleDeps, components: CustomerComponents) => async (app: FastifyInstance) => {
   await deps.jobs.register(
     CUSTOMER_SYNC_JOB,
     async (_payload, job) => {

@@ -50,9 +50,13 @@ export function createGroupComponents(deps: GroupModuleDeps) {
   };
 }
 
-/** 客户群: /scrm/admin/group/*, /scrm/admin/group/member/*, /scrm/admin/qw/chat/*, the groups.sync job and change_external_chat events. */
-export const groupsModule = (deps: GroupModuleDeps) => async (app: FastifyInstance) => {
-  const components = createGroupComponents(deps);
+export type GroupComponents = ReturnType<typeof createGroupComponents>;
+
+/**
+ * 客户群: /scrm/admin/group/*, /scrm/admin/group/member/*, /scrm/admin/qw/chat/*, the groups.sync job and
+ * change_external_chat events. Its parts are built once, by the composition root (composition-root.ts).
+ */
+export const groupsModule = (deps: GroupModuleDeps, components: GroupComponents) => async (app: FastifyInstance) => {
   await deps.jobs.register(GROUP_SYNC_JOB, (_payload, job) => components.sync(job), { retryLimit: 3 });
   // Notify, then fetch: groupchat/get runs outside the transaction (with the embedded database a
   // transaction blocks every other connection, so no WeCom call may happen inside one).
@@ -60,7 +64,7 @@ export const groupsModule = (deps: GroupModuleDeps) => async (app: FastifyInstan
     { event: 'change_external_chat', changeType: EXTERNAL_CHAT_CHANGE_TYPES },
     {
       fetch: async (event, ctx) =>
-        event.kind === 'change_external_chat' ? fetchForExternalChatEvent({ wecom: ctx.wecom.client, writes: createGroupWriteRepository(deps.db) }, event) : null,
+        event.kind === 'change_external_chat' ? fetchForExternalChatEvent({ wecom: ctx.wecom.client, writes: components.writes }, event) : null,
       apply: async (event, fetched, ctx) => {
         if (event.kind !== 'change_external_chat') return;
         await applyFetchedExternalChatEvent({ writes: createGroupWriteRepository(ctx.tx), now: ctx.now }, event, fetched);

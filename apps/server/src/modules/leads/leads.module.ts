@@ -4,17 +4,19 @@ import { createLeadRepository } from './leads.repository.ts';
 import { createLeadService } from './leads.service.ts';
 import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
 import { createLeadImportRepository } from './lead-import.repository.ts';
-import { createLeadWecomService, CUSTOMERS_SYNCED_QUEUE, LINK_SYNCED_JOB, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
+import { createLeadWecomService, type LeadWecomDeps, CUSTOMERS_SYNCED_QUEUE, LINK_SYNCED_JOB, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
 import { CUSTOMERS_SYNCED_EVENT } from '../customers/customers.module.ts';
 import { createLeadCollectService, leadOpenRoutes } from './lead-collect.ts';
 import { leadRoutes } from './leads.routes.ts';
-import { createTagComponents } from '../tags/tags.module.ts';
 import './leads.messages.ts';
 
 type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events' | 'openGuard'>;
 
+/** What leads use of other modules (given by the composition root). */
+type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags'>;
+
 /** The pieces of the leads module (for the module, jobs, tools and benchmarks). */
-export function createLeadComponents(deps: LeadModuleDeps) {
+export function createLeadComponents(deps: LeadModuleDeps & LeadNeighbours) {
   const timeZone = deps.config.TZ_DEFAULT;
   const leads = createLeadRepository(deps.db);
   const service = createLeadService({ db: deps.db, leads, now: deps.now, timeZone });
@@ -24,7 +26,7 @@ export function createLeadComponents(deps: LeadModuleDeps) {
     leads,
     service,
     jobs: deps.jobs,
-    customerTags: createTagComponents(deps).customerTags,
+    customerTags: deps.customerTags,
     wecom: () => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client),
     now: deps.now,
   });
@@ -37,8 +39,9 @@ export function createLeadComponents(deps: LeadModuleDeps) {
  * change_external_contact handlers (auto-linking new customers to leads; transfer_fail); after each
  * customers.sync, the leads.link-synced job links the customers WeCom already had.
  */
-export const leadsModule = (deps: LeadModuleDeps) => async (app: FastifyInstance) => {
-  const components = createLeadComponents(deps);
+export type LeadComponents = ReturnType<typeof createLeadComponents>;
+
+export const leadsModule = (deps: LeadModuleDeps, components: LeadComponents) => async (app: FastifyInstance) => {
   const { imports, wecom, service, collect } = components;
   await deps.jobs.register<{ importId: number }>(LEAD_IMPORT_JOB, (payload, job) => imports.run(payload, job), { retryLimit: 3 });
   await deps.jobs.register<{ handoverUserid: string; takeoverUserid: string }>(TRANSFER_RESULT_JOB, (payload, job) => wecom.checkResults(payload, job), { retryLimit: 3 });

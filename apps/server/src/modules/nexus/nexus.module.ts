@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
 import type { Db } from '../../platform/db/database.ts';
-import { createUserRepository } from '../system/user.repository.ts';
-import { createDeptRepository } from '../system/dept.repository.ts';
+import type { UserRepository } from '../system/user.repository.ts';
+import type { DeptRepository } from '../system/dept.repository.ts';
 import { createAuditLogRepository } from './audit-log.repository.ts';
 import { createNexusRepository } from './nexus.repository.ts';
 import { createNexusService, createSsoRevocationCheck } from './nexus.service.ts';
@@ -13,17 +13,17 @@ import './nexus.messages.ts';
 /**
  * 对接 Nexus: the company's HR/SSO system pushes departments and employees and signs users in
  * (`/scrm/nexus/*`, signed); the audit log and SSO logout for the console (`/scrm/admin/*`).
- * Registered with prefix `/scrm`.
+ * Registered with prefix `/scrm`. The system module's repositories come from the composition root.
  */
-export const nexusModule = (deps: ModuleDeps) => async (app: FastifyInstance) => {
+export const nexusModule = (deps: ModuleDeps, system: { users: UserRepository; depts: DeptRepository }) => async (app: FastifyInstance) => {
   const nexus = createNexusRepository(deps.db);
   const audit = createAuditLogRepository(deps.db);
   const service = createNexusService({
     db: deps.db,
     nexus,
     audit,
-    depts: createDeptRepository(deps.db),
-    users: createUserRepository(deps.db),
+    depts: system.depts,
+    users: system.users,
     tokens: deps.tokens,
     now: deps.now,
   });

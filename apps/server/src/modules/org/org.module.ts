@@ -5,9 +5,17 @@ import { createOrgRepository } from './org.repository.ts';
 import { createOrgService, DEPT_SYNC_JOB, EMP_SYNC_JOB } from './org.service.ts';
 import { qwDeptRoutes, qwEmpRoutes } from './org.routes.ts';
 
+type OrgModuleDeps = Pick<ModuleDeps, 'db' | 'jobs' | 'wecom' | 'now' | 'events'>;
+
+/** The org module's parts, built once by the composition root. */
+export function createOrgComponents(deps: OrgModuleDeps) {
+  return { org: createOrgService({ db: deps.db, org: createOrgRepository(deps.db), jobs: deps.jobs, wecom: () => deps.wecom.client, now: deps.now }) };
+}
+
+export type OrgComponents = ReturnType<typeof createOrgComponents>;
+
 /** 企微部门 / 企微员工: the corp's WeCom organisation, mirrored by sync jobs and change_contact events. */
-export const orgModule = (deps: ModuleDeps) => async (app: FastifyInstance) => {
-  const org = createOrgService({ db: deps.db, org: createOrgRepository(deps.db), jobs: deps.jobs, wecom: () => deps.wecom.client, now: deps.now });
+export const orgModule = (deps: OrgModuleDeps, { org }: OrgComponents) => async (app: FastifyInstance) => {
 
   await deps.jobs.register(DEPT_SYNC_JOB, (_payload, job) => org.syncDepartments(job));
   await deps.jobs.register(EMP_SYNC_JOB, (_payload, job) => org.syncEmployees(job));

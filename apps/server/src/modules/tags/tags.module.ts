@@ -29,13 +29,16 @@ export function createTagComponents(deps: TagModuleDeps) {
   };
 }
 
+export type TagComponents = ReturnType<typeof createTagComponents>;
+
 /**
  * 标签: corp tags (/scrm/admin/tag/corp/*, mirrored from WeCom by the tags.corp.sync job and
  * change_external_tag events), SCRM tags (/scrm/admin/tag/self/*) and customer tagging
- * (/scrm/admin/cust/tag/*, /scrm/admin/cust/tagInfo/*).
+ * (/scrm/admin/cust/tag/*, /scrm/admin/cust/tagInfo/*). Its parts (services, locks) are built once, by the
+ * composition root (composition-root.ts); other modules get what they use of them from there.
  */
-export const tagsModule = (deps: TagModuleDeps) => async (app: FastifyInstance) => {
-  const { tags, customerTags } = createTagComponents(deps);
+export const tagsModule = (deps: TagModuleDeps, components: TagComponents) => async (app: FastifyInstance) => {
+  const { tags, customerTags } = components;
   await deps.jobs.register(CORP_TAG_SYNC_JOB, (_payload, job) => tags.syncCorpTags(job), { retryLimit: 3 });
   deps.events.registerEventHandler({ event: 'change_external_tag' }, tags.eventHandler, { name: 'tags.corp' });
   if (deps.wecom.corpId !== 'unconfigured') {

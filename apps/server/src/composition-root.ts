@@ -1,0 +1,27 @@
+// The one composition root (buildApp calls it once): every module's repositories, services, locks and
+// caches are built here, once, and a module gets what it uses of another module from here as a narrow
+// dependency. No module imports another module's tables or builds another module's parts.
+import type { ModuleDeps } from './app.ts';
+import { createUserRepository } from './modules/system/user.repository.ts';
+import { createDeptRepository } from './modules/system/dept.repository.ts';
+import { createOrgComponents } from './modules/org/org.module.ts';
+import { createCustomerComponents } from './modules/customers/customers.module.ts';
+import { createGroupComponents } from './modules/groups/groups.module.ts';
+import { createTagComponents } from './modules/tags/tags.module.ts';
+import { createAcquisitionComponents } from './modules/acquisition/acquisition.module.ts';
+import { createLeadComponents } from './modules/leads/leads.module.ts';
+
+export function composeModules(deps: ModuleDeps, log: (message: string, error?: unknown) => void) {
+  const org = createOrgComponents(deps);
+  const tags = createTagComponents(deps);
+  const customers = createCustomerComponents(deps);
+  const groups = createGroupComponents(deps);
+  const acquisition = createAcquisitionComponents(deps, log);
+  // Leads tag customers through the tags module's one customer tag service (and its one lock per relation).
+  const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags });
+  // Nexus provisions users and departments through the system module's repositories.
+  const nexus = { users: createUserRepository(deps.db), depts: createDeptRepository(deps.db) };
+  return { org, tags, customers, groups, acquisition, leads, nexus };
+}
+
+export type ModuleComponents = ReturnType<typeof composeModules>;
