@@ -8,7 +8,7 @@ import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-
 import type { TestClient } from '../../testing/test-app.ts';
 import { addLead, department, fails, ok, scopedUser, selfTags } from './leads.testing.ts';
 
-const PERMS = ['clue:list', 'clue:query', 'clue:add', 'clue:update', 'clue:link', 'clue:tag', 'clue:transfer', 'clue:assign'];
+const PERMS = ['clue:list', 'clue:query', 'clue:add', 'clue:update', 'clue:link', 'clue:tag', 'clue:transfer', 'clue:assign', 'clue:merge', 'clue:stat'];
 
 describe("a lead is no way around the customers' data scope", () => {
   let env: WecomTestEnv;
@@ -149,5 +149,22 @@ describe("a lead is no way around the customers' data scope", () => {
     }
     const bobs = await idsSeenBy(bob);
     assert.ok(bobs.includes(bobLead.id) && !bobs.includes(aliceLead.id));
+    // Counted the same way.
+    const owners = (await ok(amy.post('/scrm/admin/clue/stat', {}))).perOwner.map((row: any) => row.ownerId);
+    assert.ok(owners.includes(alice.id) && !owners.includes(bob.id));
+  });
+
+  it("acting on a lead outside one's scope by id is 404, for the self and the department scope alike", async () => {
+    for (const user of [alice, amy]) {
+      await fails(user.post('/scrm/admin/clue/update', { clueId: bobLead.id, remark: 'x' }), 404);
+      await fails(user.post('/scrm/admin/clue/contacts', { clueId: bobLead.id, contacts: [{ type: 'phone', value: '13700000009' }] }), 404);
+      await fails(user.post('/scrm/admin/clue/batchAssign', { clueIds: [bobLead.id], userId: alice.id }), 404);
+      await fails(user.post('/scrm/admin/clue/merge', { targetId: aliceLead.id, sourceIds: [bobLead.id] }), 404);
+      await fails(user.post('/scrm/admin/clue/tag/delete', { clueId: bobLead.id, tagIds: [1] }), 404);
+      await fails(user.post('/scrm/admin/clue/detail/leadLink', { clueId: bobLead.id }), 404);
+      await fails(user.get('/scrm/admin/clue/detail/portraitTags', { clueId: bobLead.id }), 404);
+    }
+    const untouched = await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: bobLead.id }));
+    assert.deepEqual([untouched.ownerId, untouched.remark, untouched.status], [bob.id, '', 'assigned']);
   });
 });
