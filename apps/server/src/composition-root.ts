@@ -16,7 +16,8 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
   const tags = createTagComponents(deps);
   const customers = createCustomerComponents(deps);
   const groups = createGroupComponents(deps);
-  const acquisition = createAcquisitionComponents(deps, log);
+  // Acquisition checks links against the org mirror and the corp tags.
+  const acquisition = createAcquisitionComponents(deps, { org: org.repository, tags: tags.repository }, log);
   // Leads tag customers through the tags module's one customer tag service (and its one lock per relation).
   const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags });
   // Nexus provisions users and departments through the system module's repositories.

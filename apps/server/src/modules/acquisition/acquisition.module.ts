@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
 import './acquisition.messages.ts';
 import type { GetType } from '../../db/schema/index.ts';
+import type { OrgRepository } from '../org/org.repository.ts';
+import type { TagRepository } from '../tags/tag.repository.ts';
 import { createLinkRepository } from './link.repository.ts';
 import { createLinkService } from './link.service.ts';
 import { createWecomPublisher } from './wecom-publisher.ts';
@@ -27,8 +29,16 @@ type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' |
   random?: () => number;
 };
 
+/** What acquisition uses of other modules (given by the composition root). */
+export interface AcquisitionNeighbours {
+  /** The WeCom organisation mirror: who can take customers, which departments exist. */
+  org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments'>;
+  /** Corp tags a link may put on its customers. */
+  tags: Pick<TagRepository, 'existingCorpTags'>;
+}
+
 /** The pieces of the acquisition module that jobs, tests and tools use. */
-export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (message: string, error?: unknown) => void = () => {}) {
+export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbours: AcquisitionNeighbours, log: (message: string, error?: unknown) => void = () => {}) {
   const timeZone = deps.config.TZ_DEFAULT;
   const client = () => deps.wecom.client;
   const links = createLinkRepository(deps.db);
@@ -51,7 +61,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, log: (m
   // The one open-API guard (built in app.ts, shared with leads' /open/clue): app changes forget its cache.
   const guard = deps.openGuard;
   return {
-    links: createLinkService({ db: deps.db, links, publisher, changed }),
+    links: createLinkService({ db: deps.db, links, org: neighbours.org, tags: neighbours.tags, publisher, changed }),
     routing,
     upkeep,
     media,

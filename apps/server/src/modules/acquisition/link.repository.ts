@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
-import { acqLink, acqRule, qwDept, qwEmp, tag, acqMedia, type GetType } from '../../db/schema/index.ts';
+import { acqLink, acqRule, acqMedia, type GetType } from '../../db/schema/index.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { LinkPageBody } from './acquisition.schemas.ts';
 
@@ -64,31 +64,6 @@ export function createLinkRepository(db: DbOrTx) {
       }
       const [link] = await db.select().from(acqLink).where(eq(acqLink.state, state));
       return link ? { link, rule: null } : undefined;
-    },
-
-    /** Employees in the mirror who can take customers (not departed, not deleted), with names. */
-    async employees(userids: string[]): Promise<Map<string, { userid: string; name: string; position: string }>> {
-      if (!userids.length) return new Map();
-      const rows = await db
-        .select({ userid: qwEmp.userid, name: qwEmp.name, position: qwEmp.position })
-        .from(qwEmp)
-        .where(and(inArray(qwEmp.userid, userids), eq(qwEmp.isDel, 0), sql`${qwEmp.status} <> 5`));
-      return new Map(rows.map((row) => [row.userid, { userid: row.userid, name: row.name, position: row.position ?? '' }]));
-    },
-
-    async existingDepartments(deptIds: number[]): Promise<Set<number>> {
-      if (!deptIds.length) return new Set();
-      const rows = await db.select({ deptId: qwDept.deptId }).from(qwDept).where(and(inArray(qwDept.deptId, deptIds), eq(qwDept.isDel, 0)));
-      return new Set(rows.map((row) => row.deptId));
-    },
-
-    async existingCorpTags(tagIds: string[]): Promise<Set<string>> {
-      if (!tagIds.length) return new Set();
-      const rows = await db
-        .select({ wecomTagId: tag.wecomTagId })
-        .from(tag)
-        .where(and(inArray(tag.wecomTagId, tagIds), eq(tag.type, 'corp'), eq(tag.isDel, 0)));
-      return new Set(rows.map((row) => row.wecomTagId!));
     },
 
     async media(ids: number[]): Promise<Array<{ id: number; type: string }>> {

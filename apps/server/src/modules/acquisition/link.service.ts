@@ -9,6 +9,8 @@ import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { parseWorkingHours, WorkingHoursError } from './routing/working-hours.ts';
 import type { LinkPageBody, LinkRecord, LinkSaveBody, RuleRecord } from './acquisition.schemas.ts';
+import type { OrgRepository } from '../org/org.repository.ts';
+import type { TagRepository } from '../tags/tag.repository.ts';
 import type { LinkRepository, LinkRow, LinkWithRules, RuleRow } from './link.repository.ts';
 import { reasonOf, type MainSpec, type WecomPublisher, withCustomerChannel } from './wecom-publisher.ts';
 
@@ -23,6 +25,10 @@ const entityOf = (getType: GetType) => (getType === 'link' ? 'acqLink' : 'acqQr'
 export interface LinkServiceDeps {
   db: Db;
   links: LinkRepository;
+  /** The org module's mirror: who can take customers, which departments exist. */
+  org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments'>;
+  /** The tags module's corp tags. */
+  tags: Pick<TagRepository, 'existingCorpTags'>;
   publisher: WecomPublisher;
   /** Called after a publish or a delete: caches and range upkeep follow. */
   changed: (getType: GetType, id: number) => void;
@@ -131,12 +137,12 @@ export function createLinkService(deps: LinkServiceDeps) {
     const userList = unique(body.userList ?? []);
     const departments = unique(body.departmentList ?? []);
     const badDepartments = departments.filter((dept) => !/^\d{1,10}$/.test(dept));
-    const existingDepartments = await links.existingDepartments(departments.filter((dept) => /^\d{1,10}$/.test(dept)).map(Number));
+    const existingDepartments = await deps.org.existingDepartments(departments.filter((dept) => /^\d{1,10}$/.test(dept)).map(Number));
     const unknownDepartments = [...badDepartments, ...departments.filter((dept) => /^\d{1,10}$/.test(dept) && !existingDepartments.has(Number(dept)))];
     if (unknownDepartments.length) throw new InvalidField('departmentList', 'acqUnknownDepartments', { deptIds: unknownDepartments.join(', ') });
     const priorityUsers = unique(body.priorityUseridList ?? []);
     const everyone = unique([...userList, ...seen, ...(body.priorityType === 2 ? priorityUsers : [])]);
-    const known = await links.employees(everyone);
+    const known = await deps.org.activeEmployees(everyone);
     const unknown = everyone.filter((userid) => !known.has(userid));
     if (unknown.length) throw new InvalidField('userList', 'acqUnknownEmployees', { userids: unknown.join(', ') });
     const rangeUsers = userList.length || departments.length ? userList : [...seen];
@@ -145,7 +151,7 @@ export function createLinkService(deps: LinkServiceDeps) {
     if (getType === 'qr' && body.qrType === 1 && (rangeUsers.length !== 1 || departments.length > 0)) throw new InvalidField('qrType', 'acqSingleQrNeedsOneUser');
     if (getType === 'link' && body.priorityType === 2 && priorityUsers.length === 0) throw new InvalidField('priorityUseridList', 'acqPriorityUsersRequired');
     const tags = unique(body.cstTags ?? []);
-    const existingTags = await links.existingCorpTags(tags);
+    const existingTags = await deps.tags.existingCorpTags(tags);
     const unknownTags = tags.filter((tagId) => !existingTags.has(tagId));
     if (unknownTags.length) throw new InvalidField('cstTags', 'acqUnknownTags', { tagIds: unknownTags.join(', ') });
     const mediaIds = [...new Set(body.mediaIds ?? [])];
@@ -240,7 +246,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (publishing) await checkPublishable(getType, body);
 
       const userList = unique(body.userList ?? []);
-      const known = await links.employees(userList);
+      const known = await deps.org.activeEmployees(userList);
       const values = {
         linkName: (body.linkName ?? '').trim(),
         channelId: body.channelId || null,

@@ -9,7 +9,8 @@ type OrgModuleDeps = Pick<ModuleDeps, 'db' | 'jobs' | 'wecom' | 'now' | 'events'
 
 /** The org module's parts, built once by the composition root. */
 export function createOrgComponents(deps: OrgModuleDeps) {
-  return { org: createOrgService({ db: deps.db, org: createOrgRepository(deps.db), jobs: deps.jobs, wecom: () => deps.wecom.client, now: deps.now }) };
+  const repository = createOrgRepository(deps.db);
+  return { repository, org: createOrgService({ db: deps.db, org: repository, jobs: deps.jobs, wecom: () => deps.wecom.client, now: deps.now }) };
 }
 
 export type OrgComponents = ReturnType<typeof createOrgComponents>;

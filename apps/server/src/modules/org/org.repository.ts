@@ -75,6 +75,23 @@ const excludedAll = <T extends Record<string, unknown>>(values: T, except: strin
 
 export function createOrgRepository(db: Db) {
   return {
+    /** Employees in the mirror who can take customers (not departed, not deleted), with names. */
+    async activeEmployees(userids: string[]): Promise<Map<string, { userid: string; name: string; position: string }>> {
+      if (!userids.length) return new Map();
+      const rows = await db
+        .select({ userid: qwEmp.userid, name: qwEmp.name, position: qwEmp.position })
+        .from(qwEmp)
+        .where(and(inArray(qwEmp.userid, userids), eq(qwEmp.isDel, 0), sql`${qwEmp.status} <> 5`));
+      return new Map(rows.map((row) => [row.userid, { userid: row.userid, name: row.name, position: row.position ?? '' }]));
+    },
+
+    /** Which of these WeCom department ids are live in the mirror. */
+    async existingDepartments(deptIds: number[]): Promise<Set<number>> {
+      if (!deptIds.length) return new Set();
+      const rows = await db.select({ deptId: qwDept.deptId }).from(qwDept).where(and(inArray(qwDept.deptId, deptIds), eq(qwDept.isDel, 0)));
+      return new Set(rows.map((row) => row.deptId));
+    },
+
     // ---- departments --------------------------------------------------------------------------
 
     async upsertDepts(tx: DbOrTx, departments: Department[], syncedAt: Date): Promise<void> {

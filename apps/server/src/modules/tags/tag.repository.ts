@@ -107,6 +107,15 @@ export function createTagRepository(db: DbOrTx) {
   }
 
   return {
+    /** Which of these WeCom tag ids are live corp tags here. */
+    async existingCorpTags(tagIds: string[]): Promise<Set<string>> {
+      if (!tagIds.length) return new Set();
+      const result = await db.execute<{ wecom_tag_id: string }>(
+        sql`SELECT wecom_tag_id FROM tag WHERE wecom_tag_id = ANY(${textArray(tagIds)}) AND type = 'corp' AND is_del = 0`,
+      );
+      return new Set(result.rows.map((row) => row.wecom_tag_id));
+    },
+
     deleteTagsWhere,
 
     // ---- reads ---------------------------------------------------------------------------------

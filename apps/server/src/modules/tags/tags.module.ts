@@ -18,6 +18,8 @@ export function createTagComponents(deps: TagModuleDeps) {
   const tags = createTagRepository(deps.db);
   const wecom = () => deps.wecom.client;
   return {
+    /** Tags and groups (the corp tags other modules check against). */
+    repository: tags,
     tags: createTagService({ db: deps.db, tags, jobs: deps.jobs, wecom, lock: createKeyedLock(deps.db, 'tags') }),
     customerTags: createCustomerTagService({
       db: deps.db,
