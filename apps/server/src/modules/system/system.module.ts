@@ -5,7 +5,7 @@ import { envelope } from '../../platform/http/schemas.ts';
 import { translate } from '../../platform/http/i18n.ts';
 import { localeOf } from '../../platform/http/i18n.ts';
 import { mimeOfExtension } from '../../platform/files.ts';
-import { AppError, NotFound, TooManyRequests } from '../../platform/http/errors.ts';
+import { AppError, NotFound } from '../../platform/http/errors.ts';
 import rateLimit from '@fastify/rate-limit';
 import { createUserRepository } from './user.repository.ts';
 import { createUserService } from './user.service.ts';
@@ -51,7 +51,7 @@ export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
     nameSpace: 'scrm-login-',
     // Redis unreachable: sign-in still works (the per-account waits still hold).
     skipOnError: true,
-    errorResponseBuilder: (_request, context) => new TooManyRequests('loginRateLimited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
+    errorResponseBuilder: (_request, context) => new AppError(429, 'loginRateLimited', { seconds: Math.max(1, Math.ceil(context.ttl / 1000)) }),
   });
 
   app.post('/admin/login', {
