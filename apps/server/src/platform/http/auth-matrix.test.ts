@@ -1,13 +1,14 @@
 /**
  * The authentication matrix, generated from the route table (`app.routeTable`, every route the app registered):
  * for every /scrm/admin route, each kind of bad credential is a 401 and a signed-in user without the route's
- * permission a 403 — in the envelope, before the body is even read, and with the database unchanged.
+ * permission a 403 — in the envelope, before the body is even read, and with no row written (a row trigger on
+ * every table counts writes).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { createTestApp, type TestApp } from '../../testing/test-app.ts';
-import { changedTables, createDbFingerprint } from '../../testing/db-fingerprint.ts';
+import { createWriteCounter, writtenTables } from '../../testing/write-counter.ts';
 import { createTokenService, type TokenClaims } from '../auth/tokens.ts';
 import { createUser, ok, PASSWORD, userWith } from '../../modules/system/test-fixtures.ts';
 
@@ -91,11 +92,11 @@ test('every /scrm/admin route: bad credentials → 401, no permission → 403, i
     t.app.routeTable.filter((route) => route.url.startsWith('/scrm/admin/') && route.public).map((route) => `${route.method} ${route.url}`),
     ['POST /scrm/admin/login'],
   );
-  const fingerprint = await createDbFingerprint(t.db);
+  const writes = await createWriteCounter(t.db);
   let checked = 0;
   for (const route of routes) {
     const label = `${route.method} ${route.url}`;
-    const before = await fingerprint();
+    const before = await writes();
     const cases = [{ name: 'no token', headers: {} as Record<string, string> }, ...badTokens.map(({ name, token }) => ({ name, headers: { token } }))];
     cases.push({ name: 'bearer forged', headers: { authorization: `Bearer ${badTokens[1].token}` } });
     for (const { name, headers } of cases) {
@@ -112,7 +113,7 @@ test('every /scrm/admin route: bad credentials → 401, no permission → 403, i
       assert.equal(response.body.code, '403');
       checked++;
     }
-    assert.deepEqual(changedTables(before, await fingerprint()), [], `${label}: nothing written`);
+    assert.deepEqual(writtenTables(before, await writes()), [], `${label}: nothing written`);
   }
   assert.ok(checked > 1000, `${checked} requests`);
 });
