@@ -33,7 +33,7 @@ export const OPEN_APP_KEY_PATTERN = /^ak_[A-Za-z0-9_-]{1,61}$/;
 /** The scheme, for OpenAPI descriptions of every signed endpoint. */
 export const OPEN_SIGNATURE_DOC = [
   'Signed request (third-party app). Headers:',
-  '`x-app-key`: the app key (系统管理 → 开放平台);',
+  '`x-app-key`: the app key (系统管理 → 开放平台; `ak_` and up to 61 of [A-Za-z0-9_-]);',
   '`x-timestamp`: unix time in seconds, within ±300 s of the server clock;',
   '`x-nonce`: 8–64 characters [A-Za-z0-9_-], single use;',
   '`x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string',
