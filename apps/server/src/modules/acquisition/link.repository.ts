@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
-import { acqLink, acqRule, acqMedia, type GetType } from '../../db/schema/index.ts';
+import { acqChannel, acqLink, acqRule, acqMedia, type GetType } from '../../db/schema/index.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { LinkPageBody } from './acquisition.schemas.ts';
 
@@ -74,6 +74,41 @@ export function createLinkRepository(db: DbOrTx) {
     /** Published links / QR codes, for range upkeep. */
     async published(): Promise<Array<{ id: number; getType: GetType }>> {
       return db.select({ id: acqLink.id, getType: acqLink.getType }).from(acqLink).where(and(eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+    },
+
+    // ---- writes (the service holds the transaction and passes it) ----------------------------------
+
+    async channelExists(id: number): Promise<boolean> {
+      const [channel] = await db.select({ id: acqChannel.id }).from(acqChannel).where(and(eq(acqChannel.id, id), eq(acqChannel.isDel, 0)));
+      return channel !== undefined;
+    },
+
+    async insertLink(tx: DbOrTx, values: typeof acqLink.$inferInsert): Promise<number> {
+      const [row] = await tx.insert(acqLink).values(values).returning({ id: acqLink.id });
+      return row.id;
+    },
+
+    async updateLink(tx: DbOrTx, id: number, values: Partial<LinkRow>): Promise<void> {
+      await tx.update(acqLink).set(values).where(eq(acqLink.id, id));
+    },
+
+    async insertRule(tx: DbOrTx, values: typeof acqRule.$inferInsert): Promise<void> {
+      await tx.insert(acqRule).values(values);
+    },
+
+    async updateRules(tx: DbOrTx, ids: number[], values: Partial<RuleRow>): Promise<void> {
+      if (ids.length) await tx.update(acqRule).set(values).where(inArray(acqRule.id, ids));
+    },
+
+    /** Every rule of a link, removed ones too (their WeCom sub-links may still exist). */
+    async allRulesOf(linkId: number): Promise<RuleRow[]> {
+      return db.select().from(acqRule).where(eq(acqRule.acqLinkId, linkId));
+    },
+
+    /** Marks a link and its rules deleted. */
+    async deleteLink(tx: DbOrTx, id: number, actor: string): Promise<void> {
+      await tx.update(acqRule).set({ isDel: 1, configLinkId: null }).where(eq(acqRule.acqLinkId, id));
+      await tx.update(acqLink).set({ isDel: 1, mtime: new Date(), muser: actor }).where(eq(acqLink.id, id));
     },
   };
 }

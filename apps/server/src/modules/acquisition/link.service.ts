@@ -1,9 +1,8 @@
 // Acquisition links (获客链接) and channel QR codes (渠道活码): saving drafts, publishing to WeCom,
 // deleting, and the records the API returns. Both kinds share the code; `getType` tells them apart.
 import { randomBytes } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
-import { acqChannel, acqLink, acqRule, type GetType } from '../../db/schema/index.ts';
+import type { GetType } from '../../db/schema/index.ts';
 import { AppError, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import type { Page } from '../../platform/http/schemas.ts';
@@ -23,7 +22,8 @@ export const newState = (prefix: string) => `${prefix}_${randomBytes(6).toString
 const entityOf = (getType: GetType) => (getType === 'link' ? 'acqLink' : 'acqQr');
 
 export interface LinkServiceDeps {
-  db: Db;
+  /** Transactions; every query goes through the repository. */
+  db: Pick<Db, 'transaction'>;
   links: LinkRepository;
   /** The org module's mirror: who can take customers, which departments exist. */
   org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments'>;
@@ -168,8 +168,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       if (Buffer.byteLength(text) > 4000) throw new InvalidField('welcomeContent', 'acqWelcomeTooLong');
     }
     if (body.channelId) {
-      const [channel] = await db.select({ id: acqChannel.id }).from(acqChannel).where(and(eq(acqChannel.id, body.channelId), eq(acqChannel.isDel, 0)));
-      if (!channel) throw new InvalidField('channelId', 'acqUnknownChannel', { id: body.channelId });
+      if (!(await links.channelExists(body.channelId))) throw new InvalidField('channelId', 'acqUnknownChannel', { id: body.channelId });
     }
   }
 
@@ -211,21 +210,16 @@ export function createLinkService(deps: LinkServiceDeps) {
     }
     // Whatever WeCom created is remembered, so publishing again updates instead of creating twice.
     await db.transaction(async (tx) => {
-      await tx
-        .update(acqLink)
-        .set({
-          status: failure ? 2 : 1,
-          statusReason: failure,
-          qrType: getType === 'qr' ? qrType : null,
-          ...(main ? { linkId: main.id, url: main.url, wecomUrl: main.wecomUrl ?? null, ...(main.createTime && !link.createTime ? { createTime: main.createTime } : {}) } : {}),
-          mtime: new Date(),
-          muser: actor,
-        })
-        .where(eq(acqLink.id, id));
-      for (const [ruleId, values] of ruleUpdates) await tx.update(acqRule).set(values).where(eq(acqRule.id, ruleId));
-      if (!failure && removedRules.length) {
-        await tx.update(acqRule).set({ configLinkId: null }).where(inArray(acqRule.id, removedRules.map((rule) => rule.id)));
-      }
+      await links.updateLink(tx, id, {
+        status: failure ? 2 : 1,
+        statusReason: failure,
+        qrType: getType === 'qr' ? qrType : null,
+        ...(main ? { linkId: main.id, url: main.url, wecomUrl: main.wecomUrl ?? null, ...(main.createTime && !link.createTime ? { createTime: main.createTime } : {}) } : {}),
+        mtime: new Date(),
+        muser: actor,
+      });
+      for (const [ruleId, values] of ruleUpdates) await links.updateRules(tx, [ruleId], values);
+      if (!failure && removedRules.length) await links.updateRules(tx, removedRules.map((rule) => rule.id), { configLinkId: null });
     });
   }
 
@@ -271,13 +265,9 @@ export function createLinkService(deps: LinkServiceDeps) {
         let id: number;
         if (existing) {
           id = existing.id;
-          await tx.update(acqLink).set(values).where(eq(acqLink.id, id));
+          await links.updateLink(tx, id, values);
         } else {
-          const [row] = await tx
-            .insert(acqLink)
-            .values({ ...values, getType, state: newState(getType === 'link' ? 'lk' : 'qr'), status: 0, cuser: actor })
-            .returning({ id: acqLink.id });
-          id = row.id;
+          id = await links.insertLink(tx, { ...values, getType, state: newState(getType === 'link' ? 'lk' : 'qr'), status: 0, cuser: actor });
         }
         // Rules: ones named by id are kept (with their WeCom sub-link and state), the others are new; rules
         // no longer listed are removed (and their WeCom sub-links deleted when publishing).
@@ -299,15 +289,13 @@ export function createLinkService(deps: LinkServiceDeps) {
           // A kept rule whose employee changed gets a new sub-link: its old one served someone else.
           if (kept && kept.userId === ruleValues.userId) {
             keptIds.add(kept.id);
-            await tx.update(acqRule).set(ruleValues).where(eq(acqRule.id, kept.id));
+            await links.updateRules(tx, [kept.id], ruleValues);
           } else {
-            await tx.insert(acqRule).values({ ...ruleValues, acqLinkId: id, getType, state: newState(getType === 'link' ? 'lr' : 'qrr'), cuser: actor });
+            await links.insertRule(tx, { ...ruleValues, acqLinkId: id, getType, state: newState(getType === 'link' ? 'lr' : 'qrr'), cuser: actor });
           }
         }
         const removedRules = previous.filter((rule) => !keptIds.has(rule.id));
-        if (removedRules.length) {
-          await tx.update(acqRule).set({ isDel: 1, mtime: new Date(), muser: actor }).where(inArray(acqRule.id, removedRules.map((rule) => rule.id)));
-        }
+        await links.updateRules(tx, removedRules.map((rule) => rule.id), { isDel: 1, mtime: new Date(), muser: actor });
         return { id, removedRules };
       });
 
@@ -322,17 +310,14 @@ export function createLinkService(deps: LinkServiceDeps) {
       for (const id of ids) {
         const link = await links.find(getType, id);
         if (!link) continue;
-        const allRules = await db.select().from(acqRule).where(eq(acqRule.acqLinkId, id));
+        const allRules = await links.allRulesOf(id);
         try {
           for (const rule of allRules) if (rule.configLinkId) await publisher.remove(getType, rule.configLinkId);
           if (link.linkId) await publisher.remove(getType, link.linkId);
         } catch (error) {
           throw new AppError(502, 'acqWecomFailed', { reason: reasonOf(error) });
         }
-        await db.transaction(async (tx) => {
-          await tx.update(acqRule).set({ isDel: 1, configLinkId: null }).where(eq(acqRule.acqLinkId, id));
-          await tx.update(acqLink).set({ isDel: 1, mtime: new Date(), muser: actorOf(ctx) }).where(eq(acqLink.id, id));
-        });
+        await db.transaction((tx) => links.deleteLink(tx, id, actorOf(ctx)));
         deps.changed(getType, id);
         deleted++;
       }
