@@ -9,7 +9,7 @@ import type { Config } from './config.ts';
 import type { Database } from './platform/db/database.ts';
 import { registerErrorHandling } from './platform/http/error-handler.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
-import { clientErrorHandler, refuseUnsafeMultipartText, validatorCompilerRefusingUnsafeStrings } from './platform/http/hostile-input.ts';
+import { clientErrorHandler, frameworkErrors, refuseUnsafeMultipartText, validatorCompilerRefusingUnsafeStrings } from './platform/http/hostile-input.ts';
 import { registerAuthentication } from './platform/auth/authenticate.ts';
 import { authenticateFirst } from './platform/http/route.ts';
 import type { TokenClaims, TokenService } from './platform/auth/tokens.ts';
@@ -68,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler,
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompilerRefusingUnsafeStrings);
   app.setSerializerCompiler(serializerCompiler);

@@ -35,7 +35,7 @@ function send(reply: FastifyReply, status: number, msg: string, date: unknown = 
 const plainMessages: Record<number, string> = {
   400: 'badRequest',
   401: 'unauthorized',
-  403: 'forbidden',
+  403: 'accessDenied',
   413: 'payloadTooLarge',
   415: 'unsupportedMediaType',
   429: 'tooManyRequests',

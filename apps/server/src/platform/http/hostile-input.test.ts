@@ -182,6 +182,17 @@ test('over the network: a 413 upload is answered at once and the connection clos
   assert.equal(JSON.parse(garbage.data.slice(garbage.data.indexOf('\r\n\r\n') + 4)).code, '400');
 });
 
+test('URLs the router refuses (bad percent-encoding) and static files refused by path are answered in the envelope', async () => {
+  for (const url of ['/scrm/files/avatar/%ED%A0%80', '/scrm/admin/sys/user/%E0%A4%A', '/scrm/docs/static/%00', '/scrm/docs/static/..%2f..%2fpackage.json']) {
+    const response = await t.app.inject({ url, headers: { 'accept-language': 'en' } });
+    assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${url}: ${response.statusCode}`);
+    const body = response.json();
+    assert.deepEqual(Object.keys(body), ['code', 'msg', 'date'], `${url}: ${response.body}`);
+    assert.equal(body.code, String(response.statusCode));
+    assert.doesNotMatch(body.msg, /\{\w+\}/, `${url}: no unfilled placeholder (${body.msg})`);
+  }
+});
+
 test('a value PostgreSQL refuses (class 22, index row too large) is recognised through driver wrappers; other errors are not', () => {
   assert.equal(databaseValueErrorCode(Object.assign(new Error('Failed query'), { cause: Object.assign(new Error('out of range'), { code: '22003' }) })), '22003');
   assert.equal(databaseValueErrorCode({ code: '54000' }), '54000');

@@ -2,7 +2,7 @@ import type { FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { InvalidField } from './errors.ts';
-import { registerMessages } from './i18n.ts';
+import { localeOf, registerMessages, translate } from './i18n.ts';
 
 export const hostileInputMessages = {
   invalidCharacters: {
@@ -13,6 +13,9 @@ export const hostileInputMessages = {
   requestHeadersTooLarge: { zh: '请求头或网址过长', en: 'Request headers or URL too long' },
   badHttpRequest: { zh: '无法解析的 HTTP 请求', en: 'Malformed HTTP request' },
   valueRejectedByDatabase: { zh: '请求中的某个值超出允许范围', en: 'A value in the request is out of range' },
+  badUrl: { zh: '网址格式不正确', en: 'Malformed URL' },
+  urlTooLong: { zh: '网址中的参数过长', en: 'A URL parameter is too long' },
+  accessDenied: { zh: '拒绝访问', en: 'Access denied' },
 };
 registerMessages(hostileInputMessages);
 
@@ -187,4 +190,18 @@ export function databaseValueErrorCode(error: unknown): string | null {
     if (typeof code === 'string' && /^(22[0-9A-Z]{3}|54000)$/.test(code)) return code;
   }
   return null;
+}
+
+/**
+ * Errors Fastify's router raises before a route is chosen (a path with bad percent-encoding, a path parameter
+ * over its length limit): answered in the envelope like every other error.
+ */
+export function frameworkErrors(error: import('fastify').FastifyError, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): void {
+  const locale = localeOf(request.headers['accept-language']);
+  const [status, key] = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? [414, 'urlTooLong'] : error.code === 'FST_ERR_BAD_URL' ? [400, 'badUrl'] : [500, 'internal'];
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  void reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ code: String(status), msg: translate(key, locale, { requestId: request.id }), date: null });
 }
