@@ -116,4 +116,22 @@ describe('group data scope: self and department scope see, export and act on exa
       assert.equal((await ok(client().post('/scrm/admin/qw/chat/save', { id: mine.id, remark: `${name} 备注` }))).remark, `${name} 备注`);
     });
   }
+
+  test("registering a group by chat id: only one whose owner is in the caller's scope; another owner's is a 404 and nothing is stored", async () => {
+    const theirs = groupsOf([owners.outsider]).find((row) => !row.dismissed)!;
+    const mine = groupsOf([owners.self]).find((row) => !row.dismissed)!;
+    // Both forgotten here, as if never synced (WeCom still has them).
+    for (const chat of [theirs, mine]) {
+      await env.db.execute(sql`DELETE FROM group_member WHERE chat_id = ${chat.chat_id}`);
+      await env.db.execute(sql`DELETE FROM group_chat WHERE chat_id = ${chat.chat_id}`);
+    }
+    const stored = async (chatId: string) => Number((await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM group_chat WHERE chat_id = ${chatId}`)).rows[0].n);
+    const self = cases[0].client();
+    assert.equal((await self.post('/scrm/admin/qw/chat/save', { chatId: theirs.chat_id, remark: '不该登记' })).status, 404);
+    assert.equal(await stored(theirs.chat_id), 0, 'nothing stored');
+    const registered = await ok(self.post('/scrm/admin/qw/chat/save', { chatId: mine.chat_id, remark: '自己的群' }));
+    assert.deepEqual([registered.chatId, registered.owner, registered.remark], [mine.chat_id, owners.self, '自己的群']);
+    // The administrator (scope all) registers any group.
+    assert.equal((await ok(admin.post('/scrm/admin/qw/chat/save', { chatId: theirs.chat_id }))).owner, owners.outsider);
+  });
 });

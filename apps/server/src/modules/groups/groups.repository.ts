@@ -132,6 +132,12 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
       return row && toGroupRecord(row);
     },
 
+    /** Whether the viewer would see a group owned by this WeCom userid. */
+    async ownerInScope(viewer: Viewer, owner: string): Promise<boolean> {
+      const scope = groupScope(viewer, sql`${owner}::text`);
+      return !scope || (await rows(sql`SELECT 1 WHERE ${scope}`)).length > 0;
+    },
+
     /** Changes the remark of a group in scope; false when the viewer cannot see it. */
     async updateRemark(viewer: Viewer, id: number, remark: string, actor: string): Promise<boolean> {
       const updated = await db.execute(sql`UPDATE group_chat g SET remark = ${remark}, mtime = now(), muser = ${actor} ${whereOf([sql`g.id = ${id}`, groupScope(viewer)])}`);
@@ -175,20 +181,9 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
     async groupExists(chatId: string): Promise<boolean> {
       return (await rows(sql`SELECT 1 FROM group_chat WHERE chat_id = ${chatId}`)).length > 0;
     },
-
-    /**
-     * Unscoped reads, for jobs, callbacks and the registration of a group by chat id (whoever owns it): one
-     * search for `.system()` finds every caller.
-     */
-    system: () => ({
-      groupBy: (key: { id: number } | { chatId: string }) => scoped.groupBy(ALL, key),
-      updateRemark: (id: number, remark: string, actor: string) => scoped.updateRemark(ALL, id, remark, actor),
-    }),
   };
 }
 
-/** The viewer of unscoped reads. */
-const ALL: Viewer = { scope: { all: true }, user: { id: 0, qwUserid: null } };
 
 export type GroupRepository = ReturnType<typeof createGroupRepository>;
 /** The group repository as one caller has it. */

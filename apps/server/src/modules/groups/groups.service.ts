@@ -16,7 +16,7 @@ import type {
 } from './groups.schemas.ts';
 
 export interface GroupServiceDeps {
-  groups: Pick<GroupRepository, 'forViewer' | 'groupExists' | 'system'>;
+  groups: Pick<GroupRepository, 'forViewer' | 'groupExists'>;
   stats: Pick<GroupStatsRepository, 'forViewer'>;
   writes: Pick<GroupWriteRepository, 'storeGroups'>;
   jobs: Pick<JobService, 'start'>;
@@ -89,12 +89,13 @@ export function createGroupService(deps: GroupServiceDeps) {
       if (await groups.groupExists(body.chatId)) throw new Conflict('groupChatExists', { chatId: body.chatId });
       const chat = await fetchGroupChat(wecom(), body.chatId);
       if (!chat) throw new NotFound('groupChat', body.chatId);
+      // Only a group the caller would see once stored: its owner is in their scope (nothing is stored otherwise).
+      const visible = await groupsFor(ctx);
+      if (!(await visible.ownerInScope(chat.owner))) throw new NotFound('groupChat', body.chatId);
       await deps.writes.storeGroups([{ chat }], new Date(deps.now()));
-      // Registered whoever owns it in WeCom: the caller named it (unscoped, see GroupRepository.system).
-      const registered = groups.system();
-      const stored = await groupInScope(registered, { chatId: body.chatId });
-      if (body.remark) await registered.updateRemark(stored.id, body.remark, actorOf(ctx));
-      return groupInScope(registered, { chatId: body.chatId });
+      const stored = await groupInScope(visible, { chatId: body.chatId });
+      if (body.remark) await visible.updateRemark(stored.id, body.remark, actorOf(ctx));
+      return groupInScope(visible, { chatId: body.chatId });
     },
 
     // ---- members -----------------------------------------------------------------------------------
