@@ -77,7 +77,7 @@ export const portalAdminRoutes = (portal: PortalService) => async (app: FastifyI
     permission: 'wx:event:list',
     body: eventPageBody,
     response: page(eventRecord),
-    handler: ({ body }) => portal.page(body),
+    handler: ({ ctx, body }) => portal.page(ctx, body),
   });
 
   route(app, {
@@ -87,7 +87,7 @@ export const portalAdminRoutes = (portal: PortalService) => async (app: FastifyI
     permission: 'wx:event:list',
     query: idQuery,
     response: eventRecord,
-    handler: ({ query }) => portal.get(query.id),
+    handler: ({ ctx, query }) => portal.get(ctx, query.id),
   });
 
   route(app, {
@@ -97,7 +97,7 @@ export const portalAdminRoutes = (portal: PortalService) => async (app: FastifyI
     permission: 'wx:event:replay',
     body: replayBody,
     response: replayResult,
-    handler: ({ body }) => portal.replay(body.ids),
+    handler: ({ ctx, body }) => portal.replay(ctx, body.ids),
   });
 
   route(app, {
@@ -107,6 +107,6 @@ export const portalAdminRoutes = (portal: PortalService) => async (app: FastifyI
     permission: 'login',
     body: jsConfBody,
     response: jsConfResult,
-    handler: ({ body }) => portal.jsConfig(body.url),
+    handler: ({ ctx, body }) => portal.jsConfig(ctx, body.url),
   });
 };

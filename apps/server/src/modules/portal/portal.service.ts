@@ -1,3 +1,4 @@
+import type { RequestContext } from '../../platform/auth/context.ts';
 import { createHash } from 'node:crypto';
 import { XMLValidator } from 'fast-xml-parser';
 import { CallbackCryptoError, EventParseError, eventKey, parseCallbackEvent, type CallbackCrypto, type CallbackQuery, type WecomEvent } from '@scrm/wecom';
@@ -138,21 +139,21 @@ export function createPortalService(deps: {
       return store(xml, 'test');
     },
 
-    page: (query: EventPageBody) => deps.events.page(query),
+    page: (_ctx: RequestContext, query: EventPageBody) => deps.events.page(query),
 
-    async get(id: number): Promise<EventRow> {
+    async get(_ctx: RequestContext, id: number): Promise<EventRow> {
       const row = await deps.events.get(id);
       if (!row) throw new NotFound('wxEvent', id);
       return row;
     },
 
-    async replay(ids: number[]): Promise<{ replayed: number; ids: number[] }> {
+    async replay(_ctx: RequestContext, ids: number[]): Promise<{ replayed: number; ids: number[] }> {
       const replayed = await deps.events.replay([...new Set(ids)], new Date(deps.now()));
       if (replayed.length) deps.onStored?.();
       return { replayed: replayed.length, ids: replayed };
     },
 
-    async jsConfig(url: string) {
+    async jsConfig(_ctx: RequestContext, url: string) {
       const { client, corpId, agentId } = deps.wecom;
       const [config, agentConfig] = await Promise.all([
         client.tickets.getConfigSignature(url),
