@@ -97,6 +97,8 @@ function resolve(schema: Schema | undefined, depth = 0): Schema {
   return schema;
 }
 
+const SAMPLE_TIME = '2026-01-01T00:00:00+08:00';
+
 /** A value of the schema's shape (what a well-meaning caller would send), to mutate from. */
 function sample(input: Schema | undefined, depth = 0): unknown {
   const schema = resolve(input);
@@ -125,7 +127,7 @@ function sample(input: Schema | undefined, depth = 0): unknown {
     case 'boolean':
       return true;
     case 'string':
-      if (schema.format === 'date-time') return '2026-01-01T00:00:00+08:00';
+      if (schema.format === 'date-time') return SAMPLE_TIME;
       if (schema.format === 'date') return '2026-01-01';
       if (schema.pattern === '^1[3-9]\\d{9}$') return '13800000000';
       return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
@@ -184,6 +186,8 @@ function bodyAttempts(schema: Schema | undefined): Attempt[] {
     json('fractions', mapLeaves(base, numbers(() => 1.5))),
     json('numeric strings', mapLeaves(base, numbers((value) => String(value)))),
     json('nulls', mapLeaves(base, () => null)),
+    json('year 0000', mapLeaves(base, strings((text) => (text === SAMPLE_TIME ? '0000-01-01T00:00:00Z' : text)))),
+    json('year 9999, far offset', mapLeaves(base, strings((text) => (text === SAMPLE_TIME ? '9999-12-31T23:59:59.999-23:59' : text)))),
     json('empty object', {}),
     json('a string', 'x'),
     { name: 'null body', payload: 'null', contentType: 'application/json' },

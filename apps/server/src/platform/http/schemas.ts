@@ -1,10 +1,23 @@
 import { z } from 'zod';
 
-/** Times travel as ISO-8601 strings with offset; in code they are Dates. */
-export const dateTime = z.codec(z.iso.datetime({ offset: true }), z.date(), {
-  decode: (text) => new Date(text),
-  encode: (date) => date.toISOString(),
-});
+const EARLIEST_TIME = Date.UTC(1000, 0, 1);
+const LATEST_TIME = Date.UTC(9999, 11, 31);
+
+/**
+ * Times travel as ISO-8601 strings with offset; in code they are Dates. Years 1000–9999 (UTC): outside them
+ * PostgreSQL refuses the value (year 0000) or JavaScript writes a year it cannot read back (+010000).
+ */
+export const dateTime = z.codec(
+  z.iso.datetime({ offset: true }).refine((text) => {
+    const time = Date.parse(text);
+    return time >= EARLIEST_TIME && time <= LATEST_TIME;
+  }, 'a time between the years 1000 and 9999'),
+  z.date(),
+  {
+    decode: (text) => new Date(text),
+    encode: (date) => date.toISOString(),
+  },
+);
 
 export const id = z.coerce.number().int().positive();
 export const idQuery = z.object({ id });
