@@ -2,17 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { route } from '../../platform/http/route.ts';
 import { page } from '../../platform/http/schemas.ts';
 import type { TokenService } from '../../platform/auth/tokens.ts';
-import type { AuditLogRepository } from './audit-log.repository.ts';
 import type { NexusService } from './nexus.service.ts';
 import { auditPageQuery, auditRecord, logoutResult } from './nexus.schemas.ts';
 
 /** `/scrm/admin/*` endpoints of the module: the audit log, and signing out of an SSO session. */
-export const nexusAdminRoutes = (deps: { service: NexusService; audit: Pick<AuditLogRepository, 'page'>; tokens: TokenService }) =>
+export const nexusAdminRoutes = (deps: { service: NexusService; tokens: TokenService }) =>
   async (app: FastifyInstance) => {
     route(app, {
       method: 'POST', url: '/sys/audit/page', summary: '操作日志 分页查询 (newest first)', permission: 'sys:audit:list',
       body: auditPageQuery, response: page(auditRecord),
-      handler: ({ body }) => deps.audit.page(body),
+      handler: ({ ctx, body }) => deps.service.auditPage(ctx, body),
     });
     route(app, {
       method: 'POST', url: '/logout',

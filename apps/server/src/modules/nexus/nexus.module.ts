@@ -31,7 +31,7 @@ export const nexusModule = (deps: ModuleDeps, system: { users: UserRepository; d
   const credentials = appKey && secret ? { appKey, secret } : null;
   const acceptLegacySignature = deps.config.NEXUS_LEGACY_SIGNATURE === 'accept';
   await app.register(nexusRoutes({ service, nonces: deps.nonces, credentials, acceptLegacySignature, now: deps.now }), { prefix: '/nexus' });
-  await app.register(nexusAdminRoutes({ service, audit, tokens: deps.tokens }), { prefix: '/admin' });
+  await app.register(nexusAdminRoutes({ service, tokens: deps.tokens }), { prefix: '/admin' });
 };
 
 /** The default AppDeps.isTokenRevoked: SSO tokens die with their pairing. */

@@ -8,7 +8,8 @@ import type { UserRepository } from '../system/user.repository.ts';
 import type { AuditEntry, AuditLogRepository } from './audit-log.repository.ts';
 import { ancestorsBelow, type DeptRepository } from '../system/dept.repository.ts';
 import type { NexusRepository } from './nexus.repository.ts';
-import type { DeptRecord, DeptSaveBody, NexusUserRecord, UserAddBody, UserUpdateBody } from './nexus.schemas.ts';
+import type { AuditPageQuery, DeptRecord, DeptSaveBody, NexusUserRecord, UserAddBody, UserUpdateBody } from './nexus.schemas.ts';
+import type { RequestContext } from '../../platform/auth/context.ts';
 
 /** How long an SSO pairing (and the SCRM token it issued) lives. */
 export const SSO_SESSION_HOURS = 12;
@@ -27,7 +28,7 @@ const hashNexusToken = (nexusToken: string) => createHash('sha256').update(nexus
 export function createNexusService(deps: {
   db: Db;
   nexus: NexusRepository;
-  audit: Pick<AuditLogRepository, 'record'>;
+  audit: Pick<AuditLogRepository, 'record' | 'page'>;
   depts: Pick<DeptRepository, 'insert' | 'update' | 'rebaseSubtree' | 'softDelete'>;
   users: Pick<UserRepository, 'insert' | 'update' | 'setRoles' | 'revokeTokens' | 'usernameTaken' | 'empNoTaken' | 'countActiveAdminsExcept'>;
   tokens: TokenService;
@@ -103,6 +104,9 @@ export function createNexusService(deps: {
   }
 
   return {
+    /** 操作日志: newest first. */
+    auditPage: (_ctx: RequestContext, query: AuditPageQuery) => deps.audit.page(query),
+
     /** Creates or updates a department by its Nexus id; a new parent moves it with its whole subtree. */
     saveDept(call: NexusCall, body: DeptSaveBody): Promise<DeptRecord> {
       return change(call, async (tx, now) => {
