@@ -66,7 +66,10 @@ test('a lone surrogate in /open/clue/collect event data (jsonb) is refused with 
   const credentials = await openApp(t.db, 'hostile');
   const count = async () => Number((await t.db.execute<{ n: number }>(sql`SELECT (SELECT count(*) FROM lead) + (SELECT count(*) FROM lead_event) AS n`)).rows[0].n);
   const before = await count();
-  for (const data of [{ note: 'a\ud800b' }, { ['k\udc00']: 1 }, { note: 'nul\u0000' }]) {
+  // The last: NUL hidden 70 levels down the open-ended event data.
+  let deep: unknown = 'a\u0000';
+  for (let level = 0; level < 70; level++) deep = { nested: deep };
+  for (const data of [{ note: 'a\ud800b' }, { ['k\udc00']: 1 }, { note: 'nul\u0000' }, { deep }]) {
     const response = await signedPost(t.app, credentials, '/scrm/open/clue/collect', { requestId: `hostile-${Object.keys(data)[0]}`, phone: '13900000009', events: [{ type: 'page_visit', data }] }, t.clock.now);
     assert.equal(response.status, 400, JSON.stringify(response.body));
     assert.equal(response.body.code, '400');

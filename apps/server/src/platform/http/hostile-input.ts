@@ -33,10 +33,14 @@ export function isUnsafeString(text: string): boolean {
 // NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one (code units: no `u` flag).
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** The path of the first unsafe string (value or object key) in `value`, or null. */
+/** Deeper than this, a value is refused outright: no input of this API nests so far, and nothing unchecked passes. */
+const MAX_DEPTH = 32;
+
+/** The path of the first unsafe string (value or object key) in `value`, or of a value nested too deep; null if none. */
 export function findUnsafeString(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
   if (typeof value === 'string') return isUnsafeString(value) ? path : null;
-  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > MAX_DEPTH) return path;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       const found = findUnsafeString(value[index], [...path, index], depth + 1);
