@@ -281,6 +281,25 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     await login(page, 'admin', 'wrong-password-1');
     assert.doesNotMatch(await lastMessage(page), /[\u4e00-\u9fff]/, 'the server answers in English');
   });
+
+  it('keeps a device token per username and signs in with it while an attacker keeps the account waiting', async () => {
+    const device = await admin.evaluate(() => localStorage.getItem('scrm.device.admin'));
+    assert.match(device ?? '', /^d1\./, 'kept after the sign-in');
+    // Someone sends wrong passwords for admin until the account waits.
+    for (let i = 0; i < 20; i++) {
+      if ((await server.testApp.anonymous.post('/scrm/admin/login', { username: 'admin', password: `guess-${i}` })).status === 429) break;
+    }
+    // A browser that never signed in as admin waits like the attacker.
+    const stranger = await newPage('en');
+    await login(stranger, 'admin', TEST_ADMIN_PASSWORD);
+    assert.match(await lastMessage(stranger), /try again|seconds/i);
+    // The administrator's own browser (signed out, its device token kept) sends the device token and is in at once.
+    await admin.evaluate(() => localStorage.removeItem('scrm.token'));
+    const own = await admin.context().newPage();
+    await login(own, 'admin', TEST_ADMIN_PASSWORD);
+    await own.waitForURL('**/dashboard');
+    assert.notEqual(await own.evaluate(() => localStorage.getItem('scrm.device.admin')), device, 'a fresh device token');
+  });
 });
 
 const ONE_PIXEL_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';

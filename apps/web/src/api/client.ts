@@ -13,6 +13,16 @@ export const tokenStore = {
   clear: () => localStorage.removeItem(TOKEN_KEY),
 };
 
+/**
+ * Device tokens (one per username this browser has signed in as): sent at the next sign-in of that username,
+ * they keep it clear of the wait other people's wrong passwords put on the account.
+ */
+const DEVICE_KEY = 'scrm.device.';
+export const deviceTokenStore = {
+  get: (username: string): string | undefined => localStorage.getItem(DEVICE_KEY + username) ?? undefined,
+  set: (username: string, token: string) => localStorage.setItem(DEVICE_KEY + username, token),
+};
+
 api.use({
   onRequest({ request }) {
     const token = tokenStore.get();

@@ -245,7 +245,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 客户动态: 平台注册消息, 用户轨迹 (the timeline, newest first) */
+        /** 客户动态: 平台注册消息, 用户轨迹 (the timeline, newest first; entries about employees outside the caller's data scope are left out) */
         post: {
             parameters: {
                 query?: never;
@@ -313,7 +313,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 查询线索客户详情 (线索id 或 客户id 二选一) */
+        /** 查询线索客户详情 (线索id 或 客户id 二选一; the customer's relations and transfers as far as the caller's data scope reaches) */
         get: {
             parameters: {
                 query?: {
@@ -572,7 +572,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 企微客户主联系人在职转移 (WeCom transfer_customer; results followed by the leads.transfer-result job, transfer_fail events recorded) */
+        /** 企微客户主联系人在职转移 (WeCom transfer_customer; the handover employee's relation with each customer must be in the caller's data scope, else 404; results followed by the leads.transfer-result job, transfer_fail events recorded) */
         post: {
             parameters: {
                 query?: never;
@@ -840,7 +840,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 导入记录 (counts, status, checkpoint) */
+        /** 导入记录 (counts, status, checkpoint; the uploader's, or for a caller whose data scope covers the uploader; else 404) */
         get: {
             parameters: {
                 query: {
@@ -904,7 +904,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 导入失败行报告 (xlsx: row, column, reason, values) */
+        /** 导入失败行报告 (xlsx: row, column, reason, values; who may read it: as /import/get) */
         get: {
             parameters: {
                 query: {
@@ -976,7 +976,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 关联企微客户信息 */
+        /** 关联企微客户信息 (a customer the caller sees: one of its relations is in their data scope; else 404) */
         post: {
             parameters: {
                 query?: never;
@@ -6402,7 +6402,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 查询任务进度 */
+        /** 查询任务进度 (for holders of the permission that starts that kind of job; imports and transfers: their starter, or a caller whose data scope covers the starter; else 404) */
         get: {
             parameters: {
                 query: {
@@ -6466,7 +6466,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 登录 */
+        /** 登录 (per account, repeated failures make the next attempt wait: 429 with Retry-After, except for a valid deviceToken of the username, which has its own wait; per address, a rate limit) */
         post: {
             parameters: {
                 query?: never;
@@ -6477,6 +6477,8 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description the deviceToken an earlier sign-in of this username answered (kept by the browser per username): with it, the account's wait after other people's failures does not apply, only this device's own; an invalid, expired or other user's token is ignored */
+                        deviceToken?: string;
                         password: string;
                         username: string;
                     };
@@ -6492,6 +6494,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             date: {
+                                /** @description a device token for this username (valid 180 days, until a failed-attempt limit or a password change): send it as deviceToken at later sign-ins */
+                                deviceToken: string;
                                 /** Format: date-time */
                                 expiresAt: string;
                                 mustChangePassword: boolean;
@@ -6542,7 +6546,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 退出登录: ends the SSO pairing of the calling token (tokens from password sign-in simply expire) */
+        /** 退出登录: the calling token stops working at once on every replica (and its SSO pairing ends, if any) */
         post: {
             parameters: {
                 query?: never;
@@ -6561,7 +6565,7 @@ export interface paths {
                         "application/json": {
                             code: string;
                             date: {
-                                /** @description an SSO pairing was ended */
+                                /** @description the calling token was signed out (with its SSO pairing, if any) */
                                 revoked: boolean;
                             };
                             msg: string;
@@ -7387,7 +7391,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 开放平台应用 添加或者修改 (a new app's secret is in the answer this once). Signed request (third-party app). Headers: `x-app-key`: the app key (系统管理 → 开放平台); `x-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nonce`: 8–64 characters [A-Za-z0-9_-], single use; `x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case, pathAndQuery the request target exactly as sent (e.g. `/scrm/open/route/hit?getType=link&id=3`), rawBody the body bytes exactly as sent ("" for GET). Failures: 401 (missing headers, unknown or disabled key, stale timestamp, bad nonce, bad signature, replayed nonce); 429 over the app's per-minute limit. */
+        /** 开放平台应用 添加或者修改 (a new app's secret is in the answer this once). Signed request (third-party app). Headers: `x-app-key`: the app key (系统管理 → 开放平台; `ak_` and up to 61 of [A-Za-z0-9_-]); `x-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nonce`: 8–64 characters [A-Za-z0-9_-], single use; `x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case, pathAndQuery the request target exactly as sent (e.g. `/scrm/open/route/hit?getType=link&id=3`), rawBody the body bytes exactly as sent ("" for GET). Failures: 401 (missing headers, unknown or disabled key, stale timestamp, bad nonce, bad signature, replayed nonce); 429 over the app's per-minute limit. */
         post: {
             parameters: {
                 query?: never;
@@ -10003,7 +10007,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 重置密码 */
+        /** 重置密码 (answered with Cache-Control: no-store) */
         get: {
             parameters: {
                 query: {
@@ -11720,7 +11724,7 @@ export interface paths {
         put?: never;
         /**
          * 删除部门及部门下用户信息 (users disabled, not erased)
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -11730,7 +11734,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -11789,7 +11793,7 @@ export interface paths {
         put?: never;
         /**
          * 新增或修改部门数据 (by Nexus dept id; a new parentId moves the subtree)
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -11799,7 +11803,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -11868,7 +11872,7 @@ export interface paths {
         put?: never;
         /**
          * 单点登录: Nexus token ↔ SCRM token, paired for 12 hours
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -11878,7 +11882,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -11944,7 +11948,7 @@ export interface paths {
         put?: never;
         /**
          * 单点登出 (from Nexus): ends the pairings of a Nexus token
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -11954,7 +11958,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -12005,7 +12009,7 @@ export interface paths {
         put?: never;
         /**
          * 同步用户信息,新增
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -12015,7 +12019,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -12088,7 +12092,7 @@ export interface paths {
         put?: never;
         /**
          * 批量修改员工部门信息
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -12098,7 +12102,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -12150,7 +12154,7 @@ export interface paths {
         put?: never;
         /**
          * 同步删除用户信息根据工号 (disabled, tokens revoked)
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -12160,7 +12164,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -12213,7 +12217,7 @@ export interface paths {
         put?: never;
         /**
          * 修改用户信息 (by empNo)
-         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${timestamp}\n${nonce}\n${rawBody}` (rawBody = the body bytes exactly as sent; Content-Type: application/json). Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
+         * @description Server-to-server from Nexus; no `token`. Every request is signed with these headers: `x-nexus-key`: the app key (NEXUS_APP_KEY); `x-nexus-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nexus-nonce`: 8–64 characters [A-Za-z0-9_-], never reused within the window; `x-nexus-signature`: lowercase hex HMAC-SHA256 keyed with NEXUS_SECRET over the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case (POST), pathAndQuery the request target exactly as sent (e.g. `/scrm/nexus/dept/save`), rawBody the body bytes exactly as sent; Content-Type: application/json. The legacy form `${timestamp}\n${nonce}\n${rawBody}` is accepted only while NEXUS_LEGACY_SIGNATURE=accept. Failures answer 401 with the reason in `msg`; 503 when NEXUS_APP_KEY / NEXUS_SECRET are not configured.
          */
         post: {
             parameters: {
@@ -12223,7 +12227,7 @@ export interface paths {
                     "x-nexus-key"?: string;
                     /** @description 8–64 of [A-Za-z0-9_-], single use */
                     "x-nexus-nonce"?: string;
-                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${timestamp}\n${nonce}\n${rawBody}`) */
+                    /** @description hex HMAC-SHA256(NEXUS_SECRET, `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}`) */
                     "x-nexus-signature"?: string;
                     /** @description unix seconds */
                     "x-nexus-timestamp"?: string;
@@ -12296,7 +12300,7 @@ export interface paths {
         put?: never;
         /**
          * 第三方的线索采集接口 (idempotent on requestId; a known phone adds to that lead's timeline)
-         * @description Signed request (third-party app). Headers: `x-app-key`: the app key (系统管理 → 开放平台); `x-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nonce`: 8–64 characters [A-Za-z0-9_-], single use; `x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case, pathAndQuery the request target exactly as sent (e.g. `/scrm/open/route/hit?getType=link&id=3`), rawBody the body bytes exactly as sent ("" for GET). Failures: 401 (missing headers, unknown or disabled key, stale timestamp, bad nonce, bad signature, replayed nonce); 429 over the app's per-minute limit.
+         * @description Signed request (third-party app). Headers: `x-app-key`: the app key (系统管理 → 开放平台; `ak_` and up to 61 of [A-Za-z0-9_-]); `x-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nonce`: 8–64 characters [A-Za-z0-9_-], single use; `x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case, pathAndQuery the request target exactly as sent (e.g. `/scrm/open/route/hit?getType=link&id=3`), rawBody the body bytes exactly as sent ("" for GET). Failures: 401 (missing headers, unknown or disabled key, stale timestamp, bad nonce, bad signature, replayed nonce); 429 over the app's per-minute limit.
          */
         post: {
             parameters: {
@@ -12377,7 +12381,7 @@ export interface paths {
         };
         /**
          * 查询自定义规则分配的命中二维码或者link — the chosen employee’s qrCode / linkUrl and why each other rule was skipped; when nobody is eligible, the main link / QR (fallback: true). Each answer takes one of the chosen rule’s places for today.
-         * @description Signed request (third-party app). Headers: `x-app-key`: the app key (系统管理 → 开放平台); `x-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nonce`: 8–64 characters [A-Za-z0-9_-], single use; `x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case, pathAndQuery the request target exactly as sent (e.g. `/scrm/open/route/hit?getType=link&id=3`), rawBody the body bytes exactly as sent ("" for GET). Failures: 401 (missing headers, unknown or disabled key, stale timestamp, bad nonce, bad signature, replayed nonce); 429 over the app's per-minute limit.
+         * @description Signed request (third-party app). Headers: `x-app-key`: the app key (系统管理 → 开放平台; `ak_` and up to 61 of [A-Za-z0-9_-]); `x-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nonce`: 8–64 characters [A-Za-z0-9_-], single use; `x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case, pathAndQuery the request target exactly as sent (e.g. `/scrm/open/route/hit?getType=link&id=3`), rawBody the body bytes exactly as sent ("" for GET). Failures: 401 (missing headers, unknown or disabled key, stale timestamp, bad nonce, bad signature, replayed nonce); 429 over the app's per-minute limit.
          */
         get: {
             parameters: {

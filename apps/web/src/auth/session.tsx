@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { api, ApiError, call, setUnauthorizedHandler, tokenStore } from '../api/client.ts';
+import { api, ApiError, call, deviceTokenStore, setUnauthorizedHandler, tokenStore } from '../api/client.ts';
 import { feedback } from '../api/feedback.ts';
 import type { CurrentUser } from '../api/types.ts';
 import { i18n } from '../i18n/i18n.ts';
@@ -77,8 +77,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(
     async (username: string, password: string) => {
-      const result = await call(api.POST('/scrm/admin/login', { body: { username, password } }));
+      const name = username.trim();
+      const result = await call(api.POST('/scrm/admin/login', { body: { username: name, password, deviceToken: deviceTokenStore.get(name) } }));
       tokenStore.set(result.token);
+      deviceTokenStore.set(name, result.deviceToken);
       const current = await refresh();
       return current!;
     },

@@ -4,15 +4,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { createTestApp, TEST_ADMIN_PASSWORD, type TestApp } from '../../testing/test-app.ts';
+import { PASSWORD, createUser } from './test-fixtures.ts';
 import {
-  LOGIN_FREE_FAILURES, LOGIN_MAX_WAIT_SECONDS, LOGIN_QUIET_SECONDS, LOGIN_THROTTLE_BUCKETS, throttleKeyOf, waitAfterFailures,
+  DEVICE_REVOKE_FAILURES, LOGIN_FREE_FAILURES, LOGIN_MAX_WAIT_SECONDS, LOGIN_QUIET_SECONDS, LOGIN_THROTTLE_BUCKETS, throttleKeyOf, waitAfterFailures,
 } from './login-throttle.ts';
 
-const login = (t: TestApp, username: string, password: string, options: { ip?: string; forwardedFor?: string } = {}) =>
+const login = (t: TestApp, username: string, password: string, options: { ip?: string; forwardedFor?: string; deviceToken?: string } = {}) =>
   t.app.inject({
     method: 'POST',
     url: '/scrm/admin/login',
-    payload: { username, password },
+    payload: { username, password, ...(options.deviceToken === undefined ? {} : { deviceToken: options.deviceToken }) },
     remoteAddress: options.ip ?? '127.0.0.1',
     headers: options.forwardedFor ? { 'x-forwarded-for': options.forwardedFor } : {},
   });
@@ -118,6 +119,115 @@ describe('sign-in abuse', () => {
       assert.deepEqual(left, [throttleKeyOf('one-more')], 'the quiet rows are gone');
     } finally {
       t.clock.now = start;
+    }
+  });
+});
+
+describe('device tokens (OWASP device cookies): an attacker keeping the account waiting does not keep its owner out', () => {
+  let t: TestApp;
+
+  before(async () => {
+    t = await createTestApp();
+  });
+  after(() => t.close());
+
+  /** Wrong passwords for `admin` until its account answers 429: an attacker who never stops. */
+  const keepAdminWaiting = async () => {
+    for (let i = 0; i < 100; i++) {
+      const response = await login(t, 'admin', `attacker-guess-${i}`);
+      if (response.statusCode === 429) return;
+      assert.equal(response.statusCode, 401);
+    }
+    assert.fail('the account never waits');
+  };
+  const deviceTokenOf = (response: { statusCode: number; body: string; json(): any }) => {
+    assert.equal(response.statusCode, 200, response.body);
+    const token = response.json().date.deviceToken as string;
+    assert.match(token, /^d1\.[\w-]+\.[\w-]+$/);
+    return token;
+  };
+
+  test('the real admin with a device token signs in at once; with a wrong password it gets a wait of its own, then is revoked', async () => {
+    const start = t.clock.now;
+    try {
+      const device = deviceTokenOf(await login(t, 'admin', TEST_ADMIN_PASSWORD));
+      const otherDevice = deviceTokenOf(await login(t, 'admin', TEST_ADMIN_PASSWORD));
+      assert.notEqual(device, otherDevice, 'every sign-in hands out a new device token');
+      await keepAdminWaiting();
+      assert.equal((await login(t, 'admin', TEST_ADMIN_PASSWORD)).statusCode, 429, 'without a device token: the account waits');
+      // With one: signed in at once (old code: 429 until the attacker stops), and a fresh device token.
+      deviceTokenOf(await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken: device }));
+
+      // Wrong passwords with the device token: the free failures, then the device's own waits.
+      let failures = 0;
+      for (; failures < LOGIN_FREE_FAILURES; failures++) {
+        await keepAdminWaiting();
+        assert.equal((await login(t, 'admin', `device-guess-${failures}`, { deviceToken: device })).statusCode, 401, 'the account wait does not apply');
+      }
+      while (failures < DEVICE_REVOKE_FAILURES) {
+        const wait = waitAfterFailures(failures);
+        const early = await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken: device });
+        assert.equal(early.statusCode, 429, 'a stolen device token still cannot guess fast');
+        assert.equal(early.headers['retry-after'], String(wait));
+        // Another device of the same user is not held up by this one's wait, nor by the account's.
+        await keepAdminWaiting();
+        deviceTokenOf(await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken: otherDevice }));
+        t.clock.now += wait * 1000;
+        await keepAdminWaiting();
+        assert.equal((await login(t, 'admin', `device-guess-${failures}`, { deviceToken: device })).statusCode, 401);
+        failures++;
+      }
+      // Tripped too far: the device token is revoked, even with the right password and a long quiet while
+      // (its sign-ins are now like those without one: the account's wait).
+      t.clock.now += 2 * LOGIN_QUIET_SECONDS * 1000;
+      await keepAdminWaiting();
+      assert.equal((await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken: device })).statusCode, 429);
+      deviceTokenOf(await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken: otherDevice }));
+    } finally {
+      t.clock.now = start;
+      await t.db.execute(sql`DELETE FROM sys_login_failure`);
+    }
+  });
+
+  test('a forged, altered, expired or other user\'s device token, or one from before a password change, gives no way around the wait', async () => {
+    const start = t.clock.now;
+    try {
+      const admin = await t.login();
+      await createUser(admin, { username: 'device_owner', password: PASSWORD });
+      const devices = deviceTokenOf(await login(t, 'device_owner', PASSWORD));
+      const adminDevice = deviceTokenOf(await login(t, 'admin', TEST_ADMIN_PASSWORD));
+      const [version, payload, signature] = adminDevice.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      const resigned = (changes: object) => `${version}.${Buffer.from(JSON.stringify({ ...claims, ...changes })).toString('base64url')}.${signature}`;
+      await keepAdminWaiting();
+      const refused = [
+        devices, // another user's
+        resigned({ username: 'admin', uid: claims.uid + 1 }),
+        resigned({ exp: claims.exp + 3600 }), // altered payload, old signature
+        `${version}.${payload}.${'A'.repeat(signature.length)}`, // forged signature
+        'd1.e30.AAAA',
+        'garbage',
+        '',
+      ];
+      for (const deviceToken of refused) {
+        assert.equal((await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken })).statusCode, 429, deviceToken);
+      }
+      assert.equal((await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken: 'x'.repeat(600) })).statusCode, 400, 'too long');
+      // Expired after 180 days.
+      t.clock.now += 181 * 24 * 3600 * 1000;
+      await keepAdminWaiting();
+      assert.equal((await login(t, 'admin', TEST_ADMIN_PASSWORD, { deviceToken: adminDevice })).statusCode, 429, 'expired');
+      t.clock.now = start;
+      await t.db.execute(sql`DELETE FROM sys_login_failure`);
+
+      // A password change invalidates the user's device tokens.
+      const owner = await t.login('device_owner', PASSWORD);
+      assert.equal((await owner.post('/scrm/admin/sys/user/updatePassword', { oldPassword: PASSWORD, newPassword: 'Changed-pass-5678' })).status, 200);
+      for (let i = 0; i < LOGIN_FREE_FAILURES + 1; i++) await login(t, 'device_owner', `attacker-${i}`);
+      assert.equal((await login(t, 'device_owner', 'Changed-pass-5678', { deviceToken: devices })).statusCode, 429, 'issued before the password change');
+    } finally {
+      t.clock.now = start;
+      await t.db.execute(sql`DELETE FROM sys_login_failure`);
     }
   });
 });

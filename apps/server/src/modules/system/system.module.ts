@@ -10,6 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import { createUserRepository } from './user.repository.ts';
 import { createUserService } from './user.service.ts';
 import { createLoginThrottle } from './login-throttle.ts';
+import { createDeviceTokens } from './device-token.ts';
 import { userRoutes } from './user.routes.ts';
 import { createRoleRepository } from './role.repository.ts';
 import { createRoleService } from './role.service.ts';
@@ -31,6 +32,7 @@ export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
     users: createUserRepository(deps.db),
     tokens: deps.tokens,
     throttle: createLoginThrottle(deps.db, deps.now),
+    devices: createDeviceTokens(deps.db, deps.now),
     files: deps.files,
     grants,
     now: deps.now,
@@ -55,12 +57,12 @@ export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
   });
 
   app.post('/admin/login', {
-    schema: { summary: '登录 (per account, repeated failures make the next attempt wait: 429 with Retry-After; per address, a rate limit)', tags: ['admin'], body: loginBody, response: { 200: envelope(loginResult) } },
+    schema: { summary: '登录 (per account, repeated failures make the next attempt wait: 429 with Retry-After, except for a valid deviceToken of the username, which has its own wait; per address, a rate limit)', tags: ['admin'], body: loginBody, response: { 200: envelope(loginResult) } },
     config: { rateLimit: { max: deps.config.LOGIN_RATE_LIMIT, timeWindow: 60_000 } },
     handler: async (request, reply) => {
       const body = request.body as z.output<typeof loginBody>;
       try {
-        const date = await users.login(body.username, body.password);
+        const date = await users.login(body.username, body.password, body.deviceToken);
         return { code: '200', msg: translate('ok', localeOf(request.headers['accept-language'])), date };
       } catch (error) {
         if (error instanceof AppError && error.status === 429) reply.header('retry-after', String(error.params.seconds));

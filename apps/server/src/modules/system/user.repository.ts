@@ -64,7 +64,7 @@ export function createUserRepository(db: DbOrTx) {
 
     async findCredentials(username: string) {
       const [row] = await db
-        .select({ id: sysUser.id, passwordHash: sysUser.passwordHash, status: sysUser.status })
+        .select({ id: sysUser.id, passwordHash: sysUser.passwordHash, status: sysUser.status, tokenVersion: sysUser.tokenVersion })
         .from(sysUser)
         .where(and(live, eq(sysUser.username, username)));
       return row;

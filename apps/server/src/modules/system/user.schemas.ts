@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dateTime, optionalText, pageQuery, requiredText } from '../../platform/http/schemas.ts';
 import { absentWhenNull, optionalField, optionalPattern } from './form-fields.ts';
+import { DEVICE_TOKEN_MAX_LENGTH } from './device-token.ts';
 
 export const userRecord = z.object({
   id: z.number(),
@@ -51,12 +52,27 @@ export const userSaveBody = z.object({
   .strict();
 export type UserSaveBody = z.output<typeof userSaveBody>;
 
-export const loginBody = z.object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(128) });
+export const loginBody = z.object({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(128),
+  deviceToken: z
+    .string()
+    .max(DEVICE_TOKEN_MAX_LENGTH)
+    .optional()
+    .describe(
+      'the deviceToken an earlier sign-in of this username answered (kept by the browser per username): with it, ' +
+        "the account's wait after other people's failures does not apply, only this device's own; an invalid, expired " +
+        "or other user's token is ignored",
+    ),
+});
 export const loginResult = z.object({
   token: z.string(),
   expiresAt: dateTime,
   mustChangePassword: z.boolean(),
   user: userRecord,
+  deviceToken: z
+    .string()
+    .describe('a device token for this username (valid 180 days, until a failed-attempt limit or a password change): send it as deviceToken at later sign-ins'),
 });
 
 export const currentUser = userWithRoles.extend({

@@ -12,6 +12,7 @@ import { sysDept, sysRole } from '../../db/schema/index.ts';
 import type { UserRepository } from './user.repository.ts';
 import type { UserRecord, UserSaveBody } from './user.schemas.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { DeviceClaims, DeviceTokens } from './device-token.ts';
 import type { GrantGuard } from './grant-guard.ts';
 import { conflictOnUnique } from './unique-violation.ts';
 import './system.messages.ts';
@@ -26,6 +27,7 @@ export function createUserService(deps: {
   users: UserRepository;
   tokens: TokenService;
   throttle: LoginThrottle;
+  devices: DeviceTokens;
   files: FileStore;
   grants: GrantGuard;
   now: () => number;
@@ -115,24 +117,44 @@ export function createUserService(deps: {
   }
 
   return {
-    async login(username: string, password: string) {
-      // Repeated failures make the next attempt wait (answered before the password is checked, the same way
-      // for unknown usernames); the account is never locked.
-      const wait = await deps.throttle.waitFor(username);
+    /**
+     * Signs in. Repeated failures make the next attempt wait (answered before the password is checked, the
+     * same way for unknown usernames); the account is never locked. A valid device token for the username
+     * (issued by an earlier sign-in of this user, same password since) skips the account's wait, which anyone
+     * can cause, and has its own (device-token.ts). Every successful sign-in hands out a new device token.
+     */
+    async login(username: string, password: string, deviceToken?: string) {
+      let device: DeviceClaims | null = await deps.devices.verify(deviceToken, username);
+      let credentials: Awaited<ReturnType<UserRepository['findCredentials']>>;
+      let wait = 0;
+      if (device) {
+        credentials = await users.findCredentials(username);
+        if (!credentials || credentials.id !== device.uid || credentials.tokenVersion !== device.tv) device = null;
+      }
+      if (device) {
+        const state = await deps.throttle.deviceState(device.id);
+        if (state.revoked) device = null;
+        wait = state.wait;
+      }
+      if (!device) wait = await deps.throttle.waitFor(username);
       if (wait > 0) throw new TooManyRequests('loginThrottled', { seconds: wait });
-      const credentials = await users.findCredentials(username);
+      credentials ??= await users.findCredentials(username);
       // Verify even for unknown users so timing does not reveal which usernames exist.
       const valid = await verifyPassword(credentials?.passwordHash ?? DUMMY_HASH, password);
       if (!credentials || !valid) {
-        await deps.throttle.recordFailure(username);
+        if (device) await deps.throttle.recordDeviceFailure(device.id, new Date(device.exp * 1000));
+        else await deps.throttle.recordFailure(username);
         throw new Unauthorized('badCredentials');
       }
       if (credentials.status !== 0) throw new Unauthorized('accountDisabled');
-      await deps.throttle.clear(username);
+      // A device's success clears the device's wait only: the account's stays for whoever else is trying.
+      if (device) await deps.throttle.clearDevice(device.id);
+      else await deps.throttle.clear(username);
       await users.update(db, credentials.id, { lastLoginAt: new Date(deps.now()) });
       const { token, expiresAt } = await issueToken(credentials.id);
       const user = (await users.findById(credentials.id))!;
-      return { token, expiresAt, mustChangePassword: user.mustChangePassword, user };
+      const issued = await deps.devices.issue({ id: credentials.id, username: user.username, tokenVersion: credentials.tokenVersion });
+      return { token, expiresAt, mustChangePassword: user.mustChangePassword, user, deviceToken: issued.token };
     },
 
     page: async (ctx: RequestContext, query: z.output<typeof userPageQuery>) => users.page(await ctx.scope(), ctx.user.id, query),
