@@ -161,6 +161,37 @@ describe('privilege escalation through users, roles and menus', () => {
     assert.equal((await ok(binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: thief, qwUserid: 'LiSi' }))).qwUserid, 'LiSi');
   });
 
+  test('a scoped admin binds users only to WeCom employees already in their scope (an unbound one widened it), 404 otherwise', async () => {
+    // Sees sales and below; may bind.
+    const binder = await member('scoped_binder', ['sys:user:bind', 'sys:user:list'], 4, dept.sales);
+    const target = await createUser(admin, { username: 'bind_target', deptId: dept.east });
+    const inScope = await createUser(admin, { username: 'bound_in_scope', deptId: dept.sales });
+    const outside = await createUser(admin, { username: 'bound_outside', deptId: dept.support });
+    await ok(admin.post('/scrm/admin/sys/user/bindQwUserid', { userId: inScope, qwUserid: 'SalesEmp' }));
+    await ok(admin.post('/scrm/admin/sys/user/bindQwUserid', { userId: outside, qwUserid: 'SupportEmp' }));
+
+    // An employee bound to nobody (its customers seen only with scope "all"), or to someone outside the
+    // scope: not found, as for anything out of scope (old code: bound, and its customers came into view).
+    for (const qwUserid of ['UnboundEmp', 'SupportEmp']) {
+      const response = await binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: target, qwUserid }, { 'accept-language': 'en' });
+      assert.equal(response.status, 404, `${qwUserid}: ${response.body.msg}`);
+      assert.equal(response.body.msg, `WeCom employee ${qwUserid} not found`);
+    }
+    assert.equal((await userRow(target)).qwUserid, null);
+    // One in scope is still one employee, one user.
+    assert.equal((await binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: target, qwUserid: 'SalesEmp' })).status, 409);
+    // Only users they manage: a user outside the scope is not found whatever the employee.
+    assert.equal((await binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: outside, qwUserid: 'SalesEmp' })).status, 404);
+    assert.equal((await binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: outside, qwUserid: null })).status, 404);
+    assert.equal((await userRow(outside)).qwUserid, 'SupportEmp');
+    // Unbinding someone they manage narrows nobody's view: allowed; the same binding again too.
+    assert.equal((await ok(binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: inScope, qwUserid: 'SalesEmp' }))).qwUserid, 'SalesEmp');
+    assert.equal((await ok(binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: inScope, qwUserid: null }))).qwUserid, null);
+    // Now bound to nobody, the employee is out of the scoped admin's reach; scope "all" binds it.
+    assert.equal((await binder.post('/scrm/admin/sys/user/bindQwUserid', { userId: inScope, qwUserid: 'SalesEmp' })).status, 404);
+    assert.equal((await ok(admin.post('/scrm/admin/sys/user/bindQwUserid', { userId: target, qwUserid: 'UnboundEmp' }))).qwUserid, 'UnboundEmp');
+  });
+
   test('scoped admins create users only in departments they see, never without one', async () => {
     const creator = await member('scoped_creator', ['sys:user:save', 'sys:user:list'], 4, dept.sales);
     const count = async () => Number((await t.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM sys_user`)).rows[0].n);

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, ne, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginate } from '../../platform/db/paging.ts';
-import { scopeCondition, type DataScope } from '../../platform/auth/data-scope.ts';
+import { employeeScope, scopeCondition, type DataScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import { sysDept, sysRole, sysUser, sysUserRole } from '../../db/schema/index.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { UserRecord } from './user.schemas.ts';
@@ -96,6 +96,18 @@ export function createUserRepository(db: DbOrTx) {
         .from(sysUser)
         .where(and(live, eq(sysUser.qwUserid, qwUserid), ne(sysUser.id, exceptId)));
       return rows.length > 0;
+    },
+
+    /**
+     * Whether the viewer sees the WeCom employee `qwUserid` (the relation/employee scope rule of
+     * platform/auth/data-scope.ts: an employee bound to a user in the viewer's departments, or the viewer's
+     * own; one bound to nobody only with scope "all").
+     */
+    async employeeVisible(viewer: Viewer, qwUserid: string): Promise<boolean> {
+      const condition = employeeScope(viewer, sql`${qwUserid}::text`);
+      if (!condition) return true;
+      const result = await db.execute<{ visible: boolean }>(sql`SELECT ${condition} AS visible`);
+      return result.rows[0]?.visible === true;
     },
 
     async rolesOf(userIds: number[], tx: DbOrTx = db) {

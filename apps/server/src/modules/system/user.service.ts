@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { MultipartFile } from '@fastify/multipart';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
+import { viewerOf } from '../../platform/auth/data-scope.ts';
 import { ADMIN_ROLE_KEY, loadAuthUser } from '../../platform/auth/authenticate.ts';
 import { generateOneTimePassword, hashPassword, isStrongPassword, verifyPassword } from '../../platform/auth/password.ts';
 import type { TokenService } from '../../platform/auth/tokens.ts';
@@ -319,12 +320,15 @@ export function createUserService(deps: {
     /**
      * Binds (or with null unbinds) the WeCom employee whose customers the user works with. One live user per
      * employee (a unique index backs the check against concurrent binds); nobody but the super administrator
-     * rebinds themselves.
+     * rebinds themselves. Binding brings the employee's customers into the view of the user and of everyone
+     * whose scope covers the user: a caller whose scope is not "all" binds only an employee they already see
+     * (data-scope.ts: one bound to nobody is seen only with "all"), 404 otherwise, as for anything out of scope.
      */
     async bindQwUserid(ctx: RequestContext, userId: number, qwUserid: string | null) {
       if (userId === ctx.user.id && !ctx.user.isAdmin) throw new Forbidden('cannotBindSelf');
       await requireManageable(ctx, userId);
       const value = qwUserid || null;
+      if (value && !(await users.employeeVisible(await viewerOf(ctx), value))) throw new NotFound('qwEmp', value);
       if (value && (await users.qwUseridBoundElsewhere(value, userId))) throw new Conflict('qwUseridTaken', { qwUserid: value });
       await conflictOnUnique(
         () => users.update(db, userId, { qwUserid: value, muser: actorOf(ctx), mtime: new Date(deps.now()) }),
