@@ -40,6 +40,37 @@ describe('configuration', () => {
     for (const host of ['0.0.0.0', '::', '', '192.168.1.20', '10.0.0.5', 'scrm.example.com', '127.0.0.1.example.com']) assert.equal(isLoopbackHost(host), false, host);
   });
 
+  test('ADMIN_PASSWORD follows the rule of every password set through the API (12 characters or more, letters and digits)', () => {
+    for (const password of ['admin123', 'Short12345', 'onlyletterslong', '123456789012', 'Ab1'.repeat(22), '']) {
+      assert.throws(
+        () => loadConfig({ ADMIN_PASSWORD: password }),
+        (error: unknown) => error instanceof ConfigError && /ADMIN_PASSWORD: at least 12 characters/.test(error.message),
+        JSON.stringify(password),
+      );
+    }
+    assert.equal(loadConfig({ ADMIN_PASSWORD: 'Chosen-by-the-operator-1' }).ADMIN_PASSWORD, 'Chosen-by-the-operator-1');
+    assert.equal(loadConfig({}).ADMIN_PASSWORD, undefined, 'unset: the demo\'s or a generated password (start-admin.ts)');
+  });
+
+  test('the server entry exits at once with a clear message when ADMIN_PASSWORD is too short (nothing opened)', () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'scrm-config-')), 'data');
+    try {
+      const env: NodeJS.ProcessEnv = {};
+      for (const [key, value] of Object.entries(process.env)) {
+        if (key.startsWith('WECOM_') || key === 'DATABASE_URL' || key === 'NODE_TEST_CONTEXT' || key === 'NODE_ENV') continue;
+        env[key] = value;
+      }
+      Object.assign(env, { ADMIN_PASSWORD: 'admin123', DATA_DIR: dataDir, PORT: '0' });
+      const main = resolve(import.meta.dirname, 'main.ts');
+      const run = spawnSync(process.execPath, ['--import', 'tsx', main], { env, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 1, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stderr, /^SCRM cannot start: .*ADMIN_PASSWORD: at least 12 characters/m);
+      assert.equal(existsSync(dataDir), false, 'no database was created');
+    } finally {
+      rmSync(join(dataDir, '..'), { recursive: true, force: true });
+    }
+  });
+
   test('the server entry exits at once with that message in production without WeCom settings (nothing opened)', () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'scrm-config-')), 'data');
     try {

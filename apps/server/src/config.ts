@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStrongPassword, MIN_PASSWORD_LENGTH } from './platform/auth/password.ts';
 
 // Every setting is an environment variable, parsed once at start.
 const configSchema = z.object({
@@ -11,7 +12,11 @@ const configSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   JWT_SECRET: z.string().min(16).optional(),
   JWT_TTL_HOURS: z.coerce.number().positive().default(12),
-  ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** The first password of the `admin` user: the rule of every password set through the API (platform/auth/password.ts). */
+  ADMIN_PASSWORD: z
+    .string()
+    .refine(isStrongPassword, `at least ${MIN_PASSWORD_LENGTH} characters (at most 64) with letters and digits, like every password set in the console`)
+    .optional(),
   TZ_DEFAULT: z.string().default('Asia/Shanghai'),
   /** How long a worker's claim on a callback event holds before another worker may take the event over. */
   EVENT_LEASE_SECONDS: z.coerce.number().positive().default(60),
