@@ -5,13 +5,12 @@ import type { WecomClient } from '@scrm/wecom';
 import type { Db } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { AppError, InvalidField, NotFound } from '../../platform/http/errors.ts';
-import { translate } from '../../platform/http/i18n.ts';
 import { viewerOf } from '../../platform/auth/data-scope.ts';
 import type { CustomerTagRepository } from './customer-tag.repository.ts';
 import type { TagRepository } from './tag.repository.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import { tagsOfRelations, relationTagsKey } from './tag-filters.ts';
-import { callWecom, errcodeOf } from './wecom-errors.ts';
+import { callWecom, errcodeOf, renderWecomFailure, WecomError } from '../../platform/wecom-errors.ts';
 import type { BatchMarkBody, CustomerTagPageQuery, MarkBody, SetTagsBody, TagBrief, TagInfoPageQuery, TagRecord, TagType } from './tags.schemas.ts';
 
 export interface CustomerTagServiceDeps {
@@ -139,7 +138,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
       const visible = await customerTagsFor(ctx);
       const actor = actorOf(ctx);
       const targets = [...new Map(body.targets.map((target) => [relationTagsKey(target.externalUserid, target.userId), target])).values()];
-      const failed: Array<{ externalUserid: string; userId: string; message: string; errcode: number | null }> = [];
+      const failed: Array<{ externalUserid: string; userId: string; message: string; detail: string | null; errcode: number | null }> = [];
       let succeeded = 0;
       let next = 0;
       await Promise.all(
@@ -152,7 +151,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
               succeeded++;
             } catch (error) {
               if (!(error instanceof AppError)) throw error;
-              failed.push({ externalUserid, userId, message: translate(error.messageKey, ctx.locale, error.params), errcode: errcodeOf(error) });
+              failed.push({ externalUserid, userId, message: error.render(ctx.locale), detail: error instanceof WecomError ? renderWecomFailure(error.failure, ctx.locale).detail : null, errcode: errcodeOf(error) });
             }
           }
         }),

@@ -17,8 +17,6 @@ export const tagMessages = {
     zh: '该员工与客户不是有效的好友关系：{userId} ↔ {externalUserid}',
     en: 'No active relation between {userId} and {externalUserid}',
   },
-  wecomRejected: { zh: '企业微信返回错误（{errcode}）：{errmsg}', en: 'WeCom answered with an error ({errcode}): {errmsg}' },
-  wecomUnreachable: { zh: '企业微信暂时无法访问，请稍后重试', en: 'WeCom cannot be reached; try again later' },
 };
 
 registerMessages(tagMessages);

@@ -119,7 +119,7 @@ export type BatchMarkBody = z.output<typeof batchMarkBody>;
 
 export const batchMarkResult = z.object({
   succeeded: z.number(),
-  failed: z.array(z.object({ externalUserid: z.string(), userId: z.string(), message: z.string(), errcode: z.number().nullable() })),
+  failed: z.array(z.object({ externalUserid: z.string(), userId: z.string(), message: z.string(), detail: z.string().nullable().describe('WeCom failures: the raw errcode and errmsg'), errcode: z.number().nullable() })),
 });
 
 export const setTagsBody = markTarget.extend({

@@ -10,7 +10,7 @@ import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts
 import type { EventHandler } from '../portal/event-registry.ts';
 import { createTagRepository, type StoredGroup, type TagRepository } from './tag.repository.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import { asApiError, callWecom } from './wecom-errors.ts';
+import { asWecomError, callWecom } from '../../platform/wecom-errors.ts';
 import { TAG_NAME_MAX, type GroupedRecord, type SaveGroupBody, type TagRecord, type TagType, type UpdateGroupBody, type UpdateTagBody } from './tags.schemas.ts';
 
 export const CORP_TAG_SYNC_JOB = 'tags.corp.sync';
@@ -100,7 +100,7 @@ export function createTagService(deps: TagServiceDeps) {
       for (const step of steps) results.push(await step(client));
     } catch (error) {
       if (results.length > 0) await refreshCorpGroup(wecomGroupId, actor, database).catch(() => undefined);
-      throw asApiError(error);
+      throw asWecomError(error);
     }
     return callWecom(() => refreshCorpGroup(wecomGroupId, actor, database));
   }

@@ -164,7 +164,7 @@ describe('corp tags, end to end through the simulator', () => {
     assert.equal((await env.eventCounts()).dead ?? 0, 0);
   });
 
-  test('a WeCom error comes back in the envelope and changes nothing here', async () => {
+  test('a WeCom error comes back in the envelope, translated with the raw code as detail, and changes nothing here', async () => {
     const group = (await ok(admin.get(`${CORP}/grouped`)))[0];
     const snapshot = await ok(admin.get(`${CORP}/grouped`));
     env.sim.faults.set({ failNext: 1, failNextErrcode: 60011, apis: ['externalcontact/edit_corp_tag'] });
@@ -172,7 +172,9 @@ describe('corp tags, end to end through the simulator', () => {
       const response = await admin.post(`${CORP}/updateTag`, { id: group.tags[0].id, name: '改不了' });
       assert.equal(response.status, 400);
       assert.equal(response.body.date.errcode, 60011);
-      assert.match(response.body.msg, /企业微信返回错误（60011）/);
+      // What happened and what to do, never WeCom's raw text; the code and errmsg in the details line.
+      assert.equal(response.body.msg, '该成员或所选部门不在应用的可见范围内：请在企业微信管理后台「应用管理 → 本应用 → 可见范围」中添加');
+      assert.match(response.body.date.detail, /^errcode 60011: no privilege/);
     } finally {
       env.sim.faults.reset();
     }
@@ -180,7 +182,8 @@ describe('corp tags, end to end through the simulator', () => {
     try {
       const response = await admin.post(`${CORP}/saveGroup`, { groupName: '不会出现', tags: [{ name: 'x' }] }, { 'accept-language': 'en' });
       assert.equal(response.status, 400);
-      assert.match(response.body.msg, /WeCom answered with an error \(40058\)/);
+      assert.equal(response.body.msg, 'WeCom found a request parameter invalid: check what was entered (name length, employees, departments, tags) and try again');
+      assert.match(response.body.date.detail, /^errcode 40058: /);
     } finally {
       env.sim.faults.reset();
     }

@@ -51,7 +51,7 @@ export function registerErrorHandling(app: FastifyInstance, options: { bodyLimit
       const translated = data?.fields
         ? { fields: data.fields.map((f) => ({ field: f.field, message: translate(f.messageKey, locale, error.params) })) }
         : error.data;
-      return send(reply, error.status, translate(error.messageKey, locale, error.params), translated);
+      return send(reply, error.status, error.render(locale), translated);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const fields: FieldError[] = error.validation.map((issue) => {

@@ -1,4 +1,4 @@
-import type { MessageKey } from './i18n.ts';
+import { translate, type Locale, type MessageKey } from './i18n.ts';
 
 /** An error with an HTTP status and a translatable message; mapped to the envelope in one handler. */
 export class AppError extends Error {
@@ -9,6 +9,11 @@ export class AppError extends Error {
     readonly data: unknown = null,
   ) {
     super(`${messageKey} ${JSON.stringify(params)}`);
+  }
+
+  /** The message in `locale` (the envelope's msg). */
+  render(locale: Locale): string {
+    return translate(this.messageKey, locale, this.params);
   }
 }
 

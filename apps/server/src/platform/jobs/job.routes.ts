@@ -5,6 +5,7 @@ import { dateTime, idQuery } from '../http/schemas.ts';
 import type { Db } from '../db/database.ts';
 import type { JobService } from './job-service.ts';
 import { createJobReader } from './job-access.ts';
+import { readStoredFailure } from '../wecom-errors.ts';
 
 export const jobSchema = z.object({
   id: z.number(),
@@ -13,7 +14,8 @@ export const jobSchema = z.object({
   progress: z.number(),
   total: z.number().nullable(),
   message: z.string().nullable(),
-  error: z.string().nullable(),
+  error: z.string().nullable().describe('why it failed, in the caller\'s language'),
+  errorDetail: z.string().nullable().optional().describe('WeCom failures: the raw errcode and errmsg (GET /job/get)'),
   result: z.unknown(),
   cuser: z.string().nullable(),
   ctime: dateTime,
@@ -30,6 +32,10 @@ export const jobRoutes = (deps: { db: Db; jobs: JobService }) => async (app: Fas
     permission: 'login',
     query: idQuery,
     response: jobSchema,
-    handler: ({ ctx, query }) => reader.get(ctx, query.id) as never,
+    handler: async ({ ctx, query }) => {
+      const job = await reader.get(ctx, query.id);
+      const failure = readStoredFailure(job.error, ctx.locale);
+      return { ...job, error: failure?.message ?? null, errorDetail: failure?.detail ?? null } as never;
+    },
   });
 };
