@@ -128,8 +128,13 @@ export const sysJob = pgTable(
     ctime: time().notNull().defaultNow(),
     startedAt: time(),
     finishedAt: time(),
+    /** Started with `exclusive`: at most one such job of a type waits or runs (the unique index below). */
+    exclusive: boolean().notNull().default(false),
   },
-  (t) => [index('sys_job_type_state_idx').on(t.type, t.state)],
+  (t) => [
+    index('sys_job_type_state_idx').on(t.type, t.state),
+    uniqueIndex('sys_job_exclusive_running_uq').on(t.type).where(sql`exclusive AND state IN ('created', 'active', 'retry')`),
+  ],
 );
 
 /** Server-wide settings shared by replicas (e.g. the generated JWT secret). */

@@ -1,0 +1,2 @@
+ALTER TABLE "sys_job" ADD COLUMN "exclusive" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "sys_job_exclusive_running_uq" ON "sys_job" USING btree ("type") WHERE exclusive AND state IN ('created', 'active', 'retry');
