@@ -24,7 +24,6 @@ export const acquisitionMessages = {
   acqUnknownChannel: { zh: '渠道不存在：{id}', en: 'Channel {id} does not exist' },
   acqCannotUnpublish: { zh: '已发布的不能改回草稿；如需停用请删除', en: 'A published one cannot become a draft again; delete it instead' },
   acqNotPublished: { zh: '{name} 未发布', en: '{name} is not published' },
-  acqWecomFailed: { zh: '企业微信调用失败：{reason}', en: 'WeCom call failed: {reason}' },
   acqMediaInUse: { zh: '素材正被已发布的获客链接或活码使用，不能删除：{usedBy}', en: 'The media is used by published links or QR codes: {usedBy}' },
   acqMediaTypeInvalid: { zh: '素材类型须为 text、image、link、miniprogram、video 或 file：{type}', en: 'Media type must be text, image, link, miniprogram, video or file: {type}' },
   acqMediaFileRequired: { zh: '{type} 素材须上传文件', en: 'A {type} media needs a file' },

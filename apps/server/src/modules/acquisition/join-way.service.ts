@@ -1,13 +1,20 @@
 // 加群二维码: WeCom 「加入群聊」 join ways (API-FACTS §7.3): up to 5 group chats, optionally a new group
 // created automatically (base name + starting number) when the last one is full, our state per way.
 import type { WecomClient } from '@scrm/wecom';
-import { AppError, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { JoinWayPageBody, JoinWayRecord, JoinWaySaveBody } from './acquisition.schemas.ts';
 import { toJoinWayRecord as toRecord, type JoinWayRepository, type JoinWayRow } from './join-way.repository.ts';
 import { newState } from './link.service.ts';
-import { reasonOf } from './wecom-publisher.ts';
+import type { Locale } from '../../platform/http/i18n.ts';
+import { asWecomError, failureText, readStoredFailure } from '../../platform/wecom-errors.ts';
+
+/** A record as its reader reads it: why publishing failed in their language, the raw WeCom code as detail. */
+function localized(record: JoinWayRecord, locale: Locale): JoinWayRecord {
+  const reason = readStoredFailure(record.statusReason, locale);
+  return { ...record, statusReason: reason?.message ?? null, statusDetail: reason?.detail ?? null };
+}
 
 export function createJoinWayService(deps: { joinWays: JoinWayRepository; wecom: () => WecomClient }) {
   const { joinWays } = deps;
@@ -19,9 +26,12 @@ export function createJoinWayService(deps: { joinWays: JoinWayRepository; wecom:
   }
 
   return {
-    get: async (_ctx: RequestContext, id: number) => toRecord(await find(id)),
+    get: async (ctx: RequestContext, id: number) => localized(toRecord(await find(id)), ctx.locale),
 
-    page: (_ctx: RequestContext, query: JoinWayPageBody): Promise<Page<JoinWayRecord>> => joinWays.page(query),
+    page: async (ctx: RequestContext, query: JoinWayPageBody): Promise<Page<JoinWayRecord>> => {
+      const result = await joinWays.page(query);
+      return { ...result, records: result.records.map((record) => localized(record, ctx.locale)) };
+    },
 
     /** Saves and publishes: add_join_way (then get_join_way for the QR) or update_join_way (overwrites). */
     async save(ctx: RequestContext, body: JoinWaySaveBody): Promise<JoinWayRecord> {
@@ -62,10 +72,10 @@ export function createJoinWayService(deps: { joinWays: JoinWayRepository; wecom:
         const qrCode = (await deps.wecom().joinWays.get(configId)).join_way.qr_code ?? null;
         update = { configId, qrCode, status: 1, statusReason: null };
       } catch (error) {
-        update = { status: 2, statusReason: reasonOf(error) };
+        update = { status: 2, statusReason: failureText(error) };
       }
       row = await joinWays.update(row.id, update);
-      return toRecord(row);
+      return localized(toRecord(row), ctx.locale);
     },
 
     async delete(ctx: RequestContext, ids: number[]): Promise<number> {
@@ -76,7 +86,7 @@ export function createJoinWayService(deps: { joinWays: JoinWayRepository; wecom:
             await deps.wecom().joinWays.delete(row.configId);
           } catch (error) {
             if (!(error instanceof Error && 'errcode' in error && (error as { errcode: number }).errcode === 40058)) {
-              throw new AppError(502, 'acqWecomFailed', { reason: reasonOf(error) });
+              throw asWecomError(error);
             }
           }
         }

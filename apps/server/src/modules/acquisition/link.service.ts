@@ -3,15 +3,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../platform/db/database.ts';
 import type { GetType } from '../../db/schema/index.ts';
-import { AppError, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import type { Page } from '../../platform/http/schemas.ts';
+import type { Locale } from '../../platform/http/i18n.ts';
+import { asWecomError, failureText, readStoredFailure, wecomFailureOf, type WecomErrorSubject } from '../../platform/wecom-errors.ts';
 import { parseWorkingHours, WorkingHoursError } from './routing/working-hours.ts';
 import type { LinkPageBody, LinkRecord, LinkSaveBody, RuleRecord } from './acquisition.schemas.ts';
 import type { OrgRepository } from '../org/org.repository.ts';
 import type { TagRepository } from '../tags/tag.repository.ts';
 import type { LinkRepository, LinkRow, LinkWithRules, RuleRow } from './link.repository.ts';
-import { reasonOf, type MainSpec, type WecomPublisher, withCustomerChannel } from './wecom-publisher.ts';
+import { type MainSpec, type WecomPublisher, withCustomerChannel } from './wecom-publisher.ts';
 
 export const ALLOCATION_METHODS = ['weight', 'round', 'default'] as const;
 /** WeCom: ≤500 users per acquisition link range, ≤100 per contact way. */
@@ -55,7 +57,8 @@ export function toRuleRecord(row: RuleRow): RuleRecord {
   };
 }
 
-export function toLinkRecord(row: LinkWithRules): LinkRecord {
+export function toLinkRecord(row: LinkWithRules, locale: Locale = 'zh'): LinkRecord {
+  const reason = readStoredFailure(row.statusReason, locale);
   return {
     id: row.id,
     getType: row.getType,
@@ -77,7 +80,8 @@ export function toLinkRecord(row: LinkWithRules): LinkRecord {
     qrType: row.qrType,
     state: row.state,
     status: row.status,
-    statusReason: row.statusReason,
+    statusReason: reason?.message ?? null,
+    statusDetail: reason?.detail ?? null,
     linkId: row.linkId,
     url: row.url,
     qrCode: row.getType === 'qr' ? row.url : null,
@@ -106,10 +110,25 @@ export function mainRange(link: Pick<LinkRow, 'userList' | 'departmentList'>, ru
 export function createLinkService(deps: LinkServiceDeps) {
   const { db, links, publisher } = deps;
 
-  async function get(getType: GetType, id: number): Promise<LinkRecord> {
+  async function get(getType: GetType, id: number, locale: Locale): Promise<LinkRecord> {
     const row = await links.find(getType, id);
     if (!row) throw new NotFound(entityOf(getType), id);
-    return toLinkRecord(row);
+    return toLinkRecord(row, locale);
+  }
+
+  /**
+   * Whom a WeCom failure of publishing concerned: the employee its errmsg names (WeCom names the userid for 84074 and
+   * the like), or the only employee of the call; by name, as the org mirror has it (the userid only for one it no longer has).
+   */
+  async function subjectOf(error: unknown, userids: string[]): Promise<WecomErrorSubject | undefined> {
+    const failure = wecomFailureOf(error);
+    if (!failure || failure.errcode === null) return undefined;
+    const words = failure.errmsg.split(/[^\w.@-]+/);
+    const named = userids.find((userid) => words.includes(userid));
+    const userid = named ?? (userids.length === 1 ? userids[0] : undefined);
+    if (!userid) return undefined;
+    const employee = (await deps.org.activeEmployees([userid])).get(userid);
+    return { name: employee?.name || userid };
   }
 
   /** What publishing checks against what exists: employees, departments, tags, media, rules, hours. */
@@ -192,10 +211,12 @@ export function createLinkService(deps: LinkServiceDeps) {
     const ruleUpdates = new Map<number, { configLinkId: string; linkUrl: string | null; qrCode: string | null }>();
     let main: Awaited<ReturnType<WecomPublisher['upsert']>> | null = null;
     let failure: string | null = null;
+    let callUsers: string[] = spec.users;
     try {
       main = await publisher.upsert(getType, spec, link.linkId ? { id: link.linkId, url: link.url, wecomUrl: link.wecomUrl } : null);
       for (const rule of link.rules) {
         const ruleSpec: MainSpec = { ...spec, name: `${link.linkName}-${rule.userId}`, state: rule.state, users: [rule.userId], departments: [], priorityType: null, qrType: 1 };
+        callUsers = ruleSpec.users;
         const existingUrl = getType === 'link' ? rule.linkUrl : rule.qrCode;
         const published = await publisher.upsert(
           getType,
@@ -206,7 +227,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       }
       for (const rule of removedRules) if (rule.configLinkId) await publisher.remove(getType, rule.configLinkId);
     } catch (error) {
-      failure = reasonOf(error);
+      failure = failureText(error, await subjectOf(error, callUsers));
     }
     // Whatever WeCom created is remembered, so publishing again updates instead of creating twice.
     await db.transaction(async (tx) => {
@@ -224,11 +245,11 @@ export function createLinkService(deps: LinkServiceDeps) {
   }
 
   return {
-    get: (_ctx: RequestContext, getType: GetType, id: number) => get(getType, id),
+    get: (ctx: RequestContext, getType: GetType, id: number) => get(getType, id, ctx.locale),
 
-    async page(_ctx: RequestContext, getType: GetType, query: LinkPageBody): Promise<Page<LinkRecord>> {
+    async page(ctx: RequestContext, getType: GetType, query: LinkPageBody): Promise<Page<LinkRecord>> {
       const result = await links.page(getType, query);
-      return { ...result, records: result.records.map(toLinkRecord) };
+      return { ...result, records: result.records.map((row) => toLinkRecord(row, ctx.locale)) };
     },
 
     async save(ctx: RequestContext, getType: GetType, body: LinkSaveBody): Promise<LinkRecord> {
@@ -301,7 +322,7 @@ export function createLinkService(deps: LinkServiceDeps) {
 
       if (publishing) await publish(getType, id, removedRules, actor);
       deps.changed(getType, id);
-      return get(getType, id);
+      return get(getType, id, ctx.locale);
     },
 
     /** Deletes links / QR codes here and on WeCom (main and sub-links). A WeCom failure keeps the row. */
@@ -315,7 +336,7 @@ export function createLinkService(deps: LinkServiceDeps) {
           for (const rule of allRules) if (rule.configLinkId) await publisher.remove(getType, rule.configLinkId);
           if (link.linkId) await publisher.remove(getType, link.linkId);
         } catch (error) {
-          throw new AppError(502, 'acqWecomFailed', { reason: reasonOf(error) });
+          throw asWecomError(error);
         }
         await db.transaction((tx) => links.deleteLink(tx, id, actorOf(ctx)));
         deps.changed(getType, id);
