@@ -20,6 +20,8 @@ const configSchema = z.object({
   TZ_DEFAULT: z.string().default('Asia/Shanghai'),
   /** How long a worker's claim on a callback event holds before another worker may take the event over. */
   EVENT_LEASE_SECONDS: z.coerce.number().positive().default(60),
+  /** Demo mode: simulated adds, deletions and group joins per hour that keep the demo corp alive (0: off). */
+  DEMO_ACTIVITY_PER_HOUR: z.coerce.number().min(0).max(3600).default(6),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Which proxies' X-Forwarded-For to believe (Fastify trustProxy): unset or `false` none (the peer address is

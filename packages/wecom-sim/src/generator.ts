@@ -49,7 +49,11 @@ export const DEFAULT_SIZES: CorpSizes = {
 export interface GenerateCorpOptions {
   seed?: string | number;
   sizes?: Partial<CorpSizes>;
-  /** Unix seconds the generated history ends at (default 2026-01-01 00:00 +08:00). */
+  /**
+   * Unix seconds the generated history ends at (default 2026-01-01 00:00 +08:00): every time in it (adds,
+   * group creations and joins, tags, departures) falls in the HISTORY_DAYS before. A host generating a
+   * demo corp passes the time of its first start, so the demo's charts show the last 90 days.
+   */
   anchorTime?: number;
   corpId?: string;
   corpName?: string;
@@ -61,6 +65,8 @@ export interface GenerateCorpOptions {
 }
 
 export const DEFAULT_ANCHOR_TIME = 1_767_196_800;
+/** How far back the generated history reaches from `anchorTime`. */
+export const HISTORY_DAYS = 90;
 const DAY = 86_400;
 const MOBILE_PREFIXES = ['130', '131', '132', '133', '135', '136', '137', '138', '139', '150', '151', '152', '155', '156', '158', '159', '166', '176', '177', '180', '181', '185', '186', '187', '188', '189', '191', '199'];
 const ADD_WAYS = [1, 2, 3, 4, 5, 6, 16, 201, 202];
@@ -107,7 +113,7 @@ export function generateCorp(options: GenerateCorpOptions = {}): SimState {
   const random = new SeededRandom(seed);
   const corp = generateCorpInfo(random, options);
   const state = new SimState({ seed, anchorTime: anchor, corp, random });
-  const timeBefore = (maxDays: number) => anchor - random.int(0, maxDays * DAY);
+  const timeBefore = (maxDays: number) => anchor - random.int(0, Math.min(maxDays, HISTORY_DAYS) * DAY);
 
   generateDepartments(state, sizes.departments);
   const employees = generateEmployees(state, sizes.employees, timeBefore);
@@ -393,7 +399,7 @@ function generateGroups(
     for (const colleague of random.sample(employees, random.int(0, 2))) {
       if (present.has(colleague.userid)) continue;
       present.add(colleague.userid);
-      members.push({ userid: colleague.userid, type: 1, join_time: create_time + random.int(0, 3600), join_scene: 1, invitor: { userid: owner.userid }, group_nickname: '', name: colleague.name });
+      members.push({ userid: colleague.userid, type: 1, join_time: Math.min(state.anchorTime, create_time + random.int(0, 3600)), join_scene: 1, invitor: { userid: owner.userid }, group_nickname: '', name: colleague.name });
     }
     // Mostly the owner's own customers, topped up with others.
     const ownCustomers = state.relationList(owner.userid).map((relation) => relation.external_userid);
@@ -408,7 +414,7 @@ function generateGroups(
       const member: GroupMember = {
         userid: externalUserId,
         type: 2,
-        join_time: create_time + random.int(60, 200 * DAY),
+        join_time: Math.min(state.anchorTime, create_time + random.int(60, 200 * DAY)),
         join_scene,
         group_nickname: random.chance(0.2) ? `${random.pick(CITIES)}-${customer.name}` : '',
         name: customer.name,

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { generateCorp, seededCredentials } from '@scrm/wecom-sim';
+import { createManualClock, generateCorp, HISTORY_DAYS, seededCredentials } from '@scrm/wecom-sim';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { sysUser } from '../db/schema/index.ts';
@@ -15,7 +15,7 @@ import { createTestDatabase, TEST_ADMIN_PASSWORD } from '../testing/test-app.ts'
 import { hashPassword } from './auth/password.ts';
 import { createTokenService } from './auth/tokens.ts';
 import { createJobService, type JobService } from './jobs/job-service.ts';
-import { startDemoWecom, type DemoWecom } from './wecom.ts';
+import { createWecom, startDemoWecom, type DemoWecom } from './wecom.ts';
 
 const SERVER_URL = 'http://127.0.0.1:9';
 const temporary: string[] = [];
@@ -186,5 +186,85 @@ describe('demo credentials', () => {
     assert.equal(restored.sim.state.customers.size, saved.customers.length, 'the same corp continues');
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).corp.secret, restored.sim.credentials().secret, 'the new credentials are saved at once');
     await restored.close();
+  });
+});
+
+describe('the demo corp is alive (issue 15, item 8)', () => {
+  test('its history is the 90 days up to the first start', async () => {
+    const startedAt = Date.now();
+    const demo = await startDemoWecom({ dataDir: dataDirectory(), serverUrl: SERVER_URL, now: () => startedAt });
+    const start = Math.floor(startedAt / 1000);
+    const adds: number[] = [];
+    for (const byUser of demo.sim.state.relationsByUser.values()) for (const relation of byUser.values()) adds.push(relation.createtime);
+    for (const time of adds) assert.ok(time <= start && time >= start - HISTORY_DAYS * 86_400, new Date(time * 1000).toISOString());
+    assert.ok(adds.filter((time) => time > start - 7 * 86_400).length > 30, 'the last 7 days have adds');
+    await demo.close();
+  });
+
+  async function liveServer(activityPerHour: number) {
+    const test = await createTestDatabase();
+    const clock = createManualClock(Date.now());
+    const config = loadConfig({ DATA_DIR: dataDirectory(), LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-0123456789' });
+    const tokens = createTokenService(config.JWT_SECRET!, config.JWT_TTL_HOURS * 3600);
+    const jobs = await createJobService({ db: test.database.db, pool: test.database.pool, schedule: false });
+    const demo = await startDemoWecom({ dataDir: config.DATA_DIR, serverUrl: SERVER_URL, saveDebounceMs: 60_000, activityPerHour, now: clock.now });
+    const wecom = await createWecom(demo.settings, { db: test.database.db });
+    const app = await buildApp({ config, database: test.database, tokens, jobs, wecom, logger: false });
+    await demo.mount(app);
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    demo.connect(address); // callbacks go to this server's /scrm/wx/portal over HTTP, as in demo mode
+    const token = (await app.inject({ method: 'POST', url: '/scrm/admin/login', payload: { username: 'admin', password: TEST_ADMIN_PASSWORD } })).json().date.token as string;
+    const storedEvents = async () =>
+      (await app.inject({ method: 'POST', url: '/scrm/admin/event/page', headers: { token }, payload: { source: 'callback', pageNum: 1, pageSize: 100 } })).json().date as {
+        total: number;
+        records: Array<{ changeType: string | null }>;
+      };
+    return {
+      clock,
+      demo,
+      storedEvents,
+      async close() {
+        await app.close();
+        await demo.close();
+        await wecom.close();
+        await jobs.stop();
+        await test.close();
+      },
+    };
+  }
+
+  test('a few adds, deletions and group joins an hour reach SCRM as callbacks, on the app clock', async () => {
+    const server = await liveServer(6);
+    try {
+      assert.equal((await server.storedEvents()).total, 0);
+      const done = [];
+      for (let hour = 0; hour < 3; hour++) {
+        server.clock.advance(3_600_000); // the minute timer's ticks, an hour at a time
+        done.push(...server.demo.activity.tick());
+      }
+      assert.ok(done.length >= 15 && done.length <= 18, `${done.length} actions in 3 hours at 6 an hour`);
+      await server.demo.sim.flushDeliveries();
+      assert.ok(server.demo.sim.deliveries.every((delivery) => delivery.status === 'delivered'), JSON.stringify(server.demo.sim.deliveries.map((delivery) => delivery.status)));
+      const stored = await server.storedEvents();
+      assert.equal(stored.total, done.length, 'one callback stored per action');
+      assert.ok(stored.records.some((event) => event.changeType === 'add_external_contact'));
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('DEMO_ACTIVITY_PER_HOUR=0 turns it off', async () => {
+    assert.equal(loadConfig({ DEMO_ACTIVITY_PER_HOUR: '0' }).DEMO_ACTIVITY_PER_HOUR, 0);
+    assert.equal(loadConfig({}).DEMO_ACTIVITY_PER_HOUR, 6, 'on by default');
+    const server = await liveServer(0);
+    try {
+      server.clock.advance(24 * 3_600_000);
+      assert.deepEqual(server.demo.activity.tick(), []);
+      await server.demo.sim.flushDeliveries();
+      assert.equal(server.demo.sim.deliveries.length, 0);
+      assert.equal((await server.storedEvents()).total, 0);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -253,7 +253,7 @@ export function createUnconfiguredWecom(db: Db): Wecom {
  */
 export async function startWecom(config: Config, options: { db: Db; serverUrl: string; logger?: WecomLogger }): Promise<{ wecom: Wecom & { close(): Promise<void> }; demo?: DemoWecom }> {
   if (config.demoMode) {
-    const demo = await startDemoWecom({ dataDir: config.DATA_DIR, serverUrl: options.serverUrl });
+    const demo = await startDemoWecom({ dataDir: config.DATA_DIR, serverUrl: options.serverUrl, activityPerHour: config.DEMO_ACTIVITY_PER_HOUR });
     return { demo, wecom: await createWecom(demo.settings, { db: options.db, redisUrl: config.REDIS_URL, logger: options.logger }) };
   }
   const settings = wecomSettingsFromConfig(config);
@@ -291,6 +291,8 @@ export interface DemoWecom {
   mount(app: FastifyInstance): Promise<void>;
   /** Points the simulator's callbacks at this server's portal once its address is known. */
   connect(serverUrl: string): void;
+  /** The live activity (ticks every minute once connected; tick() runs what is due now). */
+  activity: import('@scrm/wecom-sim').LiveActivity;
   /** Writes the state now. */
   save(): void;
   close(): Promise<void>;
@@ -319,8 +321,17 @@ export function requireAdministrator(app: FastifyInstance) {
  * state file. A state file saved with the seed's well-known credentials (before they were random) gets
  * new ones when restored.
  */
-export async function startDemoWecom(options: { dataDir: string; serverUrl: string; saveDebounceMs?: number }): Promise<DemoWecom> {
-  const { createWecomSimulator, seededCredentials } = await import('@scrm/wecom-sim');
+export async function startDemoWecom(options: {
+  dataDir: string;
+  serverUrl: string;
+  saveDebounceMs?: number;
+  /** Live activity: simulated adds, deletions and group joins per hour once connected (default 0: none). */
+  activityPerHour?: number;
+  /** The clock of the simulator and its live activity (ms; default Date.now). */
+  now?: () => number;
+}): Promise<DemoWecom> {
+  const { createWecomSimulator, seededCredentials, LiveActivity } = await import('@scrm/wecom-sim');
+  const now = options.now ?? Date.now;
   mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, DEMO_STATE_FILE);
   const firstStart = !existsSync(file);
@@ -332,6 +343,9 @@ export async function startDemoWecom(options: { dataDir: string; serverUrl: stri
   const sim = createWecomSimulator({
     seed: DEMO_SEED,
     snapshot,
+    clock: now,
+    // The history is the 90 days up to the first start, so the demo's dashboard and charts show recent days.
+    anchorTime: Math.floor(now() / 1000),
     delivery: { concurrency: 4 },
     secret: fresh.secret,
     contactSyncSecret: fresh.contactSyncSecret,
@@ -360,6 +374,8 @@ export async function startDemoWecom(options: { dataDir: string; serverUrl: stri
   const settleSave = setInterval(scheduleSave, 60_000);
   settleSave.unref();
   const settings = simulatorSettings(credentials, `${options.serverUrl}${DEMO_SIM_PREFIX}`);
+  // A few adds, deletions and group joins an hour, through the simulator's actions: real callbacks to SCRM.
+  const activity = new LiveActivity(() => sim.state, sim.actions, { perHour: options.activityPerHour ?? 0, now, onAction: () => scheduleSave() });
   return {
     sim,
     settings,
@@ -380,9 +396,12 @@ export async function startDemoWecom(options: { dataDir: string; serverUrl: stri
     },
     connect(serverUrl) {
       sim.setCallbackUrl(`${serverUrl}/scrm/wx/portal`);
+      activity.start();
     },
+    activity,
     save,
     async close() {
+      activity.stop();
       if (timer) clearTimeout(timer);
       clearInterval(settleSave);
       save();
