@@ -330,3 +330,12 @@ export function failureText(error: unknown, subject?: WecomErrorSubject): string
   if (failure) return storeWecomFailure(failure);
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * What an operator reads about a per-item errcode WeCom answered inside a successful call (transfer_customer's
+ * per-customer errcode): null for 0, else the message and the details line.
+ */
+export function describeItemErrcode(errcode: number, locale: Locale, subject?: WecomErrorSubject): { message: string; detail: string } | null {
+  if (errcode === 0) return null;
+  return { message: describeWecomError(errcode, locale, subject), detail: `errcode ${errcode}` };
+}

@@ -1,4 +1,5 @@
 import createClient from 'openapi-fetch';
+import { createElement, type ReactNode } from 'react';
 import type { paths } from './schema.js';
 import { i18n, currentLanguage } from '../i18n/i18n.ts';
 import { feedback } from './feedback.ts';
@@ -44,10 +45,24 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fields: FieldError[] = [],
+    /** WeCom errors: the raw errcode and errmsg (`date.detail`), shown as a details line under the message. */
+    readonly detail: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** A message with its details line (the raw WeCom code and errmsg), as error toasts and alerts show it. */
+export function withDetail(message: string, detail: string | null | undefined): ReactNode {
+  if (!detail) return message;
+  return createElement(
+    'span',
+    { 'data-testid': 'error-with-detail' },
+    message,
+    createElement('br'),
+    createElement('small', { style: { opacity: 0.65 }, 'data-testid': 'error-detail' }, detail),
+  );
 }
 
 let onUnauthorized: (() => void) | undefined;
@@ -85,14 +100,15 @@ export async function call<T>(
   }
   const { data, error: body, response } = result;
   if (response.ok && data && data.code === '200') return data.date;
-  const envelope = (data ?? body) as Partial<Envelope<{ fields?: FieldError[] } | null>> | undefined;
+  const envelope = (data ?? body) as Partial<Envelope<{ fields?: FieldError[]; detail?: unknown } | null>> | undefined;
   const message = typeof envelope?.msg === 'string' && envelope.msg ? envelope.msg : i18n.t('common.unknownError', { status: response.status });
-  const error = new ApiError(response.status, message, envelope?.date?.fields ?? []);
+  const detail = typeof envelope?.date?.detail === 'string' ? envelope.date.detail : null;
+  const error = new ApiError(response.status, message, envelope?.date?.fields ?? [], detail);
   const isLogin = new URL(response.url, location.href).pathname === '/scrm/admin/login';
   if (response.status === 401 && !isLogin && onUnauthorized) {
     onUnauthorized();
   } else if (!options.silent) {
-    feedback().error(message);
+    feedback().error(withDetail(message, detail));
   }
   throw error;
 }

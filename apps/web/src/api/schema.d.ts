@@ -425,6 +425,8 @@ export interface paths {
                                     /** Format: date-time */
                                     ctime: string;
                                     errcode: number;
+                                    /** @description a WeCom errcode of the transfer, as the operator reads it (what happened, what to do) */
+                                    errorMessage?: string | null;
                                     externalUserid: string;
                                     failReason: string | null;
                                     handoverUserid: string;
@@ -606,7 +608,10 @@ export interface paths {
                                     /** Format: date-time */
                                     ctime: string;
                                     cuser: string | null;
+                                    /** @description why it failed, in the caller's language */
                                     error: string | null;
+                                    /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                    errorDetail?: string | null;
                                     /** Format: date-time */
                                     finishedAt: string | null;
                                     id: number;
@@ -627,6 +632,8 @@ export interface paths {
                                     /** Format: date-time */
                                     ctime: string;
                                     errcode: number;
+                                    /** @description a WeCom errcode of the transfer, as the operator reads it (what happened, what to do) */
+                                    errorMessage?: string | null;
                                     externalUserid: string;
                                     failReason: string | null;
                                     handoverUserid: string;
@@ -2757,7 +2764,9 @@ export interface paths {
                                 skipVerify: string;
                                 state: string;
                                 status: number;
-                                /** @description why publishing failed (status 2) */
+                                /** @description WeCom failures: the raw errcode and errmsg */
+                                statusDetail: string | null;
+                                /** @description why publishing failed (status 2): what happened and what to do, in the caller's language */
                                 statusReason: string | null;
                                 /** @description employees currently taken out of the main range (at a limit or outside working hours) */
                                 suspendedUsers: string[];
@@ -2880,7 +2889,9 @@ export interface paths {
                                     skipVerify: string;
                                     state: string;
                                     status: number;
-                                    /** @description why publishing failed (status 2) */
+                                    /** @description WeCom failures: the raw errcode and errmsg */
+                                    statusDetail: string | null;
+                                    /** @description why publishing failed (status 2): what happened and what to do, in the caller's language */
                                     statusReason: string | null;
                                     /** @description employees currently taken out of the main range (at a limit or outside working hours) */
                                     suspendedUsers: string[];
@@ -3195,7 +3206,9 @@ export interface paths {
                                 skipVerify: string;
                                 state: string;
                                 status: number;
-                                /** @description why publishing failed (status 2) */
+                                /** @description WeCom failures: the raw errcode and errmsg */
+                                statusDetail: string | null;
+                                /** @description why publishing failed (status 2): what happened and what to do, in the caller's language */
                                 statusReason: string | null;
                                 /** @description employees currently taken out of the main range (at a limit or outside working hours) */
                                 suspendedUsers: string[];
@@ -3346,7 +3359,9 @@ export interface paths {
                                 skipVerify: string;
                                 state: string;
                                 status: number;
-                                /** @description why publishing failed (status 2) */
+                                /** @description WeCom failures: the raw errcode and errmsg */
+                                statusDetail: string | null;
+                                /** @description why publishing failed (status 2): what happened and what to do, in the caller's language */
                                 statusReason: string | null;
                                 /** @description employees currently taken out of the main range (at a limit or outside working hours) */
                                 suspendedUsers: string[];
@@ -3469,7 +3484,9 @@ export interface paths {
                                     skipVerify: string;
                                     state: string;
                                     status: number;
-                                    /** @description why publishing failed (status 2) */
+                                    /** @description WeCom failures: the raw errcode and errmsg */
+                                    statusDetail: string | null;
+                                    /** @description why publishing failed (status 2): what happened and what to do, in the caller's language */
                                     statusReason: string | null;
                                     /** @description employees currently taken out of the main range (at a limit or outside working hours) */
                                     suspendedUsers: string[];
@@ -3784,7 +3801,9 @@ export interface paths {
                                 skipVerify: string;
                                 state: string;
                                 status: number;
-                                /** @description why publishing failed (status 2) */
+                                /** @description WeCom failures: the raw errcode and errmsg */
+                                statusDetail: string | null;
+                                /** @description why publishing failed (status 2): what happened and what to do, in the caller's language */
                                 statusReason: string | null;
                                 /** @description employees currently taken out of the main range (at a limit or outside working hours) */
                                 suspendedUsers: string[];
@@ -4558,7 +4577,10 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description why it failed, in the caller's language */
                                 error: string | null;
+                                /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                errorDetail?: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
@@ -4635,6 +4657,8 @@ export interface paths {
                             code: string;
                             date: {
                                 failed: {
+                                    /** @description WeCom failures: the raw errcode and errmsg */
+                                    detail: string | null;
                                     errcode: number | null;
                                     externalUserid: string;
                                     message: string;
@@ -5418,6 +5442,9 @@ export interface paths {
                                 scene: number;
                                 state: string;
                                 status: number;
+                                /** @description WeCom failures: the raw errcode and errmsg */
+                                statusDetail?: string | null;
+                                /** @description why publishing failed (status 2), in the caller's language */
                                 statusReason: string | null;
                             };
                             msg: string;
@@ -5495,6 +5522,9 @@ export interface paths {
                                     scene: number;
                                     state: string;
                                     status: number;
+                                    /** @description WeCom failures: the raw errcode and errmsg */
+                                    statusDetail?: string | null;
+                                    /** @description why publishing failed (status 2), in the caller's language */
                                     statusReason: string | null;
                                 }[];
                                 total: number;
@@ -5628,6 +5658,9 @@ export interface paths {
                                 scene: number;
                                 state: string;
                                 status: number;
+                                /** @description WeCom failures: the raw errcode and errmsg */
+                                statusDetail?: string | null;
+                                /** @description why publishing failed (status 2), in the caller's language */
                                 statusReason: string | null;
                             };
                             msg: string;
@@ -6366,7 +6399,10 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description why it failed, in the caller's language */
                                 error: string | null;
+                                /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                errorDetail?: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
@@ -6426,7 +6462,10 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description why it failed, in the caller's language */
                                 error: string | null;
+                                /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                errorDetail?: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
@@ -7974,7 +8013,10 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description why it failed, in the caller's language */
                                 error: string | null;
+                                /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                errorDetail?: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
@@ -8496,7 +8538,10 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description why it failed, in the caller's language */
                                 error: string | null;
+                                /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                errorDetail?: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
@@ -10865,7 +10910,10 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description why it failed, in the caller's language */
                                 error: string | null;
+                                /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                errorDetail?: string | null;
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;

@@ -4,7 +4,7 @@ import { App, Button, Form, InputNumber, Popconfirm, Radio, Space, Typography, t
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Permission } from '../auth/permission.tsx';
-import { ApiError, call } from '../api/client.ts';
+import { ApiError, call, withDetail } from '../api/client.ts';
 import { feedback } from '../api/feedback.ts';
 import { applyFieldErrors } from './form-errors.ts';
 
@@ -198,7 +198,7 @@ export function useModuleAvailability() {
       return await call(request, { silent: true });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) setMissing(true);
-      else if (error instanceof ApiError && error.status !== 401) feedback().error(error.message);
+      else if (error instanceof ApiError && error.status !== 401) feedback().error(withDetail(error.message, error.detail));
       throw error;
     }
   };

@@ -38,7 +38,7 @@ export function JobProgress({ job }: { job: Job }) {
       </Space>
       <Progress percent={percent ?? 0} status={job.state === 'failed' ? 'exception' : finished(job) ? 'success' : 'active'} showInfo={percent !== undefined} />
       {job.message && <Typography.Text>{job.message}</Typography.Text>}
-      {job.error && <Alert type="error" showIcon title={job.error} />}
+      {job.error && <Alert type="error" showIcon title={job.error} description={job.errorDetail ?? undefined} data-testid="job-error" />}
     </Space>
   );
 }

@@ -1,4 +1,5 @@
 import type { WecomClient } from '@scrm/wecom';
+import { callWecom } from '../../platform/wecom-errors.ts';
 import type { RequestContext } from '../../platform/auth/context.ts';
 import { actorOf } from '../../platform/auth/context.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
@@ -66,7 +67,7 @@ export function createCustomerService(deps: CustomerServiceDeps) {
 
     /** Live from WeCom; the stored copy (customer and relations) is refreshed on the way. */
     async realtime(ctx: RequestContext, externalUserid: string) {
-      const contact = await fetchCustomer(wecom(), externalUserid);
+      const contact = await callWecom(() => fetchCustomer(wecom(), externalUserid));
       if (!contact) throw new NotFound('customer', externalUserid);
       await storeCustomer({ writes: deps.writes, now: deps.now }, contact);
       return this.getCustomerByExternalUserid(ctx, externalUserid);
@@ -124,14 +125,18 @@ export function createCustomerService(deps: CustomerServiceDeps) {
       if (relation.status !== 'active') throw new Conflict('relationNotActive', { id: body.id });
       const client = deps.wecom();
       if (client) {
-        await client.externalContact.remark({
-          userid: relation.userid,
-          external_userid: relation.externalUserid,
-          ...(body.remark !== undefined ? { remark: body.remark } : {}),
-          ...(body.description !== undefined ? { description: body.description } : {}),
-          ...(body.remarkCorpName !== undefined ? { remark_company: body.remarkCorpName } : {}),
-          ...(body.remarkMobiles !== undefined ? { remark_mobiles: body.remarkMobiles } : {}),
-        });
+        await callWecom(
+          () =>
+            client.externalContact.remark({
+              userid: relation.userid,
+              external_userid: relation.externalUserid,
+              ...(body.remark !== undefined ? { remark: body.remark } : {}),
+              ...(body.description !== undefined ? { description: body.description } : {}),
+              ...(body.remarkCorpName !== undefined ? { remark_company: body.remarkCorpName } : {}),
+              ...(body.remarkMobiles !== undefined ? { remark_mobiles: body.remarkMobiles } : {}),
+            }),
+          { name: relation.employeeName ?? undefined, customer: relation.customerName },
+        );
       }
       if (!(await (await customersFor(ctx)).updateRelationRemark(body.id, body, actorOf(ctx)))) throw new NotFound('customerRelation', body.id);
       return this.getRelation(ctx, body.id);

@@ -4,13 +4,14 @@
 import { WecomApiError, type ExternalContactEvent, type WecomClient } from '@scrm/wecom';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
-import { AppError, BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
+import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
 import type { LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { LeadRepository } from './leads.repository.ts';
 import type { LeadService } from './leads.service.ts';
 import type { CustomerTagService } from '../tags/customer-tags.service.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
+import { asWecomError, describeItemErrcode } from '../../platform/wecom-errors.ts';
 
 export const TRANSFER_RESULT_JOB = 'leads.transfer-result';
 /** Untracked queue: starts the next transfer_result check when a takeover is due. */
@@ -40,9 +41,9 @@ export interface LeadWecomDeps {
   now: () => number;
 }
 
+/** A WeCom failure as the operator reads it (platform/wecom-errors.ts). */
 function wecomFailure(error: unknown): never {
-  if (error instanceof WecomApiError) throw new AppError(502, 'leadWecomFailed', { errcode: error.errcode, errmsg: error.errmsg });
-  throw error;
+  throw asWecomError(error);
 }
 
 export function createLeadWecomService(deps: LeadWecomDeps) {
@@ -230,7 +231,7 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
         );
         return rows;
       });
-      return { transfers, job };
+      return { transfers: transfers.map((transfer) => ({ ...transfer, errorMessage: describeItemErrcode(transfer.errcode, ctx.locale)?.message ?? null })), job };
     },
 
     /** transfer_fail (API-FACTS §14.1): the customer refused, or the takeover employee is over the limit. */

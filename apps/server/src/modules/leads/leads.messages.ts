@@ -18,7 +18,6 @@ export const leadMessages = {
   leadKeyRequired: { zh: '请提供线索id或企微客户id（二选一）', en: 'Give either clueId or externalUserid' },
   leadNoRelation: { zh: '该员工没有此客户：{userid}', en: 'Employee {userid} does not serve this customer' },
   leadWecomNotConfigured: { zh: '未配置企业微信，无法访问企业微信接口', en: 'WeCom is not configured' },
-  leadWecomFailed: { zh: '企业微信返回错误 {errcode}：{errmsg}', en: 'WeCom error {errcode}: {errmsg}' },
   leadTransferSameUser: { zh: '原跟进人和接替成员不能相同', en: 'Handover and takeover employees must differ' },
   leadImportXlsx: { zh: '请上传 xlsx 格式的 Excel 文件', en: 'Upload an .xlsx Excel file' },
   leadImportMissingColumns: { zh: '缺少必填列：{columns}', en: 'Required columns missing: {columns}' },

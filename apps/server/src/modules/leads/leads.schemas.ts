@@ -177,6 +177,7 @@ export const transferRecord = z.object({
   takeoverUserid: z.string(),
   status: z.enum(['waiting', 'completed', 'refused', 'limit_exceeded', 'failed', 'no_record']),
   errcode: z.number(),
+  errorMessage: z.string().nullable().optional().describe('a WeCom errcode of the transfer, as the operator reads it (what happened, what to do)'),
   failReason: z.string().nullable(),
   takeoverTime: dateTime.nullable(),
   jobId: z.number().nullable(),

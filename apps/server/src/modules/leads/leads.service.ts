@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { describeItemErrcode } from '../../platform/wecom-errors.ts';
 import type { Db, DbOrTx, Tx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { viewerOf } from '../../platform/auth/data-scope.ts';
@@ -525,7 +526,7 @@ export function createLeadService(deps: LeadServiceDeps) {
         contacts: contacts.map(({ leadId: _leadId, ...contact }) => contact),
         followUps,
         customer,
-        transfers,
+        transfers: transfers.map((transfer) => ({ ...transfer, errorMessage: describeItemErrcode(transfer.errcode, ctx.locale)?.message ?? null })),
       };
     },
 

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../../platform/auth/context.ts';
+import { asWecomError } from '../../platform/wecom-errors.ts';
 import { createHash } from 'node:crypto';
 import { XMLValidator } from 'fast-xml-parser';
 import { CallbackCryptoError, EventParseError, eventKey, parseCallbackEvent, type CallbackCrypto, type CallbackQuery, type WecomEvent } from '@scrm/wecom';
@@ -160,6 +161,8 @@ export function createPortalService(deps: {
         agentId ? client.tickets.getAgentConfigSignature(url) : Promise.resolve(null),
       ]).catch((error: unknown) => {
         if (error instanceof AppError) throw error;
+        const translated = asWecomError(error);
+        if (translated !== error) throw translated;
         throw new AppError(502, 'wecomUnavailable', { detail: error instanceof Error ? error.message : String(error) });
       });
       return { corpId, agentId: agentId ?? null, config, agentConfig };

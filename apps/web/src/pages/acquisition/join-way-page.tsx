@@ -3,7 +3,7 @@ import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-
 import { App, Button, Form, Input, InputNumber, Modal, Select, Switch, Tag, Tooltip } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, call, download } from '../../api/client.ts';
+import { api, call, download, withDetail } from '../../api/client.ts';
 import type { BodyOf, GroupRecord, JoinWayRecord } from '../../api/types.ts';
 import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useEditor, useModuleAvailability, useRecordForm } from '../../components/crud.tsx';
@@ -40,7 +40,7 @@ export function JoinWayPage() {
       dataIndex: 'status',
       search: false,
       render: (_, row) => (
-        <Tooltip title={row.statusReason}>
+        <Tooltip title={withDetail(row.statusReason ?? '', row.statusDetail)}>
           <Tag color={STATUS_COLORS[row.status]}>{t(`acqLink.status${row.status}`, { defaultValue: String(row.status) })}</Tag>
         </Tooltip>
       ),

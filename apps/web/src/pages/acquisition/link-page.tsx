@@ -5,7 +5,7 @@ import {
 } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, call, fetchFile, saveBlob } from '../../api/client.ts';
+import { api, call, fetchFile, saveBlob, withDetail } from '../../api/client.ts';
 import type { BodyOf, LinkRecord, LinkSaveBody, MediaRecord, RouteAnswer } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
@@ -93,7 +93,7 @@ function LinkPage({ getType }: { getType: GetType }) {
       valueType: 'select',
       valueEnum: { 0: { text: t('acqLink.status0') }, 1: { text: t('acqLink.status1') }, 2: { text: t('acqLink.status2') } },
       render: (_, row) => (
-        <Tooltip title={row.statusReason}>
+        <Tooltip title={withDetail(row.statusReason ?? '', row.statusDetail)}>
           <Tag color={STATUS_COLORS[row.status]} data-testid={`link-status-${row.id}`}>
             {t(`acqLink.status${row.status}`)}
           </Tag>
@@ -154,7 +154,7 @@ function LinkPage({ getType }: { getType: GetType }) {
           onClose={() => setEditing(null)}
           onSaved={(saved) => {
             setEditing(null);
-            if (saved.status === 2) message.error(`${t('acqLink.publishFailed')}: ${saved.statusReason ?? ''}`);
+            if (saved.status === 2) message.error(withDetail(`${t('acqLink.publishFailed')}: ${saved.statusReason ?? ''}`, saved.statusDetail));
             else message.success(saved.status === 1 ? t('acqLink.published') : t('acqLink.draftSaved'));
             action.current?.reload();
           }}
@@ -289,7 +289,7 @@ function LinkEditor({ getType, id, onClose, onSaved }: { getType: GetType; id?: 
       }
     >
       <Spin spinning={loading}>
-        {current?.status === 2 && <Alert type="error" showIcon title={t('acqLink.publishFailed')} description={current.statusReason} style={{ marginBottom: 16 }} />}
+        {current?.status === 2 && <Alert type="error" showIcon title={t('acqLink.publishFailed')} description={withDetail(current.statusReason ?? '', current.statusDetail)} style={{ marginBottom: 16 }} />}
         <Form form={form} layout="vertical" data-testid="link-form">
           <Space align="start" style={{ display: 'flex' }} size={16}>
             <Form.Item name="linkName" label={t('acqLink.name')} rules={[{ required: true, whitespace: true }, { max: NAME_MAX }]} style={{ width: 380 }}>

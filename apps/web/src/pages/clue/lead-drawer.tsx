@@ -147,7 +147,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                       renderItem={(transfer) => (
                         <List.Item data-testid={`lead-transfer-${transfer.status}`}>
                           {transfer.handoverUserid} → {transfer.takeoverUserid} · <Tag>{t(`lead.transfer_${transfer.status}`, { defaultValue: transfer.status })}</Tag>
-                          {transfer.failReason}
+                          {transfer.errorMessage ?? transfer.failReason}
                         </List.Item>
                       )}
                     />
@@ -302,7 +302,7 @@ function TransferModal({ lead, onClose, onDone }: { lead: LeadDetail; onClose: (
     try {
       const result = await call(api.POST('/scrm/admin/clue/detail/transfer', { body: { externalUserids: [customer.externalUserid], ...values } }));
       const failed = result.transfers.filter((transfer) => transfer.status !== 'waiting' && transfer.status !== 'completed');
-      if (failed.length > 0) message.warning(failed.map((transfer) => transfer.failReason ?? transfer.status).join('; '));
+      if (failed.length > 0) message.warning(failed.map((transfer) => transfer.errorMessage ?? transfer.failReason ?? transfer.status).join('; '));
       else message.success(t('lead.transferRequested'));
       onDone();
     } catch {
