@@ -120,6 +120,20 @@ describe('leads with WeCom', () => {
     assert.equal(env.sim.state.relation(takeover.userid, first.external_userid)?.userid, takeover.userid, 'WeCom moved A');
   });
 
+  it('a transfer WeCom refuses answers what happened and what to do (issue 15, item 5), with the raw code as detail', async () => {
+    const [handover, takeover] = employeesWithCustomers();
+    const customer = env.sim.state.relationList(handover.userid).find((r) => !env.sim.state.relation(takeover.userid, r.external_userid))!;
+    env.sim.faults.set({ failNext: 1, failNextErrcode: 40098, apis: ['externalcontact/transfer_customer'] });
+    try {
+      const response = await admin.post('/scrm/admin/clue/detail/transfer', { externalUserids: [customer.external_userid], handoverUserid: handover.userid, takeoverUserid: takeover.userid });
+      assert.equal(response.status, 400);
+      assert.equal(response.body.msg, '该成员尚未完成企业微信实名认证：请提醒其在企业微信中完成实名认证后重试');
+      assert.match(response.body.date.detail, /^errcode 40098: /);
+    } finally {
+      env.sim.faults.reset();
+    }
+  });
+
   it('changes corp tags through mark_tag and shows them as portrait tags', async () => {
     const [employee] = employeesWithCustomers();
     const relation = env.sim.state.relationList(employee.userid)[0];
