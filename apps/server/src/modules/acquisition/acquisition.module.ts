@@ -45,7 +45,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
   const publisher = createWecomPublisher(client);
   let routingRef: ReturnType<typeof createRoutingService> | undefined;
   const upkeep = createRangeUpkeep({
-    db: deps.db, now: deps.now, timeZone, publisher, boss: deps.jobs.boss, log,
+    db: deps.db, now: deps.now, timeZone, publisher, jobs: deps.jobs, log,
     changed: (getType, id) => routingRef?.invalidate(getType, id),
   });
   const routing = createRoutingService({
@@ -88,7 +88,7 @@ export type AcquisitionComponents = ReturnType<typeof createAcquisitionComponent
  */
 export const acquisitionModule = (deps: AcquisitionModuleDeps, components: AcquisitionComponents) => async (app: FastifyInstance) => {
   await components.upkeep.start();
-  await components.stats.start(deps.jobs.boss);
+  await components.stats.start(deps.jobs);
   deps.events.registerEventHandler({ event: 'change_external_contact', changeType: 'add_external_contact' }, components.eventHandler, { name: 'acquisition' });
   deps.events.registerEventHandler(
     { event: 'customer_acquisition' },

@@ -1,7 +1,7 @@
 // Link counters from WeCom: openProfileCount (customers who opened the link) and addFriendCount (at least
 // what WeCom counted) from customer_acquisition/statistic over the main link and its rules' sub-links,
 // hourly and on demand; customer_acquisition callbacks that say a link stopped working set status 2.
-import type PgBoss from 'pg-boss';
+import type { JobService } from '../../platform/jobs/job-service.ts';
 import { and, eq, sql } from 'drizzle-orm';
 import type { WecomClient, WecomEvent } from '@scrm/wecom';
 import type { Db, Tx } from '../../platform/db/database.ts';
@@ -40,10 +40,10 @@ export function createLinkStatsSync(deps: { db: Db; wecom: () => WecomClient; no
       const rows = await db.select({ id: acqLink.id }).from(acqLink).where(and(eq(acqLink.getType, 'link'), eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
       for (const row of rows) await syncLink(row.id).catch((error) => deps.log(`link statistics of ${row.id} failed: ${reasonOf(error)}`, error));
     },
-    async start(boss: PgBoss): Promise<void> {
-      await boss.createQueue(LINK_STATS_QUEUE, { name: LINK_STATS_QUEUE, retryLimit: 0 });
-      await boss.work(LINK_STATS_QUEUE, async () => this.syncAll());
-      await boss.schedule(LINK_STATS_QUEUE, '7 * * * *', {}, { tz: 'Asia/Shanghai' });
+    async start(jobs: Pick<JobService, 'boss' | 'createQueue' | 'schedule'>): Promise<void> {
+      await jobs.createQueue(LINK_STATS_QUEUE, { retryLimit: 0 });
+      await jobs.boss.work(LINK_STATS_QUEUE, async () => this.syncAll());
+      await jobs.schedule(LINK_STATS_QUEUE, '7 * * * *', { tz: 'Asia/Shanghai' });
     },
     /** customer_acquisition callbacks: a deleted or unusable link (main or a rule's) marks its link status 2. */
     async onAcquisitionEvent(event: WecomEvent, tx: Tx): Promise<void> {

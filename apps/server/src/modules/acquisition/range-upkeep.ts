@@ -4,7 +4,7 @@
 // reach them; they are put back when eligible again. Checked when a hit or an add changes a count, at
 // every working-hours boundary and at local midnight (pg-boss jobs with startAfter), and every 15 minutes
 // as a safety net. Idempotent: a check that finds nothing to change calls nothing.
-import type PgBoss from 'pg-boss';
+import type { JobService } from '../../platform/jobs/job-service.ts';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import { withSessionLock } from '../../platform/wecom.ts';
@@ -25,7 +25,8 @@ export interface RangeUpkeepDeps {
   now: () => number;
   timeZone: string;
   publisher: WecomPublisher;
-  boss?: PgBoss;
+  /** Queues, schedules and sends (absent: no background checks). */
+  jobs?: Pick<JobService, 'boss' | 'createQueue' | 'schedule'>;
   log?: (message: string, error?: unknown) => void;
   /** After the stored range changed (caches). */
   changed?: (getType: GetType, id: number) => void;
@@ -55,12 +56,12 @@ export function createRangeUpkeep(deps: RangeUpkeepDeps) {
   const again = new Set<string>();
 
   async function schedule(getType: GetType, id: number, workingHours: string[]): Promise<void> {
-    if (!deps.boss) return;
+    if (!deps.jobs) return;
     const at = nextCheckAt(workingHours, new Date(now()), timeZone);
     const key = `${getType}:${id}`;
     if (scheduled.get(key) === at.getTime()) return;
     scheduled.set(key, at.getTime());
-    await deps.boss.send(RANGE_UPKEEP_QUEUE, { getType, id }, { startAfter: at, singletonKey: `${key}:${at.toISOString()}`, singletonSeconds: 60 });
+    await deps.jobs.boss.send(RANGE_UPKEEP_QUEUE, { getType, id }, { startAfter: at, singletonKey: `${key}:${at.toISOString()}`, singletonSeconds: 60 });
   }
 
   /** Brings the WeCom range of one link / QR code in line with availability now. */
@@ -132,10 +133,10 @@ export function createRangeUpkeep(deps: RangeUpkeepDeps) {
     },
     reconcileAll,
     async start(): Promise<void> {
-      const boss = deps.boss;
-      if (!boss) return;
-      await boss.createQueue(RANGE_UPKEEP_QUEUE, { name: RANGE_UPKEEP_QUEUE, retryLimit: 2 });
-      await boss.createQueue(RANGE_UPKEEP_ALL_QUEUE, { name: RANGE_UPKEEP_ALL_QUEUE, retryLimit: 0 });
+      if (!deps.jobs) return;
+      const { boss } = deps.jobs;
+      await deps.jobs.createQueue(RANGE_UPKEEP_QUEUE, { retryLimit: 2 });
+      await deps.jobs.createQueue(RANGE_UPKEEP_ALL_QUEUE, { retryLimit: 0 });
       await boss.work<{ getType: GetType; id: number }>(RANGE_UPKEEP_QUEUE, { pollingIntervalSeconds: 2 }, async (jobs) => {
         for (const job of jobs) {
           scheduled.delete(`${job.data.getType}:${job.data.id}`);
@@ -145,7 +146,7 @@ export function createRangeUpkeep(deps: RangeUpkeepDeps) {
       await boss.work(RANGE_UPKEEP_ALL_QUEUE, async () => {
         await reconcileAll();
       });
-      await boss.schedule(RANGE_UPKEEP_ALL_QUEUE, '*/15 * * * *', {}, { tz: timeZone });
+      await deps.jobs.schedule(RANGE_UPKEEP_ALL_QUEUE, '*/15 * * * *', { tz: timeZone });
     },
   };
 }

@@ -45,13 +45,13 @@ export const leadsModule = (deps: LeadModuleDeps, components: LeadComponents) =>
   const { imports, wecom, service, collect } = components;
   await deps.jobs.register<{ importId: number }>(LEAD_IMPORT_JOB, (payload, job) => imports.run(payload, job), { retryLimit: 3 });
   await deps.jobs.register<{ handoverUserid: string; takeoverUserid: string }>(TRANSFER_RESULT_JOB, (payload, job) => wecom.checkResults(payload, job), { retryLimit: 3 });
-  await deps.jobs.boss.createQueue(TRANSFER_RECHECK_QUEUE);
+  await deps.jobs.createQueue(TRANSFER_RECHECK_QUEUE);
   await deps.jobs.boss.work<{ handoverUserid: string; takeoverUserid: string }>(TRANSFER_RECHECK_QUEUE, async ([job]) => {
     await deps.jobs.start(TRANSFER_RESULT_JOB, job.data, { actor: 'system' });
   });
   // After each full customer sync, customers WeCom already had are linked like added ones.
   await deps.jobs.register(LINK_SYNCED_JOB, (_payload, job) => wecom.linkSyncedCustomers(job), { retryLimit: 3 });
-  await deps.jobs.boss.createQueue(CUSTOMERS_SYNCED_QUEUE);
+  await deps.jobs.createQueue(CUSTOMERS_SYNCED_QUEUE);
   await deps.jobs.boss.subscribe(CUSTOMERS_SYNCED_EVENT, CUSTOMERS_SYNCED_QUEUE);
   await deps.jobs.boss.work<{ syncJobId: number }>(CUSTOMERS_SYNCED_QUEUE, async ([job]) => {
     await deps.jobs.start(LINK_SYNCED_JOB, { syncJobId: job.data.syncJobId }, { actor: 'system' });

@@ -45,11 +45,11 @@ export const tagsModule = (deps: TagModuleDeps, components: TagComponents) => as
   deps.events.registerEventHandler({ event: 'change_external_tag' }, tags.eventHandler, { name: 'tags.corp' });
   if (deps.wecom.corpId !== 'unconfigured') {
     const { boss } = deps.jobs;
-    await boss.createQueue(NIGHTLY_SYNC_QUEUE, { name: NIGHTLY_SYNC_QUEUE, retryLimit: 0 });
+    await deps.jobs.createQueue(NIGHTLY_SYNC_QUEUE, { retryLimit: 0 });
     await boss.work(NIGHTLY_SYNC_QUEUE, async () => {
       await deps.jobs.start(CORP_TAG_SYNC_JOB, {}, { actor: 'schedule', exclusive: true });
     });
-    await boss.schedule(NIGHTLY_SYNC_QUEUE, '40 3 * * *', {}, { tz: deps.config.TZ_DEFAULT });
+    await deps.jobs.schedule(NIGHTLY_SYNC_QUEUE, '40 3 * * *', { tz: deps.config.TZ_DEFAULT });
   }
 
   await app.register(tagRoutes(tags, 'corp'), { prefix: '/admin/tag/corp' });

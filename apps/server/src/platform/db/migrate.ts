@@ -7,6 +7,8 @@ export const migrationsFolder = fileURLToPath(new URL('../../db/migrations', imp
 
 // Any lock id unique to us: replicas starting together migrate one at a time.
 const MIGRATION_LOCK = 727_001;
+/** The same lock, for the rest of the start-up's schema changes (pg-boss's queues: platform/jobs/job-service.ts). */
+export const STARTUP_DDL_LOCK = MIGRATION_LOCK;
 
 export async function runMigrations(connection: pg.PoolConfig): Promise<void> {
   const client = new pg.Client(connection);

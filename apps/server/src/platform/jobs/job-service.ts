@@ -1,7 +1,8 @@
 import PgBoss from 'pg-boss';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type pg from 'pg';
-import type { Db, DbOrTx } from '../db/database.ts';
+import { dbOnConnection, type Db, type DbOrTx } from '../db/database.ts';
+import { STARTUP_DDL_LOCK } from '../db/migrate.ts';
 import { sysJob } from '../../db/schema/index.ts';
 import { NotFound } from '../http/errors.ts';
 
@@ -35,17 +36,27 @@ export interface JobService {
   /** Registers a tracked job type (visible through /admin/job/get). */
   register<P extends object>(type: string, handler: JobHandler<P>, options?: { retryLimit?: number }): Promise<void>;
   /**
-   * Starts a tracked job. With `exclusive`, a job of the same type still waiting or running is returned
-   * instead of starting a second one (one sync at a time).
+   * Starts a tracked job. With `exclusive`, an exclusive job of the same type still waiting or running is
+   * returned instead of starting a second one (one sync at a time, on every replica: a unique index).
    */
   start(type: string, payload: object, options: { actor: string; exclusive?: boolean }): Promise<JobRecord>;
   get(id: number): Promise<JobRecord>;
   /** Waits for a tracked job to finish (tests, CLI). */
   waitFor(id: number, timeoutMs?: number): Promise<JobRecord>;
-  /** The pg-boss instance, for untracked queues (callback processing, schedules). */
-  boss: PgBoss;
+  /**
+   * Creates an untracked pg-boss queue (nothing when it exists). Replicas starting together create their
+   * queues one at a time (see `startupDdl`): pg-boss's own createQueue deadlocks when two sessions run it at once.
+   */
+  createQueue(name: string, options?: Omit<PgBoss.Queue, 'name'>): Promise<void>;
+  /** Sets a queue's cron schedule (pg-boss schedule), serialised like createQueue. */
+  schedule(name: string, cron: string, options?: { tz?: string }): Promise<void>;
+  /** The pg-boss instance, for untracked queues (send, work, publish); queues and schedules through the methods above. */
+  boss: Boss;
   stop(): Promise<void>;
 }
+
+/** pg-boss without the calls that change its tables: those go through JobService, one replica at a time. */
+export type Boss = Omit<PgBoss, 'createQueue' | 'schedule' | 'start'>;
 
 const TRACKED_PREFIX = 'tracked.';
 
@@ -65,7 +76,7 @@ export async function updateJobCheckpoint<T>(tx: DbOrTx, jobId: number, change: 
 }
 
 function toRecord(row: typeof sysJob.$inferSelect): JobRecord {
-  const { payload: _payload, ...rest } = row;
+  const { payload: _payload, exclusive: _exclusive, ...rest } = row;
   return rest;
 }
 
@@ -92,10 +103,64 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
     supervise: true,
   });
   boss.on('error', (error) => console.error('[jobs]', error));
-  await boss.start();
+
+  /**
+   * pg-boss 10's create_queue (plans.js) inserts the queue row, then creates its partition with foreign keys
+   * to the queue table and attaches it to the job table, without a lock of its own; two sessions doing that
+   * at once deadlock (40P01), so replicas starting together on a fresh or upgraded database crashed. Every
+   * start-up change to pg-boss's tables (its schema, queues, schedules) runs here: one at a time in this
+   * process (a promise chain) and across replicas (the migrations' advisory lock, held by a session of its
+   * own while pg-boss works on the pool). Uncontended, that is two short queries.
+   */
+  let ddlChain: Promise<unknown> = Promise.resolve();
+  const startupDdl = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = ddlChain.catch(() => {}).then(async () => {
+      const client = await deps.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('SELECT pg_advisory_lock($1)', [STARTUP_DDL_LOCK]);
+        try {
+          return await work();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1)', [STARTUP_DDL_LOCK]).catch((error: Error) => {
+            broken = error; // a connection that may still hold the lock must not go back to the pool
+          });
+        }
+      } finally {
+        client.release(broken);
+      }
+    });
+    ddlChain = run;
+    return run;
+  };
+  const createQueue = async (name: string, options: Omit<PgBoss.Queue, 'name'> = {}) => {
+    // Existing queues (every start after the first) take no lock: create_queue would do nothing anyway.
+    if (await boss.getQueue(name)) return;
+    await startupDdl(() => boss.createQueue(name, { ...options, name }));
+  };
+
+  // Installs or migrates pg-boss's schema and (with schedule) creates its cron queue.
+  await startupDdl(() => boss.start());
   const { db } = deps;
 
   const update = (id: number, values: Partial<typeof sysJob.$inferInsert>) => db.update(sysJob).set(values).where(eq(sysJob.id, id));
+
+  /** A transaction on one connection, for drizzle and pg-boss (`send(…, { db })`) together. */
+  async function inTransaction<T>(work: (tx: Db, client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await deps.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(dbOnConnection(client), client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
 
   async function get(id: number): Promise<JobRecord> {
     const [row] = await db.select().from(sysJob).where(eq(sysJob.id, id));
@@ -105,9 +170,11 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
 
   return {
     boss,
+    createQueue,
+    schedule: (name, cron, options = {}) => startupDdl(() => boss.schedule(name, cron, {}, options)),
     async register(type, handler, options = {}) {
       const queue = TRACKED_PREFIX + type;
-      await boss.createQueue(queue, { name: queue, retryLimit: options.retryLimit ?? 2, retryDelay: 5, retryBackoff: true });
+      await createQueue(queue, { retryLimit: options.retryLimit ?? 2, retryDelay: 5, retryBackoff: true });
       await boss.work<{ jobId: number }>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
         const jobId = job.data.jobId;
         const [row] = await db.select().from(sysJob).where(eq(sysJob.id, jobId));
@@ -126,13 +193,30 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
       });
     },
     async start(type, payload, options) {
-      const running = options.exclusive
-        ? await db.select().from(sysJob).where(and(eq(sysJob.type, type), inArray(sysJob.state, ['created', 'active', 'retry']))).limit(1)
-        : [];
-      if (running[0]) return toRecord(running[0]);
-      const [row] = await db.insert(sysJob).values({ type, payload: { input: payload }, cuser: options.actor }).returning();
-      await boss.send(TRACKED_PREFIX + type, { jobId: row.id });
-      return toRecord(row);
+      const exclusive = options.exclusive ?? false;
+      // An exclusive job is one row the database lets exist once per type while it waits or runs (the unique
+      // index sys_job_exclusive_running_uq): of requests racing on any replicas one inserts it, the others
+      // find it. The row and its pg-boss job commit together, so no row waits for a job never sent.
+      for (let attempt = 0; ; attempt++) {
+        const row = await inTransaction(async (tx, client) => {
+          const [inserted] = await tx
+            .insert(sysJob)
+            .values({ type, payload: { input: payload }, cuser: options.actor, exclusive })
+            .onConflictDoNothing()
+            .returning();
+          if (inserted) await boss.send(TRACKED_PREFIX + type, { jobId: inserted.id }, { db: { executeSql: (text, values) => client.query(text, values) } });
+          return inserted;
+        });
+        if (row) return toRecord(row);
+        const [running] = await db
+          .select()
+          .from(sysJob)
+          .where(and(eq(sysJob.type, type), eq(sysJob.exclusive, true), inArray(sysJob.state, ['created', 'active', 'retry'])))
+          .limit(1);
+        if (running) return toRecord(running);
+        // It finished between the insert and the look: try again (a few times at most).
+        if (attempt >= 5) throw new Error(`job ${type}: could not start or find the running one`);
+      }
     },
     get,
     async waitFor(id, timeoutMs = 60_000) {
