@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { sql } from 'drizzle-orm';
 import { launchBrowser, browserSuiteSkip as skip } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
@@ -14,6 +15,11 @@ describe('the console and Swagger UI under the security headers', { skip, timeou
 
   before(async () => {
     [server, browser] = await Promise.all([startConsoleServer(), launchBrowser()]);
+    // WeCom's avatars are plain-http URLs; the customer list shows them.
+    await server.testApp.db.execute(
+      sql`INSERT INTO customer (external_userid, name, avatar) VALUES ('wm_csp_avatar', '头像客户', 'http://wx.qlogo.cn/mmhead/csp-test/0')`,
+    );
+    await server.testApp.db.execute(sql`INSERT INTO customer_relation (external_userid, userid, createtime) VALUES ('wm_csp_avatar', 'csp_employee', now())`);
   });
   after(async () => {
     await browser?.close();
@@ -51,6 +57,7 @@ describe('the console and Swagger UI under the security headers', { skip, timeou
       await page.goto(`${server.url}${path}`);
       await page.locator('.ant-pro-layout').waitFor();
       await page.locator('.ant-table, .ant-pro-table, .ant-empty').first().waitFor();
+      if (path === '/customer/list') await page.getByText('头像客户').first().waitFor();
     }
     await page.waitForLoadState('networkidle');
     assert.deepEqual(problems, []);

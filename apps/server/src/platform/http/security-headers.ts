@@ -24,7 +24,8 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: { c
         fontSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
-        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+        // WeCom hands out avatars as plain-http URLs (http://wx.qlogo.cn/…): customer and employee lists show them.
+        imgSrc: ["'self'", 'data:', 'blob:', 'http:', 'https:'],
         mediaSrc: ["'self'", 'blob:'],
         objectSrc: ["'none'"],
         scriptSrc: ["'self'"],
