@@ -117,7 +117,9 @@ describe('group sync: a WeCom failure midway, then the retry resumes from the ch
 
       // What the failed attempt fetched is committed with its checkpoint, and the job shows it.
       const failed = await ok(admin.get('/scrm/admin/job/get', { id: started.id }));
-      assert.match(failed.error, /45009/);
+      // Shown to the operator in words (the WeCom error table), the raw code on the details line.
+      assert.match(failed.error, /限流/);
+      assert.match(failed.errorDetail, /45009/);
       assert.equal(failed.total, total);
       assert.equal(failed.progress, committedBefore);
       const saved = (await env.db.execute<{ checkpoint: GroupSyncCheckpoint }>(sql`SELECT payload->'checkpoint' AS checkpoint FROM sys_job WHERE id = ${started.id}`)).rows[0]
