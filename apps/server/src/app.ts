@@ -118,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const moduleDeps = { ...deps, db: deps.database.db, files, now, wecom, events: deps.events ?? createEventRegistry(), fastWrites: fastWrites.db, nonces, openGuard };
   // The one composition root: every module's parts built once; modules get what they use of each other from it.
   const parts = (await import('./composition-root.ts')).composeModules(moduleDeps, (message, error) => app.log.warn({ err: error }, message));
-  await app.register(systemModule(moduleDeps), { prefix: '/scrm' });
+  await app.register(systemModule(moduleDeps, parts.system), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
   await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
   await app.register(orgModule(moduleDeps, parts.org), { prefix: '/scrm' });

@@ -20,9 +20,9 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
   const acquisition = createAcquisitionComponents(deps, { org: org.repository, tags: tags.repository }, log);
   // Leads tag customers through the tags module's one customer tag service (and its one lock per relation).
   const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags });
+  const system = { users: createUserRepository(deps.db), depts: createDeptRepository(deps.db) };
   // Nexus provisions users and departments through the system module's repositories.
-  const nexus = { users: createUserRepository(deps.db), depts: createDeptRepository(deps.db) };
-  return { org, tags, customers, groups, acquisition, leads, nexus };
+  return { system, org, tags, customers, groups, acquisition, leads, nexus: system };
 }
 
 export type ModuleComponents = ReturnType<typeof composeModules>;

@@ -7,7 +7,7 @@ import { localeOf } from '../../platform/http/i18n.ts';
 import { mimeOfExtension } from '../../platform/files.ts';
 import { AppError, NotFound } from '../../platform/http/errors.ts';
 import rateLimit from '@fastify/rate-limit';
-import { createUserRepository } from './user.repository.ts';
+import type { UserRepository } from './user.repository.ts';
 import { createUserService } from './user.service.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { createDeviceTokens } from './device-token.ts';
@@ -18,18 +18,18 @@ import { roleRoutes } from './role.routes.ts';
 import { createMenuRepository } from './menu.repository.ts';
 import { createMenuService } from './menu.service.ts';
 import { menuRoutes } from './menu.routes.ts';
-import { createDeptRepository } from './dept.repository.ts';
+import type { DeptRepository } from './dept.repository.ts';
 import { createDeptService } from './dept.service.ts';
 import { deptRoutes } from './dept.routes.ts';
 import { loginBody, loginResult } from './user.schemas.ts';
 import { createGrantGuard } from './grant-guard.ts';
 
 /** 系统: login, users, roles, menus, departments; and the files they serve (avatars). */
-export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) => {
+export const systemModule = (deps: ModuleDeps, parts: { users: UserRepository; depts: DeptRepository }) => async (app: FastifyInstance) => {
   const grants = createGrantGuard();
   const users = createUserService({
     db: deps.db,
-    users: createUserRepository(deps.db),
+    users: parts.users,
     tokens: deps.tokens,
     throttle: createLoginThrottle(deps.db, deps.now),
     devices: createDeviceTokens(deps.db, deps.now),
@@ -87,5 +87,5 @@ export const systemModule = (deps: ModuleDeps) => async (app: FastifyInstance) =
   await app.register(userRoutes(users), { prefix: '/admin/sys/user' });
   await app.register(roleRoutes(createRoleService({ db: deps.db, roles: createRoleRepository(deps.db), grants, now: deps.now })), { prefix: '/admin/sys/role' });
   await app.register(menuRoutes(createMenuService({ db: deps.db, menus: createMenuRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/menu' });
-  await app.register(deptRoutes(createDeptService({ db: deps.db, depts: createDeptRepository(deps.db), now: deps.now })), { prefix: '/admin/sys/dept' });
+  await app.register(deptRoutes(createDeptService({ db: deps.db, depts: parts.depts, now: deps.now })), { prefix: '/admin/sys/dept' });
 };
