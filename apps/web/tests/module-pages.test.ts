@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 /** Every page of the modules, by menu path, named for its screenshot. */
@@ -45,12 +45,7 @@ describe('module pages in zh-CN and English', { skip, timeout: 600_000 }, () => 
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-    await page.goto(`${env.url}/login`);
-    await page.locator('#username').fill('admin');
-    await page.locator('#password').fill(TEST_ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/dashboard');
-    return page;
+    return signInThroughForm(page, env.url, 'admin', TEST_ADMIN_PASSWORD);
   }
 
   before(async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, signInThroughForm } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 describe('WeCom errors in the console', { skip, timeout: 300_000 }, () => {
@@ -22,12 +22,7 @@ describe('WeCom errors in the console', { skip, timeout: 300_000 }, () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    await page.goto(`${env.url}/login`);
-    await page.locator('#username').fill('admin');
-    await page.locator('#password').fill(TEST_ADMIN_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL('**/dashboard');
-    return page;
+    return signInThroughForm(page, env.url, 'admin', TEST_ADMIN_PASSWORD);
   }
 
   before(async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's chromium (apt-get install chromium fonts-noto-cjk); never downloaded by a test tool. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,4 +46,14 @@ export async function launchBrowser(): Promise<Browser> {
 export async function choose(item: Locator): Promise<void> {
   await item.waitFor();
   await item.dispatchEvent('click');
+}
+
+/** Signs the page in through the console's login form and waits for the dashboard. */
+export async function signInThroughForm(page: Page, baseUrl: string, username: string, password: string): Promise<Page> {
+  await page.goto(`${baseUrl}/login`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL('**/dashboard');
+  return page;
 }
