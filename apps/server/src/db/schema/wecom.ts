@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { audit, id, isDel, time } from './columns.ts';
 
@@ -110,6 +110,11 @@ export const qwEmp = pgTable(
     qrCode: text(),
     /** WeCom status: 1 active, 2 disabled, 4 not activated, 5 left the corp. */
     status: smallint().notNull().default(1),
+    /**
+     * Has 客户联系 (WeCom's externalcontact/get_follow_user_list lists the member): only they can take customers.
+     * Null until an employee sync has asked WeCom (then treated as unknown, not as refused).
+     */
+    customerContact: boolean(),
     /** When WeCom stopped listing the member (deleted / left). */
     leftAt: time(),
     isDel: isDel(),

@@ -1,0 +1,1 @@
+ALTER TABLE "qw_emp" ADD COLUMN "customer_contact" boolean;
