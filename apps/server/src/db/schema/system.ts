@@ -84,6 +84,11 @@ export const sysMenu = pgTable(
     component: text(),
     icon: text(),
     perms: text(),
+    /**
+     * Further permission codes holding this menu grants: the reads its page (or button) calls in other
+     * modules, e.g. 客户列表 reads relations (cust:emp:list). Seeded from the menu tree on every start.
+     */
+    extraPerms: text().array().notNull().default(sql`'{}'::text[]`),
     orderNum: integer().notNull().default(0),
     visible: boolean().notNull().default(true),
     status: smallint().notNull().default(0),

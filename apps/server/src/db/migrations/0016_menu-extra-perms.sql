@@ -1,0 +1,1 @@
+ALTER TABLE "sys_menu" ADD COLUMN "extra_perms" text[] DEFAULT '{}'::text[] NOT NULL;
