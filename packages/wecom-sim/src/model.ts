@@ -231,6 +231,24 @@ export interface WelcomeMessage {
   attachments: Array<Record<string, unknown>>;
 }
 
+/**
+ * An app message (message/send) as one member received it — or not: `dropped` says why WeCom did not
+ * deliver it (over the member's 30 a minute / 1,000 an hour, silently), `duplicate` that it repeated a
+ * message within the duplicate-check interval (delivered once).
+ */
+export interface AppMessageReceipt {
+  msgid: string;
+  userid: string;
+  agentid: number;
+  msgtype: string;
+  /** text/markdown content, or the textcard's title and description. */
+  title?: string;
+  content: string;
+  url?: string;
+  sent_at: number;
+  dropped?: 'rate_limit';
+}
+
 export interface CorpInfo {
   corpId: string;
   corpName: string;
@@ -276,4 +294,6 @@ export interface SimulatorSnapshot {
   transfers: Transfer[];
   welcomeCodes: WelcomeCode[];
   welcomeMessages: WelcomeMessage[];
+  /** Absent in snapshots saved before app messages existed. */
+  appMessages?: AppMessageReceipt[];
 }

@@ -141,6 +141,15 @@ function registerRoutes(fastify: FastifyInstance, sim: WecomSimulator, options: 
 
   fastify.get('/sim/welcome-messages', () => ({ welcome_messages: sim.state.welcomeMessages }));
 
+  // What each member received through message/send (newest last); ?userid= one member; dropped ones say why.
+  fastify.get('/sim/app-messages', (request) => {
+    const query = request.query as { userid?: string; limit?: string };
+    let messages = sim.state.appMessages;
+    if (query.userid) messages = messages.filter((message) => message.userid === query.userid);
+    const limit = Math.max(1, Math.min(Number(query.limit) || 200, 5000));
+    return { app_messages: messages.slice(-limit) };
+  });
+
   if (!options.fixedCallbackUrl) {
     fastify.post('/sim/callback', (request, reply) =>
       answer(reply, () => {

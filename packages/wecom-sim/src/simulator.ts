@@ -7,6 +7,7 @@ import { contactRoutes } from './api/contacts.ts';
 import { customerRoutes } from './api/customers.ts';
 import { groupRoutes } from './api/groups.ts';
 import { mediaRoutes } from './api/media.ts';
+import { messageRoutes } from './api/messages.ts';
 import { registerApiRoutes, type ApiRoute } from './api/router.ts';
 import { statisticRoutes } from './api/statistics.ts';
 import { SimulatorCore, type TransferOptions } from './core.ts';
@@ -17,7 +18,7 @@ import type { SimulatorSnapshot } from './model.ts';
 import { registerSimRoutes, type SimRoutesOptions } from './sim-routes.ts';
 import { SimState } from './state.ts';
 
-export const API_ROUTES: ApiRoute[] = [...contactRoutes, ...customerRoutes, ...channelRoutes, ...groupRoutes, ...mediaRoutes, ...statisticRoutes];
+export const API_ROUTES: ApiRoute[] = [...contactRoutes, ...customerRoutes, ...channelRoutes, ...groupRoutes, ...mediaRoutes, ...statisticRoutes, ...messageRoutes];
 
 export interface WecomSimulatorOptions {
   /** Seed of the demo corp and of every id the simulator issues (default 'scrm-demo'). */

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type {
   AcquisitionLink,
+  AppMessageReceipt,
   AcquisitionQuota,
   ContactWay,
   CorpInfo,
@@ -46,6 +47,10 @@ export class SimState {
   transfers: Transfer[] = [];
   readonly welcomeCodes = new Map<string, WelcomeCode>();
   welcomeMessages: WelcomeMessage[] = [];
+  /** App messages per member as received (message/send), oldest first. */
+  appMessages: AppMessageReceipt[] = [];
+  /** message/send's duplicate check: a request's JSON → when it was delivered and its msgid (not saved). */
+  readonly appMessageDuplicates = new Map<string, { sentAt: number; msgid: string }>();
   /** Per-employee relation arrays for offset paging; dropped whenever that employee's relations change. */
   readonly #relationListCache = new Map<string, FollowRelation[]>();
   #visibleCache: { key: string; departments: Set<number> } | undefined;
@@ -326,6 +331,7 @@ export class SimState {
       transfers: this.transfers,
       welcomeCodes: [...this.welcomeCodes.values()],
       welcomeMessages: this.welcomeMessages,
+      appMessages: this.appMessages,
     };
   }
 
@@ -355,6 +361,7 @@ export class SimState {
     state.transfers = data.transfers;
     for (const code of data.welcomeCodes) state.welcomeCodes.set(code.code, code);
     state.welcomeMessages = data.welcomeMessages;
+    state.appMessages = data.appMessages ?? [];
     return state;
   }
 }

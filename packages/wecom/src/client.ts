@@ -12,6 +12,7 @@ import { StatisticsApi } from './api/statistics.ts';
 import { TicketsApi } from './api/tickets.ts';
 import { TransfersApi } from './api/transfers.ts';
 import { WelcomeApi } from './api/welcome.ts';
+import { MessagesApi } from './api/messages.ts';
 import {
   RATE_LIMIT_ERRCODES,
   TOKEN_ERRCODES,
@@ -84,6 +85,7 @@ export class WecomClient implements WecomRequester {
   readonly transfers: TransfersApi;
   readonly media: MediaApi;
   readonly welcome: WelcomeApi;
+  readonly messages: MessagesApi;
   readonly statistics: StatisticsApi;
   readonly tickets: TicketsApi;
 
@@ -136,6 +138,7 @@ export class WecomClient implements WecomRequester {
     this.transfers = new TransfersApi(this);
     this.media = new MediaApi(this);
     this.welcome = new WelcomeApi(this);
+    this.messages = new MessagesApi(this);
     this.statistics = new StatisticsApi(this);
     this.tickets = new TicketsApi(this, { corpId: options.corpId, agentId: options.agentId, cache: tokenCache, cacheKeyPrefix });
   }

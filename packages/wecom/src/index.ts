@@ -19,4 +19,5 @@ export { StatisticsApi } from './api/statistics.ts';
 export { TicketsApi, type TicketsApiOptions } from './api/tickets.ts';
 export { TransfersApi } from './api/transfers.ts';
 export { WelcomeApi } from './api/welcome.ts';
+export { MessagesApi } from './api/messages.ts';
 export * from './events.ts';

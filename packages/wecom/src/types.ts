@@ -600,6 +600,38 @@ export interface SendWelcomeMessageRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
+// App messages (API-FACTS-OPERATIONS §22)
+
+interface AppMessageEnvelope {
+  /** Member userids joined by '|' (at most 1,000), or "@all". */
+  touser?: string;
+  toparty?: string;
+  totag?: string;
+  agentid: number;
+  safe?: 0 | 1;
+  enable_id_trans?: 0 | 1;
+  enable_duplicate_check?: 0 | 1;
+  /** Seconds, default 1800, at most 4 hours. */
+  duplicate_check_interval?: number;
+}
+
+export type SendAppMessageRequest = AppMessageEnvelope &
+  (
+    | { msgtype: 'text'; text: { content: string } }
+    | { msgtype: 'textcard'; textcard: { title: string; description: string; url: string; btntxt?: string } }
+    | { msgtype: 'markdown'; markdown: { content: string } }
+  );
+
+export interface SendAppMessageResponse extends WecomResponse {
+  invaliduser?: string;
+  invalidparty?: string;
+  invalidtag?: string;
+  unlicenseduser?: string;
+  msgid?: string;
+  response_code?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Statistics (§11)
 
 export interface UserBehaviorDataRequest {
