@@ -39,9 +39,9 @@ export const webConsole = (options: WebConsoleOptions = {}) => async (app: Fasti
     // One route per built file (no catch-all), so the SPA fallback below owns every other path.
     wildcard: false,
     index: false,
-    setHeaders: (reply, path) => {
+    setHeaders: (response, path) => {
       // Vite fingerprints everything under assets/; index.html must always be revalidated.
-      reply.header('cache-control', path.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      response.setHeader('cache-control', path.startsWith(join(root, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
 
