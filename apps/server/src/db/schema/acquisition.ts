@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { audit, id, isDel, ref, time } from './columns.ts';
 
@@ -68,6 +68,12 @@ export const acqLink = pgTable(
      * working hours); the range on WeCom is userList minus these.
      */
     suspendedUsers: jsonb().$type<string[]>().notNull().default([]),
+    /**
+     * The one employee the main link / QR code leads to on WeCom while it follows a `weight` / `round` method
+     * (the routing sequence's pick held for it, acq_round.mainRuleId); null when the range is userList minus
+     * suspendedUsers.
+     */
+    mainUserid: text(),
     addFriendCount: integer().notNull().default(0),
     openProfileCount: integer().notNull().default(0),
     statsSyncedAt: time(),
@@ -108,9 +114,10 @@ export const acqRule = pgTable(
 );
 
 /**
- * New customers of a rule per local day. `hits` are places handed out by /open/route/hit, `adds` the
- * customers WeCom reported; the day's count is the greater of the two (a hit reserves a place, the add it
- * leads to fills it without counting twice, adds through the main link count too).
+ * New customers of a rule per local day. `hits` are places handed out by /open/route/hit, `held` places the
+ * main link / QR held for the rule (its pick shown on WeCom), `adds` the customers WeCom reported; the day's
+ * count is greatest(hits + held, adds) (a place is reserved, the add it leads to fills it without counting
+ * twice, adds the main link got beyond its held places count too).
  */
 export const acqRuleDay = pgTable(
   'acq_rule_day',
@@ -118,17 +125,27 @@ export const acqRuleDay = pgTable(
     ruleId: ref().notNull(),
     day: text().notNull(),
     hits: integer().notNull().default(0),
+    held: integer().notNull().default(0),
     adds: integer().notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.ruleId, t.day] })],
 );
 
-/** Round-robin state of a link: the current round, and per rule how many it received in it. */
+/**
+ * The routing sequence of a link, shared by /open/route/hit and the main link / QR code; its row is locked
+ * for each step, so replicas take turns. `round`: the current round and per rule how many it received in it;
+ * `weight`: the smooth weighted round robin's current weights. `mainRuleId`: the pick held for the main link
+ * / QR (taken from the sequence, with a place on `mainDay`), used by the next customer added through it.
+ */
 export const acqRound = pgTable('acq_round', {
   acqLinkId: ref().primaryKey(),
   round: integer().notNull().default(1),
   /** rule id → customers in the current round. */
   counts: jsonb().$type<Record<string, number>>().notNull().default({}),
+  /** rule id → current weight (smooth weighted round robin). */
+  current: jsonb().$type<Record<string, number>>().notNull().default({}),
+  mainRuleId: ref(),
+  mainDay: text(),
 });
 
 /**
@@ -154,9 +171,15 @@ export const acqAdd = pgTable(
     /** marked | failed | none */
     tagStatus: text(),
     tagError: text(),
+    /** Added through the main link / QR of a `weight` / `round` link, not yet taken into its routing sequence. */
+    mainPending: boolean().notNull().default(false),
     ctime: time().notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('acq_add_event_uq').on(t.eventId), index('acq_add_link_idx').on(t.acqLinkId, t.ctime)],
+  (t) => [
+    uniqueIndex('acq_add_event_uq').on(t.eventId),
+    index('acq_add_link_idx').on(t.acqLinkId, t.ctime),
+    index('acq_add_main_pending_idx').on(t.acqLinkId).where(sql`main_pending`),
+  ],
 );
 
 /**
