@@ -73,8 +73,44 @@ const excludedAll = <T extends Record<string, unknown>>(values: T, except: strin
       .map((key) => [key, sql.raw(`excluded.${key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`)]),
   );
 
+/**
+ * Employees who can take customers: in the corp, active (status 1: not disabled, activated) and with 客户联系
+ * (customer_contact; unknown before an employee sync has asked WeCom, then not held against them).
+ */
+export const eligibleEmployee: SQL = sql`(${qwEmp.isDel} = 0 AND ${qwEmp.leftAt} IS NULL AND ${qwEmp.status} = 1 AND ${qwEmp.customerContact} IS NOT FALSE)`;
+
+/** Why an employee cannot take customers (null: they can). */
+export type IneligibleReason = 'unknown' | 'left' | 'disabled' | 'notActivated' | 'noCustomerContact';
+
+export function ineligibleReason(row: Pick<QwEmpRow, 'isDel' | 'leftAt' | 'status' | 'customerContact'> | undefined): IneligibleReason | null {
+  if (!row || row.isDel) return 'unknown';
+  if (row.leftAt || row.status === 5) return 'left';
+  if (row.status === 2) return 'disabled';
+  if (row.status !== 1) return 'notActivated';
+  if (row.customerContact === false) return 'noCustomerContact';
+  return null;
+}
+
 export function createOrgRepository(db: Db) {
   return {
+    /** The mirror rows of these userids (any state), for saying who cannot take customers and why. */
+    async employeeStates(userids: string[]): Promise<Map<string, Pick<QwEmpRow, 'userid' | 'name' | 'isDel' | 'leftAt' | 'status' | 'customerContact'>>> {
+      if (!userids.length) return new Map();
+      const rows = await db
+        .select({ userid: qwEmp.userid, name: qwEmp.name, isDel: qwEmp.isDel, leftAt: qwEmp.leftAt, status: qwEmp.status, customerContact: qwEmp.customerContact })
+        .from(qwEmp)
+        .where(inArray(qwEmp.userid, userids));
+      return new Map(rows.map((row) => [row.userid, row]));
+    },
+
+    /** 客户联系 as WeCom lists it now (get_follow_user_list): listed members have it, every other member not. */
+    async setCustomerContact(tx: DbOrTx, followUsers: string[], now: Date): Promise<void> {
+      await tx
+        .update(qwEmp)
+        .set({ customerContact: sql`${qwEmp.userid} IN (SELECT jsonb_array_elements_text(${JSON.stringify(followUsers)}::jsonb))`, mtime: now })
+        .where(sql`${qwEmp.customerContact} IS DISTINCT FROM (${qwEmp.userid} IN (SELECT jsonb_array_elements_text(${JSON.stringify(followUsers)}::jsonb)))`);
+    },
+
     /** Employees in the mirror who can take customers (not departed, not deleted), with names. */
     async activeEmployees(userids: string[]): Promise<Map<string, { userid: string; name: string; position: string }>> {
       if (!userids.length) return new Map();
@@ -210,6 +246,7 @@ export function createOrgRepository(db: Db) {
       if (query.userid) conditions.push(ilike(qwEmp.userid, contains(query.userid)));
       if (query.mobile) conditions.push(ilike(qwEmp.mobile, contains(query.mobile)));
       if (query.status !== undefined) conditions.push(eq(qwEmp.status, query.status));
+      if (query.eligible) conditions.push(eligibleEmployee);
       if (deptIds) conditions.push(sql`${qwEmp.department} && ${sql.raw(`'{${deptIds.map(Number).join(',')}}'`)}::bigint[]`);
       const where = and(...conditions);
       return paginate(
@@ -219,11 +256,11 @@ export function createOrgRepository(db: Db) {
       );
     },
 
-    async empsByName(name: string, limit = 200): Promise<QwEmpRow[]> {
+    async empsByName(name: string, options: { eligible?: boolean } = {}, limit = 200): Promise<QwEmpRow[]> {
       return db
         .select()
         .from(qwEmp)
-        .where(and(eq(qwEmp.isDel, 0), sql`${qwEmp.leftAt} IS NULL`, name ? ilike(qwEmp.name, contains(name)) : undefined))
+        .where(and(eq(qwEmp.isDel, 0), sql`${qwEmp.leftAt} IS NULL`, options.eligible ? eligibleEmployee : undefined, name ? ilike(qwEmp.name, contains(name)) : undefined))
         .orderBy(asc(qwEmp.name), asc(qwEmp.id))
         .limit(limit);
     },

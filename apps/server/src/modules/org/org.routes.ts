@@ -33,9 +33,9 @@ export const qwDeptRoutes = (org: OrgService) => async (app: FastifyInstance) =>
 /** 企微员工 /admin/qw/emp/*. */
 export const qwEmpRoutes = (org: OrgService) => async (app: FastifyInstance) => {
   route(app, {
-    method: 'GET', url: '/listByName', summary: '按照name模糊查询所有的企微员工信息 (members still in the corp; at most 200)', permission: 'qw:emp:list',
+    method: 'GET', url: '/listByName', summary: '按照name模糊查询所有的企微员工信息 (members still in the corp; at most 200; eligible=true: only those who can take customers)', permission: 'qw:emp:list',
     query: nameQuery, response: z.array(qwEmpRecord),
-    handler: ({ ctx, query }) => org.empListByName(ctx, query.name),
+    handler: ({ ctx, query }) => org.empListByName(ctx, query.name, query.eligible),
   });
   route(app, {
     method: 'POST', url: '/page', summary: '根据条件分页查询企微员工', permission: 'qw:emp:list',

@@ -60,6 +60,8 @@ export const qwEmpRecord = z.object({
   externalPosition: z.string().nullable(),
   qrCode: z.string().nullable(),
   status: z.number().describe('1 active, 2 disabled, 4 not activated, 5 left the corp'),
+  customerContact: z.boolean().nullable().describe('has 客户联系 (listed by get_follow_user_list); null until an employee sync asked WeCom'),
+  eligible: z.boolean().describe('can take customers: in the corp, active, activated, 客户联系 not known to be missing'),
   leftAt: dateTime.nullable().describe('when WeCom stopped listing the member'),
   isDel: z.number(),
   syncedAt: dateTime.nullable(),
@@ -77,6 +79,7 @@ export const qwEmpPageBody = pageQuery.extend({
   deptId: z.number().int().positive().optional().describe('WeCom department id'),
   includeSubDepts: z.boolean().default(false).describe('with deptId: members of its sub-departments too'),
   status: z.number().int().min(0).max(9).optional().describe('1 active, 2 disabled, 4 not activated, 5 left'),
+  eligible: z.boolean().default(false).describe('only employees who can take customers (active, activated, with 客户联系)'),
 });
 export type QwEmpPageBody = z.output<typeof qwEmpPageBody>;
 
@@ -96,5 +99,11 @@ export const qwEmpSaveBody = z.object({
 });
 export type QwEmpSaveBody = z.output<typeof qwEmpSaveBody>;
 
-export const nameQuery = z.object({ name: z.string().trim().max(64).default('') });
+export const nameQuery = z.object({
+  name: z.string().trim().max(64).default(''),
+  eligible: z
+    .stringbool()
+    .default(false)
+    .describe('true: only employees who can take customers (active, activated, with 客户联系) — what every picker of an employee who will receive customers uses'),
+});
 export const useridQuery = z.object({ userid: z.string().trim().min(1).max(64) });

@@ -6,7 +6,7 @@ import { Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts'
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
 import { conflictOnUnique } from '../system/unique-violation.ts';
 import type { EventHandler } from '../portal/event-registry.ts';
-import type { OrgRepository, QwEmpRow } from './org.repository.ts';
+import { ineligibleReason, type OrgRepository, type QwEmpRow } from './org.repository.ts';
 import type { QwDeptPageBody, QwDeptSaveBody, QwEmpPageBody, QwEmpSaveBody } from './org.schemas.ts';
 
 export const DEPT_SYNC_JOB = 'org.dept.sync';
@@ -36,7 +36,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
 
   async function withDepartmentNames(rows: QwEmpRow[]) {
     const names = await org.deptNames([...new Set(rows.flatMap((row) => row.department))]);
-    return rows.map((row) => ({ ...row, departmentNames: row.department.map((id) => names.get(id) ?? '') }));
+    return rows.map((row) => ({ ...row, departmentNames: row.department.map((id) => names.get(id) ?? ''), eligible: ineligibleReason(row) === null }));
   }
 
   async function requireEmp(id: number) {
@@ -70,6 +70,20 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
       const errcode = errcodeOf(error);
       if (errcode !== undefined && gone.has(errcode)) return { kind: 'gone' };
       if (errcode === NO_PRIVILEGE) return { kind: 'hidden' };
+      throw error;
+    }
+  }
+
+  /**
+   * Who has 客户联系 (get_follow_user_list), or null when the configured secret may not ask (no customer-contact
+   * rights: 48002 / 60011): the members' 客户联系 then stays unknown rather than failing the employee sync.
+   */
+  async function followUserList(client: WecomClient): Promise<string[] | null> {
+    try {
+      return (await client.externalContact.getFollowUserList()).follow_user;
+    } catch (error) {
+      const errcode = errcodeOf(error);
+      if (errcode === 48002 || errcode === NO_PRIVILEGE) return null;
       throw error;
     }
   }
@@ -144,7 +158,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
       return { ...result, records: await withDepartmentNames(result.records) };
     },
 
-    empListByName: async (_ctx: RequestContext, name: string) => withDepartmentNames(await org.empsByName(name)),
+    empListByName: async (_ctx: RequestContext, name: string, eligible = false) => withDepartmentNames(await org.empsByName(name, { eligible })),
 
     empGet: (_ctx: RequestContext, id: number) => requireEmp(id),
 
@@ -206,10 +220,12 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
         done++;
         if (done % 10 === 0 || done === departments.length) await job.progress(done, departments.length, 'fetching members');
       });
+      const followUsers = await followUserList(client);
       const now = new Date(deps.now());
       const all = [...users.values()];
       const left = await db.transaction(async (tx) => {
         await org.upsertEmps(tx, all, now);
+        if (followUsers) await org.setCustomerContact(tx, followUsers, now);
         return org.markEmpsLeftExcept(
           tx,
           all.map((user) => user.userid),

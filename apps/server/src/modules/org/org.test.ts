@@ -259,3 +259,50 @@ describe('organisation endpoints', () => {
     assert.equal((await env.anonymous.post('/scrm/admin/qw/emp/page', { pageNum: 1, pageSize: 10 })).status, 401);
   });
 });
+
+describe('eligible employees (who can take customers)', () => {
+  const simEligible = () =>
+    [...env.sim.state.employees.values()]
+      .filter((e) => e.resignedAt === undefined && e.status === 1 && e.customerContact && env.sim.state.isEmployeeVisible(e))
+      .map((e) => e.userid)
+      .sort();
+  const listed = async (query: Record<string, string> = {}) => {
+    const response = await admin.get('/scrm/admin/qw/emp/listByName', { name: '', ...query });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    return response.body.date as Array<{ userid: string; customerContact: boolean | null; eligible: boolean }>;
+  };
+
+  test('listByName?eligible=true offers exactly the active, activated members with 客户联系, as WeCom has them after a sync', async () => {
+    const [noContact, disabled, inactive] = simEligible();
+    env.sim.actions.updateEmployee({ userid: noContact, customerContact: false });
+    env.sim.actions.updateEmployee({ userid: disabled, status: 2 });
+    env.sim.actions.updateEmployee({ userid: inactive, status: 4 });
+    await env.syncOrg();
+    const eligible = await listed({ eligible: 'true' });
+    assert.deepEqual(eligible.map((e) => e.userid).sort(), simEligible());
+    for (const userid of [noContact, disabled, inactive]) assert.ok(!eligible.some((e) => e.userid === userid), userid);
+    assert.ok(eligible.every((e) => e.eligible && e.customerContact === true));
+    // Without the parameter every member still in the corp is listed, each saying whether it can take customers.
+    const all = await listed();
+    assert.equal(all.find((e) => e.userid === noContact)?.customerContact, false);
+    assert.equal(all.find((e) => e.userid === noContact)?.eligible, false);
+    assert.equal(all.find((e) => e.userid === disabled)?.eligible, false);
+    assert.equal((await listed({ eligible: 'false' })).length, all.length);
+    // The paged list has the same filter.
+    const paged = await mirroredEmployees({ eligible: true });
+    assert.deepEqual(paged.map((record) => record.userid).sort(), simEligible());
+
+    // 客户联系 granted again in WeCom: offered after the next sync.
+    env.sim.actions.updateEmployee({ userid: noContact, customerContact: true });
+    await env.syncOrg();
+    assert.ok((await listed({ eligible: 'true' })).some((e) => e.userid === noContact));
+    assert.equal((await admin.get('/scrm/admin/qw/emp/listByName', { eligible: 'yes please' })).status, 400);
+  });
+
+  test('a member WeCom was never asked about (a mirror row made here) is not held back for want of 客户联系', async () => {
+    await admin.post('/scrm/admin/qw/emp/save', { userid: 'unknown_contact', name: '未知权限', department: [1] });
+    const row = (await listed()).find((e) => e.userid === 'unknown_contact')!;
+    assert.equal(row.customerContact, null);
+    assert.ok((await listed({ eligible: 'true' })).some((e) => e.userid === 'unknown_contact'));
+  });
+});
