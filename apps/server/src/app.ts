@@ -27,6 +27,8 @@ import type { GroupSyncOptions } from './modules/groups/group-sync.ts';
 import { createFastWriteDb } from './platform/db/fast-writes.ts';
 import { createNonceStore, type NonceStore } from './platform/signed-request.ts';
 import { createOpenApiGuard, type OpenApiGuard } from './platform/open-signature.ts';
+import { registerWecomSync, type WecomSyncOptions } from './platform/jobs/wecom-sync.ts';
+import { wecomSyncRoutes } from './platform/jobs/wecom-sync.routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -47,6 +49,8 @@ export interface AppDeps {
   eventWorker?: EventWorkerOptions | false;
   /** Batch sizes and concurrency of the groups.sync job (tests). */
   groupSync?: GroupSyncOptions;
+  /** How the whole-corp sync polls its steps (tests). */
+  wecomSync?: WecomSyncOptions;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -118,7 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const moduleDeps = { ...deps, db: deps.database.db, files, now, wecom, events: deps.events ?? createEventRegistry(), fastWrites: fastWrites.db, nonces, openGuard };
   // The one composition root: every module's parts built once; modules get what they use of each other from it.
   const parts = (await import('./composition-root.ts')).composeModules(moduleDeps, (message, error) => app.log.warn({ err: error }, message));
-  await app.register(systemModule(moduleDeps, parts.system), { prefix: '/scrm' });
+  await parts.appMessages.start();
+  await app.register(systemModule(moduleDeps, { ...parts.system, audit: parts.audit }), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
   await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
   await app.register(orgModule(moduleDeps, parts.org), { prefix: '/scrm' });
@@ -128,6 +133,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('./modules/tags/tags.module.ts')).tagsModule(moduleDeps, parts.tags), { prefix: '/scrm' });
   await app.register((await import('./modules/acquisition/acquisition.module.ts')).acquisitionModule(moduleDeps, parts.acquisition), { prefix: '/scrm' });
   await app.register((await import('./modules/leads/leads.module.ts')).leadsModule(moduleDeps, parts.leads), { prefix: '/scrm' });
+  // The whole-corp sync (first start, nightly) over the modules' sync jobs, registered above; its progress on 首页.
+  const corpId = wecom.corpId === 'unconfigured' ? null : wecom.corpId;
+  if (corpId) await registerWecomSync({ jobs: deps.jobs, corpId, timeZone: deps.config.TZ_DEFAULT }, deps.wecomSync);
+  await app.register(wecomSyncRoutes({ db: deps.database.db, jobs: deps.jobs, corpId }), { prefix: '/scrm/admin/dashboard' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;
 }

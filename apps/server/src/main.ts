@@ -6,7 +6,8 @@ import { runMigrations } from './platform/db/migrate.ts';
 import { createTokenService, resolveJwtSecret } from './platform/auth/tokens.ts';
 import { createJobService } from './platform/jobs/job-service.ts';
 import { seedAdministrator } from './start-admin.ts';
-import { startInitialSync, startWecom } from './platform/wecom.ts';
+import { startWecom } from './platform/wecom.ts';
+import { ensureInitialWecomSync, startWecomSync } from './platform/jobs/wecom-sync.ts';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 
@@ -67,10 +68,16 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   const address = await app.listen({ port: config.PORT, host: config.HOST });
+  // The first start against a corp syncs it (tags, departments, employees, customers, groups, in that order):
+  // once across replicas, remembered in the database; its progress on the dashboard (platform/jobs/wecom-sync.ts).
   if (demo) {
     demo.connect(localUrl);
+    // The demo corp is generated on its first start (a new DATA_DIR): synced then, whatever ran before.
     const mirrored = await database.db.execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM qw_dept`);
-    if (demo.firstStart || Number(mirrored.rows[0].count) === 0) await startInitialSync(jobs, (message) => app.log.warn(message));
+    if (demo.firstStart || Number(mirrored.rows[0].count) === 0) await startWecomSync(jobs, wecom.corpId, 'initial', 'system');
+  } else {
+    const run = await ensureInitialWecomSync({ db: database.db, jobs }, wecom.corpId);
+    if (run) app.log.info({ jobId: run.id }, 'first sync with WeCom started');
   }
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   const lines = [

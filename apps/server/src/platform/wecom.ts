@@ -261,18 +261,6 @@ export async function startWecom(config: Config, options: { db: Db; serverUrl: s
   return { wecom: await createWecom(settings, { db: options.db, redisUrl: config.REDIS_URL, logger: options.logger }) };
 }
 
-/** Demo mode's first start: mirror the organisation and the customers (jobs by type name; absent ones skipped). */
-export async function startInitialSync(jobs: { start(type: string, payload: object, options: { actor: string; exclusive?: boolean }): Promise<unknown> }, log: (message: string) => void): Promise<void> {
-  // Corp tags first: the customer sync maps relations' tags onto them.
-  for (const type of ['tags.corp.sync', 'org.dept.sync', 'org.emp.sync', 'customers.sync', 'groups.sync']) {
-    try {
-      await jobs.start(type, {}, { actor: 'system', exclusive: true });
-    } catch (error) {
-      log(`initial ${type} not started: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-}
-
 export const DEMO_SIM_PREFIX = '/wecom-sim';
 const DEMO_STATE_FILE = 'wecom-sim.json';
 /** Seed of the demo corp's content (names, departments, customers); not of its credentials. */

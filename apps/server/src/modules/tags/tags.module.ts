@@ -10,9 +10,6 @@ import { customerTagInfoRoutes, customerTagRoutes, tagRoutes } from './tags.rout
 
 type TagModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'wecom' | 'events'>;
 
-/** The nightly full sync of corp tags (repairs whatever callbacks missed). */
-const NIGHTLY_SYNC_QUEUE = 'tags.corp.sync.nightly';
-
 /** The pieces of the tags module that other modules, jobs and tools use. */
 export function createTagComponents(deps: TagModuleDeps) {
   const tags = createTagRepository(deps.db);
@@ -36,22 +33,14 @@ export type TagComponents = ReturnType<typeof createTagComponents>;
 /**
  * 标签: corp tags (/scrm/admin/tag/corp/*, mirrored from WeCom by the tags.corp.sync job and
  * change_external_tag events), SCRM tags (/scrm/admin/tag/self/*) and customer tagging
- * (/scrm/admin/cust/tag/*, /scrm/admin/cust/tagInfo/*). Its parts (services, locks) are built once, by the
+ * (/scrm/admin/cust/tag/*, /scrm/admin/cust/tagInfo/*). The nightly corp tag sync is the first step of the
+ * nightly whole-corp sync (platform/jobs/wecom-sync.ts). Its parts (services, locks) are built once, by the
  * composition root (composition-root.ts); other modules get what they use of them from there.
  */
 export const tagsModule = (deps: TagModuleDeps, components: TagComponents) => async (app: FastifyInstance) => {
   const { tags, customerTags } = components;
   await deps.jobs.register(CORP_TAG_SYNC_JOB, (_payload, job) => tags.syncCorpTags(job), { retryLimit: 3 });
   deps.events.registerEventHandler({ event: 'change_external_tag' }, tags.eventHandler, { name: 'tags.corp' });
-  if (deps.wecom.corpId !== 'unconfigured') {
-    const { boss } = deps.jobs;
-    await deps.jobs.createQueue(NIGHTLY_SYNC_QUEUE, { retryLimit: 0 });
-    await boss.work(NIGHTLY_SYNC_QUEUE, async () => {
-      await deps.jobs.start(CORP_TAG_SYNC_JOB, {}, { actor: 'schedule', exclusive: true });
-    });
-    await deps.jobs.schedule(NIGHTLY_SYNC_QUEUE, '40 3 * * *', { tz: deps.config.TZ_DEFAULT });
-  }
-
   await app.register(tagRoutes(tags, 'corp'), { prefix: '/admin/tag/corp' });
   await app.register(tagRoutes(tags, 'self'), { prefix: '/admin/tag/self' });
   await app.register(customerTagRoutes(customerTags), { prefix: '/admin/cust/tag' });

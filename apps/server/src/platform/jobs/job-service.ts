@@ -34,7 +34,7 @@ export interface JobRecord {
 
 export interface JobService {
   /** Registers a tracked job type (visible through /admin/job/get). */
-  register<P extends object>(type: string, handler: JobHandler<P>, options?: { retryLimit?: number }): Promise<void>;
+  register<P extends object>(type: string, handler: JobHandler<P>, options?: { retryLimit?: number; expireInSeconds?: number }): Promise<void>;
   /**
    * Starts a tracked job. With `exclusive`, an exclusive job of the same type still waiting or running is
    * returned instead of starting a second one (one sync at a time, on every replica: a unique index).
@@ -174,7 +174,7 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
     schedule: (name, cron, options = {}) => startupDdl(() => boss.schedule(name, cron, {}, options)),
     async register(type, handler, options = {}) {
       const queue = TRACKED_PREFIX + type;
-      await createQueue(queue, { retryLimit: options.retryLimit ?? 2, retryDelay: 5, retryBackoff: true });
+      await createQueue(queue, { retryLimit: options.retryLimit ?? 2, retryDelay: 5, retryBackoff: true, ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}) });
       await boss.work<{ jobId: number }>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
         const jobId = job.data.jobId;
         const [row] = await db.select().from(sysJob).where(eq(sysJob.id, jobId));
