@@ -10,8 +10,11 @@ import { createGroupComponents } from './modules/groups/groups.module.ts';
 import { createTagComponents } from './modules/tags/tags.module.ts';
 import { createAcquisitionComponents } from './modules/acquisition/acquisition.module.ts';
 import { createLeadComponents } from './modules/leads/leads.module.ts';
+import { createAuditLogRepository } from './modules/nexus/audit-log.repository.ts';
 
 export function composeModules(deps: ModuleDeps, log: (message: string, error?: unknown) => void) {
+  // The one audit log (sys_audit_log): changes to WeCom or to many records are written there with the change.
+  const audit = createAuditLogRepository(deps.db);
   const org = createOrgComponents(deps);
   const tags = createTagComponents(deps);
   const customers = createCustomerComponents(deps);
@@ -22,7 +25,7 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
   const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags });
   const system = { users: createUserRepository(deps.db), depts: createDeptRepository(deps.db) };
   // Nexus provisions users and departments through the system module's repositories.
-  return { system, org, tags, customers, groups, acquisition, leads, nexus: system };
+  return { system, org, tags, customers, groups, acquisition, leads, nexus: system, audit };
 }
 
 export type ModuleComponents = ReturnType<typeof composeModules>;

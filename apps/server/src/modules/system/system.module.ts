@@ -19,13 +19,14 @@ import { createMenuRepository } from './menu.repository.ts';
 import { createMenuService } from './menu.service.ts';
 import { menuRoutes } from './menu.routes.ts';
 import type { DeptRepository } from './dept.repository.ts';
+import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
 import { createDeptService } from './dept.service.ts';
 import { deptRoutes } from './dept.routes.ts';
 import { loginBody, loginResult } from './user.schemas.ts';
 import { createGrantGuard } from './grant-guard.ts';
 
 /** 系统: login, users, roles, menus, departments; and the files they serve (avatars). */
-export const systemModule = (deps: ModuleDeps, parts: { users: UserRepository; depts: DeptRepository }) => async (app: FastifyInstance) => {
+export const systemModule = (deps: ModuleDeps, parts: { users: UserRepository; depts: DeptRepository; audit: Pick<AuditLogRepository, 'record'> }) => async (app: FastifyInstance) => {
   const grants = createGrantGuard();
   const users = createUserService({
     db: deps.db,
@@ -35,6 +36,7 @@ export const systemModule = (deps: ModuleDeps, parts: { users: UserRepository; d
     devices: createDeviceTokens(deps.db, deps.now),
     files: deps.files,
     grants,
+    audit: parts.audit,
     now: deps.now,
   });
 

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, ilike, inArray, ne, sql, type SQL } from 'drizzle-o
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginate } from '../../platform/db/paging.ts';
 import { employeeScope, scopeCondition, type DataScope, type Viewer } from '../../platform/auth/data-scope.ts';
-import { sysDept, sysRole, sysUser, sysUserRole } from '../../db/schema/index.ts';
+import { qwDept, qwEmp, sysDept, sysRole, sysUser, sysUserRole } from '../../db/schema/index.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { UserRecord } from './user.schemas.ts';
 import { z } from 'zod';
@@ -20,6 +20,7 @@ const columns = {
   deptName: sysDept.name,
   status: sysUser.status,
   qwUserid: sysUser.qwUserid,
+  qwEmpName: qwEmp.name,
   mustChangePassword: sysUser.mustChangePassword,
   lastLoginAt: sysUser.lastLoginAt,
   ctime: sysUser.ctime,
@@ -35,7 +36,16 @@ export const userScope = (scope: DataScope, selfId: number): SQL | undefined =>
   scopeCondition(scope, { deptIn: (deptIds) => inArray(sysUser.deptId, deptIds), self: eq(sysUser.id, selfId) });
 
 export function createUserRepository(db: DbOrTx) {
-  const select = (tx: DbOrTx = db) => tx.select(columns).from(sysUser).leftJoin(sysDept, eq(sysDept.id, sysUser.deptId));
+  const select = (tx: DbOrTx = db) =>
+    tx.select(columns).from(sysUser).leftJoin(sysDept, eq(sysDept.id, sysUser.deptId)).leftJoin(qwEmp, eq(qwEmp.userid, sysUser.qwUserid));
+
+  /** Members still in the corp whom no live user is bound to. */
+  const unboundEmployee = and(
+    eq(qwEmp.isDel, 0),
+    sql`${qwEmp.leftAt} IS NULL`,
+    sql`${qwEmp.status} <> 5`,
+    sql`NOT EXISTS (SELECT 1 FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid = ${qwEmp.userid})`,
+  );
 
   return {
     async page(scope: DataScope, selfId: number, query: z.output<typeof userPageQuery>): Promise<Page<UserRecord>> {
@@ -108,6 +118,59 @@ export function createUserRepository(db: DbOrTx) {
       if (!condition) return true;
       const result = await db.execute<{ visible: boolean }>(sql`SELECT ${condition} AS visible`);
       return result.rows[0]?.visible === true;
+    },
+
+    /**
+     * WeCom employees a user can be bound to, as the viewer may see them (employeeScope: one bound to nobody is
+     * seen only with scope "all"), by name or userid; at most `limit`, by name.
+     */
+    async bindableEmployees(viewer: Viewer, search: string, limit = 200) {
+      return db
+        .select({
+          userid: qwEmp.userid,
+          name: qwEmp.name,
+          position: qwEmp.position,
+          mobile: qwEmp.mobile,
+          status: qwEmp.status,
+          customerContact: qwEmp.customerContact,
+          mainDepartmentName: qwDept.name,
+        })
+        .from(qwEmp)
+        .leftJoin(qwDept, eq(qwDept.deptId, qwEmp.mainDepartment))
+        .where(
+          and(
+            unboundEmployee,
+            employeeScope(viewer, sql`${qwEmp.userid}`),
+            search ? sql`(${ilike(qwEmp.name, contains(search))} OR ${ilike(qwEmp.userid, contains(search))})` : undefined,
+          ),
+        )
+        .orderBy(asc(qwEmp.name), asc(qwEmp.userid))
+        .limit(limit);
+    },
+
+    /** The mirror rows of these WeCom userids (any state), in the transaction, for creating users from them. */
+    async employeesByUserid(userids: string[], tx: DbOrTx = db) {
+      if (userids.length === 0) return [];
+      return tx
+        .select({ userid: qwEmp.userid, name: qwEmp.name, mobile: qwEmp.mobile, email: qwEmp.email, status: qwEmp.status, leftAt: qwEmp.leftAt, isDel: qwEmp.isDel })
+        .from(qwEmp)
+        .where(inArray(qwEmp.userid, userids));
+    },
+
+    /** Of these WeCom userids, those a live user is bound to, with that user's username. */
+    async boundUsers(userids: string[], tx: DbOrTx = db) {
+      if (userids.length === 0) return [];
+      return tx
+        .select({ qwUserid: sysUser.qwUserid, username: sysUser.username })
+        .from(sysUser)
+        .where(and(live, inArray(sysUser.qwUserid, userids)));
+    },
+
+    /** Of these usernames, those a live user has. */
+    async takenUsernames(usernames: string[], tx: DbOrTx = db): Promise<Set<string>> {
+      if (usernames.length === 0) return new Set();
+      const rows = await tx.select({ username: sysUser.username }).from(sysUser).where(and(live, inArray(sysUser.username, usernames)));
+      return new Set(rows.map((row) => row.username));
     },
 
     async rolesOf(userIds: number[], tx: DbOrTx = db) {

@@ -4,7 +4,7 @@ import { route } from '../../platform/http/route.ts';
 import { dateTime, idQuery, page } from '../../platform/http/schemas.ts';
 import type { UserService } from './user.service.ts';
 import {
-  bindQwUseridBody, currentUser, grantRolesBody, idsBody, updateAvatarBody, updatePasswordBody, updateStatusQuery,
+  bindableEmployee, bindableEmployeesQuery, bindQwUseridBody, createdFromWecom, createFromWecomBody, currentUser, grantRolesBody, idsBody, updateAvatarBody, updatePasswordBody, updateStatusQuery,
   userPageQuery, userRecord, userSaveBody, userWithRoles, usernameBody,
 } from './user.schemas.ts';
 
@@ -77,5 +77,26 @@ export const userRoutes = (users: UserService) => async (app: FastifyInstance) =
     method: 'POST', url: '/bindQwUserid', summary: '绑定企业微信userid', permission: 'sys:user:bind',
     body: bindQwUseridBody, response: userRecord,
     handler: ({ ctx, body }) => users.bindQwUserid(ctx, body.userId, body.qwUserid),
+  });
+  route(app, {
+    method: 'GET', url: '/bindableEmployees',
+    summary: '可绑定的企微员工 (members in the corp bound to no user, within the caller\'s data scope — with a scope other than "all", none unbound; by name or userid, at most 200)',
+    permission: 'sys:user:bind',
+    query: bindableEmployeesQuery, response: z.array(bindableEmployee),
+    handler: ({ ctx, query }) => users.bindableEmployees(ctx, query.name),
+  });
+  route(app, {
+    method: 'POST', url: '/createFromWecom',
+    summary:
+      '从企微员工批量创建用户 (one user per employee, bound to it, with the roles and system department given and a one-time password answered ' +
+      'once — the user changes it at first sign-in; needs sys:user:save, sys:user:grant and sys:user:bind, and the rules of save, grantRoles ' +
+      'and bindQwUserid; all or nothing: 400 with every refused row in date.fields; audited; answered with Cache-Control: no-store)',
+    permission: 'sys:user:save',
+    body: createFromWecomBody, response: createdFromWecom,
+    handler: ({ ctx, body, reply }) => {
+      // Passwords in the answer: no browser, proxy or CDN may keep a copy.
+      reply.header('cache-control', 'no-store');
+      return users.createFromWecom(ctx, body);
+    },
   });
 };

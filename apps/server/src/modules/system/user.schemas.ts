@@ -14,7 +14,8 @@ export const userRecord = z.object({
   deptId: z.number().nullable(),
   deptName: z.string().nullable(),
   status: z.number().describe('0 normal, 1 disabled'),
-  qwUserid: z.string().nullable(),
+  qwUserid: z.string().nullable().describe('the WeCom employee the user is bound to (bindQwUserid)'),
+  qwEmpName: z.string().nullable().describe("that employee's name, as the org mirror has it"),
   mustChangePassword: z.boolean(),
   lastLoginAt: dateTime.nullable(),
   ctime: dateTime,
@@ -88,3 +89,46 @@ export const bindQwUseridBody = z.object({ userId: z.number().int().positive(), 
 export const updateStatusQuery = z.object({ id: z.coerce.number().int().positive(), status: z.coerce.number().int().min(0).max(1) });
 export const updatePasswordBody = z.object({ oldPassword: password, newPassword: password });
 export const updateAvatarBody = z.object({ avatar: z.string().trim().max(512) });
+
+export const bindableEmployeesQuery = z.object({ name: z.string().trim().max(64).default('').describe('part of the name or userid') });
+export const bindableEmployee = z.object({
+  userid: z.string(),
+  name: z.string(),
+  position: z.string().nullable(),
+  mobile: z.string().nullable(),
+  status: z.number().describe('1 active, 2 disabled, 4 not activated'),
+  customerContact: z.boolean().nullable().describe('has 客户联系; null: not known yet'),
+  mainDepartmentName: z.string().nullable().describe('name of the main WeCom department'),
+});
+
+/** Creating console users from WeCom employees, one per employee, bound to it. */
+export const createFromWecomBody = z.object({
+  employees: z
+    .array(
+      z.object({
+        qwUserid: z.string().trim().min(1).max(64),
+        username: z
+          .string()
+          .trim()
+          .regex(/^[A-Za-z0-9_.@-]{2,32}$/, '2–32 letters, digits or _ . @ -')
+          .optional()
+          .describe('default: the userid, when it is a valid username'),
+      }),
+    )
+    .min(1)
+    .max(100),
+  roleIds: z.array(z.number().int().positive()).max(50).describe('granted to every new user (the grant rules apply)'),
+  deptId: z.number().int().positive().nullable().optional().describe('the system department of every new user; required from callers whose data scope is not "all"'),
+});
+export type CreateFromWecomBody = z.output<typeof createFromWecomBody>;
+export const createdFromWecom = z.object({
+  users: z.array(
+    z.object({
+      id: z.number(),
+      username: z.string(),
+      nickname: z.string(),
+      qwUserid: z.string(),
+      password: z.string().describe('one-time password, shown once; the user must change it at first sign-in'),
+    }),
+  ),
+});

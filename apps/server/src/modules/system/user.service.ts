@@ -7,11 +7,12 @@ import { ADMIN_ROLE_KEY, loadAuthUser } from '../../platform/auth/authenticate.t
 import { generateOneTimePassword, hashPassword, isStrongPassword, verifyPassword } from '../../platform/auth/password.ts';
 import type { TokenService } from '../../platform/auth/tokens.ts';
 import { readUpload } from '../../platform/uploads.ts';
-import { BadRequest, Conflict, Forbidden, InvalidField, NotFound, TooManyRequests, Unauthorized } from '../../platform/http/errors.ts';
+import { AppError, BadRequest, Conflict, Forbidden, InvalidField, NotFound, TooManyRequests, Unauthorized } from '../../platform/http/errors.ts';
 import { detectImage, type FileStore } from '../../platform/files.ts';
 import { sysDept, sysRole } from '../../db/schema/index.ts';
 import type { UserRepository } from './user.repository.ts';
-import type { UserRecord, UserSaveBody } from './user.schemas.ts';
+import type { CreateFromWecomBody, UserRecord, UserSaveBody } from './user.schemas.ts';
+import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { DeviceClaims, DeviceTokens } from './device-token.ts';
 import type { GrantGuard } from './grant-guard.ts';
@@ -31,6 +32,7 @@ export function createUserService(deps: {
   devices: DeviceTokens;
   files: FileStore;
   grants: GrantGuard;
+  audit: Pick<AuditLogRepository, 'record'>;
   now: () => number;
 }) {
   const { db, users } = deps;
@@ -326,17 +328,139 @@ export function createUserService(deps: {
      */
     async bindQwUserid(ctx: RequestContext, userId: number, qwUserid: string | null) {
       if (userId === ctx.user.id && !ctx.user.isAdmin) throw new Forbidden('cannotBindSelf');
-      await requireManageable(ctx, userId);
+      const before = await requireManageable(ctx, userId);
       const value = qwUserid || null;
       if (value && !(await users.employeeVisible(await viewerOf(ctx), value))) throw new NotFound('qwEmp', value);
       if (value && (await users.qwUseridBoundElsewhere(value, userId))) throw new Conflict('qwUseridTaken', { qwUserid: value });
+      const now = new Date(deps.now());
       await conflictOnUnique(
-        () => users.update(db, userId, { qwUserid: value, muser: actorOf(ctx), mtime: new Date(deps.now()) }),
+        () =>
+          db.transaction(async (tx) => {
+            await users.update(tx, userId, { qwUserid: value, muser: actorOf(ctx), mtime: now });
+            await deps.audit.record(tx, { actor: actorOf(ctx), requestId: ctx.requestId, now }, [
+              { action: 'sys.user.bindQwUserid', targetType: 'sys_user', targetId: userId, before: { qwUserid: before.qwUserid }, after: { qwUserid: value } },
+            ]);
+          }),
         () => new Conflict('qwUseridTaken', { qwUserid: value }),
       );
       return (await users.findById(userId))!;
     },
+
+    /** WeCom employees the caller may bind a user to: in the corp, bound to nobody, within the caller's scope. */
+    async bindableEmployees(ctx: RequestContext, search: string) {
+      return users.bindableEmployees(await viewerOf(ctx), search);
+    },
+
+    /**
+     * Console users from WeCom employees, as sales teams are set up: one per employee, bound to it, in one system
+     * department with the same roles, each with a one-time password (answered once) to change at first sign-in.
+     * The caller needs what the single operations need — save, grant and bind permissions; the roles covered by
+     * the caller (grant-guard), the department within their scope, every employee visible to them and bound to
+     * nobody — and all rows pass or nothing is created: refusals name each row (employee, why).
+     */
+    async createFromWecom(ctx: RequestContext, body: CreateFromWecomBody) {
+      const missing = (['sys:user:grant', 'sys:user:bind'] as const).filter((code) => !ctx.user.isAdmin && !ctx.user.permissions.has(code));
+      if (missing.length) throw new Forbidden('bulkUsersNeedPermissions', { permissions: missing.join(', ') });
+      const viewer = await viewerOf(ctx);
+      const deptId = body.deptId ?? null;
+      const roleIds = [...new Set(body.roleIds)];
+      const userids = body.employees.map((row) => row.qwUserid);
+      // Visibility is read before the transaction (see requireVisible): one query per employee, at most 100.
+      const visible = new Set<string>();
+      for (const userid of new Set(userids)) if (await users.employeeVisible(viewer, userid)) visible.add(userid);
+      const prepared = body.employees.map((row) => ({ ...row, password: generateOneTimePassword() }));
+      const hashes = await Promise.all(prepared.map((row) => hashPassword(row.password)));
+      const actor = actorOf(ctx);
+      const now = new Date(deps.now());
+
+      const created = await conflictOnUnique(
+        () =>
+          db.transaction(async (tx) => {
+            await assertDeptAssignable(ctx, deptId, undefined, tx);
+            await assertRolesGrantable(ctx, roleIds, tx);
+            await deps.grants.assertGrantable(ctx, tx, roleIds, deptId);
+
+            const employees = new Map((await users.employeesByUserid(userids, tx)).map((row) => [row.userid, row]));
+            const bound = new Map((await users.boundUsers(userids, tx)).map((row) => [row.qwUserid, row.username]));
+            const usernames = prepared.map((row) => row.username ?? row.qwUserid);
+            const taken = await users.takenUsernames(usernames, tx);
+            const refusals: RowRefusal[] = [];
+            const seenUserids = new Set<string>();
+            const seenUsernames = new Set<string>();
+            prepared.forEach((row, index) => {
+              const employee = employees.get(row.qwUserid);
+              const username = usernames[index];
+              const name = employee?.name || row.qwUserid;
+              const refuse = (field: string, messageKey: string, params: Record<string, unknown> = {}) =>
+                refusals.push({ field: `employees[${index}].${field}`, messageKey, params: { row: index + 1, name, userid: row.qwUserid, username, ...params } });
+              // Not in the mirror and out of scope read alike, so nothing is learnt about employees one may not see.
+              if (!employee || employee.isDel || !visible.has(row.qwUserid)) return refuse('qwUserid', 'bulkEmployeeNotFound');
+              if (employee.leftAt || employee.status === 5) return refuse('qwUserid', 'bulkEmployeeLeft');
+              if (seenUserids.has(row.qwUserid)) return refuse('qwUserid', 'bulkEmployeeRepeated');
+              seenUserids.add(row.qwUserid);
+              const boundTo = bound.get(row.qwUserid);
+              if (boundTo) return refuse('qwUserid', 'bulkEmployeeBound', { boundTo });
+              if (!USERNAME.test(username)) return refuse('username', 'bulkUsernameInvalid');
+              if (taken.has(username) || seenUsernames.has(username)) return refuse('username', 'bulkUsernameTaken');
+              seenUsernames.add(username);
+            });
+            if (refusals.length) throw new RowsRefused(refusals);
+
+            const result = [];
+            for (const [index, row] of prepared.entries()) {
+              const employee = employees.get(row.qwUserid)!;
+              const id = await users.insert(tx, {
+                username: usernames[index],
+                nickname: employee.name.slice(0, 64),
+                phone: employee.mobile && /^1[3-9]\d{9}$/.test(employee.mobile) ? employee.mobile : null,
+                email: employee.email && /^[^\s@]+@[^\s@]+$/.test(employee.email) ? employee.email.slice(0, 128) : null,
+                deptId,
+                qwUserid: row.qwUserid,
+                status: 0,
+                passwordHash: hashes[index],
+                mustChangePassword: true,
+                cuser: actor,
+                muser: actor,
+                ctime: now,
+                mtime: now,
+              });
+              if (roleIds.length) await users.setRoles(tx, id, roleIds);
+              result.push({ id, username: usernames[index], nickname: employee.name.slice(0, 64), qwUserid: row.qwUserid, password: row.password });
+            }
+            await deps.audit.record(
+              tx,
+              { actor, requestId: ctx.requestId, now },
+              result.map((user) => ({
+                action: 'sys.user.createFromWecom',
+                targetType: 'sys_user',
+                targetId: user.id,
+                after: { username: user.username, qwUserid: user.qwUserid, deptId, roleIds },
+              })),
+            );
+            return result;
+          }),
+        // A concurrent request bound one of these employees or took a username first.
+        () => new Conflict('bulkUsersRaced'),
+      );
+      return { users: created };
+    },
   };
+}
+
+const USERNAME = /^[A-Za-z0-9_.@-]{2,32}$/;
+
+/** One refused row of a bulk request: the field (employees[i].…) and why, in the caller's language. */
+interface RowRefusal {
+  field: string;
+  messageKey: string;
+  params: Record<string, unknown>;
+}
+
+/** A bulk request refused as a whole (nothing written): 400 with each refused row in `date.fields`. */
+class RowsRefused extends AppError {
+  constructor(refusals: RowRefusal[]) {
+    super(400, 'bulkUsersRefused', { count: refusals.length }, { fields: refusals });
+  }
 }
 
 // A valid argon2id hash of a random string, for constant-time refusals of unknown usernames.

@@ -47,9 +47,10 @@ export function registerErrorHandling(app: FastifyInstance, options: { bodyLimit
     const locale: Locale = localeOf(request.headers['accept-language']);
     if (error instanceof AppError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      const data = error.data as { fields?: { field: string; messageKey: string }[] } | null;
+      // A field may carry its own params (the rows of a bulk request, each refused for its own reason).
+      const data = error.data as { fields?: { field: string; messageKey: string; params?: Record<string, unknown> }[] } | null;
       const translated = data?.fields
-        ? { fields: data.fields.map((f) => ({ field: f.field, message: translate(f.messageKey, locale, error.params) })) }
+        ? { fields: data.fields.map((f) => ({ field: f.field, message: translate(f.messageKey, locale, { ...error.params, ...f.params }) })) }
         : error.data;
       return send(reply, error.status, error.render(locale), translated);
     }
