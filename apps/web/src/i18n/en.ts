@@ -30,15 +30,9 @@ export const en: Messages = {
     roles: 'Roles', dept: 'Department', lastLogin: 'Last sign-in', dataScope: 'Data scope',
   },
   dashboard: {
-    customerTotal: 'Customers', groupTotal: 'Customer groups',
-    sync: {
-      initial: 'First sync with WeCom', nightly: 'Nightly reconciliation with WeCom', notStarted: 'Not started', finishedAt: 'Finished {{time}}',
-      runningHint: 'Syncing: data appears as each step completes', count: '{{count}} synced', failed: 'The sync did not complete: {{error}}. It is retried when the server restarts, and at the nightly reconciliation.',
-      step: { 'tags.corp.sync': 'Corp tags', 'org.dept.sync': 'Departments', 'org.emp.sync': 'Employees', 'customers.sync': 'Customers', 'groups.sync': 'Customer groups' },
-    },
     title: 'Dashboard', users: 'Users', roles: 'Roles', depts: 'Departments', menus: 'Menus', customers: 'New customers today',
     lost: 'Lost customers today', netGrowth: 'Net growth', leads: 'Leads', topChannels: 'Top channels', noDataYet: 'No data yet',
-    leadsToday: '{{count}} new today', customersByChannel: 'Customers', weekGrowth: 'Net growth, last 7 days', userStatus: 'Account status', enabledUsers: 'Active', disabledUsers: 'Disabled',
+    leadsToday: '{{count}} new today', customersByChannel: 'Customers', weekGrowth: 'Net growth, last 7 days', pendingModule: 'Shown once this module is available', userStatus: 'Account status', enabledUsers: 'Active', disabledUsers: 'Disabled',
   },
   comingSoon: { title: 'Coming soon', description: 'The service behind “{{name}}” is not available yet; real data will appear here once it is.' },
   notFound: { title: 'Page not found', description: 'This page does not exist, or you do not have access to it.' },
@@ -77,14 +71,10 @@ export const en: Messages = {
     title: 'Audit log', operator: 'Operator', action: 'Action', target: 'Target', result: 'Result', ip: 'IP', time: 'Time',
     detail: 'Details', success: 'Success', failure: 'Failure', before: 'Before', after: 'After', requestId: 'Request id',
   },
-  names: {
-    noChannel: 'No channel', unknownChannel: 'Unknown channel', unknownChannelHint: 'Not a QR code or acquisition link made in SCRM (e.g. a 「联系我」 code created in WeCom\'s admin); its state is in brackets',
-    unknownEmployee: 'Unknown employee', stateParam: 'State parameter', departed: 'Departed',
-  },
   customer: {
     allTags: 'Tags', tagFilter: 'Customer tags', tagMatch: 'Tag match', tagMatchAny: 'Any of them', tagMatchAll: 'All of them',
     title: 'Customers', name: 'Customer', remark: 'Remark', employee: 'Employee', dept: 'Employee department', tags: 'WeCom tags', addWay: 'Added via',
-    state: 'Channel', status: 'Status', customerType: 'Customer type', type1: 'WeChat', type2: 'WeCom', addTime: 'Added', detail: 'Details',
+    state: 'Channel state', status: 'Status', customerType: 'Customer type', type1: 'WeChat', type2: 'WeCom', addTime: 'Added', detail: 'Details',
     autoRefresh: 'Live refresh', autoRefreshHint: 'Reload the list every {{seconds}} seconds', export: 'Export', sync: 'Sync customers', syncTitle: 'Sync customers from WeCom',
     status_active: 'Active', status_lost: 'Lost', status_transferred: 'Transferred',
     addWay0: 'Unknown', addWay1: 'Scanned a QR code', addWay2: 'Searched a mobile number', addWay3: 'Shared business card', addWay4: 'Group chat', addWay5: 'Phone contacts',

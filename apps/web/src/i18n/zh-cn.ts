@@ -27,15 +27,9 @@ export const zhCN = {
     roles: '角色', dept: '部门', lastLogin: '上次登录', dataScope: '数据范围',
   },
   dashboard: {
-    customerTotal: '客户总数', groupTotal: '客户群总数',
-    sync: {
-      initial: '首次同步企业微信数据', nightly: '企业微信每日对账同步', notStarted: '未开始', finishedAt: '完成于 {{time}}',
-      runningHint: '同步进行中，数据会陆续出现', count: '已同步 {{count}} 条', failed: '同步未完成：{{error}}。重启服务或等待每日对账时会重试。',
-      step: { 'tags.corp.sync': '企业标签', 'org.dept.sync': '部门', 'org.emp.sync': '员工', 'customers.sync': '客户', 'groups.sync': '客户群' },
-    },
     title: '首页', users: '系统用户', roles: '角色', depts: '部门', menus: '菜单', customers: '今日新增客户',
     lost: '今日流失客户', netGrowth: '净增长', leads: '线索', topChannels: '渠道排行', noDataYet: '暂无数据',
-    leadsToday: '今日新增 {{count}}', customersByChannel: '客户数', weekGrowth: '近 7 天客户净增长', userStatus: '账号状态', enabledUsers: '正常', disabledUsers: '停用',
+    leadsToday: '今日新增 {{count}}', customersByChannel: '客户数', weekGrowth: '近 7 天客户净增长', pendingModule: '该模块上线后显示', userStatus: '账号状态', enabledUsers: '正常', disabledUsers: '停用',
   },
   comingSoon: { title: '此功能即将上线', description: '「{{name}}」的后台接口尚未发布，上线后这里会显示真实数据。' },
   notFound: { title: '页面不存在', description: '您访问的页面不存在，或您没有访问权限。' },
@@ -75,14 +69,10 @@ export const zhCN = {
     title: '操作日志', operator: '操作人', action: '操作', target: '对象', result: '结果', ip: 'IP', time: '时间',
     detail: '详情', success: '成功', failure: '失败', before: '修改前', after: '修改后', requestId: '请求号',
   },
-  names: {
-    noChannel: '无渠道', unknownChannel: '未知渠道', unknownChannelHint: '不是本系统创建的渠道活码或获客链接（如在企业微信后台创建的「联系我」），括号内为其渠道参数',
-    unknownEmployee: '未知员工', stateParam: '渠道参数', departed: '已离职',
-  },
   customer: {
     allTags: '标签', tagFilter: '客户标签', tagMatch: '标签匹配', tagMatchAny: '包含任一', tagMatchAll: '包含全部',
     title: '客户列表', name: '客户', remark: '备注名', employee: '跟进员工', dept: '员工部门', tags: '企微标签', addWay: '添加方式',
-    state: '渠道', status: '状态', customerType: '客户类型', type1: '微信', type2: '企业微信', addTime: '添加时间', detail: '详情',
+    state: '渠道 state', status: '状态', customerType: '客户类型', type1: '微信', type2: '企业微信', addTime: '添加时间', detail: '详情',
     autoRefresh: '实时刷新', autoRefreshHint: '每 {{seconds}} 秒自动刷新列表', export: '导出', sync: '同步客户', syncTitle: '从企微同步客户',
     status_active: '正常', status_lost: '已流失', status_transferred: '已转接',
     addWay0: '未知来源', addWay1: '扫描二维码', addWay2: '搜索手机号', addWay3: '名片分享', addWay4: '群聊', addWay5: '手机通讯录',

@@ -15,6 +15,7 @@ import { localTime } from './routing/local-time.ts';
 import type { LinkRepository } from './link.repository.ts';
 import type { MediaService } from './media.service.ts';
 import { reasonOf } from './wecom-publisher.ts';
+import type { CustomerTagService } from '../tags/customer-tags.service.ts';
 
 export interface AcquisitionEventDeps {
   db: Db;
@@ -22,6 +23,8 @@ export interface AcquisitionEventDeps {
   media: Pick<MediaService, 'attachments'>;
   timeZone: string;
   sleep?: (ms: number) => Promise<void>;
+  /** The tags module's customer tagging: mark_tag in WeCom, and its local copy in the event's transaction. */
+  customerTags: Pick<CustomerTagService, 'markInWecom' | 'recordCorpMark'>;
   /** After an add was counted (range upkeep). */
   counted?: (getType: GetType, id: number) => void;
 }
@@ -89,7 +92,7 @@ export function createAcquisitionEventHandler(deps: AcquisitionEventDeps): Event
       let tagError: string | null = null;
       if (link.cstTags.length) {
         try {
-          await client.corpTags.mark({ userid: contact.userId, external_userid: contact.externalUserId, add_tag: link.cstTags });
+          await deps.customerTags.markInWecom({ userid: contact.userId, externalUserid: contact.externalUserId }, { add: link.cstTags });
           tagStatus = 'marked';
         } catch (error) {
           tagStatus = 'failed';
@@ -147,15 +150,15 @@ export function createAcquisitionEventHandler(deps: AcquisitionEventDeps): Event
           ON CONFLICT (rule_id, day) DO UPDATE SET adds = acq_rule_day.adds + 1`);
       }
       // Attribution on the relation the customers module keeps (its handler ran first in this transaction).
-      const tagsJson = JSON.stringify(fetched.markedTags);
       await tx.execute(sql`
         UPDATE customer_relation SET
           channel_id = ${fetched.channelId},
           channel_link_id = ${fetched.getType === 'link' ? fetched.wecomLinkId : null},
           channel_qr_id = ${fetched.getType === 'qr' ? fetched.linkId : null},
-          tag_ids = (SELECT coalesce(jsonb_agg(DISTINCT value), '[]'::jsonb) FROM jsonb_array_elements(tag_ids || ${tagsJson}::jsonb)),
           mtime = now()
         WHERE external_userid = ${contact.externalUserId} AND userid = ${contact.userId} AND status = 'active'`);
+      // The tags marked in WeCom, in the local copy at once (customer page, tag filter, export).
+      await deps.customerTags.recordCorpMark(tx, { userid: contact.userId, externalUserid: contact.externalUserId }, { add: fetched.markedTags }, 'acquisition');
       deps.counted?.(fetched.getType, fetched.linkId);
     },
   };

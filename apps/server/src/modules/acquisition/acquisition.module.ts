@@ -4,6 +4,7 @@ import './acquisition.messages.ts';
 import type { GetType } from '../../db/schema/index.ts';
 import type { OrgRepository } from '../org/org.repository.ts';
 import type { TagRepository } from '../tags/tag.repository.ts';
+import type { CustomerTagService } from '../tags/customer-tags.service.ts';
 import { createLinkRepository } from './link.repository.ts';
 import { createLinkService } from './link.service.ts';
 import { createWecomPublisher } from './wecom-publisher.ts';
@@ -35,6 +36,8 @@ export interface AcquisitionNeighbours {
   org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments'>;
   /** Corp tags a link may put on its customers. */
   tags: Pick<TagRepository, 'existingCorpTags'>;
+  /** Tagging new customers with a link's tags (WeCom and the local copy). */
+  customerTags: Pick<CustomerTagService, 'markInWecom' | 'recordCorpMark'>;
 }
 
 /** The pieces of the acquisition module that jobs, tests and tools use. */
@@ -72,7 +75,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
     guard,
     stats: createLinkStatsSync({ db: deps.db, wecom: client, now: deps.now, log }),
     eventHandler: createAcquisitionEventHandler({
-      db: deps.db, links, media, timeZone,
+      db: deps.db, links, media, timeZone, customerTags: neighbours.customerTags,
       // After the event's transaction commits: the add may have filled a rule.
       counted: (getType, id) => void setTimeout(() => void upkeep.request(getType, id), 300).unref(),
     }),

@@ -43,6 +43,10 @@ describe('export rows', () => {
     id: 1, externalUserid: 'wmA', userid: 'rocky', employeeName: '罗琪', customerName: '李四', customerType: 2, customerGender: 2,
     customerCorpName: '腾讯', remark: '李部长', description: '', remarkCorpName: '腾讯科技', remarkMobiles: ['13800000001', '13000000002'],
     addWay: 16, state: 'expo', createtime: new Date('2026-03-01T16:30:00Z'), tagIds: ['et1'], tags: null, status: 'lost',
+    tagList: [
+      { id: 7, name: 'VIP', type: 'corp', groupId: 2, groupName: '等级', wecomTagId: 'et1' },
+      { id: 9, name: '老客户', type: 'self', groupId: 3, groupName: '来源', wecomTagId: null },
+    ],
     lostAt: new Date('2026-03-02T01:02:03Z'), lostBy: 'customer',
   };
 
@@ -56,7 +60,7 @@ describe('export rows', () => {
     assert.equal(values['流失时间'], '2026-03-02 09:02:03');
     assert.equal(values['流失方式'], '客户删除员工');
     assert.equal(values['备注手机号'], '13800000001,13000000002');
-    assert.equal(values['标签'], 'et1');
+    assert.equal(values['标签'], '等级/VIP,来源/老客户', 'group/tag names, never WeCom tag ids');
   });
 
   test('every add way of API-FACTS §3.3 has a label; unknown ones print their number', () => {

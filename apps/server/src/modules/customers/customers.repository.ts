@@ -27,7 +27,7 @@ export type RelationExportRow = Pick<
   RelationRecord,
   | 'id' | 'externalUserid' | 'userid' | 'employeeName' | 'customerName' | 'customerType' | 'customerGender' | 'customerCorpName' | 'remark'
   | 'description' | 'remarkCorpName' | 'remarkMobiles' | 'addWay' | 'state' | 'createtime' | 'tagIds' | 'tags' | 'status' | 'lostAt' | 'lostBy'
->;
+> & Pick<RelationRecord, 'tagList'>;
 
 function toExportRow(row: Row): RelationExportRow {
   return {
@@ -167,7 +167,10 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         { limit },
       );
       const from = batch.keywordUnion ? sql`FROM ${batch.from} ${RELATION_JOINS}` : RELATION_FROM;
-      return (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${from} ${batch.where} ${NEWEST_FIRST} LIMIT ${limit}`)).map(toExportRow);
+      const records = (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${from} ${batch.where} ${NEWEST_FIRST} LIMIT ${limit}`)).map(toExportRow);
+      // The tags by name, as the page shows them (the tags module's customer_tag, kept in step with every write).
+      const tags = await tagsOfRelations(db, records);
+      return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));
     },
 
     async relationById(viewer: Viewer, id: number): Promise<RelationRecord | undefined> {

@@ -49,7 +49,8 @@ export const EXPORT_COLUMNS: ExportColumn<RelationExportRow>[] = [
   { header: '状态', width: 8, value: (row) => STATUS_LABELS[row.status] },
   { header: '流失时间', width: 20, value: (row, formatTime) => (row.lostAt ? formatTime(row.lostAt) : '') },
   { header: '流失方式', width: 14, value: (row) => (row.lostBy ? LOST_BY_LABELS[row.lostBy] : '') },
-  { header: '标签', width: 30, value: (row) => (row.tags ? row.tags.map((tag) => tag.tagName).join(',') : row.tagIds.join(',')) },
+  // Group/tag names from the tags module (corp and SCRM tags); never WeCom's tag ids.
+  { header: '标签', width: 30, value: (row) => (row.tagList ?? []).map((tag) => `${tag.groupName}/${tag.name}`).join(',') },
 ];
 
 /** The relation rows, batch by batch, as an xlsx stream (sheet 客户列表). */

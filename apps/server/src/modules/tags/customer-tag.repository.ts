@@ -214,30 +214,39 @@ export function createCustomerTagRepository(db: DbOrTx) {
 
     /**
      * Keeps the customers module's copy of WeCom's tags on the relation (tag_ids, tags) in step with a
-     * mark_tag WeCom accepted. Its mtime stays: the customer sync reads it.
+     * mark_tag WeCom accepted (WeCom tag ids; `named` gives names for those known here). Its mtime stays:
+     * the customer sync reads it. Returns whether the relation is active here.
      */
-    async markRelationColumns(tx: Tx, target: { externalUserid: string; userid: string }, add: TagRecord[], remove: TagRecord[]): Promise<void> {
+    async markRelationColumns(
+      tx: Tx,
+      target: { externalUserid: string; userid: string },
+      change: { add: readonly string[]; remove: readonly string[]; named: ReadonlyArray<{ wecomTagId: string | null; groupName: string; name: string }> },
+    ): Promise<boolean> {
       const [row] = await rows(
         sql`SELECT id, tag_ids, tags FROM customer_relation WHERE external_userid = ${target.externalUserid} AND userid = ${target.userid}
           AND status = 'active' FOR UPDATE`,
         tx,
       );
-      if (!row) return;
-      const removed = new Set(remove.map((tag) => tag.wecomTagId));
+      if (!row) return false;
+      const removed = new Set(change.remove);
       const tagIds = (row.tag_ids as string[]).filter((id) => !removed.has(id));
-      for (const tag of add) if (tag.wecomTagId && !tagIds.includes(tag.wecomTagId)) tagIds.push(tag.wecomTagId);
+      for (const id of change.add) if (!removed.has(id) && !tagIds.includes(id)) tagIds.push(id);
       type Named = { groupName: string; tagName: string; tagId?: string; type: number };
       let named = row.tags as Named[] | null;
       if (named) {
         named = named.filter((tag) => !tag.tagId || !removed.has(tag.tagId));
-        for (const tag of add) {
-          if (tag.wecomTagId && !named.some((entry) => entry.tagId === tag.wecomTagId)) named.push({ groupName: tag.groupName, tagName: tag.name, tagId: tag.wecomTagId, type: 1 });
+        for (const id of change.add) {
+          if (removed.has(id) || named?.some((entry) => entry.tagId === id)) continue;
+          const known = change.named.find((tag) => tag.wecomTagId === id);
+          // A tag not known here yet: the names are no longer complete (readers fall back to customer_tag).
+          named = known ? [...named!, { groupName: known.groupName, tagName: known.name, tagId: id, type: 1 }] : null;
+          if (!named) break;
         }
       }
       await tx.execute(sql`UPDATE customer_relation SET tag_ids = ${JSON.stringify(tagIds)}::jsonb, tags = ${named ? JSON.stringify(named) : null}::jsonb
         WHERE id = ${row.id}`);
+      return true;
     },
-
   };
 }
 

@@ -2,7 +2,7 @@
 // first, and stored here only when WeCom accepted. SCRM tags are stored here, on a relation or on the customer
 // as a whole. Changes to one relation are serialised, so the copy ends as WeCom does.
 import type { WecomClient } from '@scrm/wecom';
-import type { Db } from '../../platform/db/database.ts';
+import type { Db, Tx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { AppError, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { viewerOf } from '../../platform/auth/data-scope.ts';
@@ -66,9 +66,43 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
     }
   }
 
+  /** mark_tag in WeCom (WeCom tag ids); WeCom's error as thrown by the client. */
+  async function markInWecom(target: Target, change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {
+    await deps.wecom().corpTags.mark({
+      userid: target.userid,
+      external_userid: target.externalUserid,
+      ...(change.add?.length ? { add_tag: [...change.add] } : {}),
+      ...(change.remove?.length ? { remove_tag: [...change.remove] } : {}),
+    });
+  }
+
+  /**
+   * The local copy of a mark_tag WeCom accepted, in the caller's transaction — WeCom sends no callback for
+   * changes made through its API, so this is what makes the customer page, the tag filter, the counts and
+   * the export show it at once: the relation's WeCom tag ids (customers module) and customer_tag. Applying
+   * the same change twice leaves the same rows. Tags not known here yet go on the relation's WeCom tag ids
+   * only; the tag sync puts them on customer_tag when they arrive.
+   */
+  async function recordCorpMark(tx: Tx, target: Target, change: { add?: readonly string[]; remove?: readonly string[] }, actor: string): Promise<void> {
+    const add = change.add ?? [];
+    const remove = change.remove ?? [];
+    if (add.length === 0 && remove.length === 0) return;
+    const known = await tags.findCorpTagsByWecomIds([...add, ...remove], tx);
+    // The relation row first, then customer_tag: the order the customers module's writes take.
+    if (!(await customerTags.markRelationColumns(tx, target, { add, remove, named: known }))) return;
+    await customerTags.change(
+      tx,
+      target,
+      'corp',
+      known.filter((tag) => add.includes(tag.wecomTagId!) && !remove.includes(tag.wecomTagId!)),
+      known.filter((tag) => remove.includes(tag.wecomTagId!)),
+      actor,
+    );
+  }
+
   /**
    * Adds and removes tags on one target. `wanted` (instead of add/remove): the target ends with exactly these
-   * tags of the type, worked out under the lock.
+   * tags of the type, worked out under the lock. Corp tags: mark_tag in WeCom, then the same change here.
    */
   async function change(actor: string, type: TagType, target: Target, edit: { add: TagRecord[]; remove: TagRecord[] } | { wanted: TagRecord[] }) {
     await deps.lock(relationTagsKey(target.externalUserid, target.userid), async (locked) => {
@@ -85,20 +119,12 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
       }
       if (add.length === 0 && remove.length === 0) return;
       if (type === 'corp') {
-        await callWecom(() =>
-          deps.wecom().corpTags.mark({
-            userid: target.userid,
-            external_userid: target.externalUserid,
-            ...(add.length ? { add_tag: add.map((tag) => tag.wecomTagId!) } : {}),
-            ...(remove.length ? { remove_tag: remove.map((tag) => tag.wecomTagId!) } : {}),
-          }),
-        );
+        const wecomChange = { add: add.map((tag) => tag.wecomTagId!), remove: remove.map((tag) => tag.wecomTagId!) };
+        await callWecom(() => markInWecom(target, wecomChange));
+        await locked.transaction((tx) => recordCorpMark(tx, target, wecomChange, actor));
+        return;
       }
-      await locked.transaction(async (tx) => {
-        // The relation row first, then customer_tag: the order the customers module's writes take.
-        if (type === 'corp') await customerTags.markRelationColumns(tx, target, add, remove);
-        await customerTags.change(tx, target, type, add, remove, actor);
-      });
+      await locked.transaction((tx) => customerTags.change(tx, target, type, add, remove, actor));
     });
   }
 
@@ -119,6 +145,13 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
   }
 
   return {
+    /**
+     * For SCRM's own automatic tagging (an acquisition link's tags on a new customer): mark_tag in WeCom with
+     * WeCom tag ids — then `recordCorpMark` in the transaction that stores the outcome. Throws WeCom's error.
+     */
+    markInWecom,
+    recordCorpMark,
+
     /** 客户打标签: add/remove tags of one type on one relation (or, SCRM tags, one customer). */
     async mark(ctx: RequestContext, body: MarkBody): Promise<TargetTags> {
       checkChange(body);

@@ -157,6 +157,15 @@ export function createTagRepository(db: DbOrTx) {
       ).map(toTagRecord);
     },
 
+    /** Live corp tags by WeCom tag id (with their group); ids not known here are left out. */
+    async findCorpTagsByWecomIds(wecomTagIds: readonly string[], tx: DbOrTx = db): Promise<TagRecord[]> {
+      if (wecomTagIds.length === 0) return [];
+      return (
+        await rows(sql`SELECT ${TAG_COLUMNS} FROM tag t JOIN tag_group g ON g.id = t.group_id
+          WHERE t.wecom_tag_id = ANY(${textArray(wecomTagIds)}) AND t.type = 'corp' AND t.is_del = 0 AND g.is_del = 0`, tx)
+      ).map(toTagRecord);
+    },
+
     /** Live group names of a type, other than `exceptId`, equal to `name`. */
     async groupNameTaken(type: TagType, name: string, exceptId?: number, tx: DbOrTx = db): Promise<boolean> {
       return (await rows(sql`SELECT 1 FROM tag_group WHERE type = ${type} AND is_del = 0 AND name = ${name}
