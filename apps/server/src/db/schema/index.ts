@@ -6,3 +6,4 @@ export * from './groups.ts';
 export * from './tags.ts';
 export * from './acquisition.ts';
 export * from './leads.ts';
+export * from './messages.ts';

@@ -32,9 +32,12 @@ export const lead = pgTable(
     /** An acquisition channel (cust_channel) when the lead is attributed to one. */
     channelId: ref(),
     status: text().$type<LeadStatus>().notNull().default('pool'),
-    /** The owning system user (sys_user.id); null while in the pool. */
-    ownerId: ref(),
+    /** The owning WeCom employee (qw_emp.userid); null while in the pool. Console users reach it through their binding. */
+    ownerUserid: text(),
     assignedAt: time(),
+    /** When and why the lead last went back to the pool (退回公海). */
+    returnedAt: time(),
+    returnReason: text(),
     /** The primary phone contact's value, for duplicate detection and lookup. */
     primaryPhone: text(),
     /** The linked WeCom customer. */
@@ -47,6 +50,8 @@ export const lead = pgTable(
     linkState: text(),
     lastFollowAt: time(),
     nextFollowAt: time(),
+    /** The nextFollowAt the owner was last reminded of (the reminder job queues one message per date). */
+    followUpRemindedAt: time(),
     mergedIntoId: ref(),
     mergedAt: time(),
     /** The import (lead_import) and its spreadsheet row this lead came from: a row is applied at most once. */
@@ -60,7 +65,8 @@ export const lead = pgTable(
     uniqueIndex('lead_external_userid_uq').on(t.externalUserid).where(sql`merged_into_id IS NULL AND is_del = 0 AND external_userid IS NOT NULL`),
     uniqueIndex('lead_link_state_uq').on(t.linkState),
     uniqueIndex('lead_import_row_uq').on(t.importId, t.importRow),
-    index('lead_owner_idx').on(t.ownerId, t.ctime).where(sql`is_del = 0`),
+    index('lead_owner_userid_idx').on(t.ownerUserid, t.ctime).where(sql`is_del = 0`),
+    index('lead_next_follow_idx').on(t.nextFollowAt).where(sql`is_del = 0 AND next_follow_at IS NOT NULL`),
     index('lead_status_idx').on(t.status, t.ctime),
     index('lead_ctime_idx').on(t.ctime, t.id),
   ],
@@ -162,8 +168,8 @@ export const leadImport = pgTable(
     insertedRows: integer().notNull().default(0),
     invalidRows: integer().notNull().default(0),
     error: text(),
-    /** Owner to give the imported leads (null: they go to the pool). */
-    ownerId: ref(),
+    /** The WeCom employee to give the imported leads (null: they go to the pool). */
+    ownerUserid: text(),
     finishedAt: time(),
     ...audit,
   },

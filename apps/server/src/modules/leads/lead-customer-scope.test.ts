@@ -150,8 +150,8 @@ describe("a lead is no way around the customers' data scope", () => {
     const bobs = await idsSeenBy(bob);
     assert.ok(bobs.includes(bobLead.id) && !bobs.includes(aliceLead.id));
     // Counted the same way.
-    const owners = (await ok(amy.post('/scrm/admin/clue/stat', {}))).perOwner.map((row: any) => row.ownerId);
-    assert.ok(owners.includes(alice.id) && !owners.includes(bob.id));
+    const owners = (await ok(amy.post('/scrm/admin/clue/stat', {}))).perOwner.map((row: any) => row.ownerUserid);
+    assert.ok(owners.includes(e1) && !owners.includes(e2));
   });
 
   it("acting on a lead outside one's scope by id is 404, for the self and the department scope alike", async () => {
@@ -165,6 +165,6 @@ describe("a lead is no way around the customers' data scope", () => {
       await fails(user.get('/scrm/admin/clue/detail/portraitTags', { clueId: bobLead.id }), 404);
     }
     const untouched = await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: bobLead.id }));
-    assert.deepEqual([untouched.ownerId, untouched.remark, untouched.status], [bob.id, '', 'assigned']);
+    assert.deepEqual([untouched.ownerUserid, untouched.remark, untouched.status], [e2, '', 'assigned']);
   });
 });

@@ -67,7 +67,7 @@ export function createLeadImportRepository(db: Db) {
      * entry; the others come back to be reported (with the lead holding the phone, when the check saw one).
      */
     async insertLeads(tx: DbOrTx, imported: ImportRow, leadsJson: string, now: string, actor: string | null) {
-      const status = imported.ownerId ? 'assigned' : 'pool';
+      const status = imported.ownerUserid ? 'assigned' : 'pool';
       const result = await tx.execute<{ result: { inserted: number; refused: Array<{ row: number; holder: number | null; lead: ImportedLead }> } }>(sql`
         WITH t AS (
           SELECT * FROM jsonb_to_recordset(${leadsJson}::jsonb)
@@ -80,10 +80,10 @@ export function createLeadImportRepository(db: Db) {
           ORDER BY t."row", l.id
         ),
         ins AS (
-          INSERT INTO lead (name, gender, company, position, address, remark, source, channel, status, owner_id, assigned_at,
+          INSERT INTO lead (name, gender, company, position, address, remark, source, channel, status, owner_userid, assigned_at,
                             primary_phone, import_id, import_row, ctime, cuser, mtime, muser)
-          SELECT t.name, t.gender, t.company, t."position", t.address, t.remark, 'import', t.channel, ${status}, ${imported.ownerId},
-                 ${imported.ownerId ? now : null}::timestamptz, t.phone, ${imported.id}, t."row", ${now}::timestamptz, ${actor}, ${now}::timestamptz, ${actor}
+          SELECT t.name, t.gender, t.company, t."position", t.address, t.remark, 'import', t.channel, ${status}, ${imported.ownerUserid},
+                 ${imported.ownerUserid ? now : null}::timestamptz, t.phone, ${imported.id}, t."row", ${now}::timestamptz, ${actor}, ${now}::timestamptz, ${actor}
           FROM t WHERE NOT EXISTS (SELECT 1 FROM holders h WHERE h."row" = t."row")
           ORDER BY t."row"
           ON CONFLICT DO NOTHING

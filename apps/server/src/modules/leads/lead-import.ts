@@ -73,7 +73,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
     insertedRows: row.insertedRows,
     invalidRows: row.invalidRows,
     error: row.error,
-    ownerId: row.ownerId,
+    ownerUserid: row.ownerUserid,
     finishedAt: row.finishedAt,
     ctime: row.ctime,
     cuser: row.cuser,
@@ -158,7 +158,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
      * returned; if it had failed, its job is started again and resumes after its checkpoint. The same file
      * imported by someone outside the caller's scope: refused (that import stays theirs).
      */
-    async upload(ctx: RequestContext, file: MultipartFile | undefined, options: { ownerId?: number }) {
+    async upload(ctx: RequestContext, file: MultipartFile | undefined, options: { ownerUserid?: string }) {
       if (!file) throw new BadRequest('fileRequired');
       const viewer = await viewerOf(ctx);
       // Streamed to its place in the file store, hashed on the way; removed again when refused or already imported.
@@ -208,7 +208,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
         throw new InvalidField('file', 'leadImportMissingColumns', { columns: missing.map(headerOf).join('、') });
       }
       const now = new Date(deps.now());
-      const inserted = await imports.insert({ fileHash, fileName: (file.filename ?? '').slice(0, 255), fileKey, ownerId: options.ownerId ?? null, ctime: now, cuser: actor, mtime: now, muser: actor });
+      const inserted = await imports.insert({ fileHash, fileName: (file.filename ?? '').slice(0, 255), fileKey, ownerUserid: options.ownerUserid ?? null, ctime: now, cuser: actor, mtime: now, muser: actor });
       if (!inserted) {
         // The same file uploaded at the same moment by someone else.
         await deps.files.remove(fileKey);

@@ -113,6 +113,8 @@ describe('leads with WeCom', () => {
     const done = await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: leadA.id }));
     assert.equal(done.transfers[0].status, 'completed');
     assert.ok(done.transfers[0].settledAt);
+    // The customer's main contact is now the takeover employee, and so is the lead's owner (by name).
+    assert.deepEqual([done.ownerUserid, done.ownerName], [takeover.userid, takeover.name]);
     const types = (await ok(admin.post('/scrm/admin/clue/detail/dynamics', { clueId: leadA.id, pageSize: 50 }))).records.map((e: any) => e.type);
     assert.ok(types.includes('transfer_requested') && types.includes('transfer_completed'));
     // The refusal is recorded once, whichever path (callback or result job) saw it first.
@@ -127,7 +129,8 @@ describe('leads with WeCom', () => {
     try {
       const response = await admin.post('/scrm/admin/clue/detail/transfer', { externalUserids: [customer.external_userid], handoverUserid: handover.userid, takeoverUserid: takeover.userid });
       assert.equal(response.status, 400);
-      assert.equal(response.body.msg, '该成员尚未完成企业微信实名认证：请提醒其在企业微信中完成实名认证后重试');
+      // The employee by name (the takeover employee is the one who must verify), never 该成员.
+      assert.equal(response.body.msg, `${takeover.name}尚未完成企业微信实名认证：请提醒其在企业微信中完成实名认证后重试`);
       assert.match(response.body.date.detail, /^errcode 40098: /);
     } finally {
       env.sim.faults.reset();

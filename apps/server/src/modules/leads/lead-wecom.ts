@@ -11,7 +11,8 @@ import type { LeadRepository } from './leads.repository.ts';
 import type { LeadService } from './leads.service.ts';
 import type { CustomerTagService } from '../tags/customer-tags.service.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
-import { asWecomError, describeItemErrcode } from '../../platform/wecom-errors.ts';
+import { asWecomError, describeItemErrcode, errcodeOf, type WecomErrorSubject } from '../../platform/wecom-errors.ts';
+import { transferSubject } from './lead-transfer-subject.ts';
 
 export const TRANSFER_RESULT_JOB = 'leads.transfer-result';
 /** Untracked queue: starts the next transfer_result check when a takeover is due. */
@@ -41,9 +42,9 @@ export interface LeadWecomDeps {
   now: () => number;
 }
 
-/** A WeCom failure as the operator reads it (platform/wecom-errors.ts). */
-function wecomFailure(error: unknown): never {
-  throw asWecomError(error);
+/** A WeCom failure as the operator reads it (platform/wecom-errors.ts), naming whom it concerns. */
+function wecomFailure(error: unknown, subject?: WecomErrorSubject): never {
+  throw asWecomError(error, subject);
 }
 
 export function createLeadWecomService(deps: LeadWecomDeps) {
@@ -121,9 +122,8 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
     const handoverUserid = updated[0].handoverUserid;
     if (status === 'completed') {
       await eventOnLinkedLeads(tx, [{ externalUserid, type: 'transfer_completed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid } }]);
-      // The customer's main contact is now the takeover employee: so is the lead's owner, when that employee has a system user.
-      const takeover = await leads.userByQwUserid(pair.takeoverUserid, tx);
-      if (takeover) await leads.setOwnerOfCustomerLeads(tx, externalUserid, { ownerId: takeover.id, assignedAt: now, mtime: now, muser: details.actor });
+      // The customer's main contact is now the takeover employee: so is the lead's owner.
+      await leads.setOwnerOfCustomerLeads(tx, externalUserid, { ownerUserid: pair.takeoverUserid, assignedAt: now, mtime: now, muser: details.actor });
     } else {
       await eventOnLinkedLeads(tx, [
         { externalUserid, type: 'transfer_failed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid, status, reason: details.failReason ?? status } },
@@ -181,6 +181,7 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
       }
       const wecom = client();
       const actor = actorOf(ctx);
+      const names = await leads.employeeNames([body.handoverUserid, body.takeoverUserid]);
       const outcomes: Array<{ externalUserid: string; errcode: number }> = [];
       for (let i = 0; i < externalUserids.length; i += TRANSFER_CHUNK) {
         const chunk = externalUserids.slice(i, i + TRANSFER_CHUNK);
@@ -196,7 +197,7 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
         } catch (error) {
           // Nothing of this call was accepted: the first call failing fails the request; later ones are recorded.
           if (!(error instanceof WecomApiError)) throw error;
-          if (outcomes.length === 0) wecomFailure(error);
+          if (outcomes.length === 0) wecomFailure(error, transferSubject(errcodeOf(error) ?? 0, body, names));
           for (const externalUserid of chunk) outcomes.push({ externalUserid, errcode: error.errcode });
         }
       }
@@ -231,7 +232,17 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
         );
         return rows;
       });
-      return { transfers: transfers.map((transfer) => ({ ...transfer, errorMessage: describeItemErrcode(transfer.errcode, ctx.locale)?.message ?? null })), job };
+      const customerNames = new Map<string, string>();
+      for (const transfer of transfers) {
+        if (transfer.errcode !== 0 && !customerNames.has(transfer.externalUserid)) customerNames.set(transfer.externalUserid, (await leads.customer(transfer.externalUserid))?.name ?? '');
+      }
+      return {
+        transfers: transfers.map((transfer) => ({
+          ...transfer,
+          errorMessage: describeItemErrcode(transfer.errcode, ctx.locale, transferSubject(transfer.errcode, transfer, names, customerNames.get(transfer.externalUserid)))?.message ?? null,
+        })),
+        job,
+      };
     },
 
     /** transfer_fail (API-FACTS §14.1): the customer refused, or the takeover employee is over the limit. */
@@ -261,8 +272,8 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
         userids = [body.userid];
       } else {
         const linked = await visible.findByCustomer(body.externalUserid);
-        const owner = linked?.ownerId ? await leads.activeUser(linked.ownerId) : undefined;
-        userids = owner?.qwUserid && active.includes(owner.qwUserid) ? [owner.qwUserid] : active;
+        const owner = linked?.ownerUserid ?? null;
+        userids = owner && active.includes(owner) ? [owner] : active;
       }
       if (userids.length === 0) throw new Conflict('leadNoRelation', { userid: '-' });
       client();

@@ -12,6 +12,11 @@ export const leadMessages = {
   leadContactDuplicate: { zh: '联系方式重复：{value}', en: 'Duplicate contact: {value}' },
   leadBadMobile: { zh: '手机号格式不正确：{value}', en: 'Not a mainland mobile number: {value}' },
   leadOwnerInvalid: { zh: '员工不存在或已停用：{id}', en: 'User {id} does not exist or is disabled' },
+  leadOwnerUnbound: { zh: '用户「{name}」未绑定企业微信成员，不能负责线索：请先在「用户管理」中绑定', en: 'User {name} is bound to no WeCom employee and cannot own leads: bind one under Users first' },
+  leadOwnerEmployeeInvalid: { zh: '企业微信成员不存在、已停用或已离职：{userid}（请先同步企微组织架构）', en: 'WeCom employee {userid} does not exist, is disabled or has left (sync the WeCom organization first)' },
+  leadClaimNeedsBinding: { zh: '你的账号未绑定企业微信成员，不能领取线索：请联系管理员在「用户管理」中绑定', en: 'Your account is bound to no WeCom employee, so you cannot claim leads: ask an administrator to bind one under Users' },
+  leadNotInPool: { zh: '线索已不在公海中（已被领取或分配）：{ids}', en: 'These leads are no longer in the pool (claimed or assigned): {ids}' },
+  leadNotOwned: { zh: '线索不在任何人名下，无需退回：{ids}', en: 'These leads have no owner, nothing to return: {ids}' },
   leadTagInvalid: { zh: '自建标签不存在：{id}', en: 'SCRM tag {id} does not exist' },
   leadCorpTagInvalid: { zh: '企业标签不存在：{id}', en: 'Corp tag {id} does not exist' },
   leadTagTargetRequired: { zh: '请提供线索或企微客户', en: 'Give lead ids or external userids' },
@@ -30,6 +35,8 @@ export const leadMessages = {
   leadImportBadGender: { zh: '性别须为 男、女 或 未知', en: 'Gender must be 男, 女 or 未知' },
   leadImportDuplicateInFile: { zh: '与第 {detail} 行手机号重复', en: 'Same phone as row {detail}' },
   leadImportPhoneExists: { zh: '手机号已存在（线索 {detail}）', en: 'Phone already belongs to lead {detail}' },
+  leadAssignedTitle: { zh: '线索分配提醒', en: 'Leads assigned' },
+  leadFollowUpTitle: { zh: '线索跟进提醒', en: 'Lead follow-up due' },
   leadCollectInvalid: { zh: '请提供手机号、微信号或邮箱之一', en: 'Give a phone, a WeChat id or an email' },
 };
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
 import { createLeadRepository } from './leads.repository.ts';
-import { createLeadService } from './leads.service.ts';
+import { createLeadService, type LeadServiceDeps } from './leads.service.ts';
 import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
 import { createLeadImportRepository } from './lead-import.repository.ts';
 import { createLeadWecomService, type LeadWecomDeps, CUSTOMERS_SYNCED_QUEUE, LINK_SYNCED_JOB, TRANSFER_RECHECK_QUEUE, TRANSFER_RESULT_JOB } from './lead-wecom.ts';
@@ -12,14 +12,17 @@ import './leads.messages.ts';
 
 type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events' | 'openGuard'>;
 
-/** What leads use of other modules (given by the composition root). */
-type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags'>;
+/** What leads use of other modules and of the platform (given by the composition root). */
+type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags'> & Pick<LeadServiceDeps, 'appMessages' | 'audit'>;
+
+/** Every five minutes: app messages to owners whose leads' next follow-up date has come (once per date). */
+export const FOLLOW_UP_REMINDER_QUEUE = 'leads.follow-up-reminders';
 
 /** The pieces of the leads module (for the module, jobs, tools and benchmarks). */
 export function createLeadComponents(deps: LeadModuleDeps & LeadNeighbours) {
   const timeZone = deps.config.TZ_DEFAULT;
   const leads = createLeadRepository(deps.db);
-  const service = createLeadService({ db: deps.db, leads, now: deps.now, timeZone });
+  const service = createLeadService({ db: deps.db, leads, now: deps.now, timeZone, appMessages: deps.appMessages, audit: deps.audit });
   const imports = createLeadImportService({ db: deps.db, imports: createLeadImportRepository(deps.db), files: deps.files, jobs: deps.jobs, now: deps.now, timeZone });
   const wecom = createLeadWecomService({
     db: deps.db,
@@ -49,6 +52,11 @@ export const leadsModule = (deps: LeadModuleDeps, components: LeadComponents) =>
   await deps.jobs.boss.work<{ handoverUserid: string; takeoverUserid: string }>(TRANSFER_RECHECK_QUEUE, async ([job]) => {
     await deps.jobs.start(TRANSFER_RESULT_JOB, job.data, { actor: 'system' });
   });
+  await deps.jobs.createQueue(FOLLOW_UP_REMINDER_QUEUE, { retryLimit: 1 });
+  await deps.jobs.boss.work(FOLLOW_UP_REMINDER_QUEUE, async () => {
+    await service.remindFollowUps();
+  });
+  await deps.jobs.schedule(FOLLOW_UP_REMINDER_QUEUE, '*/5 * * * *', { tz: deps.config.TZ_DEFAULT });
   // After each full customer sync, customers WeCom already had are linked like added ones.
   await deps.jobs.register(LINK_SYNCED_JOB, (_payload, job) => wecom.linkSyncedCustomers(job), { retryLimit: 3 });
   await deps.jobs.createQueue(CUSTOMERS_SYNCED_QUEUE);

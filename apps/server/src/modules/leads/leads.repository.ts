@@ -5,9 +5,9 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginate } from '../../platform/db/paging.ts';
-import { bindViewer, relationScope, scopeCondition, type Viewer } from '../../platform/auth/data-scope.ts';
+import { bindViewer, employeeScope, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { acqLink, customer, customerRelation, customerTag, sysUser, tag, tagGroup } from '../../db/schema/index.ts';
+import { acqLink, customer, customerRelation, customerTag, qwEmp, sysUser, tag, tagGroup } from '../../db/schema/index.ts';
 import { lead, leadCollectRequest, leadContact, leadEvent, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus, type LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { LeadPageQuery, LeadRecord } from './leads.schemas.ts';
 
@@ -26,17 +26,18 @@ const list = (values: readonly (string | number)[]) => sql.join(values.map((valu
 
 /**
  * Data scope of leads (documented rule): the pool — leads without an owner — is visible to everyone who may
- * see leads at all (that is what a public pool is); an owned lead follows its owner (a system user) through
- * the caller's data scope: self sees their own, department scopes see leads owned by users of those
- * departments.
+ * see leads at all (that is what a public pool is); an owned lead follows its owner, a WeCom employee, by the
+ * relation scope rule (`relationScope`): self sees the leads of the caller's bound employee, department scopes
+ * the leads of employees bound to users in those departments.
  */
 export function leadScope(viewer: Viewer): SQL | undefined {
-  const owned = scopeCondition(viewer.scope, {
-    self: eq(lead.ownerId, viewer.user.id),
-    deptIn: (deptIds) => sql`${lead.ownerId} IN (SELECT u.id FROM sys_user u WHERE u.dept_id IN (${list(deptIds)}))`,
-  });
-  return owned ? sql`(${lead.ownerId} IS NULL OR ${owned})` : undefined;
+  const owned = employeeScope(viewer, sql`${lead.ownerUserid}`);
+  return owned ? sql`(${lead.ownerUserid} IS NULL OR ${owned})` : undefined;
 }
+
+/** Leads to follow up (待跟进): owned, with a next follow-up date on or before `until`. */
+export const followUpDue = (until: Date): SQL =>
+  sql`(${lead.ownerUserid} IS NOT NULL AND ${lead.nextFollowAt} IS NOT NULL AND ${lead.nextFollowAt} <= ${until.toISOString()}::timestamptz AND ${lead.status} IN ('assigned', 'converted'))`;
 
 const live = eq(lead.isDel, 0);
 
@@ -52,9 +53,12 @@ const columns = {
   channel: lead.channel,
   channelId: lead.channelId,
   status: lead.status,
-  ownerId: lead.ownerId,
-  ownerName: sql<string | null>`${sysUser.nickname}`,
+  ownerUserid: lead.ownerUserid,
+  ownerName: sql<string | null>`${qwEmp.name}`,
+  ownerLeft: sql<boolean>`COALESCE(${qwEmp.status} = 5 OR ${qwEmp.isDel} = 1, false)`,
   assignedAt: lead.assignedAt,
+  returnedAt: lead.returnedAt,
+  returnReason: lead.returnReason,
   primaryPhone: lead.primaryPhone,
   externalUserid: lead.externalUserid,
   linkedAt: lead.linkedAt,
@@ -71,9 +75,15 @@ const columns = {
 
 export type LeadRow = Omit<LeadRecord, 'tags'>;
 
+/** The list's filters (the page, the export and bulk actions on a filtered list). */
+export type LeadFilter = Omit<LeadPageQuery, 'pageNum' | 'pageSize'> & {
+  /** 待跟进: owned leads whose next follow-up is on or before this (the service sets it from `followUp`). */
+  followUpBefore?: Date;
+};
+
 /** The status a lead has from its facts (invalid and merged are set explicitly and stay). */
-export const derivedStatus = (row: { externalUserid: string | null; ownerId: number | null }): LeadStatus =>
-  row.externalUserid ? 'converted' : row.ownerId ? 'assigned' : 'pool';
+export const derivedStatus = (row: { externalUserid: string | null; ownerUserid: string | null }): LeadStatus =>
+  row.externalUserid ? 'converted' : row.ownerUserid ? 'assigned' : 'pool';
 
 /** Employee fields a timeline entry may name (WeCom userids): who linked it, who handed over or took over, whose relation was tagged. */
 const EVENT_EMPLOYEE_FIELDS = ['employeeUserid', 'handoverUserid', 'takeoverUserid', 'userid'] as const;
@@ -91,7 +101,33 @@ function eventScope(viewer: Viewer): SQL | undefined {
 }
 
 export function createLeadRepository(db: DbOrTx) {
-  const select = (tx: DbOrTx = db) => tx.select(columns).from(lead).leftJoin(sysUser, eq(sysUser.id, lead.ownerId));
+  const select = (tx: DbOrTx = db) => tx.select(columns).from(lead).leftJoin(qwEmp, eq(qwEmp.userid, lead.ownerUserid));
+
+  /** The page's conditions (the list, its export and its bulk actions read the same leads). */
+  function pageWhere(viewer: Viewer, query: LeadFilter): SQL | undefined {
+    return and(
+      live,
+      leadScope(viewer),
+      query.includeMerged || query.status === 'merged' ? undefined : isNull(lead.mergedIntoId),
+      query.name ? ilike(lead.name, contains(query.name)) : undefined,
+      query.phone
+        ? sql`${lead.id} IN (SELECT c.lead_id FROM lead_contact c WHERE c.type = 'phone' AND c.value LIKE ${contains(query.phone)})`
+        : undefined,
+      query.status ? eq(lead.status, query.status) : undefined,
+      query.source ? eq(lead.source, query.source) : undefined,
+      query.channel ? eq(lead.channel, query.channel) : undefined,
+      query.ownerUserid ? eq(lead.ownerUserid, query.ownerUserid) : undefined,
+      query.pool === true ? isNull(lead.ownerUserid) : query.pool === false ? sql`${lead.ownerUserid} IS NOT NULL` : undefined,
+      query.mine ? (viewer.user.qwUserid ? eq(lead.ownerUserid, viewer.user.qwUserid) : sql`false`) : undefined,
+      query.followUpBefore ? followUpDue(query.followUpBefore) : undefined,
+      query.tagIds?.length ? sql`${lead.id} IN (SELECT t.lead_id FROM lead_tag t WHERE t.tag_id IN (${list(query.tagIds)}))` : undefined,
+      query.externalUserid ? eq(lead.externalUserid, query.externalUserid) : undefined,
+      query.startTime ? sql`${lead.ctime} >= ${query.startTime.toISOString()}::timestamptz` : undefined,
+      query.endTime ? sql`${lead.ctime} <= ${query.endTime.toISOString()}::timestamptz` : undefined,
+    );
+  }
+  const pageOrder = (query: LeadFilter) =>
+    query.followUpBefore ? [asc(lead.nextFollowAt), asc(lead.id)] : [desc(lead.ctime), desc(lead.id)];
 
   async function withTags(rows: LeadRow[], tx: DbOrTx = db): Promise<LeadRecord[]> {
     const tags = await tagsOf(rows.map((row) => row.id), tx);
@@ -146,30 +182,18 @@ export function createLeadRepository(db: DbOrTx) {
 
   /** The reads a request makes, each in the caller's scope. */
   const scoped = {
-    async page(viewer: Viewer, query: LeadPageQuery): Promise<Page<LeadRecord>> {
-      const where = and(
-        live,
-        leadScope(viewer),
-        query.includeMerged || query.status === 'merged' ? undefined : isNull(lead.mergedIntoId),
-        query.name ? ilike(lead.name, contains(query.name)) : undefined,
-        query.phone
-          ? sql`${lead.id} IN (SELECT c.lead_id FROM lead_contact c WHERE c.type = 'phone' AND c.value LIKE ${contains(query.phone)})`
-          : undefined,
-        query.status ? eq(lead.status, query.status) : undefined,
-        query.source ? eq(lead.source, query.source) : undefined,
-        query.channel ? eq(lead.channel, query.channel) : undefined,
-        query.ownerId ? eq(lead.ownerId, query.ownerId) : undefined,
-        query.pool === true ? isNull(lead.ownerId) : query.pool === false ? sql`${lead.ownerId} IS NOT NULL` : undefined,
-        query.tagIds?.length ? sql`${lead.id} IN (SELECT t.lead_id FROM lead_tag t WHERE t.tag_id IN (${list(query.tagIds)}))` : undefined,
-        query.externalUserid ? eq(lead.externalUserid, query.externalUserid) : undefined,
-        query.startTime ? sql`${lead.ctime} >= ${query.startTime.toISOString()}::timestamptz` : undefined,
-        query.endTime ? sql`${lead.ctime} <= ${query.endTime.toISOString()}::timestamptz` : undefined,
-      );
+    async page(viewer: Viewer, query: LeadFilter & Pick<LeadPageQuery, 'pageNum' | 'pageSize'>): Promise<Page<LeadRecord>> {
+      const where = pageWhere(viewer, query);
       return paginate(
         query,
         async () => (await db.select({ count: countAll }).from(lead).where(where))[0].count,
-        async (limit, offset) => withTags(await select().where(where).orderBy(desc(lead.ctime), desc(lead.id)).limit(limit).offset(offset)),
+        async (limit, offset) => withTags(await select().where(where).orderBy(...pageOrder(query)).limit(limit).offset(offset)),
       );
+    },
+
+    /** The page's leads in its order, `size` at a time after `offset` (the export reads them in slices). */
+    async slice(viewer: Viewer, query: LeadFilter, offset: number, size: number): Promise<LeadRecord[]> {
+      return withTags(await select().where(pageWhere(viewer, query)).orderBy(...pageOrder(query)).limit(size).offset(offset));
     },
 
     /** A live lead the viewer may see (merged ones included), optionally locked for update. */
@@ -279,18 +303,18 @@ export function createLeadRepository(db: DbOrTx) {
         db.select({ count: countAll }).from(lead).where(and(where, sql`${lead.ctime} >= ${todayStart.toISOString()}::timestamptz`)),
         db
           .select({
-            ownerId: sql<number>`${lead.ownerId}`.mapWith(Number),
-            ownerName: sql<string>`COALESCE(max(${sysUser.nickname}), '')`,
+            ownerUserid: sql<string>`${lead.ownerUserid}`,
+            ownerName: sql<string>`COALESCE(max(${qwEmp.name}), ${lead.ownerUserid})`,
             total: countAll,
             assigned: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'assigned'))::int`,
             converted: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'converted'))::int`,
             invalid: sql<number>`(count(*) FILTER (WHERE ${lead.status} = 'invalid'))::int`,
           })
           .from(lead)
-          .leftJoin(sysUser, eq(sysUser.id, lead.ownerId))
-          .where(and(where, sql`${lead.ownerId} IS NOT NULL`))
-          .groupBy(lead.ownerId)
-          .orderBy(desc(countAll), asc(lead.ownerId)),
+          .leftJoin(qwEmp, eq(qwEmp.userid, lead.ownerUserid))
+          .where(and(where, sql`${lead.ownerUserid} IS NOT NULL`))
+          .groupBy(lead.ownerUserid)
+          .orderBy(desc(countAll), asc(lead.ownerUserid)),
       ]);
       return { byStatus, newToday: today[0].count, perOwner };
     },
@@ -307,10 +331,10 @@ export function createLeadRepository(db: DbOrTx) {
     },
 
     /** Live unmerged leads that have one of these phones among their contacts. */
-    async leadsWithPhones(phones: string[], tx: DbOrTx = db): Promise<Array<{ id: number; phone: string; externalUserid: string | null; ownerId: number | null }>> {
+    async leadsWithPhones(phones: string[], tx: DbOrTx = db): Promise<Array<{ id: number; phone: string; externalUserid: string | null; ownerUserid: string | null }>> {
       if (phones.length === 0) return [];
       return tx
-        .selectDistinct({ id: lead.id, phone: leadContact.value, externalUserid: lead.externalUserid, ownerId: lead.ownerId })
+        .selectDistinct({ id: lead.id, phone: leadContact.value, externalUserid: lead.externalUserid, ownerUserid: lead.ownerUserid })
         .from(leadContact)
         .innerJoin(lead, eq(lead.id, leadContact.leadId))
         .where(and(eq(leadContact.type, 'phone'), inArray(leadContact.value, phones), live, isNull(lead.mergedIntoId)))
@@ -378,6 +402,20 @@ export function createLeadRepository(db: DbOrTx) {
       return page.rows;
     },
 
+    /**
+     * Owned leads whose next follow-up date has come and whose owner was not reminded of that date yet, with the
+     * owner; the reminder job marks each (followUpRemindedAt) in the transaction that queues its message.
+     */
+    async dueFollowUps(now: Date, limit: number, tx: DbOrTx = db) {
+      return tx
+        .select({ id: lead.id, name: lead.name, ownerUserid: sql<string>`${lead.ownerUserid}`, nextFollowAt: sql<Date>`${lead.nextFollowAt}`.mapWith(lead.nextFollowAt) })
+        .from(lead)
+        .where(and(live, isNull(lead.mergedIntoId), followUpDue(now), sql`${lead.followUpRemindedAt} IS DISTINCT FROM ${lead.nextFollowAt}`))
+        .orderBy(asc(lead.nextFollowAt), asc(lead.id))
+        .limit(limit)
+        .for('update', { of: lead, skipLocked: true });
+    },
+
     /** Whether a pair's transfers still wait for WeCom. */
     async waitingTransfers(pair: { handoverUserid: string; takeoverUserid: string }): Promise<number> {
       const rows = await db
@@ -407,7 +445,7 @@ export function createLeadRepository(db: DbOrTx) {
     },
 
     /** The lead(s) linked to a customer get a new owner (a transfer completed). */
-    async setOwnerOfCustomerLeads(tx: DbOrTx, externalUserid: string, values: { ownerId: number; assignedAt: Date; mtime: Date; muser: string }): Promise<void> {
+    async setOwnerOfCustomerLeads(tx: DbOrTx, externalUserid: string, values: { ownerUserid: string; assignedAt: Date; mtime: Date; muser: string }): Promise<void> {
       await tx.update(lead).set(values).where(and(eq(lead.externalUserid, externalUserid), isNull(lead.mergedIntoId), live));
     },
 
@@ -513,13 +551,20 @@ export function createLeadRepository(db: DbOrTx) {
       return row;
     },
 
-    async userByQwUserid(qwUserid: string, tx: DbOrTx = db) {
+    /** A WeCom employee who may own leads: in the org mirror, active (not disabled, unactivated or gone). */
+    async activeEmployee(userid: string, tx: DbOrTx = db) {
       const [row] = await tx
-        .select({ id: sysUser.id })
-        .from(sysUser)
-        .where(and(eq(sysUser.qwUserid, qwUserid), eq(sysUser.isDel, 0)))
-        .limit(1);
+        .select({ userid: qwEmp.userid, name: qwEmp.name })
+        .from(qwEmp)
+        .where(and(eq(qwEmp.userid, userid), eq(qwEmp.status, 1), eq(qwEmp.isDel, 0), isNull(qwEmp.leftAt)));
       return row;
+    },
+
+    /** Employees' names by userid (those the org mirror knows). */
+    async employeeNames(userids: string[], tx: DbOrTx = db): Promise<Map<string, string>> {
+      if (userids.length === 0) return new Map();
+      const rows = await tx.select({ userid: qwEmp.userid, name: qwEmp.name }).from(qwEmp).where(inArray(qwEmp.userid, [...new Set(userids)]));
+      return new Map(rows.map((row) => [row.userid, row.name]));
     },
 
     /** A customer's own fields (reached through a lead the caller sees, or a customer in scope). */

@@ -9,6 +9,10 @@ import { templateWorkbook } from './lead-import.ts';
 import type { LeadWecomService } from './lead-wecom.ts';
 import {
   batchAssignBody,
+  bulkResult,
+  claimBody,
+  deleteBody,
+  returnBody,
   contactRecord,
   contactsBody,
   dynamicsBody,
@@ -18,6 +22,8 @@ import {
   leadDetail,
   leadKeyQuery,
   leadLinkBody,
+  employeeUserid,
+  leadExportQuery,
   leadPageQuery,
   leadRecord,
   leadUpdateBody,
@@ -73,9 +79,44 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     handler: ({ ctx, body }) => leads.leadLink(ctx, body.clueId, body.acqLinkId),
   });
   route(app, {
-    method: 'POST', url: '/batchAssign', summary: '线索客户批量分配 (the timeline records who assigned whom)',
-    permission: 'clue:assign', body: batchAssignBody, response: z.object({ assigned: z.number(), unchanged: z.number() }),
-    handler: ({ ctx, body }) => leads.batchAssign(ctx, body.clueIds, body.userId),
+    method: 'POST', url: '/batchAssign',
+    summary: "线索客户批量分配 to a WeCom employee: `userid` (the employee's WeCom userid, active in the synced organization); the older `userId` (a console user id) still works and means the employee bound to that user (400 when unbound). The timeline and the audit log record who assigned whom; the new owner gets a WeCom app message",
+    permission: 'clue:assign', body: batchAssignBody,
+    response: z.object({ assigned: z.number(), unchanged: z.number(), ownerUserid: z.string(), ownerName: z.string() }),
+    handler: ({ ctx, body }) => leads.batchAssign(ctx, body.clueIds, { userid: body.userid, userId: body.userId }),
+  });
+  route(app, {
+    method: 'POST', url: '/claim', summary: "领取线索: pool leads become the caller's (owned by the caller's bound WeCom employee; 400 without a binding, 409 for a lead no longer in the pool)",
+    permission: 'clue:claim', body: claimBody, response: bulkResult,
+    handler: ({ ctx, body }) => leads.claim(ctx, body.clueIds),
+  });
+  route(app, {
+    method: 'POST', url: '/returnPool', summary: '退回公海: owned leads in the caller\'s data scope go back to the pool, with a reason (timeline and audit log)',
+    permission: 'clue:return', body: returnBody, response: bulkResult,
+    handler: ({ ctx, body }) => leads.returnToPool(ctx, body.clueIds, body.reason),
+  });
+  route(app, {
+    method: 'POST', url: '/delete', summary: '删除线索 (leads in the caller\'s data scope; kept as deleted, audited)',
+    permission: 'clue:delete', body: deleteBody, response: bulkResult,
+    handler: ({ ctx, body }) => leads.remove(ctx, body.clueIds),
+  });
+  // The export answers with a file, not the envelope.
+  app.route({
+    method: 'POST',
+    url: '/export',
+    schema: {
+      summary: '导出线索 (xlsx; the same filters as /page, in its order; owner and tags by name)',
+      tags: ['admin/clue'],
+      security: [{ token: [] }],
+      body: leadExportQuery,
+      produces: [XLSX],
+    },
+    config: { permission: 'clue:export', allowWhilePasswordExpired: false },
+    handler: async (request, reply) => {
+      const stream = await leads.exportLeads(request.ctx, request.body as z.output<typeof leadExportQuery>, (error) => request.log.error({ err: error }, 'lead export failed'));
+      const fileName = `线索-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}.xlsx`;
+      return reply.type(XLSX).header('content-disposition', `attachment; filename="leads.xlsx"; filename*=UTF-8''${encodeURIComponent(fileName)}`).send(stream);
+    },
   });
   route(app, {
     method: 'POST', url: '/merge', summary: '客户合并 (the target keeps the sources\' contacts, tags, follow-ups and timeline; sources are marked merged)',
@@ -91,15 +132,20 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
   // Import
   route(app, {
     method: 'POST', url: '/import',
-    summary: '线索页面excel导入 (multipart: file = xlsx ≤ 20 MB, optional field ownerId; runs as a job — GET /admin/job/get?id=jobId; the same file again returns the earlier import)',
+    summary: "线索页面excel导入 (multipart: file = xlsx ≤ 20 MB, optional field ownerUserid (a WeCom employee's userid; the older ownerId, a console user id, means the employee bound to it); runs as a job — GET /admin/job/get?id=jobId; the same file again returns the earlier import)",
     permission: 'clue:import', response: importRecord,
     handler: async ({ ctx, raw }) => {
       if (!raw.isMultipart()) return imports.upload(ctx, undefined, {});
       const file = await raw.file();
-      const ownerField = file?.fields.ownerId as { value?: unknown } | undefined;
-      const ownerId = ownerField?.value !== undefined && ownerField.value !== '' ? id.parse(ownerField.value) : undefined;
-      if (ownerId !== undefined) await leads.requireOwnerForImport(ctx, ownerId);
-      return imports.upload(ctx, file, { ownerId });
+      const field = (name: string) => {
+        const value = (file?.fields[name] as { value?: unknown } | undefined)?.value;
+        return value !== undefined && value !== '' ? value : undefined;
+      };
+      const userid = field('ownerUserid');
+      const userId = field('ownerId');
+      const owner = userid !== undefined ? { userid: employeeUserid.parse(userid) } : userId !== undefined ? { userId: id.parse(userId) } : undefined;
+      const ownerUserid = owner ? await leads.requireOwnerForImport(ctx, owner) : undefined;
+      return imports.upload(ctx, file, { ownerUserid });
     },
   });
   route(app, {

@@ -33,9 +33,12 @@ export const leadRecord = z.object({
   channel: z.string(),
   channelId: z.number().nullable(),
   status: z.enum(LEAD_STATUSES).describe('pool (公海, unassigned), assigned, converted (linked to a WeCom customer), invalid, merged'),
-  ownerId: z.number().nullable(),
-  ownerName: z.string().nullable(),
+  ownerUserid: z.string().nullable().describe("the owning WeCom employee's userid; null while in the pool"),
+  ownerName: z.string().nullable().describe("the owning employee's name"),
+  ownerLeft: z.boolean().describe('the owner has left the company or was removed from WeCom'),
   assignedAt: dateTime.nullable(),
+  returnedAt: dateTime.nullable().describe('when it last went back to the pool (退回公海)'),
+  returnReason: z.string().nullable(),
   primaryPhone: z.string().nullable(),
   externalUserid: z.string().nullable(),
   linkedAt: dateTime.nullable(),
@@ -58,8 +61,10 @@ export const leadPageQuery = pageQuery.extend({
   status: z.enum(LEAD_STATUSES).optional(),
   source: z.enum(LEAD_SOURCES).optional(),
   channel: optionalText(64),
-  ownerId: id.optional(),
+  ownerUserid: optionalText(64).describe("owned by this WeCom employee (userid)"),
   pool: z.boolean().optional().describe('true: only unassigned leads (the public pool)'),
+  mine: z.boolean().optional().describe("true: only leads owned by the caller's bound WeCom employee"),
+  followUp: z.enum(['due']).optional().describe('due (待跟进): owned leads whose next follow-up date is today or earlier (TZ_DEFAULT), earliest first'),
   tagIds: z.array(z.number().int().positive()).max(100).optional().describe('has any of these SCRM tags'),
   externalUserid: optionalText(128),
   startTime: dateTime.optional().describe('created at or after'),
@@ -67,6 +72,9 @@ export const leadPageQuery = pageQuery.extend({
   includeMerged: z.boolean().default(false),
 });
 export type LeadPageQuery = z.output<typeof leadPageQuery>;
+export const leadExportQuery = leadPageQuery.omit({ pageNum: true, pageSize: true });
+/** A WeCom employee's userid as a request gives it. */
+export const employeeUserid = z.string().trim().min(1).max(64);
 
 const baseFields = {
   gender: gender.optional(),
@@ -85,7 +93,8 @@ export const leadAddBody = z.object({
   wechat: optionalText(64).describe('primary WeChat id'),
   email: optionalText(128).describe('primary email'),
   contacts: z.array(contactInput).max(50).optional().describe('more contacts (with phone/wechat/email: together exactly one primary per type)'),
-  ownerId: id.optional().describe('assign at once; otherwise the lead goes to the pool'),
+  ownerUserid: optionalText(64).describe("assign at once to this WeCom employee (userid); otherwise the lead goes to the pool"),
+  ownerId: id.optional().describe('older form of ownerUserid: a console user id, meaning the WeCom employee bound to that user'),
   tagIds: z.array(z.number().int().positive()).max(100).optional(),
 });
 export type LeadAddBody = z.output<typeof leadAddBody>;
@@ -102,6 +111,7 @@ export const leadUpdateBody = z.object({
   ...baseFields,
   invalid: z.boolean().optional().describe('true marks the lead invalid; false restores it'),
   followUp: followUpInput.optional().describe('a manual follow-up record (手动跟进)'),
+  nextFollowAt: dateTime.nullable().optional().describe('the next follow-up date (null clears it); the owner gets an app message when it comes'),
 });
 export type LeadUpdateBody = z.output<typeof leadUpdateBody>;
 
@@ -120,7 +130,17 @@ export const followUpRecord = z.object({
 export const contactsBody = z.object({ clueId: id, contacts: z.array(contactInput).max(50) });
 export const leadLinkBody = z.object({ clueId: id, acqLinkId: id.optional().describe('a published acquisition link (/admin/cust/get/link)') });
 export const linkCustomerBody = z.object({ clueId: id, externalUserid });
-export const batchAssignBody = z.object({ clueIds: ids(), userId: id });
+export const batchAssignBody = z
+  .object({
+    clueIds: ids(),
+    userid: z.string().trim().min(1).max(64).optional().describe("the new owner: a WeCom employee's userid (active in WeCom)"),
+    userId: id.optional().describe('older form: a console user id, meaning the WeCom employee bound to that user'),
+  })
+  .refine((body) => (body.userid === undefined) !== (body.userId === undefined), { message: 'give exactly one of userid and userId', path: ['userid'] });
+export const claimBody = z.object({ clueIds: ids() });
+export const returnBody = z.object({ clueIds: ids(), reason: requiredText(200).describe('why the leads go back to the pool (shown on their timeline)') });
+export const deleteBody = z.object({ clueIds: ids() });
+export const bulkResult = z.object({ changed: z.number(), unchanged: z.number() });
 export const mergeBody = z.object({ targetId: id, sourceIds: ids(100) });
 export const tagDeleteBody = z.object({ clueId: id, tagIds: ids(100) });
 export const tagDeleteByCustomerBody = z.object({ externalUserid, tagIds: ids(100) });
@@ -162,7 +182,7 @@ export const eventRecord = z.object({
   id: z.number(),
   leadId: z.number(),
   type: z.string().describe(
-    'created, imported, collected, updated, status_changed, assigned, followed_up, contacts_changed, linked, tags_changed, corp_tags_changed, merged, merged_into, transfer_requested, transfer_completed, transfer_failed, registration, page_visit, or a third party\'s own type',
+    'created, imported, collected, updated, status_changed, assigned, claimed, returned, deleted, next_follow_changed, followed_up, contacts_changed, linked, tags_changed, corp_tags_changed, merged, merged_into, transfer_requested, transfer_completed, transfer_failed, registration, page_visit, or a third party\'s own type',
   ),
   occurredAt: dateTime,
   actor: z.string().nullable(),
@@ -215,7 +235,7 @@ export const statResult = z.object({
   byStatus: z.object({ pool: z.number(), assigned: z.number(), converted: z.number(), invalid: z.number() }),
   newToday: z.number().describe('created since midnight, Asia/Shanghai (TZ_DEFAULT)'),
   convertedShare: z.number().describe('converted / total, 0–1 (0 when there are none)'),
-  perOwner: z.array(z.object({ ownerId: z.number(), ownerName: z.string(), total: z.number(), assigned: z.number(), converted: z.number(), invalid: z.number() })),
+  perOwner: z.array(z.object({ ownerUserid: z.string(), ownerName: z.string(), total: z.number(), assigned: z.number(), converted: z.number(), invalid: z.number() })),
 });
 
 export const importRecord = z.object({
@@ -228,7 +248,7 @@ export const importRecord = z.object({
   insertedRows: z.number(),
   invalidRows: z.number(),
   error: z.string().nullable(),
-  ownerId: z.number().nullable(),
+  ownerUserid: z.string().nullable().describe('the WeCom employee the imported leads are given to'),
   finishedAt: dateTime.nullable(),
   ctime: dateTime,
   cuser: z.string().nullable(),

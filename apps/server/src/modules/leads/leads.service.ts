@@ -11,6 +11,12 @@ import { derivedStatus, type LeadRepository, type LeadRow, type NewLeadEvent, ty
 import { normaliseMobile } from './lead-import-rows.ts';
 import type { ContactInput, LeadAddBody, LeadKey, LeadPageQuery, LeadRecord, LeadUpdateBody } from './leads.schemas.ts';
 import { localTime } from '../acquisition/routing/local-time.ts';
+import type { AppMessageService, NewAppMessage } from '../../platform/app-message.ts';
+import type { AuditLogRepository, AuditEntry } from '../nexus/audit-log.repository.ts';
+import { streamWorkbook } from '../../platform/excel.ts';
+import { LEAD_EXPORT_COLUMNS } from './lead-export.ts';
+import { transferSubject } from './lead-transfer-subject.ts';
+import type { LeadFilter } from './leads.repository.ts';
 
 export interface LeadServiceDeps {
   /** Transactions; every query goes through the repository. */
@@ -18,6 +24,10 @@ export interface LeadServiceDeps {
   leads: LeadRepository;
   now: () => number;
   timeZone: string;
+  /** Reminders to owners (WeCom app messages, queued with the change that causes them). */
+  appMessages: Pick<AppMessageService, 'queue' | 'deliverSoon'>;
+  /** Assignments, returns, claims and deletions are audited with the change. */
+  audit: Pick<AuditLogRepository, 'record'>;
 }
 
 /** How a lead got linked to a WeCom customer. */
@@ -61,9 +71,25 @@ export function startOfLocalDay(instant: Date, timeZone: string): Date {
   return new Date(ms - (((ms % 60_000) + 60_000) % 60_000) - localTime(instant, timeZone).minuteOfDay * 60_000);
 }
 
+/** A lead owner as a request names it: a WeCom employee's userid, or (older form) a console user id bound to one. */
+export type OwnerRef = { userid?: string; userId?: number };
+
+const EXPORT_SLICE = 500;
+
+/** `YYYY-MM-DD HH:mm` in the time zone. */
+const formatLocal = (date: Date, timeZone: string) =>
+  new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(date);
+
 export function createLeadService(deps: LeadServiceDeps) {
   const { db, leads } = deps;
   const at = () => new Date(deps.now());
+
+  /** The repository's filter for a page query: 待跟进 means a next follow-up by the end of today (TZ_DEFAULT). */
+  const filterOf = <Q extends Omit<LeadPageQuery, 'pageNum' | 'pageSize'>>(query: Q): Q & LeadFilter => {
+    if (query.followUp !== 'due') return query;
+    const endOfToday = new Date(startOfLocalDay(at(), deps.timeZone).getTime() + 86_400_000 - 1);
+    return { ...query, followUpBefore: endOfToday };
+  };
 
   /** The leads repository made for the caller. */
   const leadsFor = async (ctx: RequestContext): Promise<ViewerLeads> => leads.forViewer(await viewerOf(ctx));
@@ -75,10 +101,70 @@ export function createLeadService(deps: LeadServiceDeps) {
     return row;
   }
 
-  async function requireOwner(userId: number, tx: DbOrTx | undefined, field = 'userId') {
-    const user = await leads.activeUser(userId, tx);
-    if (!user) throw new InvalidField(field, 'leadOwnerInvalid', { id: userId });
-    return user;
+  /**
+   * The WeCom employee who is to own leads: given by userid, or (the older form) by a console user id meaning the
+   * employee bound to that user. Active in the org mirror, else 400.
+   */
+  async function requireOwner(owner: OwnerRef, tx: DbOrTx | undefined, field = 'userid'): Promise<{ userid: string; name: string }> {
+    let userid = owner.userid;
+    if (userid === undefined && owner.userId !== undefined) {
+      const user = await leads.activeUser(owner.userId, tx);
+      if (!user) throw new InvalidField('userId', 'leadOwnerInvalid', { id: owner.userId });
+      if (!user.qwUserid) throw new InvalidField('userId', 'leadOwnerUnbound', { name: user.nickname });
+      userid = user.qwUserid;
+      field = 'userId';
+    }
+    const employee = userid ? await leads.activeEmployee(userid, tx) : undefined;
+    if (!employee) throw new InvalidField(field, 'leadOwnerEmployeeInvalid', { userid: userid ?? '' });
+    return employee;
+  }
+
+  /** The owner's reminder that leads were given to them (one message per owner and action). */
+  function assignedMessage(ownerUserid: string, names: string[], by: string): NewAppMessage {
+    const which = names.length === 1 ? `线索「${names[0]}」` : `「${names.slice(0, 5).join('、')}」${names.length > 5 ? '等' : ''} ${names.length} 条线索`;
+    return { userid: ownerUserid, kind: 'lead.assigned', title: '线索分配提醒', content: `${by}把${which}分配给你，请在 SCRM「线索公海 → 线索列表」中及时跟进。` };
+  }
+
+  const auditActor = (ctx: RequestContext, now: Date) => ({ actor: actorOf(ctx), requestId: ctx.requestId, now });
+  const auditOf = (row: LeadRow) => ({ name: row.name, status: row.status, ownerUserid: row.ownerUserid, ownerName: row.ownerName });
+
+  /** Visible, unmerged leads by id, locked; 404 for any the caller cannot see, 409 for a merged one. */
+  async function requireLeads(visible: ViewerLeads, clueIds: number[], tx: DbOrTx): Promise<LeadRow[]> {
+    const ids = unique(clueIds).sort((a, b) => a - b);
+    const rows = await visible.findMany(ids, tx, { lock: true });
+    const missing = ids.filter((id) => !rows.some((row) => row.id === id));
+    if (missing.length) throw new NotFound('lead', missing.join(','));
+    const merged = rows.find((row) => row.mergedIntoId !== null);
+    if (merged) throw new Conflict('leadMerged', { targetId: merged.mergedIntoId });
+    return rows;
+  }
+
+  /** Gives leads to an owner (assign, claim): events, audit, and the owner's reminder unless they took them. */
+  async function giveLeads(ctx: RequestContext, tx: DbOrTx, rows: LeadRow[], owner: { userid: string; name: string }, how: 'assigned' | 'claimed', now: Date) {
+    const actor = actorOf(ctx);
+    const changed = rows.filter((row) => row.ownerUserid !== owner.userid);
+    if (changed.length === 0) return changed;
+    await leads.update(tx, changed.map((row) => row.id), { ownerUserid: owner.userid, assignedAt: now, nextFollowAt: null, mtime: now, muser: actor });
+    await leads.update(tx, changed.filter((row) => row.status === 'pool').map((row) => row.id), { status: 'assigned' });
+    await leads.appendEvents(
+      tx,
+      changed.map((row) => ({
+        leadId: row.id,
+        type: how,
+        occurredAt: now,
+        actor,
+        data: { fromOwnerUserid: row.ownerUserid, fromOwnerName: row.ownerName, toOwnerUserid: owner.userid, toOwnerName: owner.name },
+      })),
+    );
+    await deps.audit.record(
+      tx,
+      auditActor(ctx, now),
+      changed.map((row): AuditEntry => ({ action: `lead.${how === 'assigned' ? 'assign' : 'claim'}`, targetType: 'lead', targetId: row.id, before: auditOf(row), after: { ownerUserid: owner.userid, ownerName: owner.name } })),
+    );
+    if (how === 'assigned' && owner.userid !== ctx.user.qwUserid) {
+      await deps.appMessages.queue(tx, [assignedMessage(owner.userid, changed.map((row) => row.name), ctx.user.nickname || actor)]);
+    }
+    return changed;
   }
 
   async function requireTags(tagIds: number[], type: 'self' | 'corp', tx?: DbOrTx) {
@@ -128,14 +214,14 @@ export function createLeadService(deps: LeadServiceDeps) {
     const other = await leads.system().findByCustomer(externalUserid, tx);
     if (other && other.id !== row.id) throw new Conflict('leadCustomerTaken', { leadId: other.id });
     const when = options.now ?? at();
-    let ownerId = row.ownerId;
-    if (ownerId === null && options.employeeUserid) ownerId = (await leads.userByQwUserid(options.employeeUserid, tx))?.id ?? null;
+    // An unowned lead is owned by the employee the customer added.
+    const ownerUserid = row.ownerUserid ?? options.employeeUserid ?? null;
     const customer = await leads.customer(externalUserid, tx);
     await leads.update(tx, [row.id], {
       externalUserid,
       linkedAt: when,
       status: 'converted',
-      ...(ownerId !== row.ownerId ? { ownerId, assignedAt: when } : {}),
+      ...(ownerUserid !== row.ownerUserid ? { ownerUserid, assignedAt: when } : {}),
       mtime: when,
       muser: actor,
     });
@@ -165,13 +251,127 @@ export function createLeadService(deps: LeadServiceDeps) {
     resolveKey,
     record,
 
-    /** The owner an import gives its leads must be an active user. */
-    async requireOwnerForImport(_ctx: RequestContext, userId: number) {
-      await requireOwner(userId, undefined, 'ownerId');
+    /** The owner an import gives its leads: an active WeCom employee (or a console user bound to one). */
+    async requireOwnerForImport(_ctx: RequestContext, owner: OwnerRef): Promise<string> {
+      return (await requireOwner(owner, undefined, 'ownerUserid')).userid;
     },
 
     async page(ctx: RequestContext, query: LeadPageQuery): Promise<Page<LeadRecord>> {
-      return (await leadsFor(ctx)).page(query);
+      return (await leadsFor(ctx)).page(filterOf(query));
+    },
+
+    /** The list as xlsx: the page's filters and order, names (owner, tags) not ids; streamed in slices. */
+    async exportLeads(ctx: RequestContext, query: Omit<LeadPageQuery, 'pageNum' | 'pageSize'>, onError?: (error: unknown) => void) {
+      const visible = await leadsFor(ctx);
+      const filter = filterOf(query);
+      async function* batches() {
+        for (let offset = 0; ; offset += EXPORT_SLICE) {
+          const rows = await visible.slice(filter, offset, EXPORT_SLICE);
+          if (rows.length) yield rows;
+          if (rows.length < EXPORT_SLICE) return;
+        }
+      }
+      return streamWorkbook(batches(), LEAD_EXPORT_COLUMNS, { timeZone: deps.timeZone, sheetName: '线索', onError });
+    },
+
+    /** 领取: pool leads become the caller's (the caller must be bound to a WeCom employee). */
+    async claim(ctx: RequestContext, clueIds: number[]) {
+      if (!ctx.user.qwUserid) throw new BadRequest('leadClaimNeedsBinding');
+      const visible = await leadsFor(ctx);
+      const now = at();
+      return db.transaction(async (tx) => {
+        const owner = await requireOwner({ userid: ctx.user.qwUserid! }, tx);
+        const rows = await requireLeads(visible, clueIds, tx);
+        const taken = rows.filter((row) => row.ownerUserid !== null && row.ownerUserid !== owner.userid);
+        if (taken.length) throw new Conflict('leadNotInPool', { ids: taken.map((row) => row.id).join(',') });
+        const changed = await giveLeads(ctx, tx, rows, owner, 'claimed', now);
+        return { changed: changed.length, unchanged: rows.length - changed.length };
+      });
+    },
+
+    /** 退回公海: owned leads go back to the pool, with the reason on their timeline and in the audit log. */
+    async returnToPool(ctx: RequestContext, clueIds: number[], reason: string) {
+      const actor = actorOf(ctx);
+      const visible = await leadsFor(ctx);
+      const now = at();
+      return db.transaction(async (tx) => {
+        const rows = await requireLeads(visible, clueIds, tx);
+        const unowned = rows.filter((row) => row.ownerUserid === null);
+        if (unowned.length) throw new Conflict('leadNotOwned', { ids: unowned.map((row) => row.id).join(',') });
+        for (const row of rows) {
+          await leads.update(tx, [row.id], {
+            ownerUserid: null,
+            assignedAt: null,
+            nextFollowAt: null,
+            returnedAt: now,
+            returnReason: reason,
+            status: row.status === 'assigned' ? 'pool' : row.status,
+            mtime: now,
+            muser: actor,
+          });
+        }
+        await leads.appendEvents(
+          tx,
+          rows.map((row) => ({ leadId: row.id, type: 'returned', occurredAt: now, actor, data: { reason, fromOwnerUserid: row.ownerUserid, fromOwnerName: row.ownerName } })),
+        );
+        await deps.audit.record(
+          tx,
+          auditActor(ctx, now),
+          rows.map((row): AuditEntry => ({ action: 'lead.return', targetType: 'lead', targetId: row.id, before: auditOf(row), after: { ownerUserid: null, reason } })),
+        );
+        return { changed: rows.length, unchanged: 0 };
+      });
+    },
+
+    /** Deletes leads (kept, marked deleted: their phone and customer are free again), audited. */
+    async remove(ctx: RequestContext, clueIds: number[]) {
+      const actor = actorOf(ctx);
+      const visible = await leadsFor(ctx);
+      const now = at();
+      return db.transaction(async (tx) => {
+        const ids = unique(clueIds).sort((a, b) => a - b);
+        const rows = await visible.findMany(ids, tx, { lock: true });
+        const missing = ids.filter((id) => !rows.some((row) => row.id === id));
+        if (missing.length) throw new NotFound('lead', missing.join(','));
+        await leads.update(tx, ids, { isDel: 1, mtime: now, muser: actor });
+        await leads.appendEvents(tx, rows.map((row) => ({ leadId: row.id, type: 'deleted', occurredAt: now, actor, data: {} })));
+        await deps.audit.record(tx, auditActor(ctx, now), rows.map((row): AuditEntry => ({ action: 'lead.delete', targetType: 'lead', targetId: row.id, before: auditOf(row), after: null })));
+        return { changed: rows.length, unchanged: 0 };
+      });
+    },
+
+    /**
+     * The follow-up reminder job: each owned lead whose next follow-up date has come gets one app message to its
+     * owner per date (the lead remembers the date it reminded of, in the transaction that queues the message;
+     * the message's dedupe key says the same). Returns how many were queued.
+     */
+    async remindFollowUps(): Promise<number> {
+      let queued = 0;
+      const owners = new Set<string>();
+      for (;;) {
+        const count = await db.transaction(async (tx) => {
+          const due = await leads.system().dueFollowUps(at(), 200, tx);
+          for (const row of due) {
+            await leads.update(tx, [row.id], { followUpRemindedAt: row.nextFollowAt });
+            owners.add(row.ownerUserid);
+          }
+          await deps.appMessages.queue(
+            tx,
+            due.map((row) => ({
+              userid: row.ownerUserid,
+              kind: 'lead.follow-up',
+              title: '线索跟进提醒',
+              content: `线索「${row.name}」约定的跟进时间（${formatLocal(row.nextFollowAt, deps.timeZone)}）已到，请及时跟进。`,
+              dedupeKey: `lead.follow-up:${row.id}:${row.nextFollowAt.toISOString()}`,
+            })),
+          );
+          return due.length;
+        });
+        queued += count;
+        if (count < 200) break;
+      }
+      deps.appMessages.deliverSoon(owners);
+      return queued;
     },
 
     async add(ctx: RequestContext, body: LeadAddBody): Promise<LeadRecord> {
@@ -187,7 +387,7 @@ export function createLeadService(deps: LeadServiceDeps) {
       const id = await guardPhone(primaryPhone, () =>
         db.transaction(async (tx) => {
           await assertPhoneFree(primaryPhone, null, tx);
-          if (body.ownerId) await requireOwner(body.ownerId, tx, 'ownerId');
+          const owner = body.ownerUserid || body.ownerId ? await requireOwner({ userid: body.ownerUserid, userId: body.ownerId }, tx, 'ownerUserid') : undefined;
           if (body.tagIds?.length) await requireTags(body.tagIds, 'self', tx);
           const leadId = await leads.insert(tx, {
             name: body.name,
@@ -199,9 +399,9 @@ export function createLeadService(deps: LeadServiceDeps) {
             channel: body.channel ?? '',
             channelId: body.channelId ?? null,
             source: 'manual',
-            status: body.ownerId ? 'assigned' : 'pool',
-            ownerId: body.ownerId ?? null,
-            assignedAt: body.ownerId ? now : null,
+            status: owner ? 'assigned' : 'pool',
+            ownerUserid: owner?.userid ?? null,
+            assignedAt: owner ? now : null,
             primaryPhone,
             ctime: now,
             cuser: actor,
@@ -211,13 +411,18 @@ export function createLeadService(deps: LeadServiceDeps) {
           await leads.replaceContacts(tx, leadId, contacts, actor);
           if (body.tagIds?.length) await leads.addTags(tx, [leadId], unique(body.tagIds), actor);
           const events: NewLeadEvent[] = [{ leadId, type: 'created', occurredAt: now, actor, data: { source: 'manual' } }];
-          if (body.ownerId) events.push({ leadId, type: 'assigned', occurredAt: now, actor, data: { fromOwnerId: null, toOwnerId: body.ownerId } });
+          if (owner) {
+            events.push({ leadId, type: 'assigned', occurredAt: now, actor, data: { fromOwnerUserid: null, toOwnerUserid: owner.userid, toOwnerName: owner.name } });
+            if (owner.userid !== ctx.user.qwUserid) await deps.appMessages.queue(tx, [assignedMessage(owner.userid, [body.name], ctx.user.nickname || actor)]);
+          }
           if (body.tagIds?.length) events.push({ leadId, type: 'tags_changed', occurredAt: now, actor, data: { added: unique(body.tagIds), removed: [] } });
           await leads.appendEvents(tx, events);
           return leadId;
         }),
       );
-      return record(id);
+      const created = await record(id);
+      if (created.ownerUserid) deps.appMessages.deliverSoon([created.ownerUserid]);
+      return created;
     },
 
     async update(ctx: RequestContext, body: LeadUpdateBody): Promise<LeadRecord> {
@@ -251,10 +456,16 @@ export function createLeadService(deps: LeadServiceDeps) {
           });
           events.push({ leadId: row.id, type: 'followed_up', occurredAt: now, actor, data: { followUpId, method: followUp.method, content: followUp.content } });
         }
+        // The next follow-up date: set on its own, or with a follow-up record.
+        const nextFollowAt = body.nextFollowAt !== undefined ? body.nextFollowAt : followUp ? (followUp.nextFollowAt ?? null) : undefined;
+        if (body.nextFollowAt !== undefined && (body.nextFollowAt?.getTime() ?? null) !== (row.nextFollowAt?.getTime() ?? null)) {
+          events.push({ leadId: row.id, type: 'next_follow_changed', occurredAt: now, actor, data: { from: row.nextFollowAt, to: nextFollowAt } });
+        }
         await leads.update(tx, [row.id], {
           ...changes,
           status,
-          ...(followUp ? { lastFollowAt: now, nextFollowAt: followUp.nextFollowAt ?? null } : {}),
+          ...(followUp ? { lastFollowAt: now } : {}),
+          ...(nextFollowAt !== undefined ? { nextFollowAt } : {}),
           mtime: now,
           muser: actor,
         });
@@ -302,40 +513,18 @@ export function createLeadService(deps: LeadServiceDeps) {
       return record(clueId);
     },
 
-    async batchAssign(ctx: RequestContext, clueIds: number[], userId: number) {
-      const actor = actorOf(ctx);
+    /** Assigns leads to a WeCom employee (or the employee bound to a console user, the older form); the owner is told. */
+    async batchAssign(ctx: RequestContext, clueIds: number[], to: OwnerRef) {
       const visible = await leadsFor(ctx);
-      const ids = unique(clueIds).sort((a, b) => a - b);
       const now = at();
-      return db.transaction(async (tx) => {
-        const owner = await requireOwner(userId, tx);
-        const rows = await visible.findMany(ids, tx, { lock: true });
-        const missing = ids.filter((id) => !rows.some((row) => row.id === id));
-        if (missing.length) throw new NotFound('lead', missing.join(','));
-        const merged = rows.find((row) => row.mergedIntoId !== null);
-        if (merged) throw new Conflict('leadMerged', { targetId: merged.mergedIntoId });
-        const changed = rows.filter((row) => row.ownerId !== userId);
-        for (const row of changed) {
-          await leads.update(tx, [row.id], {
-            ownerId: userId,
-            assignedAt: now,
-            status: row.status === 'pool' ? 'assigned' : row.status,
-            mtime: now,
-            muser: actor,
-          });
-        }
-        await leads.appendEvents(
-          tx,
-          changed.map((row) => ({
-            leadId: row.id,
-            type: 'assigned',
-            occurredAt: now,
-            actor,
-            data: { fromOwnerId: row.ownerId, fromOwnerName: row.ownerName, toOwnerId: userId, toOwnerName: owner.nickname, assignedBy: actor },
-          })),
-        );
-        return { assigned: changed.length, unchanged: rows.length - changed.length };
+      const result = await db.transaction(async (tx) => {
+        const owner = await requireOwner(to, tx);
+        const rows = await requireLeads(visible, clueIds, tx);
+        const changed = await giveLeads(ctx, tx, rows, owner, 'assigned', now);
+        return { owner, assigned: changed.length, unchanged: rows.length - changed.length };
       });
+      if (result.assigned) deps.appMessages.deliverSoon([result.owner.userid]);
+      return { assigned: result.assigned, unchanged: result.unchanged, ownerUserid: result.owner.userid, ownerName: result.owner.name };
     },
 
     /**
@@ -386,16 +575,16 @@ export function createLeadService(deps: LeadServiceDeps) {
         await leads.moveRecords(tx, sources, targetId);
 
         const externalUserid = target.externalUserid ?? customers[0] ?? null;
-        const ownerId = target.ownerId ?? sourceRows.find((row) => row.ownerId !== null)?.ownerId ?? null;
+        const ownerUserid = target.ownerUserid ?? sourceRows.find((row) => row.ownerUserid !== null)?.ownerUserid ?? null;
         const lastFollowAt = rows.map((row) => row.lastFollowAt).filter((value): value is Date => value !== null).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
         const linkedAt = target.linkedAt ?? sourceRows.find((row) => row.externalUserid !== null)?.linkedAt ?? null;
-        const status: LeadStatus = target.status === 'invalid' ? 'invalid' : derivedStatus({ externalUserid, ownerId });
+        const status: LeadStatus = target.status === 'invalid' ? 'invalid' : derivedStatus({ externalUserid, ownerUserid });
         await leads.update(tx, [targetId], {
           primaryPhone,
           externalUserid,
           linkedAt,
-          ownerId,
-          ...(ownerId !== target.ownerId ? { assignedAt: now } : {}),
+          ownerUserid,
+          ...(ownerUserid !== target.ownerUserid ? { assignedAt: now } : {}),
           lastFollowAt,
           status,
           mtime: now,
@@ -521,12 +710,16 @@ export function createLeadService(deps: LeadServiceDeps) {
         if (found) customer = { ...found, relations: await visible.relationsOf(row.externalUserid) };
         transfers = await visible.transfersOf(row.externalUserid);
       }
+      const names = await leads.employeeNames(transfers.flatMap((transfer) => [transfer.handoverUserid, transfer.takeoverUserid]));
       return {
         ...withTags,
         contacts: contacts.map(({ leadId: _leadId, ...contact }) => contact),
         followUps,
         customer,
-        transfers: transfers.map((transfer) => ({ ...transfer, errorMessage: describeItemErrcode(transfer.errcode, ctx.locale)?.message ?? null })),
+        transfers: transfers.map((transfer) => ({
+          ...transfer,
+          errorMessage: describeItemErrcode(transfer.errcode, ctx.locale, transferSubject(transfer.errcode, transfer, names, customer?.name))?.message ?? null,
+        })),
       };
     },
 

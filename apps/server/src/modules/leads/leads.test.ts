@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp, type TestClient } from '../../testing/test-app.ts';
-import { userWith } from '../system/test-fixtures.ts';
-import { addLead, fails, ok, openApp, selfTags, signedPost } from './leads.testing.ts';
+import { PASSWORD, userWith } from '../system/test-fixtures.ts';
+import { addLead, employee, fails, ok, openApp, selfTags, signedPost } from './leads.testing.ts';
 
 const ALL = ['clue:list', 'clue:query', 'clue:add', 'clue:update', 'clue:assign', 'clue:merge', 'clue:link', 'clue:tag', 'clue:stat'];
 
@@ -93,39 +93,58 @@ describe('leads pool', () => {
     assert.deepEqual(types.sort(), ['created', 'followed_up', 'status_changed', 'status_changed', 'updated']);
   });
 
-  it('assigns in batch; the timeline says who assigned whom; data scope by owner', async () => {
+  it('assigns in batch to WeCom employees; the timeline says who assigned whom; data scope by owner', async () => {
     const alice = await userWith(t, admin, 'alice', ALL, 5);
     const bob = await userWith(t, admin, 'bob', ALL, 5);
+    const unbound = await userWith(t, admin, 'carol', ALL, 5);
+    await employee(t.db, 'alice_e', '艾丽斯', { boundTo: alice.id });
+    await employee(t.db, 'bob_e', '鲍勃', { boundTo: bob.id });
+    await employee(t.db, 'gone_e', '离开的人', { status: 5 });
+    // The bindings are read at sign-in.
+    const aliceIn = await t.login('alice', PASSWORD);
     const a = await addLead(admin, { name: 'A', phone: '13800000030' });
     const b = await addLead(admin, { name: 'B', phone: '13800000031' });
     const c = await addLead(admin, { name: 'C', phone: '13800000032' });
-    assert.deepEqual(await ok(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id, b.id], userId: alice.id })), { assigned: 2, unchanged: 0 });
-    assert.deepEqual(await ok(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userId: alice.id })), { assigned: 0, unchanged: 1 });
+    const assigned = await ok(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id, b.id], userid: 'alice_e' }));
+    assert.deepEqual(assigned, { assigned: 2, unchanged: 0, ownerUserid: 'alice_e', ownerName: '艾丽斯' });
+    // The older form (a console user id) means the employee bound to that user.
+    assert.deepEqual(await ok(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userId: alice.id })), { assigned: 0, unchanged: 1, ownerUserid: 'alice_e', ownerName: '艾丽斯' });
+    await fails(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userId: unbound.id }), 400, /carol.*未绑定企业微信成员/);
+    await fails(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userid: 'gone_e' }), 400, /gone_e/);
+    await fails(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userid: 'alice_e', userId: alice.id }), 400);
+    await fails(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id] }), 400);
+    const listed = (await ok(admin.post('/scrm/admin/clue/page', { ownerUserid: 'alice_e', pageSize: 500 }))).records;
+    assert.deepEqual(listed.map((r: any) => [r.name, r.ownerName, r.status]).sort(), [['A', '艾丽斯', 'assigned'], ['B', '艾丽斯', 'assigned']]);
     const events = await ok(admin.post('/scrm/admin/clue/detail/dynamics', { clueId: a.id, types: ['assigned'] }));
     assert.equal(events.total, 1);
     assert.deepEqual(
-      { to: events.records[0].data.toOwnerId, by: events.records[0].data.assignedBy, actor: events.records[0].actor, from: events.records[0].data.fromOwnerId },
-      { to: alice.id, by: 'admin', actor: 'admin', from: null },
+      { to: events.records[0].data.toOwnerName, actor: events.records[0].actor, from: events.records[0].data.fromOwnerUserid },
+      { to: '艾丽斯', actor: 'admin', from: null },
     );
-    // Alice (self scope) sees her own and the pool, not Bob's.
-    await ok(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [c.id], userId: bob.id }));
-    const seen = await ok(alice.post('/scrm/admin/clue/page', { pageSize: 500 }));
+    const audit = await t.db.execute<{ action: string; target_id: string }>(sql`SELECT action, target_id FROM sys_audit_log WHERE action = 'lead.assign' ORDER BY id`);
+    assert.deepEqual(audit.rows.map((row) => [row.action, Number(row.target_id)]), [['lead.assign', a.id], ['lead.assign', b.id]]);
+    // Alice (self scope) sees her bound employee's leads and the pool, not Bob's.
+    await ok(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [c.id], userid: 'bob_e' }));
+    const seen = await ok(aliceIn.post('/scrm/admin/clue/page', { pageSize: 500 }));
     const ids = seen.records.map((r: any) => r.id);
     assert.ok(ids.includes(a.id) && ids.includes(b.id));
     assert.ok(!ids.includes(c.id));
-    assert.ok(seen.records.some((r: any) => r.ownerId === null), 'pool leads are visible');
-    assert.ok(seen.records.every((r: any) => r.ownerId === null || r.ownerId === alice.id));
-    await fails(alice.get('/scrm/admin/clue/detail/get', { clueId: c.id }), 404);
-    await fails(alice.post('/scrm/admin/clue/update', { clueId: c.id, remark: 'x' }), 404);
-    await fails(alice.post('/scrm/admin/clue/batchAssign', { clueIds: [c.id], userId: alice.id }), 404);
-    const pool = await ok(alice.post('/scrm/admin/clue/page', { pool: true, pageSize: 500 }));
-    assert.ok(pool.records.every((r: any) => r.ownerId === null && r.status === 'pool'));
-    // Statistics follow the scope too.
-    const stat = await ok(alice.post('/scrm/admin/clue/stat', {}));
-    assert.deepEqual(stat.perOwner.map((o: any) => o.ownerId), [alice.id]);
+    assert.ok(seen.records.some((r: any) => r.ownerUserid === null), 'pool leads are visible');
+    assert.ok(seen.records.every((r: any) => r.ownerUserid === null || r.ownerUserid === 'alice_e'));
+    await fails(aliceIn.get('/scrm/admin/clue/detail/get', { clueId: c.id }), 404);
+    await fails(aliceIn.post('/scrm/admin/clue/update', { clueId: c.id, remark: 'x' }), 404);
+    await fails(aliceIn.post('/scrm/admin/clue/batchAssign', { clueIds: [c.id], userid: 'alice_e' }), 404);
+    // A user bound to nobody sees the pool only.
+    const carolSees = (await ok(unbound.post('/scrm/admin/clue/page', { pageSize: 500 }))).records;
+    assert.ok(carolSees.every((r: any) => r.ownerUserid === null));
+    const pool = await ok(aliceIn.post('/scrm/admin/clue/page', { pool: true, pageSize: 500 }));
+    assert.ok(pool.records.every((r: any) => r.ownerUserid === null && r.status === 'pool'));
+    // Statistics follow the scope too, by the owner's name.
+    const stat = await ok(aliceIn.post('/scrm/admin/clue/stat', {}));
+    assert.deepEqual(stat.perOwner.map((o: any) => [o.ownerUserid, o.ownerName]), [['alice_e', '艾丽斯']]);
     await fails(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userId: 999999 }), 400);
     const noPerm = await userWith(t, admin, 'viewer', ['clue:list'], 1);
-    await fails(noPerm.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userId: alice.id }), 403);
+    await fails(noPerm.post('/scrm/admin/clue/batchAssign', { clueIds: [a.id], userid: 'alice_e' }), 403);
   });
 
   it('merges: the target keeps every contact, tag, follow-up and timeline entry; sources are marked, not deleted', async () => {

@@ -71,3 +71,10 @@ export async function department(admin: TestClient, name: string): Promise<numbe
   const root = (await ok(admin.get('/scrm/admin/sys/dept/tree')))[0].id;
   return createDept(admin, name, root);
 }
+
+/** A WeCom employee in the org mirror (qw_emp), as the org sync stores one; optionally bound to a console user. */
+export async function employee(db: Db, userid: string, name: string, options: { boundTo?: number; status?: number } = {}): Promise<string> {
+  await db.execute(sql`INSERT INTO qw_emp (userid, name, status) VALUES (${userid}, ${name}, ${options.status ?? 1})`);
+  if (options.boundTo !== undefined) await db.execute(sql`UPDATE sys_user SET qw_userid = ${userid} WHERE id = ${options.boundTo}`);
+  return userid;
+}
