@@ -1,6 +1,13 @@
 /**
- * The menu tree seeded on first start: directories (M), pages (C) and buttons (F). A button's `perms`
- * is the permission code an endpoint declares; roles grant menus, and through them permissions.
+ * The menu tree seeded on first start: directories (M), pages (C) and buttons (F). `perms` is the permission
+ * code an endpoint declares (each route names exactly one); roles grant menus, and through them permissions.
+ *
+ * The tree is the one place that says which permissions a page and its buttons need. A page or button that
+ * calls another module's API lists that code in `extraPerms` (holding the menu grants it): only reads — list,
+ * query, stat codes of pickers and summaries the page shows — never another menu's writes, so a permission
+ * still grants exactly what its name says. The browser test `menu-permissions.test.ts` loads every page with a
+ * role holding only that page's menu and its buttons and fails on any 403; `extraPerms` are refreshed on
+ * every start (modules/system/seed.ts).
  */
 export interface MenuSeed {
   name: string;
@@ -9,10 +16,18 @@ export interface MenuSeed {
   path?: string;
   icon?: string;
   perms?: string;
+  /** Reads in other modules this page or button calls (other menus' own `perms`). */
+  extraPerms?: readonly string[];
   children?: MenuSeed[];
 }
 
-const button = <P extends string>(name: string, nameEn: string, perms: P) => ({ name, nameEn, type: 'F' as const, perms });
+const button = <P extends string>(name: string, nameEn: string, perms: P, extraPerms?: readonly string[]) => ({
+  name,
+  nameEn,
+  type: 'F' as const,
+  perms,
+  ...(extraPerms ? { extraPerms } : {}),
+});
 
 export const menuTree = [
   { name: '首页', nameEn: 'Dashboard', type: 'C', path: '/dashboard', icon: 'DashboardOutlined' },
@@ -23,22 +38,22 @@ export const menuTree = [
         button('渠道查询', 'View channel', 'cust:channel:query'),
         button('渠道保存', 'Save channel', 'cust:channel:save'),
       ] },
-      { name: '获客链接', nameEn: 'Acquisition links', type: 'C', path: '/acquisition/link', perms: 'cust:link:list', children: [
+      { name: '获客链接', nameEn: 'Acquisition links', type: 'C', path: '/acquisition/link', perms: 'cust:link:list', extraPerms: ['cust:channel:list', 'qw:emp:list', 'tag:corp:list'], children: [
         button('链接查询', 'View link', 'cust:link:query'),
-        button('链接保存', 'Save link', 'cust:link:save'),
+        button('链接保存', 'Save link', 'cust:link:save', ['media:list']),
         button('链接删除', 'Delete link', 'cust:link:delete'),
       ] },
-      { name: '渠道活码', nameEn: 'Channel QR codes', type: 'C', path: '/acquisition/qr', perms: 'cust:qr:list', children: [
+      { name: '渠道活码', nameEn: 'Channel QR codes', type: 'C', path: '/acquisition/qr', perms: 'cust:qr:list', extraPerms: ['cust:channel:list', 'qw:emp:list', 'tag:corp:list'], children: [
         button('活码查询', 'View QR code', 'cust:qr:query'),
-        button('活码保存', 'Save QR code', 'cust:qr:save'),
+        button('活码保存', 'Save QR code', 'cust:qr:save', ['media:list']),
         button('活码删除', 'Delete QR code', 'cust:qr:delete'),
       ] },
-      { name: '加群二维码', nameEn: 'Group join QR codes', type: 'C', path: '/acquisition/group-join', perms: 'group:join:list', children: [
+      { name: '加群二维码', nameEn: 'Group join QR codes', type: 'C', path: '/acquisition/group-join', perms: 'group:join:list', extraPerms: ['cust:channel:list'], children: [
         button('加群码查询', 'View join QR', 'group:join:query'),
-        button('加群码保存', 'Save join QR', 'group:join:save'),
+        button('加群码保存', 'Save join QR', 'group:join:save', ['group:list']),
         button('加群码删除', 'Delete join QR', 'group:join:delete'),
       ] },
-      { name: '小程序链接', nameEn: 'Mini-program links', type: 'C', path: '/acquisition/mini-link', perms: 'mini:link:list', children: [
+      { name: '小程序链接', nameEn: 'Mini-program links', type: 'C', path: '/acquisition/mini-link', perms: 'mini:link:list', extraPerms: ['cust:channel:list'], children: [
         button('小程序链接查询', 'View mini link', 'mini:link:query'),
         button('小程序链接保存', 'Save mini link', 'mini:link:save'),
         button('小程序链接删除', 'Delete mini link', 'mini:link:delete'),
@@ -52,21 +67,21 @@ export const menuTree = [
   {
     name: '客户管理', nameEn: 'Customers', type: 'M', path: '/customer', icon: 'TeamOutlined',
     children: [
-      { name: '客户列表', nameEn: 'Customers', type: 'C', path: '/customer/list', perms: 'cust:info:list', children: [
-        button('客户查询', 'View customer', 'cust:info:query'),
+      { name: '客户列表', nameEn: 'Customers', type: 'C', path: '/customer/list', perms: 'cust:info:list', extraPerms: ['cust:emp:list', 'qw:emp:list', 'qw:dept:list', 'tag:corp:list', 'tag:self:list', 'cust:channel:list'], children: [
+        button('客户查询', 'View customer', 'cust:info:query', ['cust:tag:query']),
         button('客户保存', 'Save customer', 'cust:info:save'),
         button('客户同步', 'Sync customers', 'cust:info:sync'),
         button('实时查询', 'Live lookup', 'cust:info:realtime'),
       ] },
-      { name: '客户员工关系', nameEn: 'Customer relations', type: 'C', path: '/customer/relation', perms: 'cust:emp:list', children: [
+      { name: '客户员工关系', nameEn: 'Customer relations', type: 'C', path: '/customer/relation', perms: 'cust:emp:list', extraPerms: ['cust:channel:list', 'qw:emp:list'], children: [
         button('关系查询', 'View relation', 'cust:emp:query'),
         button('关系保存', 'Save relation', 'cust:emp:save'),
         button('关系导出', 'Export relations', 'cust:emp:export'),
       ] },
-      { name: '客户统计', nameEn: 'Customer statistics', type: 'C', path: '/customer/stat', perms: 'cust:info:stat', children: [
+      { name: '客户统计', nameEn: 'Customer statistics', type: 'C', path: '/customer/stat', perms: 'cust:info:stat', extraPerms: ['qw:emp:list'], children: [
         button('客户统计明细', 'Customer totals', 'cust:emp:stat'),
       ] },
-      { name: '客户标签', nameEn: 'Customer tagging', type: 'C', path: '/customer/tag', perms: 'cust:tag:list', children: [
+      { name: '客户标签', nameEn: 'Customer tagging', type: 'C', path: '/customer/tag', perms: 'cust:tag:list', extraPerms: ['qw:emp:list', 'tag:corp:list', 'tag:self:list'], children: [
         button('客户标签查询', 'View customer tags', 'cust:tag:query'),
         button('客户打标签', 'Tag customers', 'cust:tag:save'),
       ] },
@@ -89,14 +104,14 @@ export const menuTree = [
   {
     name: '客户群', nameEn: 'Customer groups', type: 'M', path: '/group', icon: 'CommentOutlined',
     children: [
-      { name: '客户群列表', nameEn: 'Groups', type: 'C', path: '/group/list', perms: 'group:list', children: [
+      { name: '客户群列表', nameEn: 'Groups', type: 'C', path: '/group/list', perms: 'group:list', extraPerms: ['qw:emp:list'], children: [
         button('群详情', 'View group', 'group:query'),
         button('群同步', 'Sync groups', 'group:sync'),
         button('群成员', 'Group members', 'group:member:list'),
         button('群成员导出', 'Export members', 'group:member:export'),
         button('群统计', 'Group statistics', 'group:stat'),
       ] },
-      { name: '企微聊天群', nameEn: 'WeCom chats', type: 'C', path: '/group/chat', perms: 'qw:chat:list', children: [
+      { name: '企微聊天群', nameEn: 'WeCom chats', type: 'C', path: '/group/chat', perms: 'qw:chat:list', extraPerms: ['qw:emp:list'], children: [
         button('聊天群查询', 'View chat', 'qw:chat:query'),
         button('聊天群保存', 'Save chat', 'qw:chat:save'),
       ] },
@@ -105,7 +120,7 @@ export const menuTree = [
   {
     name: '线索公海', nameEn: 'Leads pool', type: 'M', path: '/clue', icon: 'FunnelPlotOutlined',
     children: [
-      { name: '线索列表', nameEn: 'Leads', type: 'C', path: '/clue/pool', perms: 'clue:list', children: [
+      { name: '线索列表', nameEn: 'Leads', type: 'C', path: '/clue/pool', perms: 'clue:list', extraPerms: ['tag:self:list', 'sys:user:list'], children: [
         button('线索详情', 'View lead', 'clue:query'),
         button('新增线索', 'Add lead', 'clue:add'),
         button('修改线索', 'Edit lead', 'clue:update'),
@@ -151,14 +166,14 @@ export const menuTree = [
         button('用户删除', 'Delete users', 'sys:user:delete'),
         button('重置密码', 'Reset password', 'sys:user:resetPwd'),
         button('启用停用', 'Enable or disable', 'sys:user:status'),
-        button('分配角色', 'Grant roles', 'sys:user:grant'),
+        button('分配角色', 'Grant roles', 'sys:user:grant', ['sys:role:list']),
         button('绑定企微账号', 'Bind WeCom user', 'sys:user:bind'),
       ] },
       { name: '角色管理', nameEn: 'Roles', type: 'C', path: '/system/role', perms: 'sys:role:list', children: [
         button('角色查询', 'View role', 'sys:role:query'),
         button('角色保存', 'Save role', 'sys:role:save'),
         button('角色删除', 'Delete roles', 'sys:role:delete'),
-        button('角色授权', 'Grant menus', 'sys:role:grant'),
+        button('角色授权', 'Grant menus', 'sys:role:grant', ['sys:menu:list']),
       ] },
       { name: '菜单管理', nameEn: 'Menus', type: 'C', path: '/system/menu', perms: 'sys:menu:list', children: [
         button('菜单查询', 'View menu', 'sys:menu:query'),

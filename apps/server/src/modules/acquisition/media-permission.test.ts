@@ -42,12 +42,12 @@ describe('media files need media:list', () => {
       const body = refused.json();
       assert.deepEqual(Object.keys(body).sort(), ['code', 'date', 'msg']);
       assert.equal(body.code, '403');
-      assert.equal(body.msg, 'Permission denied: media:list');
+      assert.equal(body.msg, 'Missing the "Media library" permission; ask an administrator to grant it');
       assert.ok(!refused.rawPayload.includes(png.subarray(0, 16)) && !refused.body.includes('prices'), 'no byte of the file');
     }
     const chinese = await getFile(uploader.token, imageId);
     assert.equal(chinese.statusCode, 403);
-    assert.equal(chinese.json().msg, '没有权限：media:list');
+    assert.equal(chinese.json().msg, '缺少「素材库」权限，请联系管理员授予');
     // Refused before the lookup: an unknown id answers the same, so existence does not leak.
     const unknown = await getFile(uploader.token, 999_999);
     assert.equal(unknown.statusCode, 403);

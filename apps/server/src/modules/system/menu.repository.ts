@@ -12,6 +12,7 @@ const rowColumns = {
   path: sysMenu.path,
   icon: sysMenu.icon,
   perms: sysMenu.perms,
+  extraPerms: sysMenu.extraPerms,
   orderNum: sysMenu.orderNum,
   visible: sysMenu.visible,
   status: sysMenu.status,

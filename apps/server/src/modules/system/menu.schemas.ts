@@ -13,6 +13,9 @@ const menuFields = {
   path: z.string().nullable(),
   icon: z.string().nullable(),
   perms: z.string().nullable().describe('permission code, e.g. sys:user:save'),
+  extraPerms: z
+    .array(z.string())
+    .describe("further permission codes holding this menu grants: the reads its page or button calls in other modules (e.g. 客户列表 reads relations, cust:emp:list); set by the product's menu tree on every start, not by this API"),
   orderNum: z.number(),
   visible: z.boolean().describe('false: a route the navigation does not show'),
   status: z.number().describe('0 normal, 1 disabled (grants nothing, not shown)'),

@@ -39,7 +39,7 @@ export function createMenuService(deps: { db: Db; menus: MenuRepository; now: ()
         !menu || (menu.status === 0 && (menu.parentId === 0 || enabled(byId.get(menu.parentId))));
       const navigation = all.filter((menu) => shown.has(menu.id) && menu.menuType !== 'F' && enabled(menu));
       const permissions = ctx.user.isAdmin
-        ? all.filter((menu) => menu.status === 0 && menu.perms).map((menu) => menu.perms!)
+        ? all.filter((menu) => menu.status === 0).flatMap((menu) => [...(menu.perms ? [menu.perms] : []), ...menu.extraPerms])
         : [...ctx.user.permissions];
       return { menus: buildTree(navigation), permissions: [...new Set(permissions)].sort(), isAdmin: ctx.user.isAdmin };
     },

@@ -5,7 +5,7 @@ import { sysMenu, sysRoleMenu } from '../../db/schema/index.ts';
 import { createTestApp, type TestApp, type TestClient } from '../../testing/test-app.ts';
 import { menuIdsFor, ok, userWith } from './test-fixtures.ts';
 
-const NODE_KEYS = ['children', 'icon', 'id', 'menuType', 'name', 'nameEn', 'orderNum', 'parentId', 'path', 'perms', 'status', 'visible'];
+const NODE_KEYS = ['children', 'extraPerms', 'icon', 'id', 'menuType', 'name', 'nameEn', 'orderNum', 'parentId', 'path', 'perms', 'status', 'visible'];
 
 function flatten(nodes: any[]): any[] {
   return nodes.flatMap((node) => [node, ...flatten(node.children)]);
@@ -156,6 +156,42 @@ describe('menus', () => {
     assert.equal((await nobody.get('/scrm/admin/sys/menu/delete', { id: systemDir.id })).status, 403);
     assert.ok(await ok(admin.get('/scrm/admin/sys/menu/get', { id: systemDir.id })));
     assert.equal((await t.anonymous.get('/scrm/admin/sys/menu/userTree')).status, 401);
+  });
+
+  test("a page's menu grants the reads its page makes in other modules (extraPerms), and nothing more", async () => {
+    // 客户列表 lists relations (cust:emp:list) and offers employee, department, tag and channel filters.
+    const operator = await userWith(t, admin, 'menu_customer_list', ['cust:info:list']);
+    const { permissions } = await ok(operator.get('/scrm/admin/sys/menu/userTree'));
+    assert.deepEqual(permissions, ['cust:channel:list', 'cust:emp:list', 'cust:info:list', 'qw:dept:list', 'qw:emp:list', 'tag:corp:list', 'tag:self:list']);
+    await ok(operator.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 }));
+    await ok(operator.get('/scrm/admin/qw/emp/listByName', { name: '' }));
+    // Reads only: the relation page's buttons (export, save) and the pickers' modules' writes stay refused.
+    assert.equal((await operator.post('/scrm/admin/cust/emp/export', {})).status, 403);
+    assert.equal((await operator.post('/scrm/admin/tag/corp/sync')).status, 403);
+    // A disabled menu grants none of its codes.
+    const [page] = await menuIdsFor(t, ['cust:info:list']);
+    await t.db.update(sysMenu).set({ status: 1 }).where(eq(sysMenu.id, page));
+    assert.equal((await operator.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 })).status, 403);
+    await t.db.update(sysMenu).set({ status: 0 }).where(eq(sysMenu.id, page));
+  });
+
+  test('a refused request names the missing grant in words, the code on the details line', async () => {
+    const operator = await userWith(t, admin, 'menu_no_relations', ['cust:channel:list']);
+    const zh = await operator.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 });
+    assert.equal(zh.status, 403);
+    assert.equal(zh.body.msg, '缺少「客户员工关系」权限，请联系管理员授予');
+    assert.deepEqual(zh.body.date, { permission: 'cust:emp:list', detail: 'cust:emp:list' });
+    // A button: its page and its name.
+    const en = await operator.post('/scrm/admin/cust/emp/export', {}, { 'accept-language': 'en' });
+    assert.equal(en.body.msg, 'Missing the "Customer relations › Export relations" permission; ask an administrator to grant it');
+    // Renamed by an administrator: the name the role editor shows.
+    const [relations] = await menuIdsFor(t, ['cust:emp:list']);
+    await t.db.update(sysMenu).set({ name: '客户关系' }).where(eq(sysMenu.id, relations));
+    assert.equal((await operator.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 })).body.msg, '缺少「客户关系」权限，请联系管理员授予');
+    // Deleted: the product's name for it.
+    await ok(admin.get('/scrm/admin/sys/menu/delete', { id: (await menuIdsFor(t, ['cust:emp:stat']))[0] }));
+    const deleted = await operator.post('/scrm/admin/cust/emp/stat', {});
+    assert.equal(deleted.body.msg, '缺少「客户统计 › 客户统计明细」权限，请联系管理员授予');
   });
 });
 

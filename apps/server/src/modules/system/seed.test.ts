@@ -45,3 +45,34 @@ test('the seed creates the menu tree, the administrator role with every menu and
   const granted = await db.select().from(sysRoleMenu).where(eq(sysRoleMenu.menuId, restored.id));
   assert.equal(granted.length, 1);
 });
+
+/** Every menu of the tree with its extra codes. */
+const withExtras = (menus: readonly MenuSeed[]): MenuSeed[] => menus.flatMap((menu) => [...(menu.extraPerms?.length ? [menu] : []), ...withExtras(menu.children ?? [])]);
+
+test("a menu's extra codes are other menus' own codes, reads only, and follow the tree on every start", async (t) => {
+  const codes = new Set(allPermissionCodes());
+  const extras = withExtras(menuTree);
+  assert.ok(extras.some((menu) => menu.perms === 'cust:info:list' && menu.extraPerms!.includes('cust:emp:list')), '客户列表 reads relations');
+  for (const menu of extras) {
+    for (const code of menu.extraPerms!) {
+      assert.ok(codes.has(code), `${menu.name}: ${code} is a menu's own code`);
+      assert.notEqual(code, menu.perms, `${menu.name}: ${code} is not its own code again`);
+      // A page may read what another module lists; it never grants that module's writes.
+      assert.match(code, /:(list|query|stat)$/, `${menu.name}: ${code} is a read`);
+    }
+  }
+
+  const { database, close } = await createTestDatabase();
+  t.after(close);
+  const { db } = database;
+  const extrasOf = async (perms: string) => (await db.select({ extraPerms: sysMenu.extraPerms }).from(sysMenu).where(eq(sysMenu.perms, perms)))[0].extraPerms;
+  const expected = extras.find((menu) => menu.perms === 'cust:info:list')!.extraPerms!;
+  assert.deepEqual(await extrasOf('cust:info:list'), [...expected]);
+  // An install from before the codes existed (migration 0016 adds an empty list), or with a code an older tree
+  // named: the next start sets them to the tree's.
+  await db.update(sysMenu).set({ extraPerms: [] }).where(eq(sysMenu.perms, 'cust:info:list'));
+  await db.update(sysMenu).set({ extraPerms: ['sys:user:list'] }).where(eq(sysMenu.perms, 'sys:audit:list'));
+  await seedPlatform(db, { adminPassword: 'Another123' });
+  assert.deepEqual(await extrasOf('cust:info:list'), [...expected]);
+  assert.deepEqual(await extrasOf('sys:audit:list'), []);
+});

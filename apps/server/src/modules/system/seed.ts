@@ -24,7 +24,9 @@ export async function seedPlatform(db: Db, options: { adminPassword: string; /**
     const [root] = await tx.select({ id: sysDept.id }).from(sysDept).where(eq(sysDept.parentId, 0)).limit(1);
     const rootId = root?.id ?? (await tx.insert(sysDept).values({ name: '总公司', parentId: 0, ancestors: '0', cuser: 'system' }).returning())[0].id;
 
-    const existingMenus = await tx.select({ id: sysMenu.id, perms: sysMenu.perms, path: sysMenu.path, parentId: sysMenu.parentId, name: sysMenu.name }).from(sysMenu);
+    const existingMenus = await tx
+      .select({ id: sysMenu.id, perms: sysMenu.perms, path: sysMenu.path, parentId: sysMenu.parentId, name: sysMenu.name, extraPerms: sysMenu.extraPerms })
+      .from(sysMenu);
     // Menus seeded before are remembered, so one an administrator deleted is not brought back.
     const [seededRow] = await tx.select({ value: sysConfig.value }).from(sysConfig).where(eq(sysConfig.key, SEEDED_MENUS_KEY));
     const seeded = new Set<string>(seededRow ? (JSON.parse(seededRow.value) as string[]) : []);
@@ -80,13 +82,15 @@ export async function retireWellKnownAdminPassword(db: Db, options: { wellKnown:
   return true;
 }
 
-type ExistingMenu = { id: number; perms: string | null; path: string | null; parentId: number; name: string };
+type ExistingMenu = { id: number; perms: string | null; path: string | null; parentId: number; name: string; extraPerms: string[] };
 
 const menuKey = (menu: MenuSeed, parentKey: string) => menu.perms ?? menu.path ?? `${parentKey}/${menu.name}`;
 
 /**
  * Menus are matched by permission code, else by path, else by name under the same parent. A menu is
  * inserted only the first time the seed sees it; its children follow it (a deleted menu's are skipped).
+ * A menu's extra codes (the reads its page needs from other modules) follow the tree on every start, so an
+ * upgrade that finds a page calling a new API grants it to every role holding the page.
  */
 async function insertMenus(
   tx: DbOrTx,
@@ -114,11 +118,14 @@ async function insertMenus(
           path: menu.path ?? null,
           icon: menu.icon ?? null,
           perms: menu.perms ?? null,
+          extraPerms: [...(menu.extraPerms ?? [])],
           orderNum: index + 1,
           cuser: 'system',
         })
         .returning({ id: sysMenu.id });
       created.push(id!);
+    } else if (match && !sameCodes(match.extraPerms, menu.extraPerms ?? [])) {
+      await tx.update(sysMenu).set({ extraPerms: [...(menu.extraPerms ?? [])] }).where(eq(sysMenu.id, match.id));
     }
     seeded.add(key);
     if (menu.children) {
@@ -135,3 +142,5 @@ function markSeeded(menus: readonly MenuSeed[], parentKey: string, seeded: Set<s
     markSeeded(menu.children ?? [], key, seeded);
   }
 }
+
+const sameCodes = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();

@@ -219,7 +219,7 @@ describe('users', () => {
       assert.equal(response.body.code, '403');
     }
     const en = await reader.get('/scrm/admin/sys/user/resetPassword', { id }, { 'accept-language': 'en' });
-    assert.equal(en.body.msg, 'Permission denied: sys:user:resetPwd');
+    assert.equal(en.body.msg, 'Missing the "Users › Reset password" permission; ask an administrator to grant it');
     assert.deepEqual(await rowOf(id), before);
   });
 

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/database.ts';
-import { Forbidden, Unauthorized } from '../http/errors.ts';
+import { menuTree, type MenuSeed } from '@scrm/shared';
+import { AppError, Forbidden, Unauthorized } from '../http/errors.ts';
 import { localeOf } from '../http/i18n.ts';
 import type { AuthRole, AuthUser, RequestContext } from './context.ts';
 import { resolveDataScope, type DataScope } from './data-scope.ts';
@@ -11,7 +12,10 @@ import { createTokenRevocations } from './token-revocation.ts';
 
 export const ADMIN_ROLE_KEY = 'admin';
 
-/** One round trip: the user with roles (and their custom departments) and granted permission codes. */
+/**
+ * One round trip: the user with roles (and their custom departments) and granted permission codes — each
+ * granted, enabled menu's own code and its extra codes (the reads its page needs from other modules).
+ */
 export async function loadAuthUser(db: DbOrTx, userId: number): Promise<(AuthUser & { isDel: number }) | null> {
   const result = await db.execute<Record<string, unknown>>(sql`
     SELECT u.id, u.username, u.nickname, u.emp_no, u.phone, u.dept_id, u.qw_userid, u.status, u.token_version,
@@ -20,11 +24,12 @@ export async function loadAuthUser(db: DbOrTx, userId: number): Promise<(AuthUse
                       'deptIds', COALESCE((SELECT json_agg(rd.dept_id) FROM sys_role_dept rd WHERE rd.role_id = r.id), '[]'::json)))
                      FROM sys_user_role ur JOIN sys_role r ON r.id = ur.role_id AND r.is_del = 0 AND r.status = 0
                      WHERE ur.user_id = u.id), '[]'::json) AS roles,
-           COALESCE((SELECT array_agg(DISTINCT m.perms)
+           COALESCE((SELECT array_agg(DISTINCT code)
                      FROM sys_user_role ur JOIN sys_role r ON r.id = ur.role_id AND r.is_del = 0 AND r.status = 0
                      JOIN sys_role_menu rm ON rm.role_id = r.id
-                     JOIN sys_menu m ON m.id = rm.menu_id AND m.status = 0 AND m.perms IS NOT NULL
-                     WHERE ur.user_id = u.id), '{}') AS perms
+                     JOIN sys_menu m ON m.id = rm.menu_id AND m.status = 0
+                     CROSS JOIN LATERAL unnest(array_append(m.extra_perms, m.perms)) AS code
+                     WHERE ur.user_id = u.id AND code IS NOT NULL), '{}') AS perms
     FROM sys_user u WHERE u.id = ${userId}`);
   const row = result.rows[0];
   if (!row) return null;
@@ -122,7 +127,7 @@ export function registerAuthentication(
     if (user.mustChangePassword && !config.allowWhilePasswordExpired) throw new Forbidden('mustChangePassword');
     const permission = config.permission;
     if (permission && permission !== 'login' && !user.isAdmin && !user.permissions.has(permission)) {
-      throw new Forbidden('forbidden', { permission });
+      throw await permissionMissing(deps.db, permission);
     }
     let scope: Promise<DataScope> | undefined;
     request.ctx = {
@@ -132,6 +137,39 @@ export function registerAuthentication(
       scope: () => (scope ??= resolveDataScope(deps.db, user)),
     };
   });
+}
+
+/**
+ * The 403 of a missing permission, in words: the menu that grants it as the role editor shows it ("客户员工关系",
+ * or "客户员工关系 › 关系查询" for a button), the raw code on the details line (`date.detail`) and in
+ * `date.permission`. The installed menu's names first (an administrator may have renamed it), else the product's
+ * menu tree, else the code.
+ */
+async function permissionMissing(db: DbOrTx, permission: string): Promise<AppError> {
+  const { rows } = await db.execute<{ name: string; name_en: string | null; menu_type: string; parent_name: string | null; parent_name_en: string | null }>(sql`
+    SELECT m.name, m.name_en, m.menu_type, p.name AS parent_name, p.name_en AS parent_name_en
+    FROM sys_menu m LEFT JOIN sys_menu p ON p.id = m.parent_id
+    WHERE m.perms = ${permission} ORDER BY m.id LIMIT 1`);
+  const installed = rows[0];
+  const names = installed
+    ? installed.menu_type === 'F' && installed.parent_name
+      ? { zh: `${installed.parent_name} › ${installed.name}`, en: `${installed.parent_name_en ?? installed.parent_name} › ${installed.name_en ?? installed.name}` }
+      : { zh: installed.name, en: installed.name_en ?? installed.name }
+    : seededGrantName(permission, menuTree) ?? { zh: permission, en: permission };
+  return new AppError(403, 'permissionMissing', { grant: names.zh, grantEn: names.en, permission }, { permission, detail: permission });
+}
+
+function seededGrantName(permission: string, menus: readonly MenuSeed[], parent?: MenuSeed): { zh: string; en: string } | undefined {
+  for (const menu of menus) {
+    if (menu.perms === permission) {
+      return menu.type === 'F' && parent
+        ? { zh: `${parent.name} › ${menu.name}`, en: `${parent.nameEn} › ${menu.nameEn}` }
+        : { zh: menu.name, en: menu.nameEn };
+    }
+    const found = seededGrantName(permission, menu.children ?? [], menu);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 declare module 'fastify' {

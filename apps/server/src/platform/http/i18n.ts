@@ -18,6 +18,11 @@ const messages = {
   tokenRevoked: { zh: '登录状态已失效，请重新登录', en: 'This session is no longer valid; please sign in again' },
   accountDisabled: { zh: '账号已停用', en: 'The account is disabled' },
   forbidden: { zh: '没有权限：{permission}', en: 'Permission denied: {permission}' },
+  // {grant} and {grantEn}: the menu (a page, or "page › button") whose grant is missing, in each language.
+  permissionMissing: {
+    zh: '缺少「{grant}」权限，请联系管理员授予',
+    en: 'Missing the "{grantEn}" permission; ask an administrator to grant it',
+  },
   mustChangePassword: { zh: '密码已被重置，请先修改密码', en: 'Your password was reset; change it first' },
   notFound: { zh: '{entity}不存在：{id}', en: '{entity} {id} not found' },
   conflict: { zh: '{detail}', en: '{detail}' },
