@@ -68,6 +68,12 @@ export const customerRelation = pgTable(
     lostAt: time(),
     /** Who ended it: customer (del_follow_user), employee (del_external_contact); null when found by a sync. */
     lostBy: text().$type<'customer' | 'employee'>(),
+    /**
+     * Awaiting 离职继承: the employee left the corp (change_contact delete_user, or the org mirror after a sync)
+     * while the relation stays in WeCom until it is inherited (get_unassigned_list). Such a relation stays active,
+     * never lost; null while the employee is in the corp.
+     */
+    unassignedSince: time(),
     /** Why an on-the-job transfer into this relation failed (transfer_fail), if it did. */
     transferFailReason: text(),
     // Acquisition attribution, filled by the acquisition module.

@@ -1,0 +1,1 @@
+ALTER TABLE "customer_relation" ADD COLUMN "unassigned_since" timestamp with time zone;
