@@ -41,8 +41,10 @@ export interface paths {
                         /** @description 0 unknown, 1 male, 2 female */
                         gender?: 0 | 1 | 2;
                         name: string;
-                        /** @description assign at once; otherwise the lead goes to the pool */
+                        /** @description older form of ownerUserid: a console user id, meaning the WeCom employee bound to that user */
                         ownerId?: number;
+                        /** @description assign at once to this WeCom employee (userid); otherwise the lead goes to the pool */
+                        ownerUserid?: string;
                         /** @description primary phone */
                         phone?: string;
                         position?: string;
@@ -90,11 +92,21 @@ export interface paths {
                                 name: string;
                                 /** Format: date-time */
                                 nextFollowAt: string | null;
-                                ownerId: number | null;
+                                /** @description the owner has left the company or was removed from WeCom */
+                                ownerLeft: boolean;
+                                /** @description the owning employee's name */
                                 ownerName: string | null;
+                                /** @description the owning WeCom employee's userid; null while in the pool */
+                                ownerUserid: string | null;
                                 position: string;
                                 primaryPhone: string | null;
                                 remark: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when it last went back to the pool (退回公海)
+                                 */
+                                returnedAt: string | null;
+                                returnReason: string | null;
                                 /**
                                  * @description manual, import, collect
                                  * @enum {string}
@@ -133,7 +145,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 线索客户批量分配 (the timeline records who assigned whom) */
+        /** 线索客户批量分配 to a WeCom employee: `userid` (the employee's WeCom userid, active in the synced organization); the older `userId` (a console user id) still works and means the employee bound to that user (400 when unbound). The timeline and the audit log record who assigned whom; the new owner gets a WeCom app message */
         post: {
             parameters: {
                 query?: never;
@@ -145,7 +157,10 @@ export interface paths {
                 content: {
                     "application/json": {
                         clueIds: number[];
-                        userId: number;
+                        /** @description the new owner: a WeCom employee's userid (active in WeCom) */
+                        userid?: string;
+                        /** @description older form: a console user id, meaning the WeCom employee bound to that user */
+                        userId?: number;
                     };
                 };
             };
@@ -160,6 +175,57 @@ export interface paths {
                             code: string;
                             date: {
                                 assigned: number;
+                                ownerName: string;
+                                ownerUserid: string;
+                                unchanged: number;
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scrm/admin/clue/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 领取线索: pool leads become the caller's (owned by the caller's bound WeCom employee; 400 without a binding, 409 for a lead no longer in the pool) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        clueIds: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                changed: number;
                                 unchanged: number;
                             };
                             msg: string;
@@ -236,6 +302,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/clue/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 删除线索 (leads in the caller's data scope; kept as deleted, audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        clueIds: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                changed: number;
+                                unchanged: number;
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/clue/detail/dynamics": {
         parameters: {
             query?: never;
@@ -289,7 +404,7 @@ export interface paths {
                                     mergedFromId: number | null;
                                     /** Format: date-time */
                                     occurredAt: string;
-                                    /** @description created, imported, collected, updated, status_changed, assigned, followed_up, contacts_changed, linked, tags_changed, corp_tags_changed, merged, merged_into, transfer_requested, transfer_completed, transfer_failed, registration, page_visit, or a third party's own type */
+                                    /** @description created, imported, collected, updated, status_changed, assigned, claimed, returned, deleted, next_follow_changed, followed_up, contacts_changed, linked, tags_changed, corp_tags_changed, merged, merged_into, transfer_requested, transfer_completed, transfer_failed, registration, page_visit, or a third party's own type */
                                     type: string;
                                 }[];
                                 total: number;
@@ -400,11 +515,21 @@ export interface paths {
                                 name: string;
                                 /** Format: date-time */
                                 nextFollowAt: string | null;
-                                ownerId: number | null;
+                                /** @description the owner has left the company or was removed from WeCom */
+                                ownerLeft: boolean;
+                                /** @description the owning employee's name */
                                 ownerName: string | null;
+                                /** @description the owning WeCom employee's userid; null while in the pool */
+                                ownerUserid: string | null;
                                 position: string;
                                 primaryPhone: string | null;
                                 remark: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when it last went back to the pool (退回公海)
+                                 */
+                                returnedAt: string | null;
+                                returnReason: string | null;
                                 /**
                                  * @description manual, import, collect
                                  * @enum {string}
@@ -778,6 +903,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/clue/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导出线索 (xlsx; the same filters as /page, in its order; owner and tags by name) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        channel?: string;
+                        /**
+                         * Format: date-time
+                         * @description created at or before
+                         */
+                        endTime?: string;
+                        externalUserid?: string;
+                        /**
+                         * @description due (待跟进): owned leads whose next follow-up date is today or earlier (TZ_DEFAULT), earliest first
+                         * @enum {string}
+                         */
+                        followUp?: "due";
+                        /** @default false */
+                        includeMerged?: boolean;
+                        /** @description true: only leads owned by the caller's bound WeCom employee */
+                        mine?: boolean;
+                        /** @description name contains */
+                        name?: string;
+                        /** @description owned by this WeCom employee (userid) */
+                        ownerUserid?: string;
+                        /** @description any phone contact contains */
+                        phone?: string;
+                        /** @description true: only unassigned leads (the public pool) */
+                        pool?: boolean;
+                        /** @enum {string} */
+                        source?: "manual" | "import" | "collect";
+                        /**
+                         * Format: date-time
+                         * @description created at or after
+                         */
+                        startTime?: string;
+                        /** @enum {string} */
+                        status?: "pool" | "assigned" | "converted" | "invalid" | "merged";
+                        /** @description has any of these SCRM tags */
+                        tagIds?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/clue/import": {
         parameters: {
             query?: never;
@@ -787,7 +986,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 线索页面excel导入 (multipart: file = xlsx ≤ 20 MB, optional field ownerId; runs as a job — GET /admin/job/get?id=jobId; the same file again returns the earlier import) */
+        /** 线索页面excel导入 (multipart: file = xlsx ≤ 20 MB, optional field ownerUserid (a WeCom employee's userid; the older ownerId, a console user id, means the employee bound to it); runs as a job — GET /admin/job/get?id=jobId; the same file again returns the earlier import) */
         post: {
             parameters: {
                 query?: never;
@@ -821,7 +1020,8 @@ export interface paths {
                                 insertedRows: number;
                                 invalidRows: number;
                                 jobId: number | null;
-                                ownerId: number | null;
+                                /** @description the WeCom employee the imported leads are given to */
+                                ownerUserid: string | null;
                                 /** @description GET with the token: the invalid rows as xlsx */
                                 reportUrl: string;
                                 /** @enum {string} */
@@ -883,7 +1083,8 @@ export interface paths {
                                 insertedRows: number;
                                 invalidRows: number;
                                 jobId: number | null;
-                                ownerId: number | null;
+                                /** @description the WeCom employee the imported leads are given to */
+                                ownerUserid: string | null;
                                 /** @description GET with the token: the invalid rows as xlsx */
                                 reportUrl: string;
                                 /** @enum {string} */
@@ -1036,11 +1237,21 @@ export interface paths {
                                 name: string;
                                 /** Format: date-time */
                                 nextFollowAt: string | null;
-                                ownerId: number | null;
+                                /** @description the owner has left the company or was removed from WeCom */
+                                ownerLeft: boolean;
+                                /** @description the owning employee's name */
                                 ownerName: string | null;
+                                /** @description the owning WeCom employee's userid; null while in the pool */
+                                ownerUserid: string | null;
                                 position: string;
                                 primaryPhone: string | null;
                                 remark: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when it last went back to the pool (退回公海)
+                                 */
+                                returnedAt: string | null;
+                                returnReason: string | null;
                                 /**
                                  * @description manual, import, collect
                                  * @enum {string}
@@ -1132,11 +1343,21 @@ export interface paths {
                                 name: string;
                                 /** Format: date-time */
                                 nextFollowAt: string | null;
-                                ownerId: number | null;
+                                /** @description the owner has left the company or was removed from WeCom */
+                                ownerLeft: boolean;
+                                /** @description the owning employee's name */
                                 ownerName: string | null;
+                                /** @description the owning WeCom employee's userid; null while in the pool */
+                                ownerUserid: string | null;
                                 position: string;
                                 primaryPhone: string | null;
                                 remark: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when it last went back to the pool (退回公海)
+                                 */
+                                returnedAt: string | null;
+                                returnReason: string | null;
                                 /**
                                  * @description manual, import, collect
                                  * @enum {string}
@@ -1193,11 +1414,19 @@ export interface paths {
                          */
                         endTime?: string;
                         externalUserid?: string;
+                        /**
+                         * @description due (待跟进): owned leads whose next follow-up date is today or earlier (TZ_DEFAULT), earliest first
+                         * @enum {string}
+                         */
+                        followUp?: "due";
                         /** @default false */
                         includeMerged?: boolean;
+                        /** @description true: only leads owned by the caller's bound WeCom employee */
+                        mine?: boolean;
                         /** @description name contains */
                         name?: string;
-                        ownerId?: number;
+                        /** @description owned by this WeCom employee (userid) */
+                        ownerUserid?: string;
                         /** @default 1 */
                         pageNum?: number;
                         /** @default 10 */
@@ -1260,11 +1489,21 @@ export interface paths {
                                     name: string;
                                     /** Format: date-time */
                                     nextFollowAt: string | null;
-                                    ownerId: number | null;
+                                    /** @description the owner has left the company or was removed from WeCom */
+                                    ownerLeft: boolean;
+                                    /** @description the owning employee's name */
                                     ownerName: string | null;
+                                    /** @description the owning WeCom employee's userid; null while in the pool */
+                                    ownerUserid: string | null;
                                     position: string;
                                     primaryPhone: string | null;
                                     remark: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description when it last went back to the pool (退回公海)
+                                     */
+                                    returnedAt: string | null;
+                                    returnReason: string | null;
                                     /**
                                      * @description manual, import, collect
                                      * @enum {string}
@@ -1283,6 +1522,57 @@ export interface paths {
                                     }[];
                                 }[];
                                 total: number;
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scrm/admin/clue/returnPool": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退回公海: owned leads in the caller's data scope go back to the pool, with a reason (timeline and audit log) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        clueIds: number[];
+                        /** @description why the leads go back to the pool (shown on their timeline) */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                changed: number;
+                                unchanged: number;
                             };
                             msg: string;
                         };
@@ -1342,8 +1632,8 @@ export interface paths {
                                     assigned: number;
                                     converted: number;
                                     invalid: number;
-                                    ownerId: number;
                                     ownerName: string;
+                                    ownerUserid: string;
                                     total: number;
                                 }[];
                                 total: number;
@@ -1602,6 +1892,11 @@ export interface paths {
                         /** @description true marks the lead invalid; false restores it */
                         invalid?: boolean;
                         name?: string;
+                        /**
+                         * Format: date-time
+                         * @description the next follow-up date (null clears it); the owner gets an app message when it comes
+                         */
+                        nextFollowAt?: string | null;
                         position?: string;
                         remark?: string;
                     };
@@ -1644,11 +1939,21 @@ export interface paths {
                                 name: string;
                                 /** Format: date-time */
                                 nextFollowAt: string | null;
-                                ownerId: number | null;
+                                /** @description the owner has left the company or was removed from WeCom */
+                                ownerLeft: boolean;
+                                /** @description the owning employee's name */
                                 ownerName: string | null;
+                                /** @description the owning WeCom employee's userid; null while in the pool */
+                                ownerUserid: string | null;
                                 position: string;
                                 primaryPhone: string | null;
                                 remark: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when it last went back to the pool (退回公海)
+                                 */
+                                returnedAt: string | null;
+                                returnReason: string | null;
                                 /**
                                  * @description manual, import, collect
                                  * @enum {string}
@@ -1932,6 +2237,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/cust/emp/batchTag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批量打标签 (客户列表: the selected rows or every active row matching the filters, at most 500; WeCom mark_tag per relation, each succeeds or fails on its own; audited) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default [] */
+                        addTagIds?: number[];
+                        /** @description every active relation matching these filters (选择全部匹配结果); at most 500 */
+                        filters?: {
+                            /** @description added at or before (a date means the whole of that day) */
+                            addTimeEnd?: string;
+                            /** @description added at or after (a date means the start of that day, Asia/Shanghai) */
+                            addTimeStart?: string;
+                            /** @description WeCom add_way (来源) */
+                            addWay?: number;
+                            /** @description 1 WeChat, 2 WeCom */
+                            customerType?: 1 | 2;
+                            /** @description WeCom departments, sub-departments included */
+                            deptIds?: number[];
+                            externalUserid?: string;
+                            /** @description fuzzy: the customer's name or the employee's remark for them */
+                            name?: string;
+                            /** @description only these relations (rows selected on 客户列表, e.g. to export the selection) */
+                            relationIds?: number[];
+                            /** @description channel state (exact) */
+                            state?: string;
+                            /**
+                             * @description active, lost, transferred
+                             * @enum {string}
+                             */
+                            status?: "active" | "lost" | "transferred";
+                            /** @description local tag ids (corp or SCRM) */
+                            tagIds?: number[];
+                            /**
+                             * @description any (default): at least one of tagIds; all: every one of them
+                             * @enum {string}
+                             */
+                            tagMatch?: "any" | "all";
+                            /** @description employees (WeCom userids) */
+                            userIds?: string[];
+                        };
+                        /** @description the selected rows (relation ids) */
+                        relationIds?: number[];
+                        /** @default [] */
+                        removeTagIds?: number[];
+                        /** @enum {string} */
+                        tagType: "corp" | "self";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                failed: {
+                                    customerName: string;
+                                    /** @description WeCom failures: the raw errcode and errmsg */
+                                    detail: string | null;
+                                    employeeName: string | null;
+                                    errcode: number | null;
+                                    /** @description what happened and what to do, in the reader's language */
+                                    message: string;
+                                    relationId: number;
+                                }[];
+                                /** @description active relations the selection or filters named (in the caller's data scope) */
+                                matched: number;
+                                succeeded: number;
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/cust/emp/export": {
         parameters: {
             query?: never;
@@ -1965,6 +2371,8 @@ export interface paths {
                         externalUserid?: string;
                         /** @description fuzzy: the customer's name or the employee's remark for them */
                         name?: string;
+                        /** @description only these relations (rows selected on 客户列表, e.g. to export the selection) */
+                        relationIds?: number[];
                         /** @description channel state (exact) */
                         state?: string;
                         /**
@@ -2030,6 +2438,8 @@ export interface paths {
                             date: {
                                 addWay: number;
                                 channelId: number | null;
+                                /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                channelName: string | null;
                                 /**
                                  * Format: date-time
                                  * @description when the employee added the customer
@@ -2059,6 +2469,14 @@ export interface paths {
                                 remark: string;
                                 remarkCorpName: string;
                                 remarkMobiles: string[];
+                                /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                sourceName: string | null;
+                                /**
+                                 * @description what kind of source sourceName is
+                                 * @enum {string|null}
+                                 */
+                                sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                 state: string;
                                 /** @enum {string} */
                                 status: "active" | "lost" | "transferred";
@@ -2128,6 +2546,8 @@ export interface paths {
                             date: {
                                 addWay: number;
                                 channelId: number | null;
+                                /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                channelName: string | null;
                                 /**
                                  * Format: date-time
                                  * @description when the employee added the customer
@@ -2157,6 +2577,14 @@ export interface paths {
                                 remark: string;
                                 remarkCorpName: string;
                                 remarkMobiles: string[];
+                                /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                sourceName: string | null;
+                                /**
+                                 * @description what kind of source sourceName is
+                                 * @enum {string|null}
+                                 */
+                                sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                 state: string;
                                 /** @enum {string} */
                                 status: "active" | "lost" | "transferred";
@@ -2232,6 +2660,8 @@ export interface paths {
                         pageNum?: number;
                         /** @default 10 */
                         pageSize?: number;
+                        /** @description only these relations (rows selected on 客户列表, e.g. to export the selection) */
+                        relationIds?: number[];
                         /** @description channel state (exact) */
                         state?: string;
                         /**
@@ -2266,6 +2696,8 @@ export interface paths {
                                 records: {
                                     addWay: number;
                                     channelId: number | null;
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     /**
                                      * Format: date-time
                                      * @description when the employee added the customer
@@ -2295,6 +2727,14 @@ export interface paths {
                                     remark: string;
                                     remarkCorpName: string;
                                     remarkMobiles: string[];
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                    /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                     state: string;
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
@@ -2370,6 +2810,8 @@ export interface paths {
                         pageNum?: number;
                         /** @default 10 */
                         pageSize?: number;
+                        /** @description only these relations (rows selected on 客户列表, e.g. to export the selection) */
+                        relationIds?: number[];
                         /** @description channel state (exact) */
                         state?: string;
                         /**
@@ -2404,11 +2846,20 @@ export interface paths {
                                 records: {
                                     active: number;
                                     channelId: number | null;
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     /** Format: date-time */
                                     firstAddedAt: string;
                                     /** Format: date-time */
                                     lastAddedAt: string;
                                     lost: number;
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
                                     /** @description channel state; '' for relations without one */
                                     state: string;
                                     total: number;
@@ -2467,6 +2918,8 @@ export interface paths {
                             date: {
                                 addWay: number;
                                 channelId: number | null;
+                                /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                channelName: string | null;
                                 /**
                                  * Format: date-time
                                  * @description when the employee added the customer
@@ -2496,6 +2949,14 @@ export interface paths {
                                 remark: string;
                                 remarkCorpName: string;
                                 remarkMobiles: string[];
+                                /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                sourceName: string | null;
+                                /**
+                                 * @description what kind of source sourceName is
+                                 * @enum {string|null}
+                                 */
+                                sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                 state: string;
                                 /** @enum {string} */
                                 status: "active" | "lost" | "transferred";
@@ -2565,6 +3026,8 @@ export interface paths {
                         externalUserid?: string;
                         /** @description fuzzy: the customer's name or the employee's remark for them */
                         name?: string;
+                        /** @description only these relations (rows selected on 客户列表, e.g. to export the selection) */
+                        relationIds?: number[];
                         /** @description channel state (exact) */
                         state?: string;
                         /**
@@ -2596,7 +3059,16 @@ export interface paths {
                             date: {
                                 byChannel: {
                                     active: number;
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     lost: number;
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
                                     state: string;
                                     total: number;
                                 }[];
@@ -2752,6 +3224,8 @@ export interface paths {
                                 isSendWelcome: number;
                                 linkId: string | null;
                                 linkName: string;
+                                /** @description weight / round: the employee the main link / QR code leads to now (the next pick of the allocation sequence, moved on after each add); null: WeCom allocates over the range */
+                                mainUserid: string | null;
                                 mediaIds: number[];
                                 /** Format: date-time */
                                 mtime: string;
@@ -2877,6 +3351,8 @@ export interface paths {
                                     isSendWelcome: number;
                                     linkId: string | null;
                                     linkName: string;
+                                    /** @description weight / round: the employee the main link / QR code leads to now (the next pick of the allocation sequence, moved on after each add); null: WeCom allocates over the range */
+                                    mainUserid: string | null;
                                     mediaIds: number[];
                                     /** Format: date-time */
                                     mtime: string;
@@ -3194,6 +3670,8 @@ export interface paths {
                                 isSendWelcome: number;
                                 linkId: string | null;
                                 linkName: string;
+                                /** @description weight / round: the employee the main link / QR code leads to now (the next pick of the allocation sequence, moved on after each add); null: WeCom allocates over the range */
+                                mainUserid: string | null;
                                 mediaIds: number[];
                                 /** Format: date-time */
                                 mtime: string;
@@ -3347,6 +3825,8 @@ export interface paths {
                                 isSendWelcome: number;
                                 linkId: string | null;
                                 linkName: string;
+                                /** @description weight / round: the employee the main link / QR code leads to now (the next pick of the allocation sequence, moved on after each add); null: WeCom allocates over the range */
+                                mainUserid: string | null;
                                 mediaIds: number[];
                                 /** Format: date-time */
                                 mtime: string;
@@ -3472,6 +3952,8 @@ export interface paths {
                                     isSendWelcome: number;
                                     linkId: string | null;
                                     linkName: string;
+                                    /** @description weight / round: the employee the main link / QR code leads to now (the next pick of the allocation sequence, moved on after each add); null: WeCom allocates over the range */
+                                    mainUserid: string | null;
                                     mediaIds: number[];
                                     /** Format: date-time */
                                     mtime: string;
@@ -3789,6 +4271,8 @@ export interface paths {
                                 isSendWelcome: number;
                                 linkId: string | null;
                                 linkName: string;
+                                /** @description weight / round: the employee the main link / QR code leads to now (the next pick of the allocation sequence, moved on after each add); null: WeCom allocates over the range */
+                                mainUserid: string | null;
                                 mediaIds: number[];
                                 /** Format: date-time */
                                 mtime: string;
@@ -3876,6 +4360,8 @@ export interface paths {
                                 relations: {
                                     addWay: number;
                                     channelId: number | null;
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     /**
                                      * Format: date-time
                                      * @description when the employee added the customer
@@ -3905,6 +4391,14 @@ export interface paths {
                                     remark: string;
                                     remarkCorpName: string;
                                     remarkMobiles: string[];
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                    /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                     state: string;
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
@@ -4006,6 +4500,8 @@ export interface paths {
                                 relations: {
                                     addWay: number;
                                     channelId: number | null;
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     /**
                                      * Format: date-time
                                      * @description when the employee added the customer
@@ -4035,6 +4531,14 @@ export interface paths {
                                     remark: string;
                                     remarkCorpName: string;
                                     remarkMobiles: string[];
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                    /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                     state: string;
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
@@ -4126,6 +4630,8 @@ export interface paths {
                         pageNum?: number;
                         /** @default 10 */
                         pageSize?: number;
+                        /** @description only these relations (rows selected on 客户列表, e.g. to export the selection) */
+                        relationIds?: number[];
                         /** @description channel state (exact) */
                         state?: string;
                         /**
@@ -4251,6 +4757,8 @@ export interface paths {
                                 relations: {
                                     addWay: number;
                                     channelId: number | null;
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     /**
                                      * Format: date-time
                                      * @description when the employee added the customer
@@ -4280,6 +4788,14 @@ export interface paths {
                                     remark: string;
                                     remarkCorpName: string;
                                     remarkMobiles: string[];
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                    /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                     state: string;
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
@@ -4398,6 +4914,8 @@ export interface paths {
                                 relations: {
                                     addWay: number;
                                     channelId: number | null;
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     /**
                                      * Format: date-time
                                      * @description when the employee added the customer
@@ -4427,6 +4945,14 @@ export interface paths {
                                     remark: string;
                                     remarkCorpName: string;
                                     remarkMobiles: string[];
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                    /** @description the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName */
                                     state: string;
                                     /** @enum {string} */
                                     status: "active" | "lost" | "transferred";
@@ -5139,6 +5665,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/dashboard/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 企业微信同步进度 (the first sync on a corp and the nightly reconciliation: steps in order, counts for holders of each step's sync permission) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                /** @description false without WeCom settings (nothing to sync) */
+                                configured: boolean;
+                                /** @description the first sync against this corp has completed */
+                                initialDone: boolean;
+                                /** @description the latest whole-corp sync (first sync or nightly reconciliation) */
+                                run: {
+                                    /** Format: date-time */
+                                    ctime: string;
+                                    /**
+                                     * @description the step running now, while the run runs
+                                     * @enum {string|null}
+                                     */
+                                    currentStep: "tags.corp.sync" | "org.dept.sync" | "org.emp.sync" | "customers.sync" | "groups.sync" | null;
+                                    error: string | null;
+                                    errorDetail: string | null;
+                                    /** Format: date-time */
+                                    finishedAt: string | null;
+                                    id: number;
+                                    /**
+                                     * @description initial: the first start against the corp; nightly: the nightly reconciliation
+                                     * @enum {string}
+                                     */
+                                    reason: "initial" | "nightly";
+                                    /** Format: date-time */
+                                    startedAt: string | null;
+                                    /** @enum {string} */
+                                    state: "created" | "active" | "retry" | "completed" | "failed";
+                                    steps: {
+                                        /** @description why it failed, in the caller's language */
+                                        error: string | null;
+                                        /** @description WeCom failures: the raw errcode and errmsg */
+                                        errorDetail: string | null;
+                                        jobId: number | null;
+                                        /** @description items done so far; null for a caller without the permission that starts this sync */
+                                        progress: number | null;
+                                        /**
+                                         * @description waiting: not started yet in this run
+                                         * @enum {string}
+                                         */
+                                        state: "waiting" | "created" | "active" | "retry" | "completed" | "failed";
+                                        total: number | null;
+                                        /**
+                                         * @description the step's sync job type (tags.corp.sync, org.dept.sync, org.emp.sync, customers.sync, groups.sync)
+                                         * @enum {string}
+                                         */
+                                        type: "tags.corp.sync" | "org.dept.sync" | "org.emp.sync" | "customers.sync" | "groups.sync";
+                                    }[];
+                                } | null;
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/event/get": {
         parameters: {
             query?: never;
@@ -5723,6 +6338,9 @@ export interface paths {
                                 notice: string;
                                 /** @description the owner's WeCom userid */
                                 owner: string;
+                                /** @description the owner has left the corp (离职) */
+                                ownerDeparted: boolean;
+                                /** @description the owner's name (the employee mirror's, else WeCom's in the member list); null when unknown */
                                 ownerName: string | null;
                                 remark: string;
                                 /** @description 0 normal, 1 owner resigned, 2 inheritance in progress, 3 inherited */
@@ -5792,6 +6410,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             date: {
+                                /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                channelName: string | null;
                                 /** @description of those joins, how many are still in the group */
                                 current: number;
                                 /** @description per day (Asia/Shanghai) when startDate and endDate are given */
@@ -5815,6 +6435,13 @@ export interface paths {
                                 joined: number;
                                 /** @description of those joins, how many have left */
                                 quit: number;
+                                /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                sourceName: string | null;
+                                /**
+                                 * @description what kind of source sourceName is
+                                 * @enum {string|null}
+                                 */
+                                sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
                                 state: string;
                             };
                             msg: string;
@@ -5917,6 +6544,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             date: {
+                                /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                channelName: string | null;
                                 chatId: string;
                                 /** Format: date-time */
                                 ctime: string;
@@ -5932,11 +6561,22 @@ export interface paths {
                                 /** Format: date-time */
                                 mtime: string;
                                 name: string;
+                                /** @description the group owner's WeCom userid */
                                 owner: string;
+                                ownerDeparted: boolean;
+                                ownerName: string | null;
                                 /** @description 0 left, 1 removed by the owner or an admin; null when unknown */
                                 quitScene: number | null;
                                 /** Format: date-time */
                                 quitTime: string | null;
+                                /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                sourceName: string | null;
+                                /**
+                                 * @description what kind of source sourceName is
+                                 * @enum {string|null}
+                                 */
+                                sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                /** @description the raw state the member joined through (join way); names in sourceName and channelName */
                                 state: string;
                                 /** @description 1 employee, 2 customer */
                                 type: number;
@@ -6014,6 +6654,8 @@ export interface paths {
                                     /** @description joins in the range */
                                     newMembers: number;
                                     owner: string;
+                                    /** @description left the corp (离职) */
+                                    ownerDeparted: boolean;
                                     ownerName: string | null;
                                     /** @description quits in the range */
                                     quits: number;
@@ -6105,6 +6747,8 @@ export interface paths {
                                 pageNum: number;
                                 pageSize: number;
                                 records: {
+                                    /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                    channelName: string | null;
                                     chatId: string;
                                     /** Format: date-time */
                                     ctime: string;
@@ -6120,11 +6764,22 @@ export interface paths {
                                     /** Format: date-time */
                                     mtime: string;
                                     name: string;
+                                    /** @description the group owner's WeCom userid */
                                     owner: string;
+                                    ownerDeparted: boolean;
+                                    ownerName: string | null;
                                     /** @description 0 left, 1 removed by the owner or an admin; null when unknown */
                                     quitScene: number | null;
                                     /** Format: date-time */
                                     quitTime: string | null;
+                                    /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                    sourceName: string | null;
+                                    /**
+                                     * @description what kind of source sourceName is
+                                     * @enum {string|null}
+                                     */
+                                    sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                    /** @description the raw state the member joined through (join way); names in sourceName and channelName */
                                     state: string;
                                     /** @description 1 employee, 2 customer */
                                     type: number;
@@ -6228,6 +6883,8 @@ export interface paths {
                         "application/json": {
                             code: string;
                             date: {
+                                /** @description the source's 获客渠道 (channel) name; null when it has none */
+                                channelName: string | null;
                                 chatId: string;
                                 /** Format: date-time */
                                 ctime: string;
@@ -6243,11 +6900,22 @@ export interface paths {
                                 /** Format: date-time */
                                 mtime: string;
                                 name: string;
+                                /** @description the group owner's WeCom userid */
                                 owner: string;
+                                ownerDeparted: boolean;
+                                ownerName: string | null;
                                 /** @description 0 left, 1 removed by the owner or an admin; null when unknown */
                                 quitScene: number | null;
                                 /** Format: date-time */
                                 quitTime: string | null;
+                                /** @description the acquisition link, channel QR code, join way or mini-program link that made the state; null when SCRM doesn't know it (or there is no state) */
+                                sourceName: string | null;
+                                /**
+                                 * @description what kind of source sourceName is
+                                 * @enum {string|null}
+                                 */
+                                sourceType: "link" | "qr" | "joinWay" | "miniLink" | null;
+                                /** @description the raw state the member joined through (join way); names in sourceName and channelName */
                                 state: string;
                                 /** @description 1 employee, 2 customer */
                                 type: number;
@@ -6344,6 +7012,9 @@ export interface paths {
                                     notice: string;
                                     /** @description the owner's WeCom userid */
                                     owner: string;
+                                    /** @description the owner has left the corp (离职) */
+                                    ownerDeparted: boolean;
+                                    /** @description the owner's name (the employee mirror's, else WeCom's in the member list); null when unknown */
                                     ownerName: string | null;
                                     remark: string;
                                     /** @description 0 normal, 1 owner resigned, 2 inheritance in progress, 3 inherited */
@@ -6558,6 +7229,9 @@ export interface paths {
                                     mustChangePassword: boolean;
                                     nickname: string;
                                     phone: string | null;
+                                    /** @description that employee's name, as the org mirror has it */
+                                    qwEmpName: string | null;
+                                    /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                     qwUserid: string | null;
                                     /** @description 0 normal, 1 disabled */
                                     status: number;
@@ -7554,6 +8228,9 @@ export interface paths {
                                 notice: string;
                                 /** @description the owner's WeCom userid */
                                 owner: string;
+                                /** @description the owner has left the corp (离职) */
+                                ownerDeparted: boolean;
+                                /** @description the owner's name (the employee mirror's, else WeCom's in the member list); null when unknown */
                                 ownerName: string | null;
                                 remark: string;
                                 /** @description 0 normal, 1 owner resigned, 2 inheritance in progress, 3 inherited */
@@ -7653,6 +8330,9 @@ export interface paths {
                                     notice: string;
                                     /** @description the owner's WeCom userid */
                                     owner: string;
+                                    /** @description the owner has left the corp (离职) */
+                                    ownerDeparted: boolean;
+                                    /** @description the owner's name (the employee mirror's, else WeCom's in the member list); null when unknown */
                                     ownerName: string | null;
                                     remark: string;
                                     /** @description 0 normal, 1 owner resigned, 2 inheritance in progress, 3 inherited */
@@ -7736,6 +8416,9 @@ export interface paths {
                                 notice: string;
                                 /** @description the owner's WeCom userid */
                                 owner: string;
+                                /** @description the owner has left the corp (离职) */
+                                ownerDeparted: boolean;
+                                /** @description the owner's name (the employee mirror's, else WeCom's in the member list); null when unknown */
                                 ownerName: string | null;
                                 remark: string;
                                 /** @description 0 normal, 1 owner resigned, 2 inheritance in progress, 3 inherited */
@@ -8080,12 +8763,16 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description has 客户联系 (listed by get_follow_user_list); null until an employee sync asked WeCom */
+                                customerContact: boolean | null;
                                 /** @description WeCom department ids */
                                 department: number[];
                                 /** @description names of `department`, same order ("" when unknown) */
                                 departmentNames: string[];
                                 deptOrder: number[];
                                 directLeader: string[];
+                                /** @description can take customers: in the corp, active, activated, 客户联系 not known to be missing */
+                                eligible: boolean;
                                 email: string | null;
                                 externalPosition: string | null;
                                 /** @description 0 unknown, 1 male, 2 female */
@@ -8164,12 +8851,16 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description has 客户联系 (listed by get_follow_user_list); null until an employee sync asked WeCom */
+                                customerContact: boolean | null;
                                 /** @description WeCom department ids */
                                 department: number[];
                                 /** @description names of `department`, same order ("" when unknown) */
                                 departmentNames: string[];
                                 deptOrder: number[];
                                 directLeader: string[];
+                                /** @description can take customers: in the corp, active, activated, 客户联系 not known to be missing */
+                                eligible: boolean;
                                 email: string | null;
                                 externalPosition: string | null;
                                 /** @description 0 unknown, 1 male, 2 female */
@@ -8220,10 +8911,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 按照name模糊查询所有的企微员工信息 (members still in the corp; at most 200) */
+        /** 按照name模糊查询所有的企微员工信息 (members still in the corp; at most 200; eligible=true: only those who can take customers) */
         get: {
             parameters: {
                 query?: {
+                    /** @description true: only employees who can take customers (active, activated, with 客户联系) — what every picker of an employee who will receive customers uses */
+                    eligible?: string;
                     name?: string;
                 };
                 header?: never;
@@ -8248,12 +8941,16 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description has 客户联系 (listed by get_follow_user_list); null until an employee sync asked WeCom */
+                                customerContact: boolean | null;
                                 /** @description WeCom department ids */
                                 department: number[];
                                 /** @description names of `department`, same order ("" when unknown) */
                                 departmentNames: string[];
                                 deptOrder: number[];
                                 directLeader: string[];
+                                /** @description can take customers: in the corp, active, activated, 客户联系 not known to be missing */
+                                eligible: boolean;
                                 email: string | null;
                                 externalPosition: string | null;
                                 /** @description 0 unknown, 1 male, 2 female */
@@ -8320,6 +9017,11 @@ export interface paths {
                         /** @description WeCom department id */
                         deptId?: number;
                         /**
+                         * @description only employees who can take customers (active, activated, with 客户联系)
+                         * @default false
+                         */
+                        eligible?: boolean;
+                        /**
                          * @description with deptId: members of its sub-departments too
                          * @default false
                          */
@@ -8358,12 +9060,16 @@ export interface paths {
                                     /** Format: date-time */
                                     ctime: string;
                                     cuser: string | null;
+                                    /** @description has 客户联系 (listed by get_follow_user_list); null until an employee sync asked WeCom */
+                                    customerContact: boolean | null;
                                     /** @description WeCom department ids */
                                     department: number[];
                                     /** @description names of `department`, same order ("" when unknown) */
                                     departmentNames: string[];
                                     deptOrder: number[];
                                     directLeader: string[];
+                                    /** @description can take customers: in the corp, active, activated, 客户联系 not known to be missing */
+                                    eligible: boolean;
                                     email: string | null;
                                     externalPosition: string | null;
                                     /** @description 0 unknown, 1 male, 2 female */
@@ -8460,12 +9166,16 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description has 客户联系 (listed by get_follow_user_list); null until an employee sync asked WeCom */
+                                customerContact: boolean | null;
                                 /** @description WeCom department ids */
                                 department: number[];
                                 /** @description names of `department`, same order ("" when unknown) */
                                 departmentNames: string[];
                                 deptOrder: number[];
                                 directLeader: string[];
+                                /** @description can take customers: in the corp, active, activated, 客户联系 not known to be missing */
+                                eligible: boolean;
                                 email: string | null;
                                 externalPosition: string | null;
                                 /** @description 0 unknown, 1 male, 2 female */
@@ -8941,6 +9651,8 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description further permission codes holding this menu grants: the reads its page or button calls in other modules (e.g. 客户列表 reads relations, cust:emp:list); set by the product's menu tree on every start, not by this API */
+                                extraPerms: string[];
                                 icon: string | null;
                                 id: number;
                                 /**
@@ -9036,6 +9748,8 @@ export interface paths {
                                 /** Format: date-time */
                                 ctime: string;
                                 cuser: string | null;
+                                /** @description further permission codes holding this menu grants: the reads its page or button calls in other modules (e.g. 客户列表 reads relations, cust:emp:list); set by the product's menu tree on every start, not by this API */
+                                extraPerms: string[];
                                 icon: string | null;
                                 id: number;
                                 /**
@@ -9616,6 +10330,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/sys/user/bindableEmployees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 可绑定的企微员工 (members in the corp bound to no user, within the caller's data scope — with a scope other than "all", none unbound; by name or userid, at most 200) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description part of the name or userid */
+                    name?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                /** @description has 客户联系; null: not known yet */
+                                customerContact: boolean | null;
+                                /** @description name of the main WeCom department */
+                                mainDepartmentName: string | null;
+                                mobile: string | null;
+                                name: string;
+                                position: string | null;
+                                /** @description 1 active, 2 disabled, 4 not activated */
+                                status: number;
+                                userid: string;
+                            }[];
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/sys/user/bindQwUserid": {
         parameters: {
             query?: never;
@@ -9669,6 +10437,9 @@ export interface paths {
                                 mustChangePassword: boolean;
                                 nickname: string;
                                 phone: string | null;
+                                /** @description that employee's name, as the org mirror has it */
+                                qwEmpName: string | null;
+                                /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                 qwUserid: string | null;
                                 /** @description 0 normal, 1 disabled */
                                 status: number;
@@ -9735,6 +10506,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/sys/user/createFromWecom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 从企微员工批量创建用户 (one user per employee, bound to it, with the roles and system department given and a one-time password answered once — the user changes it at first sign-in; needs sys:user:save, sys:user:grant and sys:user:bind, and the rules of save, grantRoles and bindQwUserid; all or nothing: 400 with every refused row in date.fields; audited; answered with Cache-Control: no-store) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the system department of every new user; required from callers whose data scope is not "all" */
+                        deptId?: number | null;
+                        employees: {
+                            qwUserid: string;
+                            /** @description default: the userid, when it is a valid username */
+                            username?: string;
+                        }[];
+                        /** @description granted to every new user (the grant rules apply) */
+                        roleIds: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                users: {
+                                    id: number;
+                                    nickname: string;
+                                    /** @description one-time password, shown once; the user must change it at first sign-in */
+                                    password: string;
+                                    qwUserid: string;
+                                    username: string;
+                                }[];
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/sys/user/current": {
         parameters: {
             query?: never;
@@ -9784,6 +10618,9 @@ export interface paths {
                                 /** @description granted permission codes; ["*"] for administrators */
                                 permissions: string[];
                                 phone: string | null;
+                                /** @description that employee's name, as the org mirror has it */
+                                qwEmpName: string | null;
+                                /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                 qwUserid: string | null;
                                 roleIds: number[];
                                 roles: {
@@ -9856,6 +10693,9 @@ export interface paths {
                                 mustChangePassword: boolean;
                                 nickname: string;
                                 phone: string | null;
+                                /** @description that employee's name, as the org mirror has it */
+                                qwEmpName: string | null;
+                                /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                 qwUserid: string | null;
                                 roleIds: number[];
                                 roles: {
@@ -9935,6 +10775,9 @@ export interface paths {
                                 mustChangePassword: boolean;
                                 nickname: string;
                                 phone: string | null;
+                                /** @description that employee's name, as the org mirror has it */
+                                qwEmpName: string | null;
+                                /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                 qwUserid: string | null;
                                 roleIds: number[];
                                 roles: {
@@ -10026,6 +10869,9 @@ export interface paths {
                                     mustChangePassword: boolean;
                                     nickname: string;
                                     phone: string | null;
+                                    /** @description that employee's name, as the org mirror has it */
+                                    qwEmpName: string | null;
+                                    /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                     qwUserid: string | null;
                                     /** @description 0 normal, 1 disabled */
                                     status: number;
@@ -10152,6 +10998,9 @@ export interface paths {
                                 mustChangePassword: boolean;
                                 nickname: string;
                                 phone: string | null;
+                                /** @description that employee's name, as the org mirror has it */
+                                qwEmpName: string | null;
+                                /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                 qwUserid: string | null;
                                 roleIds: number[];
                                 roles: {
@@ -10228,6 +11077,9 @@ export interface paths {
                                 mustChangePassword: boolean;
                                 nickname: string;
                                 phone: string | null;
+                                /** @description that employee's name, as the org mirror has it */
+                                qwEmpName: string | null;
+                                /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                 qwUserid: string | null;
                                 /** @description 0 normal, 1 disabled */
                                 status: number;
@@ -10343,6 +11195,9 @@ export interface paths {
                                 mustChangePassword: boolean;
                                 nickname: string;
                                 phone: string | null;
+                                /** @description that employee's name, as the org mirror has it */
+                                qwEmpName: string | null;
+                                /** @description the WeCom employee the user is bound to (bindQwUserid) */
                                 qwUserid: string | null;
                                 /** @description 0 normal, 1 disabled */
                                 status: number;
@@ -12704,6 +13559,8 @@ export interface components {
         };
         MenuNode: {
             children: components["schemas"]["MenuNode"][];
+            /** @description further permission codes holding this menu grants: the reads its page or button calls in other modules (e.g. 客户列表 reads relations, cust:emp:list); set by the product's menu tree on every start, not by this API */
+            extraPerms: string[];
             icon: string | null;
             id: number;
             /**
@@ -12726,6 +13583,8 @@ export interface components {
         };
         MenuNodeInput: {
             children: components["schemas"]["MenuNodeInput"][];
+            /** @description further permission codes holding this menu grants: the reads its page or button calls in other modules (e.g. 客户列表 reads relations, cust:emp:list); set by the product's menu tree on every start, not by this API */
+            extraPerms: string[];
             icon: string | null;
             id: number;
             /**

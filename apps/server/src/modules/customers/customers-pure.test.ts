@@ -43,6 +43,7 @@ describe('export rows', () => {
     id: 1, externalUserid: 'wmA', userid: 'rocky', employeeName: '罗琪', customerName: '李四', customerType: 2, customerGender: 2,
     customerCorpName: '腾讯', remark: '李部长', description: '', remarkCorpName: '腾讯科技', remarkMobiles: ['13800000001', '13000000002'],
     addWay: 16, state: 'expo', createtime: new Date('2026-03-01T16:30:00Z'), tagIds: ['et1'], tags: null, status: 'lost',
+    sourceName: '春季展会码', sourceType: 'qr', channelName: '线下展会',
     tagList: [
       { id: 7, name: 'VIP', type: 'corp', groupId: 2, groupName: '等级', wecomTagId: 'et1' },
       { id: 9, name: '老客户', type: 'self', groupId: 3, groupName: '来源', wecomTagId: null },
@@ -61,6 +62,15 @@ describe('export rows', () => {
     assert.equal(values['流失方式'], '客户删除员工');
     assert.equal(values['备注手机号'], '13800000001,13000000002');
     assert.equal(values['标签'], '等级/VIP,来源/老客户', 'group/tag names, never WeCom tag ids');
+  });
+
+  test('渠道 is the channel and source by name; the raw state is its own column; an unknown state reads 未知渠道', () => {
+    const values = (of: RelationExportRow) => Object.fromEntries(EXPORT_COLUMNS.map((column, index) => [column.header, exportRowOf(EXPORT_COLUMNS, of, String)[index]]));
+    assert.equal(values(row)['渠道'], '线下展会 / 春季展会码');
+    assert.equal(values(row)['渠道参数'], 'expo');
+    assert.equal(values({ ...row, sourceName: null, sourceType: null, channelName: null })['渠道'], '未知渠道');
+    assert.equal(values({ ...row, channelName: null })['渠道'], '春季展会码');
+    assert.equal(values({ ...row, state: '', sourceName: null, sourceType: null, channelName: null })['渠道'], '');
   });
 
   test('every add way of API-FACTS §3.3 has a label; unknown ones print their number', () => {

@@ -4,6 +4,7 @@ import { containsKeyword, paginate } from '../../platform/db/paging.ts';
 import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
+import { withStateNames, type StateNames } from '../acquisition/state-names.ts';
 import { customerTagCondition, relationTagJoin, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type {
   ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
@@ -27,9 +28,13 @@ export type RelationExportRow = Pick<
   RelationRecord,
   | 'id' | 'externalUserid' | 'userid' | 'employeeName' | 'customerName' | 'customerType' | 'customerGender' | 'customerCorpName' | 'remark'
   | 'description' | 'remarkCorpName' | 'remarkMobiles' | 'addWay' | 'state' | 'createtime' | 'tagIds' | 'tags' | 'status' | 'lostAt' | 'lostBy'
+  | keyof StateNames
 > & Pick<RelationRecord, 'tagList'>;
 
-function toExportRow(row: Row): RelationExportRow {
+/** A row as read; the channel names (withStateNames) and tags are added after. */
+type ReadRow<T> = Omit<T, keyof StateNames | 'tagList'>;
+
+function toExportRow(row: Row): ReadRow<RelationExportRow> {
   return {
     id: Number(row.id),
     externalUserid: row.external_userid as string,
@@ -58,7 +63,7 @@ const RELATION_JOINS = sql`LEFT JOIN customer c ON c.external_userid = r.externa
   LEFT JOIN qw_emp e ON e.userid = r.userid`;
 const RELATION_FROM = sql`FROM customer_relation r ${RELATION_JOINS}`;
 
-export function toRelationRecord(row: Row): RelationRecord {
+export function toRelationRecord(row: Row): ReadRow<RelationRecord> {
   return {
     ...toExportRow(row),
     customerAvatar: row.customer_avatar as string | null,
@@ -151,7 +156,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
             : newest.needsCustomer
               ? sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${pageOf}`
               : sql`SELECT ${RELATION_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${NEWEST_FIRST}`;
-          const records = (await rows(pageQuery)).map(toRelationRecord);
+          const records = await withStateNames(db, (await rows(pageQuery)).map(toRelationRecord));
           const tags = await tagsOfRelations(db, records);
           return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));
         },
@@ -167,7 +172,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         { limit },
       );
       const from = batch.keywordUnion ? sql`FROM ${batch.from} ${RELATION_JOINS}` : RELATION_FROM;
-      const records = (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${from} ${batch.where} ${NEWEST_FIRST} LIMIT ${limit}`)).map(toExportRow);
+      const records = await withStateNames(db, (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${from} ${batch.where} ${NEWEST_FIRST} LIMIT ${limit}`)).map(toExportRow));
       // The tags by name, as the page shows them (the tags module's customer_tag, kept in step with every write).
       const tags = await tagsOfRelations(db, records);
       return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));
@@ -176,17 +181,17 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
     async relationById(viewer: Viewer, id: number): Promise<RelationRecord | undefined> {
       const where = relationWhere(viewer, {}, [sql`r.id = ${id}`]);
       const [row] = await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where}`);
-      return row && toRelationRecord(row);
+      return row && (await withStateNames(db, [toRelationRecord(row)]))[0];
     },
 
     async relationsOfCustomer(viewer: Viewer, externalUserid: string): Promise<RelationRecord[]> {
       const where = relationWhere(viewer, {}, [sql`r.external_userid = ${externalUserid}`]);
-      return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord);
+      return withStateNames(db, (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord));
     },
 
     async activeRelationsOfEmployee(viewer: Viewer, userid: string): Promise<RelationRecord[]> {
       const where = relationWhere(viewer, { userIds: [userid], status: 'active' });
-      return (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord);
+      return withStateNames(db, (await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where} ORDER BY r.createtime DESC, r.id DESC`)).map(toRelationRecord));
     },
 
     /** Changes a relation in scope; false when the viewer cannot see it. */
@@ -212,7 +217,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         query,
         async () => num((await rows(sql`SELECT count(*)::int AS count FROM (SELECT 1 ${grouped}) g`))[0].count),
         async (limit, offset) =>
-          (
+          withStateNames(db, (
             await rows(sql`SELECT r.state, r.channel_id, count(*)::int AS total, count(*) FILTER (WHERE r.status = 'active')::int AS active,
               count(*) FILTER (WHERE r.status = 'lost')::int AS lost, min(r.createtime) AS first_added_at, max(r.createtime) AS last_added_at
               ${grouped} ORDER BY total DESC, r.state LIMIT ${limit} OFFSET ${offset}`)
@@ -224,7 +229,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
             lost: num(row.lost),
             firstAddedAt: toDate(row.first_added_at),
             lastAddedAt: toDate(row.last_added_at),
-          })),
+          }))),
       );
     },
 
@@ -246,7 +251,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       return {
         total: { ...counts(total[0]), customers: num(total[0].customers) },
         byEmployee: byEmployee.map((row) => ({ userid: row.userid as string, employeeName: (row.employee_name as string | null) ?? null, ...counts(row) })),
-        byChannel: byChannel.map((row) => ({ state: row.state as string, ...counts(row) })),
+        byChannel: await withStateNames(db, byChannel.map((row) => ({ state: row.state as string, ...counts(row) }))),
         byTag: byTag.map((row) => ({
           tagId: Number(row.tag_id),
           tagName: row.tag_name as string,

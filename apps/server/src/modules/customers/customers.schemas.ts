@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateTime, optionalText, pageQuery } from '../../platform/http/schemas.ts';
+import { stateNamesShape } from '../acquisition/state-names.ts';
 import { tagBrief, tagFilter } from '../tags/tags.schemas.ts';
 
 export const RELATION_STATUSES = ['active', 'lost', 'transferred'] as const;
@@ -68,7 +69,8 @@ export const relationRecord = z.object({
   remarkCorpName: z.string(),
   remarkMobiles: z.array(z.string()),
   addWay: z.number(),
-  state: z.string(),
+  state: z.string().describe("the raw channel state (contact way state or link customer_channel); its names in sourceName and channelName"),
+  ...stateNamesShape,
   operUserid: z.string(),
   createtime: dateTime.describe('when the employee added the customer'),
   tagIds: z.array(z.string()),
@@ -144,7 +146,7 @@ const counts = { total: z.number(), active: z.number(), lost: z.number() };
 export const totalsStat = z.object({
   total: z.object(counts).extend({ customers: z.number().describe('distinct customers') }),
   byEmployee: z.array(z.object({ userid: z.string(), employeeName: z.string().nullable(), ...counts })),
-  byChannel: z.array(z.object({ state: z.string(), ...counts })),
+  byChannel: z.array(z.object({ state: z.string(), ...stateNamesShape, ...counts })),
   byTag: z.array(
     z.object({ tagId: z.number().describe('local tag id'), tagName: z.string(), groupName: z.string(), tagType: z.enum(['corp', 'self']), wecomTagId: z.string().nullable(), ...counts }),
   ),
@@ -153,6 +155,7 @@ export type TotalsStat = z.output<typeof totalsStat>;
 
 export const channelGroup = z.object({
   state: z.string().describe("channel state; '' for relations without one"),
+  ...stateNamesShape,
   channelId: z.number().nullable(),
   total: z.number(),
   active: z.number(),

@@ -3,6 +3,7 @@ import type { PassThrough } from 'node:stream';
 import type { RelationRecord } from './customers.schemas.ts';
 import type { RelationExportRow } from './customers.repository.ts';
 import { streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
+import { stateLabel } from '../acquisition/state-names.ts';
 
 /** WeCom's 来源定义 (API-FACTS §3.3). */
 export const ADD_WAY_LABELS: Record<number, string> = {
@@ -44,7 +45,8 @@ export const EXPORT_COLUMNS: ExportColumn<RelationExportRow>[] = [
   { header: '备注企业', width: 20, value: (row) => row.remarkCorpName },
   { header: '备注手机号', width: 24, value: (row) => row.remarkMobiles.join(',') },
   { header: '添加方式', width: 16, value: (row) => ADD_WAY_LABELS[row.addWay] ?? String(row.addWay) },
-  { header: '渠道', width: 16, value: (row) => row.state },
+  { header: '渠道', width: 24, value: (row) => stateLabel(row.state, row) },
+  { header: '渠道参数', width: 16, value: (row) => row.state },
   { header: '添加时间', width: 20, value: (row, formatTime) => formatTime(row.createtime) },
   { header: '状态', width: 8, value: (row) => STATUS_LABELS[row.status] },
   { header: '流失时间', width: 20, value: (row, formatTime) => (row.lostAt ? formatTime(row.lostAt) : '') },

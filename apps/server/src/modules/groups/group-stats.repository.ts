@@ -7,6 +7,7 @@ import type { DbOrTx } from '../../platform/db/database.ts';
 import { dayOfColumn, daysBetween, endOfDay, startOfDay } from './group-days.ts';
 import { bindViewer, groupScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import { whereOf } from '../../platform/db/paging.ts';
+import { NO_STATE_NAMES, namesOfStates } from '../acquisition/state-names.ts';
 import type { ChannelStats, ChannelStatsBody, GroupStats, GroupStatsBody, OwnerFigures } from './groups.schemas.ts';
 
 type Row = Record<string, unknown>;
@@ -56,11 +57,12 @@ export function createGroupStatsRepository(db: DbOrTx, options: { timeZone: stri
       const liveAtEnd = sql`g.create_time < b.e AND (NOT g.dismissed OR g.dismissed_at >= b.e)`;
       const result = await rows(sql`
         WITH b AS (SELECT ${start} AS s, ${end} AS e),
-        owned AS (SELECT g.chat_id, g.owner, g.create_time, g.dismissed, g.dismissed_at FROM group_chat g ${where}),
+        owned AS (SELECT g.chat_id, g.owner, g.status, g.create_time, g.dismissed, g.dismissed_at FROM group_chat g ${where}),
         by_group AS (
           SELECT g.owner,
             count(*) FILTER (WHERE ${liveAtEnd})::int AS groups,
-            count(*) FILTER (WHERE g.create_time >= b.s AND g.create_time < b.e)::int AS new_groups
+            count(*) FILTER (WHERE g.create_time >= b.s AND g.create_time < b.e)::int AS new_groups,
+            bool_or(g.status IN (1, 2)) AS departed
           FROM owned g, b GROUP BY g.owner),
         by_member AS (
           SELECT g.owner,
@@ -68,10 +70,18 @@ export function createGroupStatsRepository(db: DbOrTx, options: { timeZone: stri
             count(*) FILTER (WHERE m.join_time >= b.s AND m.join_time < b.e)::int AS new_members,
             count(*) FILTER (WHERE m.quit_time >= b.s AND m.quit_time < b.e)::int AS quits
           FROM owned g JOIN group_member m ON m.chat_id = g.chat_id, b GROUP BY g.owner)
-        SELECT o.owner, e.name AS owner_name, o.groups, o.new_groups, mm.members, mm.new_members, mm.quits
+        SELECT o.owner, COALESCE(e.name, (SELECT NULLIF(om.name, '') FROM group_member om JOIN owned og ON og.chat_id = om.chat_id
+            WHERE om.userid = o.owner AND og.owner = o.owner ORDER BY om.join_time DESC LIMIT 1)) AS owner_name,
+          (o.departed OR COALESCE(e.status = 5 OR e.left_at IS NOT NULL, false)) AS owner_departed,
+          o.groups, o.new_groups, mm.members, mm.new_members, mm.quits
         FROM by_group o LEFT JOIN by_member mm ON mm.owner = o.owner LEFT JOIN qw_emp e ON e.userid = o.owner
         ORDER BY o.groups DESC, mm.members DESC NULLS LAST, o.owner`);
-      const owners = result.map((row) => ({ owner: row.owner as string, ownerName: (row.owner_name as string | null) ?? null, ...ownerFiguresOf(row) }));
+      const owners = result.map((row) => ({
+        owner: row.owner as string,
+        ownerName: (row.owner_name as string | null) ?? null,
+        ownerDeparted: Boolean(row.owner_departed),
+        ...ownerFiguresOf(row),
+      }));
       const total = owners.reduce<OwnerFigures>(
         (sum, row) => ({
           groups: sum.groups + row.groups,
@@ -118,6 +128,7 @@ export function createGroupStatsRepository(db: DbOrTx, options: { timeZone: stri
       }));
       return {
         state: body.state,
+        ...((await namesOfStates(db, [body.state])).get(body.state) ?? NO_STATE_NAMES),
         joined: perGroup.reduce((sum, row) => sum + row.joined, 0),
         quit: perGroup.reduce((sum, row) => sum + row.quit, 0),
         current: perGroup.reduce((sum, row) => sum + row.current, 0),

@@ -7,6 +7,7 @@ import { contains, paginate, whereOf } from '../../platform/db/paging.ts';
 import { bindViewer, groupScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { atOrAfter, atOrBefore } from './group-days.ts';
+import { withStateNames, type StateNames } from '../acquisition/state-names.ts';
 import type { GroupFilters, GroupPageQuery, GroupRecord, MemberFilters, MemberPageQuery, MemberRecord } from './groups.schemas.ts';
 
 type Row = Record<string, unknown>;
@@ -44,10 +45,20 @@ export function memberConditions(filters: MemberFilters, timeZone: string): SQL[
   return conditions;
 }
 
-const GROUP_SELECT = sql`SELECT g.*, e.name AS owner_name FROM group_chat g LEFT JOIN qw_emp e ON e.userid = g.owner`;
+/**
+ * The owner's name and whether they have left, for a group_chat alias `g` joined to qw_emp as `e`: the
+ * employee mirror's name, else the name WeCom gave the owner in the group's member list (an owner who left
+ * before SCRM first synced the organisation is never in the mirror). Departed: WeCom says so of the group
+ * (status 1 离职待继承, 2 继承中) or of the employee.
+ */
+const OWNER_COLUMNS = sql`COALESCE(e.name, (SELECT NULLIF(om.name, '') FROM group_member om WHERE om.chat_id = g.chat_id AND om.userid = g.owner
+    ORDER BY om.join_time DESC LIMIT 1)) AS owner_name,
+  (g.status IN (1, 2) OR COALESCE(e.status = 5 OR e.left_at IS NOT NULL, false)) AS owner_departed`;
 
-const MEMBER_SELECT = sql`SELECT m.*, g.name AS group_name, g.owner, i.name AS invitor_name
-  FROM group_member m JOIN group_chat g ON g.chat_id = m.chat_id LEFT JOIN qw_emp i ON i.userid = m.invitor`;
+const GROUP_SELECT = sql`SELECT g.*, ${OWNER_COLUMNS} FROM group_chat g LEFT JOIN qw_emp e ON e.userid = g.owner`;
+
+const MEMBER_SELECT = sql`SELECT m.*, g.name AS group_name, g.owner, ${OWNER_COLUMNS}, i.name AS invitor_name
+  FROM group_member m JOIN group_chat g ON g.chat_id = m.chat_id LEFT JOIN qw_emp e ON e.userid = g.owner LEFT JOIN qw_emp i ON i.userid = m.invitor`;
 
 const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(value as string));
 const toDateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : toDate(value));
@@ -59,6 +70,7 @@ export function toGroupRecord(row: Row): GroupRecord {
     name: row.name as string,
     owner: row.owner as string,
     ownerName: (row.owner_name as string | null) ?? null,
+    ownerDeparted: Boolean(row.owner_departed),
     notice: row.notice as string,
     adminList: row.admin_list as string[],
     status: Number(row.status),
@@ -75,12 +87,14 @@ export function toGroupRecord(row: Row): GroupRecord {
   };
 }
 
-export function toMemberRecord(row: Row): MemberRecord {
+export function toMemberRecord(row: Row): Omit<MemberRecord, keyof StateNames> {
   return {
     id: Number(row.id),
     chatId: row.chat_id as string,
     groupName: row.group_name as string,
     owner: row.owner as string,
+    ownerName: (row.owner_name as string | null) ?? null,
+    ownerDeparted: Boolean(row.owner_departed),
     userid: row.userid as string,
     type: Number(row.type),
     unionid: (row.unionid as string | null) ?? null,
@@ -150,7 +164,7 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
         query,
         () => count(sql`SELECT count(*)::int AS count FROM group_member m JOIN group_chat g ON g.chat_id = m.chat_id ${where}`),
         async (limit, offset) =>
-          (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time DESC, m.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(toMemberRecord),
+          withStateNames(db, (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time DESC, m.id DESC LIMIT ${limit} OFFSET ${offset}`)).map(toMemberRecord)),
       );
     },
 
@@ -158,18 +172,18 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
     async memberBatch(viewer: Viewer, filters: MemberFilters, after: MemberCursor | null, limit: number): Promise<MemberRecord[]> {
       const keyset = after ? sql`(m.join_time, m.id) < (${after.joinTime.toISOString()}::timestamptz, ${after.id})` : undefined;
       const where = whereOf([...memberConditions(filters, timeZone), groupScope(viewer), keyset]);
-      return (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time DESC, m.id DESC LIMIT ${limit}`)).map(toMemberRecord);
+      return withStateNames(db, (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time DESC, m.id DESC LIMIT ${limit}`)).map(toMemberRecord));
     },
 
     /** The members in a group (in scope) now, in joining order. */
     async currentMembers(viewer: Viewer, chatId: string): Promise<MemberRecord[]> {
       const where = whereOf([sql`m.chat_id = ${chatId}`, sql`m.quit_time IS NULL`, groupScope(viewer)]);
-      return (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time, m.id`)).map(toMemberRecord);
+      return withStateNames(db, (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time, m.id`)).map(toMemberRecord));
     },
 
     async memberById(viewer: Viewer, id: number): Promise<MemberRecord | undefined> {
       const [row] = await rows(sql`${MEMBER_SELECT} ${whereOf([sql`m.id = ${id}`, groupScope(viewer)])}`);
-      return row && toMemberRecord(row);
+      return row && (await withStateNames(db, [toMemberRecord(row)]))[0];
     },
   };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateTime, optionalText, pageQuery } from '../../platform/http/schemas.ts';
+import { stateNamesShape } from '../acquisition/state-names.ts';
 
 /** `YYYY-MM-DD` (a whole day in the corp's time zone) or an ISO-8601 time with offset. */
 const dayOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
@@ -30,7 +31,8 @@ export const groupRecord = z.object({
   chatId: z.string(),
   name: z.string(),
   owner: z.string().describe("the owner's WeCom userid"),
-  ownerName: z.string().nullable(),
+  ownerName: z.string().nullable().describe("the owner's name (the employee mirror's, else WeCom's in the member list); null when unknown"),
+  ownerDeparted: z.boolean().describe('the owner has left the corp (离职)'),
   notice: z.string(),
   adminList: z.array(z.string()).describe("admins' WeCom userids"),
   status: z.number().describe(GROUP_STATUS_DESCRIPTION),
@@ -83,7 +85,9 @@ export const memberRecord = z.object({
   id: z.number(),
   chatId: z.string(),
   groupName: z.string(),
-  owner: z.string(),
+  owner: z.string().describe("the group owner's WeCom userid"),
+  ownerName: z.string().nullable(),
+  ownerDeparted: z.boolean(),
   userid: z.string().describe("the employee's userid or the customer's external_userid"),
   type: z.number().describe('1 employee, 2 customer'),
   unionid: z.string().nullable(),
@@ -93,7 +97,8 @@ export const memberRecord = z.object({
   joinScene: z.number().describe('1 invited directly, 2 invited by link, 3 scanned the group QR'),
   invitor: z.string().nullable(),
   invitorName: z.string().nullable(),
-  state: z.string(),
+  state: z.string().describe('the raw state the member joined through (join way); names in sourceName and channelName'),
+  ...stateNamesShape,
   quitTime: dateTime.nullable(),
   quitScene: z.number().nullable().describe('0 left, 1 removed by the owner or an admin; null when unknown'),
   ctime: dateTime,
@@ -131,10 +136,10 @@ export const groupStats = z.object({
   startDate: z.string(),
   endDate: z.string(),
   total: z.object(ownerFigures),
-  owners: z.array(z.object({ owner: z.string(), ownerName: z.string().nullable(), ...ownerFigures })),
+  owners: z.array(z.object({ owner: z.string(), ownerName: z.string().nullable(), ownerDeparted: z.boolean().describe('left the corp (离职)'), ...ownerFigures })),
 });
 export type GroupStats = z.output<typeof groupStats>;
-export type OwnerFigures = Omit<GroupStats['owners'][number], 'owner' | 'ownerName'>;
+export type OwnerFigures = Omit<GroupStats['owners'][number], 'owner' | 'ownerName' | 'ownerDeparted'>;
 
 export const channelStatsBody = z
   .object({
@@ -157,6 +162,7 @@ const channelFigures = {
 };
 export const channelStats = z.object({
   state: z.string(),
+  ...stateNamesShape,
   ...channelFigures,
   groups: z.array(z.object({ chatId: z.string(), name: z.string(), dismissed: z.boolean(), ...channelFigures })),
   days: z.array(z.object({ date: z.string(), joined: z.number(), quit: z.number() })).describe('per day (Asia/Shanghai) when startDate and endDate are given'),

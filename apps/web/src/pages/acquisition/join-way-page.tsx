@@ -34,7 +34,7 @@ export function JoinWayPage() {
     { title: t('acqLink.channel'), dataIndex: 'channelId', render: (_, row) => channels.find((channel) => channel.id === row.channelId)?.name ?? '—', formItemRender: () => <ChannelSelect /> },
     { title: t('joinWay.groups'), dataIndex: 'chatIdList', search: false, render: (_, row) => row.chatIdList.length },
     { title: t('joinWay.autoCreate'), dataIndex: 'autoCreateRoom', search: false, render: (_, row) => (row.autoCreateRoom ? t('common.yes') : t('common.no')) },
-    { title: t('customer.state'), dataIndex: 'state', search: false },
+    { title: t('names.stateParam'), dataIndex: 'state', search: false },
     {
       title: t('common.status'),
       dataIndex: 'status',

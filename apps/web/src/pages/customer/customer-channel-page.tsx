@@ -1,5 +1,4 @@
 import { PageContainer, ProTable, type ProColumns } from '@ant-design/pro-components';
-import { Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
@@ -7,6 +6,7 @@ import type { ChannelGroup, RelationQuery } from '../../api/types.ts';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { EmployeeSelect } from '../../components/pickers.tsx';
 import { useChannels } from '../../components/pickers.tsx';
+import { ChannelName, channelText } from '../../components/names.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerListDrawer } from './customer-list-drawer.tsx';
 import { relationStatusValueEnum } from './customer-fields.tsx';
@@ -23,10 +23,12 @@ export function CustomerChannelPage() {
   const columns: ProColumns<ChannelGroup>[] = [
     {
       title: t('customer.state'),
-      dataIndex: 'state',
-      render: (_, row) => (row.state ? <Typography.Text code>{row.state}</Typography.Text> : <Typography.Text type="secondary">{t('customerStat.noChannel')}</Typography.Text>),
+      dataIndex: 'sourceName',
+      search: false,
+      render: (_, row) => <ChannelName row={row} empty={t('customerStat.noChannel')} />,
     },
-    { title: t('customerChannel.channel'), dataIndex: 'channelId', search: false, render: (_, row) => channelName(row.channelId) ?? '—' },
+    { title: t('names.stateParam'), dataIndex: 'state', render: (_, row) => row.state || '—' },
+    { title: t('customerChannel.channel'), dataIndex: 'channelId', search: false, render: (_, row) => row.channelName ?? channelName(row.channelId) ?? '—' },
     { title: t('customer.employee'), dataIndex: 'userIds', hideInTable: true, formItemRender: () => <EmployeeSelect multiple /> },
     { title: t('customer.status'), dataIndex: 'status', hideInTable: true, valueType: 'select', valueEnum: relationStatusValueEnum(t) },
     {
@@ -61,7 +63,7 @@ export function CustomerChannelPage() {
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
         request={pagedRequest((body: RelationQuery) => guard(api.POST('/scrm/admin/cust/emp/pageByChannel', { body })))}
       />
-      {opened && <CustomerListDrawer title={opened.state || t('customerStat.noChannel')} filters={{ state: opened.state || undefined }} onClose={() => setOpened(null)} />}
+      {opened && <CustomerListDrawer title={channelText(t, opened)} filters={{ state: opened.state || undefined }} onClose={() => setOpened(null)} />}
     </PageContainer>
   );
 }

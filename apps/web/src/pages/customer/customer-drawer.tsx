@@ -7,6 +7,7 @@ import { api, ApiError, call } from '../../api/client.ts';
 import type { CustomerDetail, LeadEvent, RelationRecord, TagInfoRecord } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { TagSelect } from '../../components/pickers.tsx';
+import { ChannelName, channelText } from '../../components/names.tsx';
 import { addWayText, CustomerName, RelationStatusTag, RelationTags, TagBriefs } from './customer-fields.tsx';
 
 const time = (value: string | null | undefined) => (value ? dayjs(value).format('YYYY-MM-DD HH:mm') : '—');
@@ -25,7 +26,7 @@ function timelineOf(t: (key: string, values?: Record<string, unknown>) => string
     entries.push({
       at: relation.createtime,
       color: 'green',
-      text: t('customer.timelineAdded', { employee, way: addWayText(t as never, relation.addWay) }) + (relation.state ? ` · ${relation.state}` : ''),
+      text: t('customer.timelineAdded', { employee, way: addWayText(t as never, relation.addWay) }) + (relation.state ? ` · ${channelText(t as never, relation)}` : ''),
     });
     if (relation.lostAt) {
       entries.push({
@@ -161,7 +162,7 @@ export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externa
                         <Descriptions.Item label={t('customer.remark')}>{relation.remark || '—'}</Descriptions.Item>
                         <Descriptions.Item label={t('customer.addTime')}>{time(relation.createtime)}</Descriptions.Item>
                         <Descriptions.Item label={t('customer.addWay')}>{addWayText(t, relation.addWay)}</Descriptions.Item>
-                        <Descriptions.Item label={t('customer.state')}>{relation.state || '—'}</Descriptions.Item>
+                        <Descriptions.Item label={t('customer.state')}><ChannelName row={relation} /></Descriptions.Item>
                         {relation.remarkMobiles.length > 0 && <Descriptions.Item label={t('customer.mobiles')}>{relation.remarkMobiles.join(', ')}</Descriptions.Item>}
                         {relation.description && <Descriptions.Item label={t('customer.description')}>{relation.description}</Descriptions.Item>}
                         {relation.lostAt && <Descriptions.Item label={t('customer.lostAt')}>{time(relation.lostAt)}</Descriptions.Item>}

@@ -1,6 +1,6 @@
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
-import { Button, Space, Switch, Tooltip, Typography } from 'antd';
+import { Button, Space, Switch, Tooltip } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, download } from '../../api/client.ts';
@@ -8,9 +8,11 @@ import type { RelationFilters, RelationQuery, RelationRecord } from '../../api/t
 import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { JobButton } from '../../components/job-progress.tsx';
-import { EmployeeSelect, TagFilterSelect, useChannels, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
+import { EmployeeSelect, TagFilterSelect, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
+import { ChannelName } from '../../components/names.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerDrawer } from './customer-drawer.tsx';
+import { BulkBar, BulkTagModal, selectionBody, type BulkSelection } from './customer-bulk.tsx';
 import { addWayText, addWayValueEnum, CustomerName, RelationStatusTag, RelationTags, relationStatusValueEnum, TagBriefList } from './customer-fields.tsx';
 
 const AUTO_REFRESH_MS = 15_000;
@@ -33,7 +35,12 @@ export function CustomerListPage() {
   const [open, setOpen] = useState<string | null>(null);
   const [autoRefresh, setAutoRefresh] = useState(false);
   const [exporting, setExporting] = useState(false);
-  const channels = useChannels();
+  // Bulk selection: rows picked on any page, or every row matching the filters.
+  const [selection, setSelection] = useState<BulkSelection>({ kind: 'rows', ids: [] });
+  const [pageInfo, setPageInfo] = useState({ rows: 0, total: 0 });
+  const [bulkTagging, setBulkTagging] = useState(false);
+  const [bulkExporting, setBulkExporting] = useState(false);
+  const clearSelection = () => setSelection({ kind: 'rows', ids: [] });
   const corpTags = useTagGroups('corp');
   const tagNames = new Map(corpTags.groups.flatMap((group) => group.tags.filter((tag) => tag.wecomTagId).map((tag) => [tag.wecomTagId!, tag.name] as const)));
 
@@ -53,6 +60,17 @@ export function CustomerListPage() {
       // shown by the client
     } finally {
       setExporting(false);
+    }
+  };
+
+  const exportSelection = async () => {
+    setBulkExporting(true);
+    try {
+      await download('/scrm/admin/cust/emp/export', { method: 'POST', body: selection.kind === 'rows' ? { relationIds: selection.ids } : selectionBody(selection).filters });
+    } catch {
+      // shown by the client
+    } finally {
+      setBulkExporting(false);
     }
   };
 
@@ -105,16 +123,11 @@ export function CustomerListPage() {
     {
       title: t('customer.state'),
       dataIndex: 'state',
-      render: (_, row) => {
-        const channel = channels.find((candidate) => candidate.id === row.channelId);
-        if (!row.state && !channel) return '—';
-        return (
-          <Space orientation="vertical" size={0}>
-            {channel && <span data-testid={`customer-channel-${row.id}`}>{channel.name}</span>}
-            {row.state && <Typography.Text code>{row.state}</Typography.Text>}
-          </Space>
-        );
-      },
+      render: (_, row) => (
+        <span data-testid={`customer-channel-${row.id}`}>
+          <ChannelName row={row} />
+        </span>
+      ),
     },
     {
       title: t('customer.status'),
@@ -159,10 +172,37 @@ export function CustomerListPage() {
         data-testid="customer-table"
         search={{ labelWidth: 'auto', defaultCollapsed: false }}
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
-        request={pagedRequest((body: RelationQuery) => {
+        request={pagedRequest(async (body: RelationQuery) => {
+          // Other filters: "all matching" meant the old ones.
+          if (JSON.stringify(exportFilters(body)) !== JSON.stringify(exportFilters(lastQuery.current)) && selection.kind === 'matching') clearSelection();
           lastQuery.current = body;
-          return guard(api.POST('/scrm/admin/cust/emp/page', { body }));
+          const page = await guard(api.POST('/scrm/admin/cust/emp/page', { body }));
+          setPageInfo({ rows: page.records.length, total: page.total });
+          return page;
         })}
+        rowSelection={{
+          preserveSelectedRowKeys: true,
+          selectedRowKeys: selection.kind === 'rows' ? selection.ids : undefined,
+          getCheckboxProps: () => ({ disabled: selection.kind === 'matching' }),
+          onChange: (keys) => setSelection({ kind: 'rows', ids: keys as number[] }),
+        }}
+        tableAlertRender={() =>
+          selection.kind === 'matching' || selection.ids.length > 0 ? (
+            <BulkBar
+              selection={selection}
+              pageRows={pageInfo.rows}
+              total={pageInfo.total}
+              onSelectAll={() => setSelection({ kind: 'matching', filters: exportFilters(lastQuery.current), total: pageInfo.total })}
+              onClear={clearSelection}
+              onTag={() => setBulkTagging(true)}
+              onExport={() => void exportSelection()}
+              exporting={bulkExporting}
+            />
+          ) : (
+            false
+          )
+        }
+        tableAlertOptionRender={false}
         toolBarRender={() => [
           <Tooltip key="auto" title={t('customer.autoRefreshHint', { seconds: AUTO_REFRESH_MS / 1000 })}>
             <Space>
@@ -187,6 +227,17 @@ export function CustomerListPage() {
           </Permission>,
         ]}
       />
+      {bulkTagging && (
+        <BulkTagModal
+          selection={selection}
+          onClose={() => setBulkTagging(false)}
+          onDone={() => {
+            setBulkTagging(false);
+            clearSelection();
+            action.current?.reload();
+          }}
+        />
+      )}
       {open && <CustomerDrawer externalUserid={open} onClose={() => setOpen(null)} onChanged={() => action.current?.reload()} />}
     </PageContainer>
   );

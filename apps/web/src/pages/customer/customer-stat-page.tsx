@@ -9,6 +9,7 @@ import { usePermission } from '../../auth/permission.tsx';
 import { Chart } from '../../components/chart.tsx';
 import { useModuleAvailability } from '../../components/crud.tsx';
 import { EmployeeSelect } from '../../components/pickers.tsx';
+import { byChannelName } from '../../components/names.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 
 const DAY = 'YYYY-MM-DD';
@@ -101,10 +102,10 @@ export function CustomerStatPage() {
           {totals && (
             <>
               <ProCard colSpan={{ xs: 24, lg: 12 }} variant="outlined" title={t('customerStat.byEmployee')}>
-                <TotalsBar rows={totals.byEmployee.slice(0, 15).map((row) => ({ name: row.employeeName ?? row.userid, active: row.active, lost: row.lost }))} />
+                <TotalsBar rows={totals.byEmployee.slice(0, 15).map((row) => ({ name: row.employeeName ?? t('names.unknownEmployee'), active: row.active, lost: row.lost }))} />
               </ProCard>
               <ProCard colSpan={{ xs: 24, lg: 12 }} variant="outlined" title={t('customerStat.byChannel')}>
-                <TotalsBar rows={totals.byChannel.slice(0, 15).map((row) => ({ name: row.state || t('customerStat.noChannel'), active: row.active, lost: row.lost }))} />
+                <TotalsBar rows={byChannelName(t as never, totals.byChannel).slice(0, 15)} />
               </ProCard>
             </>
           )}

@@ -1,6 +1,6 @@
 import { BarChartOutlined, DownloadOutlined } from '@ant-design/icons';
 import { PageContainer, ProTable, StatisticCard, type ActionType, type ProColumns } from '@ant-design/pro-components';
-import { Button, DatePicker, Drawer, Form, Modal, Space, Table, Tag, Typography } from 'antd';
+import { Button, DatePicker, Drawer, Form, Modal, Space, Table, Tag } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import type { BodyOf, GroupMember, GroupMemberStat, GroupRecord, GroupStats } fr
 import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { JobButton } from '../../components/job-progress.tsx';
+import { ChannelName, EmployeeName } from '../../components/names.tsx';
 import { EmployeeSelect } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 
@@ -23,7 +24,7 @@ export function groupColumns(t: (key: string, values?: Record<string, unknown>) 
       dataIndex: 'name',
       render: (_, group) => (open ? <a onClick={() => open(group)} data-testid={`group-open-${group.chatId}`}>{group.name || t('group.unnamed')}</a> : group.name || t('group.unnamed')),
     },
-    { title: t('group.owner'), dataIndex: 'owners', render: (_, group) => group.ownerName ?? group.owner, formItemRender: () => <EmployeeSelect multiple /> },
+    { title: t('group.owner'), dataIndex: 'owners', render: (_, group) => <EmployeeName name={group.ownerName} userid={group.owner} departed={group.ownerDeparted} />, formItemRender: () => <EmployeeSelect multiple /> },
     { title: t('group.members'), dataIndex: 'memberCount', search: false, width: 90 },
     { title: t('group.customers'), dataIndex: 'customerCount', search: false, width: 90 },
     {
@@ -137,8 +138,8 @@ function GroupMembersDrawer({ group, onClose }: { group: GroupRecord; onClose: (
       render: (_, member) => <Tag color={member.type === 2 ? 'green' : 'blue'}>{t(`group.type${member.type}`)}</Tag>,
     },
     { title: t('group.joinScene'), dataIndex: 'joinScene', valueType: 'select', valueEnum: Object.fromEntries([0, 1, 2, 3].map((scene) => [scene, { text: t(`group.scene${scene}`) }])) },
-    { title: t('group.invitor'), dataIndex: 'invitorName', search: false, render: (_, member) => member.invitorName ?? member.invitor ?? '—' },
-    { title: t('customer.state'), dataIndex: 'state', render: (_, member) => member.state || '—' },
+    { title: t('group.invitor'), dataIndex: 'invitorName', search: false, render: (_, member) => (member.invitor ? <EmployeeName name={member.invitorName} userid={member.invitor} /> : '—') },
+    { title: t('customer.state'), dataIndex: 'state', render: (_, member) => <ChannelName row={member} /> },
     { title: t('group.joinTime'), dataIndex: 'joinTime', valueType: 'dateTime', search: false },
     {
       title: t('group.memberStatus'),
@@ -210,7 +211,7 @@ function GroupStatsModal({ onClose }: { onClose: () => void }) {
         dataSource={stats?.owners ?? []}
         pagination={{ pageSize: 10 }}
         columns={[
-          { title: t('group.owner'), dataIndex: 'owner', render: (_: unknown, row: GroupStats['owners'][number]) => row.ownerName ?? <Typography.Text code>{row.owner}</Typography.Text> },
+          { title: t('group.owner'), dataIndex: 'owner', render: (_: unknown, row: GroupStats['owners'][number]) => <EmployeeName name={row.ownerName} userid={row.owner} departed={row.ownerDeparted} /> },
           ...figures.map((key) => ({ title: t(`group.figure_${key}`), dataIndex: key })),
         ]}
       />
