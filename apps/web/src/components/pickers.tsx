@@ -2,7 +2,7 @@ import { Select, TreeSelect } from 'antd';
 import { useEffect, useState, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../api/client.ts';
-import type { ChannelRecord, DeptNode, RoleRecord, TagGroup, TagType, UserRecord, WecomEmployee } from '../api/types.ts';
+import type { ChannelRecord, DeptNode, ResponseOf, RoleRecord, TagGroup, TagType, UserRecord, WecomEmployee } from '../api/types.ts';
 
 interface TreeOption {
   value: number;
@@ -69,19 +69,32 @@ export function RoleSelect({ value, onChange }: { value?: number[]; onChange?: (
   );
 }
 
-/** WeCom employees (qw/emp/listByName, at most 200 by name); values are WeCom userids. */
-export function useWecomEmployees(): WecomEmployee[] {
+/**
+ * WeCom employees still in the corp (qw/emp/listByName, at most 200 by name); values are WeCom userids. With
+ * `eligible`, only those who can take customers (active, activated, with 客户联系) — what every picker of an
+ * employee who will receive customers uses (links, QR codes, allocation, transfers, lead owners).
+ */
+export function useWecomEmployees(options: { eligible?: boolean } = {}): WecomEmployee[] {
   const [employees, setEmployees] = useState<WecomEmployee[]>([]);
+  const eligible = options.eligible ?? false;
   useEffect(() => {
-    call(api.GET('/scrm/admin/qw/emp/listByName', { params: { query: { name: '' } } }), { silent: true }).then(setEmployees, () => setEmployees([]));
-  }, []);
+    call(api.GET('/scrm/admin/qw/emp/listByName', { params: { query: { name: '', ...(eligible ? { eligible: 'true' } : {}) } } }), { silent: true }).then(
+      setEmployees,
+      () => setEmployees([]),
+    );
+  }, [eligible]);
   return employees;
 }
 
+/**
+ * Picks WeCom employees (values: userids). `eligible`: only those who can take customers; use it wherever the
+ * employee chosen will receive customers. Without it (filters, statistics), every member still in the corp.
+ */
 export function EmployeeSelect({
-  value, onChange, multiple, placeholder, testId, style,
-}: { value?: string | string[]; onChange?: (value: never) => void; multiple?: boolean; placeholder?: string; testId?: string; style?: CSSProperties }) {
-  const employees = useWecomEmployees();
+  value, onChange, multiple, placeholder, testId, style, eligible,
+}: { value?: string | string[]; onChange?: (value: never) => void; multiple?: boolean; placeholder?: string; testId?: string; style?: CSSProperties; eligible?: boolean }) {
+  const { t } = useTranslation();
+  const employees = useWecomEmployees({ eligible });
   return (
     <Select
       mode={multiple ? 'multiple' : undefined}
@@ -89,11 +102,77 @@ export function EmployeeSelect({
       onChange={onChange as never}
       allowClear
       showSearch={{ optionFilterProp: 'label' }}
-      placeholder={placeholder}
+      placeholder={placeholder ?? (eligible ? t('employeePicker.eligibleHint') : undefined)}
       maxTagCount="responsive"
       style={{ width: '100%', ...style }}
       options={employees.map((employee) => ({ value: employee.userid, label: `${employee.name} (${employee.userid})` }))}
       data-testid={testId ?? 'employee-select'}
+    />
+  );
+}
+
+export type BindableEmployee = ResponseOf<'/scrm/admin/sys/user/bindableEmployees', 'get'>[number];
+
+/** What a member's WeCom status adds to their name in a picker: nothing when active. */
+function employeeStatusNote(t: (key: string) => string, employee: Pick<BindableEmployee, 'status'>): string {
+  return employee.status === 1 ? '' : ` · ${t(`wecom.status${employee.status}`)}`;
+}
+
+/**
+ * WeCom employees a console user can be bound to (sys/user/bindableEmployees: in the corp, bound to nobody, within the
+ * caller's scope), searched by name or userid on the server; `current` keeps a user's present binding selectable.
+ */
+export function BindableEmployeeSelect({
+  value, onChange, multiple, current, testId, onLoaded,
+}: {
+  value?: string | string[] | null;
+  onChange?: (value: never) => void;
+  multiple?: boolean;
+  current?: { userid: string; name: string | null } | null;
+  testId?: string;
+  /** Each answer of the server, e.g. to know the names of those picked. */
+  onLoaded?: (employees: BindableEmployee[]) => void;
+}) {
+  const { t } = useTranslation();
+  const [employees, setEmployees] = useState<BindableEmployee[]>([]);
+  const [search, setSearch] = useState('');
+  const [loading, setLoading] = useState(true);
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setLoading(true);
+      call(api.GET('/scrm/admin/sys/user/bindableEmployees', { params: { query: { name: search } } }), { silent: true })
+        .then(
+          (found) => {
+            setEmployees(found);
+            onLoaded?.(found);
+          },
+          () => setEmployees([]),
+        )
+        .finally(() => setLoading(false));
+    }, 250);
+    return () => clearTimeout(timer);
+    // onLoaded is a notification; a new function each render must not fetch again.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search]);
+  const options = employees.map((employee) => ({
+    value: employee.userid,
+    label: `${employee.name}${employee.mainDepartmentName ? ` · ${employee.mainDepartmentName}` : ''}${employeeStatusNote(t, employee)}`,
+  }));
+  if (current && !options.some((option) => option.value === current.userid)) options.unshift({ value: current.userid, label: current.name ?? current.userid });
+  return (
+    <Select
+      mode={multiple ? 'multiple' : undefined}
+      value={value ?? undefined}
+      onChange={(next) => (onChange as ((value: unknown) => void) | undefined)?.(next ?? null)}
+      allowClear
+      showSearch={{ filterOption: false, onSearch: setSearch }}
+      loading={loading}
+      notFoundContent={loading ? undefined : t('employeePicker.noBindable')}
+      placeholder={t('employeePicker.bindPlaceholder')}
+      maxTagCount="responsive"
+      style={{ width: '100%' }}
+      options={options}
+      data-testid={testId ?? 'bindable-employee-select'}
     />
   );
 }

@@ -1,5 +1,5 @@
 import { DeleteOutlined, DownloadOutlined, EyeOutlined, PlusOutlined, QrcodeOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import {
   Alert, App, Button, Card, Descriptions, Divider, Drawer, Empty, Form, Image, Input, InputNumber, Modal, Radio, Select, Space, Spin, Switch, Table, Tag, Tooltip, Typography,
 } from 'antd';
@@ -12,6 +12,7 @@ import { DeleteLink, pagedRequest, useModuleAvailability } from '../../component
 import { applyFieldErrors } from '../../components/form-errors.ts';
 import { ChannelSelect, EmployeeSelect, TagSelect, useChannels, useWecomEmployees } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 export type GetType = 'link' | 'qr';
 type LinkQuery = BodyOf<'/scrm/admin/cust/get/link/page', 'post'>;
@@ -300,7 +301,7 @@ function LinkEditor({ getType, id, onClose, onSaved }: { getType: GetType; id?: 
             </Form.Item>
           </Space>
           <Form.Item name="userList" label={t('acqLink.range')} extra={t('acqLink.rangeHint')}>
-            <EmployeeSelect multiple testId="link-users" />
+            <EmployeeSelect multiple eligible testId="link-users" />
           </Form.Item>
           <Divider titlePlacement="start">{t('acqLink.allocation')}</Divider>
           <Form.Item name="allocationMethod" label={t('acqLink.method')}>
@@ -386,7 +387,7 @@ function RulesEditor() {
           {fields.map((field, index) => (
             <Space key={field.key} align="baseline" style={{ display: 'flex' }}>
               <Form.Item name={[field.name, 'userId']} rules={[{ required: true, message: t('acqLink.ruleEmployeeRequired') }]} style={{ width: 220, marginBottom: 8 }}>
-                <EmployeeSelect testId={`rule-user-${index}`} />
+                <EmployeeSelect eligible testId={`rule-user-${index}`} />
               </Form.Item>
               <Form.Item name={[field.name, 'weight']} style={{ width: 100, marginBottom: 8 }}>
                 <InputNumber min={0} precision={0} style={{ width: '100%' }} data-testid={`rule-weight-${index}`} />

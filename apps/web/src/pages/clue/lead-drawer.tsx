@@ -318,7 +318,7 @@ function TransferModal({ lead, onClose, onDone }: { lead: LeadDetail; onClose: (
           <Select options={active.map((relation) => ({ value: relation.userid, label: relation.userid }))} />
         </Form.Item>
         <Form.Item name="takeoverUserid" label={t('lead.takeover')} rules={[{ required: true }]}>
-          <EmployeeSelect testId="lead-transfer-takeover" />
+          <EmployeeSelect eligible testId="lead-transfer-takeover" />
         </Form.Item>
         <Form.Item name="message" label={t('lead.transferMessage')} rules={[{ max: 200 }]}>
           <Input.TextArea rows={2} maxLength={200} />
