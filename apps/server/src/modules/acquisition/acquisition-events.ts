@@ -40,6 +40,8 @@ interface Fetched {
   markedTags: string[];
   welcomeStatus: string;
   welcomeError: string | null;
+  /** Through the main link / QR of a `weight` / `round` link: its routing sequence takes the add in (range upkeep). */
+  mainPending: boolean;
 }
 
 const BUSY_RETRIES = 3;
@@ -110,6 +112,7 @@ export function createAcquisitionEventHandler(deps: AcquisitionEventDeps): Event
         markedTags: tagStatus === 'marked' ? link.cstTags : [],
         welcomeStatus: welcome.status,
         welcomeError: welcome.error,
+        mainPending: !rule && (link.allocationMethod === 'weight' || link.allocationMethod === 'round'),
       };
     },
 
@@ -133,6 +136,7 @@ export function createAcquisitionEventHandler(deps: AcquisitionEventDeps): Event
           welcomeError: fetched.welcomeError,
           tagStatus: fetched.tagStatus,
           tagError: fetched.tagError,
+          mainPending: fetched.mainPending,
         })
         .onConflictDoNothing()
         .returning({ id: acqAdd.id });

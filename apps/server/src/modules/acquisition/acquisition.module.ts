@@ -25,10 +25,7 @@ import { createOpenAppRepository } from './open-app.repository.ts';
 import { createRoutingRepository } from './routing.repository.ts';
 import { channelRoutes, joinWayRoutes, linkRoutes, mediaRoutes, miniLinkRoutes, openAppRoutes, openRoutes } from './acquisition.routes.ts';
 
-type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database' | 'fastWrites' | 'openGuard'> & {
-  /** Routing randomness (tests: a seeded generator). */
-  random?: () => number;
-};
+type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database' | 'fastWrites' | 'openGuard'>;
 
 /** What acquisition uses of other modules (given by the composition root). */
 export interface AcquisitionNeighbours {
@@ -50,9 +47,12 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
   const upkeep = createRangeUpkeep({
     db: deps.db, now: deps.now, timeZone, publisher, jobs: deps.jobs, log,
     changed: (getType, id) => routingRef?.invalidate(getType, id),
+    sequence: { syncMain: (getType, id) => routing.syncMain(getType, id) },
   });
   const routing = createRoutingService({
-    routing: createRoutingRepository(deps.fastWrites) /* hit counters: asynchronous commit (platform/db/fast-writes.ts) */, now: deps.now, timeZone, random: deps.random, singleProcess: !deps.database.connection.connectionString,
+    routing: createRoutingRepository(deps.fastWrites) /* hit counters: asynchronous commit (platform/db/fast-writes.ts) */,
+    main: createRoutingRepository(deps.db) /* the main link's held pick: durable */,
+    now: deps.now, timeZone, singleProcess: !deps.database.connection.connectionString,
     rangeMayHaveChanged: (getType, id) => void upkeep.request(getType, id),
   });
   routingRef = routing;

@@ -128,6 +128,7 @@ export const linkRecord = z.object({
   url: z.string().nullable().describe('links: the URL to publish (with customer_channel); QR codes: the QR image URL'),
   qrCode: z.string().nullable(),
   suspendedUsers: z.array(z.string()).describe('employees currently taken out of the main range (at a limit or outside working hours)'),
+  mainUserid: z.string().nullable().describe('weight / round: the employee the main link / QR code leads to now (the next pick of the allocation sequence, moved on after each add); null: WeCom allocates over the range'),
   addFriendCount: z.number(),
   openProfileCount: z.number(),
   createTime: dateTime.nullable(),

@@ -86,6 +86,7 @@ export function toLinkRecord(row: LinkWithRules, locale: Locale = 'zh'): LinkRec
     url: row.url,
     qrCode: row.getType === 'qr' ? row.url : null,
     suspendedUsers: row.suspendedUsers,
+    mainUserid: row.mainUserid,
     addFriendCount: row.addFriendCount,
     openProfileCount: row.openProfileCount,
     createTime: row.createTime,
@@ -198,11 +199,14 @@ export function createLinkService(deps: LinkServiceDeps) {
     const suspended = new Set(link.suspendedUsers);
     const activeUsers = range.users.filter((userid) => !suspended.has(userid));
     const qrType: 1 | 2 = link.qrType === 1 || (link.qrType === null && range.users.length === 1 && range.departments.length === 0) ? 1 : 2;
+    // Republishing keeps the main range where range upkeep narrowed it (the held pick), while that still
+    // makes sense; otherwise the whole range, and range upkeep narrows it again right after.
+    const keepsPick = Boolean(link.mainUserid) && qrType === 2 && link.allocationMethod !== 'default' && link.rules.some((rule) => rule.userId === link.mainUserid);
     const spec: MainSpec = {
       name: link.linkName,
       state: link.state,
-      users: qrType === 1 || !activeUsers.length ? range.users : activeUsers,
-      departments: range.departments,
+      users: keepsPick ? [link.mainUserid!] : qrType === 1 || !activeUsers.length ? range.users : activeUsers,
+      departments: keepsPick ? [] : range.departments,
       skipVerify: link.skipVerify !== 'false',
       priorityType: link.priorityType,
       priorityUsers: link.priorityUseridList,
@@ -235,6 +239,7 @@ export function createLinkService(deps: LinkServiceDeps) {
         status: failure ? 2 : 1,
         statusReason: failure,
         qrType: getType === 'qr' ? qrType : null,
+        ...(main && !keepsPick ? { mainUserid: null } : {}),
         ...(main ? { linkId: main.id, url: main.url, wecomUrl: main.wecomUrl ?? null, ...(main.createTime && !link.createTime ? { createTime: main.createTime } : {}) } : {}),
         mtime: new Date(),
         muser: actor,

@@ -1,9 +1,12 @@
-// Range upkeep: the main multi-person link / QR code on WeCom lists only the employees who may take
-// customers now. An employee whose every rule is at its daily limit or outside its working hours is taken
-// out of the range (update_link / update_contact_way), so visitors who open the main link directly do not
-// reach them; they are put back when eligible again. Checked when a hit or an add changes a count, at
-// every working-hours boundary and at local midnight (pg-boss jobs with startAfter), and every 15 minutes
-// as a safety net. Idempotent: a check that finds nothing to change calls nothing.
+// Range upkeep: the main multi-person link / QR code on WeCom — the one printed on posters — follows the
+// allocation method. With `weight` or `round` its range is narrowed (update_link / update_contact_way) to
+// the one employee the routing sequence holds for it (routing.service.ts, syncMain), so the next customer
+// who scans it goes where the method says; after each add through it the next pick is held and the range
+// moves on. With `default` (or nobody eligible) WeCom allocates over the range, which lists only the
+// employees who may take customers now: one whose every rule is at its daily limit or outside its working
+// hours is taken out, and put back when eligible again. Checked after each add, when a hit changes a count,
+// at every working-hours boundary and at local midnight (pg-boss jobs with startAfter), and every 15
+// minutes as a safety net. Idempotent: a check that finds nothing to change calls nothing.
 import type { JobService } from '../../platform/jobs/job-service.ts';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
@@ -30,6 +33,8 @@ export interface RangeUpkeepDeps {
   log?: (message: string, error?: unknown) => void;
   /** After the stored range changed (caches). */
   changed?: (getType: GetType, id: number) => void;
+  /** The routing sequence's pick for the main link / QR (absent: only availability narrows the range). */
+  sequence?: { syncMain(getType: GetType, id: number): Promise<{ userId: string } | null> };
 }
 
 /** The next instant at which availability may change: a window boundary of any rule, or local midnight. */
@@ -65,27 +70,34 @@ export function createRangeUpkeep(deps: RangeUpkeepDeps) {
   }
 
   /** Brings the WeCom range of one link / QR code in line with availability now. */
-  async function reconcile(getType: GetType, id: number): Promise<{ suspended: string[]; updated: boolean }> {
+  async function reconcile(getType: GetType, id: number): Promise<{ suspended: string[]; mainUserid: string | null; updated: boolean }> {
     return withSessionLock(db, `acq-range:${getType}:${id}`, async () => {
       const [row] = await db.select().from(acqLink).where(eq(acqLink.id, id));
       const link = await loadRoutableLink(db, getType, id);
-      if (!row || !link || row.isDel || row.status !== 1 || !row.linkId) return { suspended: [], updated: false };
+      if (!row || !link || row.isDel || row.status !== 1 || !row.linkId) return { suspended: [], mainUserid: null, updated: false };
       const at = new Date(now());
       const { day, minuteOfDay } = localTime(at, timeZone);
-      const counts = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
+      // A single-person QR code has nobody to narrow to or fall back to.
+      const held = row.qrType === 1 || !deps.sequence ? null : await deps.sequence.syncMain(getType, id);
       const range = mainRange(row, link.rules);
       const inRange = new Set(range.users);
-      let suspended = unavailableUsers(link.rules, counts, minuteOfDay).filter((userid) => inRange.has(userid));
-      const active = range.users.filter((userid) => !suspended.includes(userid));
-      // WeCom refuses an empty range, and a single-person QR code has nobody to fall back to: then the range
-      // stays whole (hits still say nobody is eligible).
-      if ((active.length === 0 && range.departments.length === 0) || row.qrType === 1) suspended = [];
+      let suspended: string[] = [];
+      if (!held) {
+        const counts = await dailyCounts(db, link.rules.map((rule) => rule.id), day);
+        suspended = unavailableUsers(link.rules, counts, minuteOfDay).filter((userid) => inRange.has(userid));
+        const active = range.users.filter((userid) => !suspended.includes(userid));
+        // WeCom refuses an empty range, and a single-person QR code has nobody to fall back to: then the range
+        // stays whole (hits still say nobody is eligible).
+        if ((active.length === 0 && range.departments.length === 0) || row.qrType === 1) suspended = [];
+      }
+      const mainUserid = held?.userId ?? null;
       const stored = [...row.suspendedUsers].sort();
       let updated = false;
-      if (stored.join('\n') !== suspended.join('\n')) {
+      if (stored.join('\n') !== suspended.join('\n') || row.mainUserid !== mainUserid) {
         try {
-          await publisher.updateRange(getType, row.linkId, range.users.filter((userid) => !suspended.includes(userid)), range.departments, row.qrType === 1 ? 1 : 2);
-          await db.update(acqLink).set({ suspendedUsers: suspended }).where(eq(acqLink.id, id));
+          const users = mainUserid ? [mainUserid] : range.users.filter((userid) => !suspended.includes(userid));
+          await publisher.updateRange(getType, row.linkId, users, mainUserid ? [] : range.departments, row.qrType === 1 ? 1 : 2);
+          await db.update(acqLink).set({ suspendedUsers: suspended, mainUserid }).where(eq(acqLink.id, id));
           updated = true;
           deps.changed?.(getType, id);
         } catch (error) {
@@ -93,7 +105,7 @@ export function createRangeUpkeep(deps: RangeUpkeepDeps) {
         }
       }
       await schedule(getType, id, link.rules.map((rule) => rule.workingHours ?? ''));
-      return { suspended: updated ? suspended : stored, updated };
+      return { suspended: updated ? suspended : stored, mainUserid: updated ? mainUserid : row.mainUserid, updated };
     });
   }
 

@@ -1,6 +1,7 @@
-// /open/route/hit under concurrency: many visitors racing for a link's last places. Each hit takes a place
-// with one conditional upsert (weight) or under the link's round row lock (round), so no rule may be given
+// /open/route/hit under concurrency: many visitors racing for a link's last places. Each hit is a step of the
+// link's sequence under its row lock and takes a place with one conditional upsert, so no rule may be given
 // more than its limits however the requests interleave, and what is stored must match what was answered.
+// The main link / QR holds one pick of the same sequence (with a place) from its publishing on.
 // On PostgreSQL a second replica (its own app and pool on the same database) takes half of the hits, so the
 // requests truly run side by side; PGlite is one session and serialises them.
 import { after, before, describe, test } from 'node:test';
@@ -89,6 +90,19 @@ describe('route hits racing for the last places', () => {
     assert.deepEqual(answer.reasons.map((verdict: any) => [verdict.ruleId, verdict.eligible, verdict.reason]), saved.allocationRules.map((rule: any) => [rule.id, false, 'daily_limit_reached']));
   }
 
+  /** The main link's held pick, once range upkeep took it after publishing (and narrowed the range to it). */
+  async function heldPick(id: number): Promise<{ ruleId: number; day: string }> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const [row] = (await env.db.execute<{ main_rule_id: number | null; main_day: string | null; main_userid: string | null }>(
+        sql`SELECT r.main_rule_id, r.main_day, l.main_userid FROM acq_link l LEFT JOIN acq_round r ON r.acq_link_id = l.id WHERE l.id = ${id}`,
+      )).rows;
+      if (row?.main_userid && row.main_rule_id) return { ruleId: Number(row.main_rule_id), day: row.main_day! };
+      if (Date.now() > deadline) assert.fail('the main link never held a pick');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   function tally(answers: any[]): Map<number, number> {
     const given = new Map<number, number>();
     for (const answer of answers) if (answer.ruleId !== null) given.set(answer.ruleId, (given.get(answer.ruleId) ?? 0) + 1);
@@ -111,23 +125,27 @@ describe('route hits racing for the last places', () => {
     const limitOf = new Map<number, number>(saved.allocationRules.map((rule: any) => [rule.id, rule.dailyLimit]));
     const places = limits.reduce((sum, limit) => sum + limit, 0);
     assert.ok(HITS_PER_ROUND > places);
+    // The first day, the main link holds one place (its pick); later days it holds on to yesterday's pick.
+    const held = await heldPick(saved.id);
 
     // Each round is a new local day, so every rule has its full daily limit again.
     for (let round = 0; round < ROUNDS; round++) {
       if (round > 0) env.clock.now += DAY_MS;
       const { day } = localTime(new Date(env.clock.now), env.config.TZ_DEFAULT);
+      const heldToday = (ruleId: number) => (day === held.day && ruleId === held.ruleId ? 1 : 0);
       const answers = await fire('link', saved.id);
       for (const answer of answers) assert.equal(answer.localDay, day);
       const given = tally(answers);
-      for (const [ruleId, count] of given) assert.ok(count <= limitOf.get(ruleId)!, `day ${day}: rule ${ruleId} given ${count} > its limit ${limitOf.get(ruleId)}`);
-      assert.equal([...given.values()].reduce((sum, count) => sum + count, 0), places, `day ${day}: every place taken`);
+      for (const [ruleId, count] of given) assert.ok(count + heldToday(ruleId) <= limitOf.get(ruleId)!, `day ${day}: rule ${ruleId} given ${count} > its limit ${limitOf.get(ruleId)}`);
+      const hitPlaces = places - (day === held.day ? 1 : 0);
+      assert.equal([...given.values()].reduce((sum, count) => sum + count, 0), hitPlaces, `day ${day}: every place taken`);
       const chosen = answers.filter((answer) => answer.ruleId !== null);
       for (const answer of chosen) {
         assert.equal(answer.outcome, 'chosen');
         assert.equal(answer.url, saved.allocationRules.find((rule: any) => rule.id === answer.ruleId).linkUrl);
       }
       const over = answers.filter((answer) => answer.ruleId === null);
-      assert.equal(over.length, HITS_PER_ROUND - places);
+      assert.equal(over.length, HITS_PER_ROUND - hitPlaces);
       for (const answer of over) assertNoneEligible(answer, saved);
       // The stored counters are exactly what was answered.
       const stored = await storedHits(ruleIds, day);
@@ -159,13 +177,16 @@ describe('route hits racing for the last places', () => {
     const places = rules.reduce((sum, rule) => sum + rule.dailyLimit, 0);
     assert.ok(HITS_PER_ROUND > places);
 
-    // The same hits decided one at a time by the pure engine, as the round row lock orders them.
+    const held = await heldPick(saved.id);
+
+    // The same hits decided one at a time by the pure engine, as the round row lock orders them — after the
+    // main QR's pick (the first step of the sequence, holding a place on its day).
     const expected = { round: 1, inRound: {} as Record<string, number> };
-    const replayDay = (at: Date) => {
+    const replayDay = (at: Date, day: string) => {
       const today = new Map<number, number>();
-      for (let i = 0; i < HITS_PER_ROUND; i++) {
+      for (let i = day === held.day ? -1 : 0; i < HITS_PER_ROUND; i++) {
         const counters = new Map(engineRules.map((rule) => [rule.id, { today: today.get(rule.id) ?? 0, inRound: expected.inRound[rule.id] ?? 0 }]));
-        const decision = route({ method: 'round', rules: engineRules, counters, now: at, timeZone: env.config.TZ_DEFAULT, random: () => 0 });
+        const decision = route({ method: 'round', rules: engineRules, counters, now: at, timeZone: env.config.TZ_DEFAULT });
         if (!decision.chosen) continue;
         today.set(decision.chosen.id, (today.get(decision.chosen.id) ?? 0) + 1);
         if (decision.startsNewRound) {
@@ -173,7 +194,9 @@ describe('route hits racing for the last places', () => {
           expected.round++;
         }
         expected.inRound[decision.chosen.id] = (expected.inRound[decision.chosen.id] ?? 0) + 1;
+        if (i === -1) assert.equal(decision.chosen.id, held.ruleId, 'the main QR held the first pick');
       }
+      if (day === held.day) today.set(held.ruleId, today.get(held.ruleId)! - 1); // held, not a hit
       return today;
     };
 
@@ -183,18 +206,20 @@ describe('route hits racing for the last places', () => {
       const { day } = localTime(at, env.config.TZ_DEFAULT);
       const answers = await fire('qr', saved.id);
       const given = tally(answers);
-      const replayed = replayDay(at);
+      const replayed = replayDay(at, day);
+      const heldToday = (ruleId: number) => (day === held.day && ruleId === held.ruleId ? 1 : 0);
       for (const rule of engineRules) {
-        assert.ok((given.get(rule.id) ?? 0) <= rule.dailyLimit, `day ${day}: rule ${rule.id} given ${given.get(rule.id)} > its limit ${rule.dailyLimit}`);
+        assert.ok((given.get(rule.id) ?? 0) + heldToday(rule.id) <= rule.dailyLimit, `day ${day}: rule ${rule.id} given ${given.get(rule.id)} > its limit ${rule.dailyLimit}`);
       }
       assert.deepEqual(Object.fromEntries(ruleIds.map((ruleId) => [ruleId, given.get(ruleId) ?? 0])), Object.fromEntries(ruleIds.map((ruleId) => [ruleId, replayed.get(ruleId) ?? 0])));
-      assert.equal([...given.values()].reduce((sum, count) => sum + count, 0), places, `day ${day}: every place taken`);
+      const hitPlaces = places - (day === held.day ? 1 : 0);
+      assert.equal([...given.values()].reduce((sum, count) => sum + count, 0), hitPlaces, `day ${day}: every place taken`);
       for (const answer of answers.filter((answer) => answer.ruleId !== null)) {
         assert.equal(answer.outcome, 'chosen');
         assert.equal(answer.url, saved.allocationRules.find((rule: any) => rule.id === answer.ruleId).qrCode);
       }
       const over = answers.filter((answer) => answer.ruleId === null);
-      assert.equal(over.length, HITS_PER_ROUND - places);
+      assert.equal(over.length, HITS_PER_ROUND - hitPlaces);
       for (const answer of over) assertNoneEligible(answer, saved);
 
       const stored = await storedHits(ruleIds, day);

@@ -1,8 +1,9 @@
-// The routing counters and the links they route (acq_link, acq_rule, acq_rule_day, acq_round): the routing
-// service's SQL. Made over the asynchronous-commit pool for hits (platform/db/fast-writes.ts).
+// The routing counters and the links they route (acq_link, acq_rule, acq_rule_day, acq_round, acq_add's
+// pending main adds): the routing service's SQL. Made over the asynchronous-commit pool for hits
+// (platform/db/fast-writes.ts) and over the main pool for the main link's sequence (range upkeep).
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
-import { acqLink, acqRound, acqRule, type GetType } from '../../db/schema/index.ts';
+import { acqAdd, acqLink, acqRound, acqRule, type GetType } from '../../db/schema/index.ts';
 import type { AllocationMethod, RoutingRule } from './routing/route.ts';
 
 export interface RoutableLink {
@@ -13,12 +14,13 @@ export interface RoutableLink {
   allocationMethod: AllocationMethod;
   url: string | null;
   suspendedUsers: string[];
+  mainUserid: string | null;
   rules: Array<RoutingRule & { linkUrl: string | null; qrCode: string | null }>;
 }
 
 export async function loadRoutableLink(db: DbOrTx, getType: GetType, id: number): Promise<RoutableLink | null> {
   const [link] = await db
-    .select({ id: acqLink.id, getType: acqLink.getType, linkName: acqLink.linkName, status: acqLink.status, allocationMethod: acqLink.allocationMethod, url: acqLink.url, suspendedUsers: acqLink.suspendedUsers })
+    .select({ id: acqLink.id, getType: acqLink.getType, linkName: acqLink.linkName, status: acqLink.status, allocationMethod: acqLink.allocationMethod, url: acqLink.url, suspendedUsers: acqLink.suspendedUsers, mainUserid: acqLink.mainUserid })
     .from(acqLink)
     .where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), eq(acqLink.isDel, 0)));
   if (!link) return null;
@@ -43,28 +45,38 @@ export async function loadRoutableLink(db: DbOrTx, getType: GetType, id: number)
   };
 }
 
-/** Today's counts of the rules: greatest(hits, adds). */
+/** Today's counts of the rules: greatest(hits + held, adds) (acq_rule_day). */
 export async function dailyCounts(db: DbOrTx, ruleIds: number[], day: string): Promise<Map<number, number>> {
   if (!ruleIds.length) return new Map();
   const result = await db.execute<{ rule_id: string | number; count: number }>(
-    sql`SELECT rule_id, greatest(hits, adds)::int AS count FROM acq_rule_day WHERE day = ${day} AND rule_id IN (${sql.join(ruleIds.map((id) => sql`${id}`), sql`, `)})`,
+    sql`SELECT rule_id, greatest(hits + held, adds)::int AS count FROM acq_rule_day WHERE day = ${day} AND rule_id IN (${sql.join(ruleIds.map((id) => sql`${id}`), sql`, `)})`,
   );
   return new Map(result.rows.map((row) => [Number(row.rule_id), Number(row.count)]));
 }
 
-/** A link's round-robin state. */
+/** A link's routing sequence (acq_round). */
 export interface RoundState {
   counts: Record<string, number>;
   round: number;
+  current: Record<string, number>;
+  mainRuleId: number | null;
+  mainDay: string | null;
 }
+
+/** A place of today: a visitor of /open/route/hit (`hits`) or the main link's held pick (`held`). */
+export type PlaceKind = 'hits' | 'held';
 
 export interface RoutingRepository {
   routableLink(getType: GetType, id: number): Promise<RoutableLink | null>;
   dailyCounts(ruleIds: number[], day: string): Promise<Map<number, number>>;
-  takePlace(rule: RoutingRule, day: string): Promise<number | null>;
+  takePlace(rule: RoutingRule, day: string, kind?: PlaceKind): Promise<number | null>;
+  /** Gives back a held place nobody used. */
+  releaseHeld(ruleId: number, day: string): Promise<void>;
   round(linkId: number): Promise<RoundState | undefined>;
-  lockRound(linkId: number): Promise<RoundState | undefined>;
-  saveRound(linkId: number, counts: Record<string, number>, round: number): Promise<void>;
+  lockRound(linkId: number): Promise<RoundState>;
+  saveRound(linkId: number, state: Partial<RoundState>): Promise<void>;
+  /** Claims the link's adds through its main link / QR not yet taken into its sequence (oldest first). */
+  claimMainAdds(linkId: number): Promise<Array<{ userid: string }>>;
   transaction<T>(work: (tx: RoutingRepository) => Promise<T>): Promise<T>;
 }
 
@@ -74,13 +86,18 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
     dailyCounts: (ruleIds: number[], day: string) => dailyCounts(db, ruleIds, day),
 
     /** Takes one of today's places of a rule: its new count, or null when the limit was reached meanwhile. */
-    async takePlace(rule: RoutingRule, day: string): Promise<number | null> {
+    async takePlace(rule: RoutingRule, day: string, kind: PlaceKind = 'hits'): Promise<number | null> {
+      const column = sql.raw(kind === 'held' ? 'held' : 'hits');
       const result = await db.execute<{ count: number }>(sql`
-        INSERT INTO acq_rule_day (rule_id, day, hits) VALUES (${rule.id}, ${day}, 1)
-        ON CONFLICT (rule_id, day) DO UPDATE SET hits = acq_rule_day.hits + 1
-        WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits, acq_rule_day.adds) < ${rule.dailyLimit}
-        RETURNING greatest(hits, adds)::int AS count`);
+        INSERT INTO acq_rule_day (rule_id, day, ${column}) VALUES (${rule.id}, ${day}, 1)
+        ON CONFLICT (rule_id, day) DO UPDATE SET ${column} = acq_rule_day.${column} + 1
+        WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits + acq_rule_day.held, acq_rule_day.adds) < ${rule.dailyLimit}
+        RETURNING greatest(hits + held, adds)::int AS count`);
       return result.rows.length ? Number(result.rows[0].count) : null;
+    },
+
+    async releaseHeld(ruleId: number, day: string): Promise<void> {
+      await db.execute(sql`UPDATE acq_rule_day SET held = held - 1 WHERE rule_id = ${ruleId} AND day = ${day} AND held > 0`);
     },
 
     async round(linkId: number): Promise<RoundState | undefined> {
@@ -88,15 +105,24 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
       return round;
     },
 
-    /** The link's round-robin state, created when absent and locked until the transaction ends. */
-    async lockRound(linkId: number): Promise<RoundState | undefined> {
+    /** The link's sequence, created when absent and locked until the transaction ends. */
+    async lockRound(linkId: number): Promise<RoundState> {
       await db.insert(acqRound).values({ acqLinkId: linkId }).onConflictDoNothing();
       const [round] = await db.select().from(acqRound).where(eq(acqRound.acqLinkId, linkId)).for('update');
       return round;
     },
 
-    async saveRound(linkId: number, counts: Record<string, number>, round: number): Promise<void> {
-      await db.update(acqRound).set({ counts, round }).where(eq(acqRound.acqLinkId, linkId));
+    async saveRound(linkId: number, state: Partial<RoundState>): Promise<void> {
+      await db.update(acqRound).set(state).where(eq(acqRound.acqLinkId, linkId));
+    },
+
+    async claimMainAdds(linkId: number): Promise<Array<{ userid: string }>> {
+      const claimed = await db
+        .update(acqAdd)
+        .set({ mainPending: false })
+        .where(and(eq(acqAdd.acqLinkId, linkId), eq(acqAdd.mainPending, true)))
+        .returning({ id: acqAdd.id, userid: acqAdd.userid });
+      return claimed.sort((a, b) => a.id - b.id).map(({ userid }) => ({ userid }));
     },
 
     /** Runs `work` in a transaction, with this repository made over it. */

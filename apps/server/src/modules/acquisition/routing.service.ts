@@ -1,31 +1,38 @@
 // Routing a visitor of a published link / QR code to an allocation rule: the engine (routing/route.ts)
 // decides from counters kept in the database, which are updated atomically so replicas agree.
 //
-// Daily counts: a rule's count for a local day is greatest(hits, adds) — a hit reserves a place, the add it
-// leads to fills that place without counting twice, and adds that came through the main link count too.
-// A hit takes a place with a conditional upsert (only while the count is below the limit); when a
-// concurrent hit took the last place, the engine is asked again. Round-robin state is a row per link,
-// locked for the length of one decision.
+// One sequence per link (acq_round, its row locked for each step, so replicas take turns): /open/route/hit
+// takes the next pick for its visitor; the main link / QR code — the one printed on posters, which WeCom
+// can only point at whom its range lists — holds the next pick for the next customer who scans it (range
+// upkeep narrows its range to that employee). An add through the main link uses the held pick, or, when
+// several scans came before WeCom took the update, is charged to the sequence as if picked, so shares
+// converge again.
+//
+// Daily counts: a rule's count for a local day is greatest(hits + held, adds) — a hit or a held pick reserves
+// a place, the add it leads to fills that place without counting twice, adds beyond the places count too.
+// A place is taken with a conditional upsert (only while the count is below the limit); when a concurrent
+// step took the last place, the engine is asked again.
 import type { GetType } from '../../db/schema/index.ts';
 import type { RequestContext } from '../../platform/auth/context.ts';
 import { AppError, NotFound } from '../../platform/http/errors.ts';
-import { route, ruleAvailability, type RouteDecision, type RoutingRule, type RuleCounters } from './routing/route.ts';
+import { chargeWeighted, refundWeighted, route, ruleAvailability, weightPool, type RouteDecision, type RoutingRule, type RuleCounters } from './routing/route.ts';
 import { localTime } from './routing/local-time.ts';
 import type { RouteAnswer } from './acquisition.schemas.ts';
-import type { RoutableLink, RoutingRepository } from './routing.repository.ts';
+import type { RoundState, RoutableLink, RoutingRepository } from './routing.repository.ts';
 
 export type { RoutableLink } from './routing.repository.ts';
 
 export interface RoutingServiceDeps {
-  /** Counters on the asynchronous-commit pool (platform/db/fast-writes.ts). */
+  /** Counters on the asynchronous-commit pool (platform/db/fast-writes.ts), for hits. */
   routing: RoutingRepository;
+  /** The same over the main pool, for the main link's held pick (range upkeep; durable). */
+  main?: RoutingRepository;
   now: () => number;
   timeZone: string;
-  random?: () => number;
   /** How long a link's configuration is cached per process (ms); counters are never cached. */
   cacheMs?: number;
   /**
-   * One process owns the database (embedded PGlite, one session for every connection): round decisions,
+   * One process owns the database (embedded PGlite, one session for every connection): sequence steps,
    * already one at a time per link here, run without a transaction (concurrent transactions stall PGlite).
    */
   singleProcess?: boolean;
@@ -54,7 +61,7 @@ export function unavailableUsers(rules: RoutingRule[], counts: ReadonlyMap<numbe
 
 export function createRoutingService(deps: RoutingServiceDeps) {
   const { routing, now, timeZone } = deps;
-  const random = deps.random ?? Math.random;
+  const mainRepo = deps.main ?? routing;
   const cacheMs = deps.cacheMs ?? 1_000;
   const cache = new Map<string, { link: RoutableLink | null; until: number }>();
 
@@ -98,23 +105,19 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     return counters;
   }
 
-  /**
-   * Today's counts of a weight link, kept per process for up to `cacheMs` and updated by this process's own
-   * hits. They only decide eligibility; the conditional upsert is what enforces a limit, so a stale count
-   * costs at most one more round trip (read fresh, decide again).
-   */
-  const counts = new Map<number, { day: string; counts: Map<number, number>; until: number }>();
-  async function countsOf(link: RoutableLink, day: string, fresh: boolean): Promise<Map<number, number>> {
-    const cached = counts.get(link.id);
-    if (!fresh && cached && cached.day === day && cached.until > Date.now()) return cached.counts;
-    const read = await routing.dailyCounts(link.rules.map((rule) => rule.id), day);
-    counts.set(link.id, { day, counts: read, until: Date.now() + cacheMs });
-    return read;
+  /** The sequence after `decision` chose a rule: the round's counts, or the current weights. */
+  function advanced(state: RoundState, decision: RouteDecision): Partial<RoundState> {
+    if (decision.method === 'weight') return { current: decision.current ?? state.current };
+    const counts = decision.startsNewRound ? {} : { ...state.counts };
+    counts[decision.chosen!.id] = (counts[decision.chosen!.id] ?? 0) + 1;
+    return { counts, round: state.round + (decision.startsNewRound ? 1 : 0) };
   }
 
   /** Whether the stored main range differs from what availability says now (range upkeep's business). */
   function noticeRange(link: RoutableLink, decision: RouteDecision, chosenFilled: boolean) {
     if (!deps.rangeMayHaveChanged || link.rules.length === 0) return;
+    // A main link narrowed to its held pick changes with adds and at window boundaries, not with hits.
+    if (link.mainUserid && link.allocationMethod !== 'default') return;
     // A user is out of the range while every rule of theirs is unavailable.
     const outByUser = new Map<string, boolean>();
     for (const verdict of decision.verdicts) {
@@ -124,61 +127,39 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     const unavailable = new Set([...outByUser].filter(([, out]) => out).map(([userId]) => userId));
     const stored = new Set(link.suspendedUsers);
     const differs = unavailable.size !== stored.size || [...unavailable].some((userId) => !stored.has(userId));
-    if (differs) deps.rangeMayHaveChanged(link.getType, link.id);
-  }
-
-  async function hitWeight(link: RoutableLink): Promise<RouteAnswer> {
-    for (let attempt = 1; ; attempt++) {
-      const at = new Date(now());
-      const { day } = localTime(at, timeZone);
-      const daily = await countsOf(link, day, attempt > 1);
-      const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, {}), now: at, timeZone, random });
-      if (!decision.chosen) {
-        noticeRange(link, decision, false);
-        return answer(link, decision);
-      }
-      const count = await routing.takePlace(decision.chosen, day);
-      if (count !== null) {
-        daily.set(decision.chosen.id, count);
-        noticeRange(link, decision, decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit);
-        return answer(link, decision);
-      }
-      if (attempt >= maxAttempts(link)) throw new AppError(503, 'tooManyRequests');
-    }
+    if (differs || link.allocationMethod !== 'default') deps.rangeMayHaveChanged(link.getType, link.id);
   }
 
   /**
-   * Round decisions of one link, one at a time in this process (a chain of promises per link); replicas
+   * Sequence steps of one link, one at a time in this process (a chain of promises per link); replicas
    * exclude each other with the row lock. Fewer lock waits on PostgreSQL, and no concurrent transactions on
    * the embedded database's single session.
    */
-  const roundQueues = new Map<number, Promise<unknown>>();
-  function hitRound(link: RoutableLink): Promise<RouteAnswer> {
-    const previous = roundQueues.get(link.id) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => hitRoundNow(link));
-    roundQueues.set(link.id, next);
+  const queues = new Map<number, Promise<unknown>>();
+  function serial<T>(linkId: number, work: () => Promise<T>): Promise<T> {
+    const previous = queues.get(linkId) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(work);
+    queues.set(linkId, next);
     void next.finally(() => {
-      if (roundQueues.get(link.id) === next) roundQueues.delete(link.id);
+      if (queues.get(linkId) === next) queues.delete(linkId);
     }).catch(() => {});
     return next;
   }
+  const inTransaction = <T>(repo: RoutingRepository, work: (tx: RoutingRepository) => Promise<T>): Promise<T> =>
+    deps.singleProcess ? work(repo) : repo.transaction(work);
 
-  async function hitRoundNow(link: RoutableLink): Promise<RouteAnswer> {
+  async function hitNow(link: RoutableLink): Promise<RouteAnswer> {
     for (let attempt = 1; ; attempt++) {
-      const inTransaction = <T>(work: (tx: RoutingRepository) => Promise<T>): Promise<T> => (deps.singleProcess ? work(routing) : routing.transaction(work));
-      const result = await inTransaction(async (tx) => {
-        const round = await tx.lockRound(link.id);
+      const result = await inTransaction(routing, async (tx) => {
+        const state = await tx.lockRound(link.id);
         const at = new Date(now());
         const { day } = localTime(at, timeZone);
         const daily = await tx.dailyCounts(link.rules.map((rule) => rule.id), day);
-        const inRound = round?.counts ?? {};
-        const decision = route({ method: 'round', rules: link.rules, counters: countersFrom(daily, inRound), now: at, timeZone, random });
+        const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, state.counts), now: at, timeZone, current: state.current });
         if (!decision.chosen) return { decision, filled: false, taken: true };
         const count = await tx.takePlace(decision.chosen, day);
         if (count === null) return { decision, filled: false, taken: false };
-        const counts = decision.startsNewRound ? {} : { ...inRound };
-        counts[decision.chosen.id] = (counts[decision.chosen.id] ?? 0) + 1;
-        await tx.saveRound(link.id, counts, (round?.round ?? 1) + (decision.startsNewRound ? 1 : 0));
+        await tx.saveRound(link.id, advanced(state, decision));
         const filled = decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit;
         return { decision, filled, taken: true };
       });
@@ -190,12 +171,92 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     }
   }
 
+  /**
+   * The main link's held pick, brought up to date in one step of the sequence: adds through the main link
+   * since the last step use the held pick (the employee it named) or are charged as if picked; a held pick
+   * that can no longer be used (outside its hours now, or a new day without a place left) is given back;
+   * then, with none held, the next pick is held — with a place of today, like a hit's.
+   */
+  async function syncMainNow(link: RoutableLink): Promise<RoutableLink['rules'][number] | null> {
+    const follows = link.allocationMethod !== 'default' && link.rules.length > 0;
+    for (let attempt = 1; ; attempt++) {
+      const result = await inTransaction(mainRepo, async (tx) => {
+        const state = await tx.lockRound(link.id);
+        const at = new Date(now());
+        const { day, minuteOfDay } = localTime(at, timeZone);
+        const pool = weightPool(link.rules);
+        let { current, counts, mainRuleId, mainDay } = state;
+        const release = (rule: RoutingRule | undefined) => {
+          // The pick goes back to the sequence: its turn comes again next.
+          if (rule && link.allocationMethod === 'weight') current = refundWeighted(pool, current, rule.id);
+          if (rule && link.allocationMethod === 'round' && (counts[rule.id] ?? 0) > 0) counts = { ...counts, [rule.id]: counts[rule.id] - 1 };
+          mainRuleId = null;
+          mainDay = null;
+        };
+        for (const add of await tx.claimMainAdds(link.id)) {
+          const rule = link.rules.find((candidate) => candidate.userId === add.userid);
+          if (!rule) continue;
+          if (rule.id === mainRuleId) {
+            mainRuleId = null; // the held pick was used: its place is filled by this add
+            mainDay = null;
+          } else if (link.allocationMethod === 'weight') current = chargeWeighted(pool, current, rule.id);
+          else if (link.allocationMethod === 'round') counts = { ...counts, [rule.id]: (counts[rule.id] ?? 0) + 1 };
+        }
+        let held = link.rules.find((rule) => rule.id === mainRuleId);
+        if (mainRuleId !== null && (!held || !follows)) {
+          if (held && mainDay === day) await tx.releaseHeld(held.id, day);
+          release(held);
+          held = undefined;
+        }
+        if (held) {
+          const inHours = ruleAvailability(held, { today: 0, inRound: 0 }, minuteOfDay) === null;
+          const placeToday = inHours && (mainDay === day || (await tx.takePlace(held, day, 'held')) !== null);
+          if (!placeToday) {
+            if (mainDay === day) await tx.releaseHeld(held.id, day);
+            release(held);
+            held = undefined;
+          } else mainDay = day;
+        }
+        let retry = false;
+        let round = state.round;
+        if (!held && follows) {
+          const daily = await tx.dailyCounts(link.rules.map((rule) => rule.id), day);
+          const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, counts), now: at, timeZone, current });
+          if (decision.chosen && (await tx.takePlace(decision.chosen, day, 'held')) === null) retry = true;
+          else if (decision.chosen) {
+            const next = advanced({ ...state, current, counts }, decision);
+            current = next.current ?? current;
+            counts = next.counts ?? counts;
+            round = next.round ?? round;
+            held = link.rules.find((rule) => rule.id === decision.chosen!.id);
+            mainRuleId = held!.id;
+            mainDay = day;
+          }
+        }
+        // Saved even when retrying: the adds claimed above are in it.
+        await tx.saveRound(link.id, { current, counts, round, mainRuleId, mainDay });
+        return { held: held ?? null, retry };
+      });
+      if (!result.retry) return result.held;
+      if (attempt >= maxAttempts(link)) throw new AppError(503, 'tooManyRequests');
+    }
+  }
+
   return {
     /** /open/route/hit: who gets this visitor; the choice takes one of the rule's places for today. */
     async hit(getType: GetType, id: number): Promise<RouteAnswer> {
       const link = await linkOf(getType, id);
-      if (link.allocationMethod === 'round') return hitRound(link);
-      return hitWeight(link);
+      return serial(link.id, () => hitNow(link));
+    },
+
+    /**
+     * The rule the main link / QR code should lead to now (null: it does not follow the sequence — method
+     * `default`, no rules — or nobody is eligible). Read fresh, never from the cache.
+     */
+    async syncMain(getType: GetType, id: number): Promise<RoutableLink['rules'][number] | null> {
+      const link = await mainRepo.routableLink(getType, id);
+      if (!link) return null;
+      return serial(link.id, () => syncMainNow(link));
     },
 
     /** Who would get the next customer now, counting nothing (an out-of-date main range is still noticed). */
@@ -205,15 +266,14 @@ export function createRoutingService(deps: RoutingServiceDeps) {
       const at = new Date(now());
       const { day } = localTime(at, timeZone);
       const daily = await routing.dailyCounts(link.rules.map((rule) => rule.id), day);
-      const round = link.allocationMethod === 'round' ? await routing.round(id) : undefined;
-      const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, round?.counts ?? {}), now: at, timeZone, random });
+      const state = await routing.round(id);
+      const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, state?.counts ?? {}), now: at, timeZone, current: state?.current ?? {} });
       if (link.status === 1) noticeRange(link, decision, false);
       return answer(link, decision);
     },
 
     invalidate(getType: GetType, id: number) {
       cache.delete(`${getType}:${id}`);
-      counts.delete(id);
     },
   };
 }

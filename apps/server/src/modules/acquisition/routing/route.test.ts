@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { route, seededRandom, type RoutingRule, type RuleCounters, type RouteDecision } from './route.ts';
+import { chargeWeighted, refundWeighted, route, smoothWeighted, weightPool, type RoutingRule, type RuleCounters, type RouteDecision, type WeightedEntry } from './route.ts';
 import { localTime, nextLocalMidnight } from './local-time.ts';
 import { boundaries, parseWorkingHours, withinWorkingHours, WorkingHoursError } from './working-hours.ts';
 
@@ -12,13 +12,14 @@ const rule = (id: number, overrides: Partial<RoutingRule> = {}): RoutingRule => 
 });
 
 /** Plays `n` visitors through the engine, counting hits the way the service does. */
-function simulate(rules: RoutingRule[], method: 'weight' | 'round', n: number, options: { seed?: number; now?: Date } = {}) {
+function simulate(rules: RoutingRule[], method: 'weight' | 'round', n: number, options: { now?: Date } = {}) {
   const counters = new Map<number, RuleCounters>(rules.map((r) => [r.id, { today: 0, inRound: 0 }]));
-  const random = seededRandom(options.seed ?? 42);
+  let current: Record<string, number> = {};
   const picks: (number | null)[] = [];
   const decisions: RouteDecision[] = [];
   for (let i = 0; i < n; i++) {
-    const decision = route({ method, rules, counters, now: options.now ?? shanghai('2026-11-24', '10:00'), timeZone: TZ, random });
+    const decision = route({ method, rules, counters, now: options.now ?? shanghai('2026-11-24', '10:00'), timeZone: TZ, current });
+    if (decision.current) current = decision.current;
     decisions.push(decision);
     picks.push(decision.chosen?.id ?? null);
     if (!decision.chosen) continue;
@@ -30,25 +31,74 @@ function simulate(rules: RoutingRule[], method: 'weight' | 'round', n: number, o
   return { picks, counters, decisions };
 }
 
-test('weight: shares match the weights within ±2% over 10,000 picks', () => {
-  const rules = [rule(1, { weight: 1 }), rule(2, { weight: 2 }), rule(3, { weight: 7 })];
-  for (const seed of [1, 42, 2026]) {
-    const { picks } = simulate(rules, 'weight', 10_000, { seed });
-    const share = (id: number) => picks.filter((p) => p === id).length / picks.length;
-    assert.ok(Math.abs(share(1) - 0.1) <= 0.02, `rule 1 share ${share(1)}`);
-    assert.ok(Math.abs(share(2) - 0.2) <= 0.02, `rule 2 share ${share(2)}`);
-    assert.ok(Math.abs(share(3) - 0.7) <= 0.02, `rule 3 share ${share(3)}`);
-  }
+test('weight: a deterministic smooth sequence — 5:1:1 gives a a b a c a a, every cycle', () => {
+  const rules = [rule(1, { weight: 5 }), rule(2, { weight: 1 }), rule(3, { weight: 1 })];
+  const { picks } = simulate(rules, 'weight', 21);
+  assert.deepEqual(picks, [1, 1, 2, 1, 3, 1, 1, 1, 1, 2, 1, 3, 1, 1, 1, 1, 2, 1, 3, 1, 1]);
 });
 
-test('weight: the random ticket maps onto cumulative weights exactly', () => {
-  const rules = [rule(1, { weight: 1 }), rule(2, { weight: 3 })];
-  const pick = (r: number) =>
-    route({ method: 'weight', rules, counters: new Map(), now: shanghai('2026-11-24', '10:00'), timeZone: TZ, random: () => r }).chosen?.id;
-  assert.equal(pick(0), 1);
-  assert.equal(pick(0.2499), 1);
-  assert.equal(pick(0.25), 2);
-  assert.equal(pick(0.9999), 2);
+/** Every weight vector of up to `n` rules with weights 1..max, played for three full cycles. */
+function* weightVectors(n: number, max: number, prefix: number[] = []): Generator<number[]> {
+  if (prefix.length > 0) yield prefix;
+  if (prefix.length === n) return;
+  for (let w = 1; w <= max; w++) yield* weightVectors(n, max, [...prefix, w]);
+}
+
+test('smooth weighted round robin, exhaustively (≤5 rules, weights 1–7): every prefix within ±1 of its share, every cycle exact, current weights sum to 0', () => {
+  let vectors = 0;
+  for (const weights of weightVectors(5, 7)) {
+    vectors++;
+    const pool: WeightedEntry[] = weights.map((weight, i) => ({ id: i + 1, weight }));
+    const total = weights.reduce((sum, w) => sum + w, 0);
+    let current: Record<string, number> = {};
+    const picks = weights.map(() => 0);
+    for (let k = 1; k <= 3 * total; k++) {
+      const step = smoothWeighted(pool, current);
+      current = step.current;
+      picks[step.chosen - 1]++;
+      if (Object.values(current).reduce((sum, c) => sum + c, 0) !== 0) assert.fail(`sum of current weights is not 0: ${weights}`);
+      for (let i = 0; i < weights.length; i++) {
+        if (Math.abs(picks[i] - (k * weights[i]) / total) > 1) assert.fail(`${weights}: rule ${i + 1} has ${picks[i]} after ${k}`);
+      }
+      if (k % total === 0) assert.deepEqual(picks, weights.map((w) => (w * k) / total), `${weights}: a full cycle is exact`);
+    }
+  }
+  assert.equal(vectors, 7 + 7 ** 2 + 7 ** 3 + 7 ** 4 + 7 ** 5);
+});
+
+test('smooth weighted: a charge (an add without a pick) delays that rule, a refund gives a held pick back exactly', () => {
+  const pool: WeightedEntry[] = [{ id: 1, weight: 3 }, { id: 2, weight: 2 }, { id: 3, weight: 2 }];
+  // A refund undoes a step: the state is as if the pick never happened.
+  let current: Record<string, number> = {};
+  for (let i = 0; i < 5; i++) current = smoothWeighted(pool, current).current;
+  const step = smoothWeighted(pool, current);
+  assert.deepEqual(refundWeighted(pool, step.current, step.chosen), Object.fromEntries(Object.entries(step.current).map(([id]) => [id, current[id] ?? 0])));
+  // A charge is the step with its choice forced: when the chosen rule is the one a pick would choose, identical.
+  assert.deepEqual(chargeWeighted(pool, current, step.chosen), step.current);
+  // Rule 1 takes 4 customers in a row (a burst): the next picks go to 2 and 3 until the shares even out.
+  let burst: Record<string, number> = {};
+  const counts = [0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) {
+    burst = chargeWeighted(pool, burst, 1);
+    counts[1]++;
+  }
+  for (let i = 0; i < 3; i++) {
+    const next = smoothWeighted(pool, burst);
+    burst = next.current;
+    counts[next.chosen]++;
+  }
+  assert.deepEqual(counts.slice(1), [4, 2, 1], 'after the burst only 2 and 3 are picked');
+  for (let i = 0; i < 7 * 100; i++) {
+    const next = smoothWeighted(pool, burst);
+    burst = next.current;
+    counts[next.chosen]++;
+  }
+  assert.deepEqual(counts.slice(1), [303, 202, 202], 'and after whole cycles the shares are exactly 3:2:2 again');
+});
+
+test('weight pool: zero-weight rules are left out unless every eligible rule has zero weight, then all alike', () => {
+  assert.deepEqual(weightPool([rule(1, { weight: 0 }), rule(2, { weight: 5 })]), [{ id: 2, weight: 5 }]);
+  assert.deepEqual(weightPool([rule(1, { weight: 0 }), rule(2, { weight: 0 })]), [{ id: 1, weight: 1 }, { id: 2, weight: 1 }]);
 });
 
 test('weight: zero-weight rules never win, unless every eligible rule has zero weight', () => {
@@ -56,8 +106,15 @@ test('weight: zero-weight rules never win, unless every eligible rule has zero w
   assert.ok(picks.every((p) => p === 2));
   assert.equal(decisions[0].verdicts[0].reason, 'zero_weight');
   const uniform = simulate([rule(1, { weight: 0 }), rule(2, { weight: 0 })], 'weight', 4000).picks;
-  const share = uniform.filter((p) => p === 1).length / uniform.length;
-  assert.ok(Math.abs(share - 0.5) <= 0.03, `share ${share}`);
+  assert.equal(uniform.filter((p) => p === 1).length, 2000);
+});
+
+test('weight: a rule at its daily limit leaves the pool and the others share its place by their weights', () => {
+  const rules = [rule(1, { weight: 3, dailyLimit: 30 }), rule(2, { weight: 2 }), rule(3, { weight: 2 })];
+  const { counters } = simulate(rules, 'weight', 700);
+  assert.equal(counters.get(1)!.today, 30);
+  assert.equal(counters.get(2)!.today + counters.get(3)!.today, 670);
+  assert.ok(Math.abs(counters.get(2)!.today - counters.get(3)!.today) <= 1);
 });
 
 test('round: each rule is served its roundLimit in order, then a new round starts', () => {
@@ -94,25 +151,25 @@ test('no eligible rule: the decision says so, with every rule\'s reason', () => 
   const rules = [rule(1, { workingHours: '09:00-18:00' }), rule(2, { dailyLimit: 1 })];
   const counters = new Map([[2, { today: 1, inRound: 0 }]]);
   for (const method of ['weight', 'round', 'default'] as const) {
-    const decision = route({ method, rules, counters, now: shanghai('2026-11-24', '20:00'), timeZone: TZ, random: Math.random });
+    const decision = route({ method, rules, counters, now: shanghai('2026-11-24', '20:00'), timeZone: TZ });
     assert.equal(decision.chosen, null);
     assert.equal(decision.outcome, 'none_eligible');
     assert.deepEqual(decision.verdicts.map((v) => v.reason), ['outside_working_hours', 'daily_limit_reached']);
   }
-  const empty = route({ method: 'weight', rules: [], counters: new Map(), now: new Date(), timeZone: TZ, random: Math.random });
+  const empty = route({ method: 'weight', rules: [], counters: new Map(), now: new Date(), timeZone: TZ });
   assert.equal(empty.outcome, 'no_rules');
 });
 
 test('link daily limit stops every rule', () => {
   const decision = route({
     method: 'weight', rules: [rule(1), rule(2)], counters: new Map(), now: shanghai('2026-11-24', '10:00'), timeZone: TZ,
-    random: () => 0.5, linkDailyLimit: 10, linkToday: 10,
+    linkDailyLimit: 10, linkToday: 10,
   });
   assert.equal(decision.outcome, 'none_eligible');
   assert.ok(decision.verdicts.every((v) => v.reason === 'link_daily_limit_reached'));
   const below = route({
     method: 'weight', rules: [rule(1), rule(2)], counters: new Map(), now: shanghai('2026-11-24', '10:00'), timeZone: TZ,
-    random: () => 0.5, linkDailyLimit: 10, linkToday: 9,
+    linkDailyLimit: 10, linkToday: 9,
   });
   assert.equal(below.outcome, 'chosen');
 });
@@ -120,7 +177,7 @@ test('link daily limit stops every rule', () => {
 test('default: WeCom allocates through the main link, eligibility is still reported', () => {
   const decision = route({
     method: 'default', rules: [rule(1), rule(2, { workingHours: '00:00-01:00' })], counters: new Map(),
-    now: shanghai('2026-11-24', '10:00'), timeZone: TZ, random: () => 0,
+    now: shanghai('2026-11-24', '10:00'), timeZone: TZ,
   });
   assert.equal(decision.chosen, null);
   assert.equal(decision.outcome, 'default_allocation');
@@ -144,19 +201,19 @@ test('windows crossing midnight, checked at every minute of the day', () => {
 test('working hours use the corp time zone, not the server\'s', () => {
   const rules = [rule(1, { workingHours: '22:00-06:00' })];
   const at = (iso: string) =>
-    route({ method: 'weight', rules, counters: new Map(), now: new Date(iso), timeZone: TZ, random: () => 0 }).outcome;
+    route({ method: 'weight', rules, counters: new Map(), now: new Date(iso), timeZone: TZ }).outcome;
   assert.equal(at('2026-11-24T14:00:00Z'), 'chosen'); // 22:00 Shanghai
   assert.equal(at('2026-11-24T21:59:00Z'), 'chosen'); // 05:59 Shanghai
   assert.equal(at('2026-11-24T22:00:00Z'), 'none_eligible'); // 06:00 Shanghai
   assert.equal(at('2026-11-24T13:59:00Z'), 'none_eligible'); // 21:59 Shanghai
-  const inNewYork = route({ method: 'weight', rules, counters: new Map(), now: new Date('2026-11-24T14:00:00Z'), timeZone: 'America/New_York', random: () => 0 });
+  const inNewYork = route({ method: 'weight', rules, counters: new Map(), now: new Date('2026-11-24T14:00:00Z'), timeZone: 'America/New_York' });
   assert.equal(inNewYork.outcome, 'none_eligible'); // 09:00 in New York
 });
 
 test('day rollover happens at local midnight', () => {
   assert.deepEqual(localTime(new Date('2026-11-24T15:59:59Z'), TZ), { day: '2026-11-24', minuteOfDay: 1439 });
   assert.deepEqual(localTime(new Date('2026-11-24T16:00:00Z'), TZ), { day: '2026-11-25', minuteOfDay: 0 });
-  assert.equal(route({ method: 'weight', rules: [rule(1)], counters: new Map(), now: new Date('2026-11-24T16:00:00Z'), timeZone: TZ, random: () => 0 }).localDay, '2026-11-25');
+  assert.equal(route({ method: 'weight', rules: [rule(1)], counters: new Map(), now: new Date('2026-11-24T16:00:00Z'), timeZone: TZ }).localDay, '2026-11-25');
   assert.equal(nextLocalMidnight(new Date('2026-11-24T10:17:23.456Z'), TZ).toISOString(), '2026-11-24T16:00:00.000Z');
   assert.equal(nextLocalMidnight(new Date('2026-11-24T16:00:00.000Z'), TZ).toISOString(), '2026-11-25T16:00:00.000Z');
   // A zone with DST: midnight is still found exactly.
@@ -173,14 +230,4 @@ test('malformed working hours are refused with the offending part', () => {
   assert.deepEqual(parseWorkingHours('09:00～12:00，13:00—18:00'), [{ start: 540, end: 720 }, { start: 780, end: 1080 }]);
   assert.deepEqual(parseWorkingHours(''), []);
   assert.deepEqual(parseWorkingHours(null), []);
-});
-
-test('seeded random is reproducible and uniform', () => {
-  const a = seededRandom(7);
-  const b = seededRandom(7);
-  const values = Array.from({ length: 10_000 }, () => a());
-  assert.deepEqual(values.slice(0, 5), Array.from({ length: 5 }, () => b()));
-  assert.ok(values.every((v) => v >= 0 && v < 1));
-  const mean = values.reduce((s, v) => s + v, 0) / values.length;
-  assert.ok(Math.abs(mean - 0.5) < 0.01);
 });

@@ -3,8 +3,10 @@ import { parseWorkingHours, withinWorkingHours } from './working-hours.ts';
 
 /**
  * The routing engine: which allocation rule (employee) gets the next visitor of a link or QR code.
- * Pure: counters, clock and randomness come in, a decision with its reasons comes out; the caller
- * counts the hit atomically and re-asks if a concurrent hit took the last place.
+ * Pure: counters, the sequence state and the clock come in, a decision with its reasons (and the sequence
+ * state after it) comes out; the caller stores both atomically and re-asks if a concurrent hit took the
+ * last place. Deterministic: `weight` is nginx's smooth weighted round robin, `round` the next in turn, so
+ * the main QR (which shows one pick at a time) and /open/route/hit can share one sequence.
  */
 export type AllocationMethod = 'weight' | 'round' | 'default';
 
@@ -34,8 +36,8 @@ export interface RouteInput {
   counters: ReadonlyMap<number, RuleCounters>;
   now: Date;
   timeZone: string;
-  /** A uniform number in [0, 1): injectable for deterministic tests. */
-  random: () => number;
+  /** `weight`: the smooth weighted round robin's current weights by rule id (absent: 0). */
+  current?: Readonly<Record<string, number>>;
   /** The link's own cap on new customers per day over all rules; 0 means none. */
   linkDailyLimit?: number;
   linkToday?: number;
@@ -67,6 +69,8 @@ export interface RouteDecision {
   /** A verdict for every rule, so an operator can see why each other rule was skipped. */
   verdicts: RuleVerdict[];
   localDay: string;
+  /** `weight` with a chosen rule: the current weights after this pick (what the caller stores). */
+  current?: Record<string, number>;
 }
 
 const ZERO: RuleCounters = { today: 0, inRound: 0 };
@@ -90,12 +94,12 @@ export function route(input: RouteInput): RouteDecision {
     verdicts.set(rule.id, { ruleId: rule.id, userId: rule.userId, eligible: reason === null, ...(reason ? { reason } : {}) });
     if (!reason) eligible.push(rule);
   }
-  const decide = (chosen: RoutingRule | null, outcome: RouteDecision['outcome'], startsNewRound = false): RouteDecision => {
+  const decide = (chosen: RoutingRule | null, outcome: RouteDecision['outcome'], startsNewRound = false, current?: Record<string, number>): RouteDecision => {
     for (const rule of eligible) {
       const verdict = verdicts.get(rule.id)!;
       if (rule !== chosen && !verdict.reason && outcome === 'chosen') verdict.reason = 'not_selected';
     }
-    return { method: input.method, chosen, startsNewRound, outcome, verdicts: input.rules.map((r) => verdicts.get(r.id)!), localDay: day };
+    return { method: input.method, chosen, startsNewRound, outcome, verdicts: input.rules.map((r) => verdicts.get(r.id)!), localDay: day, ...(current ? { current } : {}) };
   };
 
   if (input.rules.length === 0) return decide(null, 'no_rules');
@@ -116,28 +120,69 @@ export function route(input: RouteInput): RouteDecision {
   }
 
   // weight
-  const weighted = eligible.filter((rule) => rule.weight > 0);
-  const pool = weighted.length ? weighted : eligible;
-  if (weighted.length) {
+  const pool = weightPool(eligible);
+  if (pool.some((entry) => entry.weight > 0) && eligible.some((rule) => rule.weight <= 0)) {
     for (const rule of eligible) if (rule.weight <= 0) verdicts.get(rule.id)!.reason = 'zero_weight';
   }
-  const total = pool.reduce((sum, rule) => sum + (weighted.length ? rule.weight : 1), 0);
-  let ticket = input.random() * total;
-  for (const rule of pool) {
-    ticket -= weighted.length ? rule.weight : 1;
-    if (ticket < 0) return decide(rule, 'chosen');
-  }
-  return decide(pool[pool.length - 1], 'chosen');
+  const step = smoothWeighted(pool, input.current ?? {});
+  return decide(eligible.find((rule) => rule.id === step.chosen)!, 'chosen', false, step.current);
 }
 
-/** A seeded uniform generator (mulberry32) for reproducible routing in tests and simulations. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export interface WeightedEntry {
+  id: number;
+  weight: number;
+}
+
+/** Who a `weight` pick is among: the eligible rules with a positive weight, or all of them alike if none has one. */
+export function weightPool(eligible: Array<Pick<RoutingRule, 'id' | 'weight'>>): WeightedEntry[] {
+  const weighted = eligible.filter((rule) => rule.weight > 0);
+  return weighted.length ? weighted.map(({ id, weight }) => ({ id, weight })) : eligible.map(({ id }) => ({ id, weight: 1 }));
+}
+
+/**
+ * One pick of nginx's smooth weighted round robin: every entry's current weight grows by its weight, the
+ * largest (the first on a tie) is chosen and gives back the total. Over any `total` consecutive picks of a
+ * fixed pool each entry is chosen exactly `weight` times, spread evenly (5:1:1 gives a a b a c a a, not
+ * a a a a a b c). Entries outside the pool (ineligible now) keep their current weight.
+ */
+export function smoothWeighted(pool: WeightedEntry[], current: Readonly<Record<string, number>>): { chosen: number; current: Record<string, number> } {
+  if (!pool.length) throw new Error('smoothWeighted: empty pool');
+  const next: Record<string, number> = { ...current };
+  let total = 0;
+  let best: WeightedEntry | undefined;
+  for (const entry of pool) {
+    next[entry.id] = (next[entry.id] ?? 0) + entry.weight;
+    total += entry.weight;
+    if (!best || next[entry.id] > next[best.id]) best = entry;
+  }
+  next[best!.id] -= total;
+  return { chosen: best!.id, current: next };
+}
+
+/**
+ * The same step when the customer went to `chosen` without a pick (several scans of the main QR before
+ * WeCom took its update): `chosen` is charged as if picked, so it waits longer for its next turn and the
+ * shares converge again.
+ */
+export function chargeWeighted(pool: WeightedEntry[], current: Readonly<Record<string, number>>, chosen: number): Record<string, number> {
+  const next: Record<string, number> = { ...current };
+  let total = 0;
+  for (const entry of pool) {
+    next[entry.id] = (next[entry.id] ?? 0) + entry.weight;
+    total += entry.weight;
+  }
+  next[chosen] = (next[chosen] ?? 0) - total;
+  return next;
+}
+
+/** Undoes a step that chose `chosen` (a pick the main QR held but nobody used: its turn is given back). */
+export function refundWeighted(pool: WeightedEntry[], current: Readonly<Record<string, number>>, chosen: number): Record<string, number> {
+  const next: Record<string, number> = { ...current };
+  let total = 0;
+  for (const entry of pool) {
+    next[entry.id] = (next[entry.id] ?? 0) - entry.weight;
+    total += entry.weight;
+  }
+  next[chosen] = (next[chosen] ?? 0) + total;
+  return next;
 }
