@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { dbOnConnection, type Db } from '../../platform/db/database.ts';
 import type { Wecom } from '../../platform/wecom.ts';
 import { advisoryLockId } from '../../platform/wecom.ts';
+import { failureText, wecomFailureOf } from '../../platform/wecom-errors.ts';
 import { entityOf, type EventHandler, type EventRegistry } from './event-registry.ts';
 import type { EventRepository, EventRow } from './event.repository.ts';
 
@@ -232,7 +233,9 @@ export function createEventWorker(deps: EventWorkerDeps, options: EventWorkerOpt
       return;
     }
     const [row] = unit.rows;
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // A WeCom failure is kept as data, so the event page reads it in words in each reader's language with the raw
+    // code on a details line (platform/wecom-errors.ts); anything else as its name and message.
+    const message = wecomFailureOf(error) ? failureText(error) : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const retryAt = new Date(deps.now() + backoff(row.attempts));
     const status = await deps.events.markFailed(row.id, id, message, retryAt, maxAttempts).catch(() => null);
     deps.log?.warn({ eventId: row.id, eventKey: row.eventKey, attempt: row.attempts, status, err: message }, 'callback event failed');

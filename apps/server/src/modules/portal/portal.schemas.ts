@@ -35,7 +35,8 @@ export const eventRecord = z.object({
   outcome: z.string().nullable().describe('applied, or ignored (no handler for this event)'),
   attempts: z.number(),
   nextAttemptAt: dateTime,
-  lastError: z.string().nullable(),
+  lastError: z.string().nullable().describe('why the last attempt failed, in words (WeCom errors through the WeCom error table)'),
+  lastErrorDetail: z.string().nullable().describe("a WeCom failure's raw errcode and errmsg (the details line)"),
   receivedAt: dateTime,
   processedAt: dateTime.nullable(),
 });

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../platform/auth/context.ts';
-import { asWecomError } from '../../platform/wecom-errors.ts';
+import { asWecomError, readStoredFailure } from '../../platform/wecom-errors.ts';
+import type { Locale } from '../../platform/http/i18n.ts';
 import { createHash } from 'node:crypto';
 import { XMLValidator } from 'fast-xml-parser';
 import { CallbackCryptoError, EventParseError, eventKey, parseCallbackEvent, type CallbackCrypto, type CallbackQuery, type WecomEvent } from '@scrm/wecom';
@@ -57,6 +58,16 @@ function boundedEvent(key: string, name: string, changeType: string | undefined,
 }
 
 /** The callback pipeline (verify → decrypt → parse → store → wake the worker) and the event admin. */
+/**
+ * An event's last error as the operator reads it: a WeCom failure in words in `locale`, its raw code and errmsg as
+ * `lastErrorDetail` (stored as data by the worker; older rows hold the client's message behind the error's name).
+ */
+function withReadableError<R extends Pick<EventRow, 'lastError'>>(row: R, locale: Locale): R & { lastErrorDetail: string | null } {
+  const stored = row.lastError?.replace(/^Wecom(Api|Request)Error: (?=WeCom )/, '') ?? null;
+  const readable = readStoredFailure(stored, locale);
+  return { ...row, lastError: readable?.message ?? null, lastErrorDetail: readable?.detail ?? null };
+}
+
 export function createPortalService(deps: {
   wecom: Pick<Wecom, 'crypto' | 'corpId' | 'client' | 'agentId'>;
   events: EventRepository;
@@ -140,12 +151,15 @@ export function createPortalService(deps: {
       return store(xml, 'test');
     },
 
-    page: (_ctx: RequestContext, query: EventPageBody) => deps.events.page(query),
+    async page(ctx: RequestContext, query: EventPageBody) {
+      const result = await deps.events.page(query);
+      return { ...result, records: result.records.map((row) => withReadableError(row, ctx.locale)) };
+    },
 
-    async get(_ctx: RequestContext, id: number): Promise<EventRow> {
+    async get(ctx: RequestContext, id: number) {
       const row = await deps.events.get(id);
       if (!row) throw new NotFound('wxEvent', id);
-      return row;
+      return withReadableError(row, ctx.locale);
     },
 
     async replay(_ctx: RequestContext, ids: number[]): Promise<{ replayed: number; ids: number[] }> {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { CallbackCrypto, WecomClient, signJsSdk } from '@scrm/wecom';
+import { CallbackCrypto, WecomApiError, WecomClient, signJsSdk } from '@scrm/wecom';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import { DatabaseTokenCache } from '../../platform/wecom.ts';
 import { createEventRepository } from './event.repository.ts';
@@ -39,6 +39,7 @@ before(async () => {
         // A write inside the handler's transaction: must be rolled back when the handler fails.
         await ctx.tx.execute(sql`INSERT INTO wecom_token (key, value, expires_at) VALUES (${`probe:${id}:${ctx.eventId}:${ctx.attempt}`}, 'x', now())`);
         if (failing.has(id)) throw new Error(`probe ${id} fails`);
+        if (id === 'rate_limited') throw new WecomApiError(45009, 'api freq out of limit, hint: [1700000000_1_abc]', 'externalcontact/get');
         applied.push(id);
       },
     },
@@ -173,6 +174,31 @@ describe('storing and applying', () => {
     }
     await env.settle();
     assert.equal(applied.filter((id) => id === 'http-twice').length, 1);
+  });
+
+  test("a WeCom failure of an event reads in words on the event page, in the reader's language, with the raw code on a details line", async () => {
+    const { query, body } = env.wecom.crypto.sealCallback(probeXml(env.wecom.corpId, 'rate_limited'));
+    assert.equal((await post(query, body)).statusCode, 200);
+    await env.settle();
+    const [stored] = (await env.db.execute<{ id: number; status: string }>(sql`SELECT id, status FROM wx_event WHERE xml LIKE '%rate_limited%'`)).rows;
+    assert.equal(stored.status, 'failed');
+    const page = await admin.post('/scrm/admin/event/page', { status: 'failed', pageNum: 1, pageSize: 50 });
+    const record = page.body.date.records.find((row: { id: number }) => Number(row.id) === Number(stored.id));
+    assert.equal(record.lastError, '调用企业微信过于频繁，已被企业微信限流：请稍后重试（限流通常在 1 分钟到 1 小时后解除）');
+    assert.equal(record.lastErrorDetail, 'errcode 45009: api freq out of limit, hint: [1700000000_1_abc]');
+    const en = await admin.get('/scrm/admin/event/get', { id: stored.id }, { 'accept-language': 'en' });
+    assert.match(en.body.date.lastError, /^WeCom is rate-limiting SCRM \(too many calls\): try again later/);
+    assert.equal(en.body.date.lastErrorDetail, 'errcode 45009: api freq out of limit, hint: [1700000000_1_abc]');
+    // Rows stored before (the client's message behind the error's name) read the same way.
+    await env.db.execute(sql`UPDATE wx_event SET last_error = ${'WecomApiError: WeCom externalcontact/get failed: errcode 45009, api freq out of limit'} WHERE id = ${stored.id}`);
+    const old = await admin.get('/scrm/admin/event/get', { id: stored.id });
+    assert.match(old.body.date.lastError, /^调用企业微信过于频繁/);
+    assert.equal(old.body.date.lastErrorDetail, 'errcode 45009: api freq out of limit');
+    // Other failures keep their text, with no details line.
+    await env.db.execute(sql`UPDATE wx_event SET last_error = ${'Error: probe x fails'} WHERE id = ${stored.id}`);
+    const plain = await admin.get('/scrm/admin/event/get', { id: stored.id });
+    assert.deepEqual([plain.body.date.lastError, plain.body.date.lastErrorDetail], ['Error: probe x fails', null]);
+    await env.db.execute(sql`UPDATE wx_event SET status = 'done' WHERE id = ${stored.id}`);
   });
 
   test('an event nobody handles is stored and marked done (ignored)', async () => {
