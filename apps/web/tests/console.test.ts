@@ -138,10 +138,24 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     assert.match(await admin.locator('.ant-result-subtitle').innerText(), /即将上线的模块/);
     await shoot(admin, 'zh-CN-coming-soon');
 
-    // Pages whose modules are landing now: their table, or "coming soon" while the endpoint is absent.
-    for (const [path, name] of [['/system/audit', 'audit-log'], ['/wecom/dept', 'wecom-departments'], ['/wecom/emp', 'wecom-employees']] as const) {
+    // Module pages work: their list endpoint answers and the table shows it (never "coming soon").
+    for (const [path, endpoint, name] of [
+      ['/system/audit', '/scrm/admin/sys/audit/page', 'audit-log'],
+      ['/wecom/dept', '/scrm/admin/qw/dept/page', 'wecom-departments'],
+      ['/wecom/emp', '/scrm/admin/qw/emp/page', 'wecom-employees'],
+    ] as const) {
+      const listed = admin.waitForResponse((response) => new URL(response.url()).pathname === endpoint);
       await visit(admin, path);
-      await admin.locator('.ant-pro-table, [data-testid=coming-soon]').first().waitFor();
+      const response = await listed;
+      assert.equal(response.status(), 200, `${path}: ${endpoint} answers`);
+      const { code, date } = (await response.json()) as { code: string; date: { total: number } };
+      assert.equal(code, '200');
+      await admin.locator('.ant-pro-table .ant-table-thead th').first().waitFor();
+      // The table shows what the endpoint answered: its rows, or the empty state when there are none.
+      if (date.total > 0) await admin.locator('.ant-pro-table .ant-table-row').first().waitFor();
+      else await admin.locator('.ant-pro-table .ant-empty').waitFor();
+      assert.equal(await admin.getByTestId('coming-soon').count(), 0, `${path} is a working page, not "coming soon"`);
+      assert.equal(await admin.locator('.ant-message-error').count(), 0, `${path}: no error`);
       await shoot(admin, `zh-CN-${name}`);
     }
   });
@@ -203,8 +217,10 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     const limitedToken = await page.evaluate(() => localStorage.getItem('scrm.token'));
     const forbidden = await server.testApp.client(limitedToken!).post('/scrm/admin/sys/user/page', { pageNum: 1, pageSize: 10 });
     assert.equal(forbidden.status, 403);
+    // In words (the menu that grants it), the code on a details line under it.
+    assert.equal(forbidden.body.msg, '缺少「用户管理」权限，请联系管理员授予');
     await page.locator('.ant-pro-query-filter').getByRole('button', { name: /查\s*询/ }).click();
-    assert.equal(await lastMessage(page), forbidden.body.msg);
+    assert.equal(await lastMessage(page), `${forbidden.body.msg}\nsys:user:list`);
     await shoot(page, 'zh-CN-forbidden');
 
     // After a reload the menu service no longer lists the page.

@@ -2,7 +2,7 @@ import createClient from 'openapi-fetch';
 import { createElement, type ReactNode } from 'react';
 import type { paths } from './schema.js';
 import { i18n, currentLanguage } from '../i18n/i18n.ts';
-import { feedback } from './feedback.ts';
+import { feedback, showMissingGrant } from './feedback.ts';
 
 /** The typed client: paths, bodies and responses come from the server's OpenAPI document (schema.d.ts). */
 export const api = createClient<paths>({ baseUrl: '' });
@@ -47,6 +47,8 @@ export class ApiError extends Error {
     readonly fields: FieldError[] = [],
     /** WeCom errors: the raw errcode and errmsg (`date.detail`), shown as a details line under the message. */
     readonly detail: string | null = null,
+    /** A 403 for a missing permission: its code (the message names the menu that grants it). */
+    readonly missingPermission: string | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -84,7 +86,8 @@ export interface CallOptions {
 
 /**
  * Awaits a typed request and returns the envelope's `date`. Any failure shows the server's `msg` (or a
- * network message) and throws an ApiError; a 401 also ends the session.
+ * network message) and throws an ApiError; a 401 also ends the session. A missing permission (403) is shown
+ * even for a silent request (see showMissingGrant).
  */
 export async function call<T>(
   request: Promise<{ data?: Envelope<T>; error?: unknown; response: Response }>,
@@ -100,13 +103,16 @@ export async function call<T>(
   }
   const { data, error: body, response } = result;
   if (response.ok && data && data.code === '200') return data.date;
-  const envelope = (data ?? body) as Partial<Envelope<{ fields?: FieldError[]; detail?: unknown } | null>> | undefined;
+  const envelope = (data ?? body) as Partial<Envelope<{ fields?: FieldError[]; detail?: unknown; permission?: unknown } | null>> | undefined;
   const message = typeof envelope?.msg === 'string' && envelope.msg ? envelope.msg : i18n.t('common.unknownError', { status: response.status });
   const detail = typeof envelope?.date?.detail === 'string' ? envelope.date.detail : null;
-  const error = new ApiError(response.status, message, envelope?.date?.fields ?? [], detail);
+  const missingPermission = response.status === 403 && typeof envelope?.date?.permission === 'string' ? envelope.date.permission : null;
+  const error = new ApiError(response.status, message, envelope?.date?.fields ?? [], detail, missingPermission);
   const isLogin = new URL(response.url, location.href).pathname === '/scrm/admin/login';
   if (response.status === 401 && !isLogin && onUnauthorized) {
     onUnauthorized();
+  } else if (missingPermission) {
+    showMissingGrant(withDetail(message, detail), missingPermission);
   } else if (!options.silent) {
     feedback().error(withDetail(message, detail));
   }

@@ -198,7 +198,8 @@ export function useModuleAvailability() {
       return await call(request, { silent: true });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) setMissing(true);
-      else if (error instanceof ApiError && error.status !== 401) feedback().error(withDetail(error.message, error.detail));
+      // 401 ends the session; a missing permission (403) was shown by `call`.
+      else if (error instanceof ApiError && error.status !== 401 && !error.missingPermission) feedback().error(withDetail(error.message, error.detail));
       throw error;
     }
   };
