@@ -9,7 +9,6 @@ export const acquisitionMessages = {
   acqRuleUserDuplicated: { zh: '员工在分配规则中重复：{userId}', en: 'Employee appears in more than one rule: {userId}' },
   acqRulesRequired: { zh: '分配方式 {method} 需要至少一条分配规则', en: 'Allocation method {method} needs at least one rule' },
   acqWorkingHoursInvalid: { zh: '第 {index} 条分配规则的工作时间不正确（格式 HH:mm-HH:mm，多段用逗号分隔）：{detail}', en: 'Working hours of rule {index} are invalid (HH:mm-HH:mm, comma-separated): {detail}' },
-  acqUnknownEmployees: { zh: '企微员工不存在或已离职：{userids}', en: 'Unknown or departed WeCom employees: {userids}' },
   acqUnknownDepartments: { zh: '企微部门不存在：{deptIds}', en: 'Unknown WeCom departments: {deptIds}' },
   acqRangeRequired: { zh: '须至少选择一名员工或一个部门', en: 'Choose at least one employee or department' },
   acqRangeTooLarge: { zh: '使用成员最多 {max} 人', en: 'At most {max} employees' },

@@ -30,7 +30,7 @@ type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' |
 /** What acquisition uses of other modules (given by the composition root). */
 export interface AcquisitionNeighbours {
   /** The WeCom organisation mirror: who can take customers, which departments exist. */
-  org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments'>;
+  org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments' | 'employeeStates'>;
   /** Corp tags a link may put on its customers. */
   tags: Pick<TagRepository, 'existingCorpTags'>;
   /** Tagging new customers with a link's tags (WeCom and the local copy). */

@@ -11,6 +11,7 @@ import { asWecomError, failureText, readStoredFailure, wecomFailureOf, type Weco
 import { parseWorkingHours, WorkingHoursError } from './routing/working-hours.ts';
 import type { LinkPageBody, LinkRecord, LinkSaveBody, RuleRecord } from './acquisition.schemas.ts';
 import type { OrgRepository } from '../org/org.repository.ts';
+import { assertEligibleEmployees } from '../org/eligibility.ts';
 import type { TagRepository } from '../tags/tag.repository.ts';
 import type { LinkRepository, LinkRow, LinkWithRules, RuleRow } from './link.repository.ts';
 import { type MainSpec, type WecomPublisher, withCustomerChannel } from './wecom-publisher.ts';
@@ -28,7 +29,7 @@ export interface LinkServiceDeps {
   db: Pick<Db, 'transaction'>;
   links: LinkRepository;
   /** The org module's mirror: who can take customers, which departments exist. */
-  org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments'>;
+  org: Pick<OrgRepository, 'activeEmployees' | 'existingDepartments' | 'employeeStates'>;
   /** The tags module's corp tags. */
   tags: Pick<TagRepository, 'existingCorpTags'>;
   publisher: WecomPublisher;
@@ -162,9 +163,12 @@ export function createLinkService(deps: LinkServiceDeps) {
     if (unknownDepartments.length) throw new InvalidField('departmentList', 'acqUnknownDepartments', { deptIds: unknownDepartments.join(', ') });
     const priorityUsers = unique(body.priorityUseridList ?? []);
     const everyone = unique([...userList, ...seen, ...(body.priorityType === 2 ? priorityUsers : [])]);
-    const known = await deps.org.activeEmployees(everyone);
-    const unknown = everyone.filter((userid) => !known.has(userid));
-    if (unknown.length) throw new InvalidField('userList', 'acqUnknownEmployees', { userids: unknown.join(', ') });
+    // Everyone who would take customers can (in the corp, active, activated, with 客户联系): else a 400 naming them and why.
+    await assertEligibleEmployees(deps.org, [
+      ...userList.map((userid) => ({ userid, field: 'userList' })),
+      ...rules.map((rule, index) => ({ userid: rule.userId!.trim(), field: `allocationRules[${index}].userId` })),
+      ...(body.priorityType === 2 ? priorityUsers.map((userid) => ({ userid, field: 'priorityUseridList' })) : []),
+    ]);
     const rangeUsers = userList.length || departments.length ? userList : [...seen];
     if (rangeUsers.length + departments.length === 0) throw new InvalidField('userList', 'acqRangeRequired');
     if (rangeUsers.length > MAX_RANGE[getType]) throw new InvalidField('userList', 'acqRangeTooLarge', { max: MAX_RANGE[getType] });
