@@ -195,6 +195,8 @@ export const transferRecord = z.object({
   externalUserid: z.string(),
   handoverUserid: z.string(),
   takeoverUserid: z.string(),
+  handoverName: z.string().nullable().optional().describe("the handover employee's name"),
+  takeoverName: z.string().nullable().optional().describe("the takeover employee's name"),
   status: z.enum(['waiting', 'completed', 'refused', 'limit_exceeded', 'failed', 'no_record']),
   errcode: z.number(),
   errorMessage: z.string().nullable().optional().describe('a WeCom errcode of the transfer, as the operator reads it (what happened, what to do)'),
@@ -213,7 +215,7 @@ export const customerSummary = z.object({
   gender: z.number(),
   corpName: z.string().nullable(),
   relations: z.array(
-    z.object({ userid: z.string(), remark: z.string(), remarkMobiles: z.array(z.string()), state: z.string(), status: z.string(), createtime: dateTime }),
+    z.object({ userid: z.string(), name: z.string().nullable().optional().describe("the employee's name"), remark: z.string(), remarkMobiles: z.array(z.string()), state: z.string(), status: z.string(), createtime: dateTime }),
   ),
 });
 

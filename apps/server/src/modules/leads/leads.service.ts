@@ -710,14 +710,16 @@ export function createLeadService(deps: LeadServiceDeps) {
         if (found) customer = { ...found, relations: await visible.relationsOf(row.externalUserid) };
         transfers = await visible.transfersOf(row.externalUserid);
       }
-      const names = await leads.employeeNames(transfers.flatMap((transfer) => [transfer.handoverUserid, transfer.takeoverUserid]));
+      const names = await leads.employeeNames([...transfers.flatMap((transfer) => [transfer.handoverUserid, transfer.takeoverUserid]), ...(customer?.relations.map((relation) => relation.userid) ?? [])]);
       return {
         ...withTags,
         contacts: contacts.map(({ leadId: _leadId, ...contact }) => contact),
         followUps,
-        customer,
+        customer: customer && { ...customer, relations: customer.relations.map((relation) => ({ ...relation, name: names.get(relation.userid) ?? null })) },
         transfers: transfers.map((transfer) => ({
           ...transfer,
+          handoverName: names.get(transfer.handoverUserid) ?? null,
+          takeoverName: names.get(transfer.takeoverUserid) ?? null,
           errorMessage: describeItemErrcode(transfer.errcode, ctx.locale, transferSubject(transfer.errcode, transfer, names, customer?.name))?.message ?? null,
         })),
       };
