@@ -14,7 +14,7 @@ import { acqAdd, acqLink, acqWelcome, type GetType } from '../../db/schema/index
 import { localTime } from './routing/local-time.ts';
 import type { LinkRepository } from './link.repository.ts';
 import type { MediaService } from './media.service.ts';
-import { reasonOf } from './wecom-publisher.ts';
+import { failureText } from '../../platform/wecom-errors.ts';
 import type { CustomerTagService } from '../tags/customer-tags.service.ts';
 
 export interface AcquisitionEventDeps {
@@ -71,7 +71,8 @@ export function createAcquisitionEventHandler(deps: AcquisitionEventDeps): Event
       }
     } catch (caught) {
       status = caught instanceof WecomApiError && caught.errcode === 41051 ? 'already_sent' : 'failed';
-      error = reasonOf(caught);
+      // Kept as data: read back in words in each reader's language (readStoredFailure), the raw code as detail.
+      error = failureText(caught);
     }
     await deps.db.insert(acqWelcome).values({ welcomeCode: code, status, error }).onConflictDoNothing();
     return { status, error };
@@ -98,7 +99,7 @@ export function createAcquisitionEventHandler(deps: AcquisitionEventDeps): Event
           tagStatus = 'marked';
         } catch (error) {
           tagStatus = 'failed';
-          tagError = reasonOf(error);
+          tagError = failureText(error);
         }
       }
       return {
