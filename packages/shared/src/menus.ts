@@ -120,9 +120,9 @@ export const menuTree = [
   {
     name: '线索公海', nameEn: 'Leads pool', type: 'M', path: '/clue', icon: 'FunnelPlotOutlined',
     children: [
-      { name: '线索列表', nameEn: 'Leads', type: 'C', path: '/clue/pool', perms: 'clue:list', extraPerms: ['tag:self:list', 'sys:user:list'], children: [
+      { name: '线索列表', nameEn: 'Leads', type: 'C', path: '/clue/pool', perms: 'clue:list', extraPerms: ['tag:self:list', 'qw:emp:list'], children: [
         button('线索详情', 'View lead', 'clue:query'),
-        button('新增线索', 'Add lead', 'clue:add'),
+        button('新增线索', 'Add lead', 'clue:add', ['cust:channel:list']),
         button('修改线索', 'Edit lead', 'clue:update'),
         button('线索导入', 'Import leads', 'clue:import'),
         button('线索分配', 'Assign leads', 'clue:assign'),
