@@ -475,6 +475,8 @@ export interface paths {
                                     relations: {
                                         /** Format: date-time */
                                         createtime: string;
+                                        /** @description the employee's name */
+                                        name?: string | null;
                                         remark: string;
                                         remarkMobiles: string[];
                                         state: string;
@@ -554,6 +556,8 @@ export interface paths {
                                     errorMessage?: string | null;
                                     externalUserid: string;
                                     failReason: string | null;
+                                    /** @description the handover employee's name */
+                                    handoverName?: string | null;
                                     handoverUserid: string;
                                     id: number;
                                     jobId: number | null;
@@ -561,6 +565,8 @@ export interface paths {
                                     settledAt: string | null;
                                     /** @enum {string} */
                                     status: "waiting" | "completed" | "refused" | "limit_exceeded" | "failed" | "no_record";
+                                    /** @description the takeover employee's name */
+                                    takeoverName?: string | null;
                                     /** Format: date-time */
                                     takeoverTime: string | null;
                                     takeoverUserid: string;
@@ -761,6 +767,8 @@ export interface paths {
                                     errorMessage?: string | null;
                                     externalUserid: string;
                                     failReason: string | null;
+                                    /** @description the handover employee's name */
+                                    handoverName?: string | null;
                                     handoverUserid: string;
                                     id: number;
                                     jobId: number | null;
@@ -768,6 +776,8 @@ export interface paths {
                                     settledAt: string | null;
                                     /** @enum {string} */
                                     status: "waiting" | "completed" | "refused" | "limit_exceeded" | "failed" | "no_record";
+                                    /** @description the takeover employee's name */
+                                    takeoverName?: string | null;
                                     /** Format: date-time */
                                     takeoverTime: string | null;
                                     takeoverUserid: string;
@@ -5710,10 +5720,10 @@ export interface paths {
                                     finishedAt: string | null;
                                     id: number;
                                     /**
-                                     * @description initial: the first start against the corp; nightly: the nightly reconciliation
+                                     * @description initial: the first start against the corp; nightly: the nightly reconciliation; manual: started from the dashboard
                                      * @enum {string}
                                      */
-                                    reason: "initial" | "nightly";
+                                    reason: "initial" | "nightly" | "manual";
                                     /** Format: date-time */
                                     startedAt: string | null;
                                     /** @enum {string} */
@@ -5748,6 +5758,69 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scrm/admin/dashboard/sync/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 立即同步企业微信 (the whole-corp sync now; needs the sync permission of every step; a run already under way is answered instead) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                /** Format: date-time */
+                                ctime: string;
+                                cuser: string | null;
+                                /** @description why it failed, in the caller's language */
+                                error: string | null;
+                                /** @description WeCom failures: the raw errcode and errmsg (GET /job/get) */
+                                errorDetail?: string | null;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                id: number;
+                                message: string | null;
+                                progress: number;
+                                result: unknown;
+                                /** Format: date-time */
+                                startedAt: string | null;
+                                /**
+                                 * @description created, active, retry, completed, failed
+                                 * @enum {string}
+                                 */
+                                state: "created" | "active" | "retry" | "completed" | "failed";
+                                total: number | null;
+                                type: string;
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5790,7 +5863,10 @@ export interface paths {
                                 event: string;
                                 eventKey: string;
                                 id: number;
+                                /** @description why the last attempt failed, in words (WeCom errors through the WeCom error table) */
                                 lastError: string | null;
+                                /** @description a WeCom failure's raw errcode and errmsg (the details line) */
+                                lastErrorDetail: string | null;
                                 /** Format: date-time */
                                 nextAttemptAt: string;
                                 /** @description applied, or ignored (no handler for this event) */
@@ -5885,7 +5961,10 @@ export interface paths {
                                     event: string;
                                     eventKey: string;
                                     id: number;
+                                    /** @description why the last attempt failed, in words (WeCom errors through the WeCom error table) */
                                     lastError: string | null;
+                                    /** @description a WeCom failure's raw errcode and errmsg (the details line) */
+                                    lastErrorDetail: string | null;
                                     /** Format: date-time */
                                     nextAttemptAt: string;
                                     /** @description applied, or ignored (no handler for this event) */
@@ -10183,7 +10262,8 @@ export interface paths {
                         /** @default 0 */
                         orderNum?: number;
                         remark?: string;
-                        roleKey: string;
+                        /** @description 权限字符; empty or absent: generated for a new role (role_ and 6 hex digits), kept on an update */
+                        roleKey?: "" | string;
                         /** @default 0 */
                         status?: number;
                     };

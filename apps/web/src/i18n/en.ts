@@ -32,8 +32,9 @@ export const en: Messages = {
   dashboard: {
     customerTotal: 'Customers', groupTotal: 'Customer groups',
     sync: {
+      manual: 'Sync with WeCom', start: 'Sync now',
       initial: 'First sync with WeCom', nightly: 'Nightly reconciliation with WeCom', notStarted: 'Not started', finishedAt: 'Finished {{time}}',
-      runningHint: 'Syncing: data appears as each step completes', count: '{{count}} synced', failed: 'The sync did not complete: {{error}}. It is retried when the server restarts, and at the nightly reconciliation.',
+      runningHint: 'Syncing: data appears as each step completes', count: '{{count}} synced', failed: 'The sync did not complete: {{error}}. Once that is dealt with, press Sync now to retry; a restart and the nightly reconciliation retry it too.',
       step: { 'tags.corp.sync': 'Corp tags', 'org.dept.sync': 'Departments', 'org.emp.sync': 'Employees', 'customers.sync': 'Customers', 'groups.sync': 'Customer groups' },
     },
     title: 'Dashboard', users: 'Users', roles: 'Roles', depts: 'Departments', menus: 'Menus', customers: 'New customers today',
@@ -60,7 +61,7 @@ export const en: Messages = {
     usernames: 'Usernames', usernamesHint: 'The WeCom userid unless changed (2–32 letters, digits or _ . @ -)',
   },
   role: {
-    title: 'Roles', name: 'Role name', roleKey: 'Role key', dataScope: 'Data scope', create: 'New role', edit: 'Edit role',
+    title: 'Roles', name: 'Role name', roleKey: 'Role key', roleKeyPlaceholder: 'Generated when left empty', roleKeyHint: 'The role\'s code (starts with a letter), used by the API and the audit log; left empty, one is generated, e.g. role_3fa2c1', dataScope: 'Data scope', create: 'New role', edit: 'Edit role',
     grant: 'Permissions', grantTitle: 'Menu permissions: {{name}}', deptIds: 'Custom departments',
     scope1: 'All data', scope2: 'Custom departments', scope3: 'Own department', scope4: 'Own department and below', scope5: 'Self only',
     deptRequired: 'Choose at least one department',
@@ -90,7 +91,7 @@ export const en: Messages = {
   },
   names: {
     noChannel: 'No channel', unknownChannel: 'Unknown channel', unknownChannelHint: 'Not a QR code or acquisition link made in SCRM (e.g. a 「联系我」 code created in WeCom\'s admin); its state is in brackets',
-    unknownEmployee: 'Unknown employee', stateParam: 'State parameter', departed: 'Departed',
+    unknownEmployee: 'Unknown employee', customerId: 'Customer ID', wecomUserid: 'WeCom account', stateParam: 'State parameter', departed: 'Departed',
   },
   customer: {
     allTags: 'Tags', tagFilter: 'Customer tags', tagMatch: 'Tag match', tagMatchAny: 'Any of them', tagMatchAll: 'All of them',
@@ -204,7 +205,7 @@ export const en: Messages = {
     convertedShare: 'Converted', assign: 'Assign ({{count}})', assignTo: 'Assign to', assigned: '{{count}} leads assigned', merge: 'Merge leads',
     mergeTarget: 'Lead to keep', mergeHint: "The other {{count}} leads' contacts, tags, follow-ups and timeline move into the kept lead", merged: 'Merged',
     import: 'Import', add: 'New lead', info: 'Details', contacts: 'Contacts', primary: 'primary', customer: 'WeCom customer', noCustomer: 'Not linked to a WeCom customer yet',
-    linkCustomer: 'Link customer', linkHint: "The WeCom customer's external_userid", transfer: 'Transfer', markInvalid: 'Mark invalid', restore: 'Restore',
+    linkCustomer: 'Link customer', linkHint: "The WeCom customer's ID (copy it from the customer's profile)", transfer: 'Transfer', markInvalid: 'Mark invalid', restore: 'Restore',
     assignedAt: 'Assigned', transfers: 'Transfers', followUps: 'Follow-ups ({{count}})', timeline: 'Timeline', followMethod: 'Method',
     followContent: 'Notes', addFollowUp: 'Add follow-up', handover: 'From employee', takeover: 'To employee', transferMessage: 'Message to the customer',
     transferRequested: 'Transfer requested; it takes effect once the customer accepts',
@@ -216,7 +217,14 @@ export const en: Messages = {
     event_assigned: 'Assigned', event_followed_up: 'Followed up', event_contacts_changed: 'Contacts changed', event_linked: 'Linked to a WeCom customer',
     event_tags_changed: 'Tags changed', event_corp_tags_changed: 'Corp tags changed', event_merged: 'Merged other leads', event_merged_into: 'Merged into another lead',
     event_transfer_requested: 'Transfer requested', event_transfer_completed: 'Transfer completed', event_transfer_failed: 'Transfer failed', event_registration: 'Registered',
-    event_page_visit: 'Visited a page',
+    event_page_visit: 'Visited a page', event_claimed: 'Claimed', event_returned: 'Returned to the pool', event_deleted: 'Deleted', event_next_follow_changed: 'Next follow-up changed',
+    view_all: 'All leads', view_mine: 'My leads', view_due: 'Follow-up due', view_pool: 'Pool',
+    claim: 'Claim ({{count}})', claimed: 'Claimed {{count}} leads', claimNeedsBinding: 'Your account is bound to no WeCom employee, so you cannot claim leads',
+    returnPool: 'Return to pool ({{count}})', returnReason: 'Reason', returnReasonRequired: 'Give a reason', returned: 'Returned {{count}} leads to the pool',
+    delete: 'Delete ({{count}})', deleteConfirm: 'Delete the {{count}} selected leads? They will no longer be listed.', deleted: 'Deleted {{count}} leads',
+    tagBatch: 'Tag ({{count}})', tagged: 'Tagged {{count}} leads', export: 'Export', nextFollow: 'Next follow-up', setNextFollow: 'Set next follow-up',
+    nextFollowHint: 'The owner is reminded by a WeCom app message when it comes', ownerLeft: 'Left', returnedWith: 'Returned: {{reason}}',
+    assignedToName: 'Assigned to {{name}} ({{count}})', eventReason: 'Reason: {{reason}}', eventTo: '→ {{name}}',
   },
   leadImport: {
     title: 'Import leads', stepTemplate: 'Template', stepUpload: 'Upload', stepProgress: 'Importing', stepResult: 'Result', template: 'Download template',

@@ -29,8 +29,9 @@ export const zhCN = {
   dashboard: {
     customerTotal: '客户总数', groupTotal: '客户群总数',
     sync: {
+      manual: '企业微信数据同步', start: '立即同步',
       initial: '首次同步企业微信数据', nightly: '企业微信每日对账同步', notStarted: '未开始', finishedAt: '完成于 {{time}}',
-      runningHint: '同步进行中，数据会陆续出现', count: '已同步 {{count}} 条', failed: '同步未完成：{{error}}。重启服务或等待每日对账时会重试。',
+      runningHint: '同步进行中，数据会陆续出现', count: '已同步 {{count}} 条', failed: '同步未完成：{{error}}。处理后可点「立即同步」重试；服务重启或每日对账时也会重试。',
       step: { 'tags.corp.sync': '企业标签', 'org.dept.sync': '部门', 'org.emp.sync': '员工', 'customers.sync': '客户', 'groups.sync': '客户群' },
     },
     title: '首页', users: '系统用户', roles: '角色', depts: '部门', menus: '菜单', customers: '今日新增客户',
@@ -59,7 +60,7 @@ export const zhCN = {
     usernames: '用户名', usernamesHint: '默认为企微账号，可修改（2–32 位字母、数字或 _ . @ -）',
   },
   role: {
-    title: '角色管理', name: '角色名称', roleKey: '权限字符', dataScope: '数据范围', create: '新建角色', edit: '编辑角色',
+    title: '角色管理', name: '角色名称', roleKey: '权限字符', roleKeyPlaceholder: '留空自动生成', roleKeyHint: '角色的英文标识（字母开头），用于接口与审计；不填则自动生成，如 role_3fa2c1', dataScope: '数据范围', create: '新建角色', edit: '编辑角色',
     grant: '分配权限', grantTitle: '分配菜单权限：{{name}}', deptIds: '自定义部门',
     scope1: '全部数据', scope2: '自定义部门', scope3: '本部门', scope4: '本部门及以下', scope5: '仅本人',
     deptRequired: '请至少选择一个部门',
@@ -88,7 +89,7 @@ export const zhCN = {
   },
   names: {
     noChannel: '无渠道', unknownChannel: '未知渠道', unknownChannelHint: '不是本系统创建的渠道活码或获客链接（如在企业微信后台创建的「联系我」），括号内为其渠道参数',
-    unknownEmployee: '未知员工', stateParam: '渠道参数', departed: '已离职',
+    unknownEmployee: '未知员工', customerId: '客户ID', wecomUserid: '企微账号', stateParam: '渠道参数', departed: '已离职',
   },
   customer: {
     allTags: '标签', tagFilter: '客户标签', tagMatch: '标签匹配', tagMatchAny: '包含任一', tagMatchAll: '包含全部',
@@ -202,7 +203,7 @@ export const zhCN = {
     convertedShare: '转化率', assign: '分配（{{count}}）', assignTo: '分配给', assigned: '已分配 {{count}} 条线索', merge: '合并线索',
     mergeTarget: '保留的线索', mergeHint: '其余 {{count}} 条线索的联系方式、标签、跟进和动态并入保留的线索', merged: '已合并',
     import: '导入', add: '新增线索', info: '基本信息', contacts: '联系方式', primary: '主', customer: '企微客户', noCustomer: '尚未关联企微客户',
-    linkCustomer: '关联客户', linkHint: '要关联的企业微信客户 external_userid', transfer: '在职转接', markInvalid: '标记无效', restore: '恢复',
+    linkCustomer: '关联客户', linkHint: '要关联的企业微信客户的客户ID（可在客户详情「客户资料」中复制）', transfer: '在职转接', markInvalid: '标记无效', restore: '恢复',
     assignedAt: '分配时间', transfers: '转接记录', followUps: '跟进记录（{{count}}）', timeline: '动态', followMethod: '跟进方式',
     followContent: '跟进内容', addFollowUp: '添加跟进', handover: '原跟进员工', takeover: '接替员工', transferMessage: '转接提示语',
     transferRequested: '已提交转接，客户同意后生效',
@@ -214,7 +215,14 @@ export const zhCN = {
     event_assigned: '分配', event_followed_up: '跟进', event_contacts_changed: '联系方式变更', event_linked: '关联企微客户',
     event_tags_changed: '标签变更', event_corp_tags_changed: '企业标签变更', event_merged: '合并了其他线索', event_merged_into: '被合并',
     event_transfer_requested: '发起转接', event_transfer_completed: '转接完成', event_transfer_failed: '转接失败', event_registration: '平台注册',
-    event_page_visit: '访问页面',
+    event_page_visit: '访问页面', event_claimed: '领取', event_returned: '退回公海', event_deleted: '删除', event_next_follow_changed: '修改下次跟进时间',
+    view_all: '全部线索', view_mine: '我的线索', view_due: '待跟进', view_pool: '公海',
+    claim: '领取（{{count}}）', claimed: '已领取 {{count}} 条线索', claimNeedsBinding: '你的账号未绑定企业微信成员，不能领取线索',
+    returnPool: '退回公海（{{count}}）', returnReason: '退回原因', returnReasonRequired: '请填写退回原因', returned: '已退回 {{count}} 条线索到公海',
+    delete: '删除（{{count}}）', deleteConfirm: '确定删除选中的 {{count}} 条线索？删除后不再出现在列表中。', deleted: '已删除 {{count}} 条线索',
+    tagBatch: '打标签（{{count}}）', tagged: '已为 {{count}} 条线索添加标签', export: '导出', nextFollow: '下次跟进', setNextFollow: '设置下次跟进',
+    nextFollowHint: '到时间后会通过企业微信应用消息提醒负责人', ownerLeft: '已离职', returnedWith: '退回原因：{{reason}}',
+    assignedToName: '已分配给 {{name}}（{{count}} 条）', eventReason: '原因：{{reason}}', eventTo: '→ {{name}}',
   },
   leadImport: {
     title: '导入线索', stepTemplate: '下载模板', stepUpload: '上传文件', stepProgress: '导入中', stepResult: '结果', template: '下载模板',

@@ -3,11 +3,22 @@ import { z } from 'zod';
 import { route } from '../http/route.ts';
 import { dateTime } from '../http/schemas.ts';
 import type { Db } from '../db/database.ts';
-import type { RequestContext } from '../auth/context.ts';
+import { actorOf, type RequestContext } from '../auth/context.ts';
 import { readStoredFailure } from '../wecom-errors.ts';
+import { Forbidden } from '../http/errors.ts';
+import { registerMessages } from '../http/i18n.ts';
 import type { JobService } from './job-service.ts';
 import { JOB_ACCESS } from './job-access.ts';
-import { latestWecomSync, WECOM_SYNC_STEPS, type WecomSyncCheckpoint, type WecomSyncInput } from './wecom-sync.ts';
+import { jobSchema } from './job.routes.ts';
+import { latestWecomSync, startWecomSync, WECOM_SYNC_STEPS, type WecomSyncCheckpoint, type WecomSyncInput } from './wecom-sync.ts';
+
+registerMessages({
+  wecomSyncNotConfigured: { zh: '未配置企业微信，无需同步', en: 'WeCom is not configured: there is nothing to sync' },
+  wecomSyncNeedsEveryStep: {
+    zh: '同步全部企业微信数据需要每一步的同步权限（企业标签、企微部门、企微员工、客户、客户群），请联系管理员授予',
+    en: 'Syncing all WeCom data needs the sync permission of every step (corp tags, departments, employees, customers, groups); ask an administrator',
+  },
+});
 
 const jobState = z.enum(['created', 'active', 'retry', 'completed', 'failed']);
 
@@ -23,7 +34,7 @@ const stepSchema = z.object({
 
 const runSchema = z.object({
   id: z.number(),
-  reason: z.enum(['initial', 'nightly']).describe('initial: the first start against the corp; nightly: the nightly reconciliation'),
+  reason: z.enum(['initial', 'nightly', 'manual']).describe('initial: the first start against the corp; nightly: the nightly reconciliation; manual: started from the dashboard'),
   state: jobState,
   currentStep: z.enum(WECOM_SYNC_STEPS).nullable().describe('the step running now, while the run runs'),
   steps: z.array(stepSchema),
@@ -92,6 +103,20 @@ export const wecomSyncRoutes = (deps: { db: Db; jobs: JobService; corpId: string
           finishedAt: latest.finishedAt,
         },
       };
+    },
+  });
+  route(app, {
+    method: 'POST',
+    url: '/sync/start',
+    summary: '立即同步企业微信 (the whole-corp sync now; needs the sync permission of every step; a run already under way is answered instead)',
+    permission: 'login',
+    response: jobSchema,
+    handler: async ({ ctx }) => {
+      if (!deps.corpId) throw new Forbidden('wecomSyncNotConfigured');
+      // Every step's own sync permission: starting them all at once grants nothing a step's button does not.
+      if (!ctx.user.isAdmin && !WECOM_SYNC_STEPS.every((type) => ctx.user.permissions.has(JOB_ACCESS[type].permission))) throw new Forbidden('wecomSyncNeedsEveryStep');
+      const job = await startWecomSync(deps.jobs, deps.corpId, 'manual', actorOf(ctx));
+      return { ...job, error: null, errorDetail: null } as never;
     },
   });
 };

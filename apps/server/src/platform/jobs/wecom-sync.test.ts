@@ -110,6 +110,18 @@ test('two replicas starting against a corp: the first sync runs once, step by st
   const afterNightly = await status();
   assert.equal(afterNightly.run.reason, 'nightly');
   assert.equal(afterNightly.initialDone, true);
+
+  // 立即同步 from the dashboard: only with every step's sync permission; a second press gets the run under way.
+  const refused = await viewer.post('/scrm/admin/dashboard/sync/start', {});
+  assert.equal(refused.status, 403);
+  assert.match(refused.body.msg, /每一步的同步权限/);
+  const [pressed, again] = await Promise.all([admin.post('/scrm/admin/dashboard/sync/start', {}), admin.post('/scrm/admin/dashboard/sync/start', {})]);
+  assert.equal(pressed.status, 200, pressed.body.msg);
+  assert.equal(again.body.date.id, pressed.body.date.id, 'one run for both presses');
+  assert.equal((await env.jobs.waitFor(pressed.body.date.id, 60_000)).state, 'completed');
+  const manual = await status();
+  assert.equal(manual.run.reason, 'manual');
+  assert.equal((await stepJobs()).length, 3 * WECOM_SYNC_STEPS.length);
 });
 
 test('a run resumes after a crash: steps done are skipped, the step still running is waited for, a failed step stops it in words', async () => {

@@ -20,7 +20,7 @@ export const WECOM_SYNC_NIGHTLY_QUEUE = 'wecom.sync.nightly';
 /** 02:30 in the corp's time zone: after midnight's upkeep, before the working day. */
 const NIGHTLY_CRON = '30 2 * * *';
 
-export type SyncReason = 'initial' | 'nightly';
+export type SyncReason = 'initial' | 'nightly' | 'manual';
 
 export interface WecomSyncInput {
   corpId: string;
@@ -99,6 +99,8 @@ export async function ensureInitialWecomSync(deps: { db: Db; jobs: Pick<JobServi
   return withSessionLock(deps.db, `wecom-initial-sync:${corpId}`, async () => {
     const previous = await latestWecomSync(deps.db, corpId, 'initial');
     if (previous && previous.state !== 'failed') return null;
+    // A failed first sync made good since by a run started by hand or at night is done too.
+    if (previous && (await latestWecomSync(deps.db, corpId))?.state === 'completed') return null;
     return startWecomSync(deps.jobs, corpId, 'initial', 'system');
   });
 }
