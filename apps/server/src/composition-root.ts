@@ -21,7 +21,8 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
   const org = createOrgComponents(deps);
   const tags = createTagComponents(deps);
   // The customer sync tells relations of employees who left (awaiting inheritance) by the org mirror.
-  const customers = createCustomerComponents(deps, { org: org.repository });
+  // Customers tag in bulk through the tags module's customer tag service, and audit it.
+  const customers = createCustomerComponents({ ...deps, customerTags: tags.customerTags, audit }, { org: org.repository });
   const groups = createGroupComponents(deps);
   // Acquisition checks links against the org mirror and the corp tags, and tags new customers through the
   // tags module's customer tag service (WeCom and the local copy together).

@@ -6,6 +6,11 @@ export const customerMessages = {
   customerFieldRequired: { zh: '新建客户须填写：{field}', en: 'Creating a customer needs {field}' },
   customerExists: { zh: '客户已存在：{externalUserid}', en: 'Customer {externalUserid} already exists' },
   relationNotActive: { zh: '客户关系已结束，不能修改：{id}', en: 'Relation {id} has ended and cannot be edited' },
+  custBulkTooMany: {
+    zh: '一次最多为 {max} 位客户打标签，当前筛选匹配 {total} 位：请缩小筛选范围后分批操作',
+    en: 'At most {max} customers can be tagged at once and the filters match {total}: narrow the filters and tag them in parts',
+  },
+  custBulkNone: { zh: '没有可打标签的客户：所选客户关系已结束或不在您的数据权限内', en: 'No customers to tag: the selected relations have ended or are outside your data scope' },
 };
 
 registerMessages(customerMessages);

@@ -4,7 +4,7 @@ import type { ModuleDeps } from '../../app.ts';
 import { createCustomerRepository } from './customers.repository.ts';
 import { createCustomerWriteRepository } from './customer-writes.repository.ts';
 import { createCustomerStatsRepository } from './customer-stats.repository.ts';
-import { createCustomerService } from './customers.service.ts';
+import { createCustomerService, type CustomerServiceDeps } from './customers.service.ts';
 import { customerInfoRoutes, customerRelationRoutes } from './customers.routes.ts';
 import { CUSTOMER_SYNC_JOB, runCustomerSync, type SyncOptions } from './customer-sync.ts';
 import { applyExternalContactEvent, fetchCustomer } from './customer-events.ts';
@@ -18,11 +18,14 @@ export const CUSTOMERS_SYNCED_EVENT = 'customers.synced';
 
 type CustomerModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { customerSync?: SyncOptions };
 
+/** What the customers module's service uses of other modules (given by the composition root). */
+type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit'>;
+
 /** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
 const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
 
 /** The pieces of the customers module that other modules, jobs and tools use. */
-export function createCustomerComponents(deps: CustomerModuleDeps) {
+export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeighbours) {
   const timeZone = deps.config.TZ_DEFAULT;
   const writes = createCustomerWriteRepository(deps.db);
   const customers = createCustomerRepository(deps.db, { timeZone });
@@ -38,6 +41,9 @@ export function createCustomerComponents(deps: CustomerModuleDeps) {
       wecom: () => configuredClient(deps),
       timeZone,
       now: deps.now,
+      customerTags: deps.customerTags,
+      audit: deps.audit,
+      db: deps.db,
     }),
     /** The customers.sync job body. */
     sync: (job: Parameters<typeof runCustomerSync>[1]) => runCustomerSync({ wecom: deps.wecom.client, writes, now: deps.now }, job, deps.customerSync),

@@ -178,6 +178,30 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));
     },
 
+    /**
+     * The active relations a bulk action names (filters and scope), newest first, at most `limit`, with the names
+     * the operator reads; `total` counts them all.
+     */
+    async bulkTargets(viewer: Viewer, filters: RelationFilters, limit: number) {
+      const active = { ...filters, status: 'active' as const };
+      const all = relationSource(viewer, active);
+      const total = num((await rows(sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`))[0].count);
+      const newest = relationSource(viewer, active, [], { limit });
+      const from = newest.keywordUnion ? sql`FROM ${newest.from} ${RELATION_JOINS}` : RELATION_FROM;
+      const found = await rows(sql`SELECT r.id, r.external_userid, r.userid, COALESCE(c.name, '') AS customer_name, e.name AS employee_name
+        ${from} ${newest.where} ${NEWEST_FIRST} LIMIT ${limit}`);
+      return {
+        total,
+        targets: found.map((row) => ({
+          id: Number(row.id),
+          externalUserid: row.external_userid as string,
+          userid: row.userid as string,
+          customerName: row.customer_name as string,
+          employeeName: (row.employee_name as string | null) ?? null,
+        })),
+      };
+    },
+
     async relationById(viewer: Viewer, id: number): Promise<RelationRecord | undefined> {
       const where = relationWhere(viewer, {}, [sql`r.id = ${id}`]);
       const [row] = await rows(sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${where}`);

@@ -6,8 +6,10 @@ import { jobSchema } from '../../platform/jobs/job.routes.ts';
 import type { CustomerService } from './customers.service.ts';
 import {
   channelGroup, customerDetail, customerPageQuery, customerRecord, customerSaveBody, dailyStat, dailyStatBody, externalUseridQuery,
-  listByUserQuery, relationFilters, relationPageQuery, relationRecord, relationSaveBody, totalsStat, totalsStatBody,
+  listByUserQuery, relationBulkTagBody, relationBulkTagResult, relationFilters, relationPageQuery, relationRecord, relationSaveBody, totalsStat,
+  totalsStatBody,
 } from './customers.schemas.ts';
+import { BATCH_MARK_MAX } from '../tags/tags.schemas.ts';
 
 /** 客户信息: /scrm/admin/cust/info/* */
 export const customerInfoRoutes = (customers: CustomerService) => async (app: FastifyInstance) => {
@@ -64,6 +66,13 @@ export const customerRelationRoutes = (customers: CustomerService) => async (app
     method: 'POST', url: '/save', summary: '添加或者修改客户员工关联关系信息 (remark, description, remark company and mobiles; written to WeCom)', permission: 'cust:emp:save',
     body: relationSaveBody, response: relationRecord,
     handler: ({ ctx, body }) => customers.saveRelation(ctx, body),
+  });
+  route(app, {
+    method: 'POST', url: '/batchTag',
+    summary: `批量打标签 (客户列表: the selected rows or every active row matching the filters, at most ${BATCH_MARK_MAX}; WeCom mark_tag per relation, each succeeds or fails on its own; audited)`,
+    permission: 'cust:tag:save',
+    body: relationBulkTagBody, response: relationBulkTagResult,
+    handler: ({ ctx, body }) => customers.bulkTag(ctx, body),
   });
   route(app, {
     method: 'POST', url: '/pageByChannel', summary: '根据条件分页查询客户员工关联关系信息 (grouped by channel state)', permission: 'cust:emp:list',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dateTime, optionalText, pageQuery } from '../../platform/http/schemas.ts';
 import { stateNamesShape } from '../acquisition/state-names.ts';
-import { tagBrief, tagFilter } from '../tags/tags.schemas.ts';
+import { BATCH_MARK_MAX, tagBrief, tagChangeShape, tagFilter } from '../tags/tags.schemas.ts';
 
 export const RELATION_STATUSES = ['active', 'lost', 'transferred'] as const;
 export type RelationStatus = (typeof RELATION_STATUSES)[number];
@@ -22,6 +22,7 @@ export const relationFilters = z.object({
   state: optionalText(64).describe('channel state (exact)'),
   status: z.enum(RELATION_STATUSES).optional().describe('active, lost, transferred'),
   customerType: z.union([z.literal(1), z.literal(2)]).optional().describe('1 WeChat, 2 WeCom'),
+  relationIds: z.array(z.number().int().positive()).max(1000).optional().describe('only these relations (rows selected on 客户列表, e.g. to export the selection)'),
   ...tagFilter.shape,
 });
 export type RelationFilters = z.output<typeof relationFilters>;
@@ -164,3 +165,29 @@ export const channelGroup = z.object({
   lastAddedAt: dateTime,
 });
 export type ChannelGroup = z.output<typeof channelGroup>;
+
+/** 客户列表 bulk tagging: the selected rows, or every row matching the page's filters (active relations only). */
+export const relationBulkTagBody = z
+  .object({
+    relationIds: z.array(z.number().int().positive()).min(1).max(BATCH_MARK_MAX).optional().describe('the selected rows (relation ids)'),
+    filters: relationFilters.optional().describe(`every active relation matching these filters (选择全部匹配结果); at most ${BATCH_MARK_MAX}`),
+    ...tagChangeShape,
+  })
+  .refine((body) => (body.relationIds === undefined) !== (body.filters === undefined), { message: 'give relationIds or filters, not both', path: ['relationIds'] });
+export type RelationBulkTagBody = z.output<typeof relationBulkTagBody>;
+
+export const relationBulkTagResult = z.object({
+  matched: z.number().describe('active relations the selection or filters named (in the caller\'s data scope)'),
+  succeeded: z.number(),
+  failed: z.array(
+    z.object({
+      relationId: z.number(),
+      customerName: z.string(),
+      employeeName: z.string().nullable(),
+      message: z.string().describe('what happened and what to do, in the reader\'s language'),
+      detail: z.string().nullable().describe('WeCom failures: the raw errcode and errmsg'),
+      errcode: z.number().nullable(),
+    }),
+  ),
+});
+export type RelationBulkTagResult = z.output<typeof relationBulkTagResult>;

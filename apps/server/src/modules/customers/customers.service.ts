@@ -5,6 +5,10 @@ import { actorOf } from '../../platform/auth/context.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { JobRecord, JobService } from '../../platform/jobs/job-service.ts';
+import type { CustomerTagService } from '../tags/customer-tags.service.ts';
+import type { Db } from '../../platform/db/database.ts';
+import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
+import { BATCH_MARK_MAX } from '../tags/tags.schemas.ts';
 import { viewerOf } from '../../platform/auth/data-scope.ts';
 import type { CustomerRepository, ExportCursor, ViewerCustomerRepository } from './customers.repository.ts';
 import type { CustomerStatsRepository } from './customer-stats.repository.ts';
@@ -13,11 +17,16 @@ import { fetchCustomer, storeCustomer } from './customer-events.ts';
 import { CUSTOMER_SYNC_JOB } from './customer-sync.ts';
 import { streamRelationWorkbook } from './relation-export.ts';
 import type {
-  ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, DailyStat, DailyStatBody, RelationFilters, RelationPageQuery,
-  RelationRecord, RelationSaveBody, TotalsStat,
+  ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, DailyStat, DailyStatBody, RelationBulkTagBody, RelationBulkTagResult,
+  RelationFilters, RelationPageQuery, RelationRecord, RelationSaveBody, TotalsStat,
 } from './customers.schemas.ts';
 
 export interface CustomerServiceDeps {
+  /** The tags module's customer tagging (mark_tag in WeCom and the local copy, one relation at a time). */
+  customerTags: Pick<CustomerTagService, 'batchMark'>;
+  /** The audit log: bulk changes are recorded there. */
+  audit: Pick<AuditLogRepository, 'record'>;
+  db: Db;
   customers: Pick<CustomerRepository, 'forViewer' | 'customerExists' | 'insertCustomer'>;
   writes: Pick<CustomerWriteRepository, 'upsertCustomers' | 'upsertRelations'>;
   stats: Pick<CustomerStatsRepository, 'forViewer'>;
@@ -140,6 +149,46 @@ export function createCustomerService(deps: CustomerServiceDeps) {
       }
       if (!(await (await customersFor(ctx)).updateRelationRemark(body.id, body, actorOf(ctx)))) throw new NotFound('customerRelation', body.id);
       return this.getRelation(ctx, body.id);
+    },
+
+    /**
+     * 客户列表 bulk tagging: the selected rows, or every active row matching the filters (at most
+     * BATCH_MARK_MAX, each one mark_tag call in WeCom), through the tags module — each relation succeeds or
+     * fails on its own, failures named by customer and employee in words. Recorded in the audit log.
+     */
+    async bulkTag(ctx: RequestContext, body: RelationBulkTagBody): Promise<RelationBulkTagResult> {
+      const filters: RelationFilters = body.filters ?? { relationIds: body.relationIds };
+      const { total, targets } = await (await customersFor(ctx)).bulkTargets(filters, BATCH_MARK_MAX);
+      if (total > BATCH_MARK_MAX) throw new BadRequest('custBulkTooMany', { max: BATCH_MARK_MAX, total });
+      if (targets.length === 0) throw new BadRequest('custBulkNone');
+      const result = await deps.customerTags.batchMark(ctx, {
+        tagType: body.tagType,
+        addTagIds: body.addTagIds,
+        removeTagIds: body.removeTagIds,
+        targets: targets.map((target) => ({ externalUserid: target.externalUserid, userId: target.userid })),
+      });
+      const byKey = new Map(targets.map((target) => [`${target.externalUserid}\u0000${target.userid}`, target]));
+      const failed = result.failed.map((failure) => {
+        const target = byKey.get(`${failure.externalUserid}\u0000${failure.userId}`)!;
+        return { relationId: target.id, customerName: target.customerName, employeeName: target.employeeName, message: failure.message, detail: failure.detail, errcode: failure.errcode };
+      });
+      await deps.audit.record(deps.db, { actor: actorOf(ctx), requestId: ctx.requestId, now: new Date(deps.now()) }, [
+        {
+          action: 'customer.tags.bulk',
+          targetType: 'customer_relation',
+          targetId: null,
+          after: {
+            tagType: body.tagType,
+            addTagIds: body.addTagIds,
+            removeTagIds: body.removeTagIds,
+            selection: body.filters ? { filters: body.filters } : { relationIds: body.relationIds },
+            relationIds: targets.map((target) => target.id),
+            succeeded: result.succeeded,
+            failed: failed.map((failure) => ({ relationId: failure.relationId, errcode: failure.errcode, message: failure.message })),
+          },
+        },
+      ]);
+      return { matched: targets.length, succeeded: result.succeeded, failed };
     },
 
     async totalsStat(ctx: RequestContext, filters: RelationFilters): Promise<TotalsStat> {

@@ -144,6 +144,70 @@ describe("SCRM's own WeCom writes show at once (customer page, tag filter, expor
     assert.equal(await customerTagRows(relation.external_userid, relation.userid), 1, 'no duplicates');
   });
 
+  test('客户列表 bulk tagging: the selected rows, or all rows matching the filters; per-row failures in words; audited; the selection exports', async () => {
+    const [hot] = corpTags.slice(4, 5);
+    const employee = simRelations(env.sim)[0].userid;
+    const mine = (await ok(admin.post('/scrm/admin/cust/emp/page', { userIds: [employee], status: 'active', pageSize: 100 }))).records as any[];
+    assert.ok(mine.length >= 3, 'the employee has customers');
+    const [one, two] = mine;
+
+    // The selected rows; WeCom refuses the second one (84061): the first is tagged, the second named in words.
+    env.sim.faults.set({ failNext: 1, failNextErrcode: 84061, apis: ['externalcontact/mark_tag'] });
+    let result;
+    try {
+      result = await ok(admin.post('/scrm/admin/cust/emp/batchTag', { relationIds: [two.id], tagType: 'corp', addTagIds: [hot.id] }));
+    } finally {
+      env.sim.faults.reset();
+    }
+    assert.equal(result.matched, 1);
+    assert.equal(result.succeeded, 0);
+    assert.equal(result.failed.length, 1);
+    assert.equal(result.failed[0].relationId, two.id);
+    assert.equal(result.failed[0].customerName, two.customerName);
+    assert.equal(result.failed[0].employeeName, two.employeeName);
+    assert.equal(result.failed[0].errcode, 84061);
+    assert.doesNotMatch(result.failed[0].message, /^\d+|errcode/, 'a sentence, not a code');
+    assert.match(result.failed[0].detail, /84061/);
+    assert.equal((await seen(two.externalUserid, employee)).rowTags.includes(hot.name), false, 'nothing changed for the refused row');
+
+    result = await ok(admin.post('/scrm/admin/cust/emp/batchTag', { relationIds: [one.id, two.id], tagType: 'corp', addTagIds: [hot.id] }));
+    assert.deepEqual({ matched: result.matched, succeeded: result.succeeded, failed: result.failed }, { matched: 2, succeeded: 2, failed: [] });
+    for (const row of [one, two]) {
+      const view = await seen(row.externalUserid, employee);
+      assert.ok(view.rowTags.includes(hot.name));
+      assert.ok(view.exportTags.includes(exportName(hot)));
+      assert.ok(await view.filterFinds(hot.id));
+    }
+
+    // Every row matching the filters (the employee's customers): then removed again the same way.
+    result = await ok(admin.post('/scrm/admin/cust/emp/batchTag', { filters: { userIds: [employee] }, tagType: 'corp', addTagIds: [hot.id] }));
+    assert.equal(result.matched, mine.length);
+    assert.equal(result.succeeded, mine.length);
+    const tagged = await ok(admin.post('/scrm/admin/cust/emp/page', { userIds: [employee], status: 'active', tagIds: [hot.id], pageSize: 100 }));
+    assert.equal(tagged.total, mine.length, 'the tag filter finds every one of them');
+    for (const relation of mine) assert.ok(env.sim.state.relation(employee, relation.externalUserid)!.tag_ids.includes(hot.wecomTagId), 'marked in WeCom');
+
+    // The audit log has who tagged what.
+    const audit = await env.db.execute<any>(sql`SELECT actor, after FROM sys_audit_log WHERE action = 'customer.tags.bulk' ORDER BY id`);
+    assert.equal(audit.rows.length, 3);
+    assert.equal(audit.rows[2].actor, 'admin');
+    assert.deepEqual(audit.rows[2].after.selection, { filters: { userIds: [employee] } });
+    assert.equal(audit.rows[2].after.succeeded, mine.length);
+    assert.equal(audit.rows[0].after.failed[0].errcode, 84061);
+
+    // Export the selection: exactly the selected rows.
+    const exported = await admin.post('/scrm/admin/cust/emp/export', { relationIds: [one.id, two.id] });
+    const sheet = await readXlsx(exported.raw.rawPayload);
+    assert.deepEqual(sheet.slice(1).map((row) => row[sheet[0].indexOf('客户名称')]).sort(), [one.customerName, two.customerName].sort());
+
+    // Nothing to tag, and a selection of someone else's rows, are refused in words.
+    const none = await admin.post('/scrm/admin/cust/emp/batchTag', { filters: { name: 'no-such-customer-xyz' }, tagType: 'corp', addTagIds: [hot.id] });
+    assert.equal(none.status, 400);
+    assert.match(none.body.msg, /没有可打标签的客户/);
+    const both = await admin.post('/scrm/admin/cust/emp/batchTag', { relationIds: [one.id], filters: {}, tagType: 'corp', addTagIds: [hot.id] });
+    assert.equal(both.status, 400);
+  });
+
   test('a remark saved in SCRM shows at once in the list, the detail, the keyword search and the export', async () => {
     const relation = simRelations(env.sim)[5];
     const row = await relationOf(relation.external_userid, relation.userid);

@@ -43,6 +43,7 @@ export function relationConditions(filters: RelationFilters, options: FilterOpti
     needsCustomer = true;
   }
   if (filters.externalUserid) conditions.push(sql`r.external_userid = ${filters.externalUserid}`);
+  if (filters.relationIds?.length) conditions.push(sql`r.id IN (${list(filters.relationIds)})`);
   if (filters.userIds?.length) conditions.push(sql`r.userid IN (${list(filters.userIds)})`);
   if (filters.deptIds?.length) conditions.push(sql`r.userid IN ${employeesInDepartments(filters.deptIds)}`);
   if (filters.addTimeStart) conditions.push(sql`r.createtime >= ${lowerBound(filters.addTimeStart, options.timeZone)}`);

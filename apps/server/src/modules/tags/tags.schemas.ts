@@ -111,10 +111,16 @@ const markChange = z.object({
   removeTagIds: tagIds.default([]),
 });
 
+/** The change of a bulk tagging (add and/or remove tags of one type). */
+export const tagChangeShape = markChange.shape;
+
 export const markBody = markTarget.extend(markChange.shape);
 export type MarkBody = z.output<typeof markBody>;
 
-export const batchMarkBody = markChange.extend({ targets: z.array(markTarget).min(1).max(500) });
+/** Most relations or customers one bulk tagging changes (each is one mark_tag call in WeCom). */
+export const BATCH_MARK_MAX = 500;
+
+export const batchMarkBody = markChange.extend({ targets: z.array(markTarget).min(1).max(BATCH_MARK_MAX) });
 export type BatchMarkBody = z.output<typeof batchMarkBody>;
 
 export const batchMarkResult = z.object({

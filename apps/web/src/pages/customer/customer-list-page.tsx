@@ -37,7 +37,7 @@ export function CustomerListPage() {
   const [exporting, setExporting] = useState(false);
   // Bulk selection: rows picked on any page, or every row matching the filters.
   const [selection, setSelection] = useState<BulkSelection>({ kind: 'rows', ids: [] });
-  const [pageInfo, setPageInfo] = useState({ rows: 0, total: 0 });
+  const [pageInfo, setPageInfo] = useState<{ ids: number[]; total: number }>({ ids: [], total: 0 });
   const [bulkTagging, setBulkTagging] = useState(false);
   const [bulkExporting, setBulkExporting] = useState(false);
   const clearSelection = () => setSelection({ kind: 'rows', ids: [] });
@@ -177,12 +177,13 @@ export function CustomerListPage() {
           if (JSON.stringify(exportFilters(body)) !== JSON.stringify(exportFilters(lastQuery.current)) && selection.kind === 'matching') clearSelection();
           lastQuery.current = body;
           const page = await guard(api.POST('/scrm/admin/cust/emp/page', { body }));
-          setPageInfo({ rows: page.records.length, total: page.total });
+          setPageInfo({ ids: page.records.map((row) => row.id), total: page.total });
           return page;
         })}
         rowSelection={{
           preserveSelectedRowKeys: true,
-          selectedRowKeys: selection.kind === 'rows' ? selection.ids : undefined,
+          // All matching: the page's rows show checked (and fixed) while the bar says how many are meant.
+          selectedRowKeys: selection.kind === 'rows' ? selection.ids : pageInfo.ids,
           getCheckboxProps: () => ({ disabled: selection.kind === 'matching' }),
           onChange: (keys) => setSelection({ kind: 'rows', ids: keys as number[] }),
         }}
@@ -190,7 +191,7 @@ export function CustomerListPage() {
           selection.kind === 'matching' || selection.ids.length > 0 ? (
             <BulkBar
               selection={selection}
-              pageRows={pageInfo.rows}
+              pageRows={pageInfo.ids.length}
               total={pageInfo.total}
               onSelectAll={() => setSelection({ kind: 'matching', filters: exportFilters(lastQuery.current), total: pageInfo.total })}
               onClear={clearSelection}
