@@ -99,7 +99,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     assert.ok(before > 1);
     await shoot(page, 'zh-CN-customers');
 
-    await page.locator('.ant-pro-query-filter #name').fill(sample.customerName);
+    await page.locator('.ant-pro-query-filter input[id$="_name"]').fill(sample.customerName);
     await search(page);
     await page.waitForFunction(
       ({ name }) => {
@@ -112,7 +112,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await table.getByTestId(`customer-open-${sample.externalUserid}`).first().click();
     const drawer = page.getByTestId('customer-drawer');
     await drawer.getByTestId(`customer-relation-${sample.userid}`).waitFor();
-    await drawer.getByText('external_userid').waitFor();
+    await drawer.getByText('客户ID').waitFor();
     await shoot(page, 'zh-CN-customer-drawer');
     await drawer.getByRole('tab', { name: '客户动态' }).click();
     await drawer.getByTestId('customer-timeline').waitFor();
@@ -285,7 +285,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     assert.equal(relation.channelId, channel.body.date.id, 'attributed to the channel');
 
     await visit(page, '/customer/list');
-    await page.locator('.ant-pro-query-filter #name').fill(customer.name);
+    await page.locator('.ant-pro-query-filter input[id$="_name"]').fill(customer.name);
     await search(page);
     const row = page.getByTestId('customer-table').locator('tbody tr.ant-table-row', { hasText: customer.name }).first();
     await row.getByTestId(`customer-channel-${relation.id}`).getByText('春季展会').waitFor();

@@ -128,6 +128,12 @@ describe('lead import', () => {
     assert.equal(rows[2][4], '13900000001', 'the row values are in the report');
     const english = await t.app.inject({ method: 'GET', url: imported.reportUrl, headers: { token: admin.token, 'accept-language': 'en' } });
     assert.equal((await readXlsx(english.rawPayload))[2][2], 'Same phone as row 3');
+    // Named after the uploaded file (RFC 5987 for the Chinese name, an ASCII fallback beside it).
+    assert.equal(
+      report.headers['content-disposition'],
+      `attachment; filename="lead-import-report.xlsx"; filename*=UTF-8''${encodeURIComponent('messy-导入失败行.xlsx')}`,
+    );
+    assert.match(String(english.headers['content-disposition']), /filename\*=UTF-8''messy-invalid-rows\.xlsx$/);
 
     const again = await upload(t, admin.token, 'renamed.xlsx', content);
     assert.equal(again.status, 200);

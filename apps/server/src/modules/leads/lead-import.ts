@@ -15,7 +15,7 @@ import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { viewerOf } from '../../platform/auth/data-scope.ts';
 import { saveUpload } from '../../platform/uploads.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
-import { translate } from '../../platform/http/i18n.ts';
+import { translate, type Locale } from '../../platform/http/i18n.ts';
 import type { ImportErrorRow, ImportRow, LeadImportRepository } from './lead-import.repository.ts';
 import { loadExcel, streamWorkbook, type ExportColumn } from '../../platform/excel.ts';
 import { streamFromWorker } from '../../platform/worker.ts';
@@ -242,11 +242,17 @@ export function createLeadImportService(deps: LeadImportDeps) {
         }
       }
       return {
-        fileName: `lead-import-${imported.id}-report.xlsx`,
+        fileName: reportFileName(imported.fileName, locale),
         stream: streamWorkbook(batches(), columns, { timeZone: deps.timeZone, sheetName: locale === 'en' ? 'Invalid rows' : '导入失败行' }),
       };
     },
   };
+}
+
+/** The error report is named after the uploaded file: 客户名单.xlsx → 客户名单-导入失败行.xlsx. */
+export function reportFileName(uploaded: string, locale: Locale): string {
+  const base = uploaded.replace(/\.[^.]*$/, '').replace(/[\\/\u0000-\u001f"]/g, '').trim() || (locale === 'en' ? 'leads' : '线索');
+  return `${base}-${locale === 'en' ? 'invalid-rows' : '导入失败行'}.xlsx`;
 }
 
 /** The import template: the columns' headers (required ones marked) and one example row. */

@@ -158,7 +158,7 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     config: { permission: 'clue:import' },
     handler: async (request, reply) => {
       const { fileName, stream } = await imports.report(request.ctx, (request.query as { id: number }).id);
-      return reply.type(XLSX).header('content-disposition', `attachment; filename="${fileName}"`).send(stream);
+      return reply.type(XLSX).header('content-disposition', `attachment; filename="lead-import-report.xlsx"; filename*=UTF-8''${encodeURIComponent(fileName)}`).send(stream);
     },
   });
   app.get('/importTemplate', {

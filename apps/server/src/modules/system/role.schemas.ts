@@ -34,7 +34,10 @@ export type RolePageQuery = z.output<typeof rolePageQuery>;
 export const roleSaveBody = z.object({
   id: z.number().int().positive().optional(),
   name: requiredText(64),
-  roleKey: z.string().trim().regex(/^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/, 'a letter, then up to 63 letters, digits or _ : . -'),
+  roleKey: z
+    .union([z.literal(''), z.string().trim().regex(/^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/, 'a letter, then up to 63 letters, digits or _ : . -')])
+    .optional()
+    .describe('权限字符; empty or absent: generated for a new role (role_ and 6 hex digits), kept on an update'),
   dataScope: z.number().int().min(1).max(5),
   deptIds: positiveIds(1000).optional().describe('required (non-empty) for data scope 2; ignored otherwise'),
   orderNum: z.number().int().min(0).max(1_000_000).default(0),

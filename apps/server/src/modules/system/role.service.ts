@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { ADMIN_ROLE_KEY } from '../../platform/auth/authenticate.ts';
@@ -52,25 +53,32 @@ export function createRoleService(deps: { db: Db; roles: RoleRepository; grants:
       const now = new Date(deps.now());
       const deptIds = body.dataScope === DATA_SCOPE.custom ? unique(body.deptIds ?? []) : [];
       await ctx.scope();
+      let roleKey = body.roleKey ?? '';
       const id = await conflictOnUnique(() => db.transaction(async (tx) => {
         if (body.id !== undefined) {
           const [existing] = await roles.lockLive(tx, [body.id]);
           if (!existing) throw new NotFound('role', body.id);
+          roleKey ||= existing.roleKey;
           if (existing.roleKey === ADMIN_ROLE_KEY && !ctx.user.isAdmin) throw new Forbidden('administratorOnly');
           // The administrator role is what keeps the system manageable: its key, status and scope are fixed.
-          if (existing.roleKey === ADMIN_ROLE_KEY && (body.roleKey !== ADMIN_ROLE_KEY || body.status !== 0 || body.dataScope !== DATA_SCOPE.all)) {
+          if (existing.roleKey === ADMIN_ROLE_KEY && (roleKey !== ADMIN_ROLE_KEY || body.status !== 0 || body.dataScope !== DATA_SCOPE.all)) {
             throw new Conflict('builtinRole');
           }
         }
-        if (await roles.roleKeyTaken(body.roleKey, body.id, tx)) throw new Conflict('roleKeyTaken', { roleKey: body.roleKey });
+        // A new role without 权限字符 gets one: nobody should have to invent a code to create a sales role.
+        while (!roleKey) {
+          const candidate = `role_${randomBytes(3).toString('hex')}`;
+          if (!(await roles.roleKeyTaken(candidate, undefined, tx))) roleKey = candidate;
+        }
+        if (await roles.roleKeyTaken(roleKey, body.id, tx)) throw new Conflict('roleKeyTaken', { roleKey });
         if (body.dataScope === DATA_SCOPE.custom && deptIds.length === 0) throw new InvalidField('deptIds', 'deptIdsRequired');
         await assertExist('deptIds', 'sys_dept', 'dept', deptIds, tx);
-        if (body.roleKey === ADMIN_ROLE_KEY && !ctx.user.isAdmin) throw new Forbidden('administratorOnly');
+        if (roleKey === ADMIN_ROLE_KEY && !ctx.user.isAdmin) throw new Forbidden('administratorOnly');
         const menuIds = body.id === undefined ? [] : await roles.menuIdsOf(body.id, tx);
         await deps.grants.assertDefinable(ctx, tx, body.id, { menuIds, scope: { dataScope: body.dataScope, deptIds } });
         const fields = {
           name: body.name,
-          roleKey: body.roleKey,
+          roleKey,
           dataScope: body.dataScope,
           orderNum: body.orderNum,
           status: body.status,
@@ -82,7 +90,7 @@ export function createRoleService(deps: { db: Db; roles: RoleRepository; grants:
         if (body.id !== undefined) await roles.update(tx, roleId, fields);
         await roles.setDepts(tx, roleId, deptIds);
         return roleId;
-      }), () => new Conflict('roleKeyTaken', { roleKey: body.roleKey }));
+      }), () => new Conflict('roleKeyTaken', { roleKey }));
       return detail(id);
     },
 

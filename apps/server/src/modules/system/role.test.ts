@@ -19,6 +19,19 @@ describe('roles', () => {
   });
   after(() => t.close());
 
+  test('a role saved without 权限字符 gets a generated one, kept by later saves without it', async () => {
+    const created = await ok(admin.post('/scrm/admin/sys/role/save', { name: '电销', dataScope: 5 }));
+    assert.match(created.roleKey, /^role_[0-9a-f]{6}$/);
+    const blank = await ok(admin.post('/scrm/admin/sys/role/save', { name: '电销二组', roleKey: '', dataScope: 5 }));
+    assert.match(blank.roleKey, /^role_[0-9a-f]{6}$/);
+    assert.notEqual(blank.roleKey, created.roleKey);
+    const renamed = await ok(admin.post('/scrm/admin/sys/role/save', { id: created.id, name: '电销一组', dataScope: 5 }));
+    assert.equal(renamed.roleKey, created.roleKey, 'an update without roleKey keeps it');
+    const rekeyed = await ok(admin.post('/scrm/admin/sys/role/save', { id: created.id, name: '电销一组', roleKey: 'telesales', dataScope: 5 }));
+    assert.equal(rekeyed.roleKey, 'telesales');
+    assert.equal((await admin.post('/scrm/admin/sys/role/save', { name: '重复', roleKey: 'telesales', dataScope: 5 })).status, 409);
+  });
+
   test('save creates and updates; get returns menuIds and deptIds; audit fields come from the token', async () => {
     const deptA = await createDept(admin, 'Role dept A', rootId);
     const created = await ok(

@@ -1,4 +1,4 @@
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { Form, Input, Modal } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { OrderAndStatusFields, pagedRequest, statusValueEnum, useEditor, useModu
 import { PlusOutlined } from '@ant-design/icons';
 import { Button } from 'antd';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type ChannelQuery = BodyOf<'/scrm/admin/cust/channel/page', 'post'>;
 type ChannelValues = { name: string; channelType?: string; remark?: string; orderNum?: number; status?: number };

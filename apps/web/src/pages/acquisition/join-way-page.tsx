@@ -1,5 +1,5 @@
 import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Form, Input, InputNumber, Modal, Select, Switch, Tag, Tooltip } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useEditor, useModuleAvailability, useRecordForm } from '../../components/crud.tsx';
 import { ChannelSelect, useChannels } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type JoinWayQuery = BodyOf<'/scrm/admin/group/join/page', 'post'>;
 const STATUS_COLORS: Record<number, string> = { 0: 'default', 1: 'success', 2: 'error' };

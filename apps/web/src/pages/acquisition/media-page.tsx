@@ -1,5 +1,5 @@
 import { InboxOutlined, PlusOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Descriptions, Form, Image, Input, Modal, Radio, Select, Spin, Tag, Typography, Upload } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type MediaQuery = BodyOf<'/scrm/admin/media/page', 'post'>;
 export const MEDIA_TYPES = ['text', 'image', 'link', 'miniprogram', 'video', 'file'] as const;

@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Form, Input, Modal, Typography } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useEditor, useModuleAvailability, useRecordForm } from '../../components/crud.tsx';
 import { ChannelSelect, useChannels } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type MiniLinkQuery = BodyOf<'/scrm/admin/mini/link/page', 'post'>;
 type MiniLinkValues = { name: string; appid: string; page: string; query?: string; channelId?: number | null; channelType?: string; remark?: string };

@@ -127,7 +127,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                   {lead.customer ? (
                     <Descriptions column={1} size="small" bordered>
                       <Descriptions.Item label={t('customer.name')}>{lead.customer.name}</Descriptions.Item>
-                      <Descriptions.Item label="external_userid">{lead.customer.externalUserid}</Descriptions.Item>
+                      <Descriptions.Item label={t('names.customerId')}>{lead.customer.externalUserid}</Descriptions.Item>
                       <Descriptions.Item label={t('customer.employee')}>
                         {lead.customer.relations.map((relation) => (
                           <Tag key={relation.userid}>
@@ -280,7 +280,7 @@ function LinkCustomerModal({ clueId, onClose, onDone }: { clueId: number; onClos
   return (
     <Modal open title={t('lead.linkCustomer')} onCancel={onClose} onOk={() => void submit()} okButtonProps={{ disabled: !externalUserid.trim() }} confirmLoading={saving}>
       <Form layout="vertical">
-        <Form.Item label="external_userid" required extra={t('lead.linkHint')}>
+        <Form.Item label={t('names.customerId')} required extra={t('lead.linkHint')}>
           <Input value={externalUserid} onChange={(event) => setExternalUserid(event.target.value)} data-testid="lead-link-external" />
         </Form.Item>
       </Form>

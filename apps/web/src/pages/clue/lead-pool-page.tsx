@@ -1,5 +1,5 @@
 import { ImportOutlined, MergeCellsOutlined, PlusOutlined, UserSwitchOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, StatisticCard, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, StatisticCard, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Form, Input, Modal, Radio, Select, Space, Tag } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +12,7 @@ import { ChannelSelect, SystemUserSelect, TagSelect } from '../../components/pic
 import { ComingSoonPage } from '../status-pages.tsx';
 import { LeadDrawer } from './lead-drawer.tsx';
 import { LeadImportWizard } from './lead-import.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 export const LEAD_STATUSES = ['pool', 'assigned', 'converted', 'invalid', 'merged'] as const;
 export const LEAD_SOURCES = ['manual', 'import', 'collect'] as const;

@@ -1,4 +1,4 @@
-import { PageContainer, ProTable, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ProColumns } from '@ant-design/pro-components';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
@@ -10,6 +10,7 @@ import { ChannelName, channelText } from '../../components/names.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerListDrawer } from './customer-list-drawer.tsx';
 import { relationStatusValueEnum } from './customer-fields.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 /** 客户员工关系: relations grouped by the channel (state) they came through, with their customers. */
 export function CustomerChannelPage() {

@@ -127,7 +127,7 @@ export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externa
               children: (
                 <Space orientation="vertical" size={16} style={{ width: '100%' }}>
                   <Descriptions column={2} size="small" bordered>
-                    <Descriptions.Item label="external_userid" span={2}>
+                    <Descriptions.Item label={t('names.customerId')} span={2}>
                       <Typography.Text copyable>{detail.externalUserid}</Typography.Text>
                     </Descriptions.Item>
                     <Descriptions.Item label={t('customer.customerType')}>{t(`customer.type${detail.type}`)}</Descriptions.Item>

@@ -1,4 +1,4 @@
-import { ProTable, type ProColumns } from '@ant-design/pro-components';
+import { type ProColumns } from '@ant-design/pro-components';
 import { Drawer } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +7,7 @@ import type { RelationFilters, RelationQuery, RelationRecord } from '../../api/t
 import { pagedRequest } from '../../components/crud.tsx';
 import { CustomerDrawer } from './customer-drawer.tsx';
 import { addWayText, CustomerName, RelationStatusTag } from './customer-fields.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 /** The customers (relations) matching fixed filters, in a drawer, each opening the customer drawer. */
 export function CustomerListDrawer({ title, filters, onClose }: { title: string; filters: Partial<RelationFilters>; onClose: () => void }) {

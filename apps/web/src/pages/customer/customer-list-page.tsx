@@ -1,5 +1,5 @@
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { Button, Space, Switch, Tooltip } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -14,6 +14,7 @@ import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerDrawer } from './customer-drawer.tsx';
 import { BulkBar, BulkTagModal, selectionBody, type BulkSelection } from './customer-bulk.tsx';
 import { addWayText, addWayValueEnum, CustomerName, RelationStatusTag, RelationTags, relationStatusValueEnum, TagBriefList } from './customer-fields.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 const AUTO_REFRESH_MS = 15_000;
 

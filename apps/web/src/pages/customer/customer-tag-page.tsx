@@ -1,4 +1,4 @@
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { Alert, App, Button, Form, Modal, Radio, Select } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { EmployeeSelect, TagSelect, useTagGroups } from '../../components/picker
 import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerDrawer } from './customer-drawer.tsx';
 import { CustomerName, RelationStatusTag, relationStatusValueEnum, TagBriefs } from './customer-fields.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type TagInfoQuery = BodyOf<'/scrm/admin/cust/tagInfo/page', 'post'>;
 

@@ -1,4 +1,4 @@
-import { PageContainer, ProTable, type ActionType } from '@ant-design/pro-components';
+import { PageContainer, type ActionType } from '@ant-design/pro-components';
 import { Form, Input, Modal } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +8,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { crudToolbar, pagedRequest, useEditor, useModuleAvailability, useRecordForm } from '../../components/crud.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { groupColumns } from './group-list-page.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type ChatQuery = BodyOf<'/scrm/admin/qw/chat/page', 'post'>;
 

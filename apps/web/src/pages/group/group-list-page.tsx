@@ -1,5 +1,5 @@
 import { BarChartOutlined, DownloadOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, StatisticCard, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, StatisticCard, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { Button, DatePicker, Drawer, Form, Modal, Space, Table, Tag } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
@@ -12,6 +12,7 @@ import { JobButton } from '../../components/job-progress.tsx';
 import { ChannelName, EmployeeName } from '../../components/names.tsx';
 import { EmployeeSelect } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type GroupQuery = BodyOf<'/scrm/admin/group/page', 'post'>;
 type MemberQuery = BodyOf<'/scrm/admin/group/member/page', 'post'>;

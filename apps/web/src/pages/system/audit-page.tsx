@@ -1,10 +1,11 @@
-import { PageContainer, ProTable, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ProColumns } from '@ant-design/pro-components';
 import { Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import type { BodyOf, ResponseOf } from '../../api/types.ts';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type AuditRecord = ResponseOf<'/scrm/admin/sys/audit/page', 'post'>['records'][number];
 type AuditQuery = BodyOf<'/scrm/admin/sys/audit/page', 'post'>;

@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Form, Input, Modal, Space, Tag, TreeSelect } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, useEditor, OrderAndStatusFields, useRecordForm } from '../../components/crud.tsx';
 import { withoutEmptyChildren } from '../../components/menu-tree.ts';
 import { deptOptions } from '../../components/pickers.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 export function DeptPage() {
   const { t } = useTranslation();

@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Form, Input, Modal, Radio, Space, Switch, Tag, TreeSelect, Typography } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { DeleteLink, useEditor, OrderAndStatusFields, useRecordForm } from '../.
 import { menuOptions, withoutEmptyChildren } from '../../components/menu-tree.ts';
 import { localName } from '../../i18n/i18n.ts';
 import { menuIcon, menuIcons } from '../../layout/menu-icons.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 const TYPE_COLORS = { M: 'blue', C: 'green', F: 'default' } as const;
 

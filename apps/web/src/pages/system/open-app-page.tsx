@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { Alert, App, Button, Form, Input, InputNumber, Modal, Popconfirm, Space, Typography } from 'antd';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +8,7 @@ import type { BodyOf, OpenAppRecord, OpenAppWithSecret } from '../../api/types.t
 import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, StatusRadio, statusValueEnum, useEditor, useModuleAvailability, useRecordForm } from '../../components/crud.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type OpenAppQuery = BodyOf<'/scrm/admin/open/app/page', 'post'>;
 type OpenAppValues = { name: string; rateLimit?: number; status?: number; remark?: string };

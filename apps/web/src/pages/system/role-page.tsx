@@ -1,4 +1,4 @@
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Form, Input, Modal, Select, Tag, Tree, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { crudToolbar, useEditor, DeleteLink, pagedRequest, statusValueEnum, Orde
 import { leafIds, menuOptions, withAncestors } from '../../components/menu-tree.ts';
 import { localName } from '../../i18n/i18n.ts';
 import { DeptTreeSelect } from '../../components/pickers.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 const DATA_SCOPES = [1, 2, 3, 4, 5] as const;
 type Filters = { name?: string; roleKey?: string; status?: string };
@@ -137,8 +138,8 @@ function RoleFormModal({ id, onClose, onSaved }: { id?: number; onClose: () => v
         <Form.Item name="name" label={t('role.name')} rules={[{ required: true, max: 64 }]}>
           <Input />
         </Form.Item>
-        <Form.Item name="roleKey" label={t('role.roleKey')} rules={[{ required: true }, { pattern: /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/ }]}>
-          <Input />
+        <Form.Item name="roleKey" label={t('role.roleKey')} extra={t('role.roleKeyHint')} rules={[{ pattern: /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/ }]}>
+          <Input placeholder={t('role.roleKeyPlaceholder')} data-testid="role-key" />
         </Form.Item>
         <Form.Item name="dataScope" label={t('role.dataScope')} rules={[{ required: true }]}>
           <Select options={DATA_SCOPES.map((scope) => ({ value: scope, label: t(`role.scope${scope}`) }))} data-testid="role-data-scope" />

@@ -1,5 +1,5 @@
 import { RedoOutlined } from '@ant-design/icons';
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Descriptions, Drawer, Popconfirm, Tag, Typography } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +8,7 @@ import type { BodyOf, CallbackEvent } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type EventQuery = BodyOf<'/scrm/admin/event/page', 'post'>;
 const STATUSES = ['pending', 'processing', 'done', 'failed', 'dead'] as const;

@@ -1,4 +1,4 @@
-import { PageContainer, ProTable, type ActionType, type ProColumns } from '@ant-design/pro-components';
+import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import type { PermissionCode } from '@scrm/shared';
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,6 +7,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { JobButton } from '../../components/job-progress.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
+import { ProTable } from '../../components/table.tsx';
 
 type Guard = ReturnType<typeof useModuleAvailability>['guard'];
 

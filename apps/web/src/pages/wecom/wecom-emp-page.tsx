@@ -26,7 +26,7 @@ export function WecomEmpPage() {
         </Space>
       ),
     },
-    { title: 'userid', dataIndex: 'userid' },
+    { title: t('names.wecomUserid'), dataIndex: 'userid' },
     { title: t('user.phone'), dataIndex: 'mobile', render: (_, employee) => employee.mobile ?? '—' },
     { title: t('wecom.position'), dataIndex: 'position', search: false, render: (_, employee) => employee.position ?? '—' },
     {
