@@ -76,6 +76,12 @@ export const customerRelation = pgTable(
     unassignedSince: time(),
     /** Why an on-the-job transfer into this relation failed (transfer_fail), if it did. */
     transferFailReason: text(),
+    /**
+     * An on-the-job transfer SCRM asked WeCom for, not settled yet (WeCom settles it within 24 h): the takeover
+     * employee's userid, shown as pending at once; cleared when it settles (result poll or callback).
+     */
+    transferTo: text(),
+    transferRequestedAt: time(),
     // Acquisition attribution, filled by the acquisition module.
     channelId: ref(),
     channelLinkId: text(),
