@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       timing[key] += performance.now() - started;
     };
     const writes = { ...repository, upsertCustomers: timed('customers', repository.upsertCustomers), upsertRelations: timed('relations', repository.upsertRelations) };
-    const deps = { wecom, writes, now: Date.now };
+    const deps = { wecom, writes, departures: async () => new Map<string, Date>(), now: Date.now };
 
     for (const label of ['first sync (empty tables)', 'second sync (every row exists)']) {
       let checkpoint: SyncCheckpoint | null = null;

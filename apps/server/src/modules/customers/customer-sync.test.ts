@@ -55,7 +55,7 @@ describe('customer sync: checkpoints and resumption', () => {
     const job = jobStub();
 
     const crashing = flakyClient(4);
-    await assert.rejects(runCustomerSync({ wecom: crashing.client, writes, now: () => env.clock.now }, job, { batchSize: 100, concurrency: 1 }), /connection reset/);
+    await assert.rejects(runCustomerSync({ wecom: crashing.client, writes, departures: async () => new Map(), now: () => env.clock.now }, job, { batchSize: 100, concurrency: 1 }), /connection reset/);
     assert.equal(job.saved!.relations, 300, 'the three pages fetched before the crash were written and checkpointed');
     assert.ok(job.saved!.chunks[0].cursor, 'with the cursor of the next page');
     const persisted = await env.db.execute<{ n: number }>(sql`SELECT count(*) AS n FROM customer_relation`);
@@ -63,7 +63,7 @@ describe('customer sync: checkpoints and resumption', () => {
 
     const resumeCursor = job.saved!.chunks[0].cursor;
     const resumed = flakyClient();
-    const result = await runCustomerSync({ wecom: resumed.client, writes, now: () => env.clock.now }, job, { batchSize: 100, concurrency: 1 });
+    const result = await runCustomerSync({ wecom: resumed.client, writes, departures: async () => new Map(), now: () => env.clock.now }, job, { batchSize: 100, concurrency: 1 });
     assert.equal(resumed.calls.length, pages - 3, 'only the pages not yet persisted are fetched again');
     assert.equal(resumed.calls[0].cursor, resumeCursor);
     assert.equal(result.resumed, true);
@@ -77,7 +77,7 @@ describe('customer sync: checkpoints and resumption', () => {
   test('batches of 100 userids per call, cursor paging with limit 100', async () => {
     const { client, calls } = flakyClient();
     const job = jobStub();
-    await runCustomerSync({ wecom: client, writes: createCustomerWriteRepository(env.db), now: () => env.clock.now }, job);
+    await runCustomerSync({ wecom: client, writes: createCustomerWriteRepository(env.db), departures: async () => new Map(), now: () => env.clock.now }, job);
     assert.ok(calls.every((call) => call.userid_list.length <= 100 && call.limit === 100));
     assert.equal(calls.filter((call) => !call.cursor).length, Math.ceil(job.saved!.userids.length / 100), 'one cursor chain per chunk of userids');
   });

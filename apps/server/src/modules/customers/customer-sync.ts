@@ -1,5 +1,6 @@
 // The full customer sync (job `customers.sync`): get_follow_user_list → batch/get_by_user (100 userids per
-// call, cursor pages of 100) → batched upserts; relations WeCom no longer has are marked lost at the end.
+// call, cursor pages of 100) → batched upserts; relations WeCom no longer has are marked lost at the end, those of
+// employees who left the corp (whom get_follow_user_list no longer lists) await inheritance instead.
 // Fetching runs ahead of writing (several userid chunks at once, one write in flight) and every write saves
 // a checkpoint, so a crashed or retried run resumes after the last persisted page.
 import type { WecomClient } from '@scrm/wecom';
@@ -27,6 +28,8 @@ export interface SyncResult {
   relations: number;
   customers: number;
   lost: number;
+  /** Relations of employees who left the corp found this time: awaiting inheritance, not lost. */
+  unassigned: number;
   resumed: boolean;
 }
 
@@ -41,7 +44,9 @@ export interface SyncOptions {
 
 export interface CustomerSyncDeps {
   wecom: Pick<WecomClient, 'externalContact'>;
-  writes: Pick<CustomerWriteRepository, 'databaseNow' | 'upsertCustomers' | 'upsertRelations' | 'markUnseenLost'>;
+  writes: Pick<CustomerWriteRepository, 'databaseNow' | 'upsertCustomers' | 'upsertRelations' | 'markUnseenLost' | 'activeUseridsExcept' | 'markUnassigned'>;
+  /** When each of these employees left the corp, for those who did (the org mirror, synced before customers). */
+  departures: (userids: string[]) => Promise<Map<string, Date>>;
   now: () => number;
 }
 
@@ -62,7 +67,7 @@ export async function runCustomerSync(deps: CustomerSyncDeps, job: Pick<JobProgr
     await job.saveCheckpoint(state);
   }
   const customersSeen = new Set<string>();
-  await job.progress(state.relations, undefined, `${state.userids.length} employees`);
+  await job.progress(state.relations, undefined, { key: 'jobEmployees', params: { employees: state.userids.length } });
 
   // Pages waiting to be written, and the cursor each chunk reaches once they are.
   let customers: CustomerRow[] = [];
@@ -80,12 +85,12 @@ export async function runCustomerSync(deps: CustomerSyncDeps, job: Pick<JobProgr
     relations = [];
     reached = new Map();
     const syncedAt = new Date(deps.now());
-    const written = Promise.all([deps.writes.upsertCustomers(batch.customers, syncedAt), deps.writes.upsertRelations(batch.relations)]);
+    const written = Promise.all([deps.writes.upsertCustomers(batch.customers, syncedAt), deps.writes.upsertRelations(batch.relations, undefined, { current: true })]);
     const done = Promise.all([written, checkpointed]).then(async () => {
       for (const [index, position] of batch.reached) state.chunks[index] = position;
       state.relations += batch.relations.length;
       await job.saveCheckpoint(state);
-      await job.progress(state.relations, undefined, `${state.relations} relations`);
+      await job.progress(state.relations, undefined, { key: 'jobRelations', params: { relations: state.relations } });
     });
     checkpointed = done;
     const tracked: Promise<void> = done
@@ -142,7 +147,10 @@ export async function runCustomerSync(deps: CustomerSyncDeps, job: Pick<JobProgr
   await checkpointed;
   if (failure) throw failure.reason;
 
-  const lost = await deps.writes.markUnseenLost(new Date(state.startedAt), new Date(deps.now()));
-  await job.progress(state.relations, state.relations, `${state.relations} relations, ${lost} lost`);
-  return { employees: state.userids.length, relations: state.relations, customers: customersSeen.size, lost, resumed: saved !== null };
+  const lost = await deps.writes.markUnseenLost(new Date(state.startedAt), new Date(deps.now()), state.userids);
+  // Relations of employees the sync did not list still exist in WeCom: those who left await inheritance.
+  const departures = await deps.departures(await deps.writes.activeUseridsExcept(state.userids));
+  const unassigned = await deps.writes.markUnassigned([...departures].map(([userid, at]) => ({ userid, at })));
+  await job.progress(state.relations, state.relations, { key: 'jobRelationsLost', params: { relations: state.relations, lost } });
+  return { employees: state.userids.length, relations: state.relations, customers: customersSeen.size, lost, unassigned, resumed: saved !== null };
 }

@@ -53,9 +53,11 @@ export function createCustomerWriteRepository(db: DbOrTx) {
     /**
      * Inserts or refreshes active relations (by customer and employee). A relation that had ended gets a new
      * row: the ended one stays as history. Every row written gets mtime = now(), which the full sync uses to
-     * tell seen relations from gone ones.
+     * tell seen relations from gone ones. `current`: the full sync, which lists only employees in the corp, so a
+     * relation it sees is no longer awaiting inheritance (an employee back in the corp); a callback's
+     * externalcontact/get lists departed employees' relations too and leaves that as it was.
      */
-    async upsertRelations(relations: RelationRow[], tx: DbOrTx = db): Promise<void> {
+    async upsertRelations(relations: RelationRow[], tx: DbOrTx = db, options: { current?: boolean } = {}): Promise<void> {
       if (relations.length === 0) return;
       const rows = lastByKey(relations, (row) => `${row.externalUserid}\u0000${row.userid}`).map((row) => ({
         external_userid: row.externalUserid,
@@ -85,7 +87,7 @@ export function createCustomerWriteRepository(db: DbOrTx) {
           remark_mobiles = EXCLUDED.remark_mobiles, add_way = EXCLUDED.add_way, state = EXCLUDED.state, oper_userid = EXCLUDED.oper_userid,
           createtime = EXCLUDED.createtime, tag_ids = EXCLUDED.tag_ids,
           tags = CASE WHEN EXCLUDED.tags IS NOT NULL THEN EXCLUDED.tags WHEN EXCLUDED.tag_ids = t.tag_ids THEN t.tags END,
-          wechat_channels = EXCLUDED.wechat_channels, mtime = now(), muser = 'wecom'`);
+          wechat_channels = EXCLUDED.wechat_channels, unassigned_since = ${options.current ? sql`NULL` : sql`t.unassigned_since`}, mtime = now(), muser = 'wecom'`);
       // Their corp tags, in the tags module's customer_tag (tag filters and counts, SCRM tags beside them).
       await replaceRelationsCorpTags(tx, rows.map((row) => ({ externalUserid: row.external_userid, userid: row.userid, tagIds: row.tag_ids })));
     },
@@ -128,14 +130,36 @@ export function createCustomerWriteRepository(db: DbOrTx) {
     },
 
     /**
-     * The end of a full sync: active relations that no write has touched since the sync started are ones
-     * WeCom no longer has. They are marked lost (side unknown), never deleted.
+     * The end of a full sync: active relations of the employees it listed (`followUserids`) that no write has
+     * touched since the sync started are ones WeCom no longer has. They are marked lost (side unknown), never
+     * deleted. Relations of employees the sync did not list (departed: awaiting inheritance, or without 客户联系)
+     * still exist in WeCom and are left alone.
      */
-    async markUnseenLost(syncStartedAt: Date, lostAt: Date, tx: DbOrTx = db): Promise<number> {
+    async markUnseenLost(syncStartedAt: Date, lostAt: Date, followUserids: string[], tx: DbOrTx = db): Promise<number> {
       const result = await tx.execute<Row>(sql`
         UPDATE customer_relation SET status = 'lost', lost_at = GREATEST(${lostAt.toISOString()}::timestamptz, createtime), lost_by = NULL,
           mtime = now(), muser = 'wecom-sync'
-        WHERE status = 'active' AND mtime < ${syncStartedAt.toISOString()}::timestamptz`);
+        WHERE status = 'active' AND mtime < ${syncStartedAt.toISOString()}::timestamptz
+          AND userid IN (SELECT jsonb_array_elements_text(${JSON.stringify(followUserids)}::jsonb))`);
+      return result.rowCount ?? 0;
+    },
+
+    /** Employees with active relations other than these (the ones a full sync did not list). */
+    async activeUseridsExcept(userids: string[], tx: DbOrTx = db): Promise<string[]> {
+      const result = await tx.execute<{ userid: string }>(sql`
+        SELECT DISTINCT userid FROM customer_relation
+        WHERE status = 'active' AND userid NOT IN (SELECT jsonb_array_elements_text(${JSON.stringify(userids)}::jsonb))`);
+      return result.rows.map((row) => row.userid);
+    },
+
+    /** The active relations of employees who left the corp await inheritance from when they left (idempotent). */
+    async markUnassigned(departures: Array<{ userid: string; at: Date }>, tx: DbOrTx = db): Promise<number> {
+      if (departures.length === 0) return 0;
+      const rows = departures.map((departure) => ({ userid: departure.userid, at: departure.at.toISOString() }));
+      const result = await tx.execute<Row>(sql`
+        UPDATE customer_relation AS r SET unassigned_since = x.at, mtime = now(), muser = 'wecom'
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(userid text, at timestamptz)
+        WHERE r.userid = x.userid AND r.status = 'active' AND r.unassigned_since IS NULL`);
       return result.rowCount ?? 0;
     },
   };

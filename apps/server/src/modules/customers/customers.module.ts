@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { EXTERNAL_CONTACT_CHANGE_TYPES, type ExternalContactGetResponse } from '@scrm/wecom';
+import { EXTERNAL_CONTACT_CHANGE_TYPES, type ContactUserEvent, type ExternalContactGetResponse } from '@scrm/wecom';
 import type { ModuleDeps } from '../../app.ts';
+import type { OrgRepository } from '../org/org.repository.ts';
 import { createCustomerRepository } from './customers.repository.ts';
 import { createCustomerWriteRepository } from './customer-writes.repository.ts';
 import { createCustomerStatsRepository } from './customer-stats.repository.ts';
@@ -9,6 +10,7 @@ import { customerInfoRoutes, customerRelationRoutes } from './customers.routes.t
 import { CUSTOMER_SYNC_JOB, runCustomerSync, type SyncOptions } from './customer-sync.ts';
 import { applyExternalContactEvent, fetchCustomer } from './customer-events.ts';
 import './customers.messages.ts';
+import { createCustomerTransfers } from './customer-transfers.ts';
 
 /**
  * Published (pg-boss publish) when a customers.sync job has written everything: modules that follow up on
@@ -24,13 +26,22 @@ type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit'>;
 /** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
 const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
 
+/** When each of these employees left the corp, as the org mirror has it (those still in the corp left out). */
+const departuresOf = (org: Pick<OrgRepository, 'employeeStates'>) => async (userids: string[]) => {
+  const departures = new Map<string, Date>();
+  for (const [userid, state] of await org.employeeStates(userids)) if (state.status === 5 || state.leftAt) departures.set(userid, new Date(state.leftAt ?? Date.now()));
+  return departures;
+};
+
 /** The pieces of the customers module that other modules, jobs and tools use. */
-export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeighbours) {
+export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeighbours, others: { org: Pick<OrgRepository, 'employeeStates'> }) {
   const timeZone = deps.config.TZ_DEFAULT;
   const writes = createCustomerWriteRepository(deps.db);
   const customers = createCustomerRepository(deps.db, { timeZone });
   return {
     writes,
+    /** The pending mark of on-the-job transfers (requested, then settled), for the module that makes them. */
+    transfers: createCustomerTransfers(),
     /** Customers and relations made for the caller (`customers.forViewer(viewer)`). */
     customers,
     service: createCustomerService({
@@ -46,7 +57,7 @@ export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeig
       db: deps.db,
     }),
     /** The customers.sync job body. */
-    sync: (job: Parameters<typeof runCustomerSync>[1]) => runCustomerSync({ wecom: deps.wecom.client, writes, now: deps.now }, job, deps.customerSync),
+    sync: (job: Parameters<typeof runCustomerSync>[1]) => runCustomerSync({ wecom: deps.wecom.client, writes, departures: departuresOf(others.org), now: deps.now }, job, deps.customerSync),
   };
 }
 
@@ -78,6 +89,16 @@ export const customersModule = (deps: CustomerModuleDeps, components: CustomerCo
       },
     },
     { name: 'customers' },
+  );
+  // An employee left the corp: WeCom keeps their customers until 离职继承, so their relations await inheritance
+  // (never lost).
+  deps.events.registerEventHandler(
+    { event: 'change_contact', changeType: 'delete_user' },
+    async (event, ctx) => {
+      const { userId, createTime } = event as ContactUserEvent;
+      await createCustomerWriteRepository(ctx.tx).markUnassigned([{ userid: userId, at: new Date(createTime * 1000) }]);
+    },
+    { name: 'customers.departed' },
   );
   await app.register(customerInfoRoutes(components.service), { prefix: '/admin/cust/info' });
   await app.register(customerRelationRoutes(components.service), { prefix: '/admin/cust/emp' });
