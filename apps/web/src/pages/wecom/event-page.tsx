@@ -3,7 +3,7 @@ import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro
 import { App, Button, Descriptions, Drawer, Popconfirm, Tag, Typography } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, call } from '../../api/client.ts';
+import { api, call, withDetail } from '../../api/client.ts';
 import type { BodyOf, CallbackEvent } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
@@ -46,7 +46,7 @@ export function EventPage() {
     { title: t('event.outcome'), dataIndex: 'outcome', search: false, render: (_, row) => (row.outcome ? t(`event.outcome_${row.outcome}`, { defaultValue: row.outcome }) : '—') },
     { title: t('event.attempts'), dataIndex: 'attempts', search: false, width: 80 },
     { title: t('event.source'), dataIndex: 'source', valueType: 'select', valueEnum: { callback: { text: t('event.source_callback') }, test: { text: t('event.source_test') } } },
-    { title: t('event.lastError'), dataIndex: 'lastError', search: false, ellipsis: true, render: (_, row) => row.lastError ?? '—' },
+    { title: t('event.lastError'), dataIndex: 'lastError', search: false, render: (_, row) => (row.lastError ? withDetail(row.lastError, row.lastErrorDetail) : '—') },
     { title: t('event.receivedAt'), dataIndex: 'receivedAt', valueType: 'dateTime', search: false },
     {
       title: t('event.receivedAt'),
@@ -103,7 +103,7 @@ export function EventPage() {
             <Descriptions.Item label={t('event.attempts')}>{open.attempts}</Descriptions.Item>
             <Descriptions.Item label={t('event.nextAttempt')}>{open.nextAttemptAt}</Descriptions.Item>
             <Descriptions.Item label={t('event.processedAt')}>{open.processedAt ?? '—'}</Descriptions.Item>
-            <Descriptions.Item label={t('event.lastError')}>{open.lastError ?? '—'}</Descriptions.Item>
+            <Descriptions.Item label={t('event.lastError')}>{open.lastError ? withDetail(open.lastError, open.lastErrorDetail) : '—'}</Descriptions.Item>
             <Descriptions.Item label="XML">
               <Typography.Paragraph code copyable style={{ whiteSpace: 'pre-wrap', marginBottom: 0 }}>
                 {open.xml}
