@@ -133,13 +133,13 @@ export async function runGroupSync(
     for (const chatId of await deps.writes.liveGroupsNotIn(new Set(chats.map(([chatId]) => chatId)))) chats.push([chatId, null]);
     plan = { startedAt: startedAt.toISOString(), chats, done: [], totals: { ...EMPTY_TOTALS } };
     await job.saveCheckpoint(plan);
-    await job.progress(0, chats.length, `${listed} groups`);
+    await job.progress(0, chats.length, { key: 'jobGroupsListed', params: { groups: listed } });
   }
   const startedAt = new Date(plan.startedAt);
   const total = plan.chats.length;
   const queue = indexesNotIn(plan.done, total);
   let reported = total - queue.length;
-  if (saved) await job.progress(reported, total, `resumed: ${reported} of ${total} groups synced before`);
+  if (saved) await job.progress(reported, total, { key: 'jobGroupsResumed', params: { done: reported, total } });
 
   let fetched: Array<GroupSnapshot & { index: number }> = [];
   let fetchedMembers = 0;
@@ -172,7 +172,7 @@ export async function runGroupSync(
     const done = countInRanges(checkpoint.done);
     if (done < reported) return; // a later batch already reported more
     reported = done;
-    await job.progress(done, total, `${checkpoint.totals.groups} groups, ${checkpoint.totals.members} members`);
+    await job.progress(done, total, { key: 'jobGroupsMembers', params: { groups: checkpoint.totals.groups, members: checkpoint.totals.members } });
   }
 
   /** Hands what was fetched to a write of its own (different batches hold different groups). */
@@ -213,6 +213,6 @@ export async function runGroupSync(
   // Every batch of every attempt is in the committed checkpoint, totals included.
   const final = (await job.checkpoint<GroupSyncCheckpoint>()) ?? plan;
   const { groups, skipped, members, quits, dismissed } = final.totals;
-  await job.progress(total, total, `${groups} groups, ${members} members, ${quits} quits, ${dismissed} dismissed`);
+  await job.progress(total, total, { key: 'jobGroupsDone', params: { groups, members, quits, dismissed } });
   return { groups, skipped, members, quits, dismissed, resumed: saved !== null };
 }

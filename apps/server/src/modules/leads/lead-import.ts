@@ -137,7 +137,7 @@ export function createLeadImportService(deps: LeadImportDeps) {
         total = batch.total;
         if (batch.leadCount + batch.invalidRows === 0) continue;
         checkpoint = await applyBatch(imported, batch, checkpoint, imported.cuser);
-        await job.progress(total, undefined, `row ${checkpoint}`);
+        await job.progress(total, undefined, { key: 'jobImportRow', params: { row: checkpoint } });
       }
       await imports.update(imported.id, { status: 'completed', totalRows: total, finishedAt: new Date(deps.now()) });
       await job.progress(total, total);

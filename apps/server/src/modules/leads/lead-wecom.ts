@@ -328,7 +328,7 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
         }
         candidates += rows.length;
         after = rows[rows.length - 1].external_userid;
-        await job?.progress(candidates, undefined, `${linked} linked`);
+        await job?.progress(candidates, undefined, { key: 'jobLeadsLinked', params: { linked } });
       }
       return { candidates, linked };
     },

@@ -136,7 +136,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
     /** The job: department/list (the whole visible tree) → upsert; departments no longer listed flagged deleted. */
     async syncDepartments(job: JobProgress) {
       const { department } = await deps.wecom().contacts.listDepartments();
-      await job.progress(0, department.length, 'fetched');
+      await job.progress(0, department.length, { key: 'jobFetched' });
       const now = new Date(deps.now());
       const deleted = await db.transaction(async (tx) => {
         await org.upsertDepts(tx, department, now);
@@ -146,7 +146,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
           now,
         );
       });
-      await job.progress(department.length, department.length, 'done');
+      await job.progress(department.length, department.length, { key: 'jobDone' });
       return { departments: department.length, deleted };
     },
 
@@ -211,14 +211,14 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
     async syncEmployees(job: JobProgress) {
       const client = deps.wecom();
       const { department_id: departments } = await client.contacts.listDepartmentsSimple();
-      await job.progress(0, departments.length, 'fetching members');
+      await job.progress(0, departments.length, { key: 'jobFetchingMembers' });
       const users = new Map<string, User>();
       let done = 0;
       await mapLimit(departments, 4, async (department) => {
         const { userlist } = await client.contacts.listUsers(department.id);
         for (const user of userlist) users.set(user.userid, user);
         done++;
-        if (done % 10 === 0 || done === departments.length) await job.progress(done, departments.length, 'fetching members');
+        if (done % 10 === 0 || done === departments.length) await job.progress(done, departments.length, { key: 'jobFetchingMembers' });
       });
       const followUsers = await followUserList(client);
       const now = new Date(deps.now());
@@ -232,7 +232,7 @@ export function createOrgService(deps: { db: Db; org: OrgRepository; jobs: JobSe
           now,
         );
       });
-      await job.progress(departments.length, departments.length, 'done');
+      await job.progress(departments.length, departments.length, { key: 'jobDone' });
       return { departments: departments.length, employees: all.length, left };
     },
 

@@ -289,13 +289,13 @@ export function createTagService(deps: TagServiceDeps) {
     async syncCorpTags(job: JobProgress) {
       const readAt = await tags.databaseNow();
       const { tag_group: groups } = await deps.wecom().corpTags.list({});
-      await job.progress(0, groups.length, 'fetched');
+      await job.progress(0, groups.length, { key: 'jobFetched' });
       let done = 0;
       for (const group of groups) {
         // A group changed here after `readAt` was read back later: applyCorpGroup keeps that newer copy.
         await db.transaction((tx) => createTagRepository(tx).applyCorpGroup(tx, group.group_id, group, readAt, WECOM_ACTOR));
         done++;
-        if (done % 20 === 0) await job.progress(done, groups.length, 'storing');
+        if (done % 20 === 0) await job.progress(done, groups.length, { key: 'jobStoring' });
       }
       const deleted = await db.transaction((tx) =>
         createTagRepository(tx).deleteCorpGroupsNotListed(
@@ -306,7 +306,7 @@ export function createTagService(deps: TagServiceDeps) {
         ),
       );
       const customerTags = await db.transaction((tx) => createTagRepository(tx).reconcileCorpCustomerTags(tx));
-      await job.progress(groups.length, groups.length, 'done');
+      await job.progress(groups.length, groups.length, { key: 'jobDone' });
       return { groups: groups.length, tags: groups.reduce((sum, group) => sum + group.tag.length, 0), deletedGroups: deleted, customerTags };
     },
 

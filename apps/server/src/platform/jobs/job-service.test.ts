@@ -10,7 +10,7 @@ test('tracked jobs: progress, result, failure after retries, one at a time, visi
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   await app.jobs.register<{ items: number }>('test.count', async (payload, job) => {
-    await job.progress(0, payload.items, 'starting');
+    await job.progress(0, payload.items, { key: 'jobRelationsLost', params: { relations: 1316, lost: 0 } });
     await gate;
     for (let i = 1; i <= payload.items; i++) await job.progress(i, payload.items);
     return { counted: payload.items };
@@ -33,7 +33,10 @@ test('tracked jobs: progress, result, failure after retries, one at a time, visi
   assert.equal(running.status, 200);
   assert.equal(running.body.date.state, 'active');
   assert.equal(running.body.date.total, 3);
-  assert.equal(running.body.date.message, 'starting');
+  // The progress message in the reader's language (a Chinese console read "1316 relations, 0 lost").
+  assert.equal(running.body.date.message, '已同步 1316 条客户关系，0 条已流失');
+  const english = await admin.get('/scrm/admin/job/get', { id: started.id }, { 'accept-language': 'en' });
+  assert.equal(english.body.date.message, '1316 relations synced, 0 lost');
   release();
 
   const done = await app.jobs.waitFor(started.id);

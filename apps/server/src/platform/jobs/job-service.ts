@@ -5,11 +5,12 @@ import { dbOnConnection, type Db, type DbOrTx } from '../db/database.ts';
 import { STARTUP_DDL_LOCK } from '../db/migrate.ts';
 import { sysJob } from '../../db/schema/index.ts';
 import { NotFound } from '../http/errors.ts';
+import { renderJobMessage, storeJobMessage, type JobMessage } from './job-messages.ts';
 
 export interface JobProgress {
   jobId: number;
-  /** Reports progress; cheap enough to call per batch, not per row. */
-  progress(done: number, total?: number, message?: string): Promise<void>;
+  /** Reports progress; cheap enough to call per batch, not per row. The message is a key and figures (job-messages.ts). */
+  progress(done: number, total?: number, message?: JobMessage): Promise<void>;
   /** The job row's payload, e.g. a checkpoint saved by an earlier attempt. */
   checkpoint<T>(): Promise<T | null>;
   saveCheckpoint(value: unknown): Promise<void>;
@@ -23,7 +24,9 @@ export interface JobRecord {
   state: string;
   progress: number;
   total: number | null;
+  /** What the job says it is doing, in Chinese (GET /admin/job/get renders storedMessage in the reader's language). */
   message: string | null;
+  storedMessage: string | null;
   error: string | null;
   result: unknown;
   cuser: string | null;
@@ -77,7 +80,7 @@ export async function updateJobCheckpoint<T>(tx: DbOrTx, jobId: number, change: 
 
 function toRecord(row: typeof sysJob.$inferSelect): JobRecord {
   const { payload: _payload, exclusive: _exclusive, ...rest } = row;
-  return rest;
+  return { ...rest, message: renderJobMessage(row.message, 'zh'), storedMessage: row.message };
 }
 
 /** Progress and checkpoint of the tracked job `jobId` (its sys_job row). */
@@ -85,7 +88,7 @@ export function jobProgressOf(db: Db, jobId: number): JobProgress {
   const update = (values: Partial<typeof sysJob.$inferInsert>) => db.update(sysJob).set(values).where(eq(sysJob.id, jobId));
   return {
     jobId,
-    progress: (done, total, message) => update({ progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message } : {}) }).then(() => {}),
+    progress: (done, total, message) => update({ progress: done, ...(total !== undefined ? { total } : {}), ...(message !== undefined ? { message: storeJobMessage(message) } : {}) }).then(() => {}),
     checkpoint: async () => {
       const [current] = await db.select({ payload: sysJob.payload }).from(sysJob).where(eq(sysJob.id, jobId));
       return ((current?.payload as { checkpoint?: unknown } | null)?.checkpoint ?? null) as never;

@@ -6,6 +6,7 @@ import type { Db } from '../db/database.ts';
 import type { JobService } from './job-service.ts';
 import { createJobReader } from './job-access.ts';
 import { readStoredFailure } from '../wecom-errors.ts';
+import { renderJobMessage } from './job-messages.ts';
 
 export const jobSchema = z.object({
   id: z.number(),
@@ -13,7 +14,7 @@ export const jobSchema = z.object({
   state: z.enum(['created', 'active', 'retry', 'completed', 'failed']).describe('created, active, retry, completed, failed'),
   progress: z.number(),
   total: z.number().nullable(),
-  message: z.string().nullable(),
+  message: z.string().nullable().describe("what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese)"),
   error: z.string().nullable().describe('why it failed, in the caller\'s language'),
   errorDetail: z.string().nullable().optional().describe('WeCom failures: the raw errcode and errmsg (GET /job/get)'),
   result: z.unknown(),
@@ -35,7 +36,7 @@ export const jobRoutes = (deps: { db: Db; jobs: JobService }) => async (app: Fas
     handler: async ({ ctx, query }) => {
       const job = await reader.get(ctx, query.id);
       const failure = readStoredFailure(job.error, ctx.locale);
-      return { ...job, error: failure?.message ?? null, errorDetail: failure?.detail ?? null } as never;
+      return { ...job, message: renderJobMessage(job.storedMessage, ctx.locale), error: failure?.message ?? null, errorDetail: failure?.detail ?? null } as never;
     },
   });
 };

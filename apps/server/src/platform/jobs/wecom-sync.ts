@@ -12,6 +12,7 @@ import type { Db } from '../db/database.ts';
 import { sysJob } from '../../db/schema/index.ts';
 import { withSessionLock } from '../wecom.ts';
 import type { JobProgress, JobRecord, JobService } from './job-service.ts';
+import { syncStepMessage } from './job-messages.ts';
 
 export const WECOM_SYNC_JOB = 'wecom.sync';
 /** The steps in dependency order: the sync job types of the tags, org, customers and groups modules. */
@@ -50,7 +51,7 @@ export async function runWecomSync(jobs: Pick<JobService, 'start' | 'get'>, job:
       results[type] = (await jobs.get(saved.jobId)).result;
       continue;
     }
-    await job.progress(index, WECOM_SYNC_STEPS.length, type);
+    await job.progress(index, WECOM_SYNC_STEPS.length, syncStepMessage(type));
     // A step started by an earlier attempt and still running is waited for, not started again; a failed one
     // is started anew. An exclusive start hands over a sync of that type someone started by hand meanwhile.
     let step: JobRecord | null = saved && !saved.state ? await jobs.get(saved.jobId) : null;
@@ -69,7 +70,7 @@ export async function runWecomSync(jobs: Pick<JobService, 'start' | 'get'>, job:
     if (step.state === 'failed') throw new Error(step.error ?? `${type} failed`);
     results[type] = step.result;
   }
-  await job.progress(WECOM_SYNC_STEPS.length, WECOM_SYNC_STEPS.length, 'done');
+  await job.progress(WECOM_SYNC_STEPS.length, WECOM_SYNC_STEPS.length, { key: 'jobDone' });
   return { steps: results };
 }
 
