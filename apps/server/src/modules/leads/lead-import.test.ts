@@ -10,7 +10,8 @@ import { createFileStore } from '../../platform/files.ts';
 import { readXlsx } from '../customers/customers.testing.ts';
 import { createLeadImportService, IMPORT_MAX_BYTES } from './lead-import.ts';
 import { createLeadImportRepository } from './lead-import.repository.ts';
-import { addLead, fails, ok } from './leads.testing.ts';
+import { addLead, employee, fails, ok } from './leads.testing.ts';
+import { userWith } from '../system/test-fixtures.ts';
 
 function multipart(file: { name: string; content: Buffer }, fields: Record<string, string> = {}) {
   const boundary = `----lead${Math.random().toString(16).slice(2)}`;
@@ -256,5 +257,25 @@ describe('lead import', () => {
     assert.equal(Number(garbled.rows[0].n), 0);
     console.log(`# 100,000-row import through HTTP and the job: ${Date.now() - started} ms`);
     await fails(admin.get('/scrm/admin/clue/import/get', { id: 999999 }), 404);
+  });
+  it("gives the imported leads to a WeCom employee (ownerUserid, or the older ownerId of a user bound to one)", async () => {
+    await employee(t.db, 'import_owner', '导入负责人');
+    // Phones of their own (136…): the other tests here import 137… and 139….
+    const rows = (first: number) => workbook([['*姓名', '*手机号'], ['导甲', `136${String(first).padStart(8, '0')}`], ['导乙', `136${String(first + 1).padStart(8, '0')}`]]);
+    await fails(upload(t, admin.token, 'x.xlsx', await rows(9100), { ownerUserid: 'nobody_here' }), 400, /nobody_here/);
+    const unbound = await userWith(t, admin, 'import_unbound', ['clue:list'], 5);
+    await fails(upload(t, admin.token, 'x.xlsx', await rows(9100), { ownerId: String(unbound.id) }), 400, /未绑定企业微信成员/);
+    const started = await upload(t, admin.token, 'owned.xlsx', await rows(9100), { ownerUserid: 'import_owner' });
+    assert.equal(started.status, 200, JSON.stringify(started.body));
+    assert.equal(started.body.date.ownerUserid, 'import_owner');
+    assert.equal((await t.jobs.waitFor(started.body.date.jobId)).state, 'completed');
+    const owned = (await ok(admin.post('/scrm/admin/clue/page', { ownerUserid: 'import_owner', pageSize: 50 }))).records;
+    assert.deepEqual(owned.map((r: any) => [r.name, r.ownerName, r.status]).sort(), [['导乙', '导入负责人', 'assigned'], ['导甲', '导入负责人', 'assigned']]);
+    // The older form: a console user bound to the employee.
+    const bound = await userWith(t, admin, 'import_bound', ['clue:list'], 5);
+    await t.db.execute(sql`UPDATE sys_user SET qw_userid = 'import_owner' WHERE id = ${bound.id}`);
+    const older = await upload(t, admin.token, 'owned2.xlsx', await rows(9200), { ownerId: String(bound.id) });
+    assert.equal(older.status, 200, JSON.stringify(older.body));
+    assert.equal(older.body.date.ownerUserid, 'import_owner');
   });
 });
