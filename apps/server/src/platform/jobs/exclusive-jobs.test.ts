@@ -3,46 +3,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
-import { buildApp } from '../../app.ts';
-import { createTokenService } from '../auth/tokens.ts';
-import { openDatabase } from '../db/database.ts';
 import { createUnconfiguredWecom } from '../wecom.ts';
 import { createTestApp } from '../../testing/test-app.ts';
-import { createJobService } from './job-service.ts';
+import { startSecondReplica } from '../../testing/second-replica.ts';
 
 test('simultaneous exclusive sync requests to two replicas start one job and hand it to every request', async (t) => {
   // A configured corp (the sync refuses to start without one); the jobs never run here (workers off below).
   const wecomOf = (db: Parameters<typeof createUnconfiguredWecom>[0]) => ({ ...createUnconfiguredWecom(db), corpId: 'ww-exclusive' });
   const first = await createTestApp({ deps: (database) => ({ wecom: wecomOf(database.db), eventWorker: false }) });
-  // The second replica: its own pool and job service on the same database, as a second process would have.
-  const database = openDatabase(first.database.connection);
-  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
-  const now = () => first.clock.now;
-  const second = await buildApp({
-    config: first.config,
-    database,
-    tokens: createTokenService(first.config.JWT_SECRET!, 3600, now),
-    jobs,
-    now,
-    logger: false,
-    eventWorker: false,
-    wecom: wecomOf(database.db),
-  });
+  // The second replica: its own pool, job service and app on the same database, as a second process would have.
+  const second = await startSecondReplica(first, (database) => ({ wecom: wecomOf(database.db) }));
+  const { jobs } = second;
   // The second replica stops first: closing the first drops the test database.
   t.after(async () => {
     await second.close();
-    await jobs.stop();
-    await database.close();
     await first.close();
   });
-  await second.ready();
   // Nobody picks the jobs up, so each round's job stays waiting while the requests race.
   for (const service of [first.jobs, jobs]) await service.boss.offWork('tracked.customers.sync');
   const { token } = await first.login();
 
-  const sync = (app: typeof second) => app.inject({ method: 'POST', url: '/scrm/admin/cust/info/sync', headers: { token } });
+  const sync = (app: typeof first.app) => app.inject({ method: 'POST', url: '/scrm/admin/cust/info/sync', headers: { token } });
   for (let round = 0; round < 5; round++) {
-    const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => sync(i % 2 ? second : first.app)));
+    const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => sync(i % 2 ? second.app : first.app)));
     for (const response of responses) assert.equal(response.statusCode, 200, response.body);
     const ids = new Set(responses.map((response) => response.json().date.id as number));
     assert.equal(ids.size, 1, `round ${round + 1}: every request handed the same job (${[...ids].join(', ')})`);

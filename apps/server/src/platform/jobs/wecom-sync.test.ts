@@ -3,13 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
-import { buildApp } from '../../app.ts';
-import { createTokenService } from '../auth/tokens.ts';
-import { openDatabase } from '../db/database.ts';
 import { createWecom, simulatorSettings } from '../wecom.ts';
 import { createWecomTestEnv } from '../../testing/wecom-test-env.ts';
 import { createScopedUser } from '../../testing/scope-users.ts';
-import { createJobService, type JobProgress, type JobRecord } from './job-service.ts';
+import { startSecondReplica } from '../../testing/second-replica.ts';
+import type { JobProgress, JobRecord } from './job-service.ts';
 import { ensureInitialWecomSync, runWecomSync, WECOM_SYNC_JOB, WECOM_SYNC_NIGHTLY_QUEUE, WECOM_SYNC_STEPS } from './wecom-sync.ts';
 
 const pollMs = 50;
@@ -20,30 +18,18 @@ const skip = process.env.DATABASE_URL ? false : 'two replicas need a PostgreSQL 
 
 test('two replicas starting against a corp: the first sync runs once, step by step in order, shown on the dashboard; the nightly run once', { skip }, async (t) => {
   const env = await createWecomTestEnv({ deps: { wecomSync: { pollMs } } });
-  // The second replica: its own pool, job service and WeCom client on the same database and corp.
-  const database = openDatabase(env.database.connection);
-  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
-  const wecom = await createWecom(simulatorSettings(env.sim.credentials(), env.sim.url!), { db: database.db });
-  const now = () => env.clock.now;
-  const second = await buildApp({
-    config: env.config,
-    database,
-    tokens: createTokenService(env.config.JWT_SECRET!, 3600, now),
-    jobs,
-    now,
-    logger: false,
-    eventWorker: false,
-    wecom,
-    wecomSync: { pollMs },
+  // The second replica, with a WeCom client of its own for the same corp.
+  let wecom: Awaited<ReturnType<typeof createWecom>> | undefined;
+  const second = await startSecondReplica(env, async (database) => {
+    wecom = await createWecom(simulatorSettings(env.sim.credentials(), env.sim.url!), { db: database.db });
+    return { wecom, wecomSync: { pollMs } };
   });
+  const { database, jobs } = second;
   t.after(async () => {
     await second.close();
-    await jobs.stop();
-    await wecom.close();
-    await database.close();
+    await wecom?.close();
     await env.close();
   });
-  await second.ready();
   const admin = await env.login();
   const corpId = env.wecom.corpId;
   const status = async () => (await admin.get('/scrm/admin/dashboard/sync')).body.date;
