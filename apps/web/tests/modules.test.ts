@@ -333,7 +333,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     const target = await add({ name: '合并目标', phone: phone(1), wechat: 'target_wx' });
     const source = await add({ name: '合并来源', phone: phone(2), wechat: 'source_wx' });
     const detail = async (id: number) => (await api.get('/scrm/admin/clue/detail/get', { clueId: id })).body.date as {
-      status: string; ownerId: number | null; mergedIntoId: number | null; contacts: { type: string; value: string }[]; followUps: { content: string }[];
+      status: string; ownerUserid: string | null; mergedIntoId: number | null; contacts: { type: string; value: string }[]; followUps: { content: string }[];
       customer: { externalUserid: string } | null; transfers: { status: string; takeoverUserid: string }[];
     };
 
@@ -354,18 +354,19 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     assert.equal(gone.status, 'merged');
     assert.equal(gone.mergedIntoId, target.id);
 
-    // Assign the merged lead to the admin user.
+    // Assign the merged lead to a WeCom employee (leads are owned by employees).
+    const owner = [...env.sim.state.employees.values()].find((employee) => employee.customerContact && employee.status === 1 && employee.resignedAt === undefined)!;
     await table.getByTestId(`lead-open-${target.id}`).waitFor();
     await table.locator('tbody tr', { has: page.getByTestId(`lead-open-${target.id}`) }).locator('.ant-checkbox-input').check();
     await page.getByTestId('lead-assign').click();
     await page.getByTestId('lead-assign-user').click();
-    await pickOption(page, '(admin)');
+    await page.keyboard.type(owner.userid);
+    await pickOption(page, `(${owner.userid})`);
     await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
-    await page.locator('.ant-message-notice', { hasText: '已分配' }).waitFor();
-    const me = (await api.get('/scrm/admin/sys/user/current')).body.date as { id: number };
+    await page.locator('.ant-message-notice', { hasText: `已分配给 ${owner.name}` }).waitFor();
     const assigned = await detail(target.id);
     assert.equal(assigned.status, 'assigned');
-    assert.equal(assigned.ownerId, me.id);
+    assert.equal(assigned.ownerUserid, owner.userid);
 
     // A follow-up in the drawer, then the timeline shows merge, assignment and follow-up.
     await table.getByTestId(`lead-open-${target.id}`).click();

@@ -1,5 +1,5 @@
 import { LinkOutlined, SwapOutlined } from '@ant-design/icons';
-import { App, Button, Descriptions, Drawer, Empty, Form, Input, List, Modal, Pagination, Select, Space, Spin, Tabs, Tag, Timeline, Typography } from 'antd';
+import { App, Button, DatePicker, Descriptions, Drawer, Empty, Form, Input, List, Modal, Pagination, Select, Space, Spin, Tabs, Tag, Timeline, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -32,6 +32,12 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
 
   const setInvalid = async (invalid: boolean) => {
     await call(api.POST('/scrm/admin/clue/update', { body: { clueId, invalid } }));
+    message.success(t('common.saved'));
+    changed();
+  };
+
+  const saveNextFollow = async (nextFollowAt: string | null) => {
+    await call(api.POST('/scrm/admin/clue/update', { body: { clueId, nextFollowAt } }));
     message.success(t('common.saved'));
     changed();
   };
@@ -97,8 +103,32 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                     <Descriptions.Item label={t('lead.position')}>{lead.position || '—'}</Descriptions.Item>
                     <Descriptions.Item label={t('lead.source')}>{t(`lead.source_${lead.source}`)}</Descriptions.Item>
                     <Descriptions.Item label={t('lead.channel')}>{lead.channel || '—'}</Descriptions.Item>
-                    <Descriptions.Item label={t('lead.owner')}>{lead.ownerName ?? t('lead.inPool')}</Descriptions.Item>
+                    <Descriptions.Item label={t('lead.owner')}>
+                      <span data-testid="lead-drawer-owner">
+                        {lead.ownerUserid === null ? t('lead.inPool') : (lead.ownerName ?? lead.ownerUserid)}
+                        {lead.ownerLeft && <Tag style={{ marginLeft: 4 }}>{t('lead.ownerLeft')}</Tag>}
+                      </span>
+                      {lead.ownerUserid === null && lead.returnReason && (
+                        <Typography.Text type="secondary" style={{ display: 'block' }}>
+                          {t('lead.returnedWith', { reason: lead.returnReason })}
+                        </Typography.Text>
+                      )}
+                    </Descriptions.Item>
                     <Descriptions.Item label={t('lead.assignedAt')}>{time(lead.assignedAt)}</Descriptions.Item>
+                    <Descriptions.Item label={t('lead.nextFollow')} span={2}>
+                      <Permission code="clue:update" fallback={<>{time(lead.nextFollowAt)}</>}>
+                        <Space>
+                          <DatePicker
+                            showTime={{ format: 'HH:mm' }}
+                            format="YYYY-MM-DD HH:mm"
+                            value={lead.nextFollowAt ? dayjs(lead.nextFollowAt) : null}
+                            onChange={(value) => void saveNextFollow(value ? value.toISOString() : null).catch(() => undefined)}
+                            data-testid="lead-next-follow"
+                          />
+                          <Typography.Text type="secondary">{t('lead.nextFollowHint')}</Typography.Text>
+                        </Space>
+                      </Permission>
+                    </Descriptions.Item>
                     <Descriptions.Item label={t('lead.address')} span={2}>
                       {lead.address || '—'}
                     </Descriptions.Item>
@@ -131,7 +161,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                       <Descriptions.Item label={t('customer.employee')}>
                         {lead.customer.relations.map((relation) => (
                           <Tag key={relation.userid}>
-                            {relation.userid} · {t(`customer.status_${relation.status}`, { defaultValue: relation.status })}
+                            {relation.name ?? relation.userid} · {t(`customer.status_${relation.status}`, { defaultValue: relation.status })}
                           </Tag>
                         ))}
                       </Descriptions.Item>
@@ -146,7 +176,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                       dataSource={lead.transfers}
                       renderItem={(transfer) => (
                         <List.Item data-testid={`lead-transfer-${transfer.status}`}>
-                          {transfer.handoverUserid} → {transfer.takeoverUserid} · <Tag>{t(`lead.transfer_${transfer.status}`, { defaultValue: transfer.status })}</Tag>
+                          {transfer.handoverName ?? transfer.handoverUserid} → {transfer.takeoverName ?? transfer.takeoverUserid} · <Tag>{t(`lead.transfer_${transfer.status}`, { defaultValue: transfer.status })}</Tag>
                           {transfer.errorMessage ?? transfer.failReason}
                         </List.Item>
                       )}
@@ -250,8 +280,10 @@ function LeadTimeline({ clueId, version }: { clueId: number; version: number }) 
             <Space orientation="vertical" size={0}>
               <span>
                 {t(`lead.event_${event.type}`, { defaultValue: event.type })}
+                {typeof event.data.toOwnerName === 'string' ? ` ${t('lead.eventTo', { name: event.data.toOwnerName })}` : ''}
                 {event.actor ? ` · ${event.actor}` : ''}
               </span>
+              {typeof event.data.reason === 'string' && event.type === 'returned' && <Typography.Text>{t('lead.eventReason', { reason: event.data.reason })}</Typography.Text>}
               <Typography.Text type="secondary">{time(event.occurredAt)}</Typography.Text>
             </Space>
           ),
@@ -315,7 +347,7 @@ function TransferModal({ lead, onClose, onDone }: { lead: LeadDetail; onClose: (
     <Modal open title={t('lead.transfer')} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={saving} destroyOnHidden>
       <Form form={form} layout="vertical" initialValues={{ handoverUserid: active[0]?.userid }}>
         <Form.Item name="handoverUserid" label={t('lead.handover')} rules={[{ required: true }]}>
-          <Select options={active.map((relation) => ({ value: relation.userid, label: relation.userid }))} />
+          <Select options={active.map((relation) => ({ value: relation.userid, label: relation.name ?? relation.userid }))} />
         </Form.Item>
         <Form.Item name="takeoverUserid" label={t('lead.takeover')} rules={[{ required: true }]}>
           <EmployeeSelect eligible testId="lead-transfer-takeover" />

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, call, download, upload } from '../../api/client.ts';
 import type { Job, LeadImport } from '../../api/types.ts';
 import { JobProgress, useJob } from '../../components/job-progress.tsx';
-import { SystemUserSelect } from '../../components/pickers.tsx';
+import { EmployeeSelect } from '../../components/pickers.tsx';
 
 const MAX_BYTES = 20 * 1024 * 1024;
 const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -27,7 +27,7 @@ export function LeadImportWizard({ onClose, onImported }: { onClose: () => void;
   const { t } = useTranslation();
   const { message } = App.useApp();
   const [file, setFile] = useState<File | null>(null);
-  const [ownerId, setOwnerId] = useState<number | null>(null);
+  const [ownerUserid, setOwnerUserid] = useState<string | null>(null);
   const [uploading, setUploading] = useState(false);
   const [record, setRecord] = useState<LeadImport | null>(null);
   const [startedJob, setStartedJob] = useState<Job | null>(null);
@@ -59,7 +59,7 @@ export function LeadImportWizard({ onClose, onImported }: { onClose: () => void;
     if (!file) return;
     setUploading(true);
     try {
-      const started = await upload<LeadImport>('/scrm/admin/clue/import', file, { ownerId: ownerId ?? undefined });
+      const started = await upload<LeadImport>('/scrm/admin/clue/import', file, { ownerUserid: ownerUserid ?? undefined });
       setRecord(started);
       if (started.jobId && !settled(started)) {
         setStartedJob(await call(api.GET('/scrm/admin/job/get', { params: { query: { id: started.jobId } } }), { silent: true }).catch(() => null));
@@ -93,7 +93,7 @@ export function LeadImportWizard({ onClose, onImported }: { onClose: () => void;
           </Upload.Dragger>
           <Form layout="vertical">
             <Form.Item label={t('leadImport.owner')} extra={t('leadImport.ownerHint')}>
-              <SystemUserSelect value={ownerId} onChange={setOwnerId} />
+              <EmployeeSelect eligible value={ownerUserid ?? undefined} onChange={((value: string | undefined) => setOwnerUserid(value ?? null)) as never} testId="lead-import-owner" />
             </Form.Item>
           </Form>
           <Button type="primary" block disabled={!file} loading={uploading} onClick={() => void start()} data-testid="lead-import-start">

@@ -1,14 +1,16 @@
-import { ImportOutlined, MergeCellsOutlined, PlusOutlined, UserSwitchOutlined } from '@ant-design/icons';
+import { DeleteOutlined, DownloadOutlined, ImportOutlined, MergeCellsOutlined, PlusOutlined, RollbackOutlined, TagsOutlined, UserAddOutlined, UserSwitchOutlined } from '@ant-design/icons';
 import { PageContainer, StatisticCard, type ActionType, type ProColumns } from '@ant-design/pro-components';
-import { App, Button, Form, Input, Modal, Radio, Select, Space, Tag } from 'antd';
+import { App, Button, Form, Input, Modal, Radio, Segmented, Select, Space, Tag, Typography } from 'antd';
+import dayjs from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, call } from '../../api/client.ts';
-import type { BodyOf, LeadQuery, LeadRecord, LeadStat } from '../../api/types.ts';
+import { api, call, download } from '../../api/client.ts';
+import type { BodyOf, LeadQuery, LeadRecord, LeadStat, ResponseOf } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
-import { ChannelSelect, SystemUserSelect, TagSelect } from '../../components/pickers.tsx';
+import { useSession } from '../../auth/session.tsx';
+import { ChannelSelect, EmployeeSelect, TagSelect } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { LeadDrawer } from './lead-drawer.tsx';
 import { LeadImportWizard } from './lead-import.tsx';
@@ -18,19 +20,38 @@ export const LEAD_STATUSES = ['pool', 'assigned', 'converted', 'invalid', 'merge
 export const LEAD_SOURCES = ['manual', 'import', 'collect'] as const;
 export const LEAD_STATUS_COLORS: Record<string, string> = { pool: 'default', assigned: 'processing', converted: 'success', invalid: 'error', merged: 'purple' };
 
-/** 线索公海: leads paged by the server, figures, add, import, assign, merge; a detail drawer per lead. */
+/** The list's views: every lead in scope, the caller's own, 待跟进 (follow-up due by today), the pool. */
+const VIEWS = { all: {}, mine: { mine: true }, due: { followUp: 'due' as const }, pool: { pool: true } } satisfies Record<string, Partial<LeadQuery>>;
+type View = keyof typeof VIEWS;
+
+/** Filters of the export: the page's filters (and view) without paging. */
+const exportFilters = ({ pageNum: _pageNum, pageSize: _pageSize, ...filters }: Partial<LeadQuery>) => filters;
+
+/**
+ * 线索公海: leads paged by the server, owned by WeCom employees; views (all, mine, 待跟进, pool), figures, add,
+ * import, export, and bulk actions on the selection (assign, claim, return to the pool, tag, merge, delete); a
+ * detail drawer per lead.
+ */
 export function LeadPoolPage() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const action = useRef<ActionType>(null);
+  const lastQuery = useRef<Partial<LeadQuery>>({});
   const { missing, guard } = useModuleAvailability();
+  const { user } = useSession();
   const canAssign = usePermission('clue:assign');
   const canMerge = usePermission('clue:merge');
-  const canSelect = canAssign || canMerge;
+  const canClaim = usePermission('clue:claim');
+  const canReturn = usePermission('clue:return');
+  const canDelete = usePermission('clue:delete');
+  const canTag = usePermission('clue:tag');
+  const canSelect = canAssign || canMerge || canClaim || canReturn || canDelete || canTag;
   const canStat = usePermission('clue:stat');
+  const [view, setView] = useState<View>('all');
   const [selected, setSelected] = useState<LeadRecord[]>([]);
   const [stat, setStat] = useState<LeadStat | null>(null);
-  const [dialog, setDialog] = useState<'add' | 'import' | 'assign' | 'merge' | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const [dialog, setDialog] = useState<'add' | 'import' | 'assign' | 'merge' | 'return' | 'tag' | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [statVersion, setStatVersion] = useState(0);
 
@@ -44,6 +65,37 @@ export function LeadPoolPage() {
     setSelected([]);
     action.current?.reload();
     setStatVersion((value) => value + 1);
+  };
+
+  const ids = selected.map((lead) => lead.id);
+  const inPool = selected.length > 0 && selected.every((lead) => lead.ownerUserid === null);
+  const owned = selected.length > 0 && selected.every((lead) => lead.ownerUserid !== null);
+
+  const claim = async () => {
+    const result = await call(api.POST('/scrm/admin/clue/claim', { body: { clueIds: ids } }));
+    message.success(t('lead.claimed', { count: result.changed }));
+    reload();
+  };
+
+  const remove = () =>
+    modal.confirm({
+      title: t('lead.delete', { count: ids.length }),
+      content: t('lead.deleteConfirm', { count: ids.length }),
+      okButtonProps: { danger: true, 'data-testid': 'lead-delete-confirm' } as never,
+      onOk: async () => {
+        const result = await call(api.POST('/scrm/admin/clue/delete', { body: { clueIds: ids } }));
+        message.success(t('lead.deleted', { count: result.changed }));
+        reload();
+      },
+    });
+
+  const exportLeads = async () => {
+    setExporting(true);
+    try {
+      await download('/scrm/admin/clue/export', { method: 'POST', body: exportFilters(lastQuery.current) });
+    } finally {
+      setExporting(false);
+    }
   };
 
   const columns: ProColumns<LeadRecord>[] = [
@@ -72,9 +124,35 @@ export function LeadPoolPage() {
       valueEnum: Object.fromEntries(LEAD_SOURCES.map((source) => [source, { text: t(`lead.source_${source}`) }])),
     },
     { title: t('lead.channel'), dataIndex: 'channel', render: (_, lead) => lead.channel || '—' },
-    { title: t('lead.owner'), dataIndex: 'ownerId', render: (_, lead) => lead.ownerName ?? <Tag>{t('lead.inPool')}</Tag>, formItemRender: () => <SystemUserSelect /> },
+    {
+      title: t('lead.owner'),
+      dataIndex: 'ownerUserid',
+      render: (_, lead) =>
+        lead.ownerUserid === null ? (
+          <Tag>{t('lead.inPool')}</Tag>
+        ) : (
+          <span data-testid={`lead-owner-${lead.id}`}>
+            {lead.ownerName ?? lead.ownerUserid}
+            {lead.ownerLeft && <Tag style={{ marginLeft: 4 }}>{t('lead.ownerLeft')}</Tag>}
+          </span>
+        ),
+      formItemRender: () => <EmployeeSelect testId="lead-owner-filter" />,
+    },
     { title: t('lead.tags'), dataIndex: 'tagIds', render: (_, lead) => (lead.tags.length ? lead.tags.map((tag) => <Tag key={tag.id}>{tag.name}</Tag>) : '—'), formItemRender: () => <TagSelect type="self" /> },
     { title: t('lead.lastFollow'), dataIndex: 'lastFollowAt', valueType: 'dateTime', search: false },
+    {
+      title: t('lead.nextFollow'),
+      dataIndex: 'nextFollowAt',
+      search: false,
+      render: (_, lead) =>
+        lead.nextFollowAt ? (
+          <Typography.Text type={lead.ownerUserid && dayjs(lead.nextFollowAt).isBefore(dayjs().endOf('day')) ? 'danger' : undefined}>
+            {dayjs(lead.nextFollowAt).format('YYYY-MM-DD HH:mm')}
+          </Typography.Text>
+        ) : (
+          '—'
+        ),
+    },
     { title: t('common.createdAt'), dataIndex: 'ctime', valueType: 'dateTime', search: false },
     {
       title: t('common.createdAt'),
@@ -82,14 +160,6 @@ export function LeadPoolPage() {
       valueType: 'dateTimeRange',
       hideInTable: true,
       search: { transform: (value: [string, string]) => ({ startTime: new Date(value[0]).toISOString(), endTime: new Date(value[1]).toISOString() }) },
-    },
-    {
-      title: t('lead.poolOnly'),
-      dataIndex: 'pool',
-      hideInTable: true,
-      valueType: 'select',
-      valueEnum: { true: { text: t('common.yes') } },
-      search: { transform: (value: string) => ({ pool: value === 'true' }) },
     },
   ];
 
@@ -105,16 +175,60 @@ export function LeadPoolPage() {
           <StatisticCard variant="outlined" statistic={{ title: t('lead.convertedShare'), value: (stat.convertedShare * 100).toFixed(1), suffix: '%' }} />
         </Space>
       )}
+      <Segmented<View>
+        value={view}
+        onChange={(value) => {
+          setView(value);
+          setSelected([]);
+        }}
+        options={(Object.keys(VIEWS) as View[]).map((key) => ({ value: key, label: <span data-testid={`lead-view-${key}`}>{t(`lead.view_${key}`)}</span> }))}
+        style={{ display: 'flex', width: 'fit-content', marginBottom: 12 }}
+      />
       <ProTable<LeadRecord>
         rowKey="id"
         actionRef={action}
         columns={columns}
         data-testid="lead-table"
         search={{ labelWidth: 'auto' }}
+        params={VIEWS[view]}
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
-        rowSelection={canSelect ? { selectedRowKeys: selected.map((lead) => lead.id), onChange: (_keys, rows) => setSelected(rows) } : false}
-        request={pagedRequest((body: LeadQuery) => guard(api.POST('/scrm/admin/clue/page', { body })))}
+        rowSelection={canSelect ? { selectedRowKeys: ids, onChange: (_keys, rows) => setSelected(rows) } : false}
+        request={pagedRequest((body: LeadQuery) => {
+          lastQuery.current = body;
+          return guard(api.POST('/scrm/admin/clue/page', { body }));
+        })}
         toolBarRender={() => [
+          <Permission key="claim" code="clue:claim">
+            <Button
+              icon={<UserAddOutlined />}
+              disabled={!inPool || !user?.qwUserid}
+              title={user?.qwUserid ? undefined : t('lead.claimNeedsBinding')}
+              onClick={() => void claim().catch(() => undefined)}
+              data-testid="lead-claim"
+            >
+              {t('lead.claim', { count: selected.length })}
+            </Button>
+          </Permission>,
+          <Permission key="return" code="clue:return">
+            <Button icon={<RollbackOutlined />} disabled={!owned} onClick={() => setDialog('return')} data-testid="lead-return">
+              {t('lead.returnPool', { count: selected.length })}
+            </Button>
+          </Permission>,
+          <Permission key="tag" code="clue:tag">
+            <Button icon={<TagsOutlined />} disabled={selected.length === 0} onClick={() => setDialog('tag')} data-testid="lead-tag">
+              {t('lead.tagBatch', { count: selected.length })}
+            </Button>
+          </Permission>,
+          <Permission key="delete" code="clue:delete">
+            <Button danger icon={<DeleteOutlined />} disabled={selected.length === 0} onClick={remove} data-testid="lead-delete">
+              {t('lead.delete', { count: selected.length })}
+            </Button>
+          </Permission>,
+          <Permission key="export" code="clue:export">
+            <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportLeads().catch(() => undefined)} data-testid="lead-export">
+              {t('lead.export')}
+            </Button>
+          </Permission>,
           <Permission key="assign" code="clue:assign">
             <Button icon={<UserSwitchOutlined />} disabled={selected.length === 0} onClick={() => setDialog('assign')} data-testid="lead-assign">
               {t('lead.assign', { count: selected.length })}
@@ -152,9 +266,31 @@ export function LeadPoolPage() {
         <AssignModal
           leads={selected}
           onClose={() => setDialog(null)}
-          onDone={(assigned) => {
+          onDone={(result) => {
             setDialog(null);
-            message.success(t('lead.assigned', { count: assigned }));
+            message.success(t('lead.assignedToName', { name: result.ownerName, count: result.assigned }));
+            reload();
+          }}
+        />
+      )}
+      {dialog === 'return' && (
+        <ReturnModal
+          leads={selected}
+          onClose={() => setDialog(null)}
+          onDone={(count) => {
+            setDialog(null);
+            message.success(t('lead.returned', { count }));
+            reload();
+          }}
+        />
+      )}
+      {dialog === 'tag' && (
+        <TagLeadsModal
+          leads={selected}
+          onClose={() => setDialog(null)}
+          onDone={(count) => {
+            setDialog(null);
+            message.success(t('lead.tagged', { count }));
             reload();
           }}
         />
@@ -224,8 +360,8 @@ function LeadAddModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =
           <Form.Item name="channelId" label={t('lead.channel')} style={{ width: 280 }}>
             <ChannelSelect />
           </Form.Item>
-          <Form.Item name="ownerId" label={t('lead.owner')} extra={t('lead.ownerHint')} style={{ width: 280 }}>
-            <SystemUserSelect />
+          <Form.Item name="ownerUserid" label={t('lead.owner')} extra={t('lead.ownerHint')} style={{ width: 280 }}>
+            <EmployeeSelect eligible testId="lead-add-owner" />
           </Form.Item>
         </Space>
         <Form.Item name="tagIds" label={t('lead.tags')}>
@@ -239,16 +375,18 @@ function LeadAddModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =
   );
 }
 
-function AssignModal({ leads, onClose, onDone }: { leads: LeadRecord[]; onClose: () => void; onDone: (assigned: number) => void }) {
+type AssignResult = ResponseOf<'/scrm/admin/clue/batchAssign', 'post'>;
+
+/** Assigns the selection to a WeCom employee (the picker offers those who can take customers). */
+function AssignModal({ leads, onClose, onDone }: { leads: LeadRecord[]; onClose: () => void; onDone: (result: AssignResult) => void }) {
   const { t } = useTranslation();
-  const [userId, setUserId] = useState<number | null>(null);
+  const [userid, setUserid] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const submit = async () => {
-    if (!userId) return;
+    if (!userid) return;
     setSaving(true);
     try {
-      const result = await call(api.POST('/scrm/admin/clue/batchAssign', { body: { clueIds: leads.map((lead) => lead.id), userId } }));
-      onDone(result.assigned);
+      onDone(await call(api.POST('/scrm/admin/clue/batchAssign', { body: { clueIds: leads.map((lead) => lead.id), userid } })));
     } catch {
       // shown by the client
     } finally {
@@ -256,12 +394,61 @@ function AssignModal({ leads, onClose, onDone }: { leads: LeadRecord[]; onClose:
     }
   };
   return (
-    <Modal open title={t('lead.assign', { count: leads.length })} onCancel={onClose} onOk={() => void submit()} okButtonProps={{ disabled: !userId }} confirmLoading={saving}>
+    <Modal open title={t('lead.assign', { count: leads.length })} onCancel={onClose} onOk={() => void submit()} okButtonProps={{ disabled: !userid, 'data-testid': 'lead-assign-ok' } as never} confirmLoading={saving}>
       <Form layout="vertical">
         <Form.Item label={t('lead.assignTo')} required>
-          <SystemUserSelect value={userId} onChange={setUserId} testId="lead-assign-user" />
+          <EmployeeSelect eligible value={userid ?? undefined} onChange={((value: string | undefined) => setUserid(value ?? null)) as never} testId="lead-assign-user" />
         </Form.Item>
       </Form>
+    </Modal>
+  );
+}
+
+/** 退回公海: the selection back to the pool, with a reason (required). */
+function ReturnModal({ leads, onClose, onDone }: { leads: LeadRecord[]; onClose: () => void; onDone: (count: number) => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm<{ reason: string }>();
+  const [saving, setSaving] = useState(false);
+  const submit = async () => {
+    const { reason } = await form.validateFields();
+    setSaving(true);
+    try {
+      onDone((await call(api.POST('/scrm/admin/clue/returnPool', { body: { clueIds: leads.map((lead) => lead.id), reason } }))).changed);
+    } catch (error) {
+      applyFieldErrors(form, error);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Modal open title={t('lead.returnPool', { count: leads.length })} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={saving} destroyOnHidden>
+      <Form form={form} layout="vertical">
+        <Form.Item name="reason" label={t('lead.returnReason')} rules={[{ required: true, whitespace: true, message: t('lead.returnReasonRequired') }, { max: 200 }]}>
+          <Input.TextArea rows={3} maxLength={200} data-testid="lead-return-reason" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+/** Adds SCRM tags to the selection. */
+function TagLeadsModal({ leads, onClose, onDone }: { leads: LeadRecord[]; onClose: () => void; onDone: (count: number) => void }) {
+  const { t } = useTranslation();
+  const [tagIds, setTagIds] = useState<number[]>([]);
+  const [saving, setSaving] = useState(false);
+  const submit = async () => {
+    setSaving(true);
+    try {
+      onDone((await call(api.POST('/scrm/admin/clue/tag/batchAdd', { body: { clueIds: leads.map((lead) => lead.id), tagIds } }))).leads);
+    } catch {
+      // shown by the client
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <Modal open title={t('lead.tagBatch', { count: leads.length })} onCancel={onClose} onOk={() => void submit()} okButtonProps={{ disabled: tagIds.length === 0 }} confirmLoading={saving}>
+      <TagSelect type="self" value={tagIds} onChange={setTagIds as never} testId="lead-tag-select" />
     </Modal>
   );
 }
