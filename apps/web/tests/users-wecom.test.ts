@@ -26,6 +26,7 @@ describe('users and WeCom employees in the console', { skip, timeout: 300_000 },
       { userid: 'linfang', name: '林芳', department: [1] },
       { userid: 'huangwei', name: '黄伟', department: [1] },
       { userid: 'liuyang', name: '刘洋', department: [1], status: 5, leftAt: new Date() },
+      { userid: 'zhounan', name: '周楠', department: [1], customerContact: false },
     ]);
     // 黄伟 is already bound (to the user made here), so a request including him is refused as a whole.
     const admin = await server.testApp.login();
@@ -69,6 +70,11 @@ describe('users and WeCom employees in the console', { skip, timeout: 300_000 },
     await page.getByTestId('user-binding-to_bind').filter({ hasText: '陈晓' }).waitFor();
     const [row] = await server.testApp.db.select().from(sysUser).where(eq(sysUser.username, 'to_bind'));
     assert.equal(row.qwUserid, 'chenxiao');
+  });
+
+  it('企微员工 says who lacks 客户联系 (and so is not offered where customers are assigned)', async () => {
+    await page.goto(`${server.url}/wecom/emp`);
+    assert.equal(await page.getByTestId('emp-contact-zhounan').innerText(), '无权限（不能接待客户）');
   });
 
   it('从企微员工创建: refused rows in words and nothing created; then users bound, passwords shown once, changed at first sign-in', async () => {

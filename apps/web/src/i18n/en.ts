@@ -70,6 +70,7 @@ export const en: Messages = {
     title: 'Menus', name: 'Menu name', nameEn: 'English name', menuType: 'Type', typeM: 'Directory', typeC: 'Page', typeF: 'Button',
     path: 'Route path', component: 'Component', icon: 'Icon', perms: 'Permission code', visible: 'Visible', parent: 'Parent menu',
     root: 'Top level', create: 'New menu', addChild: 'Add child', edit: 'Edit menu',
+    alsoGrants: 'Also grants reading: {{names}}', alsoGrantsSeparator: ', ',
   },
   dept: {
     title: 'Departments', name: 'Department', leader: 'Leader', phone: 'Phone', parent: 'Parent department', create: 'New department',
@@ -80,6 +81,7 @@ export const en: Messages = {
     leaders: 'Leaders', removed: 'No longer in WeCom', syncedAt: 'Synced', sync: 'Sync from WeCom', syncDepts: 'Sync WeCom departments',
     syncEmployees: 'Sync WeCom employees', name: 'Name', position: 'Position', departments: 'Departments', status1: 'Active',
     status2: 'Disabled', status4: 'Not activated', status5: 'Left',
+    customerContact: 'Customer contact', contactYes: 'Permitted', contactNo: 'Not permitted (cannot take customers)', contactUnknown: 'Unknown (sync WeCom employees to find out)',
   },
   audit: {
     title: 'Audit log', operator: 'Operator', action: 'Action', target: 'Target', result: 'Result', ip: 'IP', time: 'Time',
@@ -103,7 +105,7 @@ export const en: Messages = {
     title: 'Customers', name: 'Customer', remark: 'Remark', employee: 'Employee', dept: 'Employee department', tags: 'WeCom tags', addWay: 'Added via',
     state: 'Channel', status: 'Status', customerType: 'Customer type', type1: 'WeChat', type2: 'WeCom', addTime: 'Added', detail: 'Details',
     autoRefresh: 'Live refresh', autoRefreshHint: 'Reload the list every {{seconds}} seconds', export: 'Export', sync: 'Sync customers', syncTitle: 'Sync customers from WeCom',
-    status_active: 'Active', status_lost: 'Lost', status_transferred: 'Transferred',
+    status_active: 'Active', status_lost: 'Lost', status_transferred: 'Transferred', transferPending: 'Transferring to {{name}}',
     addWay0: 'Unknown', addWay1: 'Scanned a QR code', addWay2: 'Searched a mobile number', addWay3: 'Shared business card', addWay4: 'Group chat', addWay5: 'Phone contacts',
     addWay6: 'WeChat contacts', addWay7: 'Friend request', addWay8: 'Third-party app', addWay9: 'Searched an email', addWay10: 'Video channel', addWay11: 'Schedule attendee',
     addWay12: 'Meeting attendee', addWay13: 'WeChat friend', addWay14: 'Smart hardware', addWay15: 'Store service', addWay16: 'Acquisition link', addWay201: 'Shared by a colleague',
@@ -171,6 +173,7 @@ export const en: Messages = {
     outcome_chosen: 'An employee was chosen', outcome_no_rules: 'No rules', outcome_none_eligible: 'Nobody is eligible now', outcome_default_allocation: "WeCom's default allocation",
     fallback: 'Main link used', nextEmployee: 'The next customer goes to', localDay: 'Day', eligible: 'Eligible', reason: 'Reason',
     reason_outside_working_hours: 'Outside working hours', reason_daily_limit_reached: 'Daily limit reached', reason_link_daily_limit_reached: "Link's daily limit reached",
+    stats: 'Statistics', main_link: 'the main link', main_qr: 'the main QR code', distribution_weight: 'Smooth weighted turns: {{main}} (the one printed on posters) moves on to the next employee after each customer added; weights 3:2:2 give A B C A B C A — not a random draw', distribution_round: 'In turn: each employee takes their round limit of customers, then the next; {{main}} (the one printed on posters) moves on to the next employee after each customer added', distribution_default: 'WeCom allocates: {{main}} lists every employee of the range and WeCom decides who gets each customer (no weights or turns)', distributionRules: 'Employees outside their working hours or at their daily limit are skipped; each employee’s {{own}} goes to that employee only. Landing pages calling /open/route/hit share one sequence with {{main}}.', own_link: 'own link', own_qr: 'own QR code', ruleQrGoesTo: 'Customers who scan this code add {{name}} only', mainQrNow: 'Now {{main}} leads to {{name}} ({{method}}); it moves on after each customer added', mainQrWecom: 'WeCom allocates {{main}} among the employees of its range', lastDays: 'Last {{days}} days', statPeriod: 'From {{from}} to {{to}} (days in the corp’s time zone)', statAdds: 'New customers', statHits: 'Landing page visits', statOpens: 'Link opens (WeCom)', statTotal: 'Added in total', statByEmployee: 'By employee', statShare: 'Share',
     reason_round_limit_reached: 'Round full', reason_zero_weight: 'Weight 0', reason_not_selected: 'Not selected',
   },
   media: {

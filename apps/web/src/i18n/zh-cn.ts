@@ -69,6 +69,7 @@ export const zhCN = {
     title: '菜单管理', name: '菜单名称', nameEn: '英文名称', menuType: '类型', typeM: '目录', typeC: '菜单', typeF: '按钮',
     path: '路由地址', component: '组件', icon: '图标', perms: '权限标识', visible: '显示', parent: '上级菜单',
     root: '根目录', create: '新建菜单', addChild: '新增下级', edit: '编辑菜单',
+    alsoGrants: '同时授予读取：{{names}}', alsoGrantsSeparator: '、',
   },
   dept: {
     title: '部门管理', name: '部门名称', leader: '负责人', phone: '联系电话', parent: '上级部门', create: '新建部门',
@@ -78,6 +79,7 @@ export const zhCN = {
     deptTitle: '企微部门', empTitle: '企微员工', deptName: '部门名称', deptId: '企微部门 ID', parentId: '上级部门 ID', leaders: '部门负责人',
     removed: '已不在企微', syncedAt: '同步时间', sync: '从企微同步', syncDepts: '同步企微部门', syncEmployees: '同步企微员工',
     name: '姓名', position: '职务', departments: '所属部门', status1: '已激活', status2: '已禁用', status4: '未激活', status5: '已离职',
+    customerContact: '客户联系', contactYes: '有权限', contactNo: '无权限（不能接待客户）', contactUnknown: '未知（同步企微员工后可知）',
   },
   audit: {
     title: '操作日志', operator: '操作人', action: '操作', target: '对象', result: '结果', ip: 'IP', time: '时间',
@@ -101,7 +103,7 @@ export const zhCN = {
     title: '客户列表', name: '客户', remark: '备注名', employee: '跟进员工', dept: '员工部门', tags: '企微标签', addWay: '添加方式',
     state: '渠道', status: '状态', customerType: '客户类型', type1: '微信', type2: '企业微信', addTime: '添加时间', detail: '详情',
     autoRefresh: '实时刷新', autoRefreshHint: '每 {{seconds}} 秒自动刷新列表', export: '导出', sync: '同步客户', syncTitle: '从企微同步客户',
-    status_active: '正常', status_lost: '已流失', status_transferred: '已转接',
+    status_active: '正常', status_lost: '已流失', status_transferred: '已转接', transferPending: '转接中 → {{name}}',
     addWay0: '未知来源', addWay1: '扫描二维码', addWay2: '搜索手机号', addWay3: '名片分享', addWay4: '群聊', addWay5: '手机通讯录',
     addWay6: '微信联系人', addWay7: '添加好友申请', addWay8: '第三方应用', addWay9: '搜索邮箱', addWay10: '视频号', addWay11: '日程参与人',
     addWay12: '会议参与人', addWay13: '微信好友', addWay14: '智慧硬件', addWay15: '门店客服', addWay16: '获客链接', addWay201: '内部成员共享',
@@ -169,6 +171,7 @@ export const zhCN = {
     outcome_chosen: '已选出员工', outcome_no_rules: '没有分配规则', outcome_none_eligible: '当前没有可分配的员工', outcome_default_allocation: '由企业微信默认分配',
     fallback: '使用主链接', nextEmployee: '下一位客户将分配给', localDay: '日期', eligible: '可分配', reason: '原因',
     reason_outside_working_hours: '不在工作时间', reason_daily_limit_reached: '已达每日上限', reason_link_daily_limit_reached: '链接已达每日上限',
+    stats: '统计', main_link: '主链接', main_qr: '主二维码', distribution_weight: '按权重平滑轮流：{{main}}（印在海报上的那个）每添加一位客户就自动切换到下一位员工，例如权重 3:2:2 依次为 甲 乙 丙 甲 乙 丙 甲，不是随机抽取', distribution_round: '按顺序轮流：每位员工依次接待「每轮上限」位客户后轮到下一位；{{main}}（印在海报上的那个）每添加一位客户就自动切换到下一位员工', distribution_default: '由企业微信分配：{{main}}列出范围内的所有员工，企业微信自行决定给谁（不按权重或顺序）', distributionRules: '不在工作时间或已达每日上限的员工会被跳过；各员工的{{own}}只分配给该员工。落地页调用 /open/route/hit 与{{main}}共用同一个分配顺序。', own_link: '专属链接', own_qr: '专属二维码', ruleQrGoesTo: '扫描此码的客户只会添加 {{name}}', mainQrNow: '{{main}}当前指向 {{name}}（{{method}}）：每添加一位客户后自动切换到下一位', mainQrWecom: '{{main}}由企业微信在范围内的员工中分配', lastDays: '近 {{days}} 天', statPeriod: '统计区间：{{from}} 至 {{to}}（按企业所在时区的自然日）', statAdds: '新增客户', statHits: '落地页访问', statOpens: '打开链接（企业微信统计）', statTotal: '累计添加', statByEmployee: '按员工', statShare: '占比',
     reason_round_limit_reached: '本轮已满', reason_zero_weight: '权重为 0', reason_not_selected: '未被选中',
   },
   media: {

@@ -42,6 +42,20 @@ export function WecomEmpPage() {
       valueEnum: Object.fromEntries([1, 2, 4, 5].map((status) => [status, { text: statusText(status) }])),
       render: (_, employee) => <Tag color={STATUS_COLORS[employee.status]}>{statusText(employee.status)}</Tag>,
     },
+    {
+      // Whether the member can take customers: pickers of employees who receive customers offer only those who can.
+      title: t('wecom.customerContact'),
+      dataIndex: 'customerContact',
+      search: false,
+      render: (_, employee) =>
+        employee.customerContact === null ? (
+          <Tag>{t('wecom.contactUnknown')}</Tag>
+        ) : (
+          <Tag color={employee.customerContact ? 'success' : 'error'} data-testid={`emp-contact-${employee.userid}`}>
+            {t(employee.customerContact ? 'wecom.contactYes' : 'wecom.contactNo')}
+          </Tag>
+        ),
+    },
     { title: t('wecom.syncedAt'), dataIndex: 'syncedAt', valueType: 'dateTime', search: false },
   ];
 
