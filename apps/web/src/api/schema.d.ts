@@ -746,6 +746,7 @@ export interface paths {
                                     /** Format: date-time */
                                     finishedAt: string | null;
                                     id: number;
+                                    /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                     message: string | null;
                                     progress: number;
                                     result: unknown;
@@ -2508,6 +2509,12 @@ export interface paths {
                                     type: number;
                                 }[] | null;
                                 transferFailReason: string | null;
+                                /** Format: date-time */
+                                transferRequestedAt: string | null;
+                                /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                transferTo: string | null;
+                                /** @description the takeover employee's name */
+                                transferToName: string | null;
                                 /** @description the employee's WeCom userid */
                                 userid: string;
                             };
@@ -2616,6 +2623,12 @@ export interface paths {
                                     type: number;
                                 }[] | null;
                                 transferFailReason: string | null;
+                                /** Format: date-time */
+                                transferRequestedAt: string | null;
+                                /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                transferTo: string | null;
+                                /** @description the takeover employee's name */
+                                transferToName: string | null;
                                 /** @description the employee's WeCom userid */
                                 userid: string;
                             }[];
@@ -2766,6 +2779,12 @@ export interface paths {
                                         type: number;
                                     }[] | null;
                                     transferFailReason: string | null;
+                                    /** Format: date-time */
+                                    transferRequestedAt: string | null;
+                                    /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                    transferTo: string | null;
+                                    /** @description the takeover employee's name */
+                                    transferToName: string | null;
                                     /** @description the employee's WeCom userid */
                                     userid: string;
                                 }[];
@@ -2988,6 +3007,12 @@ export interface paths {
                                     type: number;
                                 }[] | null;
                                 transferFailReason: string | null;
+                                /** Format: date-time */
+                                transferRequestedAt: string | null;
+                                /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                transferTo: string | null;
+                                /** @description the takeover employee's name */
+                                transferToName: string | null;
                                 /** @description the employee's WeCom userid */
                                 userid: string;
                             };
@@ -3722,6 +3747,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/cust/get/link/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 获客链接统计：按员工、按天的新增客户与访问 (adds and route/hit visitors per employee and per local day over the last N days; names, not ids) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description the last N local days, today included */
+                    days?: number;
+                    id: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                allocationMethod: string;
+                                /** @description adds per day and employee (days with adds only) */
+                                byDay: {
+                                    adds: number;
+                                    day: string;
+                                    name: string;
+                                    userid: string;
+                                }[];
+                                /** @description every day of the period, oldest first (zeros included) */
+                                days: {
+                                    /** @description new customers added through the link / QR code or one of its rules (add_external_contact events) */
+                                    adds: number;
+                                    day: string;
+                                    /** @description visitors routed by /open/route/hit (opens of the landing page) */
+                                    hits: number;
+                                }[];
+                                /** @description per employee over the period, by adds, most first; names from the employee mirror */
+                                employees: {
+                                    /** @description new customers added through the link / QR code or one of its rules (add_external_contact events) */
+                                    adds: number;
+                                    departed: boolean;
+                                    /** @description visitors routed by /open/route/hit (opens of the landing page) */
+                                    hits: number;
+                                    name: string;
+                                    /** @description share of the period's adds, 0–1 */
+                                    share: number;
+                                    userid: string;
+                                }[];
+                                /** @description first local day (YYYY-MM-DD) */
+                                from: string;
+                                getType: string;
+                                id: number;
+                                linkName: string;
+                                /** @description last local day, today */
+                                to: string;
+                                totals: {
+                                    /** @description customers added since publishing */
+                                    addFriendCount: number;
+                                    /** @description new customers added through the link / QR code or one of its rules (add_external_contact events) */
+                                    adds: number;
+                                    /** @description visitors routed by /open/route/hit (opens of the landing page) */
+                                    hits: number;
+                                    /** @description links: customers who opened the link, WeCom's own count since publishing (customer_acquisition/statistic, hourly); QR codes: null (WeCom does not count scans) */
+                                    opens: number | null;
+                                };
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/cust/get/qr/delete": {
         parameters: {
             query?: never;
@@ -4323,6 +4438,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/cust/get/qr/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 获客二维码统计：按员工、按天的新增客户与访问 (adds and route/hit visitors per employee and per local day over the last N days; names, not ids) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description the last N local days, today included */
+                    days?: number;
+                    id: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            date: {
+                                allocationMethod: string;
+                                /** @description adds per day and employee (days with adds only) */
+                                byDay: {
+                                    adds: number;
+                                    day: string;
+                                    name: string;
+                                    userid: string;
+                                }[];
+                                /** @description every day of the period, oldest first (zeros included) */
+                                days: {
+                                    /** @description new customers added through the link / QR code or one of its rules (add_external_contact events) */
+                                    adds: number;
+                                    day: string;
+                                    /** @description visitors routed by /open/route/hit (opens of the landing page) */
+                                    hits: number;
+                                }[];
+                                /** @description per employee over the period, by adds, most first; names from the employee mirror */
+                                employees: {
+                                    /** @description new customers added through the link / QR code or one of its rules (add_external_contact events) */
+                                    adds: number;
+                                    departed: boolean;
+                                    /** @description visitors routed by /open/route/hit (opens of the landing page) */
+                                    hits: number;
+                                    name: string;
+                                    /** @description share of the period's adds, 0–1 */
+                                    share: number;
+                                    userid: string;
+                                }[];
+                                /** @description first local day (YYYY-MM-DD) */
+                                from: string;
+                                getType: string;
+                                id: number;
+                                linkName: string;
+                                /** @description last local day, today */
+                                to: string;
+                                totals: {
+                                    /** @description customers added since publishing */
+                                    addFriendCount: number;
+                                    /** @description new customers added through the link / QR code or one of its rules (add_external_contact events) */
+                                    adds: number;
+                                    /** @description visitors routed by /open/route/hit (opens of the landing page) */
+                                    hits: number;
+                                    /** @description links: customers who opened the link, WeCom's own count since publishing (customer_acquisition/statistic, hourly); QR codes: null (WeCom does not count scans) */
+                                    opens: number | null;
+                                };
+                            };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/cust/info/get": {
         parameters: {
             query?: never;
@@ -4430,6 +4635,12 @@ export interface paths {
                                         type: number;
                                     }[] | null;
                                     transferFailReason: string | null;
+                                    /** Format: date-time */
+                                    transferRequestedAt: string | null;
+                                    /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                    transferTo: string | null;
+                                    /** @description the takeover employee's name */
+                                    transferToName: string | null;
                                     /** @description the employee's WeCom userid */
                                     userid: string;
                                 }[];
@@ -4570,6 +4781,12 @@ export interface paths {
                                         type: number;
                                     }[] | null;
                                     transferFailReason: string | null;
+                                    /** Format: date-time */
+                                    transferRequestedAt: string | null;
+                                    /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                    transferTo: string | null;
+                                    /** @description the takeover employee's name */
+                                    transferToName: string | null;
                                     /** @description the employee's WeCom userid */
                                     userid: string;
                                 }[];
@@ -4827,6 +5044,12 @@ export interface paths {
                                         type: number;
                                     }[] | null;
                                     transferFailReason: string | null;
+                                    /** Format: date-time */
+                                    transferRequestedAt: string | null;
+                                    /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                    transferTo: string | null;
+                                    /** @description the takeover employee's name */
+                                    transferToName: string | null;
                                     /** @description the employee's WeCom userid */
                                     userid: string;
                                 }[];
@@ -4984,6 +5207,12 @@ export interface paths {
                                         type: number;
                                     }[] | null;
                                     transferFailReason: string | null;
+                                    /** Format: date-time */
+                                    transferRequestedAt: string | null;
+                                    /** @description a pending on-the-job transfer SCRM requested: the takeover employee's userid (null when none) */
+                                    transferTo: string | null;
+                                    /** @description the takeover employee's name */
+                                    transferToName: string | null;
                                     /** @description the employee's WeCom userid */
                                     userid: string;
                                 }[];
@@ -5120,6 +5349,7 @@ export interface paths {
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
+                                /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                 message: string | null;
                                 progress: number;
                                 result: unknown;
@@ -5802,6 +6032,7 @@ export interface paths {
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
+                                /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                 message: string | null;
                                 progress: number;
                                 result: unknown;
@@ -7156,6 +7387,7 @@ export interface paths {
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
+                                /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                 message: string | null;
                                 progress: number;
                                 result: unknown;
@@ -7219,6 +7451,7 @@ export interface paths {
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
+                                /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                 message: string | null;
                                 progress: number;
                                 result: unknown;
@@ -8782,6 +9015,7 @@ export interface paths {
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
+                                /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                 message: string | null;
                                 progress: number;
                                 result: unknown;
@@ -9334,6 +9568,7 @@ export interface paths {
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
+                                /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                 message: string | null;
                                 progress: number;
                                 result: unknown;
@@ -11852,6 +12087,7 @@ export interface paths {
                                 /** Format: date-time */
                                 finishedAt: string | null;
                                 id: number;
+                                /** @description what the job is doing, in the caller's language (GET /job/get; elsewhere in Chinese) */
                                 message: string | null;
                                 progress: number;
                                 result: unknown;

@@ -47,7 +47,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
   const upkeep = createRangeUpkeep({
     db: deps.db, now: deps.now, timeZone, publisher, jobs: deps.jobs, log,
     changed: (getType, id) => routingRef?.invalidate(getType, id),
-    sequence: { syncMain: (getType, id) => routing.syncMain(getType, id) },
+    sequence: { syncMain: (getType, id, link) => routing.syncMain(getType, id, link) },
   });
   const routing = createRoutingService({
     routing: createRoutingRepository(deps.fastWrites) /* hit counters: asynchronous commit (platform/db/fast-writes.ts) */,
@@ -64,7 +64,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
   // The one open-API guard (built in app.ts, shared with leads' /open/clue): app changes forget its cache.
   const guard = deps.openGuard;
   return {
-    links: createLinkService({ db: deps.db, links, org: neighbours.org, tags: neighbours.tags, publisher, changed }),
+    links: createLinkService({ db: deps.db, links, org: neighbours.org, tags: neighbours.tags, publisher, changed, now: deps.now, timeZone }),
     routing,
     upkeep,
     media,

@@ -12,7 +12,7 @@ import type { GetType } from '../../db/schema/index.ts';
 import {
   channelPageBody, channelRecord, channelSaveBody, joinWayPageBody, joinWayRecord, joinWaySaveBody, linkPageBody, linkRecord, linkSaveBody,
   mediaListQuery, mediaPageBody, mediaRecord, miniLinkPageBody, miniLinkRecord, miniLinkSaveBody, openAppPageBody, openAppRecord,
-  openAppSaveBody, openAppWithSecret, pngQuery, routeAnswer, routeHitQuery,
+  openAppSaveBody, openAppWithSecret, pngQuery, routeAnswer, routeHitQuery, linkStats, linkStatsQuery,
 } from './acquisition.schemas.ts';
 import type { ChannelService } from './channel.service.ts';
 import type { LinkService } from './link.service.ts';
@@ -67,6 +67,10 @@ export const linkRoutes = (getType: GetType, links: LinkService, routing: Routin
   route(app, {
     method: 'GET', url: '/preview', summary: `预览：下一位客户会分配给谁 (who would get the next customer now and why; counts nothing)`, permission: `${perm}:query` as PermissionCode,
     query: idQuery, response: routeAnswer, handler: ({ ctx, query }) => routing.preview(ctx, getType, query.id),
+  });
+  route(app, {
+    method: 'GET', url: '/stats', summary: `${name}统计：按员工、按天的新增客户与访问 (adds and route/hit visitors per employee and per local day over the last N days; names, not ids)`,
+    permission: `${perm}:query` as PermissionCode, query: linkStatsQuery, response: linkStats, handler: ({ ctx, query }) => links.stats(ctx, getType, query.id, query.days),
   });
   pngRoute(app, '/png', `下载${name}二维码 PNG (ruleId: a rule's own one)`, `${perm}:query` as PermissionCode, pngQuery, async (ctx, query: z.output<typeof pngQuery>, reply) => {
     const link = await links.get(ctx, getType, query.id);

@@ -149,6 +149,36 @@ export const linkPageBody = pageQuery.extend({
 });
 export type LinkPageBody = z.output<typeof linkPageBody>;
 
+export const linkStatsQuery = z.object({
+  id: z.coerce.number().int().positive(),
+  days: z.coerce.number().int().min(1).max(180).default(30).describe('the last N local days, today included'),
+});
+
+const statFigures = {
+  adds: z.number().describe('new customers added through the link / QR code or one of its rules (add_external_contact events)'),
+  hits: z.number().describe('visitors routed by /open/route/hit (opens of the landing page)'),
+};
+
+export const linkStats = z.object({
+  id: z.number(),
+  getType: z.string(),
+  linkName: z.string(),
+  allocationMethod: z.string(),
+  from: z.string().describe('first local day (YYYY-MM-DD)'),
+  to: z.string().describe('last local day, today'),
+  totals: z.object({
+    ...statFigures,
+    opens: z.number().nullable().describe("links: customers who opened the link, WeCom's own count since publishing (customer_acquisition/statistic, hourly); QR codes: null (WeCom does not count scans)"),
+    addFriendCount: z.number().describe('customers added since publishing'),
+  }),
+  employees: z
+    .array(z.object({ userid: z.string(), name: z.string(), departed: z.boolean(), ...statFigures, share: z.number().describe('share of the period\'s adds, 0–1') }))
+    .describe('per employee over the period, by adds, most first; names from the employee mirror'),
+  days: z.array(z.object({ day: z.string(), ...statFigures })).describe('every day of the period, oldest first (zeros included)'),
+  byDay: z.array(z.object({ day: z.string(), userid: z.string(), name: z.string(), adds: z.number() })).describe('adds per day and employee (days with adds only)'),
+});
+export type LinkStats = z.output<typeof linkStats>;
+
 export const pngQuery = z.object({
   id: z.coerce.number().int().positive(),
   ruleId: z.coerce.number().int().positive().optional().describe('a rule’s own QR / sub-link; absent: the main one'),

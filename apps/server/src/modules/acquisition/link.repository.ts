@@ -71,6 +71,17 @@ export function createLinkRepository(db: DbOrTx) {
       return db.select({ id: acqMedia.id, type: acqMedia.type }).from(acqMedia).where(and(inArray(acqMedia.id, ids), eq(acqMedia.isDel, 0)));
     },
 
+    /** Adds per day and employee, and route/hit visitors per day and employee, of a link over [from, to]. */
+    async stats(id: number, from: string, to: string): Promise<{ adds: Array<{ day: string; userid: string; n: number }>; hits: Array<{ day: string; userid: string; n: number }> }> {
+      const adds = await db.execute<{ day: string; userid: string; n: number }>(sql`
+        SELECT day, userid, count(*)::int AS n FROM acq_add WHERE acq_link_id = ${id} AND day BETWEEN ${from} AND ${to} GROUP BY day, userid`);
+      const hits = await db.execute<{ day: string; userid: string; n: number }>(sql`
+        SELECT d.day, r.user_id AS userid, sum(d.hits)::int AS n FROM acq_rule_day d JOIN acq_rule r ON r.id = d.rule_id
+        WHERE r.acq_link_id = ${id} AND d.day BETWEEN ${from} AND ${to} AND d.hits > 0 GROUP BY d.day, r.user_id`);
+      const rows = (result: { rows: Array<{ day: string; userid: string; n: number }> }) => result.rows.map((row) => ({ day: row.day, userid: row.userid, n: Number(row.n) }));
+      return { adds: rows(adds), hits: rows(hits) };
+    },
+
     /** Published links / QR codes, for range upkeep. */
     async published(): Promise<Array<{ id: number; getType: GetType }>> {
       return db.select({ id: acqLink.id, getType: acqLink.getType }).from(acqLink).where(and(eq(acqLink.status, 1), eq(acqLink.isDel, 0)));

@@ -9,7 +9,8 @@ import type { Page } from '../../platform/http/schemas.ts';
 import type { Locale } from '../../platform/http/i18n.ts';
 import { asWecomError, failureText, readStoredFailure, wecomFailureOf, type WecomErrorSubject } from '../../platform/wecom-errors.ts';
 import { parseWorkingHours, WorkingHoursError } from './routing/working-hours.ts';
-import type { LinkPageBody, LinkRecord, LinkSaveBody, RuleRecord } from './acquisition.schemas.ts';
+import type { LinkPageBody, LinkRecord, LinkSaveBody, LinkStats, RuleRecord } from './acquisition.schemas.ts';
+import { localTime } from './routing/local-time.ts';
 import type { OrgRepository } from '../org/org.repository.ts';
 import { assertEligibleEmployees } from '../org/eligibility.ts';
 import type { TagRepository } from '../tags/tag.repository.ts';
@@ -35,6 +36,15 @@ export interface LinkServiceDeps {
   publisher: WecomPublisher;
   /** Called after a publish or a delete: caches and range upkeep follow. */
   changed: (getType: GetType, id: number) => void;
+  now: () => number;
+  /** The corp's time zone: statistics count local days, as daily limits do. */
+  timeZone: string;
+}
+
+/** The local days from `days - 1` days before `today` up to `today` (YYYY-MM-DD). */
+export function lastDays(today: string, days: number): string[] {
+  const end = Date.parse(`${today}T00:00:00Z`);
+  return Array.from({ length: days }, (_, i) => new Date(end - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10));
 }
 
 export function toRuleRecord(row: RuleRow): RuleRecord {
@@ -255,6 +265,42 @@ export function createLinkService(deps: LinkServiceDeps) {
 
   return {
     get: (ctx: RequestContext, getType: GetType, id: number) => get(getType, id, ctx.locale),
+
+    /** Adds and route/hit visitors of one link / QR code per employee and per day, named from the employee mirror. */
+    async stats(_ctx: RequestContext, getType: GetType, id: number, days: number): Promise<LinkStats> {
+      const link = await links.find(getType, id);
+      if (!link) throw new NotFound(entityOf(getType), id);
+      const period = lastDays(localTime(new Date(deps.now()), deps.timeZone).day, days);
+      const [from, to] = [period[0], period[period.length - 1]];
+      const { adds, hits } = await links.stats(id, from, to);
+      const userids = [...new Set([...link.rules.map((rule) => rule.userId), ...adds.map((row) => row.userid), ...hits.map((row) => row.userid)])];
+      const states = await deps.org.employeeStates(userids);
+      const nameOf = (userid: string) => states.get(userid)?.name || link.userJson.find((user) => user.userid === userid)?.name || userid;
+      const departed = (userid: string) => {
+        const state = states.get(userid);
+        return Boolean(state && (state.isDel || state.leftAt));
+      };
+      const sum = (rows: Array<{ n: number }>) => rows.reduce((total, row) => total + row.n, 0);
+      const totalAdds = sum(adds);
+      const employees = userids
+        .map((userid) => {
+          const added = sum(adds.filter((row) => row.userid === userid));
+          return { userid, name: nameOf(userid), departed: departed(userid), adds: added, hits: sum(hits.filter((row) => row.userid === userid)), share: totalAdds ? added / totalAdds : 0 };
+        })
+        .sort((a, b) => b.adds - a.adds || b.hits - a.hits || a.name.localeCompare(b.name, 'zh'));
+      return {
+        id: link.id,
+        getType: link.getType,
+        linkName: link.linkName,
+        allocationMethod: link.allocationMethod,
+        from,
+        to,
+        totals: { adds: totalAdds, hits: sum(hits), opens: getType === 'link' && link.statsSyncedAt ? link.openProfileCount : null, addFriendCount: link.addFriendCount },
+        employees,
+        days: period.map((day) => ({ day, adds: sum(adds.filter((row) => row.day === day)), hits: sum(hits.filter((row) => row.day === day)) })),
+        byDay: adds.sort((a, b) => a.day.localeCompare(b.day) || a.userid.localeCompare(b.userid)).map((row) => ({ day: row.day, userid: row.userid, name: nameOf(row.userid), adds: row.n })),
+      };
+    },
 
     async page(ctx: RequestContext, getType: GetType, query: LinkPageBody): Promise<Page<LinkRecord>> {
       const result = await links.page(getType, query);

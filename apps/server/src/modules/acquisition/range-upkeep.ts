@@ -15,7 +15,7 @@ import { acqLink, type GetType } from '../../db/schema/index.ts';
 import { localTime } from './routing/local-time.ts';
 import { boundaries, parseWorkingHours } from './routing/working-hours.ts';
 import { unavailableUsers } from './routing.service.ts';
-import { dailyCounts, loadRoutableLink } from './routing.repository.ts';
+import { dailyCounts, loadRoutableLink, type RoutableLink } from './routing.repository.ts';
 import { mainRange } from './link.service.ts';
 import type { WecomPublisher } from './wecom-publisher.ts';
 import { reasonOf } from './wecom-publisher.ts';
@@ -34,7 +34,7 @@ export interface RangeUpkeepDeps {
   /** After the stored range changed (caches). */
   changed?: (getType: GetType, id: number) => void;
   /** The routing sequence's pick for the main link / QR (absent: only availability narrows the range). */
-  sequence?: { syncMain(getType: GetType, id: number): Promise<{ userId: string } | null> };
+  sequence?: { syncMain(getType: GetType, id: number, link?: RoutableLink): Promise<{ userId: string } | null> };
 }
 
 /** The next instant at which availability may change: a window boundary of any rule, or local midnight. */
@@ -78,7 +78,7 @@ export function createRangeUpkeep(deps: RangeUpkeepDeps) {
       const at = new Date(now());
       const { day, minuteOfDay } = localTime(at, timeZone);
       // A single-person QR code has nobody to narrow to or fall back to.
-      const held = row.qrType === 1 || !deps.sequence ? null : await deps.sequence.syncMain(getType, id);
+      const held = row.qrType === 1 || !deps.sequence ? null : await deps.sequence.syncMain(getType, id, link);
       const range = mainRange(row, link.rules);
       const inRange = new Set(range.users);
       let suspended: string[] = [];

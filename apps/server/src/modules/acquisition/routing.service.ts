@@ -253,8 +253,8 @@ export function createRoutingService(deps: RoutingServiceDeps) {
      * The rule the main link / QR code should lead to now (null: it does not follow the sequence — method
      * `default`, no rules — or nobody is eligible). Read fresh, never from the cache.
      */
-    async syncMain(getType: GetType, id: number): Promise<RoutableLink['rules'][number] | null> {
-      const link = await mainRepo.routableLink(getType, id);
+    async syncMain(getType: GetType, id: number, loaded?: RoutableLink | null): Promise<RoutableLink['rules'][number] | null> {
+      const link = loaded ?? (await mainRepo.routableLink(getType, id));
       if (!link) return null;
       return serial(link.id, () => syncMainNow(link));
     },

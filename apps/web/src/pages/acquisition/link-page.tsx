@@ -1,4 +1,5 @@
 import { DeleteOutlined, DownloadOutlined, EyeOutlined, PlusOutlined, QrcodeOutlined } from '@ant-design/icons';
+import { StatisticCard } from '@ant-design/pro-components';
 import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import {
   Alert, App, Button, Card, Descriptions, Divider, Drawer, Empty, Form, Image, Input, InputNumber, Modal, Radio, Select, Space, Spin, Switch, Table, Tag, Tooltip, Typography,
@@ -6,13 +7,17 @@ import {
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, call, fetchFile, saveBlob, withDetail } from '../../api/client.ts';
-import type { BodyOf, LinkRecord, LinkSaveBody, MediaRecord, RouteAnswer } from '../../api/types.ts';
+import type { BodyOf, LinkRecord, LinkSaveBody, MediaRecord, ResponseOf, RouteAnswer } from '../../api/types.ts';
+
+type LinkStats = ResponseOf<'/scrm/admin/cust/get/link/stats', 'get'>;
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
 import { ChannelSelect, EmployeeSelect, TagSelect, useChannels, useWecomEmployees } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { ProTable } from '../../components/table.tsx';
+import { Chart } from '../../components/chart.tsx';
+import { EmployeeName } from '../../components/names.tsx';
 
 export type GetType = 'link' | 'qr';
 type LinkQuery = BodyOf<'/scrm/admin/cust/get/link/page', 'post'>;
@@ -32,6 +37,8 @@ const endpoints = (getType: GetType) => ({
   remove: (ids: number[]) => call(getType === 'link' ? api.POST('/scrm/admin/cust/get/link/delete', { body: { ids } }) : api.POST('/scrm/admin/cust/get/qr/delete', { body: { ids } })),
   preview: (id: number) =>
     call(getType === 'link' ? api.GET('/scrm/admin/cust/get/link/preview', { params: { query: { id } } }) : api.GET('/scrm/admin/cust/get/qr/preview', { params: { query: { id } } })),
+  stats: (id: number, days: number) =>
+    call(getType === 'link' ? api.GET('/scrm/admin/cust/get/link/stats', { params: { query: { id, days } } }) : api.GET('/scrm/admin/cust/get/qr/stats', { params: { query: { id, days } } })),
   png: (id: number, ruleId?: number) => fetchFile(`/scrm/admin/cust/get/${getType}/png`, { query: { id, ruleId } }),
 });
 
@@ -61,6 +68,7 @@ function LinkPage({ getType }: { getType: GetType }) {
   const [editing, setEditing] = useState<{ id?: number } | null>(null);
   const [qr, setQr] = useState<LinkRecord | null>(null);
   const [preview, setPreview] = useState<LinkRecord | null>(null);
+  const [stats, setStats] = useState<LinkRecord | null>(null);
   const title = t(`acqLink.title_${getType}`);
   if (missing) return <ComingSoonPage name={title} />;
 
@@ -106,7 +114,7 @@ function LinkPage({ getType }: { getType: GetType }) {
     {
       title: t('common.actions'),
       valueType: 'option',
-      width: 240,
+      width: 280,
       render: (_, row) => [
         <Permission key="edit" code={PERMS[getType].save}>
           <a onClick={() => setEditing({ id: row.id })} data-testid={`link-edit-${row.id}`}>
@@ -121,6 +129,11 @@ function LinkPage({ getType }: { getType: GetType }) {
         <Permission key="preview" code={PERMS[getType].query}>
           <a onClick={() => setPreview(row)} data-testid={`link-preview-${row.id}`}>
             {t('acqLink.whoIsNext')}
+          </a>
+        </Permission>,
+        <Permission key="stats" code={PERMS[getType].query}>
+          <a onClick={() => setStats(row)} data-testid={`link-stats-${row.id}`}>
+            {t('acqLink.stats')}
           </a>
         </Permission>,
         <Permission key="delete" code={PERMS[getType].delete}>
@@ -163,6 +176,7 @@ function LinkPage({ getType }: { getType: GetType }) {
       )}
       {qr && <QrModal getType={getType} link={qr} onClose={() => setQr(null)} />}
       {preview && <PreviewModal getType={getType} link={preview} onClose={() => setPreview(null)} />}
+      {stats && <StatsDrawer getType={getType} link={stats} onClose={() => setStats(null)} />}
     </PageContainer>
   );
 }
@@ -313,6 +327,7 @@ function LinkEditor({ getType, id, onClose, onSaved }: { getType: GetType; id?: 
               ]}
             />
           </Form.Item>
+          <Alert type="info" showIcon style={{ marginBottom: 16 }} data-testid="link-distribution" title={t(`acqLink.distribution_${method ?? 'weight'}`, { main: t(`acqLink.main_${getType}`) })} description={t('acqLink.distributionRules', { main: t(`acqLink.main_${getType}`), own: t(`acqLink.own_${getType}`) })} />
           {method !== 'default' && <RulesEditor />}
           <Divider titlePlacement="start">{t('acqLink.tagsAndWelcome')}</Divider>
           <Form.Item name="cstTags" label={t('acqLink.tags')} extra={t('acqLink.tagsHint')}>
@@ -497,6 +512,13 @@ function QrModal({ getType, link, onClose }: { getType: GetType; link: LinkRecor
           options={[{ value: 0, label: t('acqLink.mainQr') }, ...rules.map((rule) => ({ value: rule.id, label: t('acqLink.ruleQr', { name: nameOf(rule.userId) }) }))]}
         />
       )}
+      <Typography.Paragraph type="secondary" data-testid="qr-distribution">
+        {ruleId
+          ? t('acqLink.ruleQrGoesTo', { name: nameOf(rules.find((rule) => rule.id === ruleId)?.userId ?? '') })
+          : link.allocationMethod !== 'default' && link.mainUserid
+            ? t('acqLink.mainQrNow', { main: t(`acqLink.main_${getType}`), name: nameOf(link.mainUserid), method: t(`acqLink.method_${link.allocationMethod}`) })
+            : t('acqLink.mainQrWecom', { main: t(`acqLink.main_${getType}`) })}
+      </Typography.Paragraph>
       <div style={{ textAlign: 'center', minHeight: 240 }}>
         {image ? <Image src={image.url} width={240} preview={false} data-testid="qr-image" /> : failed ? <Empty description={t('acqLink.noQr')} /> : <Spin />}
       </div>
@@ -578,5 +600,94 @@ function PreviewModal({ getType, link, onClose }: { getType: GetType; link: Link
         </div>
       )}
     </Modal>
+  );
+}
+
+const STAT_PERIODS = [7, 30, 90];
+
+/** 统计: a link's / QR code's new customers and route/hit visitors per day and per employee (names, not ids). */
+function StatsDrawer({ getType, link, onClose }: { getType: GetType; link: LinkRecord; onClose: () => void }) {
+  const { t } = useTranslation();
+  const [days, setDays] = useState(30);
+  const [stats, setStats] = useState<LinkStats | null>(null);
+  const [failed, setFailed] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    setFailed(false);
+    endpoints(getType)
+      .stats(link.id, days)
+      .then(
+        (answer) => live && setStats(answer),
+        () => live && setFailed(true),
+      );
+    return () => {
+      live = false;
+    };
+  }, [getType, link.id, days]);
+
+  const cards: Array<[string, number | null]> = stats
+    ? [
+        ['statAdds', stats.totals.adds],
+        ['statHits', stats.totals.hits],
+        ...(getType === 'link' ? ([['statOpens', stats.totals.opens]] as Array<[string, number | null]>) : []),
+        ['statTotal', stats.totals.addFriendCount],
+      ]
+    : [];
+  return (
+    <Drawer open width={860} title={`${t('acqLink.stats')} · ${link.linkName}`} onClose={onClose} data-testid="link-stats">
+      <Radio.Group
+        optionType="button"
+        value={days}
+        onChange={(event) => setDays(event.target.value)}
+        options={STAT_PERIODS.map((value) => ({ value, label: t('acqLink.lastDays', { days: value }) }))}
+        style={{ marginBottom: 16 }}
+        data-testid="link-stats-period"
+      />
+      {failed ? (
+        <Empty />
+      ) : !stats ? (
+        <Spin />
+      ) : (
+        <>
+          <Typography.Paragraph type="secondary">{t('acqLink.statPeriod', { from: stats.from, to: stats.to })}</Typography.Paragraph>
+          <Space size={12} wrap style={{ marginBottom: 16 }}>
+            {cards.map(([key, value]) => (
+              <StatisticCard key={key} variant="outlined" statistic={{ title: t(`acqLink.${key}`), value: value ?? '—' }} data-testid={`link-stat-${key}`} />
+            ))}
+          </Space>
+          <Chart
+            testId="link-stats-chart"
+            height={240}
+            option={{
+              animation: false,
+              tooltip: { trigger: 'axis' },
+              legend: { top: 0, data: [t('acqLink.statAdds'), t('acqLink.statHits')] },
+              grid: { left: 40, right: 16, top: 40, bottom: 30 },
+              xAxis: { type: 'category', data: stats.days.map((row) => row.day.slice(5)) },
+              yAxis: { type: 'value', minInterval: 1 },
+              series: [
+                { name: t('acqLink.statAdds'), type: 'bar', data: stats.days.map((row) => row.adds) },
+                { name: t('acqLink.statHits'), type: 'line', data: stats.days.map((row) => row.hits) },
+              ],
+            }}
+          />
+          <Divider titlePlacement="start">{t('acqLink.statByEmployee')}</Divider>
+          <Table
+            size="small"
+            rowKey="userid"
+            pagination={false}
+            dataSource={stats.employees}
+            data-testid="link-stats-employees"
+            columns={[
+              { title: t('acqLink.ruleEmployee'), dataIndex: 'name', render: (_, row) => <EmployeeName name={row.name} userid={row.userid} departed={row.departed} /> },
+              { title: t('acqLink.statAdds'), dataIndex: 'adds', width: 120 },
+              { title: t('acqLink.statShare'), dataIndex: 'share', width: 120, render: (_, row) => `${(row.share * 100).toFixed(1)}%` },
+              { title: t('acqLink.statHits'), dataIndex: 'hits', width: 140 },
+            ]}
+          />
+        </>
+      )}
+    </Drawer>
   );
 }
