@@ -27,8 +27,9 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
   // Acquisition checks links against the org mirror and the corp tags, and tags new customers through the
   // tags module's customer tag service (WeCom and the local copy together).
   const acquisition = createAcquisitionComponents(deps, { org: org.repository, tags: tags.repository, customerTags: tags.customerTags }, log);
-  // Leads tag customers through the tags module's one customer tag service (and its one lock per relation).
-  const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags, appMessages, audit });
+  // Leads tag customers through the tags module's one customer tag service (and its one lock per relation), and
+  // mark the transfers they request as pending on the customers module's relations.
+  const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags, customerTransfers: customers.transfers, appMessages, audit });
   const system = { users: createUserRepository(deps.db), depts: createDeptRepository(deps.db) };
   // Nexus provisions users and departments through the system module's repositories.
   return { system, org, tags, customers, groups, acquisition, leads, nexus: system, appMessages, audit };

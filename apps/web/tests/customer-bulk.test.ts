@@ -1,7 +1,8 @@
 /**
  * Issue 15, item 10 (bulk selection on 客户列表) and item 3, in Chromium: the operator selects rows, tags them in
  * bulk, and sees the tag on those rows at once (no sync); a row WeCom refuses is named with the reason in words;
- * "select all matching" tags every row the filters match, and the tag filter then finds them.
+ * "select all matching" tags every row the filters match, and the tag filter then finds them; a transfer requested
+ * in SCRM shows on its row as pending at once.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -118,5 +119,17 @@ describe('客户列表 bulk tagging in the console', { skip, timeout: 300_000 },
     const admin = await env.login();
     const filtered = (await admin.post('/scrm/admin/cust/emp/page', { status: 'active', tagIds: [tag.id], pageSize: 1 })).body.date;
     assert.equal(filtered.total, activeTotal);
+  });
+
+  it('an on-the-job transfer requested in SCRM shows on the row as pending at once, naming the takeover employee', async () => {
+    const admin = await env.login();
+    const row = rows[0];
+    const takeover = [...env.sim.state.employees.values()].find(
+      (candidate) => candidate.customerContact && candidate.status === 1 && candidate.userid !== row.userid && !env.sim.state.relation(candidate.userid, row.externalUserid),
+    )!;
+    const requested = await admin.post('/scrm/admin/clue/detail/transfer', { externalUserids: [row.externalUserid], handoverUserid: row.userid, takeoverUserid: takeover.userid });
+    assert.equal(requested.status, 200, requested.body.msg);
+    await page.goto(`${env.url}/customer/list`);
+    await rowOf(row.id).getByText(`转接中 → ${takeover.name}`, { exact: true }).waitFor();
   });
 });

@@ -17,17 +17,20 @@ const RELATION_COLUMNS = sql`r.id, r.external_userid, r.userid, e.name AS employ
   c.avatar AS customer_avatar, COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender,
   c.corp_name AS customer_corp_name, r.remark, r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state,
   r.oper_userid, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by, r.transfer_fail_reason, r.channel_id,
+  r.transfer_to, r.transfer_requested_at, (SELECT t.name FROM qw_emp t WHERE t.userid = r.transfer_to) AS transfer_to_name,
   r.ctime, r.mtime`;
 
 /** What an export row needs: fewer columns to read and parse than the page's records. */
 const EXPORT_COLUMNS_SQL = sql`r.id, r.external_userid, r.userid, e.name AS employee_name, COALESCE(c.name, '') AS customer_name,
   COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender, c.corp_name AS customer_corp_name, r.remark,
-  r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by`;
+  r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by,
+  r.transfer_to, (SELECT t.name FROM qw_emp t WHERE t.userid = r.transfer_to) AS transfer_to_name`;
 
 export type RelationExportRow = Pick<
   RelationRecord,
   | 'id' | 'externalUserid' | 'userid' | 'employeeName' | 'customerName' | 'customerType' | 'customerGender' | 'customerCorpName' | 'remark'
   | 'description' | 'remarkCorpName' | 'remarkMobiles' | 'addWay' | 'state' | 'createtime' | 'tagIds' | 'tags' | 'status' | 'lostAt' | 'lostBy'
+  | 'transferTo' | 'transferToName'
   | keyof StateNames
 > & Pick<RelationRecord, 'tagList'>;
 
@@ -56,6 +59,8 @@ function toExportRow(row: Row): ReadRow<RelationExportRow> {
     status: row.status as RelationStatus,
     lostAt: row.lost_at ? toDate(row.lost_at) : null,
     lostBy: (row.lost_by as RelationRecord['lostBy']) ?? null,
+    transferTo: (row.transfer_to as string | null) ?? null,
+    transferToName: (row.transfer_to_name as string | null) ?? null,
   };
 }
 
@@ -69,6 +74,7 @@ export function toRelationRecord(row: Row): ReadRow<RelationRecord> {
     customerAvatar: row.customer_avatar as string | null,
     operUserid: row.oper_userid as string,
     transferFailReason: (row.transfer_fail_reason as string | null) ?? null,
+    transferRequestedAt: row.transfer_requested_at ? toDate(row.transfer_requested_at) : null,
     channelId: row.channel_id === null || row.channel_id === undefined ? null : Number(row.channel_id),
     ctime: toDate(row.ctime),
     mtime: toDate(row.mtime),

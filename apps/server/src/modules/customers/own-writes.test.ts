@@ -42,6 +42,7 @@ describe("SCRM's own WeCom writes show at once (customer page, tag filter, expor
       detailRemark: detailRelation?.remark as string,
       exportTags: cell('标签') ? cell('标签').split(',').sort() : [],
       exportRemark: cell('备注'),
+      exportStatus: cell('状态'),
       /** Whether the 客户列表 tag filter finds the relation by this tag. */
       filterFinds: async (tagId: number) => {
         const page = await ok(admin.post('/scrm/admin/cust/emp/page', { tagIds: [tagId], externalUserid, userIds: [userid], status: 'active' }));
@@ -221,6 +222,56 @@ describe("SCRM's own WeCom writes show at once (customer page, tag filter, expor
     assert.equal(view.exportRemark, '王总采购');
     const search = await ok(admin.post('/scrm/admin/cust/emp/page', { name: '王总采购' }));
     assert.ok(search.records.some((record: any) => record.id === row.id), 'the keyword search finds the remark');
+  });
+
+  test('an on-the-job transfer shows as pending at once, then as WeCom settles it (callbacks and the result poll agree)', async () => {
+    const eligible = [...env.sim.state.employees.values()].filter((candidate) => candidate.customerContact && candidate.status === 1 && candidate.resignedAt === undefined);
+    const handover = eligible.find((candidate) => env.sim.state.relationList(candidate.userid).length >= 2)!;
+    const takeover = eligible.find((candidate) => candidate.userid !== handover.userid)!;
+    const [moved, refused] = env.sim.state.relationList(handover.userid).filter((relation) => !env.sim.state.relation(takeover.userid, relation.external_userid));
+    assert.ok(moved && refused, 'two customers to transfer');
+    const requested = await ok(
+      admin.post('/scrm/admin/clue/detail/transfer', {
+        externalUserids: [moved.external_userid, refused.external_userid],
+        handoverUserid: handover.userid,
+        takeoverUserid: takeover.userid,
+      }),
+    );
+    assert.deepEqual(requested.transfers.map((row: any) => row.status), ['waiting', 'waiting']);
+
+    // At once: still the handover's customers (WeCom has not moved them), shown as being transferred.
+    for (const relation of [moved, refused]) {
+      const view = await seen(relation.external_userid, handover.userid);
+      assert.equal(view.row.status, 'active');
+      assert.equal(view.row.transferTo, takeover.userid);
+      assert.equal(view.row.transferToName, takeover.name);
+      assert.equal(view.exportStatus, `转接中（→ ${takeover.name}）`);
+    }
+
+    // A day later WeCom settles: one moved, the other refused by the customer (del_external_contact / transfer_fail).
+    env.sim.actions.refuseTransfer({ external_userid: refused.external_userid });
+    env.clock.now += 25 * 3600_000;
+    admin = await env.login();
+    env.sim.settle();
+    await env.settle();
+    const settledView = async () => {
+      const movedRows = (await ok(admin.post('/scrm/admin/cust/emp/page', { externalUserid: moved.external_userid, pageSize: 50 }))).records as any[];
+      const refusedRow = await relationOf(refused.external_userid, handover.userid);
+      return {
+        handoverOfMoved: movedRows.filter((row) => row.userid === handover.userid).map((row) => [row.status, row.transferTo]),
+        takeoverOfMoved: movedRows.filter((row) => row.userid === takeover.userid).map((row) => row.status),
+        refused: [refusedRow.status, refusedRow.transferTo, refusedRow.transferFailReason],
+      };
+    };
+    const afterCallbacks = await settledView();
+    assert.deepEqual(afterCallbacks, {
+      handoverOfMoved: [['transferred', null]],
+      takeoverOfMoved: ['active'],
+      refused: ['active', null, 'customer_refused'],
+    });
+    // The result poll reports the same settlement later: nothing changes, nothing twice.
+    await env.runJob('leads.transfer-result', { handoverUserid: handover.userid, takeoverUserid: takeover.userid });
+    assert.deepEqual(await settledView(), afterCallbacks);
   });
 
   test('a corp tag renamed or deleted in SCRM shows at once on the customers that carry it', async () => {

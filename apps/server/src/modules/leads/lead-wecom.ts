@@ -10,6 +10,7 @@ import type { LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { LeadRepository } from './leads.repository.ts';
 import type { LeadService } from './leads.service.ts';
 import type { CustomerTagService } from '../tags/customer-tags.service.ts';
+import type { CustomerTransfers } from '../customers/customer-transfers.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
 import { asWecomError, describeItemErrcode, errcodeOf, type WecomErrorSubject } from '../../platform/wecom-errors.ts';
 import { transferSubject } from './lead-transfer-subject.ts';
@@ -37,6 +38,8 @@ export interface LeadWecomDeps {
   jobs: Pick<JobService, 'start' | 'boss'>;
   /** Corp tagging of relations (mark_tag first, then the local copy). */
   customerTags: Pick<CustomerTagService, 'mark'>;
+  /** The customers module's pending mark of a transfer on the handover relation (requested, settled). */
+  customerTransfers: Pick<CustomerTransfers, 'requested' | 'settled'>;
   /** The WeCom client, or undefined when WeCom is not configured. */
   wecom: () => WecomClient | undefined;
   now: () => number;
@@ -120,6 +123,15 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
     );
     if (updated.length === 0 || !final) return 0;
     const handoverUserid = updated[0].handoverUserid;
+    // The customer's relation stops showing the transfer as pending (completed: the handover relation ends).
+    await deps.customerTransfers.settled(tx, {
+      externalUserid,
+      handoverUserid,
+      takeoverUserid: pair.takeoverUserid,
+      outcome: status === 'completed' ? 'completed' : 'failed',
+      reason: details.failReason ?? status,
+      at: details.takeoverTime ?? now,
+    });
     if (status === 'completed') {
       await eventOnLinkedLeads(tx, [{ externalUserid, type: 'transfer_completed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid } }]);
       // The customer's main contact is now the takeover employee: so is the lead's owner.
@@ -220,6 +232,12 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
               mtime: now,
               muser: actor,
             })),
+        );
+        // WeCom settles them later: the customers' relations show them as pending at once.
+        await deps.customerTransfers.requested(
+          tx,
+          outcomes.filter((outcome) => outcome.errcode === 0).map((outcome) => ({ externalUserid: outcome.externalUserid, handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid })),
+          now,
         );
         await eventOnLinkedLeads(
           tx,

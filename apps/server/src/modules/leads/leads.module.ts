@@ -13,7 +13,7 @@ import './leads.messages.ts';
 type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events' | 'openGuard'>;
 
 /** What leads use of other modules and of the platform (given by the composition root). */
-type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags'> & Pick<LeadServiceDeps, 'appMessages' | 'audit'>;
+type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags' | 'customerTransfers'> & Pick<LeadServiceDeps, 'appMessages' | 'audit'>;
 
 /** Every five minutes: app messages to owners whose leads' next follow-up date has come (once per date). */
 export const FOLLOW_UP_REMINDER_QUEUE = 'leads.follow-up-reminders';
@@ -30,6 +30,7 @@ export function createLeadComponents(deps: LeadModuleDeps & LeadNeighbours) {
     service,
     jobs: deps.jobs,
     customerTags: deps.customerTags,
+    customerTransfers: deps.customerTransfers,
     wecom: () => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client),
     now: deps.now,
   });

@@ -146,7 +146,7 @@ export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externa
                       title={
                         <Space>
                           {relation.employeeName ?? relation.userid}
-                          <RelationStatusTag status={relation.status} />
+                          <RelationStatusTag status={relation.status} transferTo={relation.transferToName ?? relation.transferTo} />
                         </Space>
                       }
                       extra={

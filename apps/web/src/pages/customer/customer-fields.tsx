@@ -22,8 +22,13 @@ export function relationStatusValueEnum(t: TFunction) {
   return Object.fromEntries(RELATION_STATUSES.map((status) => [status, { text: t(`customer.status_${status}`) }]));
 }
 
-export function RelationStatusTag({ status }: { status: string }) {
+/**
+ * A relation's status; an active one with a transfer SCRM requested and WeCom has not settled yet shows it as
+ * pending, naming the takeover employee (`transferTo`: their name, or userid when the mirror lacks them).
+ */
+export function RelationStatusTag({ status, transferTo }: { status: string; transferTo?: string | null }) {
   const { t } = useTranslation();
+  if (status === 'active' && transferTo) return <Tag color="processing">{t('customer.transferPending', { name: transferTo })}</Tag>;
   return <Tag color={STATUS_COLORS[status]}>{t(`customer.status_${status}`, { defaultValue: status })}</Tag>;
 }
 

@@ -135,7 +135,7 @@ export function CustomerListPage() {
       dataIndex: 'status',
       valueType: 'select',
       valueEnum: relationStatusValueEnum(t),
-      render: (_, row) => <RelationStatusTag status={row.status} />,
+      render: (_, row) => <RelationStatusTag status={row.status} transferTo={row.transferToName ?? row.transferTo} />,
     },
     {
       title: t('customer.customerType'),
@@ -178,7 +178,9 @@ export function CustomerListPage() {
           if (JSON.stringify(exportFilters(body)) !== JSON.stringify(exportFilters(lastQuery.current)) && selection.kind === 'matching') clearSelection();
           lastQuery.current = body;
           const page = await guard(api.POST('/scrm/admin/cust/emp/page', { body }));
-          setPageInfo({ ids: page.records.map((row) => row.id), total: page.total });
+          const ids = page.records.map((row) => row.id);
+          // Unchanged: keep the same state (no re-render, which would make the table ask again).
+          setPageInfo((previous) => (previous.total === page.total && previous.ids.join() === ids.join() ? previous : { ids, total: page.total }));
           return page;
         })}
         rowSelection={{

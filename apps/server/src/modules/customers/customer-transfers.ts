@@ -1,0 +1,56 @@
+// On-the-job transfers SCRM asks WeCom for (the leads module's 在职转接). WeCom takes them at once but settles
+// them later (the customer has 24 h to refuse), and sends no callback for the request: so the handover
+// employee's relation shows the transfer as pending (transfer_to) in the same operation, and the settlement —
+// the transfer_result poll, or the transfer_fail / del_external_contact callbacks — ends it. Each write is
+// idempotent: applying a settlement twice, or after the callback already ended the relation, changes nothing.
+// mtime is left alone on a pending mark (the full sync tells seen relations from gone ones by it).
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../platform/db/database.ts';
+
+export interface TransferRequest {
+  externalUserid: string;
+  handoverUserid: string;
+  takeoverUserid: string;
+}
+
+export interface TransferSettlement extends TransferRequest {
+  outcome: 'completed' | 'failed';
+  /** Why it failed (customer_refused, customer_limit_exceed, …). */
+  reason?: string | null;
+  /** When WeCom settled it (the takeover time), for a completed transfer. */
+  at: Date;
+}
+
+export function createCustomerTransfers() {
+  return {
+    /** Transfers WeCom accepted: each handover relation shows the takeover employee as pending. */
+    async requested(tx: DbOrTx, requests: TransferRequest[], at: Date): Promise<number> {
+      if (requests.length === 0) return 0;
+      const input = JSON.stringify(requests.map((request) => ({ external_userid: request.externalUserid, handover: request.handoverUserid, takeover: request.takeoverUserid })));
+      const result = await tx.execute(sql`
+        UPDATE customer_relation r SET transfer_to = x.takeover, transfer_requested_at = ${at.toISOString()}::timestamptz, transfer_fail_reason = NULL
+        FROM jsonb_to_recordset(${input}::jsonb) AS x(external_userid text, handover text, takeover text)
+        WHERE r.external_userid = x.external_userid AND r.userid = x.handover AND r.status = 'active'`);
+      return result.rowCount ?? 0;
+    },
+
+    /**
+     * A transfer settled: completed ends the handover relation as transferred (the takeover's relation comes
+     * with the customer's next read from WeCom — the del_external_contact callback's); failed clears the
+     * pending mark and keeps why.
+     */
+    async settled(tx: DbOrTx, settlement: TransferSettlement): Promise<void> {
+      const relation = sql`external_userid = ${settlement.externalUserid} AND userid = ${settlement.handoverUserid} AND status = 'active'`;
+      if (settlement.outcome === 'completed') {
+        await tx.execute(sql`UPDATE customer_relation SET status = 'transferred', lost_at = GREATEST(${settlement.at.toISOString()}::timestamptz, createtime),
+            lost_by = NULL, transfer_to = NULL, mtime = now(), muser = 'wecom'
+          WHERE ${relation}`);
+        return;
+      }
+      await tx.execute(sql`UPDATE customer_relation SET transfer_to = NULL, transfer_fail_reason = ${settlement.reason ?? 'unknown'}
+        WHERE ${relation} AND transfer_to = ${settlement.takeoverUserid}`);
+    },
+  };
+}
+
+export type CustomerTransfers = ReturnType<typeof createCustomerTransfers>;
