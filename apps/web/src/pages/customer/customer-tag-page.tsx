@@ -1,8 +1,8 @@
 import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
-import { Alert, App, Button, Form, Modal, Radio, Select } from 'antd';
+import { Alert, App, Button, Form, Modal, Radio, Select, Space } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, call } from '../../api/client.ts';
+import { api, call, withDetail } from '../../api/client.ts';
 import type { BodyOf, TagInfoRecord, TagType } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
@@ -124,7 +124,16 @@ function BatchTagModal({ targets, onClose, onDone }: { targets: TagInfoRecord[];
       else
         modal.warning({
           title: t('customerTag.batchPartial', { succeeded: result.succeeded, failed: result.failed.length }),
-          content: <Alert type="warning" title={result.failed.map((failure) => `${failure.externalUserid}: ${failure.message}`).join('\n')} />,
+          // Each refused row named by customer and employee (never the raw external_userid), the raw code on a details line.
+          content: (
+            <Space orientation="vertical" style={{ width: '100%' }}>
+              {result.failed.map((failure) => {
+                const row = targets.find((target) => target.externalUserid === failure.externalUserid && target.userId === failure.userId);
+                const who = row ? `${row.customerName}${row.employeeName ? `（${row.employeeName}）` : ''}` : t('customer.name');
+                return <Alert key={`${failure.externalUserid}:${failure.userId}`} type="warning" title={who} description={withDetail(failure.message, failure.detail)} />;
+              })}
+            </Space>
+          ),
         });
       onDone();
     } catch {
