@@ -45,10 +45,15 @@ describe('leads owned by WeCom employees, in the console', { skip, timeout: 300_
     return response.body.date as { id: number };
   };
   const rowOf = (id: number) => page.getByTestId('lead-table').locator(`tr[data-row-key="${id}"]`);
+  /** The list page with the lead's row shown (the page's code loads on first visit: slow on a busy machine). */
+  const openPool = async (leadId: number) => {
+    await page.goto(`${env.url}/clue/pool`);
+    await rowOf(leadId).waitFor({ timeout: 60_000 });
+  };
 
   it("assigns a lead to an employee: the list shows the owner's name, and the employee got the app message", async () => {
     const lead = await addLead({ name: '浏览器线索', phone: '13912340001' });
-    await page.goto(`${env.url}/clue/pool`);
+    await openPool(lead.id);
     await rowOf(lead.id).locator('.ant-checkbox-input').check();
     await page.getByTestId('lead-assign').click();
     await page.getByTestId('lead-assign-user').click();
@@ -70,7 +75,7 @@ describe('leads owned by WeCom employees, in the console', { skip, timeout: 300_
 
   it('returns it to the pool with a reason; the drawer says why', async () => {
     const lead = await addLead({ name: '退回的线索', phone: '13912340002', ownerUserid: owner.userid });
-    await page.goto(`${env.url}/clue/pool`);
+    await openPool(lead.id);
     await rowOf(lead.id).getByTestId(`lead-owner-${lead.id}`).filter({ hasText: owner.name }).waitFor();
     await rowOf(lead.id).locator('.ant-checkbox-input').check();
     await page.getByTestId('lead-return').click();
@@ -90,8 +95,7 @@ describe('leads owned by WeCom employees, in the console', { skip, timeout: 300_
     const notYet = await addLead({ name: '还不急', phone: '13912340004', ownerUserid: owner.userid });
     await admin.post('/scrm/admin/clue/update', { clueId: due.id, nextFollowAt: new Date(env.clock.now - 3600_000).toISOString() });
     await admin.post('/scrm/admin/clue/update', { clueId: notYet.id, nextFollowAt: new Date(env.clock.now + 5 * 86_400_000).toISOString() });
-    await page.goto(`${env.url}/clue/pool`);
-    await rowOf(notYet.id).waitFor();
+    await openPool(notYet.id);
     await page.getByTestId('lead-view-due').click();
     await rowOf(notYet.id).waitFor({ state: 'detached' });
     await rowOf(due.id).waitFor();
