@@ -1,6 +1,6 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
-import { App, Button, Form, Input, Modal, Radio, Space, Switch, Tag, TreeSelect, Typography } from 'antd';
+import { App, Button, Form, Input, Modal, Radio, Space, Switch, Tag, Tooltip, TreeSelect, Typography } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, call } from '../../api/client.ts';
@@ -20,6 +20,8 @@ export function MenuPage() {
   const action = useRef<ActionType>(null);
   const [tree, setTree] = useState<MenuNode[]>([]);
   const editor = useEditor<{ id?: number; parentId?: number }>(() => action.current?.reload());
+  // Each permission code's menu, to name what a menu's extra codes grant.
+  const grantNames = new Map(flattenMenus(tree).flatMap((menu) => (menu.perms ? [[menu.perms, localName(menu)] as const] : [])));
 
   const remove = async (menu: MenuNode) => {
     await call(api.GET('/scrm/admin/sys/menu/delete', { params: { query: { id: menu.id } } }));
@@ -40,7 +42,23 @@ export function MenuPage() {
     },
     { title: t('menu.menuType'), dataIndex: 'menuType', width: 90, render: (_, menu) => <Tag color={TYPE_COLORS[menu.menuType]}>{t(`menu.type${menu.menuType}`)}</Tag> },
     { title: t('menu.path'), dataIndex: 'path', render: (_, menu) => menu.path ?? '' },
-    { title: t('menu.perms'), dataIndex: 'perms', render: (_, menu) => (menu.perms ? <Typography.Text code>{menu.perms}</Typography.Text> : '') },
+    {
+      title: t('menu.perms'),
+      dataIndex: 'perms',
+      render: (_, menu) => (
+        <Space orientation="vertical" size={0}>
+          {menu.perms ? <Typography.Text code>{menu.perms}</Typography.Text> : null}
+          {/* The reads in other modules this page or button needs, granted with it (from the product's menu tree). */}
+          {menu.extraPerms.length > 0 && (
+            <Tooltip title={menu.extraPerms.join(', ')}>
+              <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid={`menu-extra-${menu.id}`}>
+                {t('menu.alsoGrants', { names: menu.extraPerms.map((code) => grantNames.get(code) ?? code).join(t('menu.alsoGrantsSeparator')) })}
+              </Typography.Text>
+            </Tooltip>
+          )}
+        </Space>
+      ),
+    },
     { title: t('common.orderNum'), dataIndex: 'orderNum', width: 70 },
     { title: t('menu.visible'), dataIndex: 'visible', width: 70, render: (_, menu) => (menu.visible ? t('common.yes') : t('common.no')) },
     {
@@ -182,3 +200,5 @@ function MenuFormModal({ id, parentId, tree, onClose, onSaved }: { id?: number; 
     </Modal>
   );
 }
+
+const flattenMenus = (nodes: MenuNode[]): MenuNode[] => nodes.flatMap((node) => [node, ...flattenMenus(node.children ?? [])]);
