@@ -114,4 +114,34 @@ describe('the dashboard after the first sync with WeCom', { skip, timeout: 300_0
     await page.screenshot({ path: join(screenshots, 'zh-CN-dashboard-limited.png'), fullPage: true });
     await page.context().close();
   });
+
+  it('shows a run that failed: the step that failed and why, in words, with WeCom\'s code on a details line', async () => {
+    // A nightly run stopped at the customer step by WeCom's rate limit, stored as the job service stores it (a real
+    // one takes minutes of retries with back-off).
+    const failure = 'WeCom externalcontact/batch/get_by_user failed: errcode 45009, api freq out of limit';
+    const stepIds: Record<string, number> = {};
+    for (const type of ['tags.corp.sync', 'org.dept.sync', 'org.emp.sync', 'customers.sync']) {
+      const failed = type === 'customers.sync';
+      const row = await env.db.execute<{ id: number }>(sql`
+        INSERT INTO sys_job (type, state, progress, total, error, cuser, started_at, finished_at)
+        VALUES (${type}, ${failed ? 'failed' : 'completed'}, 3, 3, ${failed ? failure : null}, 'system', now(), now()) RETURNING id`);
+      stepIds[type] = Number(row.rows[0].id);
+    }
+    const steps = Object.fromEntries(Object.entries(stepIds).map(([type, jobId]) => [type, { jobId, state: type === 'customers.sync' ? 'failed' : 'completed' }]));
+    const payload = { input: { corpId: env.wecom.corpId, reason: 'nightly' }, checkpoint: { steps } };
+    await env.db.execute(sql`
+      INSERT INTO sys_job (type, state, progress, total, error, cuser, payload, started_at, finished_at)
+      VALUES ('wecom.sync', 'failed', 3, 5, ${failure}, 'schedule', ${JSON.stringify(payload)}::jsonb, now(), now())`);
+
+    const page = await open('admin', TEST_ADMIN_PASSWORD);
+    await page.getByTestId('wecom-sync').getByText('企业微信每日对账同步').waitFor();
+    await page.getByTestId('wecom-sync-state').getByText('失败').waitFor();
+    await page.getByTestId('wecom-sync-error-customers.sync').getByText('调用企业微信过于频繁，已被企业微信限流').waitFor();
+    const error = page.getByTestId('wecom-sync-error');
+    await error.getByText('同步未完成：调用企业微信过于频繁').waitFor();
+    await error.getByText('errcode 45009: api freq out of limit').waitFor();
+    assert.equal(await page.getByTestId('wecom-sync-start').count(), 1, 'the administrator may retry it');
+    await page.screenshot({ path: join(screenshots, 'zh-CN-dashboard-sync-failed.png'), fullPage: true });
+    await page.context().close();
+  });
 });

@@ -33,7 +33,7 @@ export const en: Messages = {
     customerTotal: 'Customers', groupTotal: 'Customer groups',
     sync: {
       manual: 'Sync with WeCom', start: 'Sync now',
-      initial: 'First sync with WeCom', nightly: 'Nightly reconciliation with WeCom', notStarted: 'Not started', finishedAt: 'Finished {{time}}',
+      initial: 'First sync with WeCom', nightly: 'Nightly reconciliation with WeCom', notStarted: 'Not started', finishedAt: 'Ended {{time}}',
       runningHint: 'Syncing: data appears as each step completes', count: '{{count}} synced', failed: 'The sync did not complete: {{error}}. Once that is dealt with, press Sync now to retry; a restart and the nightly reconciliation retry it too.',
       step: { 'tags.corp.sync': 'Corp tags', 'org.dept.sync': 'Departments', 'org.emp.sync': 'Employees', 'customers.sync': 'Customers', 'groups.sync': 'Customer groups' },
     },

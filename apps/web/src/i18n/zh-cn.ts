@@ -30,7 +30,7 @@ export const zhCN = {
     customerTotal: '客户总数', groupTotal: '客户群总数',
     sync: {
       manual: '企业微信数据同步', start: '立即同步',
-      initial: '首次同步企业微信数据', nightly: '企业微信每日对账同步', notStarted: '未开始', finishedAt: '完成于 {{time}}',
+      initial: '首次同步企业微信数据', nightly: '企业微信每日对账同步', notStarted: '未开始', finishedAt: '结束于 {{time}}',
       runningHint: '同步进行中，数据会陆续出现', count: '已同步 {{count}} 条', failed: '同步未完成：{{error}}。处理后可点「立即同步」重试；服务重启或每日对账时也会重试。',
       step: { 'tags.corp.sync': '企业标签', 'org.dept.sync': '部门', 'org.emp.sync': '员工', 'customers.sync': '客户', 'groups.sync': '客户群' },
     },
