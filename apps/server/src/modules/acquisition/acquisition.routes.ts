@@ -158,7 +158,7 @@ export const openRoutes = (guard: OpenApiGuard, routing: RoutingService) => asyn
   guard.protect(app);
   app.get('/route/hit', {
     schema: {
-      summary: '查询自定义规则分配的命中二维码或者link — the chosen employee’s qrCode / linkUrl and why each other rule was skipped; when nobody is eligible, the main link / QR (fallback: true). Each answer takes one of the chosen rule’s places for today.',
+      summary: '查询自定义规则分配的命中二维码或者link — the chosen employee’s qrCode / linkUrl and why each other rule was skipped; when nobody is eligible, the main link / QR (fallback: true). Each answer takes one of the chosen rule’s places for today. Deterministic: weight is a smooth weighted round robin, round the next in turn — one sequence per link, shared with the main link / QR code (which leads to the pick held for it).',
       description: OPEN_SIGNATURE_DOC,
       tags: ['open'],
       headers: signatureHeaders,
