@@ -23,6 +23,15 @@ describe('客户列表 bulk tagging in the console', { skip, timeout: 300_000 },
   let activeTotal: number;
 
   const rowOf = (id: number) => page.locator(`tr[data-row-key="${id}"]`);
+  /** 批量打标签 → 添加标签 the tag → 保存, as the operator does. */
+  async function addTagToSelection(name: string) {
+    await page.getByTestId('customer-bulk-tag').click();
+    await page.getByTestId('customer-bulk-add').click();
+    await page.keyboard.type(name);
+    await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: name }).first());
+    await page.keyboard.press('Escape');
+    await page.getByTestId('customer-bulk-tag-save').click();
+  }
 
   before(async () => {
     const problem = browserUnavailable();
@@ -65,12 +74,7 @@ describe('客户列表 bulk tagging in the console', { skip, timeout: 300_000 },
 
     // WeCom refuses one of them (the relation is gone there: 84061).
     env.sim.faults.set({ failNext: 1, failNextErrcode: 84061, apis: ['externalcontact/mark_tag'] });
-    await page.getByTestId('customer-bulk-tag').click();
-    await page.getByTestId('customer-bulk-add').click();
-    await page.keyboard.type(tag.name);
-    await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: tag.name }).first());
-    await page.keyboard.press('Escape');
-    await page.getByTestId('customer-bulk-tag-save').click();
+    await addTagToSelection(tag.name);
     const failures = page.getByTestId('customer-bulk-failures');
     await failures.waitFor();
     env.sim.faults.reset();
@@ -104,12 +108,7 @@ describe('客户列表 bulk tagging in the console', { skip, timeout: 300_000 },
     assert.equal(await page.getByTestId('customer-bulk-count').innerText(), '已选择 20 位客户');
     await page.getByTestId('customer-bulk-select-all').click();
     assert.equal(await page.getByTestId('customer-bulk-count').innerText(), `已选择全部 ${activeTotal} 条匹配结果`);
-    await page.getByTestId('customer-bulk-tag').click();
-    await page.getByTestId('customer-bulk-add').click();
-    await page.keyboard.type(tag.name);
-    await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: tag.name }).first());
-    await page.keyboard.press('Escape');
-    await page.getByTestId('customer-bulk-tag-save').click();
+    await addTagToSelection(tag.name);
     await page.locator('.ant-message').getByText(`已为 ${activeTotal} 位客户更新标签`).waitFor();
     // The rows on screen show the tag at once.
     const visible = await page.locator('.ant-table-row').evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-row-key'))));

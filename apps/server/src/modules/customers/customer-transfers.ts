@@ -45,6 +45,9 @@ export function createCustomerTransfers() {
         await tx.execute(sql`UPDATE customer_relation SET status = 'transferred', lost_at = GREATEST(${settlement.at.toISOString()}::timestamptz, createtime),
             lost_by = NULL, transfer_to = NULL, mtime = now(), muser = 'wecom'
           WHERE ${relation}`);
+        // Ended already by the del_external_contact callback: its mark goes too.
+        await tx.execute(sql`UPDATE customer_relation SET transfer_to = NULL
+          WHERE external_userid = ${settlement.externalUserid} AND userid = ${settlement.handoverUserid} AND transfer_to = ${settlement.takeoverUserid}`);
         return;
       }
       await tx.execute(sql`UPDATE customer_relation SET transfer_to = NULL, transfer_fail_reason = ${settlement.reason ?? 'unknown'}

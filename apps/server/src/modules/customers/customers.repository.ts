@@ -13,18 +13,22 @@ import type {
 
 type Row = Record<string, unknown>;
 
+/** A pending transfer and its takeover employee's name: only an active relation has one (an ended one may still carry the mark). */
+const PENDING_TRANSFER = sql`CASE WHEN r.status = 'active' THEN r.transfer_to END AS transfer_to,
+  CASE WHEN r.status = 'active' THEN (SELECT t.name FROM qw_emp t WHERE t.userid = r.transfer_to) END AS transfer_to_name`;
+
 const RELATION_COLUMNS = sql`r.id, r.external_userid, r.userid, e.name AS employee_name, COALESCE(c.name, '') AS customer_name,
   c.avatar AS customer_avatar, COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender,
   c.corp_name AS customer_corp_name, r.remark, r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state,
   r.oper_userid, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by, r.transfer_fail_reason, r.channel_id,
-  r.transfer_to, r.transfer_requested_at, (SELECT t.name FROM qw_emp t WHERE t.userid = r.transfer_to) AS transfer_to_name,
+  ${PENDING_TRANSFER}, r.transfer_requested_at,
   r.ctime, r.mtime`;
 
 /** What an export row needs: fewer columns to read and parse than the page's records. */
 const EXPORT_COLUMNS_SQL = sql`r.id, r.external_userid, r.userid, e.name AS employee_name, COALESCE(c.name, '') AS customer_name,
   COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender, c.corp_name AS customer_corp_name, r.remark,
   r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by,
-  r.transfer_to, (SELECT t.name FROM qw_emp t WHERE t.userid = r.transfer_to) AS transfer_to_name`;
+  ${PENDING_TRANSFER}`;
 
 export type RelationExportRow = Pick<
   RelationRecord,
