@@ -2,7 +2,7 @@
 // error: what happened and what to do, in the caller's language, with the raw errcode and WeCom's errmsg as a
 // details line (`date.detail`). Codes come from API-FACTS.md §1.3, errcodes.tsv and WeCom's global error-code page
 // (90313) for the APIs SCRM calls (contacts, external contacts, contact ways, acquisition links, corp tags, group
-// chats, transfers, welcome messages, media). Unknown codes get a generic sentence with the code.
+// chats, transfers, welcome messages, media, app messages). Unknown codes get a generic sentence with the code.
 import { RATE_LIMIT_ERRCODES, TRANSIENT_ERRCODES, WecomApiError, WecomRequestError } from '@scrm/wecom';
 import { AppError } from './http/errors.ts';
 import type { Locale } from './http/i18n.ts';
@@ -113,6 +113,7 @@ export const WECOM_ERRORS: Readonly<Record<number, Sentence>> = {
   41004: entry({ zh: '缺少 Secret', en: 'The secret is missing' }, { zh: '请设置 WECOM_SECRET', en: 'set WECOM_SECRET' }),
   41006: entry({ zh: '缺少素材（media_id）', en: 'The media (media_id) is missing' }, { zh: '请重新上传素材后重试', en: 'upload the media again and try again' }),
   41009: entry({ zh: '缺少成员（UserID）', en: 'The employee (UserID) is missing' }, REPORT),
+  41011: entry({ zh: '发送应用消息缺少应用 AgentId', en: 'An app message was sent without the app AgentId' }, { zh: '请设置 WECOM_AGENT_ID', en: 'set WECOM_AGENT_ID' }),
   41035: entry({ zh: '缺少客户（外部联系人 ID）', en: 'The customer (external contact ID) is missing' }, REPORT),
   41037: CONTACT_WAY_PARAMETER,
   41038: CONTACT_WAY_PARAMETER,
@@ -152,6 +153,7 @@ export const WECOM_ERRORS: Readonly<Record<number, Sentence>> = {
   ),
   42001: TOKEN,
   44001: entry({ zh: '上传的文件为空', en: 'The uploaded file is empty' }, { zh: '请选择有内容的文件', en: 'choose a file with content' }),
+  44004: entry({ zh: '应用消息内容为空', en: 'The app message is empty' }, REPORT),
   45001: entry(
     { zh: '文件超过企业微信的大小上限（图片、语音 5 MB，视频 10 MB，文件 20 MB）', en: "The file exceeds WeCom's size limit (images and voice 5 MB, video 10 MB, files 20 MB)" },
     { zh: '请压缩或换一个文件', en: 'compress it or choose another file' },
@@ -185,6 +187,7 @@ export const WECOM_ERRORS: Readonly<Record<number, Sentence>> = {
   60111: entry({ zh: '{name}在企业微信中不存在（可能已被删除）', en: '{name} does not exist in WeCom (they may have been deleted)' }, SYNC_EMPLOYEES),
   60123: DEPARTMENT_GONE,
   81013: entry({ zh: '所选成员、部门或标签在企业微信中都无效或不在可见范围内', en: 'None of the chosen employees, departments or tags is valid or visible to the app' }, VISIBLE_RANGE),
+  82001: entry({ zh: '应用消息没有接收人', en: 'The app message has no recipient' }, REPORT),
   84061: entry(
     { zh: '{customer}不是{name}的客户（可能已删除好友）', en: '{customer} is not a customer of {name} (the contact may have been deleted)' },
     { zh: '请从企业微信实时刷新该客户', en: 'refresh the customer from WeCom' },
@@ -198,6 +201,7 @@ export const WECOM_ERRORS: Readonly<Record<number, Sentence>> = {
   90500: entry({ zh: '群主尚未离职', en: 'The group owner has not left the company' }, { zh: '在职群主的群请用「在职继承」分配', en: 'assign groups of owners still in post with on-the-job transfer' }),
   90501: entry({ zh: '这个群不是客户群', en: 'This is not a customer group' }, { zh: '只能分配客户群', en: 'only customer groups can be assigned' }),
   90502: entry({ zh: '群主已经离职', en: 'The group owner has left the company' }, { zh: '请用「离职继承」分配', en: 'assign it with resigned-employee transfer' }),
+  301002: entry({ zh: 'WECOM_AGENT_ID 与 WECOM_SECRET 不属于同一个应用', en: 'WECOM_AGENT_ID and WECOM_SECRET belong to different apps' }, { zh: '请使用同一个自建应用的 AgentId 与 Secret', en: "use the AgentId and Secret of the same self-built app" }),
 };
 
 const UNKNOWN = entry(
