@@ -70,8 +70,8 @@ describe('the dashboard after the first sync with WeCom', { skip, timeout: 300_0
     await sync.getByText('首次同步企业微信数据').waitFor();
     await page.getByTestId('wecom-sync-state').getByText('已完成').waitFor();
     for (const step of ['企业标签', '部门', '员工', '客户', '客户群']) await sync.getByText(step, { exact: true }).waitFor();
-    const relations = (await admin.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 1 })).body.date.total;
-    await page.getByTestId('wecom-sync-count-customers.sync').getByText(`已同步 ${relations} 条`).waitFor();
+    await page.getByTestId('wecom-sync-count-customers.sync').getByText(`${customers} 位客户`).waitFor();
+    await page.getByTestId('wecom-sync-count-groups.sync').getByText(`${groups} 个群`).waitFor();
     await page.getByTestId('figure-customerTotal').getByText('客户总数').waitFor();
     await page.getByTestId('figure-customerTotal').getByText(String(customers), { exact: true }).waitFor();
     await page.getByTestId('figure-groupTotal').getByText(String(groups), { exact: true }).waitFor();
@@ -104,7 +104,7 @@ describe('the dashboard after the first sync with WeCom', { skip, timeout: 300_0
     await page.getByTestId('figure-customerTotal').getByText(String(customers), { exact: true }).waitFor();
     // The sync's progress, without the corp's counts.
     await page.getByTestId('wecom-sync-state').getByText('已完成').waitFor();
-    assert.equal(await page.locator('[data-testid^=wecom-sync-count-]').count(), 0);
+    assert.equal(await page.locator('[data-testid^=wecom-sync-count-], [data-testid^=wecom-sync-progress-]').count(), 0);
     assert.equal(await page.getByTestId('wecom-sync-start').count(), 0, 'no 立即同步 without the sync permissions');
     // No card of a module the role was not granted, and no placeholder in its place.
     for (const hidden of ['groupTotal', 'customers', 'lost', 'netGrowth', 'leads', 'users', 'roles', 'depts']) {

@@ -5959,6 +5959,8 @@ export interface paths {
                                     /** @enum {string} */
                                     state: "created" | "active" | "retry" | "completed" | "failed";
                                     steps: {
+                                        /** @description once done: tags, departments, employees, customers or groups synced (by step); null for a caller without the permission */
+                                        count: number | null;
                                         /** @description why it failed, in the caller's language */
                                         error: string | null;
                                         /** @description WeCom failures: the raw errcode and errmsg */
@@ -13599,7 +13601,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 查询自定义规则分配的命中二维码或者link — the chosen employee’s qrCode / linkUrl and why each other rule was skipped; when nobody is eligible, the main link / QR (fallback: true). Each answer takes one of the chosen rule’s places for today.
+         * 查询自定义规则分配的命中二维码或者link — the chosen employee’s qrCode / linkUrl and why each other rule was skipped; when nobody is eligible, the main link / QR (fallback: true). Each answer takes one of the chosen rule’s places for today. Deterministic: weight is a smooth weighted round robin, round the next in turn — one sequence per link, shared with the main link / QR code (which leads to the pick held for it).
          * @description Signed request (third-party app). Headers: `x-app-key`: the app key (系统管理 → 开放平台; `ak_` and up to 61 of [A-Za-z0-9_-]); `x-timestamp`: unix time in seconds, within ±300 s of the server clock; `x-nonce`: 8–64 characters [A-Za-z0-9_-], single use; `x-signature`: lowercase hex HMAC-SHA256 keyed with the app secret of the UTF-8 string `${METHOD}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${rawBody}` — METHOD upper case, pathAndQuery the request target exactly as sent (e.g. `/scrm/open/route/hit?getType=link&id=3`), rawBody the body bytes exactly as sent ("" for GET). Failures: 401 (missing headers, unknown or disabled key, stale timestamp, bad nonce, bad signature, replayed nonce); 429 over the app's per-minute limit.
          */
         get: {

@@ -34,7 +34,7 @@ export const en: Messages = {
     sync: {
       manual: 'Sync with WeCom', start: 'Sync now',
       initial: 'First sync with WeCom', nightly: 'Nightly reconciliation with WeCom', notStarted: 'Not started', finishedAt: 'Ended {{time}}',
-      runningHint: 'Syncing: data appears as each step completes', count: '{{count}} synced', failed: 'The sync did not complete: {{error}}. Once that is dealt with, press Sync now to retry; a restart and the nightly reconciliation retry it too.',
+      runningHint: 'Syncing: data appears as each step completes', progress: '{{count}} done', count: { 'tags.corp.sync': '{{count}} tags', 'org.dept.sync': '{{count}} departments', 'org.emp.sync': '{{count}} employees', 'customers.sync': '{{count}} customers', 'groups.sync': '{{count}} groups' }, failed: 'The sync did not complete: {{error}}. Once that is dealt with, press Sync now to retry; a restart and the nightly reconciliation retry it too.',
       step: { 'tags.corp.sync': 'Corp tags', 'org.dept.sync': 'Departments', 'org.emp.sync': 'Employees', 'customers.sync': 'Customers', 'groups.sync': 'Customer groups' },
     },
     title: 'Dashboard', users: 'Users', roles: 'Roles', depts: 'Departments', menus: 'Menus', customers: 'New customers today',

@@ -31,7 +31,7 @@ export const zhCN = {
     sync: {
       manual: '企业微信数据同步', start: '立即同步',
       initial: '首次同步企业微信数据', nightly: '企业微信每日对账同步', notStarted: '未开始', finishedAt: '结束于 {{time}}',
-      runningHint: '同步进行中，数据会陆续出现', count: '已同步 {{count}} 条', failed: '同步未完成：{{error}}。处理后可点「立即同步」重试；服务重启或每日对账时也会重试。',
+      runningHint: '同步进行中，数据会陆续出现', progress: '已处理 {{count}}', count: { 'tags.corp.sync': '{{count}} 个标签', 'org.dept.sync': '{{count}} 个部门', 'org.emp.sync': '{{count}} 名员工', 'customers.sync': '{{count}} 位客户', 'groups.sync': '{{count}} 个群' }, failed: '同步未完成：{{error}}。处理后可点「立即同步」重试；服务重启或每日对账时也会重试。',
       step: { 'tags.corp.sync': '企业标签', 'org.dept.sync': '部门', 'org.emp.sync': '员工', 'customers.sync': '客户', 'groups.sync': '客户群' },
     },
     title: '首页', users: '系统用户', roles: '角色', depts: '部门', menus: '菜单', customers: '今日新增客户',

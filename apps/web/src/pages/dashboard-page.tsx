@@ -120,8 +120,10 @@ function WecomSyncCard({ run, initialDone, onStart }: { run: SyncRun | null; ini
               <Typography.Text type="danger" data-testid={`wecom-sync-error-${step.type}`}>
                 {step.error}
               </Typography.Text>
-            ) : step.progress !== null && step.state !== 'waiting' ? (
-              <span data-testid={`wecom-sync-count-${step.type}`}>{t('dashboard.sync.count', { count: step.progress })}</span>
+            ) : step.count !== null ? (
+              <span data-testid={`wecom-sync-count-${step.type}`}>{t(`dashboard.sync.count.${step.type}`, { count: step.count })}</span>
+            ) : step.progress !== null && (step.state === 'active' || step.state === 'created') ? (
+              <span data-testid={`wecom-sync-progress-${step.type}`}>{t('dashboard.sync.progress', { count: step.progress })}</span>
             ) : undefined,
         }))}
       />

@@ -28,6 +28,7 @@ const stepSchema = z.object({
   jobId: z.number().nullable(),
   progress: z.number().nullable().describe('items done so far; null for a caller without the permission that starts this sync'),
   total: z.number().nullable(),
+  count: z.number().nullable().describe('once done: tags, departments, employees, customers or groups synced (by step); null for a caller without the permission'),
   error: z.string().nullable().describe('why it failed, in the caller\'s language'),
   errorDetail: z.string().nullable().describe('WeCom failures: the raw errcode and errmsg'),
 });
@@ -50,6 +51,19 @@ export const syncStatusSchema = z.object({
   initialDone: z.boolean().describe('the first sync against this corp has completed'),
   run: runSchema.nullable().describe('the latest whole-corp sync (first sync or nightly reconciliation)'),
 });
+
+/** What each step's result counts (the sync jobs' results). */
+const COUNTED: Record<(typeof WECOM_SYNC_STEPS)[number], string> = {
+  'tags.corp.sync': 'tags',
+  'org.dept.sync': 'departments',
+  'org.emp.sync': 'employees',
+  'customers.sync': 'customers',
+  'groups.sync': 'groups',
+};
+const countOf = (type: (typeof WECOM_SYNC_STEPS)[number], result: unknown): number | null => {
+  const value = (result as Record<string, unknown> | null)?.[COUNTED[type]];
+  return typeof value === 'number' ? value : null;
+};
 
 /** 首页: the progress of the whole-corp sync (/scrm/admin/dashboard/*). */
 export const wecomSyncRoutes = (deps: { db: Db; jobs: JobService; corpId: string | null }) => async (app: FastifyInstance) => {
@@ -83,6 +97,7 @@ export const wecomSyncRoutes = (deps: { db: Db; jobs: JobService; corpId: string
             jobId,
             progress: job && mayCount ? job.progress : null,
             total: job && mayCount ? job.total : null,
+            count: job?.state === 'completed' && mayCount ? countOf(type, job.result) : null,
             ...render(ctx, job?.state === 'failed' || job?.state === 'retry' ? job.error : null),
           } as z.output<typeof stepSchema>;
         }),

@@ -63,6 +63,9 @@ test('two replicas starting against a corp: the first sync runs once, step by st
   const relations = await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM customer_relation WHERE status = 'active'`);
   assert.ok(Number(relations.rows[0].n) > 0);
   assert.equal(customersStep.progress, Number(relations.rows[0].n), 'the customer step counts the relations it synced');
+  assert.equal(customersStep.count, (await admin.post('/scrm/admin/cust/info/page', { pageNum: 1, pageSize: 1 })).body.date.total, 'and says how many customers');
+  const employeesStep = done.run.steps.find((step: { type: string }) => step.type === 'org.emp.sync');
+  assert.equal(employeesStep.count, (await admin.post('/scrm/admin/qw/emp/page', { pageNum: 1, pageSize: 1 })).body.date.total);
 
   // Each step ran once, each after the one before it had finished.
   const stepJobs = async () =>
@@ -83,7 +86,7 @@ test('two replicas starting against a corp: the first sync runs once, step by st
   const viewer = await createScopedUser(env, admin, { username: 'dash-viewer', perms: ['cust:info:list'], dataScope: 5 });
   const limited = (await viewer.get('/scrm/admin/dashboard/sync')).body.date;
   assert.equal(limited.run.state, 'completed');
-  assert.ok(limited.run.steps.every((step: { progress: number | null }) => step.progress === null));
+  assert.ok(limited.run.steps.every((step: { progress: number | null; count: number | null }) => step.progress === null && step.count === null));
 
   // The nightly reconciliation: one schedule, and a tick reaching both replicas' workers (as when two sent it)
   // runs the chain once.
