@@ -4,7 +4,8 @@
 // together on one fresh PostgreSQL database with Redis, real WECOM_* settings pointing at the simulator, and
 // callbacks delivered to both replicas (every callback to each, as WeCom's retries through a load balancer can).
 // Checks: the first sync runs once (one run, each step once, the corp mirrored); callbacks are stored once and
-// applied once; simultaneous sync requests to both replicas start one sync.
+// applied once; simultaneous sync requests to both replicas start one sync, which keeps the customers of an employee
+// who left awaiting inheritance (not lost).
 //
 //   node scripts/e2e-production.mjs            # PostgreSQL at 127.0.0.1:5432 (user postgres), Redis at 127.0.0.1:6379
 //   E2E_DATABASE_URL=… E2E_REDIS_URL=… node scripts/e2e-production.mjs
@@ -187,6 +188,12 @@ async function main() {
   check((await count(`SELECT count(*)::int AS n FROM customer`)) === customersBefore + CALLBACKS, 'each added customer applied once');
   check((await count(`SELECT count(*)::int AS n FROM customer_relation WHERE external_userid = ANY($1)`, [added])) === CALLBACKS, 'one relation per added customer');
 
+  // An employee leaves (a delete_user callback to both replicas): their relations await inheritance.
+  const leaver = (await db.query(`SELECT userid, count(*)::int AS n FROM customer_relation WHERE status = 'active' GROUP BY userid ORDER BY n DESC LIMIT 1`)).rows[0];
+  await call(simBase, '/sim/delete-employee', { body: { userid: leaver.userid } });
+  await call(simBase, '/sim/deliveries/flush', { body: {} });
+  await until('the departure applied', async () => (await count(`SELECT count(*)::int AS n FROM customer_relation WHERE userid = $1 AND unassigned_since IS NOT NULL`, [leaver.userid])) === leaver.n);
+
   // 3. Six simultaneous sync requests across the replicas: one sync.
   const syncsBefore = await count(`SELECT count(*)::int AS n FROM sys_job WHERE type = 'customers.sync'`);
   const jobs = await Promise.all(Array.from({ length: 6 }, (_, i) => call(replicas[i % 2].base, '/scrm/admin/cust/info/sync', { token, body: {} })));
@@ -194,6 +201,8 @@ async function main() {
   await until('the sync to finish', async () => ['completed', 'failed'].includes((await call(replicas[0].base, `/scrm/admin/job/get?id=${jobs[0].date.id}`, { token })).date.state));
   check((await count(`SELECT count(*)::int AS n FROM sys_job WHERE type = 'customers.sync'`)) === syncsBefore + 1, 'the sync ran once');
   check((await count(`SELECT count(*)::int AS n FROM customer_relation WHERE status = 'lost'`)) === 0, 'the sync agreed with the callbacks (nothing lost)');
+  check((await count(`SELECT count(*)::int AS n FROM customer_relation WHERE userid = $1 AND status = 'active' AND unassigned_since IS NOT NULL`, [leaver.userid])) === leaver.n,
+    `the ${leaver.n} customers of an employee who left await inheritance after the sync`);
   log('all checks passed');
 }
 
