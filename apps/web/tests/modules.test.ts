@@ -399,7 +399,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await drawer.getByTestId('lead-transfer').click();
     const transfer = page.locator('.ant-modal:visible');
     await transfer.locator('.ant-select').first().click();
-    await pickOption(page, handover.userid);
+    await pickOption(page, handover.name);
     await page.getByTestId('lead-transfer-takeover').click();
     await page.keyboard.type(takeover.userid);
     await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: takeover.userid }).first());
