@@ -1,0 +1,103 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'drizzle-orm';
+import { createWecomTestEnv, type WecomTestEnv } from './testing/wecom-test-env.ts';
+import type { TestClient } from './testing/test-app.ts';
+import { createTokenService } from './platform/auth/tokens.ts';
+import { startWecomSync } from './platform/jobs/wecom-sync.ts';
+import { ok } from './modules/acquisition/acquisition.testing.ts';
+import { DEMO_CONTENT_KEY, seedDemoContent, type DemoContentDeps } from './demo-content.ts';
+
+
+const count = async (env: WecomTestEnv, table: string) =>
+  Number((await env.db.execute<{ count: number }>(sql.raw(`SELECT count(*)::int AS count FROM ${table}`))).rows[0].count);
+
+describe('demo content: made once after the first sync, through the modules', () => {
+  let env: WecomTestEnv;
+  let admin: TestClient & { token: string };
+  let deps: DemoContentDeps;
+
+  before(async () => {
+    env = await createWecomTestEnv();
+    const sync = await startWecomSync(env.jobs, env.wecom.corpId, 'initial', 'system');
+    assert.equal((await env.jobs.waitFor(sync.id, 60_000)).state, 'completed');
+    admin = await env.login();
+    deps = { app: env.app, db: env.db, sim: env.sim, settle: () => env.settle(), tokens: createTokenService(env.config.JWT_SECRET!, 3600, () => env.clock.now), now: () => env.clock.now };
+  });
+  after(() => env?.close());
+
+  test('channels, a published link and QR code, customers that came through them, tags, leads in each state, sales users', async () => {
+    const summary = await seedDemoContent(deps);
+    assert.ok(summary);
+    assert.equal(summary.customers, 12);
+
+    const channels = await ok(admin.get('/scrm/admin/cust/channel/list'));
+    assert.deepEqual(channels.map((channel: any) => channel.name).sort(), ['公众号', '线下展会', '老客转介绍'].sort());
+
+    const links = await ok(admin.post('/scrm/admin/cust/get/link/page', { pageNum: 1, pageSize: 10 }));
+    const [link] = links.records;
+    assert.equal(link.linkName, '春季展会获客链接');
+    assert.equal(link.status, 1);
+    assert.ok(env.sim.state.acquisitionLinks.get(link.linkId), 'the link is on WeCom');
+    const qrs = await ok(admin.post('/scrm/admin/cust/get/qr/page', { pageNum: 1, pageSize: 10 }));
+    assert.equal(qrs.records[0].status, 1);
+    assert.ok(env.sim.state.contactWays.get(qrs.records[0].linkId), 'the QR code is on WeCom');
+
+    // The customers who opened the link: their relations name the channel and carry the link's corp tag.
+    const [linkTag] = link.cstTags;
+    assert.ok(linkTag);
+    const added = await env.db.execute<{ external_userid: string }>(sql`SELECT external_userid FROM acq_add WHERE acq_link_id = ${link.id}`);
+    const addedIds = new Set(added.rows.map((row) => row.external_userid));
+    assert.equal(addedIds.size, 7);
+    const relations = await ok(admin.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 100 }));
+    const fromLink = { records: relations.records.filter((relation: any) => addedIds.has(relation.externalUserid)) };
+    assert.equal(fromLink.records.length, 7);
+    assert.ok(new Set(fromLink.records.map((relation: any) => relation.userid)).size > 1, 'the weighted link spread its customers over employees');
+    for (const relation of fromLink.records) {
+      assert.equal(relation.channelName, '线下展会');
+      assert.equal(relation.sourceName, '春季展会获客链接');
+      assert.ok(relation.tagIds.includes(linkTag), `${relation.customerName} has the link's tag`);
+      assert.ok(env.sim.state.customerRelations(relation.externalUserid).some((r) => r.tag_ids.includes(linkTag)), 'tagged on WeCom too');
+    }
+    const fromQr = await env.db.execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM customer_relation WHERE channel_qr_id = ${qrs.records[0].id} AND channel_id IS NOT NULL`);
+    assert.equal(Number(fromQr.rows[0].count), 5);
+
+    // SCRM tags on customers.
+    const tagged = await env.db.execute<{ name: string; count: number }>(sql`
+      SELECT t.name, count(*)::int AS count FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id WHERE t.type = 'self' GROUP BY t.name ORDER BY t.name`);
+    assert.deepEqual(tagged.rows.map((row) => [row.name, Number(row.count)]), [['VIP', 2], ['普通', 4]]);
+
+    // Leads: in the pool (some returned with a reason), assigned, due today.
+    const leads = await ok(admin.post('/scrm/admin/clue/page', { pageNum: 1, pageSize: 50 }));
+    assert.equal(leads.total, 20);
+    const byStatus = (status: string) => leads.records.filter((lead: any) => lead.status === status);
+    const pool = await ok(admin.post('/scrm/admin/clue/page', { pageNum: 1, pageSize: 50, pool: true }));
+    assert.equal(pool.total, byStatus('pool').length);
+    assert.deepEqual(['pool', 'assigned', 'converted', 'invalid'].map((status) => byStatus(status).length), [10, 7, 2, 1]);
+    const assigned = byStatus('assigned');
+    const due = await ok(admin.post('/scrm/admin/clue/page', { pageNum: 1, pageSize: 50, followUp: 'due' }));
+    assert.equal(due.total, 2);
+    const returns = await env.db.execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM sys_audit_log WHERE action = 'lead.return'`);
+    assert.equal(Number(returns.rows[0].count), 2, 'the returns are audited');
+
+    // The 销售 role and two console users bound to the employees who own leads, who see only their own.
+    const users = await ok(admin.post('/scrm/admin/sys/user/page', { pageNum: 1, pageSize: 50 }));
+    const sales = users.records.filter((user: any) => user.qwUserid);
+    assert.equal(sales.length, 2);
+    const owners = new Set(assigned.map((lead: any) => lead.ownerUserid));
+    for (const user of sales) assert.ok(owners.has(user.qwUserid), `${user.username} owns leads`);
+    const role = (await ok(admin.get('/scrm/admin/sys/role/list'))).find((r: any) => r.name === '销售');
+    assert.equal(role.dataScope, 5);
+    const [config] = (await env.db.execute<{ value: string }>(sql`SELECT value FROM sys_config WHERE key = ${DEMO_CONTENT_KEY}`)).rows;
+    assert.equal(config.value, 'done');
+  });
+
+  test('running it again makes nothing twice', async () => {
+    const before = await Promise.all(['acq_channel', 'customer_relation', 'lead', 'sys_user', 'sys_role'].map((table) => count(env, table)));
+    assert.equal(await seedDemoContent(deps), null);
+    const after = await Promise.all(['acq_channel', 'customer_relation', 'lead', 'sys_user', 'sys_role'].map((table) => count(env, table)));
+    assert.deepEqual(after, before);
+    assert.equal((await ok(admin.get('/scrm/admin/cust/channel/list'))).length, 3);
+    assert.equal((await ok(admin.post('/scrm/admin/clue/page', { pageNum: 1, pageSize: 50 }))).total, 20);
+  });
+});
