@@ -22,6 +22,8 @@ const configSchema = z.object({
   EVENT_LEASE_SECONDS: z.coerce.number().positive().default(60),
   /** Demo mode: simulated adds, deletions and group joins per hour that keep the demo corp alive (0: off). */
   DEMO_ACTIVITY_PER_HOUR: z.coerce.number().min(0).max(3600).default(6),
+  /** Demo mode: on the first start, after the first sync, SCRM's own example content (demo-content.ts); 0: none. */
+  DEMO_CONTENT: z.enum(['0', '1']).default('1').transform((value) => value === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Which proxies' X-Forwarded-For to believe (Fastify trustProxy): unset or `false` none (the peer address is

@@ -40,8 +40,8 @@ async function startServer(dataDir: string, port: number, settings: Record<strin
     if (key.startsWith('WECOM_') || key === 'DATABASE_URL' || key === 'REDIS_URL' || key === 'ADMIN_PASSWORD' || key === 'NODE_TEST_CONTEXT') continue;
     env[key] = value;
   }
-  // No live activity (DEMO_ACTIVITY_PER_HOUR=0): the counts below are exact.
-  Object.assign(env, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEMO_ACTIVITY_PER_HOUR: '0' }, settings);
+  // No live activity (DEMO_ACTIVITY_PER_HOUR=0) nor example content (DEMO_CONTENT=0): the counts below are exact.
+  Object.assign(env, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DEMO_ACTIVITY_PER_HOUR: '0', DEMO_CONTENT: '0' }, settings);
   const child = spawn(process.execPath, ['--import', 'tsx', main], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (chunk) => (text += chunk));

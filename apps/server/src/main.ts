@@ -8,6 +8,7 @@ import { createJobService } from './platform/jobs/job-service.ts';
 import { seedAdministrator } from './start-admin.ts';
 import { startWecom } from './platform/wecom.ts';
 import { ensureInitialWecomSync, startWecomSync } from './platform/jobs/wecom-sync.ts';
+import { seedDemoContent } from './demo-content.ts';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 
@@ -74,7 +75,13 @@ async function main() {
     demo.connect(localUrl);
     // The demo corp is generated on its first start (a new DATA_DIR): synced then, whatever ran before.
     const mirrored = await database.db.execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM qw_dept`);
-    if (demo.firstStart || Number(mirrored.rows[0].count) === 0) await startWecomSync(jobs, wecom.corpId, 'initial', 'system');
+    const sync = demo.firstStart || Number(mirrored.rows[0].count) === 0 ? await startWecomSync(jobs, wecom.corpId, 'initial', 'system') : undefined;
+    // Then, once (remembered in sys_config), SCRM's own content so every module shows something (demo-content.ts).
+    if (config.DEMO_CONTENT) void (async () => {
+      if (sync && (await jobs.waitFor(sync.id, 30 * 60_000)).state !== 'completed') return;
+      const made = await seedDemoContent({ app, db: database.db, tokens, sim: demo.sim });
+      if (made) app.log.info(made, 'demo content made: channels, an acquisition link and a channel QR code, customers through them, tags, leads, sales users');
+    })().catch((error) => app.log.error({ err: error }, 'demo content could not be made'));
   } else {
     const run = await ensureInitialWecomSync({ db: database.db, jobs }, wecom.corpId);
     if (run) app.log.info({ jobId: run.id }, 'first sync with WeCom started');

@@ -62,7 +62,7 @@ test('SIGTERM to the `npm start` process stops every process of its tree gracefu
     if (key.startsWith('WECOM_') || key.startsWith('npm_') || ['DATABASE_URL', 'REDIS_URL', 'ADMIN_PASSWORD', 'NODE_TEST_CONTEXT', 'NODE_OPTIONS'].includes(key)) continue;
     env[key] = value;
   }
-  Object.assign(env, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', SCRM_SKIP_CONSOLE_BUILD: '1', DEMO_ACTIVITY_PER_HOUR: '0' });
+  Object.assign(env, { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', SCRM_SKIP_CONSOLE_BUILD: '1', DEMO_ACTIVITY_PER_HOUR: '0', DEMO_CONTENT: '0' });
   // Its own process group (detached), so the test can find every process of the tree, orphans included.
   const npm = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   pgid = npm.pid!;
