@@ -14,6 +14,11 @@ export interface JobProgress {
   /** The job row's payload, e.g. a checkpoint saved by an earlier attempt. */
   checkpoint<T>(): Promise<T | null>;
   saveCheckpoint(value: unknown): Promise<void>;
+  /**
+   * Aborted when the server stops. A job that waits on others (they are no longer fetched once stopping) gives up
+   * on it, so a graceful stop is not held for pg-boss's whole timeout; it resumes from its checkpoint on a retry.
+   */
+  signal?: AbortSignal;
 }
 
 export type JobHandler<P> = (payload: P, job: JobProgress) => Promise<unknown>;
@@ -171,6 +176,8 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
     return toRecord(row);
   }
 
+  const stopping = new AbortController();
+
   return {
     boss,
     createQueue,
@@ -183,7 +190,7 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
         const [row] = await db.select().from(sysJob).where(eq(sysJob.id, jobId));
         if (!row) return;
         await update(jobId, { state: 'active', startedAt: row.startedAt ?? new Date(), error: null });
-        const progress = jobProgressOf(db, jobId);
+        const progress = { ...jobProgressOf(db, jobId), signal: stopping.signal };
         try {
           const result = await handler(((row.payload ?? {}) as { input?: unknown }).input as never, progress);
           await update(jobId, { state: 'completed', result: (result ?? null) as never, finishedAt: new Date() });
@@ -232,7 +239,8 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
       }
     },
     async stop() {
-      // Graceful: lets running handlers finish before returning.
+      // Graceful: lets running handlers finish before returning; those waiting on other jobs are told to give up.
+      stopping.abort();
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
     },
   };

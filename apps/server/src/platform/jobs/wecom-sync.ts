@@ -61,6 +61,8 @@ export async function runWecomSync(jobs: Pick<JobService, 'start' | 'get'>, job:
       await job.saveCheckpoint(checkpoint);
     }
     while (!FINISHED.has(step.state)) {
+      // Stopping: the step is no longer fetched here; this attempt ends and a retry resumes from the checkpoint.
+      if (job.signal?.aborted) throw new Error(`interrupted while waiting for ${type}: the server stopped`);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
       step = await jobs.get(step.id);
     }
