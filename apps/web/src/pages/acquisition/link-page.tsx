@@ -512,13 +512,16 @@ function QrModal({ getType, link, onClose }: { getType: GetType; link: LinkRecor
           options={[{ value: 0, label: t('acqLink.mainQr') }, ...rules.map((rule) => ({ value: rule.id, label: t('acqLink.ruleQr', { name: nameOf(rule.userId) }) }))]}
         />
       )}
-      <Typography.Paragraph type="secondary" data-testid="qr-distribution">
-        {ruleId
-          ? t('acqLink.ruleQrGoesTo', { name: nameOf(rules.find((rule) => rule.id === ruleId)?.userId ?? '') })
-          : link.allocationMethod !== 'default' && link.mainUserid
-            ? t('acqLink.mainQrNow', { main: t(`acqLink.main_${getType}`), name: nameOf(link.mainUserid), method: t(`acqLink.method_${link.allocationMethod}`) })
-            : t('acqLink.mainQrWecom', { main: t(`acqLink.main_${getType}`) })}
-      </Typography.Paragraph>
+      {/* Said once the employees are loaded, so it names them (never a userid first). */}
+      {employees.length > 0 && (
+        <Typography.Paragraph type="secondary" data-testid="qr-distribution">
+          {ruleId
+            ? t('acqLink.ruleQrGoesTo', { name: nameOf(rules.find((rule) => rule.id === ruleId)?.userId ?? '') })
+            : link.allocationMethod !== 'default' && link.mainUserid
+              ? t('acqLink.mainQrNow', { main: t(`acqLink.main_${getType}`), name: nameOf(link.mainUserid), method: t(`acqLink.method_${link.allocationMethod}`) })
+              : t('acqLink.mainQrWecom', { main: t(`acqLink.main_${getType}`) })}
+        </Typography.Paragraph>
+      )}
       <div style={{ textAlign: 'center', minHeight: 240 }}>
         {image ? <Image src={image.url} width={240} preview={false} data-testid="qr-image" /> : failed ? <Empty description={t('acqLink.noQr')} /> : <Spin />}
       </div>
