@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import QRCode from 'qrcode';
 import type { PermissionCode } from '@scrm/shared';
-import { route } from '../../platform/http/route.ts';
+import { route, attachment } from '../../platform/http/route.ts';
 import type { RequestContext } from '../../platform/auth/context.ts';
 import { BadRequest, NotFound } from '../../platform/http/errors.ts';
 import { envelope, idQuery, idsBody, page } from '../../platform/http/schemas.ts';
@@ -102,7 +102,7 @@ export const mediaRoutes = (media: MediaService) => async (app: FastifyInstance)
       const asciiName = file.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
       return reply
         .type(file.mime)
-        .header('content-disposition', `${inline ? 'inline' : 'attachment'}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
+        .header('content-disposition', attachment(asciiName, file.fileName, inline ? 'inline' : 'attachment'))
         .header('cache-control', 'private, max-age=300')
         .header('x-content-type-options', 'nosniff')
         .send(file.stream);

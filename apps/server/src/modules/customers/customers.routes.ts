@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { route } from '../../platform/http/route.ts';
+import { route, attachment } from '../../platform/http/route.ts';
 import { idQuery, page } from '../../platform/http/schemas.ts';
 import { jobSchema } from '../../platform/jobs/job.routes.ts';
 import type { CustomerService } from './customers.service.ts';
@@ -109,7 +109,7 @@ export const customerRelationRoutes = (customers: CustomerService) => async (app
       const fileName = `客户列表-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}.xlsx`;
       return reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename="customers.xlsx"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+        .header('content-disposition', attachment('customers.xlsx', fileName))
         .send(stream);
     },
   });

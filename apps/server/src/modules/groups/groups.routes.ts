@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { route } from '../../platform/http/route.ts';
+import { route, attachment } from '../../platform/http/route.ts';
 import { idQuery, page } from '../../platform/http/schemas.ts';
 import { jobSchema } from '../../platform/jobs/job.routes.ts';
 import type { GroupService } from './groups.service.ts';
@@ -80,7 +80,7 @@ export const groupMemberRoutes = (groups: GroupService) => async (app: FastifyIn
       const fileName = `群成员-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}.xlsx`;
       return reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('content-disposition', `attachment; filename="group-members.xlsx"; filename*=UTF-8''${encodeURIComponent(fileName)}`)
+        .header('content-disposition', attachment('group-members.xlsx', fileName))
         .send(stream);
     },
   });

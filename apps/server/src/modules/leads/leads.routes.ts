@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { route } from '../../platform/http/route.ts';
+import { route, attachment } from '../../platform/http/route.ts';
 import { id, idQuery, page } from '../../platform/http/schemas.ts';
 import { jobSchema } from '../../platform/jobs/job.routes.ts';
 import type { LeadService } from './leads.service.ts';
@@ -115,7 +115,7 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     handler: async (request, reply) => {
       const stream = await leads.exportLeads(request.ctx, request.body as z.output<typeof leadExportQuery>, (error) => request.log.error({ err: error }, 'lead export failed'));
       const fileName = `线索-${new Date().toISOString().slice(0, 10).replaceAll('-', '')}.xlsx`;
-      return reply.type(XLSX).header('content-disposition', `attachment; filename="leads.xlsx"; filename*=UTF-8''${encodeURIComponent(fileName)}`).send(stream);
+      return reply.type(XLSX).header('content-disposition', attachment('leads.xlsx', fileName)).send(stream);
     },
   });
   route(app, {
@@ -158,14 +158,14 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     config: { permission: 'clue:import' },
     handler: async (request, reply) => {
       const { fileName, stream } = await imports.report(request.ctx, (request.query as { id: number }).id);
-      return reply.type(XLSX).header('content-disposition', `attachment; filename="lead-import-report.xlsx"; filename*=UTF-8''${encodeURIComponent(fileName)}`).send(stream);
+      return reply.type(XLSX).header('content-disposition', attachment('lead-import-report.xlsx', fileName)).send(stream);
     },
   });
   app.get('/importTemplate', {
     schema: { summary: '线索导入模板 (xlsx)', tags: ['admin/clue'], security: [{ token: [] }] },
     config: { permission: 'clue:import' },
     handler: async (_request, reply) =>
-      reply.type(XLSX).header('content-disposition', `attachment; filename="lead-import-template.xlsx"; filename*=UTF-8''${encodeURIComponent('线索导入模板.xlsx')}`).send(await templateWorkbook()),
+      reply.type(XLSX).header('content-disposition', attachment('lead-import-template.xlsx', '线索导入模板.xlsx')).send(await templateWorkbook()),
   });
 
   // Tags (SCRM "self" tags)

@@ -115,3 +115,11 @@ declare module 'fastify' {
     allowWhilePasswordExpired?: boolean;
   }
 }
+
+/**
+ * A download's Content-Disposition: an ASCII `filename` for old clients and the real (often Chinese) name in
+ * RFC 5987's `filename*`.
+ */
+export function attachment(asciiName: string, fileName: string, disposition: 'attachment' | 'inline' = 'attachment'): string {
+  return `${disposition}; filename="${asciiName}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
