@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm, SCREENSHOTS } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm, SCREENSHOTS, newConsolePage } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 describe('客户列表 bulk tagging in the console', { skip, timeout: 300_000 }, () => {
@@ -55,9 +55,7 @@ describe('客户列表 bulk tagging in the console', { skip, timeout: 300_000 },
     activeTotal = (await admin.post('/scrm/admin/cust/emp/page', { status: 'active', pageSize: 1 })).body.date.total;
     assert.ok(activeTotal > 20 && activeTotal <= 500, `more than a page of active relations (${activeTotal})`);
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newConsolePage(browser, { width: 1600, height: 1000 });
     await signInThroughForm(page, env.url, 'admin', TEST_ADMIN_PASSWORD);
   });
 

@@ -15,7 +15,7 @@ import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/
 import type { TestClient } from '../../server/src/testing/test-app.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
 import { ensureInitialWecomSync } from '../../server/src/platform/jobs/wecom-sync.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm, newConsolePage } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 const PASSWORD = 'Dashboard12345';
@@ -58,10 +58,7 @@ describe('the dashboard after the first sync with WeCom', { skip, timeout: 300_0
   });
 
   const open = async (username: string, password: string): Promise<Page> => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    return signInThroughForm(page, env.url, username, password);
+    return signInThroughForm(await newConsolePage(browser), env.url, username, password);
   };
 
   it('shows the administrator the sync, every step done with its count, and the totals of customers and groups', async () => {

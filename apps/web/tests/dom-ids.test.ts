@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, browserSuiteSkip as skip, signInThroughForm } from './support/browser.ts';
+import { launchBrowser, browserSuiteSkip as skip, signInThroughForm, newConsolePage } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
 /** Pages whose toolbar's primary button opens a create dialog over a search form. */
@@ -20,8 +20,7 @@ describe('element ids are unique per form', { skip, timeout: 300_000 }, () => {
 
   before(async () => {
     [server, browser] = await Promise.all([startConsoleServer(), launchBrowser()]);
-    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })).newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newConsolePage(browser);
     await signInThroughForm(page, server.url, 'admin', TEST_ADMIN_PASSWORD);
   });
   after(async () => {

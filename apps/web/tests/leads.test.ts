@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD, type TestClient } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, choose, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip, signInThroughForm, newConsolePage } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 describe('leads owned by WeCom employees, in the console', { skip, timeout: 300_000 }, () => {
@@ -28,9 +28,7 @@ describe('leads owned by WeCom employees, in the console', { skip, timeout: 300_
     owner = [...env.sim.state.employees.values()].find((e) => e.customerContact && e.status === 1 && e.resignedAt === undefined && e.name !== e.userid)!;
     admin = await env.login();
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newConsolePage(browser);
     await signInThroughForm(page, env.url, 'admin', TEST_ADMIN_PASSWORD);
   });
 

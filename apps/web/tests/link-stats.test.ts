@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS, signInThroughForm, newConsolePage } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000) {
@@ -53,9 +53,7 @@ describe('acquisition link: the main link follows the method, and the link stati
     // 2:1 goes a b a, a b a…: a again.
     await until(`the main link leads to ${a.name} next`, () => range() === a.userid);
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newConsolePage(browser);
     await signInThroughForm(page, env.url, 'admin', TEST_ADMIN_PASSWORD);
   });
 

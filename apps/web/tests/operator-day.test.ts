@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { sysMenu } from '../../server/src/db/schema/index.ts';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { okDate } from '../../server/src/testing/scope-users.ts';
-import { browserUnavailable, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip, newConsolePage } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 const NEW_PASSWORD = 'Sales-Passw0rd-2026';
@@ -74,9 +74,7 @@ describe("an operations manager's first day: a sales team, a link, a customer, a
     await okDate(admin.post('/scrm/admin/clue/add', { name: '王先生（展会）', phone: '13911112222', ownerUserid: seller.userid }));
 
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, locale: 'zh-CN', acceptDownloads: true });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newConsolePage(browser, { width: 1600, height: 1000, acceptDownloads: true });
     page.on('response', (response) => {
       if (response.status() === 401 || response.status() === 403) refused.push(`${response.status()} ${response.url()}`);
     });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { qwEmp, sysUser } from '../../server/src/db/schema/index.ts';
 import { eq } from 'drizzle-orm';
-import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm, newConsolePage } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
 describe('users and WeCom employees in the console', { skip, timeout: 300_000 }, () => {
@@ -35,9 +35,7 @@ describe('users and WeCom employees in the console', { skip, timeout: 300_000 },
     await admin.post('/scrm/admin/sys/role/save', { name: '销售代表', roleKey: 'sales_rep', dataScope: 5 });
     await admin.post('/scrm/admin/sys/user/save', { username: 'to_bind', nickname: '待绑定', password: 'Passw0rd1234' });
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page = await newConsolePage(browser);
     await signInThroughForm(page, server.url, 'admin', TEST_ADMIN_PASSWORD);
   });
 

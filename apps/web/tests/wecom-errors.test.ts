@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, signInThroughForm, newConsolePage } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 describe('WeCom errors in the console', { skip, timeout: 300_000 }, () => {
@@ -19,10 +19,7 @@ describe('WeCom errors in the console', { skip, timeout: 300_000 }, () => {
   let failedId: number;
 
   async function signedIn(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    return signInThroughForm(page, env.url, 'admin', TEST_ADMIN_PASSWORD);
+    return signInThroughForm(await newConsolePage(browser), env.url, 'admin', TEST_ADMIN_PASSWORD);
   }
 
   before(async () => {
