@@ -11,12 +11,17 @@ import { registerErrorHandling } from './platform/http/error-handler.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { clientErrorHandler, frameworkErrors, refuseUnsafeMultipartText, validatorCompilerRefusingUnsafeStrings } from './platform/http/hostile-input.ts';
 import { registerAuthentication } from './platform/auth/authenticate.ts';
+import { createAuthNotifications } from './platform/auth/auth-notifications.ts';
+import { createBackground, type Background } from './platform/background.ts';
 import { authenticateFirst } from './platform/http/route.ts';
 import type { TokenClaims, TokenService } from './platform/auth/tokens.ts';
 import type { JobService } from './platform/jobs/job-service.ts';
 import { createFileStore, type FileStore } from './platform/files.ts';
 import { systemModule } from './modules/system/system.module.ts';
 import { jobRoutes } from './platform/jobs/job.routes.ts';
+import { appMessageRoutes } from './platform/app-message.routes.ts';
+import { createAppMessageLogService } from './platform/app-message-log.service.ts';
+import { createAppMessageRepository } from './platform/app-message.repository.ts';
 import { createUnconfiguredWecom, type Wecom } from './platform/wecom.ts';
 import { createEventRegistry, type EventRegistry } from './modules/portal/event-registry.ts';
 import type { EventWorkerOptions } from './modules/portal/event-worker.ts';
@@ -70,6 +75,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     },
     requestIdHeader: false,
+    // A plugin's start-up creates pg-boss queues and schedules (serialised across replicas): on a busy machine with the
+    // embedded database that can take longer than Fastify's default 10 s, which is a failed start, not a slow one.
+    pluginTimeout: 120_000,
     routerOptions: { ignoreTrailingSlash: true },
     clientErrorHandler,
     frameworkErrors,
@@ -96,7 +104,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/scrm/docs' });
 
   const files = deps.files ?? createFileStore(deps.config.DATA_DIR);
-  registerAuthentication(app, { db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, now: deps.now, isTokenRevoked: deps.isTokenRevoked ?? ssoRevocationCheck(deps.database.db, deps.now ?? Date.now) });
+  // On PostgreSQL the auth version and signed-out tokens are pushed to this process (no query per request).
+  const authNotifications = deps.database.connection.connectionString ? createAuthNotifications(deps.database, (message, error) => app.log.warn({ err: error }, message)) : undefined;
+  app.addHook('onClose', async () => authNotifications?.close());
+  registerAuthentication(app, {
+    db: deps.database.db, pool: deps.database.pool, tokens: deps.tokens, now: deps.now, notifications: authNotifications,
+    isTokenRevoked: deps.isTokenRevoked ?? ssoRevocationCheck(deps.database.db, deps.now ?? Date.now),
+  });
   authenticateFirst(app);
 
   app.get('/scrm/health', { schema: { hide: true } }, async (_request, reply) => {
@@ -115,16 +129,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const fastWrites = createFastWriteDb(deps.database, Boolean(deps.database.connection.connectionString));
   const nonces = createNonceStore({ db: fastWrites.db, now, redisUrl: deps.config.REDIS_URL });
   const openGuard = createOpenApiGuard({ db: deps.database.db, now, nonces });
+  const background = createBackground((message, error) => app.log.warn({ err: error }, message));
   app.addHook('onClose', async () => {
+    // Before the pools close: the background work under way still writes.
+    await background.close();
     await nonces.close();
     await fastWrites.close();
   });
-  const moduleDeps = { ...deps, db: deps.database.db, files, now, wecom, events: deps.events ?? createEventRegistry(), fastWrites: fastWrites.db, nonces, openGuard };
+  const moduleDeps = { ...deps, db: deps.database.db, files, now, wecom, events: deps.events ?? createEventRegistry(), fastWrites: fastWrites.db, nonces, openGuard, background };
   // The one composition root: every module's parts built once; modules get what they use of each other from it.
   const parts = (await import('./composition-root.ts')).composeModules(moduleDeps, (message, error) => app.log.warn({ err: error }, message));
   await parts.appMessages.start();
   await app.register(systemModule(moduleDeps, { ...parts.system, audit: parts.audit }), { prefix: '/scrm' });
   await app.register(jobRoutes(moduleDeps), { prefix: '/scrm/admin/job' });
+  // The app messages sent to employees (应用消息), for the operator, with a retry for those refused.
+  await app.register(appMessageRoutes(createAppMessageLogService({ db: moduleDeps.db, repository: createAppMessageRepository(moduleDeps.db), appMessages: parts.appMessages, audit: parts.audit, now })), { prefix: '/scrm/admin/app-message' });
   await app.register(portalModule(moduleDeps), { prefix: '/scrm' });
   await app.register(orgModule(moduleDeps, parts.org), { prefix: '/scrm' });
   await app.register((await import('./modules/customers/customers.module.ts')).customersModule(moduleDeps, parts.customers), { prefix: '/scrm' });
@@ -133,6 +152,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('./modules/tags/tags.module.ts')).tagsModule(moduleDeps, parts.tags), { prefix: '/scrm' });
   await app.register((await import('./modules/acquisition/acquisition.module.ts')).acquisitionModule(moduleDeps, parts.acquisition), { prefix: '/scrm' });
   await app.register((await import('./modules/leads/leads.module.ts')).leadsModule(moduleDeps, parts.leads), { prefix: '/scrm' });
+  await app.register((await import('./modules/lifecycle/lifecycle.module.ts')).lifecycleModule(moduleDeps, parts.lifecycle), { prefix: '/scrm' });
+  await app.register((await import('./modules/broadcasts/broadcasts.module.ts')).broadcastsModule(moduleDeps, parts.broadcasts), { prefix: '/scrm' });
+  await app.register((await import('./modules/journey/group-welcome.module.ts')).groupWelcomeModule(parts.groupWelcome), { prefix: '/scrm' });
+  await app.register((await import('./modules/journey/intercept.module.ts')).interceptModule(parts.intercept), { prefix: '/scrm' });
+  await app.register((await import('./modules/journey/timeline.module.ts')).timelineModule(parts.timelineRead), { prefix: '/scrm' });
+  await app.register((await import('./modules/journey/stage.module.ts')).stageModule(moduleDeps, parts.stages), { prefix: '/scrm' });
+  await app.register((await import('./modules/journey/sop.module.ts')).sopModule(moduleDeps, parts.sop), { prefix: '/scrm' });
+  // The employee sidebar: its page at /sidebar/, /scrm/sidebar/** (sidebar token), 话术库 /scrm/admin/reply/**.
+  await app.register((await import('./modules/sidebar/sidebar.module.ts')).sidebarModule(moduleDeps, parts.sidebar));
   // The whole-corp sync (first start, nightly) over the modules' sync jobs, registered above; its progress on 首页.
   const corpId = wecom.corpId === 'unconfigured' ? null : wecom.corpId;
   if (corpId) await registerWecomSync({ jobs: deps.jobs, corpId, timeZone: deps.config.TZ_DEFAULT }, deps.wecomSync);
@@ -153,4 +181,6 @@ export type ModuleDeps = AppDeps & {
   nonces: NonceStore;
   /** The one open-API signature guard of every /scrm/open/** plugin. */
   openGuard: OpenApiGuard;
+  /** Work started and not waited for (after a commit, a little later): waited for when the app closes. */
+  background: Background;
 };

@@ -18,6 +18,8 @@ const configSchema = z.object({
     .refine(isStrongPassword, `at least ${MIN_PASSWORD_LENGTH} characters (at most 64) with letters and digits, like every password set in the console`)
     .optional(),
   TZ_DEFAULT: z.string().default('Asia/Shanghai'),
+  /** The console's address as employees open it (links in app messages, e.g. 我的待办); default http://localhost:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
   /** How long a worker's claim on a callback event holds before another worker may take the event over. */
   EVENT_LEASE_SECONDS: z.coerce.number().positive().default(60),
   /** Demo mode: simulated adds, deletions and group joins per hour that keep the demo corp alive (0: off). */
@@ -48,6 +50,11 @@ const configSchema = z.object({
   WECOM_TOKEN: z.string().optional(),
   WECOM_AES_KEY: z.string().optional(),
   WECOM_API_BASE: z.string().url().default('https://qyapi.weixin.qq.com'),
+  /**
+   * WeCom's open host, where pages inside WeCom (the sidebar) send the employee for OAuth2 (connect/oauth2/authorize).
+   * Unset: https://open.weixin.qq.com with the real API; the simulator's address when it plays WeCom (demo mode, tests).
+   */
+  WECOM_OAUTH_BASE: z.string().url().optional(),
   NEXUS_APP_KEY: z.string().optional(),
   NEXUS_SECRET: z.string().optional(),
   /** `accept`: Nexus requests signed in the legacy form (no method, no path) are still accepted (transition). */

@@ -7,6 +7,7 @@ import { createTokenService } from './platform/auth/tokens.ts';
 import { startWecomSync } from './platform/jobs/wecom-sync.ts';
 import { ok } from './modules/acquisition/acquisition.testing.ts';
 import { DEMO_CONTENT_KEY, seedDemoContent, type DemoContentDeps } from './demo-content.ts';
+import { runSopEvaluation } from './modules/journey/sop.testing.ts';
 
 
 const count = async (env: WecomTestEnv, table: string) =>
@@ -88,6 +89,42 @@ describe('demo content: made once after the first sync, through the modules', ()
     for (const user of sales) assert.ok(owners.has(user.qwUserid), `${user.username} owns leads`);
     const role = (await ok(admin.get('/scrm/admin/sys/role/list'))).find((r: any) => r.name === '销售');
     assert.equal(role.dataScope, 5);
+
+    // 客户运营: a customer broadcast sent to the link's customers, one sender confirmed in WeCom; a group broadcast
+    // and a moment; a departed employee under the automatic policy; an on-job transfer; two losses.
+    const [notice] = (await ok(admin.post('/scrm/admin/broadcast/customer/page', { pageNum: 1, pageSize: 10 }))).records;
+    assert.equal(notice.name, '春季新品上市通知');
+    assert.notEqual(notice.status, 'draft');
+    const confirmed = env.sim.state.groupMsgs.filter((message) => message.create_type === 0 && message.chat_type === 'single' && message.tasks.some((task) => task.status === 2));
+    assert.ok(confirmed.length > 0, 'a sender confirmed the broadcast in WeCom');
+    assert.equal((await ok(admin.post('/scrm/admin/broadcast/group/page', { pageNum: 1, pageSize: 10 }))).total, 1);
+    assert.equal((await ok(admin.post('/scrm/admin/broadcast/moment/page', { pageNum: 1, pageSize: 10 }))).total, 1);
+    assert.equal((await ok(admin.get('/scrm/admin/lifecycle/policy/get'))).mode, 'leader');
+    const departures = await ok(admin.post('/scrm/admin/lifecycle/departure/page', { pageNum: 1, pageSize: 10 }));
+    assert.equal(departures.total, 1, 'the employee who left is handled by the policy');
+    assert.equal((await ok(admin.post('/scrm/admin/lifecycle/onjob/record/page', { pageNum: 1, pageSize: 10 }))).total, 1);
+    const losses = await ok(admin.post('/scrm/admin/loss/page', { pageNum: 1, pageSize: 10 }));
+    assert.equal(losses.total, 2);
+    // 客户阶段: customers along the pipeline, and the customer who deleted their adviser in 流失.
+    const stages = await ok(admin.get('/scrm/admin/stage/list'));
+    assert.deepEqual(stages.map((stage: any) => [stage.name, stage.relations]).slice(1), [['有意向', 3], ['已报价', 2], ['已成交', 1], ['流失', 1]]);
+    // 入群欢迎语 in WeCom's library; 敏感词拦截: SCRM's rule and the one made in WeCom's admin console, both in WeCom.
+    const welcome = await ok(admin.post('/scrm/admin/group/welcome/page', { pageNum: 1, pageSize: 10 }));
+    assert.deepEqual(welcome.records.map((record: any) => record.name), ['新人入群欢迎']);
+    assert.ok(env.sim.state.groupWelcomeTemplates.has(welcome.records[0].templateId));
+    const rules = await ok(admin.post('/scrm/admin/intercept/page', { pageNum: 1, pageSize: 10 }));
+    assert.deepEqual(rules.records.map((rule: any) => [rule.name, rule.origin]).sort(), [['禁止私下交易', 'scrm'], ['辱骂与不文明用语', 'wecom']]);
+    for (const rule of rules.records) assert.ok(env.sim.state.interceptRules.has(rule.ruleId) && rule.users.every((user: any) => user.name !== user.userid), 'in WeCom, employees by name');
+    // 话术库: folders of quick replies for the sidebar.
+    const replies = await ok(admin.post('/scrm/admin/reply/page', { pageNum: 1, pageSize: 10 }));
+    assert.deepEqual(replies.records.map((reply: any) => [reply.folderName, reply.title]), [['开场白', '首次问候'], ['开场白', '展会回访'], ['产品与优惠', '年度套餐']]);
+    // 客户SOP on the fair's link and QR code: after an evaluation run, the first step's task for each customer who came
+    // through them and still follows (two were lost); 群SOP weekly.
+    assert.deepEqual((await ok(admin.post('/scrm/admin/sop/group/page', { pageNum: 1, pageSize: 10 }))).records.map((record: any) => record.name), ['每周一早报']);
+    await runSopEvaluation(env.jobs);
+    const sopTasks = await ok(admin.post('/scrm/admin/sop/customer/tasks/page', { pageNum: 1, pageSize: 50 }));
+    assert.equal(sopTasks.total, 10);
+    assert.ok(sopTasks.records.every((task: any) => task.ruleName === '展会新客跟进' && task.customerName && task.employeeName !== task.userid), 'by name');
     const [config] = (await env.db.execute<{ value: string }>(sql`SELECT value FROM sys_config WHERE key = ${DEMO_CONTENT_KEY}`)).rows;
     assert.equal(config.value, 'done');
   });

@@ -83,6 +83,14 @@ export async function seedDemoContent(deps: DemoContentDeps): Promise<DemoConten
     return answer.date as T;
   };
   const get = <T = any>(url: string, query?: Record<string, string>) => call<T>('GET', url, query);
+  /** Waits for work done by jobs (a dispatch): checks every 200 ms, gives up after 60 s. */
+  const until = async (done: () => Promise<boolean>, what: string) => {
+    const deadline = Date.now() + 60_000;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`demo content: gave up waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
   const post = <T = any>(url: string, body: unknown) => call<T>('POST', url, body);
 
   // Employees who can take customers (客户联系 enabled, active), as the pickers offer them.
@@ -126,6 +134,24 @@ export async function seedDemoContent(deps: DemoContentDeps): Promise<DemoConten
     status: 1,
   });
   if (qr.status !== 1) throw new Error(`demo content: the channel QR code was not published: ${qr.statusReason}`);
+
+  // 客户SOP on the link and the QR code (its tasks come as the customers below arrive, from the evaluation job), and a
+  // 群SOP: a weekly morning post in the employees' groups.
+  await post('/scrm/admin/sop/customer/save', {
+    name: '展会新客跟进', trigger: { type: 'added', channelIds: [], linkIds: [link.id, qr.id] },
+    steps: [
+      { name: '打招呼', when: { type: 'after', amount: 0, unit: 'minute' }, text: '您好！感谢在展会上添加我，这是我们的新品手册，有问题随时找我。' },
+      { name: '了解需求', when: { type: 'after', amount: 1, unit: 'day' }, text: '问问客户最关心的产品和预算，备注到客户资料里。' },
+      { name: '邀约到店', when: { type: 'dayAt', day: 3, time: '10:00' }, text: '邀请客户本周末到店体验，可预约专属顾问。' },
+    ],
+  });
+  const demoGroups = await get<Array<{ chatId: string }>>('/scrm/admin/group/list');
+  if (demoGroups.length) {
+    await post('/scrm/admin/sop/group/save', {
+      name: '每周一早报', trigger: { type: 'recurrence', every: 'weekly', weekDays: [1], time: '09:00', chatIds: demoGroups.slice(0, 3).map((group) => group.chatId) },
+      steps: [{ name: '发早报', when: { type: 'after', amount: 0, unit: 'minute' }, text: '本周新品和优惠速览，发到群里并 @ 所有人。' }],
+    });
+  }
 
   // A dozen customers arrive through them (WeCom's callbacks bring them in, with the channel and tags).
   // Seven through the link: the poster's main URL, then the employees' own sub-links in the order the weights
@@ -182,8 +208,95 @@ export async function seedDemoContent(deps: DemoContentDeps): Promise<DemoConten
   // A 销售 role (data scope 仅本人; 客户列表 and 线索列表 with their buttons) and two console users bound to employees.
   const role = await post<{ id: number }>('/scrm/admin/sys/role/save', { name: '销售', roleKey: 'sales', dataScope: 5, orderNum: 10, status: 0, remark: '一线销售：只看自己的客户和线索' });
   const tree = await get<MenuNode[]>('/scrm/admin/sys/menu/tree');
-  await post('/scrm/admin/sys/role/updateMenus', { roleId: role.id, menuIds: menuIdsFor(tree, ['/customer/list', '/clue/pool']) });
+  await post('/scrm/admin/sys/role/updateMenus', { roleId: role.id, menuIds: menuIdsFor(tree, ['/customer/list', '/clue/pool', '/ops/todo']) });
   const bound = await post<{ users: unknown[] }>('/scrm/admin/sys/user/createFromWecom', { employees: [{ qwUserid: a }, { qwUserid: b }], roleIds: [role.id] });
+
+  // 客户运营. 客户群发: the fair's customers get the new-product notice from the employees who added them; the first
+  // sender has confirmed it in WeCom, the others not yet (what an operator watches on the first day). 客户群群发 to
+  // one employee's groups, and a moment the employees publish.
+  const notice = await post<{ id: number }>('/scrm/admin/broadcast/customer/save', {
+    name: '春季新品上市通知',
+    content: { text: '您好！春季新品已经上市，展会客户可享专属 9 折优惠。回复「新品」即可获取产品手册。' },
+    senders: { userids: [...new Set([a, b, c])] },
+    audience: { linkIds: [link.id] },
+  });
+  await post('/scrm/admin/broadcast/customer/send', { id: notice.id });
+  await until(async () => {
+    const detail = await get<{ chunkCounts: { pending: number; inFlight: number } }>('/scrm/admin/broadcast/customer/get', { id: String(notice.id) });
+    return detail.chunkCounts.pending + detail.chunkCounts.inFlight === 0;
+  }, 'the customer broadcast to be dispatched');
+  for (const message of deps.sim.state.groupMsgs) {
+    const first = message.tasks.find((task) => task.status === 0);
+    if (message.create_type === 0 && first) deps.sim.actions.confirmGroupMsg({ msgid: message.msgid, userid: first.userid });
+  }
+  const owners = (await get<Array<{ owner: string; ownerDeparted: boolean }>>('/scrm/admin/group/list')).map((group) => group.owner).filter((owner) => employees.includes(owner));
+  if (owners.length > 0) {
+    const groupNotice = await post<{ id: number }>('/scrm/admin/broadcast/group/save', {
+      name: '群公告：本周直播预告',
+      content: { text: '各位群友好，本周四晚 8 点直播讲解春季新品，欢迎准时参加！' },
+      senders: { userids: [owners[0]] },
+      audience: { ownerUserids: [owners[0]] },
+    });
+    await post('/scrm/admin/broadcast/group/send', { id: groupNotice.id });
+  }
+  const moment = await post<{ id: number }>('/scrm/admin/broadcast/moment/save', {
+    name: '新品发布朋友圈',
+    content: { text: '春季新品正式发布 🎉 轻薄、续航更久，欢迎私信了解。' },
+    senders: { userids: [a, b] },
+  });
+  await post('/scrm/admin/broadcast/moment/send', { id: moment.id });
+
+  // 离职继承: automatic inheritance to the leader (else the first employee); an employee who has customers leaves
+  // in WeCom and the policy hands their customers and groups over. 在职继承: one customer moves between colleagues.
+  await post('/scrm/admin/lifecycle/policy/save', { enabled: true, mode: 'leader', fallbackUserid: a, includeGroups: true, notifyTakeover: true });
+  const leaving = employees.find((userid) => ![a, b, c, d].includes(userid) && deps.sim.state.relationList(userid).length > 0);
+  if (leaving) {
+    deps.sim.actions.deleteEmployee({ userid: leaving });
+    await settle();
+  }
+  const moved = arrived.find((customer) => customer.userid !== a);
+  if (moved) {
+    await post('/scrm/admin/lifecycle/onjob/transfer', {
+      handoverUserid: moved.userid,
+      takeoverUserid: a,
+      externalUserids: [moved.externalUserid],
+      transferSuccessMsg: '您好，您的专属顾问已更换，后续由我为您服务。',
+    });
+  }
+
+  // 客户阶段: the fair's first customers along the pipeline, each move with a note on the relation's history (the
+  // customer who deletes their adviser below moves to 流失 by itself).
+  const stages = await get<Array<{ id: number; kind: string }>>('/scrm/admin/stage/list');
+  const [, interested, quoted] = stages.filter((stage) => stage.kind === 'normal');
+  const won = stages.find((stage) => stage.kind === 'won');
+  const pairsOf = (customers: typeof arrived) => customers.map(({ externalUserid, userid }) => ({ externalUserid, userid }));
+  if (interested && quoted && won) {
+    await post('/scrm/admin/stage/move', { relations: pairsOf(arrived.slice(0, 6)), stageId: interested.id, note: '展会上咨询了产品和价格' });
+    await post('/scrm/admin/stage/move', { relations: pairsOf(arrived.slice(0, 3)), stageId: quoted.id, note: '已发送报价单' });
+    await post('/scrm/admin/stage/move', { relations: pairsOf(arrived.slice(0, 1)), stageId: won.id, note: '签约年度套餐' });
+  }
+
+  // 入群欢迎语 in WeCom's library for the group owners to pick; 敏感词拦截: a rule SCRM wrote for the advisers, and one
+  // an administrator made in WeCom's admin console, brought in by sync.
+  await post('/scrm/admin/group/welcome/save', { name: '新人入群欢迎', text: '欢迎 %NICKNAME% 加入！群里会第一时间分享新品和优惠，有问题随时 @ 群主。', notify: true });
+  await post('/scrm/admin/intercept/save', { name: '禁止私下交易', words: ['私下转账', '加我微信', '返现'], semantics: [1, 3], interceptType: 1, userids: [...new Set([a, b, c])] });
+  deps.sim.actions.adminAddInterceptRule({ rule_name: '辱骂与不文明用语', word_list: ['骗子', '垃圾'], intercept_type: 2, applicable_range: { user_list: [d] } });
+  await post('/scrm/admin/intercept/sync', {});
+
+  // 话术库: the quick replies advisers send from the WeCom sidebar, in folders.
+  const opening = await post<{ id: number }>('/scrm/admin/reply/folder/save', { name: '开场白', sort: 1 });
+  const offers = await post<{ id: number }>('/scrm/admin/reply/folder/save', { name: '产品与优惠', sort: 2 });
+  await post('/scrm/admin/reply/save', { folderId: opening.id, title: '首次问候', type: 'text', content: '您好！我是您的专属顾问，很高兴为您服务，有任何问题随时找我～' });
+  await post('/scrm/admin/reply/save', { folderId: opening.id, title: '展会回访', type: 'text', content: '感谢您在展会上的关注！资料已整理好，方便的话约个时间详细聊聊？' });
+  await post('/scrm/admin/reply/save', { folderId: offers.id, title: '年度套餐', type: 'text', content: '年度套餐包含全年服务与专属顾问，本月签约享 9 折优惠。' });
+
+  // 流失提醒: managers hear when an employee deletes a customer; one customer deleted their adviser, one adviser
+  // deleted a customer.
+  await post('/scrm/admin/loss/settings/save', { employeeAlert: true, managerAlert: true, managerUserids: [a], digest: false, digestHour: 18 });
+  const [lostA, lostB] = arrived.slice(-2);
+  deps.sim.actions.customerDeletesEmployee({ userid: lostA.userid, external_userid: lostA.externalUserid });
+  deps.sim.actions.employeeDeletesCustomer({ userid: lostB.userid, external_userid: lostB.externalUserid });
+  await settle();
 
   await db.execute(sql`UPDATE sys_config SET value = 'done', mtime = now() WHERE key = ${DEMO_CONTENT_KEY}`);
   const channels = await get<unknown[]>('/scrm/admin/cust/channel/list');

@@ -291,6 +291,17 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await row.getByTestId(`customer-channel-${relation.id}`).getByText('春季展会').waitFor();
     await row.getByText(corpTag.name).waitFor();
     await shoot(page, 'zh-CN-customer-from-link');
+
+    // 客户动态: the add through the link and the link's tag, in words.
+    await row.getByTestId(`customer-open-${added.external_userid}`).click();
+    const drawer = page.getByTestId('customer-drawer');
+    await drawer.getByRole('tab', { name: '客户动态' }).click();
+    const timeline = drawer.getByTestId('customer-timeline');
+    await timeline.getByTestId('timeline-event-customer_added').getByText('来源：春季展会 / 展会获客').waitFor();
+    await timeline.getByTestId('timeline-event-customer_added').getByText('添加了客户').waitFor();
+    await timeline.getByTestId('timeline-event-tags_changed').locator('span', { hasText: '打上标签：' }).filter({ hasText: corpTag.name }).first().waitFor();
+    await timeline.getByTestId('timeline-event-tags_changed').getByText('操作人：获客链接').waitFor();
+    await page.keyboard.press('Escape');
   });
 
   it('imports a leads file and reads its error report', async () => {
@@ -323,7 +334,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await shoot(page, 'zh-CN-leads');
   });
 
-  it('merges two leads, assigns one, follows it up, links it to a WeCom customer and transfers that customer', async () => {
+  it('merges two leads, assigns one, follows it up, links it to a WeCom customer, transfers that customer and unlinks it', async () => {
     const phone = (n: number) => `1381234${String(n).padStart(4, '0')}`;
     const add = async (body: Record<string, unknown>) => {
       const response = await api.post('/scrm/admin/clue/add', body);
@@ -409,6 +420,14 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     const requested = await detail(target.id);
     assert.deepEqual(requested.transfers.map((row) => [row.status, row.takeoverUserid]), [['waiting', takeover.userid]]);
     await shoot(page, 'zh-CN-lead-transfer');
+
+    // Unlinked in the drawer (confirmed): the lead is its owner's again (已分配) with nothing linked, and may be linked anew.
+    await drawer.getByTestId('lead-unlink').click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: /确\s*定/ }).click();
+    await drawer.getByTestId('lead-link').waitFor();
+    await page.locator('.ant-drawer-title').getByText('已分配').waitFor();
+    const unlinked = await detail(target.id);
+    assert.deepEqual([unlinked.status, unlinked.customer], ['assigned', null]);
     await page.keyboard.press('Escape');
   });
 

@@ -67,7 +67,7 @@ export const menuTree = [
   {
     name: '客户管理', nameEn: 'Customers', type: 'M', path: '/customer', icon: 'TeamOutlined',
     children: [
-      { name: '客户列表', nameEn: 'Customers', type: 'C', path: '/customer/list', perms: 'cust:info:list', extraPerms: ['cust:emp:list', 'qw:emp:list', 'qw:dept:list', 'tag:corp:list', 'tag:self:list', 'cust:channel:list'], children: [
+      { name: '客户列表', nameEn: 'Customers', type: 'C', path: '/customer/list', perms: 'cust:info:list', extraPerms: ['cust:emp:list', 'qw:emp:list', 'qw:dept:list', 'tag:corp:list', 'tag:self:list', 'cust:channel:list', 'stage:list'], children: [
         button('客户查询', 'View customer', 'cust:info:query', ['cust:tag:query']),
         button('客户保存', 'Save customer', 'cust:info:save'),
         button('客户同步', 'Sync customers', 'cust:info:sync'),
@@ -115,6 +115,89 @@ export const menuTree = [
         button('聊天群查询', 'View chat', 'qw:chat:query'),
         button('聊天群保存', 'Save chat', 'qw:chat:save'),
       ] },
+      { name: '入群欢迎语', nameEn: 'Group welcome messages', type: 'C', path: '/group/welcome', perms: 'group:welcome:list', extraPerms: ['media:list'], children: [
+        button('欢迎语查看', 'View welcome message', 'group:welcome:query'),
+        button('欢迎语保存', 'Save welcome message', 'group:welcome:save'),
+        button('欢迎语删除', 'Delete welcome message', 'group:welcome:delete'),
+      ] },
+    ],
+  },
+  {
+    name: '客户运营', nameEn: 'Operations', type: 'M', path: '/ops', icon: 'NotificationOutlined',
+    children: [
+      { name: '客户群发', nameEn: 'Customer broadcasts', type: 'C', path: '/ops/broadcast', perms: 'broadcast:customer:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'tag:corp:list', 'tag:self:list', 'cust:channel:list', 'media:list', 'stage:list'], children: [
+        button('群发详情', 'View broadcast', 'broadcast:customer:query'),
+        button('群发保存', 'Save broadcast', 'broadcast:customer:save', ['cust:link:list', 'cust:qr:list']),
+        button('群发删除', 'Delete broadcast', 'broadcast:customer:delete'),
+        button('发送群发', 'Send broadcast', 'broadcast:customer:send'),
+        button('取消群发', 'Cancel broadcast', 'broadcast:customer:cancel'),
+        button('提醒发送', 'Remind senders', 'broadcast:customer:remind'),
+        button('群发导出', 'Export recipients', 'broadcast:customer:export'),
+        button('免打扰名单', 'Do-not-disturb list', 'broadcast:dnd:save', ['cust:info:list']),
+        button('群发设置', 'Broadcast settings', 'broadcast:settings:save'),
+      ] },
+      { name: '客户群群发', nameEn: 'Group broadcasts', type: 'C', path: '/ops/group-broadcast', perms: 'broadcast:group:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'group:list', 'media:list'], children: [
+        button('群群发详情', 'View group broadcast', 'broadcast:group:query'),
+        button('群群发保存', 'Save group broadcast', 'broadcast:group:save'),
+        button('群群发删除', 'Delete group broadcast', 'broadcast:group:delete'),
+        button('发送群群发', 'Send group broadcast', 'broadcast:group:send'),
+        button('取消群群发', 'Cancel group broadcast', 'broadcast:group:cancel'),
+        button('提醒群主发送', 'Remind group owners', 'broadcast:group:remind'),
+        button('群群发导出', 'Export group results', 'broadcast:group:export'),
+      ] },
+      { name: '朋友圈', nameEn: 'Moments', type: 'C', path: '/ops/moment', perms: 'broadcast:moment:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'tag:corp:list', 'media:list'], children: [
+        button('朋友圈详情', 'View moment', 'broadcast:moment:query'),
+        button('朋友圈保存', 'Save moment', 'broadcast:moment:save'),
+        button('朋友圈删除', 'Delete moment', 'broadcast:moment:delete'),
+        button('发表朋友圈', 'Publish moment', 'broadcast:moment:send'),
+        button('取消朋友圈', 'Cancel moment', 'broadcast:moment:cancel'),
+        button('提醒发表', 'Remind employees', 'broadcast:moment:remind'),
+        button('朋友圈导出', 'Export moment results', 'broadcast:moment:export'),
+      ] },
+      { name: '敏感词拦截', nameEn: 'Sensitive-word interception', type: 'C', path: '/ops/intercept', perms: 'intercept:list', extraPerms: ['qw:emp:list', 'qw:dept:list'], children: [
+        button('拦截规则查看', 'View intercept rule', 'intercept:query'),
+        button('拦截规则保存', 'Save intercept rule', 'intercept:save'),
+        button('拦截规则删除', 'Delete intercept rule', 'intercept:delete'),
+        button('从企业微信同步', 'Sync from WeCom', 'intercept:sync'),
+      ] },
+      { name: '离职继承', nameEn: 'Resigned inheritance', type: 'C', path: '/ops/resigned', perms: 'lifecycle:resigned:list', extraPerms: ['qw:emp:list', 'qw:dept:list'], children: [
+        button('待分配详情', 'View unassigned', 'lifecycle:resigned:query'),
+        button('离职分配', 'Transfer to a takeover employee', 'lifecycle:resigned:transfer'),
+        button('继承策略查看', 'View inheritance policy', 'lifecycle:policy:query'),
+        button('继承策略保存', 'Save inheritance policy', 'lifecycle:policy:save', ['cust:link:list']),
+      ] },
+      { name: '在职继承', nameEn: 'On-job inheritance', type: 'C', path: '/ops/onjob', perms: 'lifecycle:onjob:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'tag:corp:list', 'tag:self:list', 'cust:channel:list', 'group:list', 'stage:list'], children: [
+        button('在职转接', 'Transfer customers and groups', 'lifecycle:onjob:transfer'),
+      ] },
+      { name: '流失提醒', nameEn: 'Loss alerts', type: 'C', path: '/ops/loss', perms: 'loss:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'cust:channel:list'], children: [
+        button('流失统计', 'Loss statistics', 'loss:stat'),
+        button('流失导出', 'Export losses', 'loss:export'),
+        button('提醒设置', 'Alert settings', 'loss:settings'),
+      ] },
+      { name: '客户SOP', nameEn: 'Customer SOP', type: 'C', path: '/ops/sop', perms: 'sop:customer:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'tag:corp:list', 'cust:channel:list', 'cust:link:list', 'cust:qr:list', 'media:list', 'stage:list'], children: [
+        button('客户SOP保存', 'Save customer SOP', 'sop:customer:save'),
+        button('客户SOP删除', 'Delete customer SOP', 'sop:customer:delete'),
+        button('客户SOP任务', 'Customer SOP tasks', 'sop:customer:task'),
+        button('客户SOP统计', 'Customer SOP completion', 'sop:customer:stat'),
+      ] },
+      { name: '群SOP', nameEn: 'Group SOP', type: 'C', path: '/ops/group-sop', perms: 'sop:group:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'group:list', 'media:list'], children: [
+        button('群SOP保存', 'Save group SOP', 'sop:group:save'),
+        button('群SOP删除', 'Delete group SOP', 'sop:group:delete'),
+        button('群SOP任务', 'Group SOP tasks', 'sop:group:task'),
+        button('群SOP统计', 'Group SOP completion', 'sop:group:stat'),
+      ] },
+      { name: '我的待办', nameEn: 'My to-dos', type: 'C', path: '/ops/todo', perms: 'sop:todo', extraPerms: ['media:list'] },
+      { name: '话术库', nameEn: 'Quick replies', type: 'C', path: '/ops/reply', perms: 'reply:list', extraPerms: ['media:list'], children: [
+        button('话术保存', 'Save replies and folders', 'reply:save'),
+        button('话术删除', 'Delete replies and folders', 'reply:delete'),
+      ] },
+      { name: '客户阶段', nameEn: 'Customer stages', type: 'C', path: '/ops/stage', perms: 'stage:list', extraPerms: ['qw:emp:list', 'qw:dept:list', 'cust:channel:list'], children: [
+        button('阶段保存', 'Save stages', 'stage:save'),
+        button('阶段删除', 'Delete stages', 'stage:delete'),
+        button('移动阶段', 'Move relations between stages', 'stage:move'),
+        button('阶段记录', 'Stage history', 'stage:history'),
+        button('阶段漏斗', 'Stage funnel', 'stage:funnel'),
+      ] },
     ],
   },
   {
@@ -150,6 +233,9 @@ export const menuTree = [
         button('企微员工查询', 'View employee', 'qw:emp:query'),
         button('企微员工保存', 'Save employee', 'qw:emp:save'),
         button('企微员工同步', 'Sync employees', 'qw:emp:sync'),
+      ] },
+      { name: '应用消息', nameEn: 'App messages', type: 'C', path: '/wecom/app-message', perms: 'qw:appmsg:list', extraPerms: ['qw:emp:list'], children: [
+        button('重发消息', 'Resend messages', 'qw:appmsg:retry'),
       ] },
       { name: '回调事件', nameEn: 'Callback events', type: 'C', path: '/wecom/event', perms: 'wx:event:list', children: [
         button('事件重放', 'Replay events', 'wx:event:replay'),

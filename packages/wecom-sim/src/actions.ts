@@ -1,13 +1,16 @@
 // What customers, employees and admins do in the WeCom apps and console. Each action changes the state
 // and emits the callback WeCom would send (API-FACTS §14); changes made through /cgi-bin never do.
 import type { ContactPartyEvent, ContactUserEvent, ExternalChatUpdateDetail } from '@scrm/wecom';
+import { sendTask } from './api/broadcasts.ts';
 import { addCorpTags, deleteCorpTags } from './api/customers.ts';
+import { publishMoment } from './api/moments.ts';
+import { addGroupWelcomeTemplate, addInterceptRule } from './api/operations-config.ts';
 import { WecomFailure } from './errors.ts';
 import { truncateBytes } from './api/input.ts';
 import type { SimulatorCore } from './core.ts';
 import type { SimEvent } from './events.ts';
 import { randomMobile } from './generator.ts';
-import type { Customer, Department, Employee, FollowRelation, GroupChat, GroupMember, TransferFailure } from './model.ts';
+import type { Customer, Department, Employee, FollowRelation, GroupChat, GroupMember, GroupMsg, GroupMsgTask, Moment, ReceiveLimitRule, TransferFailure } from './model.ts';
 import { GIVEN_NAME_CHARACTERS, SURNAMES } from './names.ts';
 
 export class SimActionError extends Error {
@@ -86,6 +89,41 @@ export interface GroupMemberInput {
   join_scene?: 1 | 2 | 3;
   invitor?: string;
   state?: string;
+}
+
+export interface ConfirmGroupMsgInput {
+  msgid: string;
+  userid: string;
+  /** With allow_select: the customers the sender keeps (the others stay unsent). */
+  external_userids?: string[];
+  /** Group sends: the groups the owner picks (default: the chat_id_list given, else all the owner's groups). */
+  chat_ids?: string[];
+}
+
+/** What a sender's confirmation did, per recipient status. */
+export interface GroupMsgSendSummary {
+  msgid: string;
+  userid: string;
+  sent: number;
+  not_friend: number;
+  over_limit: number;
+  not_sent: number;
+}
+
+export interface EmployeeBroadcastInput {
+  userid: string;
+  chat_type?: 'single' | 'group';
+  /** Default: all the employee's customers (single) or groups (group). */
+  external_userids?: string[];
+  chat_ids?: string[];
+  text?: string;
+  attachments?: Array<Record<string, unknown>>;
+}
+
+export interface ConfirmMomentInput {
+  jobid?: string;
+  moment_id?: string;
+  userid: string;
 }
 
 const DAY = 86_400;
@@ -253,6 +291,148 @@ export class SimulatorActions {
     if (pending.length === 0) notFound(`pending transfer of ${input.external_userid}`);
     for (const transfer of pending) transfer.plannedFailure = input.reason ?? 'customer_refused';
     return pending.length;
+  }
+
+  // ---- 群发 and moments (the employee's side in the client) ----------------------------------------
+
+  /** The sender confirms a pending 群发 task in the client: each recipient becomes sent, not a friend, or over the limit. */
+  confirmGroupMsg(input: ConfirmGroupMsgInput): GroupMsgSendSummary {
+    const core = this.core();
+    const msg = core.state.groupMsgIndex.get(input.msgid) ?? notFound(`group message ${input.msgid}`);
+    const task = msg.tasks.find((candidate) => candidate.userid === input.userid) ?? notFound(`task of ${input.userid} in ${input.msgid}`);
+    if (msg.cancelled_at !== undefined) throw new SimActionError('this mass message was cancelled', 409);
+    if (task.status === 2) throw new SimActionError(`${input.userid} has already sent this mass message`, 409);
+    if (!core.state.activeEmployee(task.userid)) throw new SimActionError(`${input.userid} has left the corp`, 409);
+    let only: Set<string> | undefined;
+    if (msg.chat_type === 'single' && input.external_userids) {
+      if (!msg.allow_select) throw new SimActionError('allow_select is off: the sender sends to the whole list', 409);
+      const listed = new Set(task.recipients.map((recipient) => recipient.external_userid));
+      for (const id of input.external_userids) if (!listed.has(id)) throw new SimActionError(`${id} is not a recipient of this task`);
+      only = new Set(input.external_userids);
+    }
+    if (msg.chat_type === 'group') {
+      const owned = [...core.state.groupChats.values()].filter((chat) => !chat.dismissed && chat.owner === task.userid).map((chat) => chat.chat_id);
+      if (task.choosesChats) {
+        const chosen = input.chat_ids ?? owned;
+        for (const id of chosen) if (!owned.includes(id)) throw new SimActionError(`${id} is not a group of ${task.userid}`);
+        task.recipients = [...new Set(chosen)].map((chatId) => ({ chat_id: chatId, status: 0 as const }));
+      } else if (input.chat_ids) {
+        const listed = new Set(task.recipients.map((recipient) => recipient.chat_id));
+        for (const id of input.chat_ids) if (!listed.has(id)) throw new SimActionError(`${id} is not a group of this task`);
+        only = new Set(input.chat_ids);
+      }
+    }
+    sendTask(core, msg, task, only);
+    return summarize(msg, task);
+  }
+
+  /** An employee's own mass message (create_type 1), sent at once; it counts toward the receive limit too. */
+  employeeBroadcast(input: EmployeeBroadcastInput): GroupMsgSendSummary {
+    const core = this.core();
+    const { state } = core;
+    const employee = this.#employee(input.userid);
+    if (!employee.customerContact) throw new SimActionError(`${input.userid} does not have 客户联系 enabled`, 409);
+    if (!input.text && !input.attachments?.length) throw new SimActionError('text and attachments cannot both be empty');
+    const chatType = input.chat_type ?? 'single';
+    const recipients =
+      chatType === 'single'
+        ? (input.external_userids ?? state.relationList(employee.userid).map((relation) => relation.external_userid)).map((id) => ({ external_userid: id, status: 0 as const }))
+        : (input.chat_ids ?? [...state.groupChats.values()].filter((chat) => !chat.dismissed && chat.owner === employee.userid).map((chat) => chat.chat_id)).map((id) => ({ chat_id: id, status: 0 as const }));
+    if (recipients.length === 0) throw new SimActionError('no recipients', 409);
+    const task: GroupMsgTask = { userid: employee.userid, status: 0, recipients };
+    const msg: GroupMsg = {
+      msgid: state.newMsgId(),
+      chat_type: chatType,
+      create_type: 1,
+      creator: employee.userid,
+      create_time: core.nowSeconds(),
+      ...(input.text ? { text: { content: input.text } } : {}),
+      attachments: structuredClone(input.attachments ?? []),
+      allow_select: false,
+      tasks: [task],
+      reminds: [],
+    };
+    state.addGroupMsg(msg);
+    sendTask(core, msg, task);
+    return summarize(msg, task);
+  }
+
+  /** The admin changes 群发规则 (§17.2): how many mass messages a customer / group may receive per day, week or month. */
+  setReceiveLimit(input: ReceiveLimitRule): ReceiveLimitRule {
+    if (!['day', 'week', 'month'].includes(input.per)) throw new SimActionError('per must be day, week or month');
+    if (input.count !== undefined && !(Number.isInteger(input.count) && input.count > 0)) throw new SimActionError('count must be a positive integer');
+    const rule: ReceiveLimitRule = { per: input.per, ...(input.count !== undefined ? { count: input.count } : {}) };
+    this.core().state.receiveLimit = rule;
+    return rule;
+  }
+
+  /** An executor publishes a corp moment in the client (get_moment_task publish_status 0 → 1). */
+  confirmMoment(input: ConfirmMomentInput): { moment_id: string; userid: string; visible_to: number } {
+    const core = this.core();
+    if (!input.jobid && !input.moment_id) throw new SimActionError('jobid or moment_id missing');
+    const moment =
+      core.state.moments.find((candidate) => (input.moment_id ? candidate.moment_id === input.moment_id : candidate.jobid === input.jobid)) ??
+      notFound(`moment ${input.moment_id ?? input.jobid}`);
+    if (moment.job_done_at > core.nowSeconds()) throw new SimActionError('the moment is still being created', 409);
+    if (moment.cancelled_at !== undefined) throw new SimActionError('this moment task was cancelled', 409);
+    const task = moment.tasks.find((candidate) => candidate.userid === input.userid) ?? notFound(`${input.userid} as an executor of ${moment.moment_id}`);
+    if (task.publish_status === 1) throw new SimActionError(`${input.userid} has already published this moment`, 409);
+    publishMoment(core, task);
+    return { moment_id: moment.moment_id, userid: task.userid, visible_to: task.visible_to?.length ?? 0 };
+  }
+
+  /** An employee posts a moment of their own (create_type 1), public to all their customers. */
+  employeePostMoment(input: { userid: string; text?: string; attachments?: Array<Record<string, unknown>> }): { moment_id: string } {
+    const core = this.core();
+    const employee = this.#employee(input.userid);
+    if (!input.text && !input.attachments?.length) throw new SimActionError('text and attachments cannot both be empty');
+    const now = core.nowSeconds();
+    const customers = core.state.relationList(employee.userid).map((relation) => relation.external_userid);
+    const moment: Moment = {
+      moment_id: core.state.newMomentId(),
+      create_type: 1,
+      creator: employee.userid,
+      create_time: now,
+      job_done_at: now,
+      visible_type: 1,
+      ...(input.text ? { text: { content: input.text } } : {}),
+      attachments: structuredClone(input.attachments ?? []),
+      invalid_sender_list: { user_list: [], department_list: [] },
+      invalid_external_contact_list: { tag_list: [] },
+      tasks: [{ userid: employee.userid, publish_status: 1, publish_time: now, customers, visible_to: customers.slice() }],
+    };
+    core.state.moments.push(moment);
+    return { moment_id: moment.moment_id };
+  }
+
+  /**
+   * An administrator adds a chat sensitive-word rule in WeCom's admin console (the add_intercept_rule body and
+   * limits); apps see it in get_intercept_rule_list but may not change it.
+   */
+  adminAddInterceptRule(input: Record<string, unknown>): { rule_id: string } {
+    const core = this.core();
+    return { rule_id: asAction(() => addInterceptRule(core, input, 'admin')) };
+  }
+
+  /** An administrator adds a 入群欢迎语素材 in WeCom's admin console (the group_welcome_template/add body). */
+  adminAddGroupWelcomeTemplate(input: Record<string, unknown>): { template_id: string } {
+    const core = this.core();
+    return { template_id: asAction(() => addGroupWelcomeTemplate(core, input, 'admin')) };
+  }
+
+  /**
+   * Sets what WeCom knows of a member's history for the one-year transfer rules (40205): when they last
+   * logged in, and (for a resigned member) when they left. Works on resigned members too.
+   */
+  setEmployeeHistory(input: { userid: string; last_login_at?: number | null; resigned_at?: number }): Employee {
+    const employee = this.core().state.employees.get(input.userid) ?? notFound(`employee ${input.userid}`);
+    if (input.last_login_at === null) delete employee.lastLoginAt;
+    else if (input.last_login_at !== undefined) employee.lastLoginAt = input.last_login_at;
+    if (input.resigned_at !== undefined) {
+      if (employee.resignedAt === undefined) throw new SimActionError(`${input.userid} has not left; use deleteEmployee`, 409);
+      employee.resignedAt = input.resigned_at;
+    }
+    return structuredClone(employee);
   }
 
   // ---- corp tags (admin console) ----------------------------------------------------------------
@@ -704,6 +884,11 @@ function asAction<T>(run: () => T): T {
     if (error instanceof WecomFailure) throw new SimActionError(error.message, error.errcode === 40068 ? 404 : 409);
     throw error;
   }
+}
+
+function summarize(msg: GroupMsg, task: GroupMsgTask): GroupMsgSendSummary {
+  const count = (status: number) => task.recipients.filter((recipient) => recipient.status === status).length;
+  return { msgid: msg.msgid, userid: task.userid, sent: count(1), not_friend: count(2), over_limit: count(3), not_sent: count(0) };
 }
 
 function notFound(what: string): never {

@@ -82,6 +82,29 @@ describe('live activity', () => {
     assert.ok(activity.tick().length <= 6);
   });
 
+  it('employees now and then confirm pending 群发 tasks and publish pending moments, without callbacks', async () => {
+    const sender = [...sim.state.employees.values()].find((employee) => employee.customerContact && employee.resignedAt === undefined && sim.state.relationList(employee.userid).length > 1)!;
+    const token = (await (await fetch(`${sim.url}/cgi-bin/gettoken?corpid=${sim.credentials().corpId}&corpsecret=${sim.credentials().secret}`)).json()) as { access_token: string };
+    const post = async (api: string, body: unknown) =>
+      (await (await fetch(`${sim.url}/cgi-bin/externalcontact/${api}?access_token=${token.access_token}`, { method: 'POST', body: JSON.stringify(body) })).json()) as Record<string, any>;
+    const msg = await post('add_msg_template', { sender: sender.userid, text: { content: '演示群发' } });
+    const moment = await post('add_moment_task', { text: { content: '演示朋友圈' }, visible_range: { sender_list: { user_list: [sender.userid] } } });
+    assert.equal(msg.errcode, 0);
+    assert.equal(moment.errcode, 0);
+    clock.advance(3000);
+    const activity = new LiveActivity(() => sim.state, sim.actions, { perHour: 6, now: clock.now, seed: 'confirming' });
+    const confirmed = [];
+    for (let hour = 0; hour < 4 && confirmed.length < 2; hour++) {
+      clock.advance(3_600_000);
+      confirmed.push(...activity.tick().filter((action) => action.kind === 'confirm'));
+    }
+    assert.equal(confirmed.length, 2, 'both pending tasks were confirmed');
+    assert.deepEqual(confirmed.map((action) => action.userid), [sender.userid, sender.userid]);
+    assert.equal(sim.state.groupMsgIndex.get(msg.msgid)!.tasks[0].status, 2);
+    assert.equal(sim.state.moments.find((entry) => entry.jobid === moment.jobid)!.tasks[0].publish_status, 1);
+    assert.equal(activity.confirmPending(), undefined, 'nothing left to confirm');
+  });
+
   it('does nothing when off (0 an hour)', async () => {
     const activity = new LiveActivity(() => sim.state, sim.actions, { perHour: 0, now: clock.now });
     const before = sim.deliveries.length;

@@ -1,6 +1,8 @@
 // Live activity: keeps a demo corp moving. A few times an hour (on the simulator's clock) a customer is
 // added, a relation is deleted, or a customer joins a group, each through the simulator's actions, so the
-// host receives them as real callbacks. Driven by tick(): call it from a timer (start()) or by hand.
+// host receives them as real callbacks. Now and then an employee also confirms a pending 群发 task or publishes
+// a pending moment, as people do in the client (no callback: the host sees it by polling).
+// Driven by tick(): call it from a timer (start()) or by hand.
 import type { SimulatorActions } from './actions.ts';
 import { SimActionError } from './actions.ts';
 import { SeededRandom } from './random.ts';
@@ -18,17 +20,25 @@ export interface LiveActivityOptions {
 }
 
 export interface LiveAction {
-  kind: 'add' | 'delete' | 'join';
+  kind: 'add' | 'delete' | 'join' | 'confirm';
   userid: string;
+  /** Empty for 'confirm'. */
   externalUserId: string;
   chatId?: string;
+  /** 'confirm': the 群发 msgid or the moment_id. */
+  taskId?: string;
 }
+
+/** Share of due slots in which an employee also confirms one pending task. */
+const CONFIRM_CHANCE = 0.5;
 
 const KINDS = ['add', 'delete', 'join'] as const;
 const WEIGHTS = [6, 2, 3];
 
 export class LiveActivity {
   readonly #random: SeededRandom;
+  /** Its own sequence, so confirmations do not change which customer actions come next. */
+  readonly #confirmRandom: SeededRandom;
   readonly #intervalMs: number;
   #nextDue: number;
   #timer: NodeJS.Timeout | undefined;
@@ -39,6 +49,7 @@ export class LiveActivity {
     private readonly options: LiveActivityOptions,
   ) {
     this.#random = new SeededRandom(options.seed ?? `${state().seed}:live`);
+    this.#confirmRandom = new SeededRandom(`${options.seed ?? `${state().seed}:live`}:confirm`);
     this.#intervalMs = options.perHour > 0 ? 3_600_000 / options.perHour : Number.POSITIVE_INFINITY;
     this.#nextDue = options.now() + this.#intervalMs;
   }
@@ -49,16 +60,23 @@ export class LiveActivity {
     if (!Number.isFinite(this.#intervalMs)) return done;
     const now = this.options.now();
     const catchUp = Math.max(1, Math.ceil(this.options.perHour));
+    let steps = 0;
     while (this.#nextDue <= now) {
       this.#nextDue += this.#intervalMs;
-      if (done.length >= catchUp) {
+      if (steps >= catchUp) {
         this.#nextDue = now + this.#intervalMs;
         break;
       }
       const action = this.step();
       if (action) {
+        steps++;
         done.push(action);
         this.options.onAction?.(action);
+      }
+      const confirmed = this.#confirmRandom.chance(CONFIRM_CHANCE) ? this.confirmPending() : undefined;
+      if (confirmed) {
+        done.push(confirmed);
+        this.options.onAction?.(confirmed);
       }
     }
     return done;
@@ -73,6 +91,31 @@ export class LiveActivity {
       if (error instanceof SimActionError) return undefined;
       throw error;
     }
+  }
+
+  /** An employee confirms one pending 群发 task or publishes one pending moment (undefined when none is pending). */
+  confirmPending(): LiveAction | undefined {
+    const state = this.state();
+    const now = Math.floor(this.options.now() / 1000);
+    const pending: Array<{ kind: 'msg' | 'moment'; id: string; userid: string }> = [];
+    for (const msg of state.groupMsgs) {
+      if (msg.cancelled_at !== undefined) continue;
+      for (const task of msg.tasks) if (task.status === 0 && state.activeEmployee(task.userid)) pending.push({ kind: 'msg', id: msg.msgid, userid: task.userid });
+    }
+    for (const moment of state.moments) {
+      if (moment.cancelled_at !== undefined || moment.job_done_at > now) continue;
+      for (const task of moment.tasks) if (task.publish_status === 0 && state.activeEmployee(task.userid)) pending.push({ kind: 'moment', id: moment.moment_id, userid: task.userid });
+    }
+    if (pending.length === 0) return undefined;
+    const chosen = this.#confirmRandom.pick(pending);
+    try {
+      if (chosen.kind === 'msg') this.actions.confirmGroupMsg({ msgid: chosen.id, userid: chosen.userid });
+      else this.actions.confirmMoment({ moment_id: chosen.id, userid: chosen.userid });
+    } catch (error) {
+      if (error instanceof SimActionError) return undefined;
+      throw error;
+    }
+    return { kind: 'confirm', userid: chosen.userid, externalUserId: '', taskId: chosen.id };
   }
 
   /** Ticks every `intervalMs` of real time (unref'd: it never keeps the process alive). */

@@ -266,7 +266,7 @@ describe('WecomClient ↔ simulator contract', () => {
     it('resigned customer and group transfers', async () => {
       const resigned = [...sim.state.employees.values()].find((employee) => employee.resignedAt !== undefined && sim.state.relationList(employee.userid).length > 0)!;
       const takeover = employees[4];
-      await rejectsWith(client.transfers.transferResignedCustomers({ handover_userid: employees[0].userid, takeover_userid: takeover.userid, external_userid: ['wmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] }), 40058);
+      await rejectsWith(client.transfers.transferResignedCustomers({ handover_userid: employees[0].userid, takeover_userid: takeover.userid, external_userid: ['wmAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] }), 40097);
       const ids = sim.state.relationList(resigned.userid).map((relation) => relation.external_userid).filter((id) => !sim.state.relation(takeover.userid, id)).slice(0, 2);
       const response = await client.transfers.transferResignedCustomers({ handover_userid: resigned.userid, takeover_userid: takeover.userid, external_userid: ids });
       assert.deepEqual(response.customer.map((entry) => entry.errcode), [0, 0]);

@@ -15,6 +15,21 @@ export interface TransferOptions {
   refusalRate: number;
   /** Decides a transfer's outcome when it settles; overrides refusalRate. */
   decide?: (transfer: Transfer) => 'accepted' | TransferFailure;
+  /**
+   * Send add_external_contact for the takeover member when a transfer completes, as WeCom does (the facts infer
+   * it, §20.2/§24). On by default; off only to test a server against an older simulator's behaviour.
+   */
+  takeoverAddEvent: boolean;
+}
+
+export interface GroupMsgOptions {
+  /** Seconds after add_msg_template during which get_groupmsg_task / send_result answer 41063 (default 0). */
+  dispatchSeconds: number;
+}
+
+export interface MomentOptions {
+  /** Seconds add_moment_task's job takes: status 1 at first, 2 while creating, 3 done (default 2). */
+  jobSeconds: number;
 }
 
 export interface CoreOptions {
@@ -28,6 +43,8 @@ export interface CoreOptions {
   transfers?: Partial<TransferOptions>;
   welcomeCodeTtlSeconds: number;
   mediaTtlSeconds: number;
+  groupMsgs?: Partial<GroupMsgOptions>;
+  moments?: Partial<MomentOptions>;
 }
 
 export class SimulatorCore {
@@ -38,6 +55,8 @@ export class SimulatorCore {
   readonly faults: FaultInjector;
   readonly dispatcher: CallbackDispatcher;
   transferOptions: TransferOptions;
+  groupMsgOptions: GroupMsgOptions;
+  momentOptions: MomentOptions;
   readonly welcomeCodeTtlSeconds: number;
   readonly mediaTtlSeconds: number;
   readonly #transferRandom: SeededRandom;
@@ -50,7 +69,9 @@ export class SimulatorCore {
     this.tokens = new TokenStore(options.now, options.tokenTtlSeconds);
     this.faults = new FaultInjector(options.state.seed, options.now, options.faults);
     this.dispatcher = new CallbackDispatcher(() => this.callbackTarget(), options.delivery);
-    this.transferOptions = { delaySeconds: 86_400, refusalRate: 0, ...options.transfers };
+    this.transferOptions = { delaySeconds: 86_400, refusalRate: 0, takeoverAddEvent: true, ...options.transfers };
+    this.groupMsgOptions = { dispatchSeconds: 0, ...options.groupMsgs };
+    this.momentOptions = { jobSeconds: 2, ...options.moments };
     this.welcomeCodeTtlSeconds = options.welcomeCodeTtlSeconds;
     this.mediaTtlSeconds = options.mediaTtlSeconds;
     this.#transferRandom = new SeededRandom(`${options.state.seed}:transfers`);
@@ -107,10 +128,16 @@ export class SimulatorCore {
 
   #completeTransfer(transfer: Transfer, now: number): void {
     const { state } = this;
+    // "如果接替成员在转接前已成为客户好友，则不会触发添加企业客户事件"; nor when this customer once went from the
+    // takeover member to someone else (§20.2). Otherwise the takeover member gets add_external_contact (inferred, §24).
+    const alreadyFriend = !!state.relation(transfer.takeover_userid, transfer.external_userid);
+    const cameBack = state.transfers.some(
+      (earlier) => earlier !== transfer && earlier.status === 1 && earlier.handover_userid === transfer.takeover_userid && earlier.external_userid === transfer.external_userid,
+    );
     transfer.status = 1;
     transfer.takeover_time = now;
     const previous = state.removeRelation(transfer.handover_userid, transfer.external_userid);
-    if (!state.relation(transfer.takeover_userid, transfer.external_userid)) {
+    if (!alreadyFriend) {
       state.addRelation({
         userid: transfer.takeover_userid,
         external_userid: transfer.external_userid,
@@ -125,8 +152,12 @@ export class SimulatorCore {
         state: previous?.state ?? '',
         chatted: previous?.chatted ?? false,
       });
+      if (!cameBack && this.transferOptions.takeoverAddEvent) {
+        this.emit({ kind: 'change_external_contact', changeType: 'add_external_contact', userId: transfer.takeover_userid, externalUserId: transfer.external_userid });
+      }
     }
     // 在职继承 removes the customer from the handover member: WeCom reports it with Source DELETE_BY_TRANSFER.
+    // A resigned member is no longer in contacts: the facts show no event for their side.
     if (transfer.kind === 'onjob' && previous) {
       this.emit({
         kind: 'change_external_contact',

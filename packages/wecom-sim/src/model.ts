@@ -1,6 +1,7 @@
 // The simulator's records. Field names follow WeCom's API so handlers can copy them out directly;
 // simulator-only fields are camelCase. Everything here is plain JSON (the state is saved as-is).
 import type { RandomState } from './random.ts';
+import type { GroupWelcomeTemplate, InterceptRuleRecord } from './api/operations-config.ts';
 
 export interface Department {
   id: number;
@@ -39,6 +40,11 @@ export interface Employee {
   customerContact: boolean;
   /** Set when the employee was deleted from contacts (离职): invisible to contact APIs, customers await 离职继承. */
   resignedAt?: number;
+  /**
+   * Simulator-only: when the member last logged in to WeCom (unix seconds); absent means recently. Transfers
+   * need a login within the year (before leaving, for the handover member): else 40205 (API-FACTS-OPERATIONS §20.2).
+   */
+  lastLoginAt?: number;
 }
 
 export interface Customer {
@@ -193,6 +199,8 @@ export interface MediaItem {
   filename: string;
   size: number;
   created_at: number;
+  /** Set for media/upload_attachment (1 moments, 2 product album): only those ids work for moments, and only media/upload's for 群发. */
+  attachment_type?: 1 | 2;
 }
 
 export interface Transfer {
@@ -211,6 +219,97 @@ export interface Transfer {
 }
 
 export type TransferFailure = 'customer_refused' | 'customer_limit_exceed';
+
+/** A group-chat transfer that happened (groupchat/transfer or onjob_transfer): the per-day and 90-day rules count these. */
+export interface GroupTransferRecord {
+  kind: 'onjob' | 'resigned';
+  chat_id: string;
+  old_owner: string;
+  new_owner: string;
+  time: number;
+}
+
+// ---- 企业群发 (API-FACTS-OPERATIONS §17) ----------------------------------------------------------
+
+/**
+ * How many mass messages one customer (or one customer group) may receive: WeCom's wording changed over
+ * time (§17.2) — now "days of the month per month", which an admin may switch to 7 a week or 1 a day;
+ * once 4 a month. `count` omitted: days in the month / 7 / 1. Periods are natural ones in China time.
+ */
+export interface ReceiveLimitRule {
+  per: 'day' | 'week' | 'month';
+  count?: number;
+}
+
+export interface GroupMsgRecipient {
+  /** Single sends. */
+  external_userid?: string;
+  /** Group sends. */
+  chat_id?: string;
+  /** 0 not sent, 1 sent, 2 not a friend (any more), 3 over the receive limit. */
+  status: 0 | 1 | 2 | 3;
+  send_time?: number;
+}
+
+export interface GroupMsgTask {
+  userid: string;
+  /** 0 not sent, 2 sent (get_groupmsg_task's values). */
+  status: 0 | 2;
+  send_time?: number;
+  /** Single: the customers chosen at creation. Group: the chats given in chat_id_list, else chosen when confirming. */
+  recipients: GroupMsgRecipient[];
+  /** Group sends without chat_id_list: the owner picks groups in the client. */
+  choosesChats?: boolean;
+}
+
+export interface GroupMsg {
+  msgid: string;
+  chat_type: 'single' | 'group';
+  /** 0 made by the corp (API), 1 a member's own. */
+  create_type: 0 | 1;
+  /** Only for a member's own; API-made messages have none. */
+  creator?: string;
+  create_time: number;
+  text?: { content: string };
+  attachments: Array<Record<string, unknown>>;
+  allow_select: boolean;
+  tasks: GroupMsgTask[];
+  /** remind_groupmsg_send times (at most 3 within 24 h). */
+  reminds: number[];
+  cancelled_at?: number;
+}
+
+// ---- 客户朋友圈 (API-FACTS-OPERATIONS §18) --------------------------------------------------------
+
+export interface MomentTask {
+  userid: string;
+  /** 0 not yet, 1 published. */
+  publish_status: 0 | 1;
+  publish_time?: number;
+  /** Customers the moment is meant for (fixed at creation). */
+  customers: string[];
+  /** Customers who can see it (set when published: those still friends). */
+  visible_to?: string[];
+}
+
+export interface Moment {
+  /** add_moment_task's job; absent for a member's own moment. */
+  jobid?: string;
+  moment_id: string;
+  create_type: 0 | 1;
+  creator?: string;
+  create_time: number;
+  /** When the creation job finishes (get_moment_task_result status 3); the moment is listed from then on. */
+  job_done_at: number;
+  /** 0 partly visible (tags given), 1 public. */
+  visible_type: 0 | 1;
+  text?: { content: string };
+  attachments: Array<Record<string, unknown>>;
+  invalid_sender_list: { user_list: string[]; department_list: number[] };
+  invalid_external_contact_list: { tag_list: string[] };
+  tasks: MomentTask[];
+  cancelled_at?: number;
+}
 
 export interface WelcomeCode {
   code: string;
@@ -296,4 +395,35 @@ export interface SimulatorSnapshot {
   welcomeMessages: WelcomeMessage[];
   /** Absent in snapshots saved before app messages existed. */
   appMessages?: AppMessageReceipt[];
+  /** Absent in snapshots saved before 群发, moments and group-transfer records existed. */
+  groupMsgs?: GroupMsg[];
+  moments?: Moment[];
+  groupTransfers?: GroupTransferRecord[];
+  /** Absent: the current default, days of the month per month. */
+  receiveLimit?: ReceiveLimitRule;
+  /** Absent in snapshots saved before 入群欢迎语素材 and sensitive-word rules existed. */
+  groupWelcomeTemplates?: GroupWelcomeTemplate[];
+  interceptRules?: InterceptRuleRecord[];
+  deletedInterceptRules?: string[];
+  /** Absent in snapshots saved before the client's chat messages existed. */
+  chatMessages?: ChatMessage[];
+}
+
+/**
+ * A message a member sent into a conversation from a page in the chat toolbar (JS-SDK sendChatMessage, §23.5):
+ * the simulated client's conversation log. `external_userid` for a single chat, `chat_id` for a group chat.
+ */
+export interface ChatMessage {
+  msgid: string;
+  userid: string;
+  external_userid?: string;
+  chat_id?: string;
+  msgtype: 'text' | 'image' | 'video' | 'file' | 'news' | 'miniprogram';
+  text?: { content: string };
+  image?: { mediaid: string };
+  video?: { mediaid: string };
+  file?: { mediaid: string };
+  news?: { link: string; title: string; desc: string; imgUrl: string };
+  miniprogram?: { appid: string; title: string; imgUrl: string; page: string };
+  sent_at: number;
 }

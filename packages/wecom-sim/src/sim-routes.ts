@@ -36,6 +36,14 @@ export const ACTION_NAMES = [
   'createDepartment',
   'updateDepartment',
   'deleteDepartment',
+  'confirmGroupMsg',
+  'employeeBroadcast',
+  'setReceiveLimit',
+  'confirmMoment',
+  'employeePostMoment',
+  'setEmployeeHistory',
+  'adminAddInterceptRule',
+  'adminAddGroupWelcomeTemplate',
 ] as const satisfies ReadonlyArray<keyof SimulatorActions>;
 
 export type ActionName = (typeof ACTION_NAMES)[number];
@@ -79,6 +87,11 @@ export interface SimRoutesOptions {
    * callback target cannot be pointed elsewhere over HTTP.
    */
   fixedCallbackUrl?: boolean;
+  /**
+   * The WeCom client's side: /connect/oauth2/authorize and /client/* (client.ts), unguarded as the client and
+   * WeCom's open host are. Default on; a host exposed beyond this machine leaves it out.
+   */
+  clientRoutes?: boolean;
 }
 
 export async function registerSimRoutes(host: FastifyInstance, sim: WecomSimulator, options: SimRoutesOptions = {}): Promise<void> {
@@ -139,6 +152,17 @@ function registerRoutes(fastify: FastifyInstance, sim: WecomSimulator, options: 
     }),
   );
 
+  // The conversation log: what members sent from the chat toolbar (sendChatMessage); ?userid=, ?external_userid=, ?chat_id=.
+  fastify.get('/sim/chat-messages', (request) => {
+    const query = request.query as { userid?: string; external_userid?: string; chat_id?: string; limit?: string };
+    let messages = sim.state.chatMessages;
+    if (query.userid) messages = messages.filter((message) => message.userid === query.userid);
+    if (query.external_userid) messages = messages.filter((message) => message.external_userid === query.external_userid);
+    if (query.chat_id) messages = messages.filter((message) => message.chat_id === query.chat_id);
+    const limit = Math.max(1, Math.min(Number(query.limit) || 200, 5000));
+    return { chat_messages: messages.slice(-limit) };
+  });
+
   fastify.get('/sim/welcome-messages', () => ({ welcome_messages: sim.state.welcomeMessages }));
 
   // What each member received through message/send (newest last); ?userid= one member; dropped ones say why.
@@ -149,6 +173,31 @@ function registerRoutes(fastify: FastifyInstance, sim: WecomSimulator, options: 
     const limit = Math.max(1, Math.min(Number(query.limit) || 200, 5000));
     return { app_messages: messages.slice(-limit) };
   });
+
+  // 群发 tasks as created (corp-made and employees' own), per sender and recipient; ?msgid=, ?userid= (a sender).
+  fastify.get('/sim/group-messages', (request) => {
+    const query = request.query as { msgid?: string; userid?: string; limit?: string };
+    let messages = sim.state.groupMsgs;
+    if (query.msgid) messages = messages.filter((message) => message.msgid === query.msgid);
+    if (query.userid) messages = messages.filter((message) => message.tasks.some((task) => task.userid === query.userid));
+    const limit = Math.max(1, Math.min(Number(query.limit) || 200, 5000));
+    return { receive_limit: sim.state.receiveLimit, group_messages: messages.slice(-limit) };
+  });
+
+  // Moments (corp-made with their executors, and employees' own); ?moment_id=, ?jobid=, ?userid= (an executor).
+  fastify.get('/sim/moments', (request) => {
+    const query = request.query as { moment_id?: string; jobid?: string; userid?: string; limit?: string };
+    let moments = sim.state.moments;
+    if (query.moment_id) moments = moments.filter((moment) => moment.moment_id === query.moment_id);
+    if (query.jobid) moments = moments.filter((moment) => moment.jobid === query.jobid);
+    if (query.userid) moments = moments.filter((moment) => moment.tasks.some((task) => task.userid === query.userid));
+    const limit = Math.max(1, Math.min(Number(query.limit) || 200, 5000));
+    return { moments: moments.slice(-limit) };
+  });
+
+  // 入群欢迎语素材 and chat sensitive-word rules as WeCom holds them, with who made each (an app's secret or 'admin').
+  fastify.get('/sim/group-welcome-templates', () => ({ group_welcome_templates: [...sim.state.groupWelcomeTemplates.values()] }));
+  fastify.get('/sim/intercept-rules', () => ({ intercept_rules: [...sim.state.interceptRules.values()] }));
 
   if (!options.fixedCallbackUrl) {
     fastify.post('/sim/callback', (request, reply) =>

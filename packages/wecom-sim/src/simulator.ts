@@ -2,23 +2,40 @@
 // that can be mounted under any prefix, or served on its own port with listen().
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { SimulatorActions } from './actions.ts';
+import { broadcastRoutes } from './api/broadcasts.ts';
 import { channelRoutes } from './api/channels.ts';
 import { contactRoutes } from './api/contacts.ts';
 import { customerRoutes } from './api/customers.ts';
 import { groupRoutes } from './api/groups.ts';
 import { mediaRoutes } from './api/media.ts';
 import { messageRoutes } from './api/messages.ts';
+import { momentRoutes } from './api/moments.ts';
+import { oauthRoutes } from './api/oauth.ts';
+import { registerClientRoutes } from './client.ts';
+import { operationsConfigRoutes } from './api/operations-config.ts';
 import { registerApiRoutes, type ApiRoute } from './api/router.ts';
 import { statisticRoutes } from './api/statistics.ts';
-import { SimulatorCore, type TransferOptions } from './core.ts';
+import { SimulatorCore, type GroupMsgOptions, type MomentOptions, type TransferOptions } from './core.ts';
 import type { Delivery, DeliveryOptions } from './delivery.ts';
 import type { FaultInjector, FaultOptions } from './faults.ts';
 import { generateCorp, type CorpSizes } from './generator.ts';
-import type { SimulatorSnapshot } from './model.ts';
+import type { ReceiveLimitRule, SimulatorSnapshot } from './model.ts';
 import { registerSimRoutes, type SimRoutesOptions } from './sim-routes.ts';
 import { SimState } from './state.ts';
 
-export const API_ROUTES: ApiRoute[] = [...contactRoutes, ...customerRoutes, ...channelRoutes, ...groupRoutes, ...mediaRoutes, ...statisticRoutes, ...messageRoutes];
+export const API_ROUTES: ApiRoute[] = [
+  ...contactRoutes,
+  ...customerRoutes,
+  ...channelRoutes,
+  ...groupRoutes,
+  ...mediaRoutes,
+  ...statisticRoutes,
+  ...messageRoutes,
+  ...broadcastRoutes,
+  ...momentRoutes,
+  ...operationsConfigRoutes,
+  ...oauthRoutes,
+];
 
 export interface WecomSimulatorOptions {
   /** Seed of the demo corp and of every id the simulator issues (default 'scrm-demo'). */
@@ -37,6 +54,16 @@ export interface WecomSimulatorOptions {
   faults?: FaultOptions;
   delivery?: Partial<DeliveryOptions>;
   transfers?: Partial<TransferOptions>;
+  /** 群发: how long a new task answers 41063 to get_groupmsg_task / send_result (default 0 s). */
+  groupMsgs?: Partial<GroupMsgOptions>;
+  /** Moments: how long add_moment_task's job runs (default 2 s). */
+  moments?: Partial<MomentOptions>;
+  /**
+   * Mass messages one customer / group may receive (§17.2). Default: days of the month per month (the current
+   * doc); `{ per: 'week' }` 7 a week, `{ per: 'day' }` 1 a day, `{ per: 'month', count: 4 }` the oldest rule.
+   * Saved with the state; POST /sim/set-receive-limit changes it.
+   */
+  receiveLimit?: ReceiveLimitRule;
   tokenTtlSeconds?: number;
   welcomeCodeTtlSeconds?: number;
   mediaTtlSeconds?: number;
@@ -116,9 +143,12 @@ export function createWecomSimulator(options: WecomSimulatorOptions = {}): Wecom
     faults: options.faults,
     delivery: options.delivery,
     transfers: options.transfers,
+    groupMsgs: options.groupMsgs,
+    moments: options.moments,
     welcomeCodeTtlSeconds: options.welcomeCodeTtlSeconds ?? 20,
     mediaTtlSeconds: options.mediaTtlSeconds ?? 3 * 86_400,
   });
+  if (options.receiveLimit) state.receiveLimit = { ...options.receiveLimit };
   const actions = new SimulatorActions(() => core);
   let server: FastifyInstance | undefined;
   let baseUrl: string | undefined;
@@ -136,6 +166,8 @@ export function createWecomSimulator(options: WecomSimulatorOptions = {}): Wecom
         if (request.url.includes('/cgi-bin/')) requestCount++;
       });
       registerApiRoutes(fastify, () => core, API_ROUTES);
+      // The client's side (OAuth2 authorize, the chat toolbar's JS-SDK checks): unless the host leaves it out.
+      if (pluginOptions.clientRoutes !== false) registerClientRoutes(fastify, () => core);
       await registerSimRoutes(fastify, sim, { simGuard: pluginOptions.simGuard, fixedCallbackUrl: pluginOptions.fixedCallbackUrl });
     },
     get deliveries() {

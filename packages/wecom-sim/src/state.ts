@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type {
   AcquisitionLink,
   AppMessageReceipt,
+  ChatMessage,
   AcquisitionQuota,
   ContactWay,
   CorpInfo,
@@ -14,8 +15,12 @@ import type {
   Employee,
   FollowRelation,
   GroupChat,
+  GroupMsg,
+  GroupTransferRecord,
   JoinWay,
   MediaItem,
+  Moment,
+  ReceiveLimitRule,
   Sequences,
   SimulatorSnapshot,
   Transfer,
@@ -23,6 +28,7 @@ import type {
   WelcomeMessage,
 } from './model.ts';
 import { SeededRandom } from './random.ts';
+import type { GroupWelcomeTemplate, InterceptRuleRecord } from './api/operations-config.ts';
 
 export class SimState {
   readonly seed: string;
@@ -49,6 +55,25 @@ export class SimState {
   welcomeMessages: WelcomeMessage[] = [];
   /** App messages per member as received (message/send), oldest first. */
   appMessages: AppMessageReceipt[] = [];
+  /** Messages members sent into conversations from the chat toolbar (sendChatMessage), oldest first. */
+  chatMessages: ChatMessage[] = [];
+  /** OAuth2 codes issued by connect/oauth2/authorize (single use, 5 minutes; not saved). */
+  readonly oauthCodes = new Map<string, { userid: string; issuedAt: number; used: boolean }>();
+  /** 企业群发 tasks, corp-made and members' own, oldest first. */
+  groupMsgs: GroupMsg[] = [];
+  readonly groupMsgIndex = new Map<string, GroupMsg>();
+  /** Moments (corp-made and members' own), oldest first. */
+  moments: Moment[] = [];
+  groupTransfers: GroupTransferRecord[] = [];
+  /** 入群欢迎语素材 (≤100 per corp) and chat sensitive-word rules (≤100), by id. */
+  readonly groupWelcomeTemplates = new Map<string, GroupWelcomeTemplate>();
+  readonly interceptRules = new Map<string, InterceptRuleRecord>();
+  /** Ids of deleted rules (41071 rather than 41070). */
+  readonly deletedInterceptRules = new Set<string>();
+  /** Delivery times of mass messages per customer / `chat:<id>`, for the receive limit (rebuilt from groupMsgs, not saved). */
+  readonly receiveLog = new Map<string, number[]>();
+  /** The per-customer / per-group receive limit of mass messages (§17.2). */
+  receiveLimit: ReceiveLimitRule = { per: 'month' };
   /** message/send's duplicate check: a request's JSON → when it was delivered and its msgid (not saved). */
   readonly appMessageDuplicates = new Map<string, { sentAt: number; msgid: string }>();
   /** Per-employee relation arrays for offset paging; dropped whenever that employee's relations change. */
@@ -301,7 +326,69 @@ export class SimState {
       transfer.takeover_userid = replace(transfer.takeover_userid);
     }
     for (const code of this.welcomeCodes.values()) code.userid = replace(code.userid);
+    for (const msg of this.groupMsgs) {
+      if (msg.creator) msg.creator = replace(msg.creator);
+      for (const task of msg.tasks) task.userid = replace(task.userid);
+    }
+    for (const moment of this.moments) {
+      if (moment.creator) moment.creator = replace(moment.creator);
+      for (const task of moment.tasks) task.userid = replace(task.userid);
+    }
+    for (const record of this.groupTransfers) {
+      record.old_owner = replace(record.old_owner);
+      record.new_owner = replace(record.new_owner);
+    }
     this.corp.visibleUsers = this.corp.visibleUsers.map(replace);
+  }
+
+  // ---- 群发 and moments ---------------------------------------------------------------------------
+
+  addGroupMsg(msg: GroupMsg): void {
+    this.groupMsgs.push(msg);
+    this.groupMsgIndex.set(msg.msgid, msg);
+    for (const task of msg.tasks) {
+      for (const recipient of task.recipients) {
+        if (recipient.status === 1 && recipient.send_time !== undefined) this.logReceipt(recipient.external_userid ?? `chat:${recipient.chat_id}`, recipient.send_time);
+      }
+    }
+  }
+
+  /** Records a mass message delivered to a customer (or `chat:<id>`), keeping each list in time order. */
+  logReceipt(key: string, time: number): void {
+    let times = this.receiveLog.get(key);
+    if (!times) this.receiveLog.set(key, (times = []));
+    let index = times.length;
+    while (index > 0 && times[index - 1] > time) index--;
+    times.splice(index, 0, time);
+  }
+
+  newMsgId(): string {
+    let id: string;
+    do id = `msg${this.#corpInfix}${this.random.idChars(18)}AAAA`;
+    while (this.groupMsgIndex.has(id));
+    return id;
+  }
+
+  newMomentId(): string {
+    return `mom${this.random.idChars(24)}`;
+  }
+
+  newGroupWelcomeTemplateId(): string {
+    let id: string;
+    do id = `msg${this.random.idChars(24)}`;
+    while (this.groupWelcomeTemplates.has(id));
+    return id;
+  }
+
+  newInterceptRuleId(): string {
+    let id: string;
+    do id = this.random.idChars(32);
+    while (this.interceptRules.has(id) || this.deletedInterceptRules.has(id));
+    return id;
+  }
+
+  newJobId(): string {
+    return this.random.idChars(48);
   }
 
   // ---- snapshot ------------------------------------------------------------------------------------
@@ -332,6 +419,14 @@ export class SimState {
       welcomeCodes: [...this.welcomeCodes.values()],
       welcomeMessages: this.welcomeMessages,
       appMessages: this.appMessages,
+      chatMessages: this.chatMessages,
+      groupMsgs: this.groupMsgs,
+      moments: this.moments,
+      groupTransfers: this.groupTransfers,
+      receiveLimit: this.receiveLimit,
+      groupWelcomeTemplates: [...this.groupWelcomeTemplates.values()],
+      interceptRules: [...this.interceptRules.values()],
+      deletedInterceptRules: [...this.deletedInterceptRules],
     };
   }
 
@@ -362,6 +457,14 @@ export class SimState {
     for (const code of data.welcomeCodes) state.welcomeCodes.set(code.code, code);
     state.welcomeMessages = data.welcomeMessages;
     state.appMessages = data.appMessages ?? [];
+    state.chatMessages = data.chatMessages ?? [];
+    for (const msg of data.groupMsgs ?? []) state.addGroupMsg(msg);
+    state.moments = data.moments ?? [];
+    state.groupTransfers = data.groupTransfers ?? [];
+    state.receiveLimit = data.receiveLimit ?? { per: 'month' };
+    for (const template of data.groupWelcomeTemplates ?? []) state.groupWelcomeTemplates.set(template.template_id, template);
+    for (const rule of data.interceptRules ?? []) state.interceptRules.set(rule.rule_id, rule);
+    for (const id of data.deletedInterceptRules ?? []) state.deletedInterceptRules.add(id);
     return state;
   }
 }

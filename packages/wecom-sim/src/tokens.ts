@@ -72,6 +72,12 @@ export class TokenStore {
     return { ticket: cached.ticket, expires_in: Math.max(1, Math.round((cached.expiresAtMs - nowMs) / 1000)) };
   }
 
+  /** The ticket of a kind as the client checks a page's signature with it: the live one, or undefined. */
+  liveTicket(kind: 'jsapi' | 'agent_config'): string | undefined {
+    const cached = this.#tickets.get(kind);
+    return cached && cached.expiresAtMs > this.now() ? cached.ticket : undefined;
+  }
+
   #forgetOld(nowMs: number): void {
     for (const [token, issued] of this.#tokens) {
       if (issued.expiresAtMs < nowMs - EXPIRED_TOKEN_MEMORY_MS) this.#tokens.delete(token);

@@ -442,6 +442,26 @@ describe('requests', () => {
     assert.ok(image.rawBody.toString('latin1').includes('Content-Type: image/png\r\n'));
   });
 
+  it('uploads moment attachments with media_type and attachment_type in the query, not as a retried write', async () => {
+    let calls = 0;
+    const { server, client } = await setup((call) => {
+      if (call.api !== 'media/upload_attachment') return undefined;
+      calls++;
+      return { errcode: 0, errmsg: '', type: 'video', media_id: '1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0', created_at: 1380000000 };
+    });
+    const uploaded = await client.media.uploadAttachment({ filename: 'clip.mp4', data: Buffer.from('mp4data') }, { media_type: 'video', attachment_type: 1 });
+    assert.equal(uploaded.created_at, 1380000000);
+    assert.equal(uploaded.media_id, '1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0');
+    const call = server.apiCalls()[0];
+    assert.equal(call.method, 'POST');
+    assert.equal(call.query.media_type, 'video');
+    assert.equal(call.query.attachment_type, '1');
+    const text = call.rawBody.toString('utf8');
+    assert.ok(text.includes('Content-Disposition: form-data; name="media"; filename="clip.mp4"; filelength=7\r\n'));
+    assert.ok(text.includes('Content-Type: video/mp4\r\n'));
+    assert.equal(calls, 1);
+  });
+
   it('caches JS-SDK tickets and signs with them', async () => {
     const { server, client } = await setup((call) =>
       call.api === 'get_jsapi_ticket'

@@ -2,17 +2,22 @@
 // The same code talks to the real API and to the simulator; only baseUrl differs.
 import { createHash } from 'node:crypto';
 import { AcquisitionApi } from './api/acquisition.ts';
+import { BroadcastsApi } from './api/broadcasts.ts';
 import { ContactWaysApi } from './api/contact-ways.ts';
 import { ContactsApi } from './api/contacts.ts';
 import { CorpTagsApi } from './api/corp-tags.ts';
 import { ExternalContactApi } from './api/external-contact.ts';
 import { GroupChatsApi, JoinWaysApi } from './api/group-chats.ts';
 import { MediaApi } from './api/media.ts';
+import { MomentsApi } from './api/moments.ts';
 import { StatisticsApi } from './api/statistics.ts';
 import { TicketsApi } from './api/tickets.ts';
 import { TransfersApi } from './api/transfers.ts';
 import { WelcomeApi } from './api/welcome.ts';
 import { MessagesApi } from './api/messages.ts';
+import { OAuthApi } from './api/oauth.ts';
+import { GroupWelcomeTemplatesApi } from './api/group-welcome-templates.ts';
+import { InterceptRulesApi } from './api/intercept-rules.ts';
 import {
   RATE_LIMIT_ERRCODES,
   TOKEN_ERRCODES,
@@ -86,8 +91,13 @@ export class WecomClient implements WecomRequester {
   readonly media: MediaApi;
   readonly welcome: WelcomeApi;
   readonly messages: MessagesApi;
+  readonly oauth: OAuthApi;
   readonly statistics: StatisticsApi;
+  readonly broadcasts: BroadcastsApi;
+  readonly moments: MomentsApi;
   readonly tickets: TicketsApi;
+  readonly groupWelcomeTemplates: GroupWelcomeTemplatesApi;
+  readonly interceptRules: InterceptRulesApi;
 
   readonly #secret: string;
   readonly #accessToken: CachedCredential;
@@ -139,7 +149,12 @@ export class WecomClient implements WecomRequester {
     this.media = new MediaApi(this);
     this.welcome = new WelcomeApi(this);
     this.messages = new MessagesApi(this);
+    this.oauth = new OAuthApi(this);
     this.statistics = new StatisticsApi(this);
+    this.broadcasts = new BroadcastsApi(this);
+    this.moments = new MomentsApi(this);
+    this.groupWelcomeTemplates = new GroupWelcomeTemplatesApi(this);
+    this.interceptRules = new InterceptRulesApi(this);
     this.tickets = new TicketsApi(this, { corpId: options.corpId, agentId: options.agentId, cache: tokenCache, cacheKeyPrefix });
   }
 

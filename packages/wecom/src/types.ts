@@ -693,3 +693,241 @@ export interface GroupChatStatisticByDayRequest {
 export interface GroupChatStatisticByDayResponse extends WecomResponse {
   items: Array<{ stat_time: number; data: GroupChatStatisticData }>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mass messages 企业群发 (API-FACTS-OPERATIONS §17)
+
+/** The same five shapes as the welcome message; video and file need a media/upload media_id. */
+export type MsgTemplateAttachment = WelcomeAttachment;
+
+export type GroupMsgChatType = 'single' | 'group';
+
+export interface AddMsgTemplateRequest {
+  /** Default single (customers); group sends to the sender's groups. */
+  chat_type?: GroupMsgChatType;
+  /** single only, at most 10,000; with only `sender`, all of the sender's customers. */
+  external_userid?: string[];
+  /** group only, at most 2,000. */
+  chat_id_list?: string[];
+  /** Tags OR within a group, AND across groups; at most 100 tags a group. */
+  tag_filter?: { group_list: Array<{ tag_list: string[] }> };
+  /** Required for chat_type group; external_userid and sender are not both empty. */
+  sender?: string;
+  allow_select?: boolean;
+  /** At most 4,000 bytes; text and attachments are not both empty. */
+  text?: { content: string };
+  /** At most 9. */
+  attachments?: MsgTemplateAttachment[];
+}
+
+export interface AddMsgTemplateResponse extends WecomResponse {
+  msgid: string;
+  /** Recipients that are invalid or cannot be sent to (e.g. not a friend of the sender). */
+  fail_list?: string[];
+}
+
+export interface GroupMsgListV2Request {
+  chat_type: GroupMsgChatType;
+  /** Unix seconds; the span is at most one month. */
+  start_time: number;
+  end_time: number;
+  creator?: string;
+  /** 0 made by the corp, 1 by members themselves, 2 all (default). */
+  filter_type?: 0 | 1 | 2;
+  /** At most 100, default 50. */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface GroupMsg {
+  msgid: string;
+  /** Absent for messages created through the API. */
+  creator?: string;
+  /** Documented as a string, parsed as a number by some SDKs: accept both. */
+  create_time: number | string;
+  /** 0 corp, 1 member's own. */
+  create_type: 0 | 1;
+  text?: { content: string };
+  attachments?: MsgTemplateAttachment[];
+}
+
+export interface GroupMsgListV2Response extends WecomResponse, CursorPage {
+  group_msg_list: GroupMsg[];
+}
+
+export interface GroupMsgTaskRequest {
+  msgid: string;
+  /** At most 1,000, default 500. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** 0 not sent, 2 sent (a doc sample shows 1: treat any non-zero as sent). */
+export type GroupMsgTaskStatus = 0 | 1 | 2;
+
+export interface GroupMsgTaskResponse extends WecomResponse, CursorPage {
+  task_list: Array<{ userid: string; status: GroupMsgTaskStatus; send_time?: number }>;
+}
+
+export interface GroupMsgSendResultRequest {
+  msgid: string;
+  userid: string;
+  /** At most 1,000, default 500. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** 0 not sent, 1 sent, 2 not a friend, 3 over the customer's receive limit. */
+export type GroupMsgSendStatus = 0 | 1 | 2 | 3;
+
+export interface GroupMsgSendResult {
+  /** Single sends only. */
+  external_userid?: string;
+  /** Group sends only; they list sent rows only. */
+  chat_id?: string;
+  userid: string;
+  status: GroupMsgSendStatus;
+  /** Only when status is 1. */
+  send_time?: number;
+}
+
+export interface GroupMsgSendResultResponse extends WecomResponse, CursorPage {
+  send_list: GroupMsgSendResult[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Customer moments 客户朋友圈 (API-FACTS-OPERATIONS §18)
+
+export interface UploadAttachmentOptions {
+  /** Moments take image and video only. */
+  media_type: 'image' | 'video' | 'file';
+  /** 1 moments, 2 product album. */
+  attachment_type: 1 | 2;
+}
+
+export interface UploadAttachmentResponse extends WecomResponse {
+  type: 'image' | 'video' | 'file';
+  media_id: string;
+  /** An integer here, unlike media/upload. */
+  created_at: number;
+}
+
+/** Up to 9 images, or 1 video, or 1 link — one kind per moment; media ids from media/upload_attachment. */
+export type MomentAttachment =
+  | { msgtype: 'image'; image: { media_id: string } }
+  | { msgtype: 'video'; video: { media_id: string } }
+  | { msgtype: 'link'; link: { title?: string; url: string; media_id: string } };
+
+export interface MomentSenderList {
+  user_list?: string[];
+  department_list?: number[];
+}
+
+export interface AddMomentTaskRequest {
+  /** At most 2,000 characters (4,000 bytes). */
+  text?: { content: string };
+  attachments?: MomentAttachment[];
+  /** Omitted: every member in the app's visible range, public to all their customers. */
+  visible_range?: {
+    sender_list?: MomentSenderList;
+    /** Corp tags only (not rule-group tags); makes the moment partly visible. */
+    external_contact_list?: { tag_list?: string[] };
+  };
+}
+
+export interface AddMomentTaskResponse extends WecomResponse {
+  /** Valid 24 hours. */
+  jobid: string;
+}
+
+export interface MomentTaskResultResponse extends WecomResponse {
+  /** 1 started, 2 creating, 3 done (result only then). */
+  status: 1 | 2 | 3;
+  type: string;
+  result?: WecomResponse & {
+    moment_id?: string;
+    invalid_sender_list?: MomentSenderList;
+    invalid_external_contact_list?: { tag_list?: string[] };
+  };
+}
+
+export interface MomentListRequest {
+  /** Unix seconds, span at most 30 days, open interval. */
+  start_time: number;
+  end_time: number;
+  creator?: string;
+  /** 0 corp, 1 members' own, 2 all (default). */
+  filter_type?: 0 | 1 | 2;
+  cursor?: string;
+  /** At most 20, default 20. */
+  limit?: number;
+}
+
+export interface Moment {
+  moment_id: string;
+  /** Absent for moments created through the API. */
+  creator?: string;
+  create_time: number | string;
+  create_type: 0 | 1;
+  /** 0 partly visible, 1 public. */
+  visible_type: 0 | 1;
+  text?: { content: string };
+  image?: Array<{ media_id: string }>;
+  video?: { media_id: string; thumb_media_id?: string };
+  link?: { title: string; url: string };
+  location?: { latitude: string; longitude: string; name: string };
+}
+
+export interface MomentListResponse extends WecomResponse, CursorPage {
+  moment_list: Moment[];
+}
+
+export interface MomentTaskRequest {
+  moment_id: string;
+  cursor?: string;
+  /** At most 1,000, default 500. */
+  limit?: number;
+}
+
+export interface MomentTaskResponse extends WecomResponse, CursorPage {
+  /** publish_status 0 not yet, 1 published. */
+  task_list: Array<{ userid: string; publish_status: 0 | 1 }>;
+}
+
+export interface MomentCustomerListRequest {
+  moment_id: string;
+  userid: string;
+  cursor?: string;
+  /** At most 1,000, default 500 (get_moment_send_result: at most 5,000, default 3,000). */
+  limit?: number;
+}
+
+export interface MomentCustomerListResponse extends WecomResponse, CursorPage {
+  customer_list: Array<{ userid: string; external_userid: string }>;
+}
+
+export interface MomentSendResultResponse extends WecomResponse, CursorPage {
+  customer_list: Array<{ external_userid: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unassigned customers of resigned members (API-FACTS-OPERATIONS §20.1)
+
+export interface UnassignedListRequest {
+  cursor?: string;
+  /** At most 1,000, default 1,000. */
+  page_size?: number;
+  /** Older docs' paging, still accepted; no next_cursor comes back with it. */
+  page_id?: number;
+}
+
+export interface UnassignedCustomer {
+  handover_userid: string;
+  external_userid: string;
+  dimission_time: number;
+}
+
+export interface UnassignedListResponse extends WecomResponse, CursorPage {
+  info: UnassignedCustomer[];
+  is_last: boolean;
+}

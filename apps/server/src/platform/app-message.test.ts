@@ -94,6 +94,15 @@ describe('app messages (message/send)', () => {
     assert.match(row.error, /"errcode":81013/);
   });
 
+  it('many recipients at once (more than the connection pool holds) are all delivered, none waiting on another', async () => {
+    const recipients = Array.from({ length: 15 }, (_, index) => env.sim.actions.createEmployee({ userid: `many_${index}` }).userid);
+    await env.db.transaction((tx) => service.queue(tx, recipients.map((userid) => ({ userid, kind: 'test', title: '群发提醒', content: '请确认群发' }))));
+    service.deliverSoon(recipients);
+    await service.idle();
+    for (const userid of recipients) assert.deepEqual(await statuses(userid), [['sent', 1]], userid);
+    assert.deepEqual(recipients.map((userid) => received(userid).length), recipients.map(() => 1));
+  });
+
   it('without WECOM_AGENT_ID it is a clear no-op: recorded as skipped with the reason, nothing sent', async () => {
     const userid = members[4];
     const noAgent = createAppMessageService({ db: env.db, wecom: { ...env.wecom, agentId: undefined }, now: () => env.clock.now, timeZone: 'Asia/Shanghai' });

@@ -13,6 +13,7 @@
 //   duplicate window an unknown outcome is not retried (`failed`, reason `uncertain`).
 // - A clear no-op without WECOM_AGENT_ID (or WeCom settings): messages are recorded as `skipped` with the reason.
 // - WeCom's refusals are kept as data and read through platform/wecom-errors.ts.
+import { createBackground, type Background } from './background.ts';
 import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import { RATE_LIMIT_ERRCODES, TRANSIENT_ERRCODES } from '@scrm/wecom';
 import type { Db, DbOrTx } from './db/database.ts';
@@ -32,6 +33,8 @@ const DUPLICATE_WINDOW_S = 4 * 3600;
 /** An unanswered `sending` older than this is taken as interrupted (the process died mid-call). */
 const STALE_SENDING_MS = 2 * 60_000;
 const MAX_ATTEMPTS = 10;
+/** Recipients delivered to at once in one process (each needs up to three pooled connections: lock, queries, token). */
+const PARALLEL_DELIVERIES = 3;
 const CONTENT_BYTES = 2048;
 
 export const APP_MESSAGE_QUEUE = 'app-message.deliver';
@@ -47,6 +50,10 @@ export interface NewAppMessage {
   dedupeKey?: string;
   /** Not before this time (default now). */
   notBefore?: Date;
+  /** A page to open: the message goes as a textcard (title, content as its description, this link, `btntxt`). */
+  url?: string;
+  /** The card's button (WeCom: at most 4 characters, default 详情). */
+  btntxt?: string;
 }
 
 export interface AppMessageDeps {
@@ -57,6 +64,8 @@ export interface AppMessageDeps {
   jobs?: Pick<JobService, 'boss' | 'createQueue' | 'schedule'>;
   timeZone: string;
   log?: (message: string, error?: unknown) => void;
+  /** The app's background work (absent: one of the service's own, for tests that build it alone). */
+  background?: Background;
 }
 
 const truncateBytes = (text: string, bytes: number): string => {
@@ -69,6 +78,14 @@ const truncateBytes = (text: string, bytes: number): string => {
 export function messageText(row: { id: number; title: string; content: string }): string {
   const reference = `\n\n（SCRM 消息 #${row.id}）`;
   return truncateBytes(`【${row.title}】\n${row.content}`, CONTENT_BYTES - Buffer.byteLength(reference)) + reference;
+}
+
+/** A textcard's description: the content and the message's number, within WeCom's 512 characters. */
+export function cardDescription(row: { id: number; content: string }): string {
+  const reference = `（SCRM 消息 #${row.id}）`;
+  const room = 512 - reference.length - 1;
+  const content = row.content.length > room ? `${row.content.slice(0, room - 1)}…` : row.content;
+  return `${content}\n${reference}`;
 }
 
 /** One message for many that found no room of their own: what they were, as far as 2,048 bytes reach. */
@@ -90,9 +107,24 @@ export function digestContent(rows: Array<{ title: string; content: string }>): 
 export function createAppMessageService(deps: AppMessageDeps) {
   const { db } = deps;
   const log = deps.log ?? (() => {});
+  const background = deps.background ?? createBackground(log);
   const at = () => new Date(deps.now());
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  // A delivery holds a pooled connection for its lock while its queries (and a token refresh) need others: with
+  // every recipient of a large batch started at once the pool (10) ran dry and all of them waited for each other.
+  let delivering = 0;
+  const waitingForSlot: Array<() => void> = [];
+  async function inSlot(work: () => Promise<void>): Promise<void> {
+    while (delivering >= PARALLEL_DELIVERIES) await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+    delivering++;
+    try {
+      await work();
+    } finally {
+      delivering--;
+      waitingForSlot.shift()?.();
+    }
+  }
 
   /** Why nothing can be sent, or null. */
   const disabledReason = (): string | null =>
@@ -106,11 +138,13 @@ export function createAppMessageService(deps: AppMessageDeps) {
   async function sendOne(row: typeof appMessage.$inferSelect): Promise<void> {
     const agentid = Number(deps.wecom.agentId);
     try {
+      const body = row.url
+        ? { msgtype: 'textcard' as const, textcard: { title: row.title.slice(0, 128), description: cardDescription(row), url: row.url, ...(row.btntxt ? { btntxt: row.btntxt.slice(0, 4) } : {}) } }
+        : { msgtype: 'text' as const, text: { content: messageText(row) } };
       const answer = await deps.wecom.client.messages.send({
         touser: row.userid,
-        msgtype: 'text',
         agentid,
-        text: { content: messageText(row) },
+        ...body,
         enable_duplicate_check: 1,
         duplicate_check_interval: DUPLICATE_WINDOW_S,
       });
@@ -219,7 +253,7 @@ export function createAppMessageService(deps: AppMessageDeps) {
       try {
         do {
           again.delete(userid);
-          await deliver(userid).catch((error) => log(`app messages to ${userid} not delivered`, error));
+          await inSlot(() => deliver(userid)).catch((error) => log(`app messages to ${userid} not delivered`, error));
         } while (again.has(userid));
       } finally {
         running.delete(userid);
@@ -260,6 +294,8 @@ export function createAppMessageService(deps: AppMessageDeps) {
             kind: message.kind,
             title: message.title,
             content: message.content,
+            url: message.url ?? null,
+            btntxt: message.btntxt ?? null,
             dedupeKey: message.dedupeKey ?? null,
             status: reason ? ('skipped' as const) : ('queued' as const),
             reason,
@@ -274,7 +310,7 @@ export function createAppMessageService(deps: AppMessageDeps) {
 
     /** After the commit that queued messages: deliver to these recipients now (the sweep catches what this misses). */
     deliverSoon(userids: Iterable<string>): void {
-      for (const userid of new Set(userids)) void request(userid);
+      for (const userid of new Set(userids)) background.run(`app messages to ${userid}`, () => request(userid));
     },
 
     deliver: request,

@@ -18,6 +18,11 @@ const REQUIRED = [
   84074, 84061, 40096, 40097, 40098, 48002, 48009, 60020, 45009, 40014, 42001, 41001, 41035, 41037, 41038, 41039, 41040, 41041, 41042, 41043,
   41044, 41045, 41050, 41051, 41053, 41054, 41056, 41096, -1, 6000, 40001, 40003, 40013, 40058, 40068, 40071, 40091, 45033, 60011, 60111,
   60123, 86003, 90500,
+  // 群发, moments and transfers (API-FACTS-OPERATIONS §17.7, §18.6, §20.3).
+  40007, 41046, 41047, 41048, 41063, 41064, 41065, 41093, 41094, 86214, 41059, 41060, 41061, 41062, 41067, 41072, 41078, 41079, 41080, 41081,
+  41082, 41088, 41089, 41090, 40131, 40099, 40100, 40128, 40129, 40130, 40143, 40205,
+  // 入群欢迎语素材 and chat sensitive-word rules (§19, §21).
+  41055, 41058, 41068, 41069, 41070, 41071, 41076, 41077, 41083, 41084,
 ];
 const PLACEHOLDER = /\{(\w+)\}/g;
 
@@ -60,6 +65,16 @@ describe('the WeCom error table', () => {
       'Ding Qian has no customer-contact (客户联系) permission: add it in the WeCom admin console under Customer Contact → Permissions',
     );
     assert.equal(describeWecomError(84074, 'en'), 'The employee has no customer-contact (客户联系) permission: add it in the WeCom admin console under Customer Contact → Permissions');
+  });
+
+  it('群发 and moment codes say what happened and what to do in words', () => {
+    assert.equal(describeWecomError(41094, 'zh'), '提醒过于频繁（每条群发 24 小时内最多提醒成员 3 次）：请 24 小时后再提醒');
+    assert.equal(describeWecomError(41094, 'en'), 'Reminders are too frequent (at most 3 reminders per broadcast within 24 hours): remind them again after 24 hours');
+    assert.equal(describeWecomError(41062, 'zh', { name: '丁倩' }), '丁倩尚未发表这条企业朋友圈：无需处理，成员在企业微信中发表后才能查看其可见客户和发表情况，可提醒其发表');
+    assert.match(describeWecomError(41090, 'en'), /^The video format is not supported \(moments take MP4 only\): convert it to MP4/);
+    // Rate limits and a busy dispatch answer 503 (try again), a cancelled broadcast 400.
+    assert.equal((asWecomError(new WecomApiError(45009, 'api freq out of limit', 'externalcontact/add_msg_template')) as WecomError).status, 503);
+    assert.equal((asWecomError(new WecomApiError(41093, 'group msg is cancelled', 'externalcontact/remind_groupmsg_send')) as WecomError).status, 400);
   });
 
   it('an unknown code gets a generic sentence with the code', () => {
@@ -131,5 +146,12 @@ describe('a failed job keeps the error message; its reader gets it translated', 
     assert.match(readStoredFailure(wrapped.message, 'en')!.message, /^This server's IP is not among the app's trusted IPs: /);
     const timeout = new WecomRequestError('timeout', 'user/get', 'no answer');
     assert.match(readStoredFailure(timeout.message, 'en')!.message, /^WeCom cannot be reached/);
+  });
+
+  it("keeps one of SCRM's own refusals as its message key, read in words in each reader's language", () => {
+    const stored = failureText(new AppError(404, 'notFound', { entity: 'x', id: 7 }));
+    assert.ok(!stored.includes('notFound {'), stored);
+    assert.deepEqual(readStoredFailure(stored, 'zh'), { message: 'x不存在：7', detail: null });
+    assert.deepEqual(readStoredFailure(stored, 'en'), { message: 'x 7 not found', detail: null });
   });
 });

@@ -2,10 +2,11 @@
 // error: what happened and what to do, in the caller's language, with the raw errcode and WeCom's errmsg as a
 // details line (`date.detail`). Codes come from API-FACTS.md §1.3, errcodes.tsv and WeCom's global error-code page
 // (90313) for the APIs SCRM calls (contacts, external contacts, contact ways, acquisition links, corp tags, group
-// chats, transfers, welcome messages, media, app messages). Unknown codes get a generic sentence with the code.
+// chats, transfers, welcome messages, media, app messages, 群发, moments). Unknown codes get a generic sentence
+// with the code.
 import { RATE_LIMIT_ERRCODES, TRANSIENT_ERRCODES, WecomApiError, WecomRequestError } from '@scrm/wecom';
 import { AppError } from './http/errors.ts';
-import type { Locale } from './http/i18n.ts';
+import { translate, type Locale } from './http/i18n.ts';
 
 /** What the failing call knows about whom it concerned; fills {name} and {customer} in the table. */
 export interface WecomErrorSubject {
@@ -70,6 +71,11 @@ export const WECOM_ERRORS: Readonly<Record<number, Sentence>> = {
   ),
   40014: TOKEN,
   40050: GROUP_GONE,
+  // OAuth2 of pages opened inside WeCom (the sidebar, API-FACTS-OPERATIONS §23.8).
+  40029: entry({ zh: '企业微信身份验证码（code）无效', en: 'The WeCom sign-in code is not valid' }, { zh: '请关闭侧边栏后重新打开', en: 'close the sidebar and open it again' }),
+  42003: entry({ zh: '企业微信身份验证码（code）已过期（5 分钟内有效）', en: 'The WeCom sign-in code has expired (it lasts 5 minutes)' }, { zh: '请关闭侧边栏后重新打开', en: 'close the sidebar and open it again' }),
+  42022: entry({ zh: '企业微信身份验证码（code）已被使用过', en: 'The WeCom sign-in code was already used' }, { zh: '请关闭侧边栏后重新打开', en: 'close the sidebar and open it again' }),
+  50001: entry({ zh: '页面地址的域名不是应用的可信域名', en: "The page's domain is not the app's trusted domain" }, { zh: '请在企业微信管理后台「网页授权及JS-SDK」中设置可信域名', en: 'set the trusted domain under 网页授权及JS-SDK in the WeCom admin console' }),
   40056: entry({ zh: '应用 AgentId 不正确', en: 'The app AgentId is wrong' }, { zh: '请检查 WECOM_AGENT_ID', en: 'check WECOM_AGENT_ID' }),
   40058: entry(
     { zh: '企业微信认为请求的参数不合法', en: 'WeCom found a request parameter invalid' },
@@ -201,6 +207,104 @@ export const WECOM_ERRORS: Readonly<Record<number, Sentence>> = {
   90500: entry({ zh: '群主尚未离职', en: 'The group owner has not left the company' }, { zh: '在职群主的群请用「在职继承」分配', en: 'assign groups of owners still in post with on-the-job transfer' }),
   90501: entry({ zh: '这个群不是客户群', en: 'This is not a customer group' }, { zh: '只能分配客户群', en: 'only customer groups can be assigned' }),
   90502: entry({ zh: '群主已经离职', en: 'The group owner has left the company' }, { zh: '请用「离职继承」分配', en: 'assign it with resigned-employee transfer' }),
+  // Inheritance (API-FACTS-OPERATIONS §20.3).
+  40143: entry({ zh: '{name}已被封禁，无法进行客户继承', en: '{name} is banned and cannot take part in a transfer' }, { zh: '请换一位接替成员', en: 'choose another employee to take over' }),
+  40205: entry(
+    { zh: '{name}的微信授权已过期（成员须在最近一年内、离职成员须在离职前一年内登录过企业微信）', en: "{name}'s WeChat authorization has expired (an employee must have signed in to WeCom within the past year; a departed one within the year before leaving)" },
+    { zh: '请让接替成员登录一次企业微信后重试；原跟进成员离职超过一年的客户已无法分配', en: 'have the takeover employee sign in to WeCom once and try again; customers of employees who left over a year ago can no longer be assigned' },
+  ),
+  90503: entry({ zh: '群已满且有 99 个微信成员，企业微信无法自动调整', en: 'The group is full with 99 WeChat members, so WeCom cannot adjust it' }, { zh: '请新群主在企业微信客户端中确认', en: 'the new owner must confirm it in the WeCom app' }),
+  90504: entry({ zh: '群主没有变化', en: 'The group owner did not change' }, { zh: '请选择另一位新群主', en: 'choose another new owner' }),
+  90507: entry({ zh: '离职成员的群正在继承中', en: 'The group of the departed employee is already being transferred' }, { zh: '请等待完成', en: 'wait until it completes' }),
+  90508: entry({ zh: '离职成员的群已经继承过', en: 'The group of the departed employee was already transferred' }, { zh: '无需再分配', en: 'nothing more to do' }),
+  90509: entry({ zh: '这个群不是企业微信客户群', en: 'This is not a WeCom customer group' }, { zh: '只能分配客户群', en: 'only customer groups can be assigned' }),
+  90510: entry({ zh: '企业一年内没有活跃成员，无法继承', en: 'The company has had no active member for a year, so nothing can be transferred' }, { zh: '请联系企业微信管理员', en: 'contact your WeCom administrator' }),
+  // 群发 (API-FACTS-OPERATIONS §17.7).
+  40007: entry(
+    { zh: '素材无效或已过期（上传的图片、视频、文件在企业微信中保留 3 天）', en: 'The media is invalid or has expired (WeCom keeps uploaded images, videos and files for 3 days)' },
+    { zh: '请重新上传图片、视频或文件后重试', en: 'upload the image, video or file again and try again' },
+  ),
+  41046: entry({ zh: '缺少企业群发消息 ID（msgid）', en: 'The broadcast message ID (msgid) is missing' }, REPORT),
+  41047: entry(
+    { zh: '企业微信中找不到这条群发（群发消息 ID 无效）', en: 'WeCom has no such broadcast (invalid broadcast message ID)' },
+    { zh: '请刷新群发列表；若仍出现，请把下方错误码提供给管理员', en: 'refresh the broadcast list; if this persists, give the code below to your administrator' },
+  ),
+  41048: entry(
+    { zh: '没有可以发送的客户（所选成员没有符合条件的客户）', en: 'There is no customer to send to (the chosen employees have no customer matching the conditions)' },
+    { zh: '请调整发送成员或筛选条件（标签、添加时间、性别等）后重试', en: 'change the sending employees or the conditions (tags, time added, gender) and try again' },
+  ),
+  41063: entry(
+    { zh: '群发正在派发给成员（刚创建的群发需要片刻才能查询）', en: 'The broadcast is still being handed out to the employees (a new broadcast can be queried after a moment)' },
+    { zh: '请稍后再查看发送情况', en: 'check its delivery again in a moment' },
+  ),
+  41064: entry(
+    { zh: '附件数量超过企业微信上限（群发最多 9 个；朋友圈最多 9 张图片，或 1 个视频，或 1 个链接）', en: "There are more attachments than WeCom allows (a broadcast at most 9; a moment at most 9 images, or 1 video, or 1 link)" },
+    { zh: '请减少附件后重试', en: 'remove some attachments and try again' },
+  ),
+  41065: entry(
+    { zh: '附件类型无效（群发支持图片、链接、小程序、视频、文件）', en: 'An attachment is of an invalid type (a broadcast takes images, links, mini programs, videos and files)' },
+    { zh: '请删除该附件后重新添加', en: 'remove the attachment and add it again' },
+  ),
+  41093: entry({ zh: '这条群发已取消', en: 'The broadcast has been cancelled' }, { zh: '无需处理，已取消的群发不能再发送或提醒', en: 'nothing to do; a cancelled broadcast can no longer be sent or reminded' }),
+  41094: entry(
+    { zh: '提醒过于频繁（每条群发 24 小时内最多提醒成员 3 次）', en: 'Reminders are too frequent (at most 3 reminders per broadcast within 24 hours)' },
+    { zh: '请 24 小时后再提醒', en: 'remind them again after 24 hours' },
+  ),
+  86214: entry({ zh: '群发类型不合法（须为发给客户或发给客户群）', en: 'The broadcast type is invalid (it must be to customers or to customer groups)' }, REPORT),
+  // Moments (API-FACTS-OPERATIONS §18.6).
+  41059: entry({ zh: '缺少朋友圈 ID（moment_id）', en: 'The moment ID (moment_id) is missing' }, REPORT),
+  41060: entry(
+    { zh: '企业微信中找不到这条朋友圈（朋友圈 ID 无效）', en: 'WeCom has no such moment (invalid moment ID)' },
+    { zh: '请刷新朋友圈列表；若仍出现，请把下方错误码提供给管理员', en: 'refresh the moment list; if this persists, give the code below to your administrator' },
+  ),
+  41061: entry({ zh: '这条朋友圈不是{name}发表的', en: 'This moment was not posted by {name}' }, { zh: '请刷新朋友圈详情后重试', en: 'refresh the moment details and try again' }),
+  41062: entry(
+    { zh: '{name}尚未发表这条企业朋友圈', en: '{name} has not posted this moment yet' },
+    { zh: '无需处理，成员在企业微信中发表后才能查看其可见客户和发表情况，可提醒其发表', en: 'nothing to do; who can see it shows once they post it in WeCom (you may remind them)' },
+  ),
+  41067: entry({ zh: '朋友圈 ID 的类型不正确', en: 'The moment ID is of the wrong type' }, REPORT),
+  41072: entry(
+    { zh: '附件的上传用途不符（朋友圈的附件须按「朋友圈」用途上传）', en: 'An attachment was uploaded for another use (moment attachments must be uploaded for moments)' },
+    { zh: '请重新上传附件；若仍出现，请把下方错误码提供给管理员', en: 'upload the attachment again; if this persists, give the code below to your administrator' },
+  ),
+  41078: entry(
+    { zh: '正在创建中的朋友圈任务数量已达企业微信上限', en: 'WeCom is already creating as many moments as it allows at once' },
+    { zh: '请等已提交的朋友圈创建完成后重试', en: 'wait until the moments already submitted are created and try again' },
+  ),
+  41079: entry({ zh: '朋友圈正在派发给成员', en: 'The moment is still being handed out to the employees' }, { zh: '请稍后再查看发表情况', en: 'check it again in a moment' }),
+  41080: entry(
+    { zh: '附件超过企业微信的大小上限（朋友圈图片、视频最大 10 MB）', en: "An attachment exceeds WeCom's size limit (moment images and videos at most 10 MB)" },
+    { zh: '请压缩或换一个文件', en: 'compress it or choose another file' },
+  ),
+  41081: entry({ zh: '图片分辨率超过企业微信上限', en: "The image resolution exceeds WeCom's limit" }, { zh: '请缩小图片（建议不超过 1440×1080）后重新上传', en: 'scale the image down (1440×1080 or less is advised) and upload it again' }),
+  41082: entry({ zh: '视频时长超过企业微信上限（朋友圈视频最长 30 秒）', en: "The video is longer than WeCom allows (moment videos at most 30 s)" }, { zh: '请剪短视频后重新上传', en: 'shorten the video and upload it again' }),
+  41088: entry({ zh: '附件列表为空', en: 'The attachment list is empty' }, { zh: '请添加附件，或只发文字', en: 'add an attachment, or post text only' }),
+  41089: entry({ zh: '朋友圈的文字和附件不能都为空', en: 'A moment needs text or attachments' }, { zh: '请填写文字或添加附件后重试', en: 'enter text or add an attachment and try again' }),
+  41090: entry({ zh: '视频格式不支持（朋友圈只支持 MP4）', en: 'The video format is not supported (moments take MP4 only)' }, { zh: '请转换为 MP4 后重新上传', en: 'convert it to MP4 and upload it again' }),
+  // 入群欢迎语素材 (API-FACTS-OPERATIONS §19).
+  41055: entry(
+    { zh: '企业微信的入群欢迎语素材库已满（每个企业最多 100 个，含其他应用和管理后台添加的）', en: "WeCom's group welcome library is full (at most 100 per corp, including those added by other apps or in the admin console)" },
+    { zh: '请在 SCRM 或企业微信管理后台删除不再使用的入群欢迎语后重试', en: 'delete welcome messages no longer used, in SCRM or the WeCom admin console, and try again' },
+  ),
+  41058: entry(
+    { zh: '这条入群欢迎语不是本应用创建的，企业微信不允许本应用修改或删除', en: 'This group welcome message was not created by this app, so WeCom does not let it be changed or deleted here' },
+    { zh: '请在企业微信管理后台修改或删除', en: 'change or delete it in the WeCom admin console' },
+  ),
+  // Chat sensitive-word rules (API-FACTS-OPERATIONS §21).
+  41068: entry({ zh: '敏感词数量超过企业微信的上限（每条规则最多 300 个）', en: "There are more sensitive words than WeCom allows (at most 300 per rule)" }, { zh: '请减少敏感词后重试', en: 'remove some words and try again' }),
+  41069: entry(
+    { zh: '敏感词拦截规则数量已达企业微信的上限（每个企业最多 100 条，含管理后台创建的）', en: "The corp has as many intercept rules as WeCom allows (100, including those made in the admin console)" },
+    { zh: '请先删除不再使用的规则；管理后台创建的规则可先「从企业微信同步」查看', en: 'delete rules no longer needed first; sync from WeCom to see those made in the admin console' },
+  ),
+  41070: entry({ zh: '企业微信中找不到这条敏感词拦截规则', en: 'WeCom has no such intercept rule' }, { zh: '请「从企业微信同步」后重试', en: 'sync from WeCom and try again' }),
+  41071: entry({ zh: '这条敏感词拦截规则已在企业微信中删除', en: 'This intercept rule was deleted in WeCom' }, { zh: '请「从企业微信同步」', en: 'sync from WeCom' }),
+  41076: entry(
+    { zh: '规则的适用范围超过企业微信的上限（成员、部门各最多 1000 个，规则最多包含 10000 人）', en: "The rule's range is larger than WeCom allows (1000 employees and 1000 departments; 10000 people per rule)" },
+    { zh: '人数较多时请按部门选择', en: 'choose departments when there are many people' },
+  ),
+  41077: entry({ zh: '企业微信中已有同名的敏感词拦截规则', en: 'WeCom already has an intercept rule with this name' }, { zh: '请换一个名称，或「从企业微信同步」查看', en: 'choose another name, or sync from WeCom to see it' }),
+  41083: entry({ zh: '敏感词不符合企业微信的要求（每个 1～32 个字）', en: "A sensitive word does not meet WeCom's rules (1 to 32 characters each)" }, { zh: '请修改敏感词后重试', en: 'correct the words and try again' }),
+  41084: entry({ zh: '拦截语义不符合企业微信的要求（只能是手机号、邮箱地址、红包）', en: "The kinds to catch do not meet WeCom's rules (mobile numbers, email addresses, red packets only)" }, REPORT),
   301002: entry({ zh: 'WECOM_AGENT_ID 与 WECOM_SECRET 不属于同一个应用', en: 'WECOM_AGENT_ID and WECOM_SECRET belong to different apps' }, { zh: '请使用同一个自建应用的 AgentId 与 Secret', en: "use the AgentId and Secret of the same self-built app" }),
 };
 
@@ -301,6 +405,7 @@ export const errcodeOf = (error: unknown): number | null =>
 
 // Stored failures (a link's statusReason, a job's error): kept as JSON so each reader gets their own language.
 const STORED_PREFIX = '{"wecomFailure":';
+const STORED_APP_ERROR_PREFIX = '{"appError":';
 
 /** A failure to store in a text column; read back with `readStoredFailure`. */
 export const storeWecomFailure = (failure: WecomFailure): string => JSON.stringify({ wecomFailure: failure });
@@ -311,6 +416,14 @@ export const storeWecomFailure = (failure: WecomFailure): string => JSON.stringi
  */
 export function readStoredFailure(stored: string | null, locale: Locale): { message: string; detail: string | null } | null {
   if (stored === null) return null;
+  if (stored.startsWith(STORED_APP_ERROR_PREFIX)) {
+    try {
+      const { key, params } = (JSON.parse(stored) as { appError: { key: string; params: Record<string, unknown> } }).appError;
+      return { message: translate(key, locale, params), detail: null };
+    } catch {
+      return { message: stored, detail: null };
+    }
+  }
   if (stored.startsWith(STORED_PREFIX)) {
     try {
       return renderWecomFailure((JSON.parse(stored) as { wecomFailure: WecomFailure }).wecomFailure, locale);
@@ -332,6 +445,8 @@ export function readStoredFailure(stored: string | null, locale: Locale): { mess
 export function failureText(error: unknown, subject?: WecomErrorSubject): string {
   const failure = wecomFailureOf(error, subject);
   if (failure) return storeWecomFailure(failure);
+  // One of our own refusals: its message key and parameters, so each reader gets it in words in their language.
+  if (error instanceof AppError) return JSON.stringify({ appError: { key: error.messageKey, params: error.params } });
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -7,7 +7,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CallbackCrypto, WecomClient, type TokenCache, type WecomClientOptions, type WecomLogger } from '@scrm/wecom';
-import type { Config } from '../config.ts';
+import { isLoopbackHost, type Config } from '../config.ts';
 import type { Db } from './db/database.ts';
 import { Forbidden } from './http/errors.ts';
 
@@ -253,7 +253,7 @@ export function createUnconfiguredWecom(db: Db): Wecom {
  */
 export async function startWecom(config: Config, options: { db: Db; serverUrl: string; logger?: WecomLogger }): Promise<{ wecom: Wecom & { close(): Promise<void> }; demo?: DemoWecom }> {
   if (config.demoMode) {
-    const demo = await startDemoWecom({ dataDir: config.DATA_DIR, serverUrl: options.serverUrl, activityPerHour: config.DEMO_ACTIVITY_PER_HOUR });
+    const demo = await startDemoWecom({ dataDir: config.DATA_DIR, serverUrl: options.serverUrl, activityPerHour: config.DEMO_ACTIVITY_PER_HOUR, clientRoutes: isLoopbackHost(config.HOST) });
     return { demo, wecom: await createWecom(demo.settings, { db: options.db, redisUrl: config.REDIS_URL, logger: options.logger }) };
   }
   const settings = wecomSettingsFromConfig(config);
@@ -317,6 +317,8 @@ export async function startDemoWecom(options: {
   activityPerHour?: number;
   /** The clock of the simulator and its live activity (ms; default Date.now). */
   now?: () => number;
+  /** Serve the simulated WeCom client's side (OAuth2 authorize, the sidebar's bridge checks): only on this machine. */
+  clientRoutes?: boolean;
 }): Promise<DemoWecom> {
   const { createWecomSimulator, seededCredentials, LiveActivity } = await import('@scrm/wecom-sim');
   const now = options.now ?? Date.now;
@@ -377,7 +379,7 @@ export async function startDemoWecom(options: {
           });
           // /sim/*: only for a signed-in administrator, checked before the body is read; callbacks go to
           // this server's portal only (no POST /sim/callback: nothing can point them elsewhere).
-          await scope.register(sim.plugin, { simGuard: requireAdministrator(app), fixedCallbackUrl: true });
+          await scope.register(sim.plugin, { simGuard: requireAdministrator(app), fixedCallbackUrl: true, clientRoutes: options.clientRoutes ?? false });
         },
         { prefix: DEMO_SIM_PREFIX },
       );

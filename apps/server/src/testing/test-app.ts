@@ -25,6 +25,9 @@ export async function createTestDatabase(): Promise<{ database: Database; close(
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
     await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
+    // A throwaway database: commits need not wait for the WAL flush (a server crash is the only loss, and the
+    // file's database goes anyway). Halves the time of write-heavy files on a busy disk.
+    await admin.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
     const url = new URL(process.env.DATABASE_URL);
     url.pathname = `/${name}`;
     const connectionString = url.toString();

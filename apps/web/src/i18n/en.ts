@@ -1,6 +1,15 @@
 import type { Messages } from './zh-cn.ts';
+import { en as sidebarStrings } from './sidebar.ts';
+import { opsBroadcastEn } from './ops-broadcast.ts';
+import { en as opsLifecycle } from './ops-lifecycle.ts';
+import { en as stageEn } from './stage.ts';
+import { en as wecomConfigEn } from './wecom-config.ts';
+import { en as sopEn } from './sop.ts';
+import { en as appMessageEn } from './app-message.ts';
+import { en as timelineEn } from './timeline.ts';
 
 export const en: Messages = {
+  ...sidebarStrings,
   app: { title: 'SCRM', subtitle: 'Social CRM for WeCom' },
   common: {
     ok: 'OK', cancel: 'Cancel', save: 'Save', create: 'New', edit: 'Edit', delete: 'Delete', search: 'Search', reset: 'Reset',
@@ -208,7 +217,7 @@ export const en: Messages = {
     convertedShare: 'Converted', assign: 'Assign ({{count}})', assignTo: 'Assign to', assigned: '{{count}} leads assigned', merge: 'Merge leads',
     mergeTarget: 'Lead to keep', mergeHint: "The other {{count}} leads' contacts, tags, follow-ups and timeline move into the kept lead", merged: 'Merged',
     import: 'Import', add: 'New lead', info: 'Details', contacts: 'Contacts', primary: 'primary', customer: 'WeCom customer', noCustomer: 'Not linked to a WeCom customer yet',
-    linkCustomer: 'Link customer', linkHint: "The WeCom customer's ID (copy it from the customer's profile)", transfer: 'Transfer', markInvalid: 'Mark invalid', restore: 'Restore',
+    unlinkCustomer: 'Unlink customer', unlinkConfirm: 'Unlink the lead from WeCom customer "{{name}}"? It will not be linked back automatically (by remark mobile and the like).', unlinked: 'Unlinked', linkCustomer: 'Link customer', linkHint: "The WeCom customer's ID (copy it from the customer's profile)", transfer: 'Transfer', markInvalid: 'Mark invalid', restore: 'Restore',
     assignedAt: 'Assigned', transfers: 'Transfers', followUps: 'Follow-ups ({{count}})', timeline: 'Timeline', followMethod: 'Method',
     followContent: 'Notes', addFollowUp: 'Add follow-up', handover: 'From employee', takeover: 'To employee', transferMessage: 'Message to the customer',
     transferRequested: 'Transfer requested; it takes effect once the customer accepts',
@@ -217,7 +226,7 @@ export const en: Messages = {
     transfer_waiting: 'Waiting', transfer_completed: 'Completed', transfer_refused: 'Refused by the customer', transfer_limit_exceeded: "Takeover employee's customers are full",
     transfer_failed: 'Failed', transfer_no_record: 'No record',
     event_created: 'Lead created', event_imported: 'Imported', event_collected: 'Collected by a third party', event_updated: 'Details changed', event_status_changed: 'Status changed',
-    event_assigned: 'Assigned', event_followed_up: 'Followed up', event_contacts_changed: 'Contacts changed', event_linked: 'Linked to a WeCom customer',
+    event_assigned: 'Assigned', event_followed_up: 'Followed up', event_contacts_changed: 'Contacts changed', event_unlinked: 'Unlinked from a WeCom customer', event_linked: 'Linked to a WeCom customer',
     event_tags_changed: 'Tags changed', event_corp_tags_changed: 'Corp tags changed', event_merged: 'Merged other leads', event_merged_into: 'Merged into another lead',
     event_transfer_requested: 'Transfer requested', event_transfer_completed: 'Transfer completed', event_transfer_failed: 'Transfer failed', event_registration: 'Registered',
     event_page_visit: 'Visited a page', event_claimed: 'Claimed', event_returned: 'Returned to the pool', event_deleted: 'Deleted', event_next_follow_changed: 'Next follow-up changed',
@@ -237,4 +246,11 @@ export const en: Messages = {
     done: 'Import finished: {{inserted}} rows imported, {{invalid}} rows with errors', duplicate: 'This file was imported before; showing that import',
     report: 'Download error report ({{count}} rows)',
   },
+  ...opsBroadcastEn,
+  ...opsLifecycle,
+  ...stageEn,
+  ...wecomConfigEn,
+  ...sopEn,
+  ...appMessageEn,
+  ...timelineEn,
 };

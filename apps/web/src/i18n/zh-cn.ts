@@ -1,5 +1,14 @@
 /** 简体中文 (default). `en.ts` must have exactly the same keys. */
+import { opsBroadcastZh } from './ops-broadcast.ts';
+import { zh as sidebarStrings } from './sidebar.ts';
+import { zh as opsLifecycle } from './ops-lifecycle.ts';
+import { zh as stageZh } from './stage.ts';
+import { zh as wecomConfigZh } from './wecom-config.ts';
+import { zh as sopZh } from './sop.ts';
+import { zh as appMessageZh } from './app-message.ts';
+import { zh as timelineZh } from './timeline.ts';
 export const zhCN = {
+  ...sidebarStrings,
   app: { title: 'SCRM', subtitle: '企业微信私域客户管理' },
   common: {
     ok: '确定', cancel: '取消', save: '保存', create: '新建', edit: '编辑', delete: '删除', search: '查询', reset: '重置',
@@ -206,7 +215,7 @@ export const zhCN = {
     convertedShare: '转化率', assign: '分配（{{count}}）', assignTo: '分配给', assigned: '已分配 {{count}} 条线索', merge: '合并线索',
     mergeTarget: '保留的线索', mergeHint: '其余 {{count}} 条线索的联系方式、标签、跟进和动态并入保留的线索', merged: '已合并',
     import: '导入', add: '新增线索', info: '基本信息', contacts: '联系方式', primary: '主', customer: '企微客户', noCustomer: '尚未关联企微客户',
-    linkCustomer: '关联客户', linkHint: '要关联的企业微信客户的客户ID（可在客户详情「客户资料」中复制）', transfer: '在职转接', markInvalid: '标记无效', restore: '恢复',
+    unlinkCustomer: '解除关联', unlinkConfirm: '解除线索与企微客户「{{name}}」的关联？之后不会再按备注手机号等自动关联回去。', unlinked: '已解除关联', linkCustomer: '关联客户', linkHint: '要关联的企业微信客户的客户ID（可在客户详情「客户资料」中复制）', transfer: '在职转接', markInvalid: '标记无效', restore: '恢复',
     assignedAt: '分配时间', transfers: '转接记录', followUps: '跟进记录（{{count}}）', timeline: '动态', followMethod: '跟进方式',
     followContent: '跟进内容', addFollowUp: '添加跟进', handover: '原跟进员工', takeover: '接替员工', transferMessage: '转接提示语',
     transferRequested: '已提交转接，客户同意后生效',
@@ -215,7 +224,7 @@ export const zhCN = {
     transfer_waiting: '等待接替', transfer_completed: '已完成', transfer_refused: '客户拒绝', transfer_limit_exceeded: '接替员工客户已满',
     transfer_failed: '失败', transfer_no_record: '无记录',
     event_created: '创建线索', event_imported: '导入线索', event_collected: '第三方采集', event_updated: '修改信息', event_status_changed: '状态变更',
-    event_assigned: '分配', event_followed_up: '跟进', event_contacts_changed: '联系方式变更', event_linked: '关联企微客户',
+    event_assigned: '分配', event_followed_up: '跟进', event_contacts_changed: '联系方式变更', event_unlinked: '解除关联企微客户', event_linked: '关联企微客户',
     event_tags_changed: '标签变更', event_corp_tags_changed: '企业标签变更', event_merged: '合并了其他线索', event_merged_into: '被合并',
     event_transfer_requested: '发起转接', event_transfer_completed: '转接完成', event_transfer_failed: '转接失败', event_registration: '平台注册',
     event_page_visit: '访问页面', event_claimed: '领取', event_returned: '退回公海', event_deleted: '删除', event_next_follow_changed: '修改下次跟进时间',
@@ -235,6 +244,13 @@ export const zhCN = {
     done: '导入完成：成功 {{inserted}} 行，错误 {{invalid}} 行', duplicate: '这个文件之前已经导入过，显示的是那次的结果',
     report: '下载错误报告（{{count}} 行）',
   },
+  ...opsBroadcastZh,
+  ...opsLifecycle,
+  ...stageZh,
+  ...wecomConfigZh,
+  ...sopZh,
+  ...appMessageZh,
+  ...timelineZh,
 };
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

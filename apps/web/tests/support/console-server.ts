@@ -21,7 +21,7 @@ function newestModification(path: string): number {
  */
 export function ensureWebBuilt(): void {
   const index = join(distDir, 'index.html');
-  const sources = [join(webRoot, 'src'), join(webRoot, 'index.html'), join(webRoot, 'public'), join(webRoot, 'vite.config.ts')];
+  const sources = [join(webRoot, 'src'), join(webRoot, 'index.html'), join(webRoot, 'sidebar'), join(webRoot, 'public'), join(webRoot, 'vite.config.ts')];
   const stale = () => !existsSync(index) || Math.max(...sources.filter(existsSync).map(newestModification)) > statSync(index).mtimeMs;
   if (!stale()) return;
   const lock = join(webRoot, '.build-lock');

@@ -15,7 +15,7 @@ export function visibleEmployee(core: SimulatorCore, userid: string, unknownCode
 }
 
 export function employeeView(employee: Employee): Json {
-  const { customerContact: _customerContact, resignedAt: _resignedAt, ...view } = employee;
+  const { customerContact: _customerContact, resignedAt: _resignedAt, lastLoginAt: _lastLoginAt, ...view } = employee;
   return {
     ...view,
     extattr: { attrs: [] },

@@ -1,7 +1,8 @@
 // External contacts, corp tags and customer transfers (API-FACTS §3, §4, §8).
 import type { SimulatorCore } from '../core.ts';
 import { fail } from '../errors.ts';
-import type { CorpTag, CorpTagGroup, Customer, FollowRelation, GroupChat, Transfer } from '../model.ts';
+import type { CorpTag, CorpTagGroup, Customer, Employee, FollowRelation, GroupChat, MediaItem, Transfer } from '../model.ts';
+import { cstDayStart } from './media.ts';
 import { visibleEmployee } from './contacts.ts';
 import {
   clampedLimit,
@@ -111,7 +112,29 @@ function checkTagName(name: string): string {
   return name;
 }
 
-// ---- transfers ------------------------------------------------------------------------------------
+// ---- transfers (API-FACTS §8, API-FACTS-OPERATIONS §20) ------------------------------------------
+
+const DAY = 86_400;
+const YEAR = 365 * DAY;
+/** "90个自然日内，在职成员的每位客户 / 每个客户群仅可被转接2次". */
+const ONJOB_WINDOW = 90 * DAY;
+const ONJOB_TIMES = 2;
+/** groupchat/transfer: "同一个人的群，限制每天最多分配300个给新群主". */
+const RESIGNED_GROUPS_PER_DAY = 300;
+
+/** lastLoginAt absent: the member logged in recently. */
+function loggedInSince(employee: Employee, since: number): boolean {
+  return employee.lastLoginAt === undefined || employee.lastLoginAt >= since;
+}
+
+/**
+ * The one-year rules (40205): a resigned handover member left at most a year ago and logged in within the
+ * year before leaving; an employed one logged in within the year.
+ */
+function handoverWithinYear(employee: Employee, now: number): boolean {
+  if (employee.resignedAt !== undefined) return employee.resignedAt >= now - YEAR && loggedInSince(employee, employee.resignedAt - YEAR);
+  return loggedInSince(employee, now - YEAR);
+}
 
 function requestTransfers(core: SimulatorCore, body: Json, kind: Transfer['kind']): Json {
   const { state } = core;
@@ -120,24 +143,23 @@ function requestTransfers(core: SimulatorCore, body: Json, kind: Transfer['kind'
   const externalUserIds = optionalStringList(body, 'external_userid', 100) ?? fail(40058, 'external_userid missing');
   if (externalUserIds.length === 0) fail(40058, 'external_userid missing');
   const handoverEmployee = state.employees.get(handover) ?? fail(40003, `invalid handover_userid: ${handover}`);
+  if (takeover === handover) fail(40130);
   if (kind === 'onjob' && handoverEmployee.resignedAt !== undefined) fail(40003, 'handover_userid has resigned, use resigned/transfer_customer');
-  if (kind === 'resigned' && handoverEmployee.resignedAt === undefined) fail(40058, 'handover_userid has not resigned');
+  if (kind === 'resigned' && handoverEmployee.resignedAt === undefined) fail(40097);
   const takeoverEmployee = visibleEmployee(core, takeover, 40003);
   if (!takeoverEmployee.customerContact) fail(84074);
-  if (takeover === handover) fail(40058, 'takeover_userid equals handover_userid');
+  const now = core.nowSeconds();
+  if (!handoverWithinYear(handoverEmployee, now)) fail(40205, `handover_userid ${handover} has not logged in within a year (or left over a year ago)`);
+  if (!loggedInSince(takeoverEmployee, now - YEAR)) fail(40205, `takeover_userid ${takeover} has not logged in within a year`);
   const message = optionalString(body, 'transfer_success_msg');
   if (message && Array.from(message).length > 200) fail(40058, 'transfer_success_msg exceeds 200 characters');
-  const now = core.nowSeconds();
   const customer = externalUserIds.map((externalUserId) => {
     if (!state.customers.has(externalUserId)) return { external_userid: externalUserId, errcode: 40096 };
-    if (!state.relation(handover, externalUserId)) return { external_userid: externalUserId, errcode: 84061 };
-    if (state.transfers.some((transfer) => transfer.external_userid === externalUserId && transfer.handover_userid === handover && transfer.status === 2)) {
-      // Already waiting for a takeover: refused as an invalid request (the real code is undocumented).
-      return { external_userid: externalUserId, errcode: 40058 };
-    }
-    if (kind === 'onjob' && state.transfers.filter((transfer) => transfer.kind === 'onjob' && transfer.external_userid === externalUserId).length >= 2) {
-      // "在职成员的每位客户最多被分配2次"
-      return { external_userid: externalUserId, errcode: 40058 };
+    if (!state.relation(handover, externalUserId)) return { external_userid: externalUserId, errcode: 40131 };
+    const earlier = state.transfers.filter((transfer) => transfer.external_userid === externalUserId);
+    if (earlier.some((transfer) => transfer.status === 2)) return { external_userid: externalUserId, errcode: 40129 };
+    if (kind === 'onjob' && earlier.filter((transfer) => transfer.kind === 'onjob' && transfer.status !== 3 && transfer.status !== 4 && transfer.requested_at > now - ONJOB_WINDOW).length >= ONJOB_TIMES) {
+      return { external_userid: externalUserId, errcode: 40128 };
     }
     state.transfers.push({
       kind,
@@ -147,7 +169,7 @@ function requestTransfers(core: SimulatorCore, body: Json, kind: Transfer['kind'
       requested_at: now,
       takeover_time: now + core.transferOptions.delaySeconds,
       status: 2,
-      ...(message ? { transfer_success_msg: message } : {}),
+      ...(message && kind === 'onjob' ? { transfer_success_msg: message } : {}),
     });
     return { external_userid: externalUserId, errcode: 0 };
   });
@@ -167,34 +189,101 @@ function transferResults(core: SimulatorCore, body: Json, kind: Transfer['kind']
   };
 }
 
-function transferGroups(core: SimulatorCore, body: Json, ownerMustBeResigned: boolean): Json {
+function transferGroups(core: SimulatorCore, body: Json, kind: 'onjob' | 'resigned'): Json {
+  const { state } = core;
   const chatIds = optionalStringList(body, 'chat_id_list', 100) ?? fail(40058, 'chat_id_list missing');
   if (chatIds.length === 0) fail(40058, 'chat_id_list missing');
   const newOwner = visibleEmployee(core, requireString(body, 'new_owner', 41009), 40003);
+  // The new owner: 客户联系 enabled, activated, logged in within the year.
+  if (!newOwner.customerContact) fail(84074);
+  if (newOwner.status !== 1) fail(40058, 'new_owner is not activated');
+  const now = core.nowSeconds();
+  if (!loggedInSince(newOwner, now - YEAR)) fail(40205, `new_owner ${newOwner.userid} has not logged in within a year`);
+  const today = cstDayStart(now);
   const failed_chat_list: Json[] = [];
+  const refuse = (chatId: string, errcode: number, errmsg: string) => failed_chat_list.push({ chat_id: chatId, errcode, errmsg });
   for (const chatId of chatIds) {
-    const chat: GroupChat | undefined = core.state.groupChats.get(chatId);
+    const chat: GroupChat | undefined = state.groupChats.get(chatId);
     if (!chat || chat.dismissed) {
-      failed_chat_list.push({ chat_id: chatId, errcode: 86003, errmsg: 'chatid not exist' });
+      refuse(chatId, 86003, 'chatid not exist');
       continue;
     }
-    const ownerResigned = core.state.employees.get(chat.owner)?.resignedAt !== undefined;
-    if (ownerMustBeResigned !== ownerResigned) {
-      const errcode = ownerMustBeResigned ? 90500 : 90501;
-      failed_chat_list.push({ chat_id: chatId, errcode, errmsg: errcode === 90500 ? 'the owner of this chat is not resigned' : 'the owner of this chat is resigned' });
+    const oldOwner = state.employees.get(chat.owner);
+    const ownerResigned = oldOwner?.resignedAt !== undefined;
+    if (kind === 'resigned' && !ownerResigned) {
+      refuse(chatId, 90500, 'the owner of this chat is not resigned');
       continue;
     }
+    if (kind === 'onjob' && ownerResigned) {
+      refuse(chatId, 90502, 'the owner of this chat is resigned');
+      continue;
+    }
+    if (chat.owner === newOwner.userid) {
+      refuse(chatId, 90504, 'the new owner is already the owner');
+      continue;
+    }
+    if (oldOwner && !handoverWithinYear(oldOwner, now)) {
+      refuse(chatId, 40205, 'the owner has not logged in within a year (or left over a year ago)');
+      continue;
+    }
+    const history = state.groupTransfers.filter((record) => record.kind === kind);
+    if (kind === 'resigned' && history.filter((record) => record.old_owner === chat.owner && record.time >= today).length >= RESIGNED_GROUPS_PER_DAY) {
+      refuse(chatId, 45009, 'at most 300 groups of one member are assigned a day');
+      continue;
+    }
+    if (kind === 'onjob' && history.filter((record) => record.chat_id === chatId && record.time > now - ONJOB_WINDOW).length >= ONJOB_TIMES) {
+      refuse(chatId, 40128, 'a group is transferred at most twice in 90 days');
+      continue;
+    }
+    state.groupTransfers.push({ kind, chat_id: chatId, old_owner: chat.owner, new_owner: newOwner.userid, time: now });
     chat.owner = newOwner.userid;
     chat.admin_list = chat.admin_list.filter((admin) => admin.userid !== newOwner.userid);
     if (!chat.member_list.some((member) => member.userid === newOwner.userid)) {
-      chat.member_list.push({ userid: newOwner.userid, type: 1, join_time: core.nowSeconds(), join_scene: 1, group_nickname: '', name: newOwner.name });
-      chat.memberChanges.push([core.nowSeconds(), 1]);
+      chat.member_list.push({ userid: newOwner.userid, type: 1, join_time: now, join_scene: 1, group_nickname: '', name: newOwner.name });
+      chat.memberChanges.push([now, 1]);
       chat.versionCounter++;
-      chat.member_version = core.state.memberVersion(chat);
+      chat.member_version = state.memberVersion(chat);
     }
-    if (ownerMustBeResigned) chat.status = 3;
+    if (kind === 'resigned') chat.status = 3;
   }
   return { failed_chat_list };
+}
+
+/**
+ * get_unassigned_list rows: one per (resigned member, customer) still waiting for 离职继承, newest departure
+ * first; customers whose resigned transfer is under way are assigned already.
+ */
+export function unassignedRows(core: SimulatorCore): Array<{ handover_userid: string; external_userid: string; dimission_time: number }> {
+  const { state } = core;
+  const resigned = [...state.employees.values()].filter((employee) => employee.resignedAt !== undefined).sort((left, right) => (right.resignedAt as number) - (left.resignedAt as number));
+  const assigned = new Set(state.transfers.filter((transfer) => transfer.kind === 'resigned' && transfer.status === 2).map((transfer) => `${transfer.handover_userid}\n${transfer.external_userid}`));
+  const rows = [];
+  for (const employee of resigned) {
+    for (const relation of state.relationList(employee.userid)) {
+      if (assigned.has(`${employee.userid}\n${relation.external_userid}`)) continue;
+      rows.push({ handover_userid: employee.userid, external_userid: relation.external_userid, dimission_time: employee.resignedAt as number });
+    }
+  }
+  return rows;
+}
+
+function unassignedList(core: SimulatorCore, body: Json): Json {
+  // page_size: default 1000, at most 1000.
+  const requested = optionalNumber(body, 'page_size');
+  const pageSize = requested === undefined || requested <= 0 ? 1000 : Math.min(Math.floor(requested), 1000);
+  const cursor = optionalString(body, 'cursor');
+  const pageId = optionalNumber(body, 'page_id');
+  const rows = unassignedRows(core);
+  if (pageId !== undefined && !cursor) {
+    // The older paging, still accepted: "page_id*page_size < 50000", no next_cursor.
+    if (!Number.isInteger(pageId) || pageId < 0) fail(40058, 'page_id must be a non-negative integer');
+    if (pageId * pageSize >= 50_000) fail(40058, 'page_id * page_size must be below 50000, use cursor');
+    const offset = pageId * pageSize;
+    const info = rows.slice(offset, offset + pageSize);
+    return { info, is_last: offset + info.length >= rows.length };
+  }
+  const { page, next_cursor } = pageByOffset(rows, 'unassigned', cursor, pageSize);
+  return { info: page, is_last: next_cursor === '', next_cursor };
 }
 
 export const customerRoutes: ApiRoute[] = [
@@ -388,8 +477,9 @@ export const customerRoutes: ApiRoute[] = [
   { method: 'POST', path: 'externalcontact/transfer_result', handler: ({ core, body }) => transferResults(core, body, 'onjob') },
   { method: 'POST', path: 'externalcontact/resigned/transfer_customer', handler: ({ core, body }) => requestTransfers(core, body, 'resigned') },
   { method: 'POST', path: 'externalcontact/resigned/transfer_result', handler: ({ core, body }) => transferResults(core, body, 'resigned') },
-  { method: 'POST', path: 'externalcontact/groupchat/transfer', handler: ({ core, body }) => transferGroups(core, body, true) },
-  { method: 'POST', path: 'externalcontact/groupchat/onjob_transfer', handler: ({ core, body }) => transferGroups(core, body, false) },
+  { method: 'POST', path: 'externalcontact/groupchat/transfer', handler: ({ core, body }) => transferGroups(core, body, 'resigned') },
+  { method: 'POST', path: 'externalcontact/groupchat/onjob_transfer', handler: ({ core, body }) => transferGroups(core, body, 'onjob') },
+  { method: 'POST', path: 'externalcontact/get_unassigned_list', handler: ({ core, body }) => unassignedList(core, body) },
 ];
 
 /** Adds tags to a group found by id or name, creating the group when the name is new (add_corp_tag rules). */
@@ -450,8 +540,14 @@ export function deleteCorpTags(core: SimulatorCore, tagIds: string[], groupIds: 
   return { tags: [...deletedTags], groups: deletedGroups };
 }
 
-/** A media_id that exists and has not passed its 3-day validity; 40007 otherwise. */
-export function requireMedia(core: SimulatorCore, mediaId: string): void {
+/**
+ * A media_id that exists and has not passed its 3-day validity; 40007 otherwise. `kind` 'temp' wants
+ * media/upload's ids (群发, welcome), 'moment' media/upload_attachment's for moments (attachment_type 1).
+ */
+export function requireMedia(core: SimulatorCore, mediaId: string, kind: 'temp' | 'moment' = 'temp'): MediaItem {
   const item = core.state.media.get(mediaId);
-  if (!item || item.created_at + core.mediaTtlSeconds <= core.nowSeconds()) fail(40007, `invalid media_id: ${mediaId}`);
+  if (!item || item.created_at + core.mediaTtlSeconds <= core.nowSeconds()) return fail(40007, `invalid media_id: ${mediaId}`);
+  if (kind === 'temp' && item.attachment_type !== undefined) return fail(40007, `invalid media_id: ${mediaId}, use media/upload`);
+  if (kind === 'moment' && item.attachment_type !== 1) return fail(40007, `invalid media_id: ${mediaId}, use media/upload_attachment`);
+  return item;
 }

@@ -35,8 +35,15 @@ function byteLength(value: unknown): number {
   return Buffer.byteLength(String(value ?? ''));
 }
 
-function checkAttachment(core: SimulatorCore, attachment: Json): Json {
-  const msgtype = requireString(attachment, 'msgtype');
+/**
+ * One 群发 / welcome attachment (API-FACTS-OPERATIONS §17.1, API-FACTS §10): its object must match msgtype,
+ * its media ids exist (media/upload ones: 40007 for upload_attachment ids). `invalidTypeErrcode`: 40008 for
+ * the welcome message, 41065 (无效的附件类型) for add_msg_template.
+ */
+export function checkAttachment(core: SimulatorCore, attachment: Json, invalidTypeErrcode = 40008): Json {
+  if (!attachment || typeof attachment !== 'object' || Array.isArray(attachment)) fail(invalidTypeErrcode, 'attachment must be an object');
+  const msgtype = optionalString(attachment, 'msgtype') ?? fail(invalidTypeErrcode, 'msgtype missing');
+  if (!['image', 'link', 'miniprogram', 'video', 'file'].includes(msgtype)) fail(invalidTypeErrcode, `invalid msgtype: ${msgtype}`);
   const content = optionalObject(attachment, msgtype) ?? fail(40058, `${msgtype} missing`);
   switch (msgtype) {
     case 'image': {
@@ -53,6 +60,8 @@ function checkAttachment(core: SimulatorCore, attachment: Json): Json {
       requireString(content, 'url');
       if (byteLength(content.title) > 128) fail(40058, 'link.title exceeds 128 bytes');
       if (byteLength(content.desc) > 512) fail(40058, 'link.desc exceeds 512 bytes');
+      if (byteLength(content.url) > 2048) fail(40058, 'link.url exceeds 2048 bytes');
+      if (byteLength(content.picurl) > 2048) fail(40058, 'link.picurl exceeds 2048 bytes');
       break;
     case 'miniprogram':
       requireString(content, 'title');
@@ -65,8 +74,6 @@ function checkAttachment(core: SimulatorCore, attachment: Json): Json {
     case 'file':
       requireMedia(core, requireString(content, 'media_id'));
       break;
-    default:
-      fail(40008, `invalid msgtype: ${msgtype}`);
   }
   return structuredClone(attachment);
 }
@@ -91,6 +98,39 @@ export const mediaRoutes: ApiRoute[] = [
       for (const [mediaId, old] of core.state.media) if (old.created_at + core.mediaTtlSeconds * 2 < created_at) core.state.media.delete(mediaId);
       // created_at is a string in WeCom's answer.
       return { type, media_id: item.media_id, created_at: String(created_at) };
+    },
+  },
+  {
+    // Moments and product albums take only these media (§18.1); created_at is an integer here.
+    method: 'POST',
+    path: 'media/upload_attachment',
+    okMessage: '',
+    handler: ({ core, query, parts }) => {
+      const type = query.media_type as 'image' | 'video' | 'file';
+      if (!['image', 'video', 'file'].includes(type)) fail(40005, `invalid media_type: ${String(query.media_type)}`);
+      const attachmentType = Number(query.attachment_type);
+      if (attachmentType !== 1 && attachmentType !== 2) fail(41072, `invalid attachment_type: ${String(query.attachment_type)}`);
+      // "朋友圈附件类型，仅支持图片与视频".
+      if (attachmentType === 1 && type === 'file') fail(41072, 'moments take image or video attachments only');
+      const part = mediaPart(parts);
+      const extension = extensionOf(part.filename);
+      if (type === 'video' && extension !== 'mp4') fail(41090, 'video must be mp4');
+      if (type === 'image' && !['jpg', 'jpeg', 'png'].includes(extension)) fail(40004);
+      if (part.data.length <= 5) fail(40006, 'file must be larger than 5 bytes');
+      // image ≤ 10 MB, video ≤ 10 MB (§18.2); files as media/upload (20 MB).
+      if (part.data.length > MEDIA_RULES[type].maxBytes) fail(41080);
+      const created_at = core.nowSeconds();
+      const item: MediaItem = {
+        media_id: core.state.newMediaId(),
+        type,
+        filename: part.filename ?? 'media',
+        size: part.data.length,
+        created_at,
+        attachment_type: attachmentType,
+      };
+      core.state.media.set(item.media_id, item);
+      core.state.sequences.media++;
+      return { type, media_id: item.media_id, created_at };
     },
   },
   {

@@ -176,6 +176,64 @@ describe('API areas: paths, verbs and parameters', () => {
     );
   });
 
+  it('unassigned customers of resigned members', async () => {
+    assertCall(await lastCall(() => client.transfers.getUnassignedList()), 'POST', 'externalcontact/get_unassigned_list', {});
+    assertCall(
+      await lastCall(() => client.transfers.getUnassignedList({ cursor: 'C', page_size: 100 })),
+      'POST',
+      'externalcontact/get_unassigned_list',
+      { cursor: 'C', page_size: 100 },
+    );
+  });
+
+  it('broadcasts (企业群发)', async () => {
+    const template = {
+      chat_type: 'single' as const,
+      external_userid: ['wo1', 'wo2'],
+      sender: 'zhangsan',
+      text: { content: '文本消息内容' },
+      attachments: [
+        { msgtype: 'image' as const, image: { media_id: 'MEDIA_ID' } },
+        { msgtype: 'miniprogram' as const, miniprogram: { title: 't', pic_media_id: 'M', appid: 'wx8bd80126147dfAAA', page: '/p' } },
+      ],
+    };
+    assertCall(await lastCall(() => client.broadcasts.addMsgTemplate(template)), 'POST', 'externalcontact/add_msg_template', template);
+    const list = { chat_type: 'group' as const, start_time: 1605171726, end_time: 1605172726, creator: 'zhangsan', filter_type: 1 as const, limit: 50 };
+    assertCall(await lastCall(() => client.broadcasts.getGroupMsgListV2(list)), 'POST', 'externalcontact/get_groupmsg_list_v2', list);
+    const task = { msgid: 'msg1', limit: 1000 };
+    assertCall(await lastCall(() => client.broadcasts.getGroupMsgTask(task)), 'POST', 'externalcontact/get_groupmsg_task', task);
+    const result = { msgid: 'msg1', userid: 'zhangsan', limit: 1000, cursor: 'C' };
+    assertCall(await lastCall(() => client.broadcasts.getGroupMsgSendResult(result)), 'POST', 'externalcontact/get_groupmsg_send_result', result);
+    assertCall(await lastCall(() => client.broadcasts.remindGroupMsgSend({ msgid: 'msg1' })), 'POST', 'externalcontact/remind_groupmsg_send', {
+      msgid: 'msg1',
+    });
+    assertCall(await lastCall(() => client.broadcasts.cancelGroupMsgSend({ msgid: 'msg1' })), 'POST', 'externalcontact/cancel_groupmsg_send', {
+      msgid: 'msg1',
+    });
+  });
+
+  it('moments (客户朋友圈)', async () => {
+    const task = {
+      text: { content: '文本消息内容' },
+      attachments: [{ msgtype: 'image' as const, image: { media_id: 'MEDIA_ID' } }],
+      visible_range: { sender_list: { user_list: ['zhangshan'], department_list: [2] }, external_contact_list: { tag_list: ['et1'] } },
+    };
+    assertCall(await lastCall(() => client.moments.addMomentTask(task)), 'POST', 'externalcontact/add_moment_task', task);
+    assertCall(await lastCall(() => client.moments.getMomentTaskResult('JOB')), 'GET', 'externalcontact/get_moment_task_result', { jobid: 'JOB' });
+    assertCall(await lastCall(() => client.moments.cancelMomentTask({ moment_id: 'mom1' })), 'POST', 'externalcontact/cancel_moment_task', {
+      moment_id: 'mom1',
+    });
+    const list = { start_time: 1605000000, end_time: 1605172726, filter_type: 0 as const, limit: 20 };
+    assertCall(await lastCall(() => client.moments.getMomentList(list)), 'POST', 'externalcontact/get_moment_list', list);
+    assertCall(await lastCall(() => client.moments.getMomentTask({ moment_id: 'mom1', limit: 1000 })), 'POST', 'externalcontact/get_moment_task', {
+      moment_id: 'mom1',
+      limit: 1000,
+    });
+    const customers = { moment_id: 'mom1', userid: 'zhangsan', limit: 1000 };
+    assertCall(await lastCall(() => client.moments.getMomentCustomerList(customers)), 'POST', 'externalcontact/get_moment_customer_list', customers);
+    assertCall(await lastCall(() => client.moments.getMomentSendResult(customers)), 'POST', 'externalcontact/get_moment_send_result', customers);
+  });
+
   it('welcome message and statistics', async () => {
     const welcome = {
       welcome_code: 'CALLBACK_CODE',
@@ -293,6 +351,52 @@ describe('API areas: paging', () => {
     let resignedPages = 0;
     for await (const _page of client.transfers.iterateResignedTransferResult('zhangsan', 'lisi')) resignedPages++;
     assert.equal(resignedPages, 1);
+  });
+
+  it('iterates the broadcast, moment and unassigned cursors with their keys', async () => {
+    answer('externalcontact/get_groupmsg_list_v2', { group_msg_list: [{ msgid: 'm1', create_time: '1605171726', create_type: 0 }], next_cursor: 'L' }, { group_msg_list: [], next_cursor: '' });
+    const msgids: string[] = [];
+    for await (const page of client.broadcasts.iterateGroupMsgListV2({ chat_type: 'single', start_time: 1, end_time: 2 })) {
+      msgids.push(...page.group_msg_list.map((msg) => msg.msgid));
+    }
+    assert.deepEqual(msgids, ['m1']);
+    assert.deepEqual(server.apiCalls().at(-1)!.body, { chat_type: 'single', start_time: 1, end_time: 2, cursor: 'L' });
+
+    answer('externalcontact/get_groupmsg_task', { task_list: [{ userid: 'a', status: 0 }], next_cursor: 'T' }, { task_list: [{ userid: 'b', status: 2, send_time: 5 }] });
+    const senders: string[] = [];
+    for await (const page of client.broadcasts.iterateGroupMsgTask('m1', 1)) senders.push(...page.task_list.map((task) => task.userid));
+    assert.deepEqual(senders, ['a', 'b']);
+    assert.deepEqual(server.apiCalls().at(-1)!.body, { msgid: 'm1', limit: 1, cursor: 'T' });
+
+    answer('externalcontact/get_groupmsg_send_result', { send_list: [], next_cursor: 'S' }, { send_list: [] });
+    let resultPages = 0;
+    for await (const _page of client.broadcasts.iterateGroupMsgSendResult('m1', 'a')) resultPages++;
+    assert.equal(resultPages, 2);
+    assert.deepEqual(server.apiCalls().at(-1)!.body, { msgid: 'm1', userid: 'a', cursor: 'S' });
+
+    answer('externalcontact/get_moment_list', { moment_list: [], next_cursor: 'M' }, { moment_list: [] });
+    let momentPages = 0;
+    for await (const _page of client.moments.iterateMomentList({ start_time: 1, end_time: 2 })) momentPages++;
+    assert.equal(momentPages, 2);
+    answer('externalcontact/get_moment_task', { task_list: [], next_cursor: 'K' }, { task_list: [] });
+    for await (const _page of client.moments.iterateMomentTask('mom1')) momentPages++;
+    assert.deepEqual(server.apiCalls().at(-1)!.body, { moment_id: 'mom1', cursor: 'K' });
+    answer('externalcontact/get_moment_customer_list', { customer_list: [], next_cursor: 'U' }, { customer_list: [] });
+    for await (const _page of client.moments.iterateMomentCustomerList('mom1', 'a')) momentPages++;
+    answer('externalcontact/get_moment_send_result', { customer_list: [], next_cursor: 'R' }, { customer_list: [] });
+    for await (const _page of client.moments.iterateMomentSendResult('mom1', 'a', 5000)) momentPages++;
+    assert.equal(momentPages, 8);
+    assert.deepEqual(server.apiCalls().at(-1)!.body, { moment_id: 'mom1', userid: 'a', limit: 5000, cursor: 'R' });
+
+    answer(
+      'externalcontact/get_unassigned_list',
+      { info: [{ handover_userid: 'a', external_userid: 'wo1', dimission_time: 1550838571 }], is_last: false, next_cursor: 'N' },
+      { info: [{ handover_userid: 'a', external_userid: 'wo2', dimission_time: 1550838571 }], is_last: true, next_cursor: '' },
+    );
+    const unassigned: string[] = [];
+    for await (const page of client.transfers.iterateUnassignedList(1)) unassigned.push(...page.info.map((row) => row.external_userid));
+    assert.deepEqual(unassigned, ['wo1', 'wo2']);
+    assert.deepEqual(server.apiCalls().at(-1)!.body, { cursor: 'N', page_size: 1 });
   });
 
   it('iterates groupchat/statistic by offset until next_offset reaches total', async () => {

@@ -8,6 +8,8 @@ import type {
   TransferCustomerResponse,
   TransferResultRequest,
   TransferResultResponse,
+  UnassignedListRequest,
+  UnassignedListResponse,
 } from '../types.ts';
 
 /** Customer and group inheritance, on the job (在职) and after resignation (离职) (API-FACTS §8); all POST. */
@@ -49,5 +51,14 @@ export class TransfersApi extends ApiArea {
   /** groupchat/onjob_transfer: groups of a member who is still employed. */
   transferOnJobGroupChats(request: GroupChatTransferRequest): Promise<GroupChatTransferResponse> {
     return this.requester.request('externalcontact/groupchat/onjob_transfer', { method: 'POST', body: request, mutating: true });
+  }
+
+  /** get_unassigned_list: one row per (resigned member, customer) awaiting a resigned transfer. */
+  getUnassignedList(request: UnassignedListRequest = {}): Promise<UnassignedListResponse> {
+    return this.requester.request('externalcontact/get_unassigned_list', { method: 'POST', body: request });
+  }
+
+  iterateUnassignedList(pageSize?: number): AsyncGenerator<UnassignedListResponse, void, undefined> {
+    return iterateCursorPages((cursor) => this.getUnassignedList({ cursor, page_size: pageSize }));
   }
 }

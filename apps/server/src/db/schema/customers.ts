@@ -101,3 +101,13 @@ export const customerRelation = pgTable(
     index('customer_relation_remark_grams_idx').using('gin', sql`text_grams(${t.remark})`).with({ gin_pending_list_limit: 64 }),
   ],
 );
+
+/**
+ * How many relations each employee has (any status), kept by statement triggers on customer_relation (migration
+ * 0034): 客户列表 opens with no filter, and its exact total over a million relations is then a sum over the
+ * employees in the caller's scope instead of a count of every relation.
+ */
+export const customerRelationTally = pgTable('customer_relation_tally', {
+  userid: text().primaryKey(),
+  relations: integer().notNull().default(0),
+});

@@ -126,27 +126,6 @@ export const leadFollowUp = pgTable(
   (t) => [index('lead_follow_up_lead_idx').on(t.leadId, t.ctime)],
 );
 
-/**
- * The timeline (客户动态) of a lead: everything that happened to it, ours (created, imported, assigned…)
- * and third parties' (registration, page visits…). Append-only.
- */
-export const leadEvent = pgTable(
-  'lead_event',
-  {
-    id: id(),
-    leadId: ref().notNull(),
-    type: text().notNull(),
-    occurredAt: time().notNull(),
-    /** Who did it: a username, `wecom`, or an open-API app key. */
-    actor: text(),
-    data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
-    /** The lead it happened on, when that lead was later merged into this one. */
-    mergedFromId: ref(),
-    ctime: time().notNull().defaultNow(),
-  },
-  (t) => [index('lead_event_lead_idx').on(t.leadId, t.occurredAt, t.id)],
-);
-
 /** queued, running, completed, failed (retryable: upload the same file again). */
 export type LeadImportStatus = 'queued' | 'running' | 'completed' | 'failed';
 

@@ -24,6 +24,9 @@ export const appMessage = pgTable(
     dedupeKey: text(),
     title: text().notNull(),
     content: text().notNull(),
+    /** A link to open (sent as a textcard: title, content, this url and `btntxt`); null: a text message. */
+    url: text(),
+    btntxt: text(),
     status: text().$type<AppMessageStatus>().notNull().default('queued'),
     /** Why it was skipped or failed, as a code (no_agent_id, wecom_unconfigured, uncertain, attempts). */
     reason: text(),

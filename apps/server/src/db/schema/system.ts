@@ -51,6 +51,8 @@ export const sysUser = pgTable(
     // One live account per WeCom employee: a second binding would see that employee's customers.
     uniqueIndex('sys_user_qw_userid_uq').on(t.qwUserid).where(sql`is_del = 0 AND qw_userid IS NOT NULL`),
     index('sys_user_dept_idx').on(t.deptId),
+    // 用户管理's page order: the first page reads ten index entries instead of sorting every user.
+    index('sys_user_page_idx').on(t.ctime.desc().nullsFirst(), t.id.desc().nullsFirst()).where(sql`is_del = 0`),
   ],
 );
 

@@ -25,7 +25,7 @@ import { createOpenAppRepository } from './open-app.repository.ts';
 import { createRoutingRepository } from './routing.repository.ts';
 import { channelRoutes, joinWayRoutes, linkRoutes, mediaRoutes, miniLinkRoutes, openAppRoutes, openRoutes } from './acquisition.routes.ts';
 
-type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database' | 'fastWrites' | 'openGuard'>;
+type AcquisitionModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events' | 'files' | 'database' | 'fastWrites' | 'openGuard' | 'background'>;
 
 /** What acquisition uses of other modules (given by the composition root). */
 export interface AcquisitionNeighbours {
@@ -53,12 +53,12 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
     routing: createRoutingRepository(deps.fastWrites) /* hit counters: asynchronous commit (platform/db/fast-writes.ts) */,
     main: createRoutingRepository(deps.db) /* the main link's held pick: durable */,
     now: deps.now, timeZone, singleProcess: !deps.database.connection.connectionString,
-    rangeMayHaveChanged: (getType, id) => void upkeep.request(getType, id),
+    rangeMayHaveChanged: (getType, id) => deps.background.run(`range upkeep of ${getType} ${id}`, () => upkeep.request(getType, id)),
   });
   routingRef = routing;
   const changed = (getType: GetType, id: number) => {
     routing.invalidate(getType, id);
-    void upkeep.request(getType, id);
+    deps.background.run(`range upkeep of ${getType} ${id}`, () => upkeep.request(getType, id));
   };
   const media = createMediaService({ media: createMediaRepository(deps.db), files: deps.files, wecom: client, now: deps.now });
   // The one open-API guard (built in app.ts, shared with leads' /open/clue): app changes forget its cache.
@@ -77,7 +77,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
     eventHandler: createAcquisitionEventHandler({
       db: deps.db, links, media, timeZone, customerTags: neighbours.customerTags,
       // After the event's transaction commits: the add may have filled a rule.
-      counted: (getType, id) => void setTimeout(() => void upkeep.request(getType, id), 300).unref(),
+      counted: (getType, id) => deps.background.later(300, `range upkeep of ${getType} ${id}`, () => upkeep.request(getType, id)),
     }),
   };
 }

@@ -50,6 +50,30 @@ export function createMediaService(deps: MediaServiceDeps) {
   return {
     mediaIdOf,
 
+    /** Live media by id (type and title), for checking a choice of attachments; deleted or unknown ids are absent. */
+    async brief(ids: number[]): Promise<Map<number, { id: number; type: MediaKind; title: string }>> {
+      const rows = ids.length ? await media.liveByIds(ids) : [];
+      return new Map(rows.map((row) => [row.id, { id: row.id, type: row.type as MediaKind, title: row.title }]));
+    },
+
+    /**
+     * Moment attachments (API-FACTS-OPERATIONS §18.1): images and videos uploaded with media/upload_attachment
+     * (attachment_type 1), whose media_id is not media/upload's; uploaded when the moment is created.
+     */
+    async momentAttachments(ids: number[]): Promise<Array<{ msgtype: 'image'; image: { media_id: string } } | { msgtype: 'video'; video: { media_id: string } }>> {
+      const rows = ids.length ? await media.liveByIds(ids) : [];
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const result: Array<{ msgtype: 'image'; image: { media_id: string } } | { msgtype: 'video'; video: { media_id: string } }> = [];
+      for (const id of ids) {
+        const row = byId.get(id);
+        if (!row?.fileKey || (row.type !== 'image' && row.type !== 'video')) continue;
+        const data = await readFile(files.pathOf(row.fileKey));
+        const uploaded = await deps.wecom().media.uploadAttachment({ filename: row.fileName ?? `media-${row.id}`, data, contentType: row.mime ?? undefined }, { media_type: row.type, attachment_type: 1 });
+        result.push(row.type === 'image' ? { msgtype: 'image', image: { media_id: uploaded.media_id } } : { msgtype: 'video', video: { media_id: uploaded.media_id } });
+      }
+      return result;
+    },
+
     /** Welcome-message attachments for media ids, in the given order (deleted ones are skipped). */
     async attachments(ids: number[]): Promise<WelcomeAttachment[]> {
       if (!ids.length) return [];

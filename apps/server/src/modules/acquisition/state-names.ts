@@ -76,3 +76,67 @@ export function stateLabel(state: string, names: StateNames | undefined, locale:
   if (!names?.sourceName) return WORDS.unknown[locale];
   return names.channelName ? `${names.channelName} / ${names.sourceName}` : names.sourceName;
 }
+
+/**
+ * The other way round, for filters "came through this channel or link": the states SCRM made for these channels
+ * (their links, QR codes and per-employee rules, join ways, mini-program links) and these links or QR codes, with
+ * the names of the channels and links that exist (an id missing from the maps is unknown).
+ */
+export async function statesOfSources(db: DbOrTx, sources: { channelIds?: number[]; linkIds?: number[] }): Promise<{ states: string[]; channels: Map<number, string>; links: Map<number, string> }> {
+  const channelIds = sources.channelIds ?? [];
+  const linkIds = sources.linkIds ?? [];
+  const ids = (values: number[]) => sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb)::bigint)`;
+  const channels = new Map<number, string>();
+  const links = new Map<number, string>();
+  if (channelIds.length) {
+    for (const row of (await db.execute<{ id: number; name: string }>(sql`SELECT id, name FROM acq_channel WHERE is_del = 0 AND id = ANY(${ids(channelIds)})`)).rows) channels.set(Number(row.id), row.name);
+  }
+  if (linkIds.length) {
+    for (const row of (await db.execute<{ id: number; name: string }>(sql`SELECT id, link_name AS name FROM acq_link WHERE is_del = 0 AND id = ANY(${ids(linkIds)})`)).rows) links.set(Number(row.id), row.name);
+  }
+  const channelList = ids([...channels.keys()]);
+  const linkList = ids([...links.keys()]);
+  const result = await db.execute<{ state: string }>(sql`
+    SELECT l.state FROM acq_link l WHERE l.channel_id = ANY(${channelList}) OR l.id = ANY(${linkList})
+    UNION SELECT r.state FROM acq_rule r JOIN acq_link l ON l.id = r.acq_link_id WHERE l.channel_id = ANY(${channelList}) OR l.id = ANY(${linkList})
+    UNION SELECT j.state FROM acq_join_way j WHERE j.channel_id = ANY(${channelList})
+    UNION SELECT m.state FROM acq_mini_link m WHERE m.channel_id = ANY(${channelList})`);
+  return { states: result.rows.map((row) => row.state).filter((state) => state !== ''), channels, links };
+}
+
+/** Where a state came from, by id and name (for an event that outlives renames, e.g. the customer timeline's customer_added). */
+export interface StateSource {
+  sourceType: StateSourceType;
+  sourceId: number;
+  sourceName: string;
+  /** The acquisition link or QR code (acq_link) when the state is one's or one of its rules'. */
+  getType: 'link' | 'qr' | null;
+  channelId: number | null;
+  channelName: string | null;
+}
+
+/** The source of one state; null when SCRM did not make it (or it is ''). */
+export async function sourceOfState(db: DbOrTx, state: string): Promise<StateSource | null> {
+  if (state === '') return null;
+  const result = await db.execute<{ source_type: StateSourceType; source_id: number; source_name: string; get_type: 'link' | 'qr' | null; channel_id: number | null; channel_name: string | null }>(sql`
+    SELECT s.source_type, s.source_id, s.source_name, s.get_type, s.channel_id, ch.name AS channel_name FROM (
+      SELECT l.get_type AS source_type, l.id AS source_id, l.link_name AS source_name, l.get_type, l.channel_id, 0 AS rank FROM acq_link l WHERE l.state = ${state}
+      UNION ALL
+      SELECT l.get_type, l.id, l.link_name, l.get_type, l.channel_id, 1 FROM acq_rule r JOIN acq_link l ON l.id = r.acq_link_id WHERE r.state = ${state}
+      UNION ALL
+      SELECT 'joinWay', j.id, j.name, NULL, j.channel_id, 2 FROM acq_join_way j WHERE j.state = ${state}
+      UNION ALL
+      SELECT 'miniLink', m.id, m.name, NULL, m.channel_id, 3 FROM acq_mini_link m WHERE m.state = ${state}
+    ) s LEFT JOIN acq_channel ch ON ch.id = s.channel_id
+    ORDER BY s.rank LIMIT 1`);
+  const row = result.rows[0];
+  if (!row) return null;
+  return {
+    sourceType: row.source_type,
+    sourceId: Number(row.source_id),
+    sourceName: row.source_name,
+    getType: row.get_type ?? null,
+    channelId: row.channel_id === null ? null : Number(row.channel_id),
+    channelName: row.channel_name ?? null,
+  };
+}

@@ -4,14 +4,26 @@
 import { WecomApiError, type ExternalContactEvent, type ExternalContactGetResponse, type WecomClient } from '@scrm/wecom';
 import type { CustomerWriteRepository } from './customer-writes.repository.ts';
 import { customerRowOf, relationRowOfFollowUser } from './wecom-mapping.ts';
+import type { DbOrTx } from '../../platform/db/database.ts';
+import type { TimelineEventInput, TimelineService } from '../journey/timeline.service.ts';
+import { sourceOfState } from '../acquisition/state-names.ts';
 
 /** externalcontact/get errcodes meaning "no such customer (any more)": 40096 invalid id, 84061 no relation. */
 const GONE_ERRCODES = new Set([40096, 84061]);
 
 export interface CustomerEventDeps {
-  writes: Pick<CustomerWriteRepository, 'upsertCustomers' | 'upsertRelations' | 'endRelation' | 'attributeLoss' | 'recordTransferFailure'>;
+  writes: Pick<CustomerWriteRepository, 'upsertCustomers' | 'upsertRelations' | 'endRelation' | 'attributeLoss' | 'recordTransferFailure' | 'activeRelation'>;
   now: () => number;
+  /** The event's transaction: the timeline's events are recorded in it. */
+  tx: DbOrTx;
+  /** The stored callback's id (wx_event): what makes an edit's events unique. */
+  eventId: number;
+  timeline: Pick<TimelineService, 'record'>;
+  /** SCRM's corp tags of these WeCom tag ids (the tags module's), for a tags_changed event that names them as SCRM does. */
+  corpTags: (wecomTagIds: readonly string[], tx: DbOrTx) => Promise<Array<{ id: number; name: string; groupName: string; wecomTagId: string | null }>>;
 }
+
+const DAY_MS = 86_400_000;
 
 /** The customer as WeCom has it now, or null when WeCom no longer knows them. */
 export async function fetchCustomer(wecom: Pick<WecomClient, 'externalContact'>, externalUserid: string): Promise<ExternalContactGetResponse | null> {
@@ -37,14 +49,47 @@ export async function storeCustomer(deps: { writes: Pick<CustomerWriteRepository
 export async function applyExternalContactEvent(deps: CustomerEventDeps, event: ExternalContactEvent, contact: ExternalContactGetResponse | null): Promise<void> {
   const key = { externalUserid: event.externalUserId, userid: event.userId };
   const at = new Date(event.createTime * 1000);
+  // The relation as it was, to tell what this event changed (the customer timeline).
+  const before = await deps.writes.activeRelation(key);
   if (contact) await storeCustomer(deps, contact);
   // A relation WeCom still has (or has again, after a re-add) did not end, whatever the event said.
-  const stillFollows = contact?.follow_user.some((follow) => follow.userid === event.userId) ?? false;
+  const follow = contact?.follow_user.find((candidate) => candidate.userid === event.userId);
+  const stillFollows = follow !== undefined;
+  const record = (events: TimelineEventInput[]) => deps.timeline.record(deps.tx, events);
+  const ended = async (lostBy: 'customer' | 'employee') =>
+    (await deps.writes.endRelation(key, { status: 'lost', lostBy, at })) > 0 || (await deps.writes.attributeLoss(key, lostBy, at)) > 0;
 
   switch (event.changeType) {
     case 'add_external_contact':
-    case 'add_half_external_contact':
+    case 'add_half_external_contact': {
+      if (!follow) return;
+      // Keyed by the relation's add time: a redelivered callback, a later event and the upgrade's backfill agree.
+      const state = event.state ?? follow.state ?? '';
+      const source = await sourceOfState(deps.tx, state);
+      await record([
+        {
+          type: 'customer_added',
+          occurredAt: new Date(follow.createtime * 1000),
+          externalUserid: key.externalUserid,
+          userid: key.userid,
+          actor: 'wecom',
+          data: {
+            state,
+            addWay: follow.add_way ?? 0,
+            ...(source
+              ? {
+                  sourceType: source.sourceType, sourceId: source.sourceId, sourceName: source.sourceName, channelId: source.channelId, channelName: source.channelName,
+                  ...(source.getType ? { linkId: source.sourceId, linkName: source.sourceName, getType: source.getType } : {}),
+                }
+              : {}),
+          },
+          dedupeKey: `customer_added:${key.externalUserid}:${key.userid}:${follow.createtime}`,
+        },
+      ]);
+      return;
+    }
     case 'edit_external_contact':
+      if (before && follow) await recordEdits(deps, key, before, relationRowOfFollowUser(key.externalUserid, follow), at, `wx:${deps.eventId}`);
       return;
     case 'del_external_contact':
       if (stillFollows) return;
@@ -53,15 +98,63 @@ export async function applyExternalContactEvent(deps: CustomerEventDeps, event: 
         await deps.writes.endRelation(key, { status: 'transferred', lostBy: null, at });
         return;
       }
-      if ((await deps.writes.endRelation(key, { status: 'lost', lostBy: 'employee', at })) === 0) await deps.writes.attributeLoss(key, 'employee', at);
+      if (await ended('employee')) {
+        await record([{ type: 'customer_deleted', occurredAt: at, externalUserid: key.externalUserid, userid: key.userid, actor: 'wecom', dedupeKey: `customer_deleted:${key.externalUserid}:${key.userid}:${event.createTime}` }]);
+      }
       return;
     case 'del_follow_user':
       if (stillFollows) return;
-      if ((await deps.writes.endRelation(key, { status: 'lost', lostBy: 'customer', at })) === 0) await deps.writes.attributeLoss(key, 'customer', at);
+      if (await ended('customer')) {
+        const days = before ? Math.max(0, Math.floor((at.getTime() - before.createtime.getTime()) / DAY_MS)) : undefined;
+        await record([
+          { type: 'customer_lost', occurredAt: at, externalUserid: key.externalUserid, userid: key.userid, actor: 'wecom', data: days === undefined ? {} : { days }, dedupeKey: `customer_lost:${key.externalUserid}:${key.userid}:${event.createTime}` },
+        ]);
+      }
       return;
     case 'transfer_fail':
       // UserID is the takeover employee; the customer stays with whoever still follows them.
       await deps.writes.recordTransferFailure(event.externalUserId, event.userId, event.failReason ?? 'unknown');
       return;
   }
+}
+
+/**
+ * What an employee changed in WeCom (edit_external_contact): the remark, description or mobiles, and the corp
+ * tags on the relation — each change recorded once (dedupe by the event's key).
+ */
+async function recordEdits(
+  deps: Pick<CustomerEventDeps, 'tx' | 'timeline' | 'corpTags'>,
+  key: { externalUserid: string; userid: string },
+  before: NonNullable<Awaited<ReturnType<CustomerWriteRepository['activeRelation']>>>,
+  after: ReturnType<typeof relationRowOfFollowUser>,
+  at: Date,
+  eventKey: string,
+): Promise<void> {
+  const events: TimelineEventInput[] = [];
+  const base = { occurredAt: at, externalUserid: key.externalUserid, userid: key.userid, actor: 'wecom' } as const;
+  const remark: Record<string, unknown> = {};
+  if (after.remark !== before.remark) remark.remark = after.remark;
+  if (after.description !== before.description) remark.description = after.description;
+  if (JSON.stringify(after.remarkMobiles) !== JSON.stringify(before.remarkMobiles)) remark.mobiles = after.remarkMobiles;
+  if (Object.keys(remark).length) events.push({ ...base, type: 'remark_changed', data: remark, dedupeKey: `remark_changed:${key.externalUserid}:${key.userid}:${eventKey}` });
+  const addedIds = after.tagIds.filter((id) => !before.tagIds.includes(id));
+  const removedIds = before.tagIds.filter((id) => !after.tagIds.includes(id));
+  if (addedIds.length || removedIds.length) {
+    const known = await deps.corpTags([...addedIds, ...removedIds], deps.tx);
+    // By SCRM's tag where known; WeCom's names (as the relation carried them) otherwise.
+    const named = (ids: string[], wecomNames: Array<{ groupName: string; tagName: string; tagId?: string }> | null) =>
+      ids.map((wecomTagId) => {
+        const tag = known.find((candidate) => candidate.wecomTagId === wecomTagId);
+        if (tag) return { id: tag.id, name: tag.name, groupName: tag.groupName };
+        const wecom = wecomNames?.find((candidate) => candidate.tagId === wecomTagId);
+        return { id: null, name: wecom?.tagName ?? '', groupName: wecom?.groupName ?? '', wecomTagId };
+      });
+    events.push({
+      ...base,
+      type: 'tags_changed',
+      data: { added: named(addedIds, after.tags), removed: named(removedIds, before.tags), source: 'corp' },
+      dedupeKey: `tags_changed:${key.externalUserid}:${key.userid}:${eventKey}`,
+    });
+  }
+  await deps.timeline.record(deps.tx, events);
 }

@@ -81,4 +81,34 @@ describe('customer sync: checkpoints and resumption', () => {
     assert.ok(calls.every((call) => call.userid_list.length <= 100 && call.limit === 100));
     assert.equal(calls.filter((call) => !call.cursor).length, Math.ceil(job.saved!.userids.length / 100), 'one cursor chain per chunk of userids');
   });
+
+  test("the per-employee tally (客户列表's unfiltered total) stays the count of relations through syncs, callbacks, moves and deletes", async () => {
+    const tallyDiff = async () =>
+      (await env.db.execute<{ userid: string; counted: number; tallied: number }>(sql`
+        SELECT coalesce(c.userid, t.userid) AS userid, coalesce(c.n, 0)::int AS counted, coalesce(t.relations, 0)::int AS tallied
+        FROM (SELECT userid, count(*) AS n FROM customer_relation GROUP BY userid) c
+        FULL JOIN customer_relation_tally t ON t.userid = c.userid
+        WHERE coalesce(c.n, 0) <> coalesce(t.relations, 0)`)).rows;
+    const total = async () => Number((await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM customer_relation`)).rows[0].n);
+    assert.ok((await total()) > 100, 'the syncs above wrote relations');
+    assert.deepEqual(await tallyDiff(), []);
+    // Callbacks: an add, a customer leaving (the relation stays, lost), the employee deleting one.
+    const [employee] = [...env.sim.state.employees.values()].filter((e) => e.customerContact && e.resignedAt === undefined);
+    const added = env.sim.actions.addCustomer({ userid: employee.userid });
+    const [first, second] = env.sim.state.relationList(employee.userid).filter((r) => r.external_userid !== added.external_userid);
+    env.sim.actions.customerDeletesEmployee({ userid: employee.userid, external_userid: first.external_userid });
+    env.sim.actions.employeeDeletesCustomer({ userid: employee.userid, external_userid: second.external_userid });
+    await env.settle();
+    assert.deepEqual(await tallyDiff(), []);
+    // A row moved to another employee, rows deleted, and the admin's page total (no filter) is the count.
+    await env.db.execute(sql`UPDATE customer_relation SET userid = 'tally_other' WHERE id = (SELECT min(id) FROM customer_relation)`);
+    await env.db.execute(sql`DELETE FROM customer_relation WHERE id IN (SELECT id FROM customer_relation ORDER BY id DESC LIMIT 3)`);
+    assert.deepEqual(await tallyDiff(), []);
+    const admin = await env.login();
+    const page = await admin.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 });
+    assert.equal(page.body.date.total, await total());
+    const mine = await admin.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10, userIds: [employee.userid] });
+    const counted = await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM customer_relation WHERE userid = ${employee.userid}`);
+    assert.equal(mine.body.date.total, Number(counted.rows[0].n), 'a filtered total is counted');
+  });
 });

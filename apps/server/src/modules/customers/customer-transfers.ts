@@ -1,4 +1,4 @@
-// On-the-job transfers SCRM asks WeCom for (the leads module's 在职转接). WeCom takes them at once but settles
+// Transfers SCRM asks WeCom for (the lifecycle module's 在职继承 / 离职继承, which the leads module's 在职转接 goes through). WeCom takes them at once but settles
 // them later (the customer has 24 h to refuse), and sends no callback for the request: so the handover
 // employee's relation shows the transfer as pending (transfer_to) in the same operation, and the settlement —
 // the transfer_result poll, or the transfer_fail / del_external_contact callbacks — ends it. Each write is
@@ -21,8 +21,58 @@ export interface TransferSettlement extends TransferRequest {
   at: Date;
 }
 
-export function createCustomerTransfers() {
+/** A relation a transfer may move: the handover employee's active relation with the customer. */
+export interface HandoverRelation {
+  externalUserid: string;
+  customerName: string;
+  /** Set while the employee has left and the relation awaits 离职继承. */
+  unassignedSince: Date | null;
+  /** A pending transfer's takeover employee. */
+  transferTo: string | null;
+}
+
+const toHandoverRelation = (row: Record<string, unknown>): HandoverRelation => ({
+  externalUserid: row.external_userid as string,
+  customerName: (row.customer_name as string | null) ?? '',
+  unassignedSince: row.unassigned_since ? new Date(row.unassigned_since as string) : null,
+  transferTo: (row.transfer_to as string | null) ?? null,
+});
+
+export function createCustomerTransfers(db: DbOrTx) {
   return {
+    /**
+     * The handover employee's active relations (unscoped: the caller checked the scope by the employee), among
+     * `externalUserids` or all of them; with the customer's name.
+     */
+    async handoverRelations(handoverUserid: string, externalUserids: string[] | 'all', tx: DbOrTx = db): Promise<HandoverRelation[]> {
+      if (externalUserids !== 'all' && externalUserids.length === 0) return [];
+      const among = externalUserids === 'all' ? sql`` : sql`AND r.external_userid IN (SELECT jsonb_array_elements_text(${JSON.stringify(externalUserids)}::jsonb))`;
+      const result = await tx.execute(sql`
+        SELECT r.external_userid, c.name AS customer_name, r.unassigned_since, r.transfer_to
+        FROM customer_relation r LEFT JOIN customer c ON c.external_userid = r.external_userid
+        WHERE r.userid = ${handoverUserid} AND r.status = 'active' ${among}
+        ORDER BY r.createtime DESC, r.id DESC`);
+      return result.rows.map(toHandoverRelation);
+    },
+
+    /** Customers' names by external userid (empty string when SCRM has no name). */
+    async customerNames(externalUserids: string[], tx: DbOrTx = db): Promise<Map<string, string>> {
+      if (externalUserids.length === 0) return new Map();
+      const result = await tx.execute<{ external_userid: string; name: string }>(sql`
+        SELECT external_userid, name FROM customer WHERE external_userid IN (SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(externalUserids)])}::jsonb))`);
+      return new Map(result.rows.map((row) => [row.external_userid, row.name]));
+    },
+
+    /** How many active relations awaiting 离职继承 each departed employee has. */
+    async unassignedCounts(userids: string[], tx: DbOrTx = db): Promise<Map<string, number>> {
+      if (userids.length === 0) return new Map();
+      const result = await tx.execute<{ userid: string; count: number }>(sql`
+        SELECT userid, count(*)::int AS count FROM customer_relation
+        WHERE status = 'active' AND unassigned_since IS NOT NULL AND userid IN (SELECT jsonb_array_elements_text(${JSON.stringify(userids)}::jsonb))
+        GROUP BY userid`);
+      return new Map(result.rows.map((row) => [row.userid, Number(row.count)]));
+    },
+
     /** Transfers WeCom accepted: each handover relation shows the takeover employee as pending. */
     async requested(tx: DbOrTx, requests: TransferRequest[], at: Date): Promise<number> {
       if (requests.length === 0) return 0;

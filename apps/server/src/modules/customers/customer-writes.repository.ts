@@ -92,6 +92,23 @@ export function createCustomerWriteRepository(db: DbOrTx) {
       await replaceRelationsCorpTags(tx, rows.map((row) => ({ externalUserid: row.external_userid, userid: row.userid, tagIds: row.tag_ids })));
     },
 
+    /** The active relation of a customer and an employee as stored (before a callback rewrites it: what changed). */
+    async activeRelation(key: { externalUserid: string; userid: string }, tx: DbOrTx = db) {
+      const result = await tx.execute<Row>(sql`
+        SELECT remark, description, remark_mobiles, tag_ids, tags, createtime FROM customer_relation
+        WHERE external_userid = ${key.externalUserid} AND userid = ${key.userid} AND status = 'active'`);
+      const row = result.rows[0];
+      if (!row) return undefined;
+      return {
+        remark: row.remark as string,
+        description: row.description as string,
+        remarkMobiles: (row.remark_mobiles as string[]) ?? [],
+        tagIds: (row.tag_ids as string[]) ?? [],
+        tags: row.tags as Array<{ groupName: string; tagName: string; tagId?: string; type: number }> | null,
+        createtime: new Date(row.createtime as string),
+      };
+    },
+
     /**
      * Ends the active relation of a customer and an employee (idempotent: nothing happens when none is
      * active). The end time is never before the relation began.

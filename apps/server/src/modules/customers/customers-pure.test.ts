@@ -48,7 +48,7 @@ describe('export rows', () => {
       { id: 7, name: 'VIP', type: 'corp', groupId: 2, groupName: '等级', wecomTagId: 'et1' },
       { id: 9, name: '老客户', type: 'self', groupId: 3, groupName: '来源', wecomTagId: null },
     ],
-    lostAt: new Date('2026-03-02T01:02:03Z'), lostBy: 'customer', transferTo: null, transferToName: null,
+    lostAt: new Date('2026-03-02T01:02:03Z'), lostBy: 'customer', transferTo: null, transferToName: null, stageId: 5, stageName: '流失',
   };
 
   test('Chinese headers and labels; times in the corp time zone', () => {
@@ -62,6 +62,7 @@ describe('export rows', () => {
     assert.equal(exportRowOf(EXPORT_COLUMNS, pending, String)[EXPORT_COLUMNS.findIndex((column) => column.header === '状态')], '转接中（→ 李四）');
     assert.equal(values['流失时间'], '2026-03-02 09:02:03');
     assert.equal(values['流失方式'], '客户删除员工');
+    assert.equal(values['客户阶段'], '流失');
     assert.equal(values['备注手机号'], '13800000001,13000000002');
     assert.equal(values['标签'], '等级/VIP,来源/老客户', 'group/tag names, never WeCom tag ids');
   });

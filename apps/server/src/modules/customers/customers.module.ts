@@ -8,7 +8,7 @@ import { createCustomerStatsRepository } from './customer-stats.repository.ts';
 import { createCustomerService, type CustomerServiceDeps } from './customers.service.ts';
 import { customerInfoRoutes, customerRelationRoutes } from './customers.routes.ts';
 import { CUSTOMER_SYNC_JOB, runCustomerSync, type SyncOptions } from './customer-sync.ts';
-import { applyExternalContactEvent, fetchCustomer } from './customer-events.ts';
+import { applyExternalContactEvent, fetchCustomer, type CustomerEventDeps } from './customer-events.ts';
 import './customers.messages.ts';
 import { createCustomerTransfers } from './customer-transfers.ts';
 
@@ -21,7 +21,7 @@ export const CUSTOMERS_SYNCED_EVENT = 'customers.synced';
 type CustomerModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { customerSync?: SyncOptions };
 
 /** What the customers module's service uses of other modules (given by the composition root). */
-type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit'>;
+type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit' | 'timeline'> & Pick<CustomerEventDeps, 'corpTags'>;
 
 /** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
 const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
@@ -40,8 +40,10 @@ export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeig
   const customers = createCustomerRepository(deps.db, { timeZone });
   return {
     writes,
+    timeline: deps.timeline,
+    corpTags: deps.corpTags,
     /** The pending mark of on-the-job transfers (requested, then settled), for the module that makes them. */
-    transfers: createCustomerTransfers(),
+    transfers: createCustomerTransfers(deps.db),
     /** Customers and relations made for the caller (`customers.forViewer(viewer)`). */
     customers,
     service: createCustomerService({
@@ -54,6 +56,7 @@ export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeig
       now: deps.now,
       customerTags: deps.customerTags,
       audit: deps.audit,
+      timeline: deps.timeline,
       db: deps.db,
     }),
     /** The customers.sync job body. */
@@ -85,7 +88,11 @@ export const customersModule = (deps: CustomerModuleDeps, components: CustomerCo
       // …written in the event's transaction.
       apply: async (event, contact, ctx) => {
         if (event.kind !== 'change_external_contact') return;
-        await applyExternalContactEvent({ writes: createCustomerWriteRepository(ctx.tx), now: ctx.now }, event, contact);
+        await applyExternalContactEvent(
+          { writes: createCustomerWriteRepository(ctx.tx), now: ctx.now, tx: ctx.tx, eventId: ctx.eventId, timeline: components.timeline, corpTags: components.corpTags },
+          event,
+          contact,
+        );
       },
     },
     { name: 'customers' },

@@ -6,6 +6,7 @@ import type { Page } from '../../platform/http/schemas.ts';
 import { NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
 import { withStateNames, type StateNames } from '../acquisition/state-names.ts';
 import { customerTagCondition, relationTagJoin, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
+import { RELATION_STAGE_COLUMNS } from '../journey/stage.filters.ts';
 import type {
   ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
   TotalsStat,
@@ -21,20 +22,20 @@ const RELATION_COLUMNS = sql`r.id, r.external_userid, r.userid, e.name AS employ
   c.avatar AS customer_avatar, COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender,
   c.corp_name AS customer_corp_name, r.remark, r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state,
   r.oper_userid, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by, r.transfer_fail_reason, r.channel_id,
-  ${PENDING_TRANSFER}, r.transfer_requested_at,
+  ${PENDING_TRANSFER}, r.transfer_requested_at, ${RELATION_STAGE_COLUMNS},
   r.ctime, r.mtime`;
 
 /** What an export row needs: fewer columns to read and parse than the page's records. */
 const EXPORT_COLUMNS_SQL = sql`r.id, r.external_userid, r.userid, e.name AS employee_name, COALESCE(c.name, '') AS customer_name,
   COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender, c.corp_name AS customer_corp_name, r.remark,
   r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by,
-  ${PENDING_TRANSFER}`;
+  ${PENDING_TRANSFER}, ${RELATION_STAGE_COLUMNS}`;
 
 export type RelationExportRow = Pick<
   RelationRecord,
   | 'id' | 'externalUserid' | 'userid' | 'employeeName' | 'customerName' | 'customerType' | 'customerGender' | 'customerCorpName' | 'remark'
   | 'description' | 'remarkCorpName' | 'remarkMobiles' | 'addWay' | 'state' | 'createtime' | 'tagIds' | 'tags' | 'status' | 'lostAt' | 'lostBy'
-  | 'transferTo' | 'transferToName'
+  | 'transferTo' | 'transferToName' | 'stageId' | 'stageName'
   | keyof StateNames
 > & Pick<RelationRecord, 'tagList'>;
 
@@ -65,6 +66,8 @@ function toExportRow(row: Row): ReadRow<RelationExportRow> {
     lostBy: (row.lost_by as RelationRecord['lostBy']) ?? null,
     transferTo: (row.transfer_to as string | null) ?? null,
     transferToName: (row.transfer_to_name as string | null) ?? null,
+    stageId: row.stage_id === null || row.stage_id === undefined ? null : Number(row.stage_id),
+    stageName: (row.stage_name as string | null) ?? null,
   };
 }
 
@@ -128,7 +131,13 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
   function relationSource(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = [], newest?: { limit: number }) {
     const selection = relationConditions(filters, options);
     const conditions = [...selection.conditions, relationScope(viewer), ...extra].filter((part): part is SQL => part !== undefined);
-    return { ...relationsFrom({ ...selection, conditions }, newest), needsCustomer: selection.needsCustomer, keywordUnion: !!selection.keywordArms };
+    return {
+      ...relationsFrom({ ...selection, conditions }, newest),
+      needsCustomer: selection.needsCustomer,
+      keywordUnion: !!selection.keywordArms,
+      /** Any filter beyond the scope. */
+      filtered: selection.conditions.length > 0 || !!selection.keywordArms || selection.needsCustomer,
+    };
   }
 
   /** WHERE over r (and c) for filters without a keyword, for queries that join customers and employees themselves. */
@@ -154,7 +163,12 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       const all = relationSource(viewer, query);
       return paginate(
         query,
-        async () => num((await rows(sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`))[0].count),
+        // 客户列表 as it opens (no filter): the exact total is a sum over the employees in scope of the tally the
+        // triggers keep (migration 0034), not a count of every relation.
+        async () =>
+          !all.filtered
+            ? num((await rows(sql`SELECT COALESCE(sum(t.relations), 0)::bigint AS count FROM customer_relation_tally t ${whereOf([relationScope(viewer, sql`t.userid`)])}`))[0].count)
+            : num((await rows(sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`))[0].count),
         async (limit, offset) => {
           const newest = relationSource(viewer, query, [], { limit: limit + offset });
           const pageOf = sql`${newest.where} ${NEWEST_FIRST} LIMIT ${limit} OFFSET ${offset}`;
@@ -234,13 +248,14 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       id: number,
       values: { remark?: string; description?: string; remarkCorpName?: string; remarkMobiles?: string[] },
       actor: string,
+      tx: DbOrTx = db,
     ): Promise<boolean> {
       const sets: SQL[] = [sql`mtime = now()`, sql`muser = ${actor}`];
       if (values.remark !== undefined) sets.push(sql`remark = ${values.remark}`);
       if (values.description !== undefined) sets.push(sql`description = ${values.description}`);
       if (values.remarkCorpName !== undefined) sets.push(sql`remark_corp_name = ${values.remarkCorpName}`);
       if (values.remarkMobiles !== undefined) sets.push(sql`remark_mobiles = ${JSON.stringify(values.remarkMobiles)}::jsonb`);
-      const updated = await db.execute(sql`UPDATE customer_relation r SET ${sql.join(sets, sql`, `)} ${whereOf([sql`r.id = ${id}`, relationScope(viewer)])}`);
+      const updated = await tx.execute(sql`UPDATE customer_relation r SET ${sql.join(sets, sql`, `)} ${whereOf([sql`r.id = ${id}`, relationScope(viewer)])}`);
       return (updated.rowCount ?? 0) > 0;
     },
 

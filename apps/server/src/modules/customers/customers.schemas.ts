@@ -23,6 +23,7 @@ export const relationFilters = z.object({
   status: z.enum(RELATION_STATUSES).optional().describe('active, lost, transferred'),
   customerType: z.union([z.literal(1), z.literal(2)]).optional().describe('1 WeChat, 2 WeCom'),
   relationIds: z.array(z.number().int().positive()).max(1000).optional().describe('only these relations (rows selected on 客户列表, e.g. to export the selection)'),
+  stageIds: z.array(z.number().int().positive()).max(100).optional().describe('客户阶段: relations in any of these stages'),
   ...tagFilter.shape,
 });
 export type RelationFilters = z.output<typeof relationFilters>;
@@ -84,6 +85,8 @@ export const relationRecord = z.object({
   transferToName: z.string().nullable().describe("the takeover employee's name"),
   transferRequestedAt: dateTime.nullable(),
   channelId: z.number().nullable(),
+  stageId: z.number().nullable().describe('客户阶段 the relation is in'),
+  stageName: z.string().nullable(),
   ctime: dateTime,
   mtime: dateTime,
   tagList: z.array(tagBrief).optional().describe('page rows: corp and SCRM tags on the relation (and on the customer as a whole), with the local ids tag filters take'),

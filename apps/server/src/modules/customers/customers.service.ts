@@ -8,6 +8,7 @@ import type { JobRecord, JobService } from '../../platform/jobs/job-service.ts';
 import type { CustomerTagService } from '../tags/customer-tags.service.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
+import type { TimelineService } from '../journey/timeline.service.ts';
 import { BATCH_MARK_MAX } from '../tags/tags.schemas.ts';
 import { viewerOf } from '../../platform/auth/data-scope.ts';
 import type { CustomerRepository, ExportCursor, ViewerCustomerRepository } from './customers.repository.ts';
@@ -26,6 +27,8 @@ export interface CustomerServiceDeps {
   customerTags: Pick<CustomerTagService, 'batchMark'>;
   /** The audit log: bulk changes are recorded there. */
   audit: Pick<AuditLogRepository, 'record'>;
+  /** The customer timeline: remark edits are recorded there, with the edit. */
+  timeline: Pick<TimelineService, 'record'>;
   db: Db;
   customers: Pick<CustomerRepository, 'forViewer' | 'customerExists' | 'insertCustomer'>;
   writes: Pick<CustomerWriteRepository, 'upsertCustomers' | 'upsertRelations'>;
@@ -147,7 +150,21 @@ export function createCustomerService(deps: CustomerServiceDeps) {
           { name: relation.employeeName ?? undefined, customer: relation.customerName },
         );
       }
-      if (!(await (await customersFor(ctx)).updateRelationRemark(body.id, body, actorOf(ctx)))) throw new NotFound('customerRelation', body.id);
+      const customers = await customersFor(ctx);
+      const updated = await deps.db.transaction(async (tx) => {
+        if (!(await customers.updateRelationRemark(body.id, body, actorOf(ctx), tx))) return false;
+        const changed: Record<string, unknown> = {};
+        if (body.remark !== undefined && body.remark !== relation.remark) changed.remark = body.remark;
+        if (body.description !== undefined && body.description !== relation.description) changed.description = body.description;
+        if (body.remarkMobiles !== undefined && JSON.stringify(body.remarkMobiles) !== JSON.stringify(relation.remarkMobiles)) changed.mobiles = body.remarkMobiles;
+        if (Object.keys(changed).length) {
+          await deps.timeline.record(tx, [
+            { type: 'remark_changed', occurredAt: new Date(deps.now()), externalUserid: relation.externalUserid, userid: relation.userid, actor: actorOf(ctx), data: changed },
+          ]);
+        }
+        return true;
+      });
+      if (!updated) throw new NotFound('customerRelation', body.id);
       return this.getRelation(ctx, body.id);
     },
 

@@ -49,6 +49,7 @@ export const EXPORT_COLUMNS: ExportColumn<RelationExportRow>[] = [
   { header: '渠道参数', width: 16, value: (row) => row.state },
   { header: '添加时间', width: 20, value: (row, formatTime) => formatTime(row.createtime) },
   // A transfer SCRM requested and WeCom has not settled yet shows as pending, with the takeover employee's name.
+  { header: '客户阶段', width: 12, value: (row) => row.stageName ?? '' },
   { header: '状态', width: 8, value: (row) => (row.status === 'active' && row.transferTo ? `转接中（→ ${row.transferToName ?? row.transferTo}）` : STATUS_LABELS[row.status]) },
   { header: '流失时间', width: 20, value: (row, formatTime) => (row.lostAt ? formatTime(row.lostAt) : '') },
   { header: '流失方式', width: 14, value: (row) => (row.lostBy ? LOST_BY_LABELS[row.lostBy] : '') },

@@ -5,6 +5,7 @@ import { contains, containsKeyword, trigramSearchable, whereOf } from '../../pla
 import { lowerBound, upperBoundCondition } from '../../platform/db/time-range.ts';
 import type { RelationFilters } from './customers.schemas.ts';
 import { relationTagCondition } from '../tags/tag-filters.ts';
+import { relationStageCondition } from '../journey/stage.filters.ts';
 
 const list = (values: readonly (string | number)[]) => sql.join(values.map((value) => sql`${value}`), sql`, `);
 
@@ -51,6 +52,7 @@ export function relationConditions(filters: RelationFilters, options: FilterOpti
   if (filters.addWay !== undefined) conditions.push(sql`r.add_way = ${filters.addWay}`);
   if (filters.state) conditions.push(sql`r.state = ${filters.state}`);
   if (filters.status) conditions.push(sql`r.status = ${filters.status}`);
+  if (filters.stageIds?.length) conditions.push(relationStageCondition(filters.stageIds));
   const tagged = relationTagCondition(filters);
   if (tagged) conditions.push(tagged);
   return { conditions, needsCustomer, keywordArms };

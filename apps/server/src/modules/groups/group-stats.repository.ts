@@ -7,6 +7,7 @@ import type { DbOrTx } from '../../platform/db/database.ts';
 import { dayOfColumn, daysBetween, endOfDay, startOfDay } from './group-days.ts';
 import { bindViewer, groupScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import { whereOf } from '../../platform/db/paging.ts';
+import { groupAccess } from './groups.repository.ts';
 import { NO_STATE_NAMES, namesOfStates } from '../acquisition/state-names.ts';
 import type { ChannelStats, ChannelStatsBody, GroupStats, GroupStatsBody, OwnerFigures } from './groups.schemas.ts';
 
@@ -29,7 +30,7 @@ export function createGroupStatsRepository(db: DbOrTx, options: { timeZone: stri
 
   const scoped = {
     /** Members now, and joins and quits on `day`, of one group in scope; undefined when not found. */
-    async groupDay(viewer: Viewer, chatId: string, day: string) {
+    async groupDay(viewer: Viewer, chatId: string, day: string, options: { asMember?: boolean } = {}) {
       const start = startOfDay(day, timeZone);
       const end = endOfDay(day, timeZone);
       const [row] = await rows(sql`
@@ -38,7 +39,7 @@ export function createGroupStatsRepository(db: DbOrTx, options: { timeZone: stri
           (SELECT count(*) FROM group_member m WHERE m.chat_id = g.chat_id AND m.quit_time IS NULL AND m.type = 2)::int AS customers,
           (SELECT count(*) FROM group_member m WHERE m.chat_id = g.chat_id AND m.join_time >= ${start} AND m.join_time < ${end})::int AS joined,
           (SELECT count(*) FROM group_member m WHERE m.chat_id = g.chat_id AND m.quit_time >= ${start} AND m.quit_time < ${end})::int AS quit
-        FROM group_chat g ${whereOf([sql`g.chat_id = ${chatId}`, groupScope(viewer)])}`);
+        FROM group_chat g ${whereOf([sql`g.chat_id = ${chatId}`, groupAccess(viewer, options)])}`);
       if (!row) return undefined;
       const dismissed = row.dismissed as boolean;
       return {

@@ -164,6 +164,39 @@ export function createGroupWriteRepository(db: DbOrTx) {
       return result.rows.length;
     },
 
+    /**
+     * The group and the latest membership period of each of these members, or of every current member (for the
+     * customer timeline: who joined or left, when and how); undefined when the group is not stored.
+     */
+    async memberPeriods(chatId: string, userids: string[] | 'current', tx: DbOrTx = db) {
+      const [group] = (await tx.execute<Row>(sql`SELECT name, owner, create_time FROM group_chat WHERE chat_id = ${chatId}`)).rows;
+      if (!group) return undefined;
+      const which =
+        userids === 'current' ? sql`m.quit_time IS NULL` : sql`m.userid IN (SELECT jsonb_array_elements_text(${JSON.stringify(userids)}::jsonb))`;
+      const members =
+        userids.length > 0
+          ? (
+              await tx.execute<Row>(sql`
+                SELECT DISTINCT ON (m.userid) m.userid, m.type, m.join_time, m.join_scene, m.quit_time, m.quit_scene FROM group_member m
+                WHERE m.chat_id = ${chatId} AND ${which}
+                ORDER BY m.userid, m.join_time DESC, m.id DESC`)
+            ).rows
+          : [];
+      return {
+        name: group.name as string,
+        owner: group.owner as string,
+        createTime: new Date(group.create_time as string),
+        members: members.map((row) => ({
+          userid: row.userid as string,
+          type: Number(row.type),
+          joinTime: new Date(row.join_time as string),
+          joinScene: Number(row.join_scene),
+          quitTime: row.quit_time ? new Date(row.quit_time as string) : null,
+          quitScene: row.quit_scene === null ? null : Number(row.quit_scene),
+        })),
+      };
+    },
+
     /** Marks groups dismissed (kept, with their members as they were). Already dismissed ones keep their time. */
     async markDismissed(chatIds: string[], at: Date, tx: DbOrTx = db): Promise<number> {
       if (chatIds.length === 0) return 0;

@@ -9,7 +9,9 @@ import { createGroupService } from './groups.service.ts';
 import { chatRoutes, groupMemberRoutes, groupRoutes } from './groups.routes.ts';
 import { GROUP_SYNC_JOB, runGroupSync, type GroupSyncOptions } from './group-sync.ts';
 import { applyFetchedExternalChatEvent, fetchForExternalChatEvent, type GroupEventFetched } from './group-events.ts';
+import { createGroupTransfers } from './group-transfers.ts';
 import './groups.messages.ts';
+import type { TimelineService } from '../journey/timeline.service.ts';
 
 type GroupModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { groupSync?: GroupSyncOptions };
 
@@ -17,11 +19,15 @@ type GroupModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'weco
 const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
 
 /** The pieces of the groups module that other modules, jobs, tools and benchmarks use. */
-export function createGroupComponents(deps: GroupModuleDeps) {
+export function createGroupComponents(deps: GroupModuleDeps & { timeline: Pick<TimelineService, 'record'> }) {
   const timeZone = deps.config.TZ_DEFAULT;
   const writes = createGroupWriteRepository(deps.db);
   return {
     writes,
+    /** The customer timeline: customers joining and leaving groups, groups created (recorded with the callback). */
+    timeline: deps.timeline,
+    /** The groups of an owner and their new owner, for the lifecycle module's group transfers. */
+    transfers: createGroupTransfers(deps.db),
     service: createGroupService({
       groups: createGroupRepository(deps.db, { timeZone }),
       stats: createGroupStatsRepository(deps.db, { timeZone }),
@@ -67,7 +73,8 @@ export const groupsModule = (deps: GroupModuleDeps, components: GroupComponents)
         event.kind === 'change_external_chat' ? fetchForExternalChatEvent({ wecom: ctx.wecom.client, writes: components.writes }, event) : null,
       apply: async (event, fetched, ctx) => {
         if (event.kind !== 'change_external_chat') return;
-        await applyFetchedExternalChatEvent({ writes: createGroupWriteRepository(ctx.tx), now: ctx.now }, event, fetched);
+        const writes = createGroupWriteRepository(ctx.tx);
+        await applyFetchedExternalChatEvent({ writes, now: ctx.now, timeline: { timeline: components.timeline, tx: ctx.tx, members: writes } }, event, fetched);
       },
     },
     { name: 'groups' },

@@ -16,6 +16,18 @@ const list = (values: readonly (string | number)[]) => sql.join(values.map((valu
 
 export { whereOf };
 
+/**
+ * The groups a viewer reaches: those in their scope (by owner), and with `asMember` also those their bound employee is
+ * in now as an internal member — WeCom shows every member a chat's owner, members and figures (the sidebar opens in
+ * any group chat the employee is in). Group alias `g`.
+ */
+export function groupAccess(viewer: Viewer, options: { asMember?: boolean } = {}): SQL | undefined {
+  const scope = groupScope(viewer);
+  if (!options.asMember || !scope || !viewer.user.qwUserid) return scope;
+  return sql`(${scope} OR EXISTS (SELECT 1 FROM group_member own WHERE own.chat_id = g.chat_id AND own.type = 1
+    AND own.userid = ${viewer.user.qwUserid} AND own.quit_time IS NULL))`;
+}
+
 export function groupConditions(filters: GroupFilters, timeZone: string): SQL[] {
   const conditions: SQL[] = [];
   if (filters.name) conditions.push(sql`g.name ILIKE ${contains(filters.name)}`);
@@ -140,8 +152,8 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
       return (await rows(sql`${GROUP_SELECT} ${where} ORDER BY g.create_time DESC, g.id DESC`)).map(toGroupRecord);
     },
 
-    async groupBy(viewer: Viewer, key: { id: number } | { chatId: string }): Promise<GroupRecord | undefined> {
-      const where = whereOf(['id' in key ? sql`g.id = ${key.id}` : sql`g.chat_id = ${key.chatId}`, groupScope(viewer)]);
+    async groupBy(viewer: Viewer, key: { id: number } | { chatId: string }, options: { asMember?: boolean } = {}): Promise<GroupRecord | undefined> {
+      const where = whereOf(['id' in key ? sql`g.id = ${key.id}` : sql`g.chat_id = ${key.chatId}`, groupAccess(viewer, options)]);
       const [row] = await rows(sql`${GROUP_SELECT} ${where}`);
       return row && toGroupRecord(row);
     },
@@ -176,8 +188,8 @@ export function createGroupRepository(db: DbOrTx, options: { timeZone: string })
     },
 
     /** The members in a group (in scope) now, in joining order. */
-    async currentMembers(viewer: Viewer, chatId: string): Promise<MemberRecord[]> {
-      const where = whereOf([sql`m.chat_id = ${chatId}`, sql`m.quit_time IS NULL`, groupScope(viewer)]);
+    async currentMembers(viewer: Viewer, chatId: string, options: { asMember?: boolean } = {}): Promise<MemberRecord[]> {
+      const where = whereOf([sql`m.chat_id = ${chatId}`, sql`m.quit_time IS NULL`, groupAccess(viewer, options)]);
       return withStateNames(db, (await rows(sql`${MEMBER_SELECT} ${where} ORDER BY m.join_time, m.id`)).map(toMemberRecord));
     },
 

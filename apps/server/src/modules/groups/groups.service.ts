@@ -61,11 +61,18 @@ export function createGroupService(deps: GroupServiceDeps) {
       return groupInScope(await groupsFor(ctx), { id });
     },
 
-    /** The members in a group now. */
-    async groupMembers(ctx: RequestContext, chatId: string): Promise<MemberRecord[]> {
+    /** The members in a group now (`asMember`: also in a group the caller's employee is in, see groupAccess). */
+    async groupMembers(ctx: RequestContext, chatId: string, options: { asMember?: boolean } = {}): Promise<MemberRecord[]> {
       const visible = await groupsFor(ctx);
-      await groupInScope(visible, { chatId });
-      return visible.currentMembers(chatId);
+      if (!(await visible.groupBy({ chatId }, options))) throw new NotFound('groupChat', chatId);
+      return visible.currentMembers(chatId, options);
+    },
+
+    /** A group by chat id the caller reaches (`asMember` as for groupMembers), else 404. */
+    async groupByChatId(ctx: RequestContext, chatId: string, options: { asMember?: boolean } = {}): Promise<GroupRecord> {
+      const group = await (await groupsFor(ctx)).groupBy({ chatId }, options);
+      if (!group) throw new NotFound('groupChat', chatId);
+      return group;
     },
 
     /** Starts the full sync, or returns the one already waiting or running. */
@@ -111,9 +118,9 @@ export function createGroupService(deps: GroupServiceDeps) {
     },
 
     /** 群人数, 今日新增, 今日退群人数 (today in the corp's time zone, by the app's clock). */
-    async memberStat(ctx: RequestContext, chatId: string): Promise<MemberStat> {
+    async memberStat(ctx: RequestContext, chatId: string, options: { asMember?: boolean } = {}): Promise<MemberStat> {
       const date = dayOf(deps.now(), deps.timeZone);
-      const figures = await (await statsFor(ctx)).groupDay(chatId, date);
+      const figures = await (await statsFor(ctx)).groupDay(chatId, date, options);
       if (!figures) throw new NotFound('groupChat', chatId);
       return { chatId, ...figures, date };
     },

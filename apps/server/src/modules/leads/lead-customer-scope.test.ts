@@ -162,6 +162,7 @@ describe("a lead is no way around the customers' data scope", () => {
       await fails(user.post('/scrm/admin/clue/merge', { targetId: aliceLead.id, sourceIds: [bobLead.id] }), 404);
       await fails(user.post('/scrm/admin/clue/tag/delete', { clueId: bobLead.id, tagIds: [1] }), 404);
       await fails(user.post('/scrm/admin/clue/detail/leadLink', { clueId: bobLead.id }), 404);
+      await fails(user.post('/scrm/admin/clue/unlinkCustomer', { clueId: bobLead.id }), 404);
       await fails(user.get('/scrm/admin/clue/detail/portraitTags', { clueId: bobLead.id }), 404);
     }
     const untouched = await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: bobLead.id }));

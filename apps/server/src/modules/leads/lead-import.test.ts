@@ -9,6 +9,7 @@ import { createTestApp, type TestApp, type TestClient } from '../../testing/test
 import { createFileStore } from '../../platform/files.ts';
 import { readXlsx } from '../customers/customers.testing.ts';
 import { createLeadImportService, IMPORT_MAX_BYTES } from './lead-import.ts';
+import { createTimelineService } from '../journey/timeline.service.ts';
 import { createLeadImportRepository } from './lead-import.repository.ts';
 import { addLead, employee, fails, ok } from './leads.testing.ts';
 import { userWith } from '../system/test-fixtures.ts';
@@ -184,7 +185,7 @@ describe('lead import', () => {
       sql`INSERT INTO lead_import (file_hash, file_name, file_key, cuser) VALUES (${'h'.repeat(64)}, 'resume.xlsx', ${fileKey}, 'admin') RETURNING id`,
     );
     const importId = Number(inserted.rows[0].id);
-    const imports = createLeadImportRepository(t.db);
+    const imports = createLeadImportRepository(t.db, createTimelineService());
     const service = createLeadImportService({ db: t.db, imports, files, jobs: t.jobs, now: () => t.clock.now, timeZone: 'Asia/Shanghai' });
     const dying = {
       jobId: 0,
@@ -205,7 +206,7 @@ describe('lead import', () => {
     assert.deepEqual(result, { importId, inserted: 2500, invalid: 0, total: 2500 });
     const stored = await t.db.execute<{ n: number; rows: number }>(sql`SELECT count(*)::int AS n, count(DISTINCT import_row)::int AS rows FROM lead WHERE import_id = ${importId}`);
     assert.deepEqual([Number(stored.rows[0].n), Number(stored.rows[0].rows)], [2500, 2500]);
-    const events = await t.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM lead_event e JOIN lead l ON l.id = e.lead_id WHERE l.import_id = ${importId}`);
+    const events = await t.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM customer_event e JOIN lead l ON l.id = e.lead_id WHERE l.import_id = ${importId} AND e.type = 'lead'`);
     assert.equal(Number(events.rows[0].n), 2500);
   });
 

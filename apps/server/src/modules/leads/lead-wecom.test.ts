@@ -235,5 +235,20 @@ describe('leads linked by the full customer sync', () => {
     assert.equal(second.linked, 0);
     assert.equal((await linkedEntries(stateLead.id)).length, 1);
     assert.equal((await linkedEntries(mobileLead.id)).length, 1);
+
+    // Unlinked by hand in the console: the lead keeps its owner (assigned), the timeline and the audit log say so,
+    // and the next sync does not link the pair again (the remark mobile still matches).
+    const unlinked = await ok(admin.post('/scrm/admin/clue/unlinkCustomer', { clueId: mobileLead.id }));
+    assert.deepEqual([unlinked.status, unlinked.externalUserid, unlinked.ownerUserid], ['assigned', null, byMobile.userid]);
+    const [entry] = (await ok(admin.post('/scrm/admin/clue/detail/dynamics', { clueId: mobileLead.id, types: ['unlinked'] }))).records;
+    assert.equal(entry.data.externalUserid, byMobile.external_userid);
+    const audit = await env.db.execute<{ action: string }>(sql`SELECT action FROM sys_audit_log WHERE target_type = 'lead' AND target_id = ${String(mobileLead.id)}`);
+    assert.deepEqual(audit.rows.map((row) => row.action), ['lead.unlink']);
+    await fails(admin.post('/scrm/admin/clue/unlinkCustomer', { clueId: mobileLead.id }), 409, /未关联/);
+    assert.equal((await syncAndLink()).linked, 0);
+    assert.equal((await detail(mobileLead.id)).externalUserid ?? null, null);
+    // Linked again by hand: that is the person's call (audited).
+    assert.equal((await ok(admin.post('/scrm/admin/clue/linkCustomer', { clueId: mobileLead.id, externalUserid: byMobile.external_userid }))).status, 'converted');
+    assert.equal((await env.db.execute(sql`SELECT 1 FROM sys_audit_log WHERE action = 'lead.link' AND target_id = ${String(mobileLead.id)}`)).rows.length, 1);
   });
 });

@@ -1,24 +1,27 @@
-// What leads do with WeCom: on-the-job transfers (transfer_customer, followed by the transfer_result job
-// and transfer_fail callbacks), corp tags (mark_tag), and linking customers added through a lead's link
+// What leads do with WeCom: on-the-job transfers of a lead's customer (through the lifecycle module's transfer
+// service, which calls WeCom and follows the results; the leads keep their transfer rows and timeline in step by
+// its settlements), corp tags (mark_tag), and linking customers added through a lead's link
 // State or with a lead's phone as remark mobile (add_external_contact, and after each full customer sync).
-import { WecomApiError, type ExternalContactEvent, type WecomClient } from '@scrm/wecom';
+import type { ExternalContactEvent, WecomClient } from '@scrm/wecom';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
-import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
+import type { JobProgress, JobRecord, JobService } from '../../platform/jobs/job-service.ts';
 import type { LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { LeadRepository } from './leads.repository.ts';
 import type { LeadService } from './leads.service.ts';
 import type { CustomerTagService } from '../tags/customer-tags.service.ts';
-import type { CustomerTransfers } from '../customers/customer-transfers.ts';
+import type { TransferService, TransferSettlement } from '../lifecycle/transfer.service.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
-import { asWecomError, describeItemErrcode, errcodeOf, type WecomErrorSubject } from '../../platform/wecom-errors.ts';
-import { transferSubject } from './lead-transfer-subject.ts';
+import { WecomError } from '../../platform/wecom-errors.ts';
 
+/**
+ * A check of a pair's on-the-job transfers, on demand and for rechecks queued before the lifecycle module followed
+ * them: asks the lifecycle transfer service, whose settlements update the leads.
+ */
 export const TRANSFER_RESULT_JOB = 'leads.transfer-result';
-/** Untracked queue: starts the next transfer_result check when a takeover is due. */
+/** Untracked queue of rechecks queued by earlier versions. */
 export const TRANSFER_RECHECK_QUEUE = 'leads.transfer-recheck';
-const TRANSFER_CHUNK = 100;
 /** Job run after each full customer sync: links customers WeCom already had (linkSyncedCustomers). */
 export const LINK_SYNCED_JOB = 'leads.link-synced';
 /** The leads module's queue subscribed to the customers module's CUSTOMERS_SYNCED_EVENT. */
@@ -26,28 +29,22 @@ export const CUSTOMERS_SYNCED_QUEUE = 'leads.customers-synced';
 /** Candidate customers per page. */
 const SYNC_LINK_PAGE = 200;
 
-/** transfer_result status → ours (1 done, 2 waiting, 3 refused, 4 takeover over its limit, 5 no record). */
-const RESULT_STATUS: Record<number, LeadTransferStatus> = { 1: 'completed', 2: 'waiting', 3: 'refused', 4: 'limit_exceeded', 5: 'no_record' };
-const FAIL_REASON: Record<string, LeadTransferStatus> = { customer_refused: 'refused', customer_limit_exceed: 'limit_exceeded' };
+/** A failed transfer's reason (the lifecycle module's) → the lead transfer's status. */
+const FAIL_REASON: Record<string, LeadTransferStatus> = { customer_refused: 'refused', customer_limit_exceed: 'limit_exceeded', no_record: 'no_record' };
 
 export interface LeadWecomDeps {
   /** Transactions; every query goes through the repository. */
   db: Pick<Db, 'transaction'>;
   leads: LeadRepository;
   service: Pick<LeadService, 'leadsFor' | 'link' | 'requireTags' | 'portraitTags'>;
-  jobs: Pick<JobService, 'start' | 'boss'>;
+  jobs: Pick<JobService, 'get'>;
   /** Corp tagging of relations (mark_tag first, then the local copy). */
   customerTags: Pick<CustomerTagService, 'mark'>;
-  /** The customers module's pending mark of a transfer on the handover relation (requested, settled). */
-  customerTransfers: Pick<CustomerTransfers, 'requested' | 'settled'>;
+  /** The lifecycle module's transfer service: requests, result checks and settlements. */
+  transfers: Pick<TransferService, 'system' | 'checkResults' | 'onSettled'>;
   /** The WeCom client, or undefined when WeCom is not configured. */
   wecom: () => WecomClient | undefined;
   now: () => number;
-}
-
-/** A WeCom failure as the operator reads it (platform/wecom-errors.ts), naming whom it concerns. */
-function wecomFailure(error: unknown, subject?: WecomErrorSubject): never {
-  throw asWecomError(error, subject);
 }
 
 export function createLeadWecomService(deps: LeadWecomDeps) {
@@ -66,6 +63,7 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
     const tryLink = async (leadId: number, how: 'state' | 'remark_mobile') => {
       const row = await system.find(leadId, tx, { lock: true });
       if (!row || row.mergedIntoId !== null || row.externalUserid) return false;
+      if (await system.unlinkedByHand(leadId, externalUserid, tx)) return false;
       await deps.service.link(tx, row, externalUserid, how, 'wecom', { employeeUserid: input.employeeUserid, now: input.when });
       return true;
     };
@@ -123,15 +121,6 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
     );
     if (updated.length === 0 || !final) return 0;
     const handoverUserid = updated[0].handoverUserid;
-    // The customer's relation stops showing the transfer as pending (completed: the handover relation ends).
-    await deps.customerTransfers.settled(tx, {
-      externalUserid,
-      handoverUserid,
-      takeoverUserid: pair.takeoverUserid,
-      outcome: status === 'completed' ? 'completed' : 'failed',
-      reason: details.failReason ?? status,
-      at: details.takeoverTime ?? now,
-    });
     if (status === 'completed') {
       await eventOnLinkedLeads(tx, [{ externalUserid, type: 'transfer_completed', actor: details.actor, data: { handoverUserid, takeoverUserid: pair.takeoverUserid } }]);
       // The customer's main contact is now the takeover employee: so is the lead's owner.
@@ -144,44 +133,42 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
     return updated.length;
   }
 
-  /** The transfer_result job: asks WeCom how the pair's transfers stand, records it, and re-checks later while any wait. */
+  /** The leads.transfer-result job: the lifecycle service checks the pair (its settlements reach the leads), counted as leads name them. */
   async function checkResults(input: { handoverUserid: string; takeoverUserid: string }, job: JobProgress) {
-    const wecom = client();
-    const counts: Record<LeadTransferStatus, number> = { waiting: 0, completed: 0, refused: 0, limit_exceeded: 0, failed: 0, no_record: 0 };
-    let nextDue: number | null = null;
-    let checked = 0;
-    for await (const page of wecom.transfers.iterateTransferResult(input.handoverUserid, input.takeoverUserid)) {
-      await db.transaction(async (tx) => {
-        for (const customer of page.customer) {
-          const status = RESULT_STATUS[customer.status] ?? 'waiting';
-          const takeoverTime = customer.takeover_time ? new Date(customer.takeover_time * 1000) : null;
-          await settle(tx, input, customer.external_userid, status, {
-            takeoverTime,
-            failReason: status === 'refused' ? 'customer_refused' : status === 'limit_exceeded' ? 'customer_limit_exceed' : undefined,
-            actor: 'wecom',
-            onlyWaiting: true,
-          });
-          counts[status]++;
-          if (status === 'waiting' && takeoverTime) nextDue = Math.min(nextDue ?? Infinity, takeoverTime.getTime());
-        }
-      });
-      checked += page.customer.length;
-      await job.progress(checked);
-    }
+    const reported = await deps.transfers.checkResults({ kind: 'onjob', ...input }, job);
     const stillWaiting = await leads.system().waitingTransfers(input);
-    if (stillWaiting > 0) {
-      // Check again shortly after the earliest takeover is due (at least a minute, at most an hour away).
-      const dueIn = nextDue === null ? 3600 : Math.ceil(((nextDue as number) - deps.now()) / 1000) + 60;
-      await deps.jobs.boss.send(TRANSFER_RECHECK_QUEUE, input, { startAfter: Math.min(3600, Math.max(60, dueIn)) });
-    }
-    return { checked, ...counts, stillWaiting };
+    return {
+      checked: reported.checked,
+      waiting: reported.waiting,
+      completed: reported.done,
+      refused: reported.refused,
+      limit_exceeded: reported.limitExceeded,
+      no_record: reported.noRecord,
+      failed: 0,
+      stillWaiting,
+    };
   }
+
+  /** A settlement of the lifecycle service: the lead's transfer row, timeline and owner follow. */
+  deps.transfers.onSettled(async (tx, settlement: TransferSettlement) => {
+    if (settlement.kind !== 'onjob') return;
+    const status: LeadTransferStatus = settlement.status === 'done' ? 'completed' : (FAIL_REASON[settlement.failReason ?? ''] ?? 'failed');
+    await settle(tx, settlement, settlement.externalUserid, status, {
+      takeoverTime: settlement.takeoverTime,
+      failReason: settlement.failReason,
+      actor: settlement.actor,
+      onlyWaiting: true,
+    });
+  });
 
   return {
     checkResults,
     settle,
 
-    /** Requests on-the-job transfers (100 per WeCom call), records each customer's outcome, starts the result job. */
+    /**
+     * Requests on-the-job transfers of the caller's customers through the lifecycle transfer service (which checks
+     * WeCom's rules, calls WeCom and follows the results); records each customer's outcome on the linked leads.
+     */
     async transfer(ctx: RequestContext, body: { externalUserids: string[]; handoverUserid: string; takeoverUserid: string; message?: string }) {
       if (body.handoverUserid === body.takeoverUserid) throw new InvalidField('takeoverUserid', 'leadTransferSameUser');
       const visible = await deps.service.leadsFor(ctx);
@@ -191,86 +178,59 @@ export function createLeadWecomService(deps: LeadWecomDeps) {
       for (const externalUserid of externalUserids) {
         if (!(await visible.customerInScope(externalUserid, undefined, { userid: body.handoverUserid }))) throw new NotFound('customer', externalUserid);
       }
-      const wecom = client();
+      client();
       const actor = actorOf(ctx);
-      const names = await leads.employeeNames([body.handoverUserid, body.takeoverUserid]);
-      const outcomes: Array<{ externalUserid: string; errcode: number }> = [];
-      for (let i = 0; i < externalUserids.length; i += TRANSFER_CHUNK) {
-        const chunk = externalUserids.slice(i, i + TRANSFER_CHUNK);
-        try {
-          const response = await wecom.transfers.transferCustomers({
-            handover_userid: body.handoverUserid,
-            takeover_userid: body.takeoverUserid,
-            external_userid: chunk,
-            ...(body.message ? { transfer_success_msg: body.message } : {}),
-          });
-          const byCustomer = new Map(response.customer.map((row) => [row.external_userid, row.errcode]));
-          for (const externalUserid of chunk) outcomes.push({ externalUserid, errcode: byCustomer.get(externalUserid) ?? 0 });
-        } catch (error) {
-          // Nothing of this call was accepted: the first call failing fails the request; later ones are recorded.
-          if (!(error instanceof WecomApiError)) throw error;
-          if (outcomes.length === 0) wecomFailure(error, transferSubject(errcodeOf(error) ?? 0, body, names));
-          for (const externalUserid of chunk) outcomes.push({ externalUserid, errcode: error.errcode });
-        }
-      }
-      const waiting = outcomes.some((outcome) => outcome.errcode === 0);
-      const job = waiting ? await deps.jobs.start(TRANSFER_RESULT_JOB, { handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid }, { actor }) : null;
+      const result = await deps.transfers.system().requestOnJob({
+        handoverUserid: body.handoverUserid,
+        takeoverUserid: body.takeoverUserid,
+        externalUserids,
+        chatIds: [],
+        origin: 'leads',
+        actor,
+        requestId: ctx.requestId,
+        locale: ctx.locale,
+        ...(body.message ? { transferSuccessMsg: body.message } : {}),
+      });
+      // WeCom refused the call as a whole: the caller reads WeCom's reason (nothing was requested).
+      if (result.callFailure) throw new WecomError(result.callFailure);
+      const customers = result.items.filter((item) => item.subject === 'customer');
+      const job: JobRecord | null = result.jobId === null ? null : await deps.jobs.get(result.jobId);
       const now = at();
       const transfers = await db.transaction(async (tx) => {
         const rows = await leads.insertTransfers(
           tx,
-            outcomes.map((outcome) => ({
-              externalUserid: outcome.externalUserid,
-              handoverUserid: body.handoverUserid,
-              takeoverUserid: body.takeoverUserid,
-              status: (outcome.errcode === 0 ? 'waiting' : 'failed') as LeadTransferStatus,
-              errcode: outcome.errcode,
-              jobId: outcome.errcode === 0 ? (job?.id ?? null) : null,
-              settledAt: outcome.errcode === 0 ? null : now,
-              ctime: now,
-              cuser: actor,
-              mtime: now,
-              muser: actor,
-            })),
-        );
-        // WeCom settles them later: the customers' relations show them as pending at once.
-        await deps.customerTransfers.requested(
-          tx,
-          outcomes.filter((outcome) => outcome.errcode === 0).map((outcome) => ({ externalUserid: outcome.externalUserid, handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid })),
-          now,
+          customers.map((item) => ({
+            externalUserid: item.target,
+            handoverUserid: body.handoverUserid,
+            takeoverUserid: body.takeoverUserid,
+            // Unknown (WeCom's answer never came) stays open: the lifecycle service settles it if WeCom has a record.
+            status: (item.status === 'failed' ? 'failed' : 'waiting') as LeadTransferStatus,
+            errcode: item.errcode ?? 0,
+            failReason: item.status === 'failed' && item.errcode === null ? item.reason : null,
+            jobId: item.status === 'failed' ? null : result.jobId,
+            settledAt: item.status === 'failed' ? now : null,
+            ctime: now,
+            cuser: actor,
+            mtime: now,
+            muser: actor,
+          })),
         );
         await eventOnLinkedLeads(
           tx,
-          outcomes.map((outcome) => ({
-            externalUserid: outcome.externalUserid,
+          customers.map((item) => ({
+            externalUserid: item.target,
             type: 'transfer_requested',
             actor,
-            data: { handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid, errcode: outcome.errcode },
+            data: { handoverUserid: body.handoverUserid, takeoverUserid: body.takeoverUserid, errcode: item.errcode ?? 0 },
           })),
         );
         return rows;
       });
-      const customerNames = new Map<string, string>();
-      for (const transfer of transfers) {
-        if (transfer.errcode !== 0 && !customerNames.has(transfer.externalUserid)) customerNames.set(transfer.externalUserid, (await leads.customer(transfer.externalUserid))?.name ?? '');
-      }
+      const reasons = new Map(customers.map((item) => [item.target, item.status === 'failed' ? item.reason : null]));
       return {
-        transfers: transfers.map((transfer) => ({
-          ...transfer,
-          errorMessage: describeItemErrcode(transfer.errcode, ctx.locale, transferSubject(transfer.errcode, transfer, names, customerNames.get(transfer.externalUserid)))?.message ?? null,
-        })),
+        transfers: transfers.map((transfer) => ({ ...transfer, errorMessage: reasons.get(transfer.externalUserid) ?? null })),
         job,
       };
-    },
-
-    /** transfer_fail (API-FACTS §14.1): the customer refused, or the takeover employee is over the limit. */
-    async onTransferFail(tx: DbOrTx, event: ExternalContactEvent) {
-      const reason = event.failReason ?? 'unknown';
-      await settle(tx, { handoverUserid: '', takeoverUserid: event.userId }, event.externalUserId, FAIL_REASON[reason] ?? 'refused', {
-        failReason: reason,
-        actor: 'wecom',
-        onlyWaiting: true,
-      });
     },
 
     /**

@@ -5,6 +5,7 @@ export const leadMessages = {
   leadPhoneTaken: { zh: '手机号已属于线索 {leadId}：{phone}', en: 'Phone {phone} already belongs to lead {leadId}' },
   leadCustomerTaken: { zh: '该企微客户已关联线索 {leadId}', en: 'The WeCom customer is already linked to lead {leadId}' },
   leadAlreadyLinked: { zh: '线索已关联其他企微客户：{externalUserid}', en: 'The lead is already linked to customer {externalUserid}' },
+  leadNotLinked: { zh: '线索未关联企微客户', en: 'The lead is linked to no WeCom customer' },
   leadMerged: { zh: '线索已合并到线索 {targetId}，不能修改', en: 'The lead was merged into lead {targetId} and cannot be changed' },
   leadMergeSelf: { zh: '不能把线索合并到自身', en: 'A lead cannot be merged into itself' },
   leadMergeCustomers: { zh: '待合并的线索关联了不同的企微客户', en: 'The leads are linked to different WeCom customers' },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
-import { createLeadRepository } from './leads.repository.ts';
+import { createLeadRepository, type LeadTimeline } from './leads.repository.ts';
 import { createLeadService, type LeadServiceDeps } from './leads.service.ts';
 import { createLeadImportService, LEAD_IMPORT_JOB } from './lead-import.ts';
 import { createLeadImportRepository } from './lead-import.repository.ts';
@@ -13,7 +13,7 @@ import './leads.messages.ts';
 type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events' | 'openGuard'>;
 
 /** What leads use of other modules and of the platform (given by the composition root). */
-type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags' | 'customerTransfers'> & Pick<LeadServiceDeps, 'appMessages' | 'audit'>;
+type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags' | 'transfers'> & Pick<LeadServiceDeps, 'appMessages' | 'audit'> & LeadTimeline;
 
 /** Every five minutes: app messages to owners whose leads' next follow-up date has come (once per date). */
 export const FOLLOW_UP_REMINDER_QUEUE = 'leads.follow-up-reminders';
@@ -21,16 +21,17 @@ export const FOLLOW_UP_REMINDER_QUEUE = 'leads.follow-up-reminders';
 /** The pieces of the leads module (for the module, jobs, tools and benchmarks). */
 export function createLeadComponents(deps: LeadModuleDeps & LeadNeighbours) {
   const timeZone = deps.config.TZ_DEFAULT;
-  const leads = createLeadRepository(deps.db);
+  // The lead timeline is written and read through the customer timeline (its service and scoped repository).
+  const leads = createLeadRepository(deps.db, { timeline: deps.timeline, timelineEvents: deps.timelineEvents });
   const service = createLeadService({ db: deps.db, leads, now: deps.now, timeZone, appMessages: deps.appMessages, audit: deps.audit });
-  const imports = createLeadImportService({ db: deps.db, imports: createLeadImportRepository(deps.db), files: deps.files, jobs: deps.jobs, now: deps.now, timeZone });
+  const imports = createLeadImportService({ db: deps.db, imports: createLeadImportRepository(deps.db, deps.timeline), files: deps.files, jobs: deps.jobs, now: deps.now, timeZone });
   const wecom = createLeadWecomService({
     db: deps.db,
     leads,
     service,
     jobs: deps.jobs,
     customerTags: deps.customerTags,
-    customerTransfers: deps.customerTransfers,
+    transfers: deps.transfers,
     wecom: () => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client),
     now: deps.now,
   });
@@ -40,7 +41,8 @@ export function createLeadComponents(deps: LeadModuleDeps & LeadNeighbours) {
 
 /**
  * 线索公海: /scrm/admin/clue/*, /scrm/open/clue/collect, the leads.import and leads.transfer-result jobs, and
- * change_external_contact handlers (auto-linking new customers to leads; transfer_fail); after each
+ * change_external_contact handlers (auto-linking new customers to leads; transfers settle through the lifecycle
+ * module's transfer service, which handles transfer_fail); after each
  * customers.sync, the leads.link-synced job links the customers WeCom already had.
  */
 export type LeadComponents = ReturnType<typeof createLeadComponents>;
@@ -73,13 +75,6 @@ export const leadsModule = (deps: LeadModuleDeps, components: LeadComponents) =>
       if (event.kind === 'change_external_contact') await wecom.onCustomerAdded(ctx.tx, event);
     },
     { name: 'leads.link' },
-  );
-  deps.events.registerEventHandler(
-    { event: 'change_external_contact', changeType: 'transfer_fail' },
-    async (event, ctx) => {
-      if (event.kind === 'change_external_contact') await wecom.onTransferFail(ctx.tx, event);
-    },
-    { name: 'leads.transfer-fail' },
   );
   await app.register(leadRoutes(service, imports, wecom), { prefix: '/admin/clue' });
   // The one open-API guard (app.ts): an app disabled in the console is refused here at once too.

@@ -8,7 +8,9 @@ import { contains, countAll, paginate } from '../../platform/db/paging.ts';
 import { bindViewer, employeeScope, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { acqLink, customer, customerRelation, customerTag, qwEmp, sysUser, tag, tagGroup } from '../../db/schema/index.ts';
-import { lead, leadCollectRequest, leadContact, leadEvent, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus, type LeadTransferStatus } from '../../db/schema/leads.ts';
+import { lead, leadCollectRequest, leadContact, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus, type LeadTransferStatus } from '../../db/schema/leads.ts';
+import type { TimelineService } from '../journey/timeline.service.ts';
+import type { TimelineRepository } from '../journey/timeline.repository.ts';
 import type { LeadPageQuery, LeadRecord } from './leads.schemas.ts';
 
 export type { Viewer };
@@ -85,22 +87,16 @@ export type LeadFilter = Omit<LeadPageQuery, 'pageNum' | 'pageSize'> & {
 export const derivedStatus = (row: { externalUserid: string | null; ownerUserid: string | null }): LeadStatus =>
   row.externalUserid ? 'converted' : row.ownerUserid ? 'assigned' : 'pool';
 
-/** Employee fields a timeline entry may name (WeCom userids): who linked it, who handed over or took over, whose relation was tagged. */
-const EVENT_EMPLOYEE_FIELDS = ['employeeUserid', 'handoverUserid', 'takeoverUserid', 'userid'] as const;
-
 /**
- * Timeline entries the viewer may see: those naming no employee, and those naming at least one employee in the
- * viewer's scope (a transfer between two employees outside it, or another employee's relation tagged, stays hidden).
+ * The lead timeline lives on the customer timeline (journey's customer_event, type 'lead', data.leadType the lead
+ * event type): written and read through the timeline's service and repository, with the lead timeline's scope rule.
  */
-function eventScope(viewer: Viewer): SQL | undefined {
-  const inScope = relationScope(viewer, sql`e.userid`);
-  if (!inScope) return undefined;
-  const named = EVENT_EMPLOYEE_FIELDS.map((field) => sql`(${leadEvent.data}->>${field}::text)`);
-  return sql`(COALESCE(${sql.join(named, sql`, `)}) IS NULL
-    OR EXISTS (SELECT 1 FROM (VALUES ${sql.join(named.map((value) => sql`(${value})`), sql`, `)}) AS e(userid) WHERE e.userid IS NOT NULL AND ${inScope}))`;
+export interface LeadTimeline {
+  timeline: Pick<TimelineService, 'record' | 'moveLead' | 'linkLead'>;
+  timelineEvents: Pick<TimelineRepository, 'forViewer'>;
 }
 
-export function createLeadRepository(db: DbOrTx) {
+export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   const select = (tx: DbOrTx = db) => tx.select(columns).from(lead).leftJoin(qwEmp, eq(qwEmp.userid, lead.ownerUserid));
 
   /** The page's conditions (the list, its export and its bulk actions read the same leads). */
@@ -272,27 +268,14 @@ export function createLeadRepository(db: DbOrTx) {
 
     /** A visible lead's timeline, without the entries about employees outside the viewer's scope (eventScope). */
     async eventsPage(viewer: Viewer, leadId: number, query: { pageNum: number; pageSize: number; types?: string[] }) {
-      const where = and(eq(leadEvent.leadId, leadId), query.types?.length ? inArray(leadEvent.type, query.types) : undefined, eventScope(viewer));
-      return paginate(
-        query,
-        async () => (await db.select({ count: countAll }).from(leadEvent).where(where))[0].count,
-        (limit, offset) =>
-          db
-            .select({
-              id: leadEvent.id,
-              leadId: leadEvent.leadId,
-              type: leadEvent.type,
-              occurredAt: leadEvent.occurredAt,
-              actor: leadEvent.actor,
-              data: leadEvent.data,
-              mergedFromId: leadEvent.mergedFromId,
-            })
-            .from(leadEvent)
-            .where(where)
-            .orderBy(desc(leadEvent.occurredAt), desc(leadEvent.id))
-            .limit(limit)
-            .offset(offset),
-      );
+      const page = await timeline.timelineEvents.forViewer(viewer).page({ leadId, types: ['lead'], leadTypes: query.types }, query);
+      return {
+        ...page,
+        records: page.records.map((event) => {
+          const { leadType, mergedFromId, ...data } = event.data as { leadType: string; mergedFromId?: number };
+          return { id: event.id, leadId: event.leadId ?? leadId, type: leadType, occurredAt: event.occurredAt, actor: event.actor, data, mergedFromId: mergedFromId === undefined ? null : Number(mergedFromId) };
+        }),
+      };
     },
 
     /** Lead totals by status and by owner, in the viewer's scope; `todayStart` is local midnight. */
@@ -339,6 +322,16 @@ export function createLeadRepository(db: DbOrTx) {
         .innerJoin(lead, eq(lead.id, leadContact.leadId))
         .where(and(eq(leadContact.type, 'phone'), inArray(leadContact.value, phones), live, isNull(lead.mergedIntoId)))
         .orderBy(asc(lead.id));
+    },
+
+    /**
+     * Whether someone unlinked this lead from this customer by hand (its `unlinked` timeline entry): the automatic
+     * linking leaves such a pair alone, or the next sync would undo the unlink.
+     */
+    async unlinkedByHand(leadId: number, externalUserid: string, tx: DbOrTx = db): Promise<boolean> {
+      const result = await tx.execute(sql`SELECT 1 FROM customer_event e
+        WHERE e.lead_id = ${leadId} AND e.type = 'lead' AND e.data->>'leadType' = 'unlinked' AND e.data->>'externalUserid' = ${externalUserid} LIMIT 1`);
+      return result.rows.length > 0;
     },
 
     /** The lead whose own link State this is. */
@@ -532,15 +525,28 @@ export function createLeadRepository(db: DbOrTx) {
       return tx.select().from(leadFollowUp).where(eq(leadFollowUp.leadId, leadId)).orderBy(desc(leadFollowUp.ctime), desc(leadFollowUp.id)).limit(limit);
     },
 
+    /** Lead timeline entries, on the customer timeline (and on the lead's WeCom customer's, once it has one). */
     async appendEvents(tx: DbOrTx, events: NewLeadEvent[]): Promise<void> {
       if (events.length === 0) return;
-      await tx.insert(leadEvent).values(events.map((event) => ({ ...event, data: event.data ?? {} })));
+      const leadIds = [...new Set(events.map((event) => event.leadId))];
+      const customers = new Map(
+        (await tx.select({ id: lead.id, externalUserid: lead.externalUserid }).from(lead).where(inArray(lead.id, leadIds))).map((row) => [row.id, row.externalUserid]),
+      );
+      await timeline.timeline.record(
+        tx,
+        events.map((event) => ({
+          type: 'lead' as const, leadId: event.leadId, externalUserid: customers.get(event.leadId) ?? null, occurredAt: event.occurredAt, actor: event.actor,
+          data: { ...event.data, leadType: event.type },
+        })),
+      );
+      // Linked now: the entries from before the link join the customer's timeline.
+      for (const [leadId, externalUserid] of customers) if (externalUserid) await timeline.timeline.linkLead(tx, leadId, externalUserid);
     },
 
     /** Moves everything recorded on `sourceIds` to `targetId`, remembering where each record came from. */
     async moveRecords(tx: DbOrTx, sourceIds: number[], targetId: number) {
       await tx.execute(sql`UPDATE lead_follow_up SET merged_from_id = COALESCE(merged_from_id, lead_id), lead_id = ${targetId} WHERE lead_id IN (${list(sourceIds)})`);
-      await tx.execute(sql`UPDATE lead_event SET merged_from_id = COALESCE(merged_from_id, lead_id), lead_id = ${targetId} WHERE lead_id IN (${list(sourceIds)})`);
+      await timeline.timeline.moveLead(tx, sourceIds, targetId);
     },
 
     async activeUser(id: number, tx: DbOrTx = db) {

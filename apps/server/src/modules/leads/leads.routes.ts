@@ -28,6 +28,7 @@ import {
   leadRecord,
   leadUpdateBody,
   linkCustomerBody,
+  unlinkCustomerBody,
   mergeBody,
   portraitTags,
   statBody,
@@ -71,6 +72,11 @@ export const leadRoutes = (leads: LeadService, imports: LeadImportService, wecom
     method: 'POST', url: '/linkCustomer', summary: '关联企微客户信息 (a customer the caller sees: one of its relations is in their data scope; else 404)',
     permission: 'clue:link', body: linkCustomerBody, response: leadRecord,
     handler: ({ ctx, body }) => leads.linkCustomer(ctx, body.clueId, body.externalUserid),
+  });
+  route(app, {
+    method: 'POST', url: '/unlinkCustomer', summary: '解除关联企微客户 (a lead the caller sees; 409 when it is linked to none; timeline and audit log; automatic linking leaves the pair alone afterwards)',
+    permission: 'clue:link', body: unlinkCustomerBody, response: leadRecord,
+    handler: ({ ctx, body }) => leads.unlinkCustomer(ctx, body.clueId),
   });
   route(app, {
     method: 'POST', url: '/detail/leadLink',

@@ -130,6 +130,7 @@ export const followUpRecord = z.object({
 export const contactsBody = z.object({ clueId: id, contacts: z.array(contactInput).max(50) });
 export const leadLinkBody = z.object({ clueId: id, acqLinkId: id.optional().describe('a published acquisition link (/admin/cust/get/link)') });
 export const linkCustomerBody = z.object({ clueId: id, externalUserid });
+export const unlinkCustomerBody = z.object({ clueId: id });
 export const batchAssignBody = z
   .object({
     clueIds: ids(),
@@ -182,7 +183,7 @@ export const eventRecord = z.object({
   id: z.number(),
   leadId: z.number(),
   type: z.string().describe(
-    'created, imported, collected, updated, status_changed, assigned, claimed, returned, deleted, next_follow_changed, followed_up, contacts_changed, linked, tags_changed, corp_tags_changed, merged, merged_into, transfer_requested, transfer_completed, transfer_failed, registration, page_visit, or a third party\'s own type',
+    'created, imported, collected, updated, status_changed, assigned, claimed, returned, deleted, next_follow_changed, followed_up, contacts_changed, linked, unlinked, tags_changed, corp_tags_changed, merged, merged_into, transfer_requested, transfer_completed, transfer_failed, registration, page_visit, or a third party\'s own type',
   ),
   occurredAt: dateTime,
   actor: z.string().nullable(),

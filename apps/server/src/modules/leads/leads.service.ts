@@ -15,7 +15,7 @@ import type { AppMessageService, NewAppMessage } from '../../platform/app-messag
 import type { AuditLogRepository, AuditEntry } from '../nexus/audit-log.repository.ts';
 import { streamWorkbook } from '../../platform/excel.ts';
 import { LEAD_EXPORT_COLUMNS } from './lead-export.ts';
-import { transferSubject } from './lead-transfer-subject.ts';
+import { transferSubject } from '../lifecycle/transfer-subject.ts';
 import type { LeadFilter } from './leads.repository.ts';
 
 export interface LeadServiceDeps {
@@ -94,9 +94,10 @@ export function createLeadService(deps: LeadServiceDeps) {
   /** The leads repository made for the caller. */
   const leadsFor = async (ctx: RequestContext): Promise<ViewerLeads> => leads.forViewer(await viewerOf(ctx));
 
-  async function requireLead(visible: ViewerLeads, id: number, tx?: DbOrTx, options: { lock?: boolean; writable?: boolean } = {}): Promise<LeadRow> {
+  async function requireLead(visible: ViewerLeads, id: number, tx?: DbOrTx, options: { lock?: boolean; writable?: boolean; ownedBy?: string } = {}): Promise<LeadRow> {
     const row = await visible.find(id, tx, { lock: options.lock });
-    if (!row) throw new NotFound('lead', id);
+    // `ownedBy` (the sidebar's employee): another's lead is as if it did not exist, before anything else is said of it.
+    if (!row || (options.ownedBy !== undefined && row.ownerUserid !== options.ownedBy)) throw new NotFound('lead', id);
     if (options.writable && row.mergedIntoId !== null) throw new Conflict('leadMerged', { targetId: row.mergedIntoId });
     return row;
   }
@@ -425,12 +426,17 @@ export function createLeadService(deps: LeadServiceDeps) {
       return created;
     },
 
-    async update(ctx: RequestContext, body: LeadUpdateBody): Promise<LeadRecord> {
+    /**
+     * Edits a lead and/or records a follow-up on it (手动跟进: the console, and the sidebar's due follow-ups).
+     * `ownedBy`: only that employee's own lead (the sidebar reaches its employee's leads, not the pool): else 404.
+     */
+    async update(ctx: RequestContext, body: LeadUpdateBody, options: { ownedBy?: string } = {}): Promise<LeadRecord> {
       const actor = actorOf(ctx);
       const visible = await leadsFor(ctx);
       const now = at();
       await db.transaction(async (tx) => {
-        const row = await requireLead(visible, body.clueId, tx, { lock: true, writable: true });
+        const row = await requireLead(visible, body.clueId, tx, { lock: true, ownedBy: options.ownedBy });
+        if (row.mergedIntoId !== null) throw new Conflict('leadMerged', { targetId: row.mergedIntoId });
         const changes: Record<string, unknown> = {};
         const fields = ['name', 'gender', 'company', 'position', 'address', 'remark', 'channel', 'channelId'] as const;
         for (const field of fields) {
@@ -501,14 +507,69 @@ export function createLeadService(deps: LeadServiceDeps) {
       return (await leads.contactsOf([clueId])).map(({ leadId: _leadId, ...contact }) => contact);
     },
 
-    async linkCustomer(ctx: RequestContext, clueId: number, externalUserid: string): Promise<LeadRecord> {
+    /**
+     * Links a lead to a customer by hand (the console, the sidebar), on the lead's timeline and in the audit log.
+     * `ownedBy`: only that employee's own lead (the sidebar reaches its employee's leads, not the pool): else 404.
+     */
+    async linkCustomer(ctx: RequestContext, clueId: number, externalUserid: string, options: { ownedBy?: string } = {}): Promise<LeadRecord> {
       const actor = actorOf(ctx);
       const visible = await leadsFor(ctx);
+      const now = at();
       await db.transaction(async (tx) => {
-        const row = await requireLead(visible, clueId, tx, { lock: true, writable: true });
+        const row = await requireLead(visible, clueId, tx, { lock: true, writable: true, ownedBy: options.ownedBy });
         // Only a customer the caller may see (one of its relations in their scope), as on the customer pages.
         if (!(await visible.customerInScope(externalUserid, tx))) throw new NotFound('customer', externalUserid);
-        await link(tx, row, externalUserid, 'manual', actor);
+        if (await link(tx, row, externalUserid, 'manual', actor, { now })) {
+          await deps.audit.record(tx, auditActor(ctx, now), [
+            { action: 'lead.link', targetType: 'lead', targetId: row.id, before: { ...auditOf(row), externalUserid: null }, after: { externalUserid, status: 'converted' } },
+          ]);
+        }
+      });
+      return record(clueId);
+    },
+
+    /**
+     * The lead linked to a customer as one employee sees it in the sidebar: their own lead with its timeline, or only
+     * that the customer is linked to a lead not theirs (the pool's or a colleague's: nothing about it is shown, and the
+     * page offers no link that would fail). The caller checked the customer is the employee's.
+     */
+    async customerLeadOf(ctx: RequestContext, externalUserid: string, employeeUserid: string) {
+      const linked = await leads.system().findByCustomer(externalUserid);
+      if (!linked || linked.ownerUserid !== employeeUserid) return { lead: null, linkedElsewhere: linked !== undefined, events: [] };
+      const [withTags] = await leads.withTags([linked]);
+      const events = await (await leadsFor(ctx)).eventsPage(linked.id, { pageNum: 1, pageSize: 50 });
+      return { lead: withTags, linkedElsewhere: false, events: events.records };
+    },
+
+    /** The employee's own leads no customer is linked to (the sidebar's link search): by name, or by phone when digits. */
+    async ownUnlinkedLeads(ctx: RequestContext, keyword: string | undefined): Promise<LeadRecord[]> {
+      const byPhone = keyword !== undefined && /^\d{3,}$/.test(keyword);
+      const found = await (await leadsFor(ctx)).page({ pageNum: 1, pageSize: 20, includeMerged: false, mine: true, status: 'assigned', ...(keyword ? (byPhone ? { phone: keyword } : { name: keyword }) : {}) });
+      return found.records;
+    },
+
+    /**
+     * Unlinks a lead from its WeCom customer by hand: the status follows from its facts again (assigned, or the pool;
+     * invalid stays), the `unlinked` entry is on the lead's timeline and the customer's (recorded while still linked),
+     * the audit log has it, and the automatic linking leaves that pair alone from then on (lead-wecom.ts).
+     * `externalUserid`: the customer the caller means (another: 404); `ownedBy` as for linkCustomer.
+     */
+    async unlinkCustomer(ctx: RequestContext, clueId: number, options: { ownedBy?: string; externalUserid?: string } = {}): Promise<LeadRecord> {
+      const actor = actorOf(ctx);
+      const visible = await leadsFor(ctx);
+      const now = at();
+      await db.transaction(async (tx) => {
+        const row = await requireLead(visible, clueId, tx, { lock: true, writable: true, ownedBy: options.ownedBy });
+        if (options.externalUserid !== undefined && row.externalUserid !== options.externalUserid) throw new NotFound('lead', clueId);
+        const externalUserid = row.externalUserid;
+        if (!externalUserid) throw new Conflict('leadNotLinked');
+        const customer = await leads.customer(externalUserid, tx);
+        await leads.appendEvents(tx, [{ leadId: row.id, type: 'unlinked', occurredAt: now, actor, data: { externalUserid, customerName: customer?.name ?? null } }]);
+        const status: LeadStatus = row.status === 'invalid' ? 'invalid' : derivedStatus({ externalUserid: null, ownerUserid: row.ownerUserid });
+        await leads.update(tx, [row.id], { externalUserid: null, linkedAt: null, status, mtime: now, muser: actor });
+        await deps.audit.record(tx, auditActor(ctx, now), [
+          { action: 'lead.unlink', targetType: 'lead', targetId: row.id, before: { ...auditOf(row), externalUserid, customerName: customer?.name ?? null }, after: { externalUserid: null, status } },
+        ]);
       });
       return record(clueId);
     },

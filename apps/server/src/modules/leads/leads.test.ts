@@ -157,7 +157,7 @@ describe('leads pool', () => {
     const count = async (table: string, ids: number[]) =>
       Number((await t.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM ${sql.raw(table)} WHERE lead_id IN (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`)).rows[0].n);
     const all = [target.id, s1.id, s2.id];
-    const eventsBefore = await count('lead_event', all);
+    const eventsBefore = await count('customer_event', all);
     const followUpsBefore = await count('lead_follow_up', all);
 
     const merged = await ok(admin.post('/scrm/admin/clue/merge', { targetId: target.id, sourceIds: [s1.id, s2.id] }));
@@ -176,8 +176,8 @@ describe('leads pool', () => {
     );
     // Every earlier timeline entry and follow-up is on the target now; plus one "merged" and one "merged_into" per source.
     assert.equal(await count('lead_follow_up', [target.id]), followUpsBefore);
-    assert.equal(await count('lead_event', [target.id]), eventsBefore + 1);
-    assert.equal(await count('lead_event', all), eventsBefore + 3);
+    assert.equal(await count('customer_event', [target.id]), eventsBefore + 1);
+    assert.equal(await count('customer_event', all), eventsBefore + 3);
     const dynamics = await ok(admin.post('/scrm/admin/clue/detail/dynamics', { clueId: target.id, pageSize: 100 }));
     assert.equal(dynamics.records.filter((e: any) => e.type === 'created').length, 3);
     assert.equal(dynamics.records.find((e: any) => e.type === 'merged').data.sourceIds.length, 2);

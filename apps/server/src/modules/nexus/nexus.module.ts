@@ -15,7 +15,10 @@ import './nexus.messages.ts';
  * (`/scrm/nexus/*`, signed); the audit log and SSO logout for the console (`/scrm/admin/*`).
  * Registered with prefix `/scrm`. The system module's repositories come from the composition root.
  */
-export const nexusModule = (deps: ModuleDeps, system: { users: UserRepository; depts: DeptRepository }) => async (app: FastifyInstance) => {
+export const nexusModule = (
+  deps: ModuleDeps,
+  system: { users: UserRepository; depts: DeptRepository; departures?: Parameters<typeof createNexusService>[0]['departures'] },
+) => async (app: FastifyInstance) => {
   const nexus = createNexusRepository(deps.db);
   const audit = createAuditLogRepository(deps.db);
   const service = createNexusService({
@@ -26,6 +29,7 @@ export const nexusModule = (deps: ModuleDeps, system: { users: UserRepository; d
     users: system.users,
     tokens: deps.tokens,
     now: deps.now,
+    departures: system.departures,
   });
   const { NEXUS_APP_KEY: appKey, NEXUS_SECRET: secret } = deps.config;
   const credentials = appKey && secret ? { appKey, secret } : null;

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, lt, ne, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { nexusDeptMap, nexusSsoSession, nexusUserMap, sysDept, sysRole, sysUser } from '../../db/schema/index.ts';
 import { ancestorsBelow } from '../system/dept.repository.ts';
@@ -88,6 +88,13 @@ export function createNexusRepository(db: Db) {
     async usersByEmpNos(tx: DbOrTx, empNos: string[]): Promise<NexusUserRecord[]> {
       if (empNos.length === 0) return [];
       return tx.select(userColumns).from(sysUser).where(and(liveUser, inArray(sysUser.empNo, empNos))).orderBy(sysUser.id);
+    },
+
+    /** The WeCom accounts (qw_userid) bound to these users. */
+    async boundEmployees(tx: DbOrTx, userIds: number[]): Promise<string[]> {
+      if (userIds.length === 0) return [];
+      const rows = await tx.select({ qwUserid: sysUser.qwUserid }).from(sysUser).where(and(inArray(sysUser.id, userIds), isNotNull(sysUser.qwUserid)));
+      return rows.map((row) => row.qwUserid!);
     },
 
     async usersInDepts(tx: DbOrTx, deptIds: number[]): Promise<NexusUserRecord[]> {

@@ -33,8 +33,19 @@ export function createNexusService(deps: {
   users: Pick<UserRepository, 'insert' | 'update' | 'setRoles' | 'revokeTokens' | 'usernameTaken' | 'empNoTaken' | 'countActiveAdminsExcept'>;
   tokens: TokenService;
   now: () => number;
+  /**
+   * The HR system says employees left: their WeCom accounts (through the users' bindings) get a pending departure,
+   * in the same transaction; the inheritance policy runs when WeCom confirms it (lifecycle module).
+   */
+  departures?: { announceDepartures(tx: Tx, userids: string[], source: 'nexus' | 'nexus-dept'): Promise<unknown> };
 }) {
   const { db, nexus, depts, users } = deps;
+
+  async function announceDepartures(tx: Tx, disabled: AuditEntry[], source: 'nexus' | 'nexus-dept') {
+    if (!deps.departures || !disabled.length) return;
+    const userids = await nexus.boundEmployees(tx, disabled.map((entry) => Number(entry.targetId)));
+    if (userids.length) await deps.departures.announceDepartures(tx, userids, source);
+  }
 
   /**
    * Runs a change in one transaction and audits what it returns. Department and user pushes are
@@ -166,6 +177,7 @@ export function createNexusService(deps: {
         const ids = subtree.map((row) => row.id);
         const members = await nexus.usersInDepts(tx, ids);
         const userAudit = await disableUsers(tx, call, now, members);
+        await announceDepartures(tx, userAudit, 'nexus-dept');
         await depts.softDelete(tx, ids, { muser: call.actor, mtime: now });
         await nexus.unmapDepts(tx, ids);
         const deptAudit = subtree.map((row) => ({ action: 'nexus.dept.delete', targetType: 'dept', targetId: row.id, before: row }));
@@ -268,6 +280,7 @@ export function createNexusService(deps: {
         const wanted = [...new Set(empNos)];
         const found = await nexus.usersByEmpNos(tx, wanted);
         const audit = await disableUsers(tx, call, now, found);
+        await announceDepartures(tx, audit, 'nexus');
         const missing = wanted.filter((empNo) => !found.some((user) => user.empNo === empNo));
         return { result: { disabled: audit.length, missing }, audit };
       });

@@ -5,9 +5,8 @@
 // (login-throttle.ts). The token is bound to the user's id, username and token version: a password change
 // or reset invalidates it.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
-import { sysConfig } from '../../db/schema/index.ts';
+import { storedSecret } from '../../platform/auth/stored-secret.ts';
 
 /** How long a device token is valid after the sign-in that issued it. */
 export const DEVICE_TOKEN_TTL_SECONDS = 180 * 24 * 3600;
@@ -37,9 +36,7 @@ export function createDeviceTokens(db: Db, now: () => number) {
   let secret: Promise<Buffer> | undefined;
   const key = () =>
     (secret ??= (async () => {
-      await db.insert(sysConfig).values({ key: SECRET_KEY, value: randomBytes(48).toString('base64url') }).onConflictDoNothing();
-      const result = await db.execute<{ value: string }>(sql`SELECT value FROM sys_config WHERE key = ${SECRET_KEY}`);
-      return Buffer.from(result.rows[0].value, 'utf8');
+      return Buffer.from(await storedSecret(db, SECRET_KEY), 'utf8');
     })().catch((error: unknown) => {
       secret = undefined;
       throw error;

@@ -159,10 +159,10 @@ describe('menus', () => {
   });
 
   test("a page's menu grants the reads its page makes in other modules (extraPerms), and nothing more", async () => {
-    // 客户列表 lists relations (cust:emp:list) and offers employee, department, tag and channel filters.
+    // 客户列表 lists relations (cust:emp:list) and offers employee, department, tag, channel and stage filters.
     const operator = await userWith(t, admin, 'menu_customer_list', ['cust:info:list']);
     const { permissions } = await ok(operator.get('/scrm/admin/sys/menu/userTree'));
-    assert.deepEqual(permissions, ['cust:channel:list', 'cust:emp:list', 'cust:info:list', 'qw:dept:list', 'qw:emp:list', 'tag:corp:list', 'tag:self:list']);
+    assert.deepEqual(permissions, ['cust:channel:list', 'cust:emp:list', 'cust:info:list', 'qw:dept:list', 'qw:emp:list', 'stage:list', 'tag:corp:list', 'tag:self:list']);
     await ok(operator.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 }));
     await ok(operator.get('/scrm/admin/qw/emp/listByName', { name: '' }));
     // Reads only: the relation page's buttons (export, save) and the pickers' modules' writes stay refused.

@@ -39,7 +39,8 @@ describe('migration 0013 on duplicate WeCom bindings', () => {
       ['dup_first', 'W1'], ['dup_second', null], ['dup_deleted', 'W1'], ['single', 'W2'], ['dup_third', null], ['unbound', null],
     ]);
     const audit = (await db.execute<{ action: string; target_id: string; before: { qwUserid: string } }>(
-      sql`SELECT a.action, a.target_id, a.before FROM sys_audit_log a WHERE a.action = 'sys.user.unbindDuplicate' ORDER BY a.id`,
+      // By user (the migration's INSERT … SELECT writes them in whatever order the plan reads the users).
+      sql`SELECT a.action, a.target_id, a.before FROM sys_audit_log a WHERE a.action = 'sys.user.unbindDuplicate' ORDER BY a.target_id::bigint`,
     )).rows;
     const ids = (await db.execute<{ id: number }>(sql`SELECT id FROM sys_user WHERE username IN ('dup_second', 'dup_third') ORDER BY id`)).rows;
     assert.deepEqual(audit.map((a) => [a.target_id, a.before.qwUserid]), ids.map((u) => [String(u.id), 'W1']));

@@ -193,16 +193,29 @@ export function createCustomerTagRepository(db: DbOrTx) {
     // ---- writes (to a target the service checked with forViewer, under its lock) -------------------
 
     /** Adds and removes tags on a relation (or a customer, userid ''); returns nothing. */
-    async change(tx: DbOrTx, target: { externalUserid: string; userid: string }, type: TagType, add: TagRecord[], remove: TagRecord[], actor: string): Promise<void> {
+    /** Returns the tags actually added and removed (those already on, or already off, left out). */
+    async change(
+      tx: DbOrTx,
+      target: { externalUserid: string; userid: string },
+      type: TagType,
+      add: TagRecord[],
+      remove: TagRecord[],
+      actor: string,
+    ): Promise<{ added: TagRecord[]; removed: TagRecord[] }> {
+      let removedIds = new Set<number>();
+      let addedIds = new Set<number>();
       if (remove.length) {
-        await tx.execute(sql`DELETE FROM customer_tag WHERE external_userid = ${target.externalUserid} AND userid = ${target.userid}
-          AND tag_id = ANY(${idArray(remove.map((tag) => tag.id))})`);
+        const deleted = await tx.execute<Row>(sql`DELETE FROM customer_tag WHERE external_userid = ${target.externalUserid} AND userid = ${target.userid}
+          AND tag_id = ANY(${idArray(remove.map((tag) => tag.id))}) RETURNING tag_id`);
+        removedIds = new Set(deleted.rows.map((row) => Number(row.tag_id)));
       }
       if (add.length) {
-        await tx.execute(sql`INSERT INTO customer_tag (external_userid, userid, tag_id, tag_type, cuser)
+        const inserted = await tx.execute<Row>(sql`INSERT INTO customer_tag (external_userid, userid, tag_id, tag_type, cuser)
           SELECT ${target.externalUserid}, ${target.userid}, x.id, ${type}, ${actor} FROM unnest(${idArray(add.map((tag) => tag.id))}) AS x(id)
-          ORDER BY x.id ON CONFLICT DO NOTHING`);
+          ORDER BY x.id ON CONFLICT DO NOTHING RETURNING tag_id`);
+        addedIds = new Set(inserted.rows.map((row) => Number(row.tag_id)));
       }
+      return { added: add.filter((tag) => addedIds.has(tag.id)), removed: remove.filter((tag) => removedIds.has(tag.id)) };
     },
 
     /** Ids of the tags of a type on exactly this relation (or customer, userid ''). */

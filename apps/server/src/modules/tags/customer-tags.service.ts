@@ -11,6 +11,7 @@ import type { TagRepository } from './tag.repository.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import { tagsOfRelations, relationTagsKey } from './tag-filters.ts';
 import { callWecom, errcodeOf, renderWecomFailure, WecomError } from '../../platform/wecom-errors.ts';
+import type { TimelineService } from '../journey/timeline.service.ts';
 import type { BatchMarkBody, CustomerTagPageQuery, MarkBody, SetTagsBody, TagBrief, TagInfoPageQuery, TagRecord, TagType } from './tags.schemas.ts';
 
 export interface CustomerTagServiceDeps {
@@ -20,6 +21,9 @@ export interface CustomerTagServiceDeps {
   wecom: () => WecomClient;
   /** Serialises changes per relation. */
   lock: KeyedLock;
+  /** The customer timeline: every change of a customer's tags is recorded there, in its transaction. */
+  timeline: Pick<TimelineService, 'record'>;
+  now: () => number;
 }
 
 interface Target {
@@ -43,6 +47,22 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
   const customerTagsFor = async (ctx: RequestContext) => customerTags.forViewer(await viewerOf(ctx));
   type ViewerCustomerTags = Awaited<ReturnType<typeof customerTagsFor>>;
 
+  /** A change that happened, on the customer's timeline (tags by name: a tag renamed or deleted later stays readable). */
+  async function recordTagsChanged(tx: Tx, target: Target, type: TagType, changed: { added: TagRecord[]; removed: TagRecord[] }, actor: string) {
+    if (changed.added.length === 0 && changed.removed.length === 0) return;
+    const brief = (tag: TagRecord) => ({ id: tag.id, name: tag.name, groupName: tag.groupName });
+    await deps.timeline.record(tx, [
+      {
+        type: 'tags_changed',
+        occurredAt: new Date(deps.now()),
+        externalUserid: target.externalUserid,
+        userid: target.userid || null,
+        actor,
+        data: { added: changed.added.map(brief), removed: changed.removed.map(brief), source: type === 'corp' ? 'corp' : 'scrm' },
+      },
+    ]);
+  }
+
   /** The tags named in a change: known, live and of the change's type. */
   async function resolveTags(type: TagType, ids: number[], field: string): Promise<TagRecord[]> {
     if (ids.length === 0) return [];
@@ -59,7 +79,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
     if (type === 'corp' && !target.userid) throw new InvalidField('userId', 'tagUseridRequired');
     if (target.userid) {
       if ((await visible.activeRelation(target.externalUserid, target.userid)) === undefined) {
-        throw new AppError(404, 'relationNotActive', { userId: target.userid, externalUserid: target.externalUserid });
+        throw new AppError(404, 'tagRelationNotActive', { userId: target.userid, externalUserid: target.externalUserid });
       }
     } else if (!(await visible.customerVisible(target.externalUserid))) {
       throw new NotFound('customer', target.externalUserid);
@@ -90,7 +110,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
     const known = await tags.findCorpTagsByWecomIds([...add, ...remove], tx);
     // The relation row first, then customer_tag: the order the customers module's writes take.
     if (!(await customerTags.markRelationColumns(tx, target, { add, remove, named: known }))) return;
-    await customerTags.change(
+    const changed = await customerTags.change(
       tx,
       target,
       'corp',
@@ -98,6 +118,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
       known.filter((tag) => remove.includes(tag.wecomTagId!)),
       actor,
     );
+    await recordTagsChanged(tx, target, 'corp', changed, actor);
   }
 
   /**
@@ -124,7 +145,7 @@ export function createCustomerTagService(deps: CustomerTagServiceDeps) {
         await locked.transaction((tx) => recordCorpMark(tx, target, wecomChange, actor));
         return;
       }
-      await locked.transaction((tx) => customerTags.change(tx, target, type, add, remove, actor));
+      await locked.transaction(async (tx) => recordTagsChanged(tx, target, type, await customerTags.change(tx, target, type, add, remove, actor), actor));
     });
   }
 

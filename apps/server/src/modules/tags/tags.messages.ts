@@ -13,7 +13,7 @@ export const tagMessages = {
   tagUseridRequired: { zh: '企业标签须指定员工（userId）', en: 'Corp tags need the employee (userId)' },
   tagChangeEmpty: { zh: '请选择要添加或移除的标签', en: 'Choose tags to add or remove' },
   tagAddRemoveOverlap: { zh: '同一标签不能同时添加和移除：{ids}', en: 'Tags both added and removed: {ids}' },
-  relationNotActive: {
+  tagRelationNotActive: {
     zh: '该员工与客户不是有效的好友关系：{userId} ↔ {externalUserid}',
     en: 'No active relation between {userId} and {externalUserid}',
   },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
 import './tags.messages.ts';
+import type { TimelineService } from '../journey/timeline.service.ts';
 import { createTagRepository } from './tag.repository.ts';
 import { createCustomerTagRepository } from './customer-tag.repository.ts';
 import { createKeyedLock } from './keyed-lock.ts';
@@ -8,10 +9,10 @@ import { CORP_TAG_SYNC_JOB, createTagService } from './tags.service.ts';
 import { createCustomerTagService } from './customer-tags.service.ts';
 import { customerTagInfoRoutes, customerTagRoutes, tagRoutes } from './tags.routes.ts';
 
-type TagModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'wecom' | 'events'>;
+type TagModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'wecom' | 'events' | 'now'>;
 
 /** The pieces of the tags module that other modules, jobs and tools use. */
-export function createTagComponents(deps: TagModuleDeps) {
+export function createTagComponents(deps: TagModuleDeps & { timeline: Pick<TimelineService, 'record'> }) {
   const tags = createTagRepository(deps.db);
   const wecom = () => deps.wecom.client;
   return {
@@ -24,6 +25,8 @@ export function createTagComponents(deps: TagModuleDeps) {
       customerTags: createCustomerTagRepository(deps.db),
       wecom,
       lock: createKeyedLock(deps.db, 'customer-tags'),
+      timeline: deps.timeline,
+      now: deps.now,
     }),
   };
 }

@@ -9,6 +9,7 @@ import type { AuthRole, AuthUser, RequestContext } from './context.ts';
 import { resolveDataScope, type DataScope } from './data-scope.ts';
 import type { TokenClaims, TokenService } from './tokens.ts';
 import { createTokenRevocations } from './token-revocation.ts';
+import type { AuthNotifications, AuthState } from './auth-notifications.ts';
 
 export const ADMIN_ROLE_KEY = 'admin';
 
@@ -62,25 +63,30 @@ export function tokenOf(request: FastifyRequest): string | undefined {
 
 type LoadedUser = NonNullable<Awaited<ReturnType<typeof loadAuthUser>>>;
 
+/** The auth version and whether the token is signed out, in one round trip. */
+async function readAuthState(pool: pg.Pool, jti: string): Promise<AuthState> {
+  // Not a named prepared statement: PGlite's socket multiplexes every connection onto one session.
+  const { rows } = await pool.query<{ value: string | null; revoked: boolean }>(
+    `SELECT (SELECT value FROM sys_config WHERE key = 'auth_version') AS value,
+            EXISTS (SELECT 1 FROM sys_revoked_token WHERE jti = $1) AS revoked`,
+    [jti],
+  );
+  return { version: rows[0]?.value ?? '0', revoked: rows[0]?.revoked === true };
+}
+
 /**
  * Users with their roles and permissions, cached per process and revalidated on every request by one
  * primary-key read of `auth_version`, which database triggers bump on any change to users, roles, menus
  * or grants (migration 0002). So a disable, a password reset or a new grant is seen at once by every
  * replica, while the request path costs a trivial query instead of the permission joins. The same round
  * trip looks the token's `jti` up among signed-out tokens (a primary-key probe of sys_revoked_token), so a
- * logout holds at once on every replica at no extra query.
+ * logout holds at once on every replica at no extra query. On PostgreSQL both are pushed to the process instead
+ * (auth-notifications.ts): `known` is then given and the request makes no query at all while the user is cached.
  */
 export function createAuthUserLoader(db: Db, pool: pg.Pool, maxEntries = 10_000) {
   const cache = new Map<number, { version: string; user: LoadedUser }>();
-  return async function load(userId: number, jti: string): Promise<{ user: LoadedUser | null; revoked: boolean }> {
-    // Not a named prepared statement: PGlite's socket multiplexes every connection onto one session.
-    const { rows } = await pool.query<{ value: string | null; revoked: boolean }>(
-      `SELECT (SELECT value FROM sys_config WHERE key = 'auth_version') AS value,
-              EXISTS (SELECT 1 FROM sys_revoked_token WHERE jti = $1) AS revoked`,
-      [jti],
-    );
-    const version = rows[0]?.value ?? '0';
-    const revoked = rows[0]?.revoked === true;
+  return async function load(userId: number, jti: string, known?: AuthState | null): Promise<{ user: LoadedUser | null; revoked: boolean }> {
+    const { version, revoked } = known ?? (await readAuthState(pool, jti));
     const cached = cache.get(userId);
     if (cached && cached.version === version) return { user: cached.user, revoked };
     const user = await loadAuthUser(db, userId);
@@ -101,7 +107,7 @@ export function createAuthUserLoader(db: Db, pool: pg.Pool, maxEntries = 10_000)
  */
 export function registerAuthentication(
   app: FastifyInstance,
-  deps: { db: Db; pool: pg.Pool; tokens: TokenService; isTokenRevoked?: (claims: TokenClaims) => Promise<boolean>; now?: () => number },
+  deps: { db: Db; pool: pg.Pool; tokens: TokenService; isTokenRevoked?: (claims: TokenClaims) => Promise<boolean>; now?: () => number; notifications?: AuthNotifications },
 ): void {
   app.decorateRequest('ctx', null as unknown as RequestContext);
   const loadUser = createAuthUserLoader(deps.db, deps.pool);
@@ -117,7 +123,7 @@ export function registerAuthentication(
     if (!token) throw new Unauthorized();
     const claims = await deps.tokens.verify(token);
     if (!claims) throw new Unauthorized();
-    const { user, revoked } = await loadUser(Number(claims.uid), claims.jti);
+    const { user, revoked } = await loadUser(Number(claims.uid), claims.jti, deps.notifications?.current(claims.jti));
     if (revoked) throw new Unauthorized('tokenRevoked');
     if (!user || user.isDel !== 0) throw new Unauthorized('tokenRevoked');
     if (user.status !== 0) throw new Unauthorized('accountDisabled');

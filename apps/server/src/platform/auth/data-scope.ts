@@ -59,13 +59,20 @@ const list = (values: readonly number[]) => sql.join(values.map((value) => sql`$
  * Rows that belong to a WeCom employee (`userid`: the column holding the employee's WeCom userid), as the
  * viewer may see them: employees belong to system users through sys_user.qw_userid; self scope sees the
  * rows of the caller's bound WeCom account, department scopes the rows of employees bound to users in those
- * departments. Customer relations and customer groups are scoped this way.
+ * departments. An employee who left the corp (the org mirror keeps them) stays in the scopes that covered them:
+ * by their last binding — a live user, else the latest deleted one — and its department, so managers keep acting
+ * on the customers and groups awaiting inheritance. Customer relations and customer groups are scoped this way.
  */
 export function employeeScope(viewer: Viewer, userid: SQL): SQL | undefined {
   return scopeCondition(viewer.scope, {
     self: viewer.user.qwUserid ? sql`${userid} = ${viewer.user.qwUserid}` : sql`false`,
     deptIn: (deptIds) =>
-      sql`${userid} IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))`,
+      sql`(${userid} IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))
+        OR ${userid} IN (SELECT b.qw_userid FROM (
+          SELECT DISTINCT ON (u.qw_userid) u.qw_userid, u.dept_id FROM sys_user u
+          WHERE u.qw_userid IS NOT NULL AND u.qw_userid IN (SELECT q.userid FROM qw_emp q WHERE q.left_at IS NOT NULL OR q.status = 5)
+          ORDER BY u.qw_userid, u.is_del ASC, u.id DESC) b
+        WHERE b.dept_id IN (${list(deptIds)})))`,
   });
 }
 

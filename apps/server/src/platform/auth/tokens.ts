@@ -1,8 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/database.ts';
-import { sysConfig } from '../../db/schema/index.ts';
+import { storedSecret } from './stored-secret.ts';
 
 /** The claims of the seed's example token (all strings, as there), plus what RBAC needs. */
 export interface TokenClaims {
@@ -68,10 +67,5 @@ export function createTokenService(secret: string, defaultTtlSeconds: number, no
 /** JWT_SECRET, or one generated once and kept in the database so every replica signs alike. */
 export async function resolveJwtSecret(db: Db, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  await db
-    .insert(sysConfig)
-    .values({ key: 'jwt_secret', value: randomBytes(48).toString('base64url') })
-    .onConflictDoNothing();
-  const result = await db.execute<{ value: string }>(sql`SELECT value FROM sys_config WHERE key = 'jwt_secret'`);
-  return result.rows[0].value;
+  return storedSecret(db, 'jwt_secret');
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import * as schema from '../../db/schema/index.ts';
@@ -12,8 +14,17 @@ export interface Database {
   pool: pg.Pool;
   /** The connection settings, for pg-boss and other clients that open their own pool. */
   connection: pg.PoolConfig;
+  /** Notifications on LISTEN_CHANNELS received by any pooled connection (PostgreSQL by URL only), by channel. */
+  notices: EventEmitter;
   close(): Promise<void>;
 }
+
+/**
+ * Channels every pooled connection listens on from its start. PostgreSQL sends a session its own notifications
+ * before the COMMIT returns, so what this process commits is known here before the code that committed goes on
+ * (platform/auth/auth-notifications.ts). Not on the embedded database: one session serves every connection.
+ */
+export const LISTEN_CHANNELS = ['scrm_auth'] as const;
 
 // bigint ids (int8) come back as numbers: every id we mint fits in 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -26,10 +37,75 @@ export function dbOnConnection(client: pg.PoolClient): Db {
   return db;
 }
 
+/**
+ * Prepared statements on PostgreSQL: every parameterised query is named after its text, so each connection parses
+ * and plans it once and then only binds and executes (the plan of a page query cost as much as running it). The
+ * names are bounded (a text past the bound runs unnamed, as before). A statement whose result shape changed under it
+ * (a column added by another replica's migration, under `SELECT *`) is run again unnamed and never named again.
+ */
+const MAX_STATEMENTS = 2000;
+const statementNames = new Map<string, string | null>(); // text → name, null: never named
+function statementName(text: string): string | undefined {
+  const known = statementNames.get(text);
+  if (known !== undefined) return known ?? undefined;
+  if (statementNames.size >= MAX_STATEMENTS) return undefined;
+  const name = `s${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  statementNames.set(text, name);
+  return name;
+}
+const resultShapeChanged = (error: unknown) => (error as { code?: string; message?: string })?.code === '0A000' && /cached plan must not change result type/.test((error as Error).message);
+
+type QueryCallback = (error: Error | null, result?: unknown) => void;
+
+/**
+ * The pool's client on PostgreSQL: it listens before the pool hands it out (its connect resolves after the LISTEN)
+ * and names its statements (above).
+ */
+function postgresClient(notices: EventEmitter): typeof pg.Client {
+  class PostgresClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      this.on('notification', (message) => notices.emit(message.channel, message.payload));
+    }
+  }
+  const { connect, query } = pg.Client.prototype as unknown as { connect: (...args: unknown[]) => Promise<unknown>; query: (...args: unknown[]) => unknown };
+  // pg-pool connects with a callback; others may await.
+  PostgresClient.prototype.connect = function (this: pg.Client, callback?: (error: Error | null, client?: pg.Client) => void) {
+    const ready = connect.call(this).then(async () => {
+      for (const channel of LISTEN_CHANNELS) await this.query(`LISTEN ${channel}`);
+      return this;
+    });
+    if (!callback) return ready;
+    ready.then((client) => callback(null, client), (error: Error) => callback(error));
+  } as typeof pg.Client.prototype.connect;
+  (PostgresClient.prototype as unknown as { query: unknown }).query = function (this: pg.Client, config: unknown, values?: unknown, callback?: unknown) {
+    if (typeof values === 'function') [callback, values] = [values, undefined];
+    const plain = typeof config === 'string' ? { text: config } : (config as { text?: unknown; name?: unknown; submit?: unknown; values?: unknown[] } | null);
+    const text = plain && typeof plain.text === 'string' && plain.name === undefined && typeof plain.submit !== 'function' ? plain.text : undefined;
+    const params = Array.isArray(values) ? values : plain?.values;
+    const name = text !== undefined && params?.length ? statementName(text) : undefined;
+    if (!name) return query.call(this, config, values, callback);
+    const named = { ...plain, values: params, name };
+    const unnamed = () => (statementNames.set(text!, null), { ...plain, values: params });
+    if (typeof callback === 'function') {
+      query.call(this, named, (error: Error | null, result: unknown) =>
+        error && resultShapeChanged(error) ? query.call(this, unnamed(), callback) : (callback as QueryCallback)(error, result),
+      );
+      return undefined;
+    }
+    return (query.call(this, named) as Promise<unknown>).catch((error: unknown) => {
+      if (resultShapeChanged(error)) return query.call(this, unnamed());
+      throw error;
+    });
+  };
+  return PostgresClient;
+}
+
 export function openDatabase(connection: pg.PoolConfig): Database {
-  const pool = new pg.Pool({ max: 10, idleTimeoutMillis: 30_000, ...connection });
+  const notices = new EventEmitter();
+  const pool = new pg.Pool({ max: 10, idleTimeoutMillis: 30_000, ...connection, ...(connection.connectionString ? { Client: postgresClient(notices) } : {}) });
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const db = drizzle({ client: pool, schema, casing: 'snake_case' });
-  return { db, pool, connection, close: () => pool.end() };
+  return { db, pool, connection, notices, close: () => pool.end() };
 }

@@ -81,12 +81,26 @@ const entities: Record<string, Message> = {
   file: { zh: '文件', en: 'File' },
 };
 
+/**
+ * Adds keys to one of the global tables. A key registered twice with other words is a start-up error: one module
+ * would silently change what another's errors say (the tables are shared by every module).
+ */
+function register(table: Record<string, Message>, extra: Record<string, Message>, what: string): void {
+  for (const [key, message] of Object.entries(extra)) {
+    const existing = table[key];
+    if (existing && (existing.zh !== message.zh || existing.en !== message.en)) {
+      throw new Error(`${what} "${key}" is registered twice with different words ("${existing.zh}" and "${message.zh}"): give one of them another key`);
+    }
+    table[key] = message;
+  }
+}
+
 export function registerEntityNames(names: Record<string, Message>): void {
-  Object.assign(entities, names);
+  register(entities, names, 'entity name');
 }
 
 export function registerMessages(extra: Record<string, Message>): void {
-  Object.assign(messages, extra);
+  register(messages as Record<string, Message>, extra, 'message');
 }
 
 export function translate(key: string, locale: Locale, params: Record<string, unknown> = {}): string {

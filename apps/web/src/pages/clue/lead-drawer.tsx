@@ -1,4 +1,4 @@
-import { LinkOutlined, SwapOutlined } from '@ant-design/icons';
+import { DisconnectOutlined, LinkOutlined, SwapOutlined } from '@ant-design/icons';
 import { App, Button, DatePicker, Descriptions, Drawer, Empty, Form, Input, List, Modal, Pagination, Select, Space, Spin, Tabs, Tag, Timeline, Typography } from 'antd';
 import dayjs from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
@@ -15,7 +15,7 @@ const time = (value: string | null | undefined) => (value ? dayjs(value).format(
 /** A lead: base info, contacts, tags, follow-ups, its timeline and its WeCom customer (link, transfer). */
 export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onClose: () => void; onChanged: () => void }) {
   const { t } = useTranslation();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const [lead, setLead] = useState<LeadDetail | null>(null);
   const [dialog, setDialog] = useState<'link' | 'transfer' | null>(null);
   const [version, setVersion] = useState(0);
@@ -29,6 +29,16 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
     setVersion((value) => value + 1);
     onChanged();
   };
+
+  const unlink = () =>
+    modal.confirm({
+      title: t('lead.unlinkConfirm', { name: lead?.customer?.name ?? '' }),
+      onOk: async () => {
+        await call(api.POST('/scrm/admin/clue/unlinkCustomer', { body: { clueId } }));
+        message.success(t('lead.unlinked'));
+        changed();
+      },
+    });
 
   const setInvalid = async (invalid: boolean) => {
     await call(api.POST('/scrm/admin/clue/update', { body: { clueId, invalid } }));
@@ -67,9 +77,15 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
         lead && (
           <Space>
             <Permission code="clue:link">
-              <Button icon={<LinkOutlined />} onClick={() => setDialog('link')} data-testid="lead-link">
-                {t('lead.linkCustomer')}
-              </Button>
+              {lead.externalUserid ? (
+                <Button icon={<DisconnectOutlined />} onClick={() => unlink()} data-testid="lead-unlink">
+                  {t('lead.unlinkCustomer')}
+                </Button>
+              ) : (
+                <Button icon={<LinkOutlined />} onClick={() => setDialog('link')} data-testid="lead-link">
+                  {t('lead.linkCustomer')}
+                </Button>
+              )}
             </Permission>
             <Permission code="clue:transfer">
               <Button icon={<SwapOutlined />} disabled={!lead.customer} onClick={() => setDialog('transfer')} data-testid="lead-transfer">

@@ -1,55 +1,26 @@
 import { CloudSyncOutlined, EditOutlined } from '@ant-design/icons';
-import { App, Button, Card, Descriptions, Drawer, Empty, Form, Modal, Space, Spin, Tabs, Timeline, Typography } from 'antd';
+import { App, Button, Card, Descriptions, Drawer, Empty, Form, Modal, Space, Spin, Tabs, Typography } from 'antd';
 import dayjs from 'dayjs';
+import { CustomerNotes } from './customer-notes.tsx';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, call } from '../../api/client.ts';
-import type { CustomerDetail, LeadEvent, RelationRecord, TagInfoRecord } from '../../api/types.ts';
-import { Permission, usePermission } from '../../auth/permission.tsx';
+import { api, call } from '../../api/client.ts';
+import type { CustomerDetail, RelationRecord, TagInfoRecord } from '../../api/types.ts';
+import { Permission } from '../../auth/permission.tsx';
 import { TagSelect } from '../../components/pickers.tsx';
-import { ChannelName, channelText } from '../../components/names.tsx';
+import { ChannelName } from '../../components/names.tsx';
 import { addWayText, CustomerName, RelationStatusTag, RelationTags, TagBriefs } from './customer-fields.tsx';
+import { RelationStageAction } from '../ops/stage-parts.tsx';
+import { CustomerTimeline } from './customer-timeline.tsx';
 
 const time = (value: string | null | undefined) => (value ? dayjs(value).format('YYYY-MM-DD HH:mm') : '—');
-
-interface TimelineEntry {
-  at: string;
-  color: string;
-  text: string;
-}
-
-/** Added, lost and transferred moments of each relation, and a linked lead's timeline, newest first. */
-function timelineOf(t: (key: string, values?: Record<string, unknown>) => string, detail: CustomerDetail, leadEvents: LeadEvent[]): TimelineEntry[] {
-  const entries: TimelineEntry[] = [];
-  for (const relation of detail.relations) {
-    const employee = relation.employeeName ?? relation.userid;
-    entries.push({
-      at: relation.createtime,
-      color: 'green',
-      text: t('customer.timelineAdded', { employee, way: addWayText(t as never, relation.addWay) }) + (relation.state ? ` · ${channelText(t as never, relation)}` : ''),
-    });
-    if (relation.lostAt) {
-      entries.push({
-        at: relation.lostAt,
-        color: relation.status === 'transferred' ? 'blue' : 'red',
-        text: t(relation.status === 'transferred' ? 'customer.timelineTransferred' : relation.lostBy === 'employee' ? 'customer.timelineDeletedByEmployee' : 'customer.timelineLost', { employee }),
-      });
-    }
-  }
-  for (const event of leadEvents) {
-    entries.push({ at: event.occurredAt, color: 'gray', text: `${t('customer.leadEvent')}: ${t(`lead.event_${event.type}`, { defaultValue: event.type })}${event.actor ? ` · ${event.actor}` : ''}` });
-  }
-  return entries.sort((a, b) => b.at.localeCompare(a.at));
-}
 
 /** A customer: its WeCom profile, every employee relation with its tags, and a timeline; tags editable. */
 export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externalUserid: string; onClose: () => void; onChanged?: () => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const canSeeLeads = usePermission('clue:query');
   const [detail, setDetail] = useState<CustomerDetail | null>(null);
   const [tagInfo, setTagInfo] = useState<Record<number, TagInfoRecord>>({});
-  const [leadEvents, setLeadEvents] = useState<LeadEvent[]>([]);
   const [refreshing, setRefreshing] = useState(false);
   const [editing, setEditing] = useState<RelationRecord | null>(null);
 
@@ -75,16 +46,7 @@ export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externa
 
   useEffect(() => {
     call(api.GET('/scrm/admin/cust/info/getByExternalUserid', { params: { query: { externalUserid } } })).then(show, onClose);
-    if (canSeeLeads) {
-      // Only customers linked to a lead have a lead timeline; a 404 just means there is none.
-      call(api.POST('/scrm/admin/clue/detail/dynamics', { body: { pageNum: 1, pageSize: 50, externalUserid } }), { silent: true }).then(
-        (page) => setLeadEvents(page.records),
-        (error: unknown) => {
-          if (!(error instanceof ApiError) || error.status !== 404) setLeadEvents([]);
-        },
-      );
-    }
-  }, [externalUserid, show, onClose, canSeeLeads]);
+  }, [externalUserid, show, onClose]);
 
   const refresh = async () => {
     setRefreshing(true);
@@ -147,6 +109,7 @@ export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externa
                         <Space>
                           {relation.employeeName ?? relation.userid}
                           <RelationStatusTag status={relation.status} transferTo={relation.transferToName ?? relation.transferTo} />
+                          <RelationStageAction relation={{ ...relation, customerName: detail.name }} onMoved={onChanged} />
                         </Space>
                       }
                       extra={
@@ -176,26 +139,14 @@ export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externa
                       </Descriptions>
                     </Card>
                   ))}
+                  <CustomerNotes externalUserid={externalUserid} />
                 </Space>
               ),
             },
             {
               key: 'timeline',
               label: t('customer.timeline'),
-              children: (
-                <Timeline
-                  data-testid="customer-timeline"
-                  items={timelineOf(t, detail, leadEvents).map((entry) => ({
-                    color: entry.color,
-                    content: (
-                      <Space orientation="vertical" size={0}>
-                        <span>{entry.text}</span>
-                        <Typography.Text type="secondary">{time(entry.at)}</Typography.Text>
-                      </Space>
-                    ),
-                  }))}
-                />
-              ),
+              children: <CustomerTimeline externalUserid={externalUserid} />,
             },
           ]}
         />

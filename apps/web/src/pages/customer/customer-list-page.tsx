@@ -15,6 +15,7 @@ import { CustomerDrawer } from './customer-drawer.tsx';
 import { BulkBar, BulkTagModal, selectionBody, type BulkSelection } from './customer-bulk.tsx';
 import { addWayText, addWayValueEnum, CustomerName, RelationStatusTag, RelationTags, relationStatusValueEnum, TagBriefList } from './customer-fields.tsx';
 import { ProTable } from '../../components/table.tsx';
+import { StageSelect } from '../ops/stage-parts.tsx';
 
 const AUTO_REFRESH_MS = 15_000;
 
@@ -136,6 +137,12 @@ export function CustomerListPage() {
       valueType: 'select',
       valueEnum: relationStatusValueEnum(t),
       render: (_, row) => <RelationStatusTag status={row.status} transferTo={row.transferToName ?? row.transferTo} />,
+    },
+    {
+      title: t('stage.column'),
+      dataIndex: 'stageIds',
+      render: (_, row) => <span data-testid={`customer-stage-${row.id}`}>{row.stageName ?? '—'}</span>,
+      formItemRender: () => <StageSelect multiple testId="filter-stages" />,
     },
     {
       title: t('customer.customerType'),

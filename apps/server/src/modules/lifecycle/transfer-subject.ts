@@ -1,7 +1,7 @@
 import type { WecomErrorSubject } from '../../platform/wecom-errors.ts';
 
 /** Transfer errcodes about the handover employee (the rest concern the takeover employee or the customer). */
-const HANDOVER_ERRCODES = new Set([84061, 40097]);
+const HANDOVER_ERRCODES = new Set([84061, 40097, 40131]);
 
 /**
  * Whom a transfer's errcode concerns, by name (never 该成员 when the org mirror knows the employee): the handover

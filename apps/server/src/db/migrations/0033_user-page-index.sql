@@ -1,0 +1,1 @@
+CREATE INDEX "sys_user_page_idx" ON "sys_user" USING btree ("ctime" DESC NULLS FIRST,"id" DESC NULLS FIRST) WHERE is_del = 0;

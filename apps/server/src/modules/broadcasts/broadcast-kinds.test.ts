@@ -1,0 +1,133 @@
+// Group broadcasts and moments against the WeCom simulator; data scope; hostile input.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WecomTestEnv } from '../../testing/wecom-test-env.ts';
+import type { TestClient } from '../../testing/test-app.ts';
+import { department, fails, ok, scopedUser } from '../leads/leads.testing.ts';
+import { createBroadcastTestEnv, getBroadcast, post, preview, recipients, saveBroadcast, simMessages, stat, waitDispatched } from './broadcasts.testing.ts';
+
+const DAY = 86_400_000;
+
+describe('group broadcasts, moments, scope and bad input', () => {
+  let env: WecomTestEnv;
+  let admin: TestClient & { token: string };
+  let senders: string[];
+  let tagId: number;
+
+  before(async () => {
+    ({ env, admin, senders, tagId } = await createBroadcastTestEnv());
+  });
+  after(() => env.close());
+
+  let groupBroadcastId: number;
+
+  it('group broadcasts: chosen groups go to their owners, results per group', async () => {
+    const groups = (await ok(admin.post('/scrm/admin/group/page', { pageSize: 50 }))).records.filter((g: { dismissed: boolean; ownerDeparted: boolean; owner: string }) => !g.dismissed && !g.ownerDeparted && env.sim.state.employees.get(g.owner)?.customerContact);
+    assert.ok(groups.length >= 1);
+    const group = groups[0];
+    const text = '群发到客户群';
+    const saved = await saveBroadcast(admin, 'group', { name: '群群发', content: { text }, audience: { chatIds: [group.chatId] } });
+    groupBroadcastId = saved.id;
+    const shown = await preview(admin, 'group', saved.id);
+    assert.equal(shown.total, 1);
+    assert.deepEqual(shown.senders.map((s: { userid: string }) => s.userid), [group.owner]);
+    await ok(post(admin, 'group', 'send', { id: saved.id }));
+    assert.equal((await waitDispatched(admin, 'group', saved.id)).status, 'sent');
+    const [message] = simMessages(env, text);
+    assert.equal(message.chat_type, 'group');
+    assert.deepEqual(message.tasks[0].recipients.map((r) => r.chat_id), [group.chatId]);
+    env.sim.actions.confirmGroupMsg({ msgid: message.msgid, userid: group.owner });
+    await env.runJob('broadcasts.track', { broadcastId: saved.id });
+    const rows = (await recipients(admin, 'group', saved.id)).records;
+    assert.deepEqual(rows.map((r: { name: string; status: string }) => [r.name, r.status]), [[group.name, 'delivered']]);
+    assert.ok((await getBroadcast(admin, 'group', saved.id)).trackedAt, 'final once every group is delivered');
+  });
+
+  it('moments: one task for the senders, published by some, viewers tracked', async () => {
+    const text = '朋友圈：新品上市';
+    const saved = await saveBroadcast(admin, 'moment', { name: '新品朋友圈', content: { text }, senders: { userids: senders.slice(0, 2) }, audience: { corpTagIds: [tagId] } });
+    const shown = await preview(admin, 'moment', saved.id);
+    assert.deepEqual(shown.visibleTags.map((t: { id: number }) => t.id), [tagId]);
+    assert.equal(shown.senders.length, 2);
+    await ok(post(admin, 'moment', 'send', { id: saved.id }));
+    assert.equal((await waitDispatched(admin, 'moment', saved.id)).status, 'sent');
+    const moment = env.sim.state.moments.find((m) => m.text?.content === text);
+    assert.ok(moment, 'add_moment_task reached WeCom');
+    assert.deepEqual(moment.tasks.map((t) => t.userid).sort(), senders.slice(0, 2));
+    await env.runJob('broadcasts.track', { broadcastId: saved.id });
+    const published = env.sim.actions.confirmMoment({ moment_id: moment.moment_id, userid: senders[0] });
+    await env.runJob('broadcasts.track', { broadcastId: saved.id });
+    const figures = await stat(admin, 'moment', saved.id);
+    assert.equal(figures.senders.sent, 1);
+    assert.equal(figures.senders.waiting, 1);
+    assert.equal(figures.delivered, published.visible_to);
+    // Moments have no WeCom reminder: the app message reminds the one who has not published.
+    const reminded = await ok(post(admin, 'moment', 'remind', { id: saved.id }));
+    assert.equal(reminded.reminded, 1);
+    await ok(post(admin, 'moment', 'cancel', { id: saved.id }));
+    assert.ok(moment.cancelled_at !== undefined);
+  });
+
+  it('data scope: a self-scope user targets and sees only their own customers and broadcasts', async () => {
+    const [mine, other] = senders;
+    const dept = await department(admin, '群发部');
+    const seller = await scopedUser(env, admin, {
+      username: 'bcast_self',
+      perms: ['broadcast:customer:list', 'broadcast:customer:query', 'broadcast:customer:save', 'broadcast:customer:send'],
+      dataScope: 5,
+      deptId: dept,
+      qwUserid: mine,
+    });
+    // Another employee as sender: refused, naming the field.
+    const refused = await seller.post('/scrm/admin/broadcast/customer/save', { name: '越权', content: { text: 'x' }, senders: { userids: [other] }, audience: {} });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.date.fields[0].field, 'senders.userids');
+    // The admin's broadcasts are not theirs.
+    const adminsOwn = await saveBroadcast(admin, 'customer', { name: '管理员的', content: { text: 'admin' }, senders: { userids: [other] }, audience: {} });
+    await fails(seller.get('/scrm/admin/broadcast/customer/get', { id: adminsOwn.id }), 404);
+    assert.equal((await ok(seller.post('/scrm/admin/broadcast/customer/page', {}))).total, 0);
+    // Their own broadcast reaches only customers of their relations, even with "all" as the audience.
+    const own = await ok(seller.post('/scrm/admin/broadcast/customer/save', { name: '我的群发', content: { text: 'self scope' }, senders: { userids: [mine] }, audience: {} }));
+    const shown = await ok(seller.post('/scrm/admin/broadcast/customer/preview', { id: own.id }));
+    const myCustomers = new Set(env.sim.state.relationList(mine).map((r) => r.external_userid));
+    assert.equal(shown.total + shown.excluded.receiveLimit + shown.excluded.dnd + shown.excluded.notFriend, myCustomers.size);
+    assert.equal(shown.excluded.notFriend, 0, 'no customer of another employee is in the segment');
+  });
+
+  it('hostile input: 400 naming the field, nothing saved or sent', async () => {
+    const before = env.sim.state.groupMsgIndex.size;
+    const base = { name: '坏输入', content: { text: 'ok' }, senders: { userids: senders }, audience: {} };
+    const field = async (body: unknown, expected: string, url = '/scrm/admin/broadcast/customer/save') => {
+      const response = await admin.post(url, body);
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.ok(JSON.stringify(response.body.date).includes(expected), `${expected} in ${JSON.stringify(response.body.date)}`);
+    };
+    await field({ ...base, content: { text: 'x', mediaIds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } }, 'content.mediaIds');
+    await field({ ...base, content: { text: '汉'.repeat(1400) } }, 'content.text');
+    await field({ ...base, content: { text: 'x', mediaIds: [987654] } }, 'content.mediaIds');
+    await field({ ...base, audience: { corpTagIds: [987654] } }, 'audience.corpTagIds');
+    await field({ ...base, scheduleAt: new Date(Date.now() - DAY).toISOString() }, 'scheduleAt');
+    await field({ ...base, senders: { userids: ['nobody-here'] } }, 'senders.userids');
+    await field({ ...base, audience: { channelIds: [987654] } }, 'audience.channelIds');
+    await field({ ...base, name: '' }, 'name');
+    const noone = await saveBroadcast(admin, 'customer', { ...base, audience: { corpTagIds: [tagId], excludeTagIds: [tagId] } });
+    await field({ id: noone.id }, 'audience', '/scrm/admin/broadcast/customer/send');
+    assert.equal((await getBroadcast(admin, 'customer', noone.id)).status, 'draft', 'nothing sent');
+    const empty = await saveBroadcast(admin, 'customer', { ...base, content: { text: '' } });
+    await field({ id: empty.id }, 'content', '/scrm/admin/broadcast/customer/send');
+    // A group broadcast to owners without groups says so, by name.
+    const owning = new Set((await ok(admin.post('/scrm/admin/group/page', { pageSize: 500 }))).records.map((g: { owner: string }) => g.owner));
+    const ownerless = senders.find((userid) => !owning.has(userid));
+    assert.ok(ownerless, 'a sender who owns no group');
+    {
+      const draft = await saveBroadcast(admin, 'group', { ...base, senders: { userids: [ownerless] }, audience: { ownerUserids: [ownerless] } });
+      await field({ id: draft.id }, 'audience.ownerUserids', '/scrm/admin/broadcast/group/send');
+      const answer = await admin.post('/scrm/admin/broadcast/group/send', { id: draft.id });
+      assert.match(answer.body.msg, new RegExp(`没有可发送的客户群：${env.sim.state.employees.get(ownerless)!.name}`));
+    }
+    assert.equal(env.sim.state.groupMsgIndex.size, before, 'no WeCom task was made');
+    // A sent broadcast is not deleted; a draft is.
+    await fails(admin.post('/scrm/admin/broadcast/group/delete', { ids: [groupBroadcastId] }), 409, /只能删除草稿/);
+    assert.deepEqual(await ok(admin.post('/scrm/admin/broadcast/customer/delete', { ids: [noone.id] })), { deleted: 1 });
+  });
+});

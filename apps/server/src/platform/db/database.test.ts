@@ -1,0 +1,53 @@
+// On PostgreSQL the pool's connections name their parameterised statements (parsed and planned once per connection)
+// and listen for the app's notices before they are handed out.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'drizzle-orm';
+import { createTestDatabase } from '../../testing/test-app.ts';
+import type { Database } from './database.ts';
+
+const onPostgres = Boolean(process.env.DATABASE_URL);
+
+describe('the pool on PostgreSQL', { skip: onPostgres ? false : 'the embedded database serves every connection on one session: no named statements' }, () => {
+  let database: Database;
+  let close: () => Promise<void>;
+  before(async () => {
+    ({ database, close } = await createTestDatabase());
+  });
+  after(() => close());
+
+  test('a parameterised query is prepared once per connection and answers as before, through drizzle and a checked-out client', async () => {
+    const client = await database.pool.connect();
+    try {
+      for (const id of [1, 2, 3]) {
+        const { rows } = await client.query<{ n: number }>('SELECT $1::int + 1 AS n', [id]);
+        assert.equal(rows[0].n, id + 1);
+      }
+      const prepared = await client.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements`);
+      assert.deepEqual(prepared.rows.map((row) => row.statement), ['SELECT $1::int + 1 AS n'], 'one statement, parsed once');
+      const listening = await client.query<{ channel: string }>('SELECT pg_listening_channels() AS channel');
+      assert.deepEqual(listening.rows.map((row) => row.channel), ['scrm_auth']);
+    } finally {
+      client.release();
+    }
+    // drizzle through the pool, with a callback inside pg-pool.
+    const result = await database.db.execute<{ username: string }>(sql`SELECT username FROM sys_user WHERE username = ${'admin'}`);
+    assert.deepEqual(result.rows, [{ username: 'admin' }]);
+  });
+
+  test("a statement whose result changed shape under it (another replica's migration) runs again unnamed", async () => {
+    await database.db.execute(sql`CREATE TABLE shape_probe (id int PRIMARY KEY)`);
+    await database.db.execute(sql`INSERT INTO shape_probe VALUES (1)`);
+    const probe = () => database.pool.query('SELECT * FROM shape_probe WHERE id = $1', [1]);
+    assert.deepEqual((await probe()).rows, [{ id: 1 }]);
+    const client = await database.pool.connect();
+    try {
+      assert.deepEqual((await client.query('SELECT * FROM shape_probe WHERE id = $1', [1])).rows, [{ id: 1 }]);
+      await database.db.execute(sql`ALTER TABLE shape_probe ADD COLUMN label text DEFAULT 'x'`);
+      assert.deepEqual((await client.query('SELECT * FROM shape_probe WHERE id = $1', [1])).rows, [{ id: 1, label: 'x' }], 'promise style');
+    } finally {
+      client.release();
+    }
+    assert.deepEqual((await probe()).rows, [{ id: 1, label: 'x' }], 'callback style (pg-pool)');
+  });
+});
