@@ -103,14 +103,33 @@ export function jobProgressOf(db: Db, jobId: number): JobProgress {
 }
 
 export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?: boolean }): Promise<JobService> {
+  /**
+   * pg-boss's own SQL and every handler under way, so stop() can wait for them before the pool closes: pg-boss
+   * does not await the complete/fail of a job whose handler returned, and a fetch under way when it stops still
+   * hands its jobs to the handler ("Cannot use a pool after calling end on the pool" in CI).
+   */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    work.then(
+      () => inFlight.delete(work),
+      () => inFlight.delete(work),
+    );
+    return work;
+  };
   const boss = new PgBoss({
     // pg-boss runs its SQL on our pool: one set of connections, and it works the same on PGlite.
-    db: { executeSql: (text, values) => deps.pool.query(text, values) },
+    db: { executeSql: (text, values) => track(deps.pool.query(text, values)) },
     schema: 'pgboss',
     schedule: deps.schedule ?? true,
     supervise: true,
   });
   boss.on('error', (error) => console.error('[jobs]', error));
+  const work = boss.work.bind(boss) as (name: string, ...args: unknown[]) => Promise<string>;
+  boss.work = ((name: string, ...args: unknown[]) => {
+    const handler = args.pop() as (jobs: unknown) => Promise<unknown>;
+    return work(name, ...args, (jobs: unknown) => track((async () => handler(jobs))()));
+  }) as typeof boss.work;
 
   /**
    * pg-boss 10's create_queue (plans.js) inserts the queue row, then creates its partition with foreign keys
@@ -242,6 +261,13 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
       // Graceful: lets running handlers finish before returning; those waiting on other jobs are told to give up.
       stopping.abort();
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+      // Then what pg-boss left under way (see inFlight); a macrotask turn lets a finished fetch start its handler
+      // and a finished handler start its complete/fail before the set is read again.
+      const deadline = Date.now() + 30_000;
+      do {
+        await Promise.allSettled([...inFlight]);
+        await new Promise((resolve) => setImmediate(resolve));
+      } while (inFlight.size > 0 && Date.now() < deadline);
     },
   };
 }
