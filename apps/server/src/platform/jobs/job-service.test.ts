@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp } from '../../testing/test-app.ts';
+import { createTestApp, createTestDatabase } from '../../testing/test-app.ts';
+import { createJobService } from './job-service.ts';
 
 test('tracked jobs: progress, result, failure after retries, one at a time, visible over HTTP', async (t) => {
   const app = await createTestApp();
@@ -57,4 +58,41 @@ test('tracked jobs: progress, result, failure after retries, one at a time, visi
   assert.equal(missing.status, 404);
   const anonymous = await app.anonymous.get('/scrm/admin/job/get', { id: started.id });
   assert.equal(anonymous.status, 401);
+});
+
+test('stop() returns only after the failure pg-boss records for a handler that threw as it stopped (it does not await that write itself)', async (t) => {
+  const { database, close } = await createTestDatabase();
+  t.after(close);
+  // pg-boss's write of a failure, slowed down: the window in which CI's pool was closed under it.
+  let failWrites = 0;
+  let failWritten = 0;
+  const pool = Object.create(database.pool) as typeof database.pool;
+  pool.query = (async (text: string, values?: unknown[]) => {
+    if (typeof text === 'string' && text.includes("state < 'completed'") && text.includes('DELETE FROM pgboss.job')) {
+      failWrites++;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const result = await database.pool.query(text, values);
+      failWritten++;
+      return result;
+    }
+    return database.pool.query(text, values as never);
+  }) as typeof pool.query;
+  const jobs = await createJobService({ db: database.db, pool, schedule: false });
+  await jobs.createQueue('test-stop-fail');
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await jobs.boss.work('test-stop-fail', { pollingIntervalSeconds: 0.5 }, async () => {
+    started();
+    await gate;
+    throw new Error('gave up: the server is stopping');
+  });
+  await jobs.boss.send('test-stop-fail', {});
+  await running;
+  const stopped = jobs.stop();
+  release();
+  await stopped;
+  assert.equal(failWrites, 1, 'the handler failed once');
+  assert.equal(failWritten, 1, 'and pg-boss had recorded it when stop() returned');
 });
