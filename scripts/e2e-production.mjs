@@ -5,7 +5,9 @@
 // callbacks delivered to both replicas (every callback to each, as WeCom's retries through a load balancer can).
 // Checks: the first sync runs once (one run, each step once, the corp mirrored); callbacks are stored once and
 // applied once; simultaneous sync requests to both replicas start one sync, which keeps the customers of an employee
-// who left awaiting inheritance (not lost).
+// who left awaiting inheritance (not lost); /open/route/hit on both replicas racing for a link's last places
+// gives no rule more than its limit and stores exactly what was answered, and a hit answered by a replica
+// killed (SIGKILL) right after is counted.
 //
 //   node scripts/e2e-production.mjs            # PostgreSQL at 127.0.0.1:5432 (user postgres), Redis at 127.0.0.1:6379
 //   E2E_DATABASE_URL=… E2E_REDIS_URL=… node scripts/e2e-production.mjs
@@ -17,6 +19,7 @@ import { createServer as netServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { createHmac, randomBytes } from 'node:crypto';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'apps/server/package.json'));
@@ -203,6 +206,57 @@ async function main() {
   check((await count(`SELECT count(*)::int AS n FROM customer_relation WHERE status = 'lost'`)) === 0, 'the sync agreed with the callbacks (nothing lost)');
   check((await count(`SELECT count(*)::int AS n FROM customer_relation WHERE userid = $1 AND status = 'active' AND unassigned_since IS NOT NULL`, [leaver.userid])) === leaver.n,
     `the ${leaver.n} customers of an employee who left await inheritance after the sync`);
+
+  // 4. /open/route/hit on both replicas (nonces and rate windows in Redis, counters in PostgreSQL).
+  const app = (await call(replicas[0].base, '/scrm/admin/open/app/save', { token, body: { name: 'e2e route hits', rateLimit: 100000 } })).date;
+  const hit = (base, linkId) => {
+    const target = `/scrm/open/route/hit?getType=link&id=${linkId}`;
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(12).toString('hex');
+    const signature = createHmac('sha256', app.secret).update(`GET\n${target}\n${timestamp}\n${nonce}\n`, 'utf8').digest('hex');
+    return fetch(`${base}${target}`, { headers: { 'x-app-key': app.appKey, 'x-timestamp': timestamp, 'x-nonce': nonce, 'x-signature': signature } });
+  };
+  const eligible = (await call(replicas[0].base, '/scrm/admin/qw/emp/page', { token, body: { pageNum: 1, pageSize: 100, eligible: true } })).date.records.map((row) => row.userid);
+  const limits = [2, 3, 5];
+  const raced = (await call(replicas[0].base, '/scrm/admin/cust/get/link/save', { token, body: {
+    linkName: 'e2e race', allocationMethod: 'weight', userList: eligible.slice(0, 3), status: 1,
+    allocationRules: eligible.slice(0, 3).map((userId, index) => ({ userId, weight: index + 1, dailyLimit: limits[index] })),
+  } })).date;
+  check(raced.status === 1, `a weighted link with daily limits ${limits.join('/')} published (${raced.statusReason ?? 'ok'})`);
+  // The main link holds its pick (a place of today) once range upkeep has run after publishing.
+  await until('the main link to hold its pick', async () => (await count(`SELECT count(*)::int AS n FROM acq_round WHERE acq_link_id = $1 AND main_rule_id IS NOT NULL`, [raced.id])) === 1, 30_000);
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, index) => hit(replicas[index % 2].base, raced.id).then(async (response) => {
+    if (response.status !== 200) throw new Error(`route/hit: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()).date;
+  })));
+  const stored = (await db.query(`SELECT d.rule_id::int AS rule_id, d.hits::int AS hits, d.held::int AS held, r.daily_limit::int AS daily_limit FROM acq_rule_day d JOIN acq_rule r ON r.id = d.rule_id WHERE r.acq_link_id = $1 AND r.is_del = 0`, [raced.id])).rows;
+  const given = new Map();
+  for (const answer of answers) if (answer.ruleId !== null) given.set(answer.ruleId, (given.get(answer.ruleId) ?? 0) + 1);
+  check(stored.every((row) => row.hits + row.held <= row.daily_limit), `40 hits racing on two replicas: no rule over its daily limit (${stored.map((row) => `${row.hits}+${row.held}/${row.daily_limit}`).join(', ')})`);
+  check(stored.reduce((sum, row) => sum + row.hits + row.held, 0) === limits.reduce((sum, limit) => sum + limit, 0), 'every place taken, once');
+  check(stored.every((row) => (given.get(row.rule_id) ?? 0) === row.hits), 'the stored hits are exactly the answered ones');
+  check(answers.filter((answer) => answer.ruleId === null).every((answer) => answer.outcome === 'none_eligible'), 'the hits over the limits are told nobody is eligible');
+
+  // A replica killed right after it answered: every answered hit is counted, none twice; the other goes on.
+  const open = (await call(replicas[0].base, '/scrm/admin/cust/get/link/save', { token, body: {
+    linkName: 'e2e crash', allocationMethod: 'round', userList: eligible.slice(0, 2), status: 1,
+    allocationRules: eligible.slice(0, 2).map((userId) => ({ userId, roundLimit: 1 })),
+  } })).date;
+  const storedHits = () => count(`SELECT coalesce(sum(d.hits), 0)::int AS n FROM acq_rule_day d JOIN acq_rule r ON r.id = d.rule_id WHERE r.acq_link_id = $1`, [open.id]);
+  const victim = replicas[1];
+  let answered = 0;
+  const sent = 30;
+  await Promise.allSettled(Array.from({ length: sent }, () => hit(victim.base, open.id).then((response) => {
+    if (response.status !== 200) return;
+    answered++;
+    if (victim.process.child.signalCode === null) victim.process.child.kill('SIGKILL');
+  })));
+  await victim.process.exited;
+  const counted = await storedHits();
+  check(answered >= 1 && counted >= answered && counted <= sent, `a replica killed as it answered: ${answered} answered, ${counted} counted (of ${sent} sent)`);
+  const afterwards = await hit(replicas[0].base, open.id);
+  check(afterwards.status === 200 && (await afterwards.json()).date.outcome === 'chosen', 'the other replica goes on with the link');
+  check((await storedHits()) === counted + 1, 'and counts its hit once');
   log('all checks passed');
 }
 

@@ -54,6 +54,20 @@ export async function dailyCounts(db: DbOrTx, ruleIds: number[], day: string): P
   return new Map(result.rows.map((row) => [Number(row.rule_id), Number(row.count)]));
 }
 
+/** Today's places of the rules, apart: reserved (hits + held) and filled by adds; the count is the greater. */
+export async function dailyTallies(db: DbOrTx, ruleIds: number[], day: string): Promise<Map<number, DayTally>> {
+  if (!ruleIds.length) return new Map();
+  const result = await db.execute<{ rule_id: string | number; reserved: number; adds: number }>(
+    sql`SELECT rule_id, (hits + held)::int AS reserved, adds FROM acq_rule_day WHERE day = ${day} AND rule_id IN (${sql.join(ruleIds.map((id) => sql`${id}`), sql`, `)})`,
+  );
+  return new Map(result.rows.map((row) => [Number(row.rule_id), { reserved: Number(row.reserved), adds: Number(row.adds) }]));
+}
+
+export interface DayTally {
+  reserved: number;
+  adds: number;
+}
+
 /** A link's routing sequence (acq_round). */
 export interface RoundState {
   counts: Record<string, number>;
@@ -69,7 +83,9 @@ export type PlaceKind = 'hits' | 'held';
 export interface RoutingRepository {
   routableLink(getType: GetType, id: number): Promise<RoutableLink | null>;
   dailyCounts(ruleIds: number[], day: string): Promise<Map<number, number>>;
-  takePlace(rule: RoutingRule, day: string, kind?: PlaceKind): Promise<number | null>;
+  dailyTallies(ruleIds: number[], day: string): Promise<Map<number, DayTally>>;
+  /** Takes `places` (default 1) of today's places of a rule at once: the new count, or null when they are no longer all free. */
+  takePlace(rule: RoutingRule, day: string, kind?: PlaceKind, places?: number): Promise<number | null>;
   /** Gives back a held place nobody used. */
   releaseHeld(ruleId: number, day: string): Promise<void>;
   round(linkId: number): Promise<RoundState | undefined>;
@@ -84,14 +100,17 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
   return {
     routableLink: (getType: GetType, id: number) => loadRoutableLink(db, getType, id),
     dailyCounts: (ruleIds: number[], day: string) => dailyCounts(db, ruleIds, day),
+    dailyTallies: (ruleIds: number[], day: string) => dailyTallies(db, ruleIds, day),
 
-    /** Takes one of today's places of a rule: its new count, or null when the limit was reached meanwhile. */
-    async takePlace(rule: RoutingRule, day: string, kind: PlaceKind = 'hits'): Promise<number | null> {
+    // The places are taken one after another in effect: each must find the count below the limit, which holds
+    // for all when it holds for the last (the count only grows). A new row needs no check: the caller decided
+    // on counts read in its transaction, and any concurrent writer makes a row, so a conflict.
+    async takePlace(rule: RoutingRule, day: string, kind: PlaceKind = 'hits', places = 1): Promise<number | null> {
       const column = sql.raw(kind === 'held' ? 'held' : 'hits');
       const result = await db.execute<{ count: number }>(sql`
-        INSERT INTO acq_rule_day (rule_id, day, ${column}) VALUES (${rule.id}, ${day}, 1)
-        ON CONFLICT (rule_id, day) DO UPDATE SET ${column} = acq_rule_day.${column} + 1
-        WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits + acq_rule_day.held, acq_rule_day.adds) < ${rule.dailyLimit}
+        INSERT INTO acq_rule_day (rule_id, day, ${column}) VALUES (${rule.id}, ${day}, ${places})
+        ON CONFLICT (rule_id, day) DO UPDATE SET ${column} = acq_rule_day.${column} + ${places}
+        WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits + acq_rule_day.held + ${places - 1}, acq_rule_day.adds) < ${rule.dailyLimit}
         RETURNING greatest(hits + held, adds)::int AS count`);
       return result.rows.length ? Number(result.rows[0].count) : null;
     },

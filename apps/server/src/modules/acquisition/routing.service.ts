@@ -49,6 +49,12 @@ export interface RoutingServiceDeps {
  */
 const maxAttempts = (link: RoutableLink) => link.rules.length + 2;
 
+/** How often a hit on a link that follows its sequence but holds no pick for the main link asks for a check. */
+const HELD_CHECK_MS = 10_000;
+
+/** A step's places were taken by a concurrent add between its read and its write: the step is redone. */
+class PlacesTakenMeanwhile extends Error {}
+
 /** Users of the main range who should be out of it now: every rule of theirs is unavailable. */
 export function unavailableUsers(rules: RoutingRule[], counts: ReadonlyMap<number, number>, minuteOfDay: number): string[] {
   const byUser = new Map<string, boolean>();
@@ -127,8 +133,17 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     const unavailable = new Set([...outByUser].filter(([, out]) => out).map(([userId]) => userId));
     const stored = new Set(link.suspendedUsers);
     const differs = unavailable.size !== stored.size || [...unavailable].some((userId) => !stored.has(userId));
-    if (differs || link.allocationMethod !== 'default') deps.rangeMayHaveChanged(link.getType, link.id);
+    if (differs) deps.rangeMayHaveChanged(link.getType, link.id);
+    else if (link.allocationMethod !== 'default') {
+      // Following the sequence but holding no pick (nobody was eligible, or WeCom refused the update): worth
+      // another try now and then, not on every hit (each is a locked step of its own on the main pool).
+      const last = lastHeldCheck.get(link.id) ?? 0;
+      if (Date.now() - last < HELD_CHECK_MS) return;
+      lastHeldCheck.set(link.id, Date.now());
+      deps.rangeMayHaveChanged(link.getType, link.id);
+    }
   }
+  const lastHeldCheck = new Map<number, number>();
 
   /**
    * Sequence steps of one link, one at a time in this process (a chain of promises per link); replicas
@@ -148,27 +163,82 @@ export function createRoutingService(deps: RoutingServiceDeps) {
   const inTransaction = <T>(repo: RoutingRepository, work: (tx: RoutingRepository) => Promise<T>): Promise<T> =>
     deps.singleProcess ? work(repo) : repo.transaction(work);
 
-  async function hitNow(link: RoutableLink): Promise<RouteAnswer> {
+  /**
+   * One step of the sequence for every visitor waiting on the link (group commit): the sequence is locked
+   * once, each visitor is decided in turn on counts kept in memory, and the places are taken per rule in one
+   * conditional statement. A concurrent add that took places meanwhile rolls the step back and it is decided
+   * again. Without contention a step serves one visitor, as before; under load one transaction serves many.
+   */
+  async function hitMany(link: RoutableLink, visitors: number): Promise<RouteAnswer[]> {
     for (let attempt = 1; ; attempt++) {
       const result = await inTransaction(routing, async (tx) => {
-        const state = await tx.lockRound(link.id);
+        let state = await tx.lockRound(link.id);
         const at = new Date(now());
         const { day } = localTime(at, timeZone);
-        const daily = await tx.dailyCounts(link.rules.map((rule) => rule.id), day);
-        const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, state.counts), now: at, timeZone, current: state.current });
-        if (!decision.chosen) return { decision, filled: false, taken: true };
-        const count = await tx.takePlace(decision.chosen, day);
-        if (count === null) return { decision, filled: false, taken: false };
-        await tx.saveRound(link.id, advanced(state, decision));
-        const filled = decision.chosen.dailyLimit > 0 && count >= decision.chosen.dailyLimit;
-        return { decision, filled, taken: true };
+        const tallies = await tx.dailyTallies(link.rules.map((rule) => rule.id), day);
+        const today = (ruleId: number) => {
+          const tally = tallies.get(ruleId);
+          return tally ? Math.max(tally.reserved, tally.adds) : 0;
+        };
+        const daily = new Map(link.rules.map((rule) => [rule.id, today(rule.id)]));
+        const taken = new Map<number, number>();
+        const decisions: Array<{ decision: RouteDecision; filled: boolean }> = [];
+        for (let visitor = 0; visitor < visitors; visitor++) {
+          const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, state.counts), now: at, timeZone, current: state.current });
+          const chosen = decision.chosen;
+          if (chosen) {
+            const tally = tallies.get(chosen.id) ?? { reserved: 0, adds: 0 };
+            tallies.set(chosen.id, { ...tally, reserved: tally.reserved + 1 });
+            daily.set(chosen.id, today(chosen.id));
+            taken.set(chosen.id, (taken.get(chosen.id) ?? 0) + 1);
+            state = { ...state, ...advanced(state, decision) };
+          }
+          decisions.push({ decision, filled: !!chosen && chosen.dailyLimit > 0 && today(chosen.id) >= chosen.dailyLimit });
+        }
+        for (const [ruleId, places] of taken) {
+          const rule = link.rules.find((candidate) => candidate.id === ruleId)!;
+          if ((await tx.takePlace(rule, day, 'hits', places)) === null) throw new PlacesTakenMeanwhile();
+        }
+        if (taken.size) await tx.saveRound(link.id, { current: state.current, counts: state.counts, round: state.round });
+        return decisions;
+      }).catch((error: unknown) => {
+        if (error instanceof PlacesTakenMeanwhile) return null;
+        throw error;
       });
-      if (result.taken) {
-        noticeRange(link, result.decision, result.filled);
-        return answer(link, result.decision);
+      if (result) {
+        // The last decision has seen every place this step took: the range's view after the step.
+        const last = result[result.length - 1];
+        if (last) noticeRange(link, last.decision, last.filled);
+        return result.map(({ decision }) => answer(link, decision));
       }
       if (attempt >= maxAttempts(link)) throw new AppError(503, 'tooManyRequests');
     }
+  }
+
+  // Without transactions (the embedded database) a step that failed half-way cannot be undone: one visitor
+  // per step there, whose single place is taken or not.
+  const maxBatch = deps.singleProcess ? 1 : 200;
+  /** Visitors waiting for the link's next step, by link: a batch stays open until its step begins. */
+  const waiting = new Map<number, { link: RoutableLink; visitors: Array<{ resolve(answer: RouteAnswer): void; reject(error: unknown): void }> }>();
+  function hitBatched(link: RoutableLink): Promise<RouteAnswer> {
+    return new Promise((resolve, reject) => {
+      let batch = waiting.get(link.id);
+      if (!batch || batch.visitors.length >= maxBatch) {
+        const opened = { link, visitors: [] as Array<{ resolve(answer: RouteAnswer): void; reject(error: unknown): void }> };
+        batch = opened;
+        waiting.set(link.id, opened);
+        void serial(link.id, async () => {
+          if (waiting.get(link.id) === opened) waiting.delete(link.id);
+          try {
+            const answers = await hitMany(opened.link, opened.visitors.length);
+            opened.visitors.forEach((visitor, index) => visitor.resolve(answers[index]));
+          } catch (error) {
+            for (const visitor of opened.visitors) visitor.reject(error);
+          }
+        });
+      }
+      batch.visitors.push({ resolve, reject });
+    });
   }
 
   /**
@@ -246,7 +316,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     /** /open/route/hit: who gets this visitor; the choice takes one of the rule's places for today. */
     async hit(getType: GetType, id: number): Promise<RouteAnswer> {
       const link = await linkOf(getType, id);
-      return serial(link.id, () => hitNow(link));
+      return hitBatched(link);
     },
 
     /**
