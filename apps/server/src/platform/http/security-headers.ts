@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet, { type HelmetOptions } from 'helmet';
 
 /**
  * The browser-facing policy of every answer (API, console, Swagger UI):
@@ -14,7 +15,7 @@ import helmet from '@fastify/helmet';
  *   server-to-server callers (open API, Nexus, WeCom) do not need it.
  */
 export async function registerSecurityHeaders(app: FastifyInstance, options: { corsOrigins: string[] }): Promise<void> {
-  await app.register(helmet, {
+  const headers = helmetHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -35,7 +36,27 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: { c
     },
     frameguard: { action: 'deny' },
   });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
   if (options.corsOrigins.length) {
     await app.register(cors, { origin: options.corsOrigins, credentials: false, maxAge: 600 });
   }
+}
+
+/**
+ * The headers helmet sets, worked out once: they depend on nothing in the request (no CSP nonces), and
+ * @fastify/helmet built helmet's middleware (parsing the whole policy) again on every request.
+ */
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number | readonly string[]) => (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  };
+  let failed: unknown;
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => (failed = error));
+  if (failed) throw failed;
+  return headers;
 }
