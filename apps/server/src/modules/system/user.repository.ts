@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, ilike, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { preparedByShape } from '../../platform/db/prepared.ts';
 import type { DbOrTx } from '../../platform/db/database.ts';
-import { contains, countAll, paginate } from '../../platform/db/paging.ts';
+import { contains, countAll, paginateInOne } from '../../platform/db/paging.ts';
 import { employeeScope, scopeCondition, type DataScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import { qwDept, qwEmp, sysDept, sysRole, sysUser, sysUserRole } from '../../db/schema/index.ts';
 import type { Page } from '../../platform/http/schemas.ts';
@@ -36,8 +37,8 @@ export const userScope = (scope: DataScope, selfId: number): SQL | undefined =>
   scopeCondition(scope, { deptIn: (deptIds) => inArray(sysUser.deptId, deptIds), self: eq(sysUser.id, selfId) });
 
 export function createUserRepository(db: DbOrTx) {
-  const select = (tx: DbOrTx = db) =>
-    tx.select(columns).from(sysUser).leftJoin(sysDept, eq(sysDept.id, sysUser.deptId)).leftJoin(qwEmp, eq(qwEmp.userid, sysUser.qwUserid));
+  const select = <E extends Record<string, SQL>>(tx: DbOrTx = db, extra = {} as E) =>
+    tx.select({ ...columns, ...extra }).from(sysUser).leftJoin(sysDept, eq(sysDept.id, sysUser.deptId)).leftJoin(qwEmp, eq(qwEmp.userid, sysUser.qwUserid));
 
   /** Members still in the corp whom no live user is bound to. */
   const unboundEmployee = and(
@@ -47,24 +48,46 @@ export function createUserRepository(db: DbOrTx) {
     sql`NOT EXISTS (SELECT 1 FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid = ${qwEmp.userid})`,
   );
 
+  /** The page's conditions for a shape (the names of the values present), with placeholders for the values. */
+  function pageWhere(shape: string, p: (name: string) => Placeholder): SQL | undefined {
+    const has = new Set(shape.split(','));
+    const scope: DataScope = has.has('all') ? { all: true } : { all: false, deptIds: has.has('depts') ? [0] : [] };
+    return and(
+      live,
+      scopeCondition(scope, { deptIn: () => sql`${sysUser.deptId} = ANY(${p('depts')})`, self: eq(sysUser.id, p('self')) }),
+      has.has('username') ? ilike(sysUser.username, p('username')) : undefined,
+      has.has('nickname') ? ilike(sysUser.nickname, p('nickname')) : undefined,
+      has.has('phone') ? ilike(sysUser.phone, p('phone')) : undefined,
+      has.has('empNo') ? eq(sysUser.empNo, p('empNo')) : undefined,
+      has.has('status') ? eq(sysUser.status, p('status')) : undefined,
+      has.has('deptId')
+        ? sql`${sysUser.deptId} IN (SELECT id FROM sys_dept WHERE id = ${p('deptId')} OR (',' || ancestors || ',') LIKE ${p('deptPattern')})`
+        : undefined,
+    );
+  }
+  const pageCount = preparedByShape((shape, p) => db.select({ count: countAll }).from(sysUser).where(pageWhere(shape, p)));
+  const pageRows = preparedByShape((shape, p) =>
+    select(db, { pageTotal: sql<number>`(${db.select({ count: countAll }).from(sysUser).where(pageWhere(shape, p))})` })
+      .where(pageWhere(shape, p)).orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(p('limit') as never).offset(p('offset') as never),
+  );
+
   return {
     async page(scope: DataScope, selfId: number, query: z.output<typeof userPageQuery>): Promise<Page<UserRecord>> {
-      const where = and(
-        live,
-        userScope(scope, selfId),
-        query.username ? ilike(sysUser.username, contains(query.username)) : undefined,
-        query.nickname ? ilike(sysUser.nickname, contains(query.nickname)) : undefined,
-        query.phone ? ilike(sysUser.phone, contains(query.phone)) : undefined,
-        query.empNo ? eq(sysUser.empNo, query.empNo) : undefined,
-        query.status !== undefined ? eq(sysUser.status, query.status) : undefined,
-        query.deptId
-          ? sql`${sysUser.deptId} IN (SELECT id FROM sys_dept WHERE id = ${query.deptId} OR (',' || ancestors || ',') LIKE ${`%,${query.deptId},%`})`
-          : undefined,
-      );
-      return paginate(
+      // The values present make the shape; each shape's two queries are built once (preparedByShape).
+      const values: Record<string, unknown> = {
+        ...(scope.all ? {} : { self: selfId, ...(scope.deptIds.length ? { depts: scope.deptIds } : {}) }),
+        ...(query.username ? { username: contains(query.username) } : {}),
+        ...(query.nickname ? { nickname: contains(query.nickname) } : {}),
+        ...(query.phone ? { phone: contains(query.phone) } : {}),
+        ...(query.empNo ? { empNo: query.empNo } : {}),
+        ...(query.status !== undefined ? { status: query.status } : {}),
+        ...(query.deptId ? { deptId: query.deptId, deptPattern: `%,${query.deptId},%` } : {}),
+      };
+      const shape = [scope.all ? 'all' : 'scoped', ...Object.keys(values)].join(',');
+      return paginateInOne(
         query,
-        async () => (await db.select({ count: countAll }).from(sysUser).where(where))[0].count,
-        (limit, offset) => select().where(where).orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(limit).offset(offset),
+        (limit, offset) => pageRows(shape, { ...values, limit, offset }),
+        async () => (await pageCount(shape, values))[0].count,
       );
     },
 

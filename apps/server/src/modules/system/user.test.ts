@@ -61,6 +61,12 @@ describe('users', () => {
     assert.deepEqual((await ok(admin.post('/scrm/admin/sys/user/page', { nickname: 'alice l' }))).records.map((r: any) => r.username), ['alice']);
     assert.equal((await ok(admin.post('/scrm/admin/sys/user/page', { empNo: 'E001' }))).total, 1);
     assert.equal((await ok(admin.post('/scrm/admin/sys/user/page', { username: 'alice', status: 1 }))).total, 0);
+    // The total rides on the page's rows; a page past the end has none, and still says how many there are.
+    const everyone = await ok(admin.post('/scrm/admin/sys/user/page', { pageSize: 1 }));
+    assert.ok(everyone.total >= 2);
+    const pastTheEnd = await ok(admin.post('/scrm/admin/sys/user/page', { pageNum: everyone.total + 1, pageSize: 1 }));
+    assert.deepEqual({ total: pastTheEnd.total, records: pastTheEnd.records }, { total: everyone.total, records: [] });
+    assert.ok(!('pageTotal' in everyone.records[0]), 'the carried total is not a field of the record');
     assert.deepEqual(await ok(admin.post('/scrm/admin/sys/user/checkUsername', { username: 'alice' })), { username: 'alice', available: false });
     assert.deepEqual(await ok(admin.post('/scrm/admin/sys/user/checkUsername', { username: 'bob' })), { username: 'bob', available: true });
 
