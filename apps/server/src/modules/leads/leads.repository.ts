@@ -2,10 +2,11 @@
 // makes — the leads (leadScope), and inside a lead the customer's relations, transfers, corp tags and timeline
 // (the relation scope, relationScope). `leads.system()` reads without a scope: only for jobs and callbacks.
 // The rest are writes and reads of rows the caller reached through a scoped read (a lead's contacts and tags).
-import { and, asc, desc, eq, ilike, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, inArray, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { preparedByShape } from '../../platform/db/prepared.ts';
 import type { DbOrTx } from '../../platform/db/database.ts';
-import { contains, countAll, paginate } from '../../platform/db/paging.ts';
-import { bindViewer, employeeScope, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
+import { contains, countAll, paginateInOne } from '../../platform/db/paging.ts';
+import { bindViewer, employeeScope, employeeScopeOfShape, relationScope, scopeShape, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { acqLink, customer, customerRelation, customerTag, qwEmp, sysUser, tag, tagGroup } from '../../db/schema/index.ts';
 import { lead, leadCollectRequest, leadContact, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus, type LeadTransferStatus } from '../../db/schema/leads.ts';
@@ -37,9 +38,15 @@ export function leadScope(viewer: Viewer): SQL | undefined {
   return owned ? sql`(${lead.ownerUserid} IS NULL OR ${owned})` : undefined;
 }
 
+/** leadScope for a shape of scopeShape (a query built once per shape). */
+function leadScopeOfShape(shape: string, p: (name: string) => SQLWrapper): SQL | undefined {
+  const owned = employeeScopeOfShape(shape.split(',')[0], sql`${lead.ownerUserid}`, p);
+  return owned ? sql`(${lead.ownerUserid} IS NULL OR ${owned})` : undefined;
+}
+
 /** Leads to follow up (待跟进): owned, with a next follow-up date on or before `until`. */
-export const followUpDue = (until: Date): SQL =>
-  sql`(${lead.ownerUserid} IS NOT NULL AND ${lead.nextFollowAt} IS NOT NULL AND ${lead.nextFollowAt} <= ${until.toISOString()}::timestamptz AND ${lead.status} IN ('assigned', 'converted'))`;
+export const followUpDue = (until: Date | SQL): SQL =>
+  sql`(${lead.ownerUserid} IS NOT NULL AND ${lead.nextFollowAt} IS NOT NULL AND ${lead.nextFollowAt} <= ${until instanceof Date ? sql`${until.toISOString()}::timestamptz` : until} AND ${lead.status} IN ('assigned', 'converted'))`;
 
 const live = eq(lead.isDel, 0);
 
@@ -97,33 +104,70 @@ export interface LeadTimeline {
 }
 
 export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
-  const select = (tx: DbOrTx = db) => tx.select(columns).from(lead).leftJoin(qwEmp, eq(qwEmp.userid, lead.ownerUserid));
+  const select = <E extends Record<string, SQL>>(tx: DbOrTx = db, extra = {} as E) =>
+    tx.select({ ...columns, ...extra }).from(lead).leftJoin(qwEmp, eq(qwEmp.userid, lead.ownerUserid));
 
-  /** The page's conditions (the list, its export and its bulk actions read the same leads). */
-  function pageWhere(viewer: Viewer, query: LeadFilter): SQL | undefined {
+  /**
+   * The page's conditions (the list, its export and its bulk actions read the same leads), as a shape — which
+   * filters are present, the caller's kind of scope — and the values it runs with, so the page's queries are built
+   * once per shape (db/prepared.ts); the export binds the values directly.
+   */
+  function pageShape(viewer: Viewer, query: LeadFilter): { shape: string; values: Record<string, unknown> } {
+    const scope = scopeShape(viewer);
+    const values: Record<string, unknown> = {
+      ...scope.values,
+      ...(query.name ? { name: contains(query.name) } : {}),
+      ...(query.phone ? { phone: contains(query.phone) } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.source ? { source: query.source } : {}),
+      ...(query.channel ? { channel: query.channel } : {}),
+      ...(query.ownerUserid ? { ownerUserid: query.ownerUserid } : {}),
+      ...(query.mine && viewer.user.qwUserid ? { mine: viewer.user.qwUserid } : {}),
+      ...(query.followUpBefore ? { followUpBefore: query.followUpBefore.toISOString() } : {}),
+      ...(query.tagIds?.length ? { tagIds: query.tagIds } : {}),
+      ...(query.externalUserid ? { externalUserid: query.externalUserid } : {}),
+      ...(query.startTime ? { startTime: query.startTime.toISOString() } : {}),
+      ...(query.endTime ? { endTime: query.endTime.toISOString() } : {}),
+    };
+    const flags = [
+      query.includeMerged || query.status === 'merged' ? 'withMerged' : '',
+      query.pool === true ? 'pool' : query.pool === false ? 'owned' : '',
+      query.mine && !viewer.user.qwUserid ? 'mineUnbound' : '',
+    ];
+    return { shape: [scope.shape, ...flags.filter(Boolean), ...Object.keys(values).filter((name) => !(name in scope.values))].join(','), values };
+  }
+
+  function pageWhere(shape: string, p: (name: string) => SQLWrapper): SQL | undefined {
+    const has = new Set(shape.split(','));
     return and(
       live,
-      leadScope(viewer),
-      query.includeMerged || query.status === 'merged' ? undefined : isNull(lead.mergedIntoId),
-      query.name ? ilike(lead.name, contains(query.name)) : undefined,
-      query.phone
-        ? sql`${lead.id} IN (SELECT c.lead_id FROM lead_contact c WHERE c.type = 'phone' AND c.value LIKE ${contains(query.phone)})`
-        : undefined,
-      query.status ? eq(lead.status, query.status) : undefined,
-      query.source ? eq(lead.source, query.source) : undefined,
-      query.channel ? eq(lead.channel, query.channel) : undefined,
-      query.ownerUserid ? eq(lead.ownerUserid, query.ownerUserid) : undefined,
-      query.pool === true ? isNull(lead.ownerUserid) : query.pool === false ? sql`${lead.ownerUserid} IS NOT NULL` : undefined,
-      query.mine ? (viewer.user.qwUserid ? eq(lead.ownerUserid, viewer.user.qwUserid) : sql`false`) : undefined,
-      query.followUpBefore ? followUpDue(query.followUpBefore) : undefined,
-      query.tagIds?.length ? sql`${lead.id} IN (SELECT t.lead_id FROM lead_tag t WHERE t.tag_id IN (${list(query.tagIds)}))` : undefined,
-      query.externalUserid ? eq(lead.externalUserid, query.externalUserid) : undefined,
-      query.startTime ? sql`${lead.ctime} >= ${query.startTime.toISOString()}::timestamptz` : undefined,
-      query.endTime ? sql`${lead.ctime} <= ${query.endTime.toISOString()}::timestamptz` : undefined,
+      leadScopeOfShape(shape, p),
+      has.has('withMerged') ? undefined : isNull(lead.mergedIntoId),
+      has.has('name') ? ilike(lead.name, p('name')) : undefined,
+      has.has('phone') ? sql`${lead.id} IN (SELECT c.lead_id FROM lead_contact c WHERE c.type = 'phone' AND c.value LIKE ${p('phone')})` : undefined,
+      has.has('status') ? eq(lead.status, p('status')) : undefined,
+      has.has('source') ? eq(lead.source, p('source')) : undefined,
+      has.has('channel') ? eq(lead.channel, p('channel')) : undefined,
+      has.has('ownerUserid') ? eq(lead.ownerUserid, p('ownerUserid')) : undefined,
+      has.has('pool') ? isNull(lead.ownerUserid) : has.has('owned') ? sql`${lead.ownerUserid} IS NOT NULL` : undefined,
+      has.has('mine') ? eq(lead.ownerUserid, p('mine')) : has.has('mineUnbound') ? sql`false` : undefined,
+      has.has('followUpBefore') ? followUpDue(sql`${p('followUpBefore')}::timestamptz`) : undefined,
+      has.has('tagIds') ? sql`${lead.id} IN (SELECT t.lead_id FROM lead_tag t WHERE t.tag_id = ANY(${p('tagIds')}))` : undefined,
+      has.has('externalUserid') ? eq(lead.externalUserid, p('externalUserid')) : undefined,
+      has.has('startTime') ? sql`${lead.ctime} >= ${p('startTime')}::timestamptz` : undefined,
+      has.has('endTime') ? sql`${lead.ctime} <= ${p('endTime')}::timestamptz` : undefined,
     );
   }
-  const pageOrder = (query: LeadFilter) =>
-    query.followUpBefore ? [asc(lead.nextFollowAt), asc(lead.id)] : [desc(lead.ctime), desc(lead.id)];
+  const pageOrder = (shape: string) =>
+    shape.split(',').includes('followUpBefore') ? [asc(lead.nextFollowAt), asc(lead.id)] : [desc(lead.ctime), desc(lead.id)];
+  const pageCount = preparedByShape((shape, p) => db.select({ count: countAll }).from(lead).where(pageWhere(shape, p)));
+  const pageRows = preparedByShape((shape, p) =>
+    select(db, { pageTotal: sql<number>`(${db.select({ count: countAll }).from(lead).where(pageWhere(shape, p))})` })
+      .where(pageWhere(shape, p))
+      .orderBy(...pageOrder(shape))
+      .limit(p('limit') as never)
+      .offset(p('offset') as never),
+  );
 
   async function withTags(rows: LeadRow[], tx: DbOrTx = db): Promise<LeadRecord[]> {
     const tags = await tagsOf(rows.map((row) => row.id), tx);
@@ -179,17 +223,19 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   /** The reads a request makes, each in the caller's scope. */
   const scoped = {
     async page(viewer: Viewer, query: LeadFilter & Pick<LeadPageQuery, 'pageNum' | 'pageSize'>): Promise<Page<LeadRecord>> {
-      const where = pageWhere(viewer, query);
-      return paginate(
+      const { shape, values } = pageShape(viewer, query);
+      const page = await paginateInOne(
         query,
-        async () => (await db.select({ count: countAll }).from(lead).where(where))[0].count,
-        async (limit, offset) => withTags(await select().where(where).orderBy(...pageOrder(query)).limit(limit).offset(offset)),
+        (limit, offset) => pageRows(shape, { ...values, limit, offset }),
+        async () => (await pageCount(shape, values))[0].count,
       );
+      return { ...page, records: await withTags(page.records) };
     },
 
     /** The page's leads in its order, `size` at a time after `offset` (the export reads them in slices). */
     async slice(viewer: Viewer, query: LeadFilter, offset: number, size: number): Promise<LeadRecord[]> {
-      return withTags(await select().where(pageWhere(viewer, query)).orderBy(...pageOrder(query)).limit(size).offset(offset));
+      const { shape, values } = pageShape(viewer, query);
+      return withTags(await select().where(pageWhere(shape, (name) => sql.param(values[name]))).orderBy(...pageOrder(shape)).limit(size).offset(offset));
     },
 
     /** A live lead the viewer may see (merged ones included), optionally locked for update. */

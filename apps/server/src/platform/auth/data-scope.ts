@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../db/database.ts';
 import type { AuthUser } from './context.ts';
 
@@ -64,16 +64,39 @@ const list = (values: readonly number[]) => sql.join(values.map((value) => sql`$
  * on the customers and groups awaiting inheritance. Customer relations and customer groups are scoped this way.
  */
 export function employeeScope(viewer: Viewer, userid: SQL): SQL | undefined {
-  return scopeCondition(viewer.scope, {
-    self: viewer.user.qwUserid ? sql`${userid} = ${viewer.user.qwUserid}` : sql`false`,
-    deptIn: (deptIds) =>
-      sql`(${userid} IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND u.dept_id IN (${list(deptIds)}))
+  const deptIds = viewer.scope.all ? [] : viewer.scope.deptIds;
+  return employeeScopeWith(viewer.scope, userid, viewer.user.qwUserid ? sql`${viewer.user.qwUserid}` : undefined, (column) => sql`${column} IN (${list(deptIds)})`);
+}
+
+/** employeeScope with the caller's userid (`self`) and departments (`deptIn`) as SQL: values, or placeholders. */
+function employeeScopeWith(scope: DataScope, userid: SQL, self: SQL | undefined, deptIn: (column: SQL) => SQL): SQL | undefined {
+  return scopeCondition(scope, {
+    self: self ? sql`${userid} = ${self}` : sql`false`,
+    deptIn: () =>
+      sql`(${userid} IN (SELECT u.qw_userid FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid IS NOT NULL AND ${deptIn(sql`u.dept_id`)})
         OR ${userid} IN (SELECT b.qw_userid FROM (
           SELECT DISTINCT ON (u.qw_userid) u.qw_userid, u.dept_id FROM sys_user u
           WHERE u.qw_userid IS NOT NULL AND u.qw_userid IN (SELECT q.userid FROM qw_emp q WHERE q.left_at IS NOT NULL OR q.status = 5)
           ORDER BY u.qw_userid, u.is_del ASC, u.id DESC) b
-        WHERE b.dept_id IN (${list(deptIds)})))`,
+        WHERE ${deptIn(sql`b.dept_id`)}))`,
   });
+}
+
+/**
+ * The viewer's scope as the shape of a query built once per shape (db/prepared.ts) and the values it runs with
+ * (`scopeSelf`, `scopeDepts`); employeeScopeOfShape is employeeScope for it.
+ */
+export function scopeShape(viewer: Viewer): { shape: string; values: Record<string, unknown> } {
+  if (viewer.scope.all) return { shape: 'scope:all', values: {} };
+  const values: Record<string, unknown> = {};
+  if (viewer.user.qwUserid) values.scopeSelf = viewer.user.qwUserid;
+  if (viewer.scope.deptIds.length) values.scopeDepts = viewer.scope.deptIds;
+  return { shape: `scope:${Object.keys(values).join('+') || 'none'}`, values };
+}
+
+export function employeeScopeOfShape(shape: string, userid: SQL, p: (name: string) => SQLWrapper): SQL | undefined {
+  const scope: DataScope = shape === 'scope:all' ? { all: true } : { all: false, deptIds: shape.includes('scopeDepts') ? [0] : [] };
+  return employeeScopeWith(scope, userid, shape.includes('scopeSelf') ? sql`${p('scopeSelf')}` : undefined, (column) => sql`${column} = ANY(${p('scopeDepts')})`);
 }
 
 /**
