@@ -5,7 +5,7 @@
 // `namesOfStates` with the states of the rows they show; a state SCRM did not make (a contact way created in
 // WeCom's own admin, a source since removed from the database) is unknown and shown as 未知渠道 with the raw
 // state beside it.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import type { Locale } from '../../platform/http/i18n.ts';
@@ -39,15 +39,8 @@ export async function namesOfStates(db: DbOrTx, states: Iterable<string>): Promi
   if (wanted.length === 0) return names;
   const list = sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`;
   const result = await db.execute<{ state: string; source_name: string; source_type: StateSourceType; channel_name: string | null; rank: number }>(sql`
-    SELECT s.state, s.source_name, s.source_type, ch.name AS channel_name, s.rank FROM (
-      SELECT l.state, l.link_name AS source_name, l.get_type AS source_type, l.channel_id, 0 AS rank FROM acq_link l WHERE l.state = ANY(${list})
-      UNION ALL
-      SELECT r.state, l.link_name, l.get_type, l.channel_id, 1 FROM acq_rule r JOIN acq_link l ON l.id = r.acq_link_id WHERE r.state = ANY(${list})
-      UNION ALL
-      SELECT j.state, j.name, 'joinWay', j.channel_id, 2 FROM acq_join_way j WHERE j.state = ANY(${list})
-      UNION ALL
-      SELECT m.state, m.name, 'miniLink', m.channel_id, 3 FROM acq_mini_link m WHERE m.state = ANY(${list})
-    ) s LEFT JOIN acq_channel ch ON ch.id = s.channel_id
+    SELECT s.state, s.source_name, s.source_type, ch.name AS channel_name, s.rank FROM (${sourcesOf((column) => sql`${column} = ANY(${list})`)}) s
+    LEFT JOIN acq_channel ch ON ch.id = s.channel_id
     ORDER BY s.rank`);
   for (const row of result.rows) {
     if (names.has(row.state)) continue;
@@ -55,6 +48,31 @@ export async function namesOfStates(db: DbOrTx, states: Iterable<string>): Promi
   }
   return names;
 }
+
+/** The sources whose state `match`es (a condition on each arm's state column), with their rank: links first. */
+const sourcesOf = (match: (state: SQL) => SQL) => sql`
+  SELECT l.state, l.link_name AS source_name, l.get_type AS source_type, l.channel_id, 0 AS rank FROM acq_link l WHERE ${match(sql`l.state`)}
+  UNION ALL
+  SELECT r.state, l.link_name, l.get_type, l.channel_id, 1 FROM acq_rule r JOIN acq_link l ON l.id = r.acq_link_id WHERE ${match(sql`r.state`)}
+  UNION ALL
+  SELECT j.state, j.name, 'joinWay', j.channel_id, 2 FROM acq_join_way j WHERE ${match(sql`j.state`)}
+  UNION ALL
+  SELECT m.state, m.name, 'miniLink', m.channel_id, 3 FROM acq_mini_link m WHERE ${match(sql`m.state`)}`;
+
+/**
+ * namesOfStates inside the row's own query (one round trip for a page): a LATERAL join aliased `sn` giving
+ * source_name, source_type and channel_name of the state in `state` (all null when unknown or empty).
+ */
+export const stateNamesJoin = (state: SQL): SQL => sql`LEFT JOIN LATERAL (
+  SELECT s.source_name, s.source_type, ch.name AS channel_name FROM (${sourcesOf((column) => sql`${column} = ${state}`)}) s
+  LEFT JOIN acq_channel ch ON ch.id = s.channel_id ORDER BY s.rank LIMIT 1) sn ON ${state} <> ''`;
+
+/** The names a row read with stateNamesJoin carries. */
+export const stateNamesOfRow = (row: Record<string, unknown>): StateNames => ({
+  sourceName: (row.source_name as string | null) ?? null,
+  sourceType: (row.source_type as StateSourceType | null) ?? null,
+  channelName: (row.channel_name as string | null) ?? null,
+});
 
 /** Rows with a state, each given its names (rows of an unknown or empty state get nulls). */
 export async function withStateNames<T extends { state: string }>(db: DbOrTx, rows: T[]): Promise<Array<T & StateNames>> {

@@ -92,6 +92,14 @@ export async function tagsOfRelations(db: DbOrTx, relations: ReadonlyArray<{ ext
 
 export const relationTagsKey = pairKey;
 
+/**
+ * tagsOfRelations inside the row's own query (one round trip for a page): the tags of the relation aliased
+ * `relation`, as a JSON array of TagBriefs in the same order.
+ */
+export const relationTagList = (relation = 'r'): SQL => sql`(SELECT COALESCE(json_agg(json_build_object('id', t.id, 'name', t.name, 'type', t.type,
+    'groupId', t.group_id, 'groupName', g.name, 'wecomTagId', t.wecom_tag_id) ORDER BY t.type, g.order_num DESC, g.id, t.order_num DESC, t.id), '[]'::json)
+  FROM customer_tag ct JOIN tag t ON t.id = ct.tag_id JOIN tag_group g ON g.id = t.group_id WHERE ${onRelation(relation)})`;
+
 /** The tags on customers (on their active relations, or on them as a whole), each tag once, in display order. */
 export async function tagsOfCustomers(db: DbOrTx, externalUserids: readonly string[]): Promise<Map<string, TagBrief[]>> {
   const tagged = new Map<string, TagBrief[]>(externalUserids.map((externalUserid) => [externalUserid, []]));
