@@ -29,7 +29,9 @@ const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰�
 
 async function seed(db: Awaited<ReturnType<typeof startBenchServer>>['database']['db']): Promise<number> {
   const started = performance.now();
-  const customers = Math.round(RELATIONS / 1.5);
+  let customers = Math.round(RELATIONS / 1.5);
+  // A customer's second relation (i + customers) must go to another employee: customers × 7919 ≢ 0 (mod employees).
+  if (customers % EMPLOYEES === 0) customers++;
   await db.execute(sql`
     INSERT INTO qw_emp (userid, name, department, main_department)
     SELECT 'emp' || i, '员工' || i, ARRAY[(i % 10) + 2]::bigint[], (i % 10) + 2 FROM generate_series(0, ${EMPLOYEES - 1}) AS i`);

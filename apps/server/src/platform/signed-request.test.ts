@@ -76,5 +76,18 @@ for (const mode of ['database', 'redis'] as const) {
       const replay = await replicas[0].consumeAndCount(app, 'nonce-count-0', expiresAt, 3);
       assert.equal(replay.fresh, false);
     });
+
+    // The database's requests waiting together share one statement (Redis answers each on its own; a replay is not counted there).
+    if (mode === 'database') test('consumeAndCount at once (one statement for the requests waiting together): each counted once, in turn; a nonce twice is fresh once', async () => {
+      const app = caller();
+      const expiresAt = new Date(t.clock.now + 300_000);
+      const nonces = ['burst-1', 'burst-2', 'burst-3', 'burst-2', 'burst-4', 'burst-5'];
+      const answers = await Promise.all(nonces.map((nonce) => replicas[0].consumeAndCount(app, nonce, expiresAt, 4)));
+      assert.equal(answers.filter((answer) => answer.fresh).length, 5, 'five distinct nonces');
+      assert.equal(answers.filter((answer, i) => nonces[i] === 'burst-2' && answer.fresh).length, 1, 'the repeated nonce: one fresh');
+      assert.deepEqual(answers.map((answer) => answer.remaining).sort((a, b) => b - a), [3, 2, 1, 0, -1, -2], 'every request counted once');
+      const other = await replicas[1].consumeAndCount(app, 'burst-6', expiresAt, 4);
+      assert.deepEqual([other.fresh, other.remaining], [true, -3], 'the other replica counts on from there');
+    });
   });
 }

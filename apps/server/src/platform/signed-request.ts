@@ -7,6 +7,7 @@ import { lt, sql } from 'drizzle-orm';
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Db } from './db/database.ts';
 import { openNonce } from '../db/schema/index.ts';
+import { groupCommit } from './group-commit.ts';
 
 /** Accepted clock difference between a caller and SCRM, either direction. */
 export const SIGNED_MAX_SKEW_SECONDS = 300;
@@ -133,33 +134,54 @@ export function createNonceStore(options: NonceStoreOptions): NonceStore {
     await db.delete(openNonce).where(lt(openNonce.expiresAt, new Date(at)));
   }
 
-  /** The nonce (and, with `limit`, the caller's fixed one-minute window) in one statement: one round trip. */
-  async function consumeInDatabase(caller: string, nonce: string, expiresAt: Date, counted: boolean) {
+  /** The nonce in one statement: one round trip. */
+  async function consumeInDatabase(caller: string, nonce: string, expiresAt: Date): Promise<boolean> {
+    const at = now();
+    await purge(at);
+    const result = await db.execute<{ fresh: number }>(sql`
+      WITH nonce AS (
+        INSERT INTO open_nonce (app_key, nonce, expires_at) VALUES (${caller}, ${nonce}, ${expiresAt.toISOString()}::timestamptz)
+        ON CONFLICT (app_key, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE open_nonce.expires_at < ${new Date(at).toISOString()}::timestamptz
+        RETURNING 1
+      ) SELECT (SELECT count(*) FROM nonce)::int AS fresh`);
+    return Number(result.rows[0].fresh) > 0;
+  }
+
+  /**
+   * consumeAndCount in the database for every request of a caller waiting at once (groupCommit): one statement
+   * takes their nonces and adds them all to the caller's window row, which every request of the caller updates
+   * — one at a time, each waiting for the last to commit, without this. Each request's count is its place in
+   * the batch, as if they had come one after another; a nonce twice in a batch is fresh once.
+   */
+  const countInDatabase = groupCommit<string, { nonce: string; expiresAt: Date }, { fresh: boolean; points: number; windowEnd: Date }>(async (caller, requests) => {
     const at = now();
     await purge(at);
     const nowAt = new Date(at).toISOString();
     const windowEnd = new Date(at + 60_000).toISOString();
-    const key = `open:${caller}`;
-    const insertNonce = sql`
-      INSERT INTO open_nonce (app_key, nonce, expires_at) VALUES (${caller}, ${nonce}, ${expiresAt.toISOString()}::timestamptz)
-      ON CONFLICT (app_key, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE open_nonce.expires_at < ${nowAt}::timestamptz
-      RETURNING 1`;
-    if (!counted) {
-      const result = await db.execute<{ fresh: number }>(sql`WITH nonce AS (${insertNonce}) SELECT (SELECT count(*) FROM nonce)::int AS fresh`);
-      return { fresh: Number(result.rows[0].fresh) > 0, points: 0, windowEnd: new Date(at) };
-    }
-    const result = await db.execute<{ fresh: number; points: number; expire: string | Date }>(sql`
-      WITH nonce AS (${insertNonce}), rate AS (
-        INSERT INTO open_rate_limit (key, points, expire) VALUES (${key}, 1, ${windowEnd}::timestamptz)
+    const firsts = new Map<string, Date>();
+    for (const request of requests) if (!firsts.has(request.nonce)) firsts.set(request.nonce, request.expiresAt);
+    const result = await db.execute<{ fresh: string[]; points: number; expire: string | Date }>(sql`
+      WITH nonce AS (
+        INSERT INTO open_nonce (app_key, nonce, expires_at)
+        SELECT ${caller}, t.nonce, t.expires_at FROM unnest(${sql.param([...firsts.keys()])}::text[], ${sql.param([...firsts.values()].map((date) => date.toISOString()))}::timestamptz[]) AS t(nonce, expires_at)
+        ON CONFLICT (app_key, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE open_nonce.expires_at < ${nowAt}::timestamptz
+        RETURNING nonce
+      ), rate AS (
+        INSERT INTO open_rate_limit (key, points, expire) VALUES (${`open:${caller}`}, ${requests.length}, ${windowEnd}::timestamptz)
         ON CONFLICT (key) DO UPDATE SET
-          points = CASE WHEN open_rate_limit.expire <= ${nowAt}::timestamptz THEN 1 ELSE open_rate_limit.points + 1 END,
+          points = CASE WHEN open_rate_limit.expire <= ${nowAt}::timestamptz THEN ${requests.length} ELSE open_rate_limit.points + ${requests.length} END,
           expire = CASE WHEN open_rate_limit.expire <= ${nowAt}::timestamptz THEN ${windowEnd}::timestamptz ELSE open_rate_limit.expire END
         RETURNING points, expire
       )
-      SELECT (SELECT count(*) FROM nonce)::int AS fresh, rate.points, rate.expire FROM rate`);
+      SELECT COALESCE((SELECT array_agg(nonce) FROM nonce), '{}') AS fresh, rate.points, rate.expire FROM rate`);
     const row = result.rows[0];
-    return { fresh: Number(row.fresh) > 0, points: Number(row.points), windowEnd: new Date(row.expire) };
-  }
+    const fresh = new Set(row.fresh);
+    const points = Number(row.points);
+    return requests.map((request, index) => {
+      const first = fresh.delete(request.nonce); // a repeat later in the batch finds it gone
+      return { fresh: first, points: points - requests.length + index + 1, windowEnd: new Date(row.expire) };
+    });
+  });
 
   async function consumeInRedis(caller: string, nonce: string, expiresAt: Date): Promise<boolean> {
     const client = await getRedis();
@@ -179,11 +201,11 @@ export function createNonceStore(options: NonceStoreOptions): NonceStore {
   return {
     async consume(caller, nonce, expiresAt) {
       if (options.redisUrl) return consumeInRedis(caller, nonce, expiresAt);
-      return (await consumeInDatabase(caller, nonce, expiresAt, false)).fresh;
+      return consumeInDatabase(caller, nonce, expiresAt);
     },
     async consumeAndCount(caller, nonce, expiresAt, limit) {
       if (!options.redisUrl) {
-        const { fresh, points, windowEnd } = await consumeInDatabase(caller, nonce, expiresAt, true);
+        const { fresh, points, windowEnd } = await countInDatabase(caller, { nonce, expiresAt });
         return { fresh, remaining: limit - points, retryAfterMs: Math.max(0, windowEnd.getTime() - now()) };
       }
       if (!(await consumeInRedis(caller, nonce, expiresAt))) return { fresh: false, remaining: 0, retryAfterMs: 0 };

@@ -15,6 +15,7 @@
 import type { GetType } from '../../db/schema/index.ts';
 import type { RequestContext } from '../../platform/auth/context.ts';
 import { AppError, NotFound } from '../../platform/http/errors.ts';
+import { groupCommit } from '../../platform/group-commit.ts';
 import { chargeWeighted, refundWeighted, route, ruleAvailability, weightPool, type RouteDecision, type RoutingRule, type RuleCounters } from './routing/route.ts';
 import { localTime } from './routing/local-time.ts';
 import type { RouteAnswer } from './acquisition.schemas.ts';
@@ -215,31 +216,13 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     }
   }
 
-  // Without transactions (the embedded database) a step that failed half-way cannot be undone: one visitor
-  // per step there, whose single place is taken or not.
-  const maxBatch = deps.singleProcess ? 1 : 200;
-  /** Visitors waiting for the link's next step, by link: a batch stays open until its step begins. */
-  const waiting = new Map<number, { link: RoutableLink; visitors: Array<{ resolve(answer: RouteAnswer): void; reject(error: unknown): void }> }>();
-  function hitBatched(link: RoutableLink): Promise<RouteAnswer> {
-    return new Promise((resolve, reject) => {
-      let batch = waiting.get(link.id);
-      if (!batch || batch.visitors.length >= maxBatch) {
-        const opened = { link, visitors: [] as Array<{ resolve(answer: RouteAnswer): void; reject(error: unknown): void }> };
-        batch = opened;
-        waiting.set(link.id, opened);
-        void serial(link.id, async () => {
-          if (waiting.get(link.id) === opened) waiting.delete(link.id);
-          try {
-            const answers = await hitMany(opened.link, opened.visitors.length);
-            opened.visitors.forEach((visitor, index) => visitor.resolve(answers[index]));
-          } catch (error) {
-            for (const visitor of opened.visitors) visitor.reject(error);
-          }
-        });
-      }
-      batch.visitors.push({ resolve, reject });
-    });
-  }
+  // Visitors waiting on a link go together into its next step (after the one under way, sync-main steps
+  // included). Without transactions (the embedded database) a step that failed half-way cannot be undone: one
+  // visitor per step there, whose single place is taken or not.
+  const hitSteps = groupCommit<number, RoutableLink, RouteAnswer>(
+    (linkId, links) => serial(linkId, () => hitMany(links[links.length - 1], links.length)),
+    { maxBatch: deps.singleProcess ? 1 : 200 },
+  );
 
   /**
    * The main link's held pick, brought up to date in one step of the sequence: adds through the main link
@@ -316,7 +299,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
     /** /open/route/hit: who gets this visitor; the choice takes one of the rule's places for today. */
     async hit(getType: GetType, id: number): Promise<RouteAnswer> {
       const link = await linkOf(getType, id);
-      return hitBatched(link);
+      return hitSteps(link.id, link);
     },
 
     /**
