@@ -55,10 +55,20 @@ export function createTimelineService() {
     /** Appends events in the caller's transaction (or connection); events whose dedupeKey was seen are skipped. */
     async record(tx: DbOrTx, events: TimelineEventInput[]): Promise<void> {
       if (!events.length) return;
-      await tx
-        .insert(customerEvent)
-        .values(events.map((event) => ({ ...event, type: event.type as string, data: event.data ?? {} })))
-        .onConflictDoNothing({ target: customerEvent.dedupeKey });
+      // One parameter however many events (an import records one per lead): a row of values each cost drizzle's
+      // building and a statement text per batch size. In the given order, so ids follow it.
+      const rows = events.map((event) => ({
+        external_userid: event.externalUserid ?? null, userid: event.userid ?? null, lead_id: event.leadId ?? null, chat_id: event.chatId ?? null,
+        type: event.type, occurred_at: event.occurredAt.toISOString(), actor: event.actor ?? null, data: event.data ?? {}, dedupe_key: event.dedupeKey ?? null,
+      }));
+      await tx.execute(sql`
+        INSERT INTO customer_event (external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key)
+        SELECT external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key
+        FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS (external_userid text, userid text, lead_id bigint, chat_id text, type text, occurred_at timestamptz, actor text, data jsonb, dedupe_key text))
+          WITH ORDINALITY AS t(external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key, n)
+        ORDER BY n
+        ON CONFLICT (dedupe_key) DO NOTHING`);
     },
 
     /** A lead merged into another: its entries move to the target, remembering the lead they happened on (data.mergedFromId). */

@@ -35,6 +35,25 @@ describe('the pool on PostgreSQL', { skip: onPostgres ? false : 'the embedded da
     assert.deepEqual(result.rows, [{ username: 'admin' }]);
   });
 
+  test('a keyword or containment filter and a bulk statement are planned per run, never named', async () => {
+    const client = await database.pool.connect();
+    try {
+      const named = async () => (await client.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements`)).rows.map((row) => row.statement).sort();
+      const before = await named();
+      // A generic plan can't know how selective a keyword is (a 1-character search matches a tenth of the customers).
+      for (const keyword of ['%王%', '%王伟%']) await client.query('SELECT count(*) FROM sys_user WHERE nickname ILIKE $1', [keyword]);
+      await client.query("SELECT count(*) FROM sys_user WHERE ARRAY['a'] @> $1::text[]", [['a']]);
+      // One text per batch size, planned once each: not worth a statement held in every connection.
+      const many = Array.from({ length: 600 }, (_, index) => index);
+      await client.query(`SELECT count(*) FROM (VALUES ${many.map((index) => `($${index + 1}::int)`).join(',')}) v(n)`, many);
+      assert.deepEqual(await named(), before, 'nothing named');
+      await client.query('SELECT count(*) FROM sys_user WHERE nickname = $1', ['x']);
+      assert.deepEqual(await named(), [...before, 'SELECT count(*) FROM sys_user WHERE nickname = $1'].sort(), 'an equality filter is named');
+    } finally {
+      client.release();
+    }
+  });
+
   test("a statement whose result changed shape under it (another replica's migration) runs again unnamed", async () => {
     await database.db.execute(sql`CREATE TABLE shape_probe (id int PRIMARY KEY)`);
     await database.db.execute(sql`INSERT INTO shape_probe VALUES (1)`);

@@ -42,13 +42,23 @@ export function dbOnConnection(client: pg.PoolClient): Db {
  * and plans it once and then only binds and executes (the plan of a page query cost as much as running it). The
  * names are bounded (a text past the bound runs unnamed, as before). A statement whose result shape changed under it
  * (a column added by another replica's migration, under `SELECT *`) is run again unnamed and never named again.
+ * Not named: a statement filtering by a pattern or containment (after five runs PostgreSQL may keep one generic plan,
+ * which can't know how selective a keyword is: 1-character customer searches went from 53 to 168 ms at p50), and a
+ * bulk statement (a long text or many values: each batch size is another text, planned once, held in every connection).
  */
 const MAX_STATEMENTS = 2000;
+const MAX_NAMED_TEXT = 16_384;
+const MAX_NAMED_VALUES = 500;
+const PLANNED_PER_VALUE = /\bI?LIKE\b|@>|<@|<%|%>|\bSIMILAR TO\b/i;
 const statementNames = new Map<string, string | null>(); // text → name, null: never named
-function statementName(text: string): string | undefined {
+function statementName(text: string, values: number): string | undefined {
   const known = statementNames.get(text);
   if (known !== undefined) return known ?? undefined;
-  if (statementNames.size >= MAX_STATEMENTS) return undefined;
+  if (statementNames.size >= MAX_STATEMENTS || text.length > MAX_NAMED_TEXT || values > MAX_NAMED_VALUES) return undefined;
+  if (PLANNED_PER_VALUE.test(text)) {
+    statementNames.set(text, null);
+    return undefined;
+  }
   const name = `s${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
   statementNames.set(text, name);
   return name;
@@ -83,7 +93,7 @@ function postgresClient(notices: EventEmitter): typeof pg.Client {
     const plain = typeof config === 'string' ? { text: config } : (config as { text?: unknown; name?: unknown; submit?: unknown; values?: unknown[] } | null);
     const text = plain && typeof plain.text === 'string' && plain.name === undefined && typeof plain.submit !== 'function' ? plain.text : undefined;
     const params = Array.isArray(values) ? values : plain?.values;
-    const name = text !== undefined && params?.length ? statementName(text) : undefined;
+    const name = text !== undefined && params?.length ? statementName(text, params.length) : undefined;
     if (!name) return query.call(this, config, values, callback);
     const named = { ...plain, values: params, name };
     const unnamed = () => (statementNames.set(text!, null), { ...plain, values: params });
