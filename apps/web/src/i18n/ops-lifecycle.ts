@@ -35,7 +35,7 @@ export const zh = {
     resignedTitle: '离职继承', unknownCustomer: '未知客户',
     // Departures
     departure: '离职员工', departureStatus: '处理状态', departureResult: '分配结果', announcedBy_nexus: 'HR 系统通知离职', 'announcedBy_nexus-dept': 'HR 系统删除部门',
-    confirmedBy_delete_user: '企业微信通讯录删除', confirmedBy_unassigned: '企业微信待分配列表',
+    confirmedBy_delete_user: '企业微信通讯录删除', confirmedBy_unassigned: '企业微信待分配列表', confirmedBy_groups: '离职成员的待分配群',
     departure_pending: '待企业微信确认', departure_queued: '排队中', departure_running: '分配中', departure_transferred: '已分配', departure_manual: '需人工处理',
     announcedAt: 'HR 通知时间', confirmedAt: '企业微信确认时间', departureReason: '说明', takeoverItem: '{{name}}：客户 {{customers}}，群 {{groups}}', refusedCount: '（{{count}} 项未分配）',
   },
@@ -92,7 +92,7 @@ export const en: typeof zh = {
     source_directLeader: 'Direct leader', source_departmentLeader: 'Department leader', source_employee: 'Named employee', source_link: 'Acquisition link', source_fallback: 'Fallback',
     resignedTitle: 'Resigned inheritance', unknownCustomer: 'Unknown customer',
     departure: 'Departed employee', departureStatus: 'Status', departureResult: 'Assigned', announcedBy_nexus: 'HR system: employee left', 'announcedBy_nexus-dept': 'HR system: department deleted',
-    confirmedBy_delete_user: 'Deleted from WeCom contacts', confirmedBy_unassigned: "WeCom's unassigned list",
+    confirmedBy_delete_user: 'Deleted from WeCom contacts', confirmedBy_unassigned: "WeCom's unassigned list", confirmedBy_groups: "Departed owner's groups awaiting inheritance",
     departure_pending: 'Awaiting WeCom', departure_queued: 'Queued', departure_running: 'Assigning', departure_transferred: 'Assigned', departure_manual: 'Needs manual action',
     announcedAt: 'Announced by HR', confirmedAt: 'Confirmed by WeCom', departureReason: 'Note', takeoverItem: '{{name}}: {{customers}} customers, {{groups}} groups', refusedCount: ' ({{count}} not assigned)',
   },

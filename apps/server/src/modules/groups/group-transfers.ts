@@ -45,6 +45,15 @@ export function createGroupTransfers(db: DbOrTx) {
       return new Map(result.rows.map((row) => [row.owner, Number(row.count)]));
     },
 
+    /** Those of these employees who own a live group WeCom lists as awaiting inheritance (groupchat/list status 1: its owner resigned). */
+    async ownersAwaitingInheritance(owners: string[], tx: DbOrTx = db): Promise<string[]> {
+      if (owners.length === 0) return [];
+      const result = await tx.execute<{ owner: string }>(sql`
+        SELECT DISTINCT owner FROM group_chat
+        WHERE NOT dismissed AND status = 1 AND owner IN (SELECT jsonb_array_elements_text(${JSON.stringify([...new Set(owners)])}::jsonb))`);
+      return result.rows.map((row) => row.owner);
+    },
+
     /** WeCom took the transfer: the group shows its new owner at once (resigned: inherited, status 3). */
     async ownerChanged(tx: DbOrTx, chatIds: string[], newOwner: string, inherited: boolean): Promise<void> {
       if (chatIds.length === 0) return;

@@ -37,8 +37,11 @@ const SYSTEM_CONTEXT = { locale: 'zh' } as Pick<RequestContext, 'locale'> as Req
 export interface InheritanceNeighbours {
   org: Pick<OrgRepository, 'employeeStates'>;
   customers: Pick<CustomerRepository, 'forViewer'>;
-  /** The live groups an employee owns (unscoped: the preview checks the employee is in the caller's scope first). */
-  groups: { groupsOwnedBy(owner: string): Promise<Array<{ chatId: string; name: string }>> };
+  /**
+   * The live groups an employee owns (unscoped: the preview checks the employee is in the caller's scope first), and
+   * which departed employees own groups awaiting inheritance (the sweep).
+   */
+  groups: { groupsOwnedBy(owner: string): Promise<Array<{ chatId: string; name: string }>>; ownersAwaitingInheritance(owners: string[]): Promise<string[]> };
   links: Pick<LinkService, 'get'>;
   appMessages: Pick<AppMessageService, 'queue' | 'deliverSoon'>;
   audit: Pick<AuditLogRepository, 'record'>;
@@ -84,6 +87,7 @@ export function createInheritanceComponents(deps: Deps, neighbours: InheritanceN
     transfers: neighbours.transfers,
     org: neighbours.org,
     linkRules,
+    groupOwnersAwaitingInheritance: (owners) => neighbours.groups.ownersAwaitingInheritance(owners),
     currentSubjects,
     audit: neighbours.audit,
     afterCommit,

@@ -8,6 +8,11 @@ import type { LeaderFacts } from './inheritance-plan.ts';
 import type { DeparturePageQuery } from './inheritance-policy.schemas.ts';
 
 export type PolicyRow = typeof inheritancePolicy.$inferSelect;
+/**
+ * How WeCom confirmed a departure: the delete_user callback, its unassigned list (get_unassigned_list), or — an employee
+ * with groups and no customers — the org mirror (no longer listed) with groups WeCom lists as awaiting inheritance.
+ */
+export type DepartureSource = 'delete_user' | 'unassigned' | 'groups';
 export type DepartureRow = typeof inheritanceDeparture.$inferSelect;
 
 /** Two reports of one employee's departure this close together are the same departure (delete_user, then get_unassigned_list). */
@@ -99,7 +104,7 @@ export function createInheritanceRepository(db: Db) {
      * policy; a departure already confirmed (the same one reported again) is left alone; otherwise a new one is queued.
      * Returns the ids queued now.
      */
-    async confirm(tx: DbOrTx, departures: Array<{ userid: string; at: Date }>, source: 'delete_user' | 'unassigned', now: Date): Promise<number[]> {
+    async confirm(tx: DbOrTx, departures: Array<{ userid: string; at: Date }>, source: DepartureSource, now: Date): Promise<number[]> {
       const queued: number[] = [];
       const names = await system.names(departures.map((departure) => departure.userid), tx);
       for (const { userid, at } of departures) {
@@ -126,20 +131,35 @@ export function createInheritanceRepository(db: Db) {
       return queued;
     },
 
+    /** Employees the org mirror saw leave since `since` (WeCom no longer lists them), and when. */
+    async recentlyLeft(since: Date): Promise<Array<{ userid: string; at: Date }>> {
+      const rows = await db
+        .select({ userid: qwEmp.userid, leftAt: qwEmp.leftAt })
+        .from(qwEmp)
+        .where(sql`${qwEmp.leftAt} >= ${since.toISOString()}::timestamptz`);
+      return rows.map((row) => ({ userid: row.userid, at: row.leftAt! }));
+    },
+
     /**
      * Departed employees WeCom's unassigned list reports (the lifecycle module's mirror of get_unassigned_list) who left
-     * after `since` and have no departure recorded for that time: departures the delete_user callback never brought.
+     * after `since`, and `others` found another way (departed owners of groups awaiting inheritance, whom the list of
+     * customers does not show), with no departure recorded for that time: departures the delete_user callback never brought.
      */
-    async unrecordedDepartures(since: Date): Promise<Array<{ userid: string; at: Date }>> {
-      const result = await db.execute<{ userid: string; at: Date | string }>(sql`
-        SELECT u.handover_userid AS userid, max(u.dimission_time) AS at FROM lifecycle_unassigned u
-        WHERE u.dimission_time >= ${since.toISOString()}::timestamptz
-        GROUP BY u.handover_userid
+    async unrecordedDepartures(since: Date, others: Array<{ userid: string; at: Date }> = []): Promise<Array<{ userid: string; at: Date; source: 'unassigned' | 'groups' }>> {
+      const result = await db.execute<{ userid: string; at: Date | string; listed: boolean }>(sql`
+        SELECT f.userid, max(f.at) AS at, bool_or(f.listed) AS listed FROM (
+          SELECT u.handover_userid AS userid, u.dimission_time AS at, true AS listed FROM lifecycle_unassigned u
+          WHERE u.dimission_time >= ${since.toISOString()}::timestamptz
+          UNION ALL
+          SELECT o->>'userid', (o->>'at')::timestamptz, false
+          FROM jsonb_array_elements(${JSON.stringify(others.map((other) => ({ userid: other.userid, at: other.at.toISOString() })))}::jsonb) o
+        ) f
+        GROUP BY f.userid
         HAVING NOT EXISTS (
-          SELECT 1 FROM inheritance_departure d WHERE d.userid = u.handover_userid
-            AND (d.status IN ('queued', 'running') OR d.departed_at > max(u.dimission_time) - interval '2 days'))
+          SELECT 1 FROM inheritance_departure d WHERE d.userid = f.userid
+            AND (d.status IN ('queued', 'running') OR d.departed_at > max(f.at) - interval '2 days'))
         ORDER BY 1 LIMIT 100`);
-      return result.rows.map((row) => ({ userid: row.userid, at: new Date(row.at) }));
+      return result.rows.map((row) => ({ userid: row.userid, at: new Date(row.at), source: row.listed === true ? 'unassigned' : 'groups' }));
     },
 
     /**

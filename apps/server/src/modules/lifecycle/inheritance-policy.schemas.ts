@@ -86,7 +86,7 @@ export const departureRecord = z.object({
   status: z.enum(DEPARTURE_STATUSES).describe('pending: announced by the HR system, waiting for WeCom; queued/running: the policy is working; transferred; manual: a manual transfer is needed (reason)'),
   announcedBy: z.string().nullable().describe('nexus (HR: user deleted) or nexus-dept (HR: department deleted)'),
   announcedAt: dateTime.nullable(),
-  confirmedBy: z.string().nullable().describe('delete_user (WeCom callback) or unassigned (found in get_unassigned_list)'),
+  confirmedBy: z.string().nullable().describe('delete_user (WeCom callback), unassigned (found in get_unassigned_list) or groups (no longer in WeCom contacts, owning groups WeCom lists as awaiting inheritance)'),
   confirmedAt: dateTime.nullable(),
   departedAt: dateTime.nullable(),
   mode: z.enum(INHERITANCE_MODES).nullable(),

@@ -50,6 +50,8 @@ export interface InheritanceServiceDeps {
   org: Pick<OrgRepository, 'employeeStates'>;
   /** An acquisition link's (or channel QR code's) name and allocation rules; null when it does not exist. */
   linkRules: (getType: 'link' | 'qr', id: number) => Promise<LinkRuleFacts | null>;
+  /** Those of these employees who own a live group WeCom lists as awaiting inheritance (the groups module's mirror). */
+  groupOwnersAwaitingInheritance: (owners: string[]) => Promise<string[]>;
   /** An employee still in the corp: their customers and groups as the viewer sees them (the preview of a pending departure). */
   currentSubjects: (viewer: Viewer, userid: string) => Promise<Subjects>;
   audit: Pick<AuditLogRepository, 'record'>;
@@ -364,13 +366,21 @@ export function createInheritanceService(deps: InheritanceServiceDeps) {
     runDeparture: runSoon,
 
     /**
-     * The sweep: departures found in WeCom's unassigned list that no callback brought (recent ones only: an older backlog
-     * is for a manual transfer), then departures queued and due, or interrupted.
+     * The sweep: departures that no callback brought — found in WeCom's unassigned list, or (an employee with groups and
+     * no customers, whom that list does not show) employees the org mirror saw leave who own groups WeCom lists as
+     * awaiting inheritance; recent ones only: an older backlog is for a manual transfer — then departures queued and
+     * due, or interrupted.
      */
     async runDue(): Promise<number> {
-      const found = await system.unrecordedDepartures(new Date(deps.now() - UNASSIGNED_LOOKBACK_MS));
+      const since = new Date(deps.now() - UNASSIGNED_LOOKBACK_MS);
+      const left = await system.recentlyLeft(since);
+      const groupOwners = new Set(await deps.groupOwnersAwaitingInheritance(left.map((employee) => employee.userid)));
+      const found = await system.unrecordedDepartures(since, left.filter((employee) => groupOwners.has(employee.userid)));
       if (found.length) {
-        const queued = await deps.db.transaction((tx) => system.confirm(tx, found, 'unassigned', at()));
+        const queued = await deps.db.transaction(async (tx) => [
+          ...(await system.confirm(tx, found.filter((departure) => departure.source === 'unassigned'), 'unassigned', at())),
+          ...(await system.confirm(tx, found.filter((departure) => departure.source === 'groups'), 'groups', at())),
+        ]);
         for (const id of queued) await runSoon(id);
       }
       const now = at();

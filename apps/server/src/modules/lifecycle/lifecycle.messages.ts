@@ -24,8 +24,8 @@ export const lifecycleMessages = {
   lcRuleGroupNotOwned: { zh: '群「{group}」的群主不是{handover}（或群已解散）', en: 'The group "{group}" is not owned by {handover} (or was dismissed)' },
   lcRuleGroupInFlight: { zh: '群「{group}」正在分配中，请等待结果', en: 'The group "{group}" is already being transferred: wait for the result' },
   lcRuleGroupOnJobTwice: {
-    zh: '群「{group}」在 90 天内已被在职转接 2 次，企业微信不允许再次转接',
-    en: 'The group "{group}" was transferred on the job twice within 90 days, which WeCom does not allow again',
+    zh: '群「{group}」在 90 天内已被在职转接 2 次，企业微信不允许再次转接：请在 {date} 之后再试',
+    en: 'The group "{group}" was transferred on the job twice within 90 days, which WeCom does not allow again: try after {date}',
   },
   lcRuleGroupDailyCap: {
     zh: '{handover}的群今天已分配 300 个（企业微信每天最多 300 个）：群「{group}」请明天再分配',

@@ -75,7 +75,8 @@ export function createLifecycleRepository(db: Db) {
           (SELECT count(*) FROM lifecycle_unassigned u WHERE u.handover_userid = q.userid)::int AS customer_count,
           (SELECT count(*) FROM lifecycle_transfer_item i WHERE i.handover_userid = q.userid AND i.kind = 'resigned' AND i.subject = 'customer' AND i.status IN ('sending', 'waiting'))::int AS waiting_count
         FROM qw_emp q
-        WHERE (q.left_at IS NOT NULL OR q.status = 5)
+        -- Departed by the org mirror, or by WeCom's unassigned list before the mirror knows it (no delete_user came).
+        WHERE (q.left_at IS NOT NULL OR q.status = 5 OR EXISTS (SELECT 1 FROM lifecycle_unassigned u WHERE u.handover_userid = q.userid))
           AND (EXISTS (SELECT 1 FROM lifecycle_unassigned u WHERE u.handover_userid = q.userid)
             ${withGroups.length ? sql`OR q.userid IN ${jsonList(withGroups)}` : sql``})
       ) x`;
@@ -297,14 +298,18 @@ export function createLifecycleRepository(db: Db) {
       return new Set(result.rows.map((row) => row.target));
     },
 
-    /** On-the-job transfers WeCom took (or may have) per target since `since`. */
-    async onJobTransfersSince(subject: 'customer' | 'group', targets: string[], since: Date, tx: DbOrTx = db): Promise<Map<string, number>> {
+    /**
+     * On-the-job transfers of these customers (or groups) WeCom took, or may have, since `since` (at most 2 in 90 days): how many,
+     * and when the second newest was requested — once that one is out of the window, fewer than two remain.
+     */
+    async onJobTransfersSince(subject: 'customer' | 'group', targets: string[], since: Date, tx: DbOrTx = db): Promise<Map<string, { count: number; secondNewest: Date | null }>> {
       if (targets.length === 0) return new Map();
-      const result = await tx.execute<{ target: string; count: number }>(sql`SELECT target, count(*)::int AS count FROM lifecycle_transfer_item
+      const result = await tx.execute<{ target: string; count: number; second_newest: Date | string | null }>(sql`
+        SELECT target, count(*)::int AS count, (array_agg(ctime ORDER BY ctime DESC))[2] AS second_newest FROM lifecycle_transfer_item
         WHERE kind = 'onjob' AND subject = ${subject} AND ctime >= ${since.toISOString()}::timestamptz AND target IN ${jsonList(targets)}
           AND (status IN ('sending', 'waiting', 'done', 'unknown') OR (status = 'failed' AND errcode = 0))
         GROUP BY target`);
-      return new Map(result.rows.map((row) => [row.target, num(row.count)]));
+      return new Map(result.rows.map((row) => [row.target, { count: num(row.count), secondNewest: dateOrNull(row.second_newest) }]));
     },
 
     /** Customers whose transfer completed since `since` (WeCom's 90-day protection of the new relation). */
@@ -362,7 +367,8 @@ export function createLifecycleRepository(db: Db) {
 
     /**
      * Departed employees among these userids, with when they left: by the org mirror, or listed by WeCom's unassigned
-     * list though the mirror never knew them (they left before SCRM was installed).
+     * list though the mirror never knew them (they left before SCRM was installed) or does not know yet that they left
+     * (no delete_user came, and the org sync has not run since).
      */
     async departures(userids: string[], tx: DbOrTx = db): Promise<Map<string, Date | null>> {
       if (userids.length === 0) return new Map();
@@ -371,7 +377,7 @@ export function createLifecycleRepository(db: Db) {
         FROM qw_emp q WHERE (q.left_at IS NOT NULL OR q.status = 5) AND q.userid IN ${jsonList(userids)}
         UNION ALL
         SELECT u.handover_userid, NULL, max(u.dimission_time) FROM lifecycle_unassigned u
-        WHERE u.handover_userid IN ${jsonList(userids)} AND NOT EXISTS (SELECT 1 FROM qw_emp q WHERE q.userid = u.handover_userid)
+        WHERE u.handover_userid IN ${jsonList(userids)} AND NOT EXISTS (SELECT 1 FROM qw_emp q WHERE q.userid = u.handover_userid AND (q.left_at IS NOT NULL OR q.status = 5))
         GROUP BY u.handover_userid`);
       return new Map(result.rows.map((row) => [row.userid, dateOrNull(row.dimission) ?? dateOrNull(row.left_at)]));
     },

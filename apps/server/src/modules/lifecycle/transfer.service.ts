@@ -26,6 +26,8 @@ import './lifecycle.messages.ts';
 
 export type { TransferItemStatus, TransferKind, TransferOrigin };
 
+type OnJobCount = { count: number; secondNewest: Date | null };
+
 /** The tracked job following a pair's customer transfers (transfer_result / resigned/transfer_result). */
 export const TRANSFER_RESULT_JOB = 'lifecycle.transfer-result';
 /** Untracked queue: starts the next result check of a pair when it is due (backoff). */
@@ -35,6 +37,8 @@ const CALL_CHUNK = 100;
 const DAY = 86_400_000;
 /** WeCom's windows: 90 natural days of on-the-job transfer counting and relation protection. */
 const WINDOW_DAYS = 90;
+/** On-the-job transfers WeCom allows of one customer (or group) within the window. */
+const ONJOB_TIMES = 2;
 /** groupchat/transfer: at most 300 of one departed owner's groups a day. */
 const RESIGNED_GROUPS_PER_DAY = 300;
 /** A row still 'sending' this long after it was remembered never got WeCom's answer (a crash): unknown. */
@@ -288,7 +292,7 @@ export function createTransferService(deps: TransferServiceDeps) {
     // employee who left before SCRM's first sync has no relations here.
     if (kind === 'resigned') for (const row of await system.unassignedOf(input.handoverUserid, tx)) relations.add(row.externalUserid);
     const open = await system.openTargets('customer', externalUserids, tx);
-    const onJobCounts = kind === 'onjob' ? await system.onJobTransfersSince('customer', externalUserids, since, tx) : new Map<string, number>();
+    const onJobCounts = kind === 'onjob' ? await system.onJobTransfersSince('customer', externalUserids, since, tx) : new Map<string, OnJobCount>();
     const protectedSince = kind === 'onjob' ? await system.doneSince(externalUserids, since, tx) : new Map<string, Date>();
     for (const externalUserid of externalUserids) {
       if (overAYear) refuse('customer', externalUserid, 'lcRuleLeftOverAYear');
@@ -297,20 +301,20 @@ export function createTransferService(deps: TransferServiceDeps) {
       else if (protectedSince.has(externalUserid)) {
         const doneAt = protectedSince.get(externalUserid)!;
         refuse('customer', externalUserid, 'lcRuleProtected', { date: day(doneAt), until: day(new Date(doneAt.getTime() + WINDOW_DAYS * DAY)) });
-      } else if ((onJobCounts.get(externalUserid) ?? 0) >= 2) {
-        refuse('customer', externalUserid, 'lcRuleOnJobTwice', { date: day(new Date(now.getTime() + DAY)) });
+      } else if ((onJobCounts.get(externalUserid)?.count ?? 0) >= ONJOB_TIMES) {
+        refuse('customer', externalUserid, 'lcRuleOnJobTwice', { date: freeDay(onJobCounts.get(externalUserid)!) });
       } else items.push({ subject: 'customer', target: externalUserid, status: 'sending' });
     }
 
     const owned = new Map((await deps.groups.groupsByChatIds(chatIds, tx)).filter((group) => group.owner === input.handoverUserid).map((group) => [group.chatId, group]));
     const openGroups = await system.openTargets('group', chatIds, tx);
-    const onJobGroupCounts = kind === 'onjob' ? await system.onJobTransfersSince('group', chatIds, since, tx) : new Map<string, number>();
+    const onJobGroupCounts = kind === 'onjob' ? await system.onJobTransfersSince('group', chatIds, since, tx) : new Map<string, OnJobCount>();
     let assignedToday = kind === 'resigned' ? await system.resignedGroupsSince(input.handoverUserid, startOfDay(now), tx) : 0;
     for (const chatId of chatIds) {
       if (overAYear) refuse('group', chatId, 'lcRuleLeftOverAYear');
       else if (!owned.has(chatId)) refuse('group', chatId, 'lcRuleGroupNotOwned');
       else if (openGroups.has(chatId)) refuse('group', chatId, 'lcRuleGroupInFlight');
-      else if ((onJobGroupCounts.get(chatId) ?? 0) >= 2) refuse('group', chatId, 'lcRuleGroupOnJobTwice');
+      else if ((onJobGroupCounts.get(chatId)?.count ?? 0) >= ONJOB_TIMES) refuse('group', chatId, 'lcRuleGroupOnJobTwice', { date: freeDay(onJobGroupCounts.get(chatId)!) });
       else if (kind === 'resigned' && assignedToday >= RESIGNED_GROUPS_PER_DAY) refuse('group', chatId, 'lcRuleGroupDailyCap');
       else {
         assignedToday++;
@@ -318,6 +322,14 @@ export function createTransferService(deps: TransferServiceDeps) {
       }
     }
     return items;
+  }
+
+  /**
+   * The day a customer or group transferred on the job twice in the window may be transferred again: when the older of
+   * the two (the second newest, when more were counted) is 90 days old and leaves the window.
+   */
+  function freeDay(counted: OnJobCount): string {
+    return day(new Date(counted.secondNewest!.getTime() + WINDOW_DAYS * DAY));
   }
 
   /** Midnight of `now`'s day in the corp's time zone. */
