@@ -29,6 +29,7 @@ import { portalModule } from './modules/portal/portal.module.ts';
 import { orgModule } from './modules/org/org.module.ts';
 import { nexusModule, ssoRevocationCheck } from './modules/nexus/nexus.module.ts';
 import type { GroupSyncOptions } from './modules/groups/group-sync.ts';
+import type { ChunkSizes } from './modules/broadcasts/broadcasts.repository.ts';
 import { createFastWriteDb } from './platform/db/fast-writes.ts';
 import { createNonceStore, type NonceStore } from './platform/signed-request.ts';
 import { createOpenApiGuard, type OpenApiGuard } from './platform/open-signature.ts';
@@ -56,6 +57,8 @@ export interface AppDeps {
   groupSync?: GroupSyncOptions;
   /** How the whole-corp sync polls its steps (tests). */
   wecomSync?: WecomSyncOptions;
+  /** Recipients per 群发 task, smaller than WeCom's per-call limits (tests). */
+  broadcastChunkSize?: ChunkSizes;
 }
 
 const BODY_LIMIT = 1024 * 1024;

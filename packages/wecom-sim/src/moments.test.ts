@@ -174,6 +174,33 @@ describe('simulator 客户朋友圈', () => {
     assert.ok(view.moments.every((moment) => moment.tasks.some((task) => task.userid === alice)));
   });
 
+  it('a link moment: its title, url and an upload_attachment cover; one link, one kind; /sim/media shows the uploads', async () => {
+    clock.advance(61_000);
+    const link = { title: '活动页', url: 'https://example.com/promo', media_id: imageId };
+    const created = await client.moments.addMomentTask({ text: { content: '链接朋友圈' }, attachments: [{ msgtype: 'link', link }], visible_range: { sender_list: { user_list: [alice] } } });
+    clock.advance(5000);
+    const listed = await client.moments.getMomentList({ start_time: now() - 60, end_time: now() + 1, filter_type: 0 });
+    const moment = listed.moment_list.find((entry) => entry.text?.content === '链接朋友圈')!;
+    assert.deepEqual(moment.link, { title: '活动页', url: 'https://example.com/promo' });
+    assert.equal(moment.image, undefined);
+    const held = sim.state.moments.find((entry) => entry.jobid === created.jobid)!;
+    assert.deepEqual(held.attachments, [{ msgtype: 'link', link }]);
+    // One link only; never mixed with images or a video; the cover is required, an image, from upload_attachment; the url required.
+    await rejectsWith(client.moments.addMomentTask({ attachments: [{ msgtype: 'link', link }, { msgtype: 'link', link }] }), 40058, /invalid attachments size/);
+    await rejectsWith(client.moments.addMomentTask({ attachments: [{ msgtype: 'link', link }, { msgtype: 'image', image: { media_id: imageId } }] }), 40058, /invalid attachments msgtype/);
+    await rejectsWith(client.moments.addMomentTask({ attachments: [{ msgtype: 'video', video: { media_id: videoId } }, { msgtype: 'video', video: { media_id: videoId } }] }), 40058, /invalid attachments size/);
+    await rejectsWith(client.moments.addMomentTask({ attachments: [{ msgtype: 'link', link: { title: '无封面', url: 'https://example.com' } as never }] }), 40058, /link.media_id/);
+    await rejectsWith(client.moments.addMomentTask({ attachments: [{ msgtype: 'link', link: { title: '无地址', media_id: imageId } as never }] }), 40058, /link.url/);
+    const tempImage = (await client.media.upload('image', { filename: 'cover.png', data: new Uint8Array(100).fill(3) })).media_id;
+    await rejectsWith(client.moments.addMomentTask({ attachments: [{ msgtype: 'link', link: { ...link, media_id: tempImage } }] }), 40007);
+    const uploads = async (query: string) => ((await (await fetch(`${sim.url}/sim/media?${query}`)).json()) as { media: Array<{ media_id: string; attachment_type?: number }> }).media.map((item) => item.media_id);
+    const forMoments = await uploads('attachment_type=1');
+    assert.ok(forMoments.includes(imageId) && forMoments.includes(videoId));
+    assert.ok(!forMoments.includes(tempImage));
+    assert.ok((await uploads('type=image')).includes(tempImage));
+    clock.advance(61_000);
+  });
+
   it('a jobid is valid for 24 hours', async () => {
     const created = await client.moments.addMomentTask({ text: { content: '过期' } });
     clock.advance(86_401_000);

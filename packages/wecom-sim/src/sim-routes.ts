@@ -195,6 +195,16 @@ function registerRoutes(fastify: FastifyInstance, sim: WecomSimulator, options: 
     return { moments: moments.slice(-limit) };
   });
 
+  // Media as uploaded: media/upload's, and media/upload_attachment's with their attachment_type (1 moments, 2 product
+  // albums); ?attachment_type= (e.g. 1: the moments' uploads), ?type=image|video|file|voice.
+  fastify.get('/sim/media', (request) => {
+    const query = request.query as { attachment_type?: string; type?: string };
+    let media = [...sim.state.media.values()];
+    if (query.attachment_type) media = media.filter((item) => String(item.attachment_type ?? '') === query.attachment_type);
+    if (query.type) media = media.filter((item) => item.type === query.type);
+    return { media };
+  });
+
   // 入群欢迎语素材 and chat sensitive-word rules as WeCom holds them, with who made each (an app's secret or 'admin').
   fastify.get('/sim/group-welcome-templates', () => ({ group_welcome_templates: [...sim.state.groupWelcomeTemplates.values()] }));
   fastify.get('/sim/intercept-rules', () => ({ intercept_rules: [...sim.state.interceptRules.values()] }));

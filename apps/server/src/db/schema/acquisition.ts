@@ -193,7 +193,7 @@ export const acqWelcome = pgTable('acq_welcome', {
   ctime: time().notNull().defaultNow(),
 });
 
-/** 临时素材: the media library. Files live under DATA_DIR; the WeCom media_id is fetched when needed. */
+/** 临时素材: the media library. Files live under DATA_DIR (a link's file is its cover image); the WeCom media_ids are fetched when needed. */
 export const acqMedia = pgTable(
   'acq_media',
   {
@@ -215,6 +215,12 @@ export const acqMedia = pgTable(
     page: text(),
     wecomMediaId: text(),
     wecomMediaAt: time(),
+    /**
+     * The file uploaded with media/upload_attachment for customer moments (attachment_type 1; API-FACTS-OPERATIONS
+     * §18.1): a media_id of its own, not media/upload's, valid 3 days from wecomAttachmentAt. A link's file is its cover.
+     */
+    wecomAttachmentId: text(),
+    wecomAttachmentAt: time(),
     isDel: isDel(),
     ...audit,
   },

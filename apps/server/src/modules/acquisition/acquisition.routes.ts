@@ -110,7 +110,7 @@ export const mediaRoutes = (media: MediaService) => async (app: FastifyInstance)
   });
   route(app, {
     method: 'POST', url: '/upload',
-    summary: '上传素材 — multipart; fields first: type (text|image|link|miniprogram|video|file), scope (1|2|3), title; text: content; link: url, desc, picUrl; miniprogram: appid, page; then the file ("file"): image / miniprogram cover JPG or PNG ≤10 MB, video MP4 ≤10 MB, file ≤20 MB, all > 5 bytes (WeCom limits; checked by content). The WeCom media_id is obtained when first used and renewed after 3 days.',
+    summary: '上传素材 — multipart; fields first: type (text|image|link|miniprogram|video|file), scope (1|2|3), title; text: content; link: url, desc, picUrl; miniprogram: appid, page; then the file ("file"): image / miniprogram cover / link cover (optional; a link needs one to go in a customer moment) JPG or PNG ≤10 MB, video MP4 ≤10 MB, file ≤20 MB, all > 5 bytes (WeCom limits; checked by content). The WeCom media_ids (media/upload; media/upload_attachment for moments) are obtained when first used and renewed after 3 days.',
     permission: 'media:upload', response: mediaRecord,
     handler: async ({ ctx, raw }) => {
       if (!raw.isMultipart()) throw new BadRequest('fileRequired');

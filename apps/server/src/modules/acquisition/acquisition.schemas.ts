@@ -236,6 +236,8 @@ export const mediaRecord = z.object({
   page: z.string().nullable(),
   wecomMediaId: z.string().nullable(),
   wecomMediaAt: dateTime.nullable(),
+  wecomAttachmentId: z.string().nullable().describe('the media_id of media/upload_attachment (customer moments; a link: its cover), reused while valid'),
+  wecomAttachmentAt: dateTime.nullable().describe('when wecomAttachmentId was uploaded: WeCom keeps it 3 days'),
   ctime: dateTime,
   cuser: z.string().nullable(),
   mtime: dateTime,

@@ -26,6 +26,8 @@ export function toMediaRecord(row: MediaRow): MediaRecord {
     page: row.page,
     wecomMediaId: row.wecomMediaId,
     wecomMediaAt: row.wecomMediaAt,
+    wecomAttachmentId: row.wecomAttachmentId,
+    wecomAttachmentAt: row.wecomAttachmentAt,
     ctime: row.ctime,
     cuser: row.cuser,
     mtime: row.mtime,
@@ -45,6 +47,14 @@ export function createMediaRepository(db: DbOrTx) {
     },
     async markUploaded(id: number, mediaId: string, at: Date): Promise<void> {
       await db.update(acqMedia).set({ wecomMediaId: mediaId, wecomMediaAt: at }).where(eq(acqMedia.id, id));
+    },
+    /** Keeps the media_id media/upload_attachment gave (moments), with when. */
+    async markAttachmentUploaded(id: number, mediaId: string, at: Date): Promise<void> {
+      await db.update(acqMedia).set({ wecomAttachmentId: mediaId, wecomAttachmentAt: at }).where(eq(acqMedia.id, id));
+    },
+    /** Forgets media_ids WeCom no longer takes (40007), so the next use uploads again. */
+    async forgetAttachments(ids: number[]): Promise<void> {
+      if (ids.length) await db.update(acqMedia).set({ wecomAttachmentId: null, wecomAttachmentAt: null }).where(inArray(acqMedia.id, ids));
     },
     async insert(values: MediaValues): Promise<MediaRecord> {
       const [row] = await db.insert(acqMedia).values(values).returning();

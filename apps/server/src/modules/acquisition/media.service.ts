@@ -1,9 +1,11 @@
 // The media library (临时素材): files under DATA_DIR checked against WeCom's limits (API-FACTS §9); the
-// WeCom media_id (valid 3 days) is obtained when a message first needs it and renewed once it is old.
+// WeCom media_id (valid 3 days) is obtained when a message first needs it and renewed once it is old. Customer
+// moments take media of another upload kind, media/upload_attachment (API-FACTS-OPERATIONS §18.1): kept per item
+// beside the other, valid 3 days as well, reused while valid.
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { MultipartFile } from '@fastify/multipart';
-import type { WecomClient, MediaType, WelcomeAttachment } from '@scrm/wecom';
+import type { WecomClient, MediaType, MomentAttachment, WelcomeAttachment } from '@scrm/wecom';
 import { AppError, BadRequest, Conflict, InvalidField, NotFound } from '../../platform/http/errors.ts';
 import { actorOf, type RequestContext } from '../../platform/auth/context.ts';
 import { detectImage, mimeOfExtension, type FileStore } from '../../platform/files.ts';
@@ -20,7 +22,7 @@ export const MEDIA_LIMITS: Record<'image' | 'miniprogram' | 'video' | 'file', { 
   video: { maxBytes: 10 * MB, formats: 'MP4' },
   file: { maxBytes: 20 * MB, formats: 'any' },
 };
-/** Renew a media_id this long before WeCom's 3 days run out. */
+/** Renew a media_id (media/upload's or media/upload_attachment's: both valid 3 days) this long before WeCom's 3 days run out. */
 const MEDIA_ID_TTL_MS = 3 * 86_400_000 - 3_600_000;
 
 const isMp4 = (content: Buffer) => content.length >= 12 && content.subarray(4, 8).toString('latin1') === 'ftyp';
@@ -47,29 +49,58 @@ export function createMediaService(deps: MediaServiceDeps) {
     return uploaded.media_id;
   }
 
+  /**
+   * The media/upload_attachment media_id (attachment_type 1, customer moments; §18.1) of a stored file — an image, a
+   * video, or a link's cover image — uploaded when absent or about to expire (WeCom keeps it 3 days), else reused.
+   */
+  async function attachmentIdOf(row: MediaRow): Promise<string> {
+    if (row.wecomAttachmentId && row.wecomAttachmentAt && deps.now() - row.wecomAttachmentAt.getTime() < MEDIA_ID_TTL_MS) return row.wecomAttachmentId;
+    if (!row.fileKey) throw new Error(`media ${row.id} has no file`);
+    const data = await readFile(files.pathOf(row.fileKey));
+    // WeCom checks the name's extension (jpg/png, mp4): the stored file's, when the uploaded name had none.
+    const extension = row.fileKey.split('.').pop() ?? '';
+    const filename = row.fileName && /\.[a-z0-9]{1,8}$/i.test(row.fileName) ? row.fileName : `media-${row.id}.${extension}`;
+    const mediaType = row.type === 'video' ? 'video' : 'image';
+    const uploaded = await deps.wecom().media.uploadAttachment({ filename, data, contentType: row.mime ?? undefined }, { media_type: mediaType, attachment_type: 1 });
+    const at = new Date(deps.now());
+    await media.markAttachmentUploaded(row.id, uploaded.media_id, at);
+    // The same item again in this choice: the id just kept.
+    Object.assign(row, { wecomAttachmentId: uploaded.media_id, wecomAttachmentAt: at });
+    return uploaded.media_id;
+  }
+
   return {
     mediaIdOf,
 
-    /** Live media by id (type and title), for checking a choice of attachments; deleted or unknown ids are absent. */
-    async brief(ids: number[]): Promise<Map<number, { id: number; type: MediaKind; title: string }>> {
+    /**
+     * Live media by id (type, title, whether a file is stored: a link's cover), for checking a choice of attachments;
+     * deleted or unknown ids are absent.
+     */
+    async brief(ids: number[]): Promise<Map<number, { id: number; type: MediaKind; title: string; hasFile: boolean }>> {
       const rows = ids.length ? await media.liveByIds(ids) : [];
-      return new Map(rows.map((row) => [row.id, { id: row.id, type: row.type as MediaKind, title: row.title }]));
+      return new Map(rows.map((row) => [row.id, { id: row.id, type: row.type as MediaKind, title: row.title, hasFile: row.fileKey !== null }]));
     },
 
     /**
-     * Moment attachments (API-FACTS-OPERATIONS §18.1): images and videos uploaded with media/upload_attachment
-     * (attachment_type 1), whose media_id is not media/upload's; uploaded when the moment is created.
+     * Moment attachments as add_moment_task takes them (§18.2): images and a video by their media/upload_attachment
+     * media_id, a link as its title, url and cover (its stored image, uploaded the same way). Each media_id is kept
+     * with the item and reused while WeCom keeps it (3 days); `renew` uploads again (WeCom refused the kept ones).
+     * Items of other kinds, or without a file, are skipped (the broadcast's check refuses them first).
      */
-    async momentAttachments(ids: number[]): Promise<Array<{ msgtype: 'image'; image: { media_id: string } } | { msgtype: 'video'; video: { media_id: string } }>> {
+    async momentAttachments(ids: number[], options: { renew?: boolean } = {}): Promise<MomentAttachment[]> {
       const rows = ids.length ? await media.liveByIds(ids) : [];
+      if (options.renew) {
+        await media.forgetAttachments(rows.map((row) => row.id));
+        for (const row of rows) Object.assign(row, { wecomAttachmentId: null, wecomAttachmentAt: null });
+      }
       const byId = new Map(rows.map((row) => [row.id, row]));
-      const result: Array<{ msgtype: 'image'; image: { media_id: string } } | { msgtype: 'video'; video: { media_id: string } }> = [];
+      const result: MomentAttachment[] = [];
       for (const id of ids) {
         const row = byId.get(id);
-        if (!row?.fileKey || (row.type !== 'image' && row.type !== 'video')) continue;
-        const data = await readFile(files.pathOf(row.fileKey));
-        const uploaded = await deps.wecom().media.uploadAttachment({ filename: row.fileName ?? `media-${row.id}`, data, contentType: row.mime ?? undefined }, { media_type: row.type, attachment_type: 1 });
-        result.push(row.type === 'image' ? { msgtype: 'image', image: { media_id: uploaded.media_id } } : { msgtype: 'video', video: { media_id: uploaded.media_id } });
+        if (!row?.fileKey) continue;
+        if (row.type === 'image') result.push({ msgtype: 'image', image: { media_id: await attachmentIdOf(row) } });
+        else if (row.type === 'video') result.push({ msgtype: 'video', video: { media_id: await attachmentIdOf(row) } });
+        else if (row.type === 'link') result.push({ msgtype: 'link', link: { title: row.title, url: row.linkUrl ?? '', media_id: await attachmentIdOf(row) } });
       }
       return result;
     },
@@ -118,7 +149,7 @@ export function createMediaService(deps: MediaServiceDeps) {
           continue;
         }
         const type = fields.type as MediaKind | undefined;
-        const limit = type && type in MEDIA_LIMITS ? MEDIA_LIMITS[type as keyof typeof MEDIA_LIMITS].maxBytes : 20 * MB;
+        const limit = type === 'link' ? MEDIA_LIMITS.image.maxBytes : type && type in MEDIA_LIMITS ? MEDIA_LIMITS[type as keyof typeof MEDIA_LIMITS].maxBytes : 20 * MB;
         content = await readUpload(part as MultipartFile, limit);
         fileName = (part as MultipartFile).filename || null;
       }
@@ -143,6 +174,18 @@ export function createMediaService(deps: MediaServiceDeps) {
         if (!/^https?:\/\//.test(values.linkUrl)) throw new InvalidField('url', 'acqMediaFieldRequired', { type, field: 'url (http/https)' });
         values.linkDesc = fields.desc?.trim() || null;
         values.picUrl = fields.picUrl?.trim() || null;
+        // An optional cover image (a customer moment's link needs one, §18.2): checked as an image.
+        if (content) {
+          const limit = MEDIA_LIMITS.image;
+          if (content.length <= 5) throw new BadRequest('acqMediaTooSmall');
+          if (content.length > limit.maxBytes) throw new AppError(413, 'payloadTooLarge', { limit: formatBytes(limit.maxBytes) });
+          const image = detectImage(content);
+          if (!image || (image.extension !== 'png' && image.extension !== 'jpg')) throw new BadRequest('acqMediaWrongFormat', { type, formats: limit.formats });
+          stored = image;
+          values.fileName = (fileName ?? `cover.${image.extension}`).slice(0, 255);
+          values.fileSize = content.length;
+          values.mime = image.mime;
+        }
       } else {
         if (!content) throw new BadRequest('acqMediaFileRequired', { type });
         const limit = MEDIA_LIMITS[type];

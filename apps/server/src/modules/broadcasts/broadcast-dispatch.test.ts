@@ -111,4 +111,43 @@ describe('broadcast dispatch: crashes, refusals, schedules', () => {
     assert.equal(simMessages(env, '定时取消测试').length, 0);
     assert.equal((await getBroadcast(admin, 'customer', later.id)).status, 'cancelled');
   });
+
+  for (const [fault, errcode] of [['busy', -1], ['rate-limited', 45009]] as const) {
+    it(`WeCom ${fault} (${errcode}) past the client's own retries: the dispatch is tried again by itself and completes, one task per chunk, none twice`, async () => {
+      const text = `自动重试测试 ${errcode}`;
+      const saved = await saveBroadcast(admin, 'customer', { name: `自动重试 ${fault}`, content: { text }, senders: { userids: senders }, audience: { corpTagIds: [tagId] } });
+      const shown = await preview(admin, 'customer', saved.id);
+      const failedBefore = env.sim.faults.counters.failed;
+      // WeCom refuses every add_msg_template until the first dispatch has given up on each chunk for now.
+      env.sim.faults.set({ failNext: 1_000_000, failNextErrcode: errcode, apis: ['externalcontact/add_msg_template'] });
+      try {
+        await ok(post(admin, 'customer', 'send', { id: saved.id }));
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const detail = await getBroadcast(admin, 'customer', saved.id);
+          // Each chunk refused once (after the client's retries) and set to be tried again: the job's retry is due.
+          if (detail.chunks.length === shown.tasks && detail.chunks.every((c: { status: string; attempts: number }) => c.status === 'pending' && c.attempts === 1)) break;
+          assert.ok(Date.now() < deadline, `chunks not refused and pending: ${JSON.stringify(detail.chunks)}`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        assert.equal(simMessages(env, text).length, 0, 'WeCom made no task yet');
+      } finally {
+        env.sim.faults.reset();
+      }
+      assert.ok(env.sim.faults.counters.failed - failedBefore >= shown.tasks);
+      const done = await waitDispatched(admin, 'customer', saved.id, 60_000);
+      assert.equal(done.status, 'sent');
+      assert.deepEqual(done.chunkCounts, { pending: 0, inFlight: 0, created: shown.tasks, failed: 0, unknown: 0 });
+      assert.ok(done.chunks.every((c: { attempts: number; failure: unknown }) => c.attempts === 2 && c.failure === null), JSON.stringify(done.chunks));
+      // WeCom has exactly one task per sender with a chunk, each with the customers the preview counted.
+      const messages = simMessages(env, text);
+      assert.equal(messages.length, shown.tasks);
+      const bySender = new Map<string, number>();
+      for (const message of messages) for (const task of message.tasks) bySender.set(task.userid, (bySender.get(task.userid) ?? 0) + task.recipients.length);
+      assert.deepEqual(
+        bySender,
+        new Map(shown.senders.filter((s: { count: number }) => s.count > 0).map((s: { userid: string; count: number }) => [s.userid, s.count])),
+      );
+    });
+  }
 });

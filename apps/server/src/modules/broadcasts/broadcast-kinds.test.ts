@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
 import { department, fails, ok, scopedUser } from '../leads/leads.testing.ts';
-import { createBroadcastTestEnv, getBroadcast, post, preview, recipients, saveBroadcast, simMessages, stat, waitDispatched } from './broadcasts.testing.ts';
+import { createBroadcastTestEnv, employeesWithCustomers, getBroadcast, post, preview, recipients, saveBroadcast, simMessages, stat, waitDispatched } from './broadcasts.testing.ts';
 
 const DAY = 86_400_000;
 
@@ -129,5 +129,70 @@ describe('group broadcasts, moments, scope and bad input', () => {
     // A sent broadcast is not deleted; a draft is.
     await fails(admin.post('/scrm/admin/broadcast/group/delete', { ids: [groupBroadcastId] }), 409, /只能删除草稿/);
     assert.deepEqual(await ok(admin.post('/scrm/admin/broadcast/customer/delete', { ids: [noone.id] })), { deleted: 1 });
+  });
+
+  it('a sender who is a real employee without 客户联系: 400 on senders.userids naming them, in words; a draft whose sender lost it is not sent', async () => {
+    // An employee with customers, other than the senders the other tests use (given back 客户联系 at the end).
+    const candidates = employeesWithCustomers(env, 1);
+    const employee = candidates.find((e) => !senders.includes(e.userid)) ?? candidates.find((e) => e.userid === senders[2])!;
+    const draft = await saveBroadcast(admin, 'customer', { name: '失去客户联系', content: { text: '失去客户联系测试' }, senders: { userids: [employee.userid] }, audience: {} });
+    const tasksBefore = env.sim.state.groupMsgIndex.size;
+    env.sim.actions.updateEmployee({ userid: employee.userid, customerContact: false });
+    await env.syncOrg();
+    try {
+      const message = `${employee.name}没有客户联系权限：请在企业微信管理后台「客户联系 → 权限配置」中添加，再同步企微员工`;
+      const body = { name: '无客户联系', content: { text: 'x' }, senders: { userids: [employee.userid] }, audience: {} };
+      for (const kind of ['customer', 'moment'] as const) {
+        const refused = await admin.post(`/scrm/admin/broadcast/${kind}/save`, body);
+        assert.equal(refused.status, 400, JSON.stringify(refused.body));
+        assert.equal(refused.body.msg, message);
+        assert.deepEqual(refused.body.date.fields, [{ field: 'senders.userids', message }]);
+      }
+      const english = await admin.post('/scrm/admin/broadcast/customer/save', body, { 'accept-language': 'en' });
+      assert.equal(english.status, 400);
+      assert.match(english.body.msg, new RegExp(`^${employee.name} has no customer-contact permission`));
+      // The draft saved while they had it: refused at send, still a draft, nothing in WeCom.
+      const sent = await admin.post('/scrm/admin/broadcast/customer/send', { id: draft.id });
+      assert.equal(sent.status, 400, JSON.stringify(sent.body));
+      assert.deepEqual(sent.body.date.fields.map((f: { field: string }) => f.field), ['senders.userids']);
+      assert.equal((await getBroadcast(admin, 'customer', draft.id)).status, 'draft');
+      assert.equal(env.sim.state.groupMsgIndex.size, tasksBefore, 'no WeCom task was made');
+      assert.equal(simMessages(env, '失去客户联系测试').length, 0);
+    } finally {
+      env.sim.actions.updateEmployee({ userid: employee.userid, customerContact: true });
+      await env.syncOrg();
+    }
+  });
+
+  it('group broadcasts respect data scope: a self-scope creator cannot target another owner\'s group or the owner, nor reach the admin\'s broadcast; nothing sent', async () => {
+    const groups = (await ok(admin.post('/scrm/admin/group/page', { pageSize: 50 }))).records.filter((g: { dismissed: boolean; ownerDeparted: boolean; owner: string }) => !g.dismissed && !g.ownerDeparted && env.sim.state.employees.get(g.owner)?.customerContact);
+    const target = groups[0];
+    assert.ok(target, 'a live group');
+    // (senders[0] is bound to the other self-scope user already.)
+    const mine = senders.slice(1).find((userid) => userid !== target.owner)!;
+    const dept = await department(admin, '群群发部');
+    const owner = await scopedUser(env, admin, {
+      username: 'bcast_group_self',
+      perms: ['broadcast:group:list', 'broadcast:group:query', 'broadcast:group:save', 'broadcast:group:send'],
+      dataScope: 5,
+      deptId: dept,
+      qwUserid: mine,
+    });
+    const tasksBefore = env.sim.state.groupMsgIndex.size;
+    const base = { name: '越权群群发', content: { text: '越权群群发测试' } };
+    const chosen = await owner.post('/scrm/admin/broadcast/group/save', { ...base, audience: { chatIds: [target.chatId] } });
+    assert.equal(chosen.status, 400, JSON.stringify(chosen.body));
+    assert.deepEqual(chosen.body.date.fields.map((f: { field: string }) => f.field), ['audience.chatIds']);
+    assert.match(chosen.body.msg, /不在你的数据权限范围内/);
+    const byOwner = await owner.post('/scrm/admin/broadcast/group/save', { ...base, audience: { ownerUserids: [target.owner] } });
+    assert.equal(byOwner.status, 400, JSON.stringify(byOwner.body));
+    assert.deepEqual(byOwner.body.date.fields.map((f: { field: string }) => f.field), ['audience.ownerUserids']);
+    // The admin's draft to that group is not theirs to preview or send.
+    const adminsDraft = await saveBroadcast(admin, 'group', { ...base, name: '管理员的群群发', audience: { chatIds: [target.chatId] } });
+    await fails(owner.post('/scrm/admin/broadcast/group/send', { id: adminsDraft.id }), 404);
+    await fails(owner.post('/scrm/admin/broadcast/group/preview', { id: adminsDraft.id }), 404);
+    assert.equal((await getBroadcast(admin, 'group', adminsDraft.id)).status, 'draft');
+    assert.equal(env.sim.state.groupMsgIndex.size, tasksBefore, 'no WeCom task was made');
+    assert.equal(simMessages(env, '越权群群发测试').length, 0);
   });
 });

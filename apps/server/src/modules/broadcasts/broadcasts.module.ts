@@ -5,7 +5,7 @@ import { createBroadcastService, DISPATCH_JOB, SCHEDULED_QUEUE, TRACK_DUE_QUEUE,
 import { broadcastRoutes } from './broadcasts.routes.ts';
 import './broadcasts.messages.ts';
 
-type BroadcastModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'background'>;
+type BroadcastModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'background' | 'broadcastChunkSize'>;
 
 /** What broadcasts use of other modules and of the platform (given by the composition root). */
 export type BroadcastNeighbourDeps = Pick<BroadcastServiceDeps, 'appMessages' | 'audit' | 'org' | 'tags' | 'media' | 'groups' | 'customers' | 'stages' | 'timeline'> & { segments: CustomerSegments };
@@ -13,7 +13,7 @@ export type BroadcastNeighbourDeps = Pick<BroadcastServiceDeps, 'appMessages' | 
 /** The pieces of the broadcasts module (for the module, its jobs, tests and the benchmark). */
 export function createBroadcastComponents(deps: BroadcastModuleDeps & BroadcastNeighbourDeps) {
   const timeZone = deps.config.TZ_DEFAULT;
-  const broadcasts = createBroadcastRepository(deps.db, deps.segments, { timeZone });
+  const broadcasts = createBroadcastRepository(deps.db, deps.segments, { timeZone, chunkSize: deps.broadcastChunkSize });
   const service = createBroadcastService({
     db: deps.db,
     broadcasts,

@@ -74,7 +74,11 @@ function broadcastScope(viewer: Viewer): SQL | undefined {
   });
 }
 
-export function createBroadcastRepository(db: Db, segments: CustomerSegments, options: { timeZone: string }) {
+/** Recipients per WeCom task: WeCom's limits unless smaller ones are given (tests). */
+export type ChunkSizes = Partial<Record<'customer' | 'group', number>>;
+
+export function createBroadcastRepository(db: Db, segments: CustomerSegments, options: { timeZone: string; chunkSize?: ChunkSizes }) {
+  const chunkSize: Record<BroadcastKind, number> = { ...CHUNK_SIZE, ...options.chunkSize };
   const rows = async <T extends Record<string, unknown>>(query: SQL, tx: DbOrTx = db): Promise<T[]> => (await tx.execute<T>(query)).rows as T[];
 
   /** The customers of a segment with their sender (the chosen sender with the newest relation) and why one is left out. */
@@ -179,14 +183,14 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
 
     /**
      * Stores the plan of a customer broadcast in `tx`: every customer of the segment as a recipient (planned in a
-     * chunk of its sender, or excluded with the reason), then one chunk per sender and CHUNK_SIZE recipients.
+     * chunk of its sender, or excluded with the reason), then one chunk per sender and chunkSize recipients.
      */
     async storeCustomerPlan(viewer: Viewer, tx: DbOrTx, broadcastId: number, segment: Segment): Promise<void> {
       const plan = planQuery(viewer, segment);
       await tx.execute(sql`
         INSERT INTO broadcast_recipient (broadcast_id, target, name, userid, chunk_seq, status, reason)
         SELECT ${broadcastId}, p.target, p.name, COALESCE(p.userid, ''),
-          CASE WHEN p.reason IS NULL THEN ((row_number() OVER (PARTITION BY p.userid, p.reason IS NULL ORDER BY p.target) - 1) / ${CHUNK_SIZE.customer})::int END,
+          CASE WHEN p.reason IS NULL THEN ((row_number() OVER (PARTITION BY p.userid, p.reason IS NULL ORDER BY p.target) - 1) / ${chunkSize.customer})::int END,
           CASE WHEN p.reason IS NULL THEN 'planned' ELSE 'excluded' END, p.reason
         FROM (${plan}) p`);
     },
@@ -472,6 +476,8 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
   };
 
   return {
+    /** Recipients per WeCom task (add_msg_template: 10,000 customers or 2,000 groups a call). */
+    chunkSize,
     /** The repository for one caller: their broadcasts and the customers and senders of their scope. */
     forViewer: (viewer: Viewer) => bindViewer(viewer, scoped),
     /** Unscoped: for the dispatch and tracking jobs, and for writes after a scoped read. */

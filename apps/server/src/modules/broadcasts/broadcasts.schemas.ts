@@ -12,6 +12,9 @@ export const EXCLUSIONS = ['not_friend', 'receive_limit', 'dnd'] as const;
 /** WeCom's limits (API-FACTS-OPERATIONS §17.1, §18.2). */
 export const TEXT_MAX_BYTES = 4000;
 export const ATTACHMENTS_MAX = 9;
+/** A moment's text: at most 2000 characters as well as 4000 bytes; its link's title at most 64 bytes (§18.2). */
+export const MOMENT_TEXT_MAX_CHARS = 2000;
+export const MOMENT_LINK_TITLE_MAX_BYTES = 64;
 
 const userid = z.string().trim().min(1).max(64);
 const positiveIds = (max: number) => z.array(z.number().int().positive()).max(max);
@@ -19,7 +22,7 @@ const dayOrTime = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
 
 export const broadcastContent = z.object({
   text: z.string().max(4000).default('').describe(`the message text; at most ${TEXT_MAX_BYTES} bytes (UTF-8) as WeCom counts it`),
-  mediaIds: z.array(z.number().int().positive()).max(ATTACHMENTS_MAX).default([]).describe('media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link'),
+  mediaIds: z.array(z.number().int().positive()).max(ATTACHMENTS_MAX).default([]).describe('media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link (one kind only; a link with a cover image uploaded with it, a title of at most 64 bytes)'),
 });
 
 export const broadcastSenders = z.object({

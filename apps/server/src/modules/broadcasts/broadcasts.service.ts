@@ -28,9 +28,11 @@ import type { MediaService } from '../acquisition/media.service.ts';
 import { statesOfSources } from '../acquisition/state-names.ts';
 import type { GroupRecord } from '../groups/groups.schemas.ts';
 import type { BroadcastAudience, BroadcastKind, BroadcastStatus } from '../../db/schema/broadcasts.ts';
-import { CHUNK_SIZE, type BroadcastRepository, type BroadcastRow, type ChunkRow, type ReceiveWindow, type Segment, type SettingsRow } from './broadcasts.repository.ts';
+import { type BroadcastRepository, type BroadcastRow, type ChunkRow, type ReceiveWindow, type Segment, type SettingsRow } from './broadcasts.repository.ts';
 import {
   ATTACHMENTS_MAX,
+  MOMENT_LINK_TITLE_MAX_BYTES,
+  MOMENT_TEXT_MAX_CHARS,
   TEXT_MAX_BYTES,
   type BroadcastDetail,
   type BroadcastPageQuery,
@@ -192,9 +194,17 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
     const missing = unique(content.mediaIds).filter((id) => !media.has(id));
     if (missing.length) throw new InvalidField('content.mediaIds', 'broadcastMediaUnknown', { ids: missing.join(', ') });
     if (kind === 'moment') {
-      const types = content.mediaIds.map((id) => media.get(id)!.type);
-      const fine = types.length === 0 || (types.every((type) => type === 'image') && types.length <= 9) || (types.length === 1 && types[0] === 'video');
-      if (!fine) throw new InvalidField('content.mediaIds', 'broadcastMomentMedia');
+      // §18.2: 2000 characters (and 4000 bytes); up to 9 images, or 1 video, or 1 link with its cover — one kind only.
+      const chars = Array.from(content.text).length;
+      if (chars > MOMENT_TEXT_MAX_CHARS) throw new InvalidField('content.text', 'broadcastMomentTextTooLong', { chars, max: MOMENT_TEXT_MAX_CHARS });
+      const items = content.mediaIds.map((id) => media.get(id)!);
+      const other = items.find((item) => item.type !== 'image' && item.type !== 'video' && item.type !== 'link');
+      if (other) throw new InvalidField('content.mediaIds', 'broadcastMomentMediaKind', { title: other.title });
+      const types = unique(items.map((item) => item.type));
+      if (types.length > 1 || (types[0] !== 'image' && items.length > 1)) throw new InvalidField('content.mediaIds', 'broadcastMomentMedia');
+      const link = items.find((item) => item.type === 'link');
+      if (link && !link.hasFile) throw new InvalidField('content.mediaIds', 'broadcastMomentLinkCover', { title: link.title });
+      if (link && bytesOf(link.title) > MOMENT_LINK_TITLE_MAX_BYTES) throw new InvalidField('content.mediaIds', 'broadcastMomentLinkTitle', { title: link.title, bytes: bytesOf(link.title), max: MOMENT_LINK_TITLE_MAX_BYTES });
     } else {
       const text = content.mediaIds.map((id) => media.get(id)!).find((item) => item.type === 'text');
       if (text) throw new InvalidField('content.mediaIds', 'broadcastMediaKind', { title: text.title, type: '文本' });
@@ -353,7 +363,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
       excluded.dnd = planned.reasons.get('dnd') ?? 0;
       for (const entry of planned.sample) excludedSample.push({ name: entry.name, reason: entry.reason!, reasonText: word(entry.reason === 'not_friend' ? 'reason_not_friend' : entry.reason!, ctx.locale) });
       total = perSender.reduce((sum, entry) => sum + entry.count, 0);
-      tasks = perSender.reduce((sum, entry) => sum + Math.ceil(entry.count / CHUNK_SIZE.customer), 0);
+      tasks = perSender.reduce((sum, entry) => sum + Math.ceil(entry.count / broadcasts.chunkSize.customer), 0);
     } else if (kind === 'group') {
       const plan = await groupPlan(checked.groups, window);
       const counts = new Map<string, number>();
@@ -367,7 +377,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
       const ownerNames = await store.employeeNames([...counts.keys()]);
       for (const [userid, name] of ownerNames) names.set(userid, name);
       total = plan.length - excluded.receiveLimit;
-      tasks = perSender.reduce((sum, entry) => sum + Math.ceil(entry.count / CHUNK_SIZE.group), 0);
+      tasks = perSender.reduce((sum, entry) => sum + Math.ceil(entry.count / broadcasts.chunkSize.group), 0);
     } else {
       const corpTagIds = row.audience.corpTagIds ?? [];
       perSender = await store.momentAudience(checked.senders, corpTagIds);
@@ -414,7 +424,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
           if (!entry.reason) {
             const index = seqOf.get(entry.userid) ?? 0;
             seqOf.set(entry.userid, index + 1);
-            seq = Math.floor(index / CHUNK_SIZE.group);
+            seq = Math.floor(index / broadcasts.chunkSize.group);
           }
           return { target: entry.target, name: entry.name, userid: entry.userid, chunkSeq: seq, status: entry.reason ? 'excluded' : 'planned', reason: entry.reason };
         }),
@@ -672,31 +682,47 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
     });
   }
 
-  /** A moment: one add_moment_task for its senders and visible tags, then its job's result (moment_id, invalid senders). */
+  /**
+   * A moment: one add_moment_task for its senders and visible tags, then its job's result (moment_id, invalid senders).
+   * Its media go by their media/upload_attachment ids, kept in the media library while valid; should WeCom refuse a kept
+   * id (40007: no task was made), they are uploaded again and the call made once more.
+   */
   async function dispatchMoment(row: BroadcastRow, wecom: WecomClient): Promise<void> {
     const [chunk] = (await store.chunks(row.id)).filter((entry) => entry.status === 'pending');
     if (chunk) {
-      const attachments = await deps.media.momentAttachments(row.content.mediaIds);
       const senders = (await store.senders(row.id)).map((sender) => sender.userid);
       const tagIds = row.audience.corpTagIds ?? [];
       const wecomTags = (await deps.tags.findTags(tagIds)).map((tag) => tag.wecomTagId).filter((tag): tag is string => !!tag);
-      await store.setChunk(db, chunk.id, { status: 'in_flight', calledAt: at(), attempts: chunk.attempts + 1 });
-      try {
-        const answer = await wecom.moments.addMomentTask({
-          ...(row.content.text.trim() ? { text: { content: row.content.text } } : {}),
-          ...(attachments.length ? { attachments } : {}),
-          visible_range: { sender_list: { user_list: senders }, ...(wecomTags.length ? { external_contact_list: { tag_list: wecomTags } } : {}) },
-        });
-        await db.transaction(async (tx) => {
-          await store.setChunk(tx, chunk.id, { status: 'created', jobid: answer.jobid, createdAt: at(), failure: null });
-          for (const userid of senders) await tellSender(tx, row, userid, 0);
-        });
-      } catch (error) {
-        const status = error instanceof WecomApiError ? 'failed' : error instanceof WecomRequestError ? 'unknown' : null;
-        if (!status) throw error;
-        await store.setChunk(db, chunk.id, { status, failure: failureText(error) });
-        return;
+      const mediaIds = row.content.mediaIds;
+      // Uploads before the chunk is in flight: a failed upload made no task (the job's retry tries it again).
+      let attachments = await deps.media.momentAttachments(mediaIds);
+      let answer: { jobid: string } | undefined;
+      for (let round = 0; !answer; round++) {
+        await store.setChunk(db, chunk.id, { status: 'in_flight', calledAt: at(), attempts: chunk.attempts + 1 });
+        try {
+          answer = await wecom.moments.addMomentTask({
+            ...(row.content.text.trim() ? { text: { content: row.content.text } } : {}),
+            ...(attachments.length ? { attachments } : {}),
+            visible_range: { sender_list: { user_list: senders }, ...(wecomTags.length ? { external_contact_list: { tag_list: wecomTags } } : {}) },
+          });
+        } catch (error) {
+          if (round === 0 && error instanceof WecomApiError && error.errcode === 40007 && mediaIds.length) {
+            // WeCom no longer takes a kept media_id (no task was made): uploaded anew, called once more.
+            await store.setChunk(db, chunk.id, { status: 'pending' });
+            attachments = await deps.media.momentAttachments(mediaIds, { renew: true });
+            continue;
+          }
+          const status = error instanceof WecomApiError ? 'failed' : error instanceof WecomRequestError ? 'unknown' : null;
+          if (!status) throw error;
+          await store.setChunk(db, chunk.id, { status, failure: failureText(error) });
+          return;
+        }
       }
+      const made = answer!;
+      await db.transaction(async (tx) => {
+        await store.setChunk(tx, chunk.id, { status: 'created', jobid: made.jobid, createdAt: at(), failure: null });
+        for (const userid of senders) await tellSender(tx, row, userid, 0);
+      });
     }
     await momentJobResult(row.id, wecom, 20);
   }

@@ -170,4 +170,59 @@ describe('broadcasts to customers with WeCom', () => {
     assert.equal(shown.excluded.dnd, 1);
     assert.ok(shown.excludedSample.some((s: { reason: string }) => s.reason === 'dnd'));
   });
+
+  it('the reminder at the set time: senders who have not confirmed get an app message (the simulator shows it), the one who confirmed does not; once', async () => {
+    await ok(admin.post('/scrm/admin/broadcast/settings/save', { receiveLimitPeriod: 'month', receiveLimitCount: null, expireDays: 3, remindTime: '10:30' }));
+    const name = '定时提醒测试';
+    try {
+      const saved = await saveBroadcast(admin, 'customer', { name, content: { text: name }, senders: { userids: senders }, audience: { corpTagIds: [tagId] } });
+      await ok(post(admin, 'customer', 'send', { id: saved.id }));
+      const sent = await waitDispatched(admin, 'customer', saved.id);
+      assert.equal(sent.status, 'sent');
+      // The reminder is due at the next 10:30 in the corp's time zone.
+      const remindAt = Date.parse(sent.remindAt);
+      assert.ok(remindAt > env.clock.now && remindAt <= env.clock.now + DAY, sent.remindAt);
+      assert.equal(new Intl.DateTimeFormat('en-GB', { timeZone: env.config.TZ_DEFAULT, hour: '2-digit', minute: '2-digit' }).format(new Date(remindAt)), '10:30');
+      const [confirmed, ...ignored] = simMessages(env, name);
+      assert.ok(ignored.length >= 1, 'some senders leave it unconfirmed');
+      env.sim.actions.confirmGroupMsg({ msgid: confirmed.msgid, userid: confirmed.tasks[0].userid });
+
+      const received = async (userid: string) => {
+        const answer = await fetch(`${env.sim.url}/sim/app-messages?userid=${encodeURIComponent(userid)}`);
+        const { app_messages } = (await answer.json()) as { app_messages: Array<{ content: string; dropped?: string }> };
+        return app_messages.filter((message) => message.content.includes(`「${name}」还没有发送`));
+      };
+      // The app's messages reach only members in the app's visible range (WeCom drops the others).
+      const late = ignored.map((message) => message.tasks[0].userid).filter((userid) => env.sim.state.isEmployeeVisible(env.sim.state.employees.get(userid)!));
+      assert.ok(late.length >= 1, 'a sender in the app\'s visible range who has not confirmed');
+
+      // Before its time: tracked, nobody reminded.
+      await env.runJob('broadcasts.track', { broadcastId: saved.id });
+      for (const userid of late) assert.equal((await received(userid)).length, 0);
+
+      // At its time: the senders who have not confirmed are reminded; the one who confirmed is not.
+      env.clock.now = remindAt + 60_000;
+      await env.runJob('broadcasts.track', { broadcastId: saved.id });
+      const deadline = Date.now() + 10_000;
+      for (const userid of late) {
+        while ((await received(userid)).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        const reminders = await received(userid);
+        assert.equal(reminders.length, 1, `${userid} reminded once`);
+        assert.equal(reminders[0].dropped, undefined);
+        assert.match(reminders[0].content, /群发提醒/);
+      }
+      assert.equal((await received(confirmed.tasks[0].userid)).length, 0, 'the sender who confirmed is not reminded');
+      const figures = await stat(admin, 'customer', saved.id);
+      assert.equal(figures.senders.sent, 1);
+
+      // The next rounds remind nobody again.
+      env.clock.now = remindAt + 3_600_000;
+      await env.runJob('broadcasts.track', { broadcastId: saved.id });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const userid of late) assert.equal((await received(userid)).length, 1, `${userid} not reminded twice`);
+    } finally {
+      env.clock.now = Date.now();
+      await ok(admin.post('/scrm/admin/broadcast/settings/save', { receiveLimitPeriod: 'month', receiveLimitCount: null, expireDays: 3, remindTime: '17:00' }));
+    }
+  });
 });

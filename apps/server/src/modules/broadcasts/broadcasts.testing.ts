@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
+import type { AppDeps } from '../../app.ts';
 
 import { ok } from '../leads/leads.testing.ts';
 
@@ -53,9 +54,12 @@ export async function auditActions(env: WecomTestEnv, targetId: number): Promise
   return found.rows.map((row) => row.action);
 }
 
-/** The simulated corp, synced; three senders sharing a corp tag among their customers; the plan the issue states. */
-export async function createBroadcastTestEnv() {
-  const env = await createWecomTestEnv({ sizes: { employees: 8, customers: 60, groups: 4 }, simulator: { moments: { jobSeconds: 0 } } });
+/**
+ * The simulated corp, synced; three senders sharing a corp tag among their customers; the plan the issue states.
+ * `deps`: app dependencies for the test (e.g. smaller broadcast chunks).
+ */
+export async function createBroadcastTestEnv(options: { deps?: Partial<AppDeps> } = {}) {
+  const env = await createWecomTestEnv({ sizes: { employees: 8, customers: 60, groups: 4 }, simulator: { moments: { jobSeconds: 0 } }, deps: options.deps });
   const admin = await env.login();
   await env.syncOrg();
   await env.runJob('tags.corp.sync');
