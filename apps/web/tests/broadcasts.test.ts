@@ -73,14 +73,15 @@ describe('broadcasts in the console: create, preview, send, watch the results ar
     manager = await createScopedUser(env, admin, {
       username: 'ops.manager',
       dataScope: 1,
-      perms: [...KINDS.flatMap((kind) => [`broadcast:${kind}:list`, ...BUTTONS.map((button) => `broadcast:${kind}:${button}`)]), 'broadcast:dnd:save', 'broadcast:settings:save'],
+      perms: [...KINDS.flatMap((kind) => [`broadcast:${kind}:list`, ...BUTTONS.map((button) => `broadcast:${kind}:${button}`)]), 'broadcast:dnd:save', 'broadcast:settings:save', 'media:list', 'media:upload'],
     });
     // Someone who may only look at 客户群发's list.
     await createScopedUser(env, admin, { username: 'ops.viewer', dataScope: 1, perms: ['broadcast:customer:list'] });
     viewerToken = (await env.login('ops.viewer', SCOPE_USER_PASSWORD)).token;
 
     browser = await launchBrowser();
-    page = await newConsolePage(browser, { acceptDownloads: true });
+    // The browser runs in Los Angeles, the corp (TZ_DEFAULT) in Shanghai: schedules must be the corp's wall clock.
+    page = await newConsolePage(browser, { acceptDownloads: true, timezoneId: 'America/Los_Angeles' });
     // A loaded machine (the whole suite in CI) can take longer than the default to show a page.
     page.setDefaultTimeout(40_000);
     page.on('response', (response) => {
@@ -246,6 +247,30 @@ describe('broadcasts in the console: create, preview, send, watch the results ar
     await page.keyboard.press('Escape');
   }));
 
+  it('schedules a group broadcast at the corp\'s 09:00 (Asia/Shanghai), not the browser\'s (Los Angeles)', shown('schedule', async () => {
+    const group = [...env.sim.state.groupChats.values()].find((chat) => chat.name && env.sim.state.employees.get(chat.owner)?.customerContact)!;
+    const day = new Date(Date.now() + 2 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'Asia/Shanghai' });
+    await page.goto(`${env.url}/ops/group-broadcast`);
+    await page.getByTestId('broadcast-create').click({ timeout: 60_000 });
+    await page.getByTestId('broadcast-name').fill('周六活动预告');
+    await page.getByTestId('broadcast-text').fill('周六上午九点准时开抢');
+    await pick('broadcast-groups', group.name);
+    await page.getByTestId('broadcast-schedule-mode').getByText('定时发送').click();
+    await page.getByText('按企业所在时区（Asia/Shanghai）').waitFor();
+    await page.getByTestId('broadcast-schedule-at').click();
+    await page.keyboard.type(`${day} 09:00`);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('broadcast-save-draft').click();
+    let saved: { scheduleAt: string } | undefined;
+    await until('the draft', async () => {
+      saved = (await okDate(manager.post('/scrm/admin/broadcast/group/page', { pageNum: 1, pageSize: 10 }))).records.find((row: { name: string }) => row.name === '周六活动预告');
+      return saved !== undefined;
+    });
+    assert.equal(new Date(saved!.scheduleAt).toISOString(), `${day}T01:00:00.000Z`, "09:00 in Shanghai, whatever the browser's zone");
+    // The list shows it back as the corp's 09:00.
+    await page.locator('tr', { hasText: '周六活动预告' }).filter({ hasText: `${day} 09:00` }).waitFor();
+  }));
+
   it('creates and publishes a moment visible to the tagged customers', shown('moment', async () => {
     await page.goto(`${env.url}/ops/moment`);
     await page.getByTestId('broadcast-create').click({ timeout: 60_000 });
@@ -271,6 +296,47 @@ describe('broadcasts in the console: create, preview, send, watch the results ar
     await page.screenshot({ path: `${SCREENSHOTS}zh-CN-moment-detail.png` });
     await page.keyboard.press('Escape');
     assert.deepEqual(refused, [], 'nothing the manager did was refused');
+  }));
+
+  it('a link saved with a cover in the media library goes out as a moment carrying the link and its cover', shown('moment-link', async () => {
+    // The smallest PNG: the server checks the cover by its content.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    await page.goto(`${env.url}/acquisition/media`);
+    await page.getByTestId('media-upload').click({ timeout: 60_000 });
+    const form = page.getByTestId('media-form');
+    await form.getByTestId('media-type').click();
+    await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '链接' }).first());
+    await form.locator('#title').fill('双十二活动页');
+    await form.locator('#url').fill('https://example.com/1212');
+    await page.getByText('可选：JPG 或 PNG 封面，不超过 10 MB；链接要发到客户朋友圈时必须有封面').waitFor();
+    await form.locator('input[type=file]').setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: png });
+    await page.getByTestId('media-local-preview').waitFor();
+    await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
+    let link: { id: number; fileName: string | null } | undefined;
+    await until('the link in the library', async () => {
+      link = (await okDate(manager.post('/scrm/admin/media/page', { pageNum: 1, pageSize: 50 }))).records.find((row: { title: string }) => row.title === '双十二活动页');
+      return link !== undefined;
+    });
+    assert.equal(link!.fileName, 'cover.png', 'the cover is stored with the link');
+
+    await page.goto(`${env.url}/ops/moment`);
+    await page.getByTestId('broadcast-create').click({ timeout: 60_000 });
+    await page.getByTestId('broadcast-name').fill('双十二活动朋友圈');
+    await page.getByTestId('broadcast-text').fill('双十二活动开始啦');
+    await pick('broadcast-media', '双十二活动页');
+    await pick('broadcast-senders', senders[0].name);
+    await page.getByTestId('broadcast-to-preview').click();
+    await page.getByTestId('broadcast-preview').waitFor();
+    await page.getByTestId('broadcast-send').click();
+    await choose(page.getByTestId('broadcast-send-confirm'));
+    await page.getByTestId('broadcast-detail').waitFor();
+    await until('the moment with the link', () => env.sim.state.moments.some((moment) => moment.text?.content === '双十二活动开始啦'));
+    const moment = env.sim.state.moments.find((candidate) => candidate.text?.content === '双十二活动开始啦')!;
+    const attachment = JSON.stringify(moment.attachments ?? []);
+    assert.match(attachment, /https:\/\/example\.com\/1212/, 'the moment carries the link');
+    assert.match(attachment, /双十二活动页/, "and the link's title");
+    assert.match(attachment, /media_id/, 'and its cover, uploaded with upload_attachment');
+    await page.keyboard.press('Escape');
   }));
 
   it('the do-not-disturb list takes a customer by name; the settings keep the expiry', shown('dnd', async () => {

@@ -1069,7 +1069,7 @@ export interface paths {
                         };
                         content: {
                             /**
-                             * @description media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link
+                             * @description media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link (one kind only; a link with a cover image uploaded with it, a title of at most 64 bytes)
                              * @default []
                              */
                             mediaIds?: number[];
@@ -2628,7 +2628,7 @@ export interface paths {
                         };
                         content: {
                             /**
-                             * @description media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link
+                             * @description media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link (one kind only; a link with a cover image uploaded with it, a title of at most 64 bytes)
                              * @default []
                              */
                             mediaIds?: number[];
@@ -4026,7 +4026,7 @@ export interface paths {
                         };
                         content: {
                             /**
-                             * @description media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link
+                             * @description media library items (image, link, miniprogram, video, file), at most 9, in order; moments: up to 9 images, or 1 video, or 1 link (one kind only; a link with a cover image uploaded with it, a title of at most 64 bytes)
                              * @default []
                              */
                             mediaIds?: number[];
@@ -13065,7 +13065,7 @@ export interface paths {
                                     announcedBy: string | null;
                                     /** Format: date-time */
                                     confirmedAt: string | null;
-                                    /** @description delete_user (WeCom callback) or unassigned (found in get_unassigned_list) */
+                                    /** @description delete_user (WeCom callback), unassigned (found in get_unassigned_list) or groups (no longer in WeCom contacts, owning groups WeCom lists as awaiting inheritance) */
                                     confirmedBy: string | null;
                                     customerCount: number;
                                     /** Format: date-time */
@@ -14711,6 +14711,13 @@ export interface paths {
                                 scope: number;
                                 title: string;
                                 type: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when wecomAttachmentId was uploaded: WeCom keeps it 3 days
+                                 */
+                                wecomAttachmentAt: string | null;
+                                /** @description the media_id of media/upload_attachment (customer moments; a link: its cover), reused while valid */
+                                wecomAttachmentId: string | null;
                                 /** Format: date-time */
                                 wecomMediaAt: string | null;
                                 wecomMediaId: string | null;
@@ -14792,6 +14799,13 @@ export interface paths {
                                     scope: number;
                                     title: string;
                                     type: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description when wecomAttachmentId was uploaded: WeCom keeps it 3 days
+                                     */
+                                    wecomAttachmentAt: string | null;
+                                    /** @description the media_id of media/upload_attachment (customer moments; a link: its cover), reused while valid */
+                                    wecomAttachmentId: string | null;
                                     /** Format: date-time */
                                     wecomMediaAt: string | null;
                                     wecomMediaId: string | null;
@@ -14819,7 +14833,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 上传素材 — multipart; fields first: type (text|image|link|miniprogram|video|file), scope (1|2|3), title; text: content; link: url, desc, picUrl; miniprogram: appid, page; then the file ("file"): image / miniprogram cover JPG or PNG ≤10 MB, video MP4 ≤10 MB, file ≤20 MB, all > 5 bytes (WeCom limits; checked by content). The WeCom media_id is obtained when first used and renewed after 3 days. */
+        /** 上传素材 — multipart; fields first: type (text|image|link|miniprogram|video|file), scope (1|2|3), title; text: content; link: url, desc, picUrl; miniprogram: appid, page; then the file ("file"): image / miniprogram cover / link cover (optional; a link needs one to go in a customer moment) JPG or PNG ≤10 MB, video MP4 ≤10 MB, file ≤20 MB, all > 5 bytes (WeCom limits; checked by content). The WeCom media_ids (media/upload; media/upload_attachment for moments) are obtained when first used and renewed after 3 days. */
         post: {
             parameters: {
                 query?: never;
@@ -14857,6 +14871,13 @@ export interface paths {
                                 scope: number;
                                 title: string;
                                 type: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when wecomAttachmentId was uploaded: WeCom keeps it 3 days
+                                 */
+                                wecomAttachmentAt: string | null;
+                                /** @description the media_id of media/upload_attachment (customer moments; a link: its cover), reused while valid */
+                                wecomAttachmentId: string | null;
                                 /** Format: date-time */
                                 wecomMediaAt: string | null;
                                 wecomMediaId: string | null;
@@ -21008,6 +21029,8 @@ export interface paths {
                                 }[];
                                 /** @description 0 normal, 1 disabled */
                                 status: number;
+                                /** @description the corp's time zone (TZ_DEFAULT): the console picks and shows schedules and calendar days in it */
+                                timeZone: string;
                                 username: string;
                             };
                             msg: string;

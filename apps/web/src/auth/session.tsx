@@ -25,6 +25,11 @@ export interface Session {
 
 const SessionContext = createContext<Session | null>(null);
 
+/** The corp's time zone (the server's TZ_DEFAULT), for schedules and calendar days (components/corp-time.ts). */
+export function useCorpTimeZone(): string {
+  return useSession().user?.timeZone ?? 'Asia/Shanghai';
+}
+
 export function useSession(): Session {
   const session = useContext(SessionContext);
   if (!session) throw new Error('useSession outside <SessionProvider>');

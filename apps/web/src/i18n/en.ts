@@ -193,7 +193,7 @@ export const en: Messages = {
     desc: 'Description', picUrl: 'Cover image URL', page: 'Page path', fileName: 'File name', cover: 'Cover image', file: 'File',
     dropHint: 'Click or drop a file here', fileRequired: 'Choose a file', tooLarge: 'The file must be at most {{max}} MB', tooSmall: 'The file is too small (more than 5 bytes)',
     wrongType_image: 'Images must be JPG or PNG', wrongType_miniprogram: 'Covers must be JPG or PNG', wrongType_video: 'Videos must be MP4', wrongType_file: 'Unsupported file type',
-    limit_image: 'JPG or PNG, at most 10 MB', limit_miniprogram: 'JPG or PNG cover, at most 10 MB', limit_video: 'MP4, at most 10 MB', limit_file: 'At most 20 MB',
+    limit_image: 'JPG or PNG, at most 10 MB', limit_miniprogram: 'JPG or PNG cover, at most 10 MB', limit_link: 'Optional: a JPG or PNG cover, at most 10 MB; a link needs one to go in a customer moment', limit_video: 'MP4, at most 10 MB', limit_file: 'At most 20 MB',
     urlInvalid: 'Enter a link starting with http or https',
   },
   joinWay: {

@@ -191,7 +191,7 @@ export const zhCN = {
     desc: '描述', picUrl: '封面图 URL', page: '页面路径', fileName: '文件名', cover: '封面图', file: '文件',
     dropHint: '点击或拖拽文件到此处', fileRequired: '请选择文件', tooLarge: '文件不能超过 {{max}} MB', tooSmall: '文件太小（需大于 5 字节）',
     wrongType_image: '图片只能是 JPG 或 PNG', wrongType_miniprogram: '封面只能是 JPG 或 PNG', wrongType_video: '视频只能是 MP4', wrongType_file: '文件类型不支持',
-    limit_image: 'JPG 或 PNG，不超过 10 MB', limit_miniprogram: 'JPG 或 PNG 封面，不超过 10 MB', limit_video: 'MP4，不超过 10 MB', limit_file: '不超过 20 MB',
+    limit_image: 'JPG 或 PNG，不超过 10 MB', limit_miniprogram: 'JPG 或 PNG 封面，不超过 10 MB', limit_link: '可选：JPG 或 PNG 封面，不超过 10 MB；链接要发到客户朋友圈时必须有封面', limit_video: 'MP4，不超过 10 MB', limit_file: '不超过 20 MB',
     urlInvalid: '请输入 http 或 https 开头的链接',
   },
   joinWay: {

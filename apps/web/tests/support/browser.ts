@@ -59,8 +59,8 @@ export async function signInThroughForm(page: Page, baseUrl: string, username: s
 }
 
 /** A page in a fresh context (zh-CN, 1440×900 unless told), waiting up to 20 s for what the operator sees. */
-export async function newConsolePage(browser: Browser, options: { width?: number; height?: number; acceptDownloads?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1440, height: options.height ?? 900 }, locale: 'zh-CN', acceptDownloads: options.acceptDownloads });
+export async function newConsolePage(browser: Browser, options: { width?: number; height?: number; acceptDownloads?: boolean; timezoneId?: string } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1440, height: options.height ?? 900 }, locale: 'zh-CN', acceptDownloads: options.acceptDownloads, timezoneId: options.timezoneId });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   return page;

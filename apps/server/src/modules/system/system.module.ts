@@ -38,6 +38,7 @@ export const systemModule = (deps: ModuleDeps, parts: { users: UserRepository; d
     grants,
     audit: parts.audit,
     now: deps.now,
+    timeZone: deps.config.TZ_DEFAULT,
   });
 
   // Per client address (request.ip: X-Forwarded-For only from TRUST_PROXY proxies), shared by replicas in

@@ -80,6 +80,7 @@ export const currentUser = userWithRoles.extend({
   permissions: z.array(z.string()).describe('granted permission codes; ["*"] for administrators'),
   isAdmin: z.boolean(),
   dataScope: z.number().describe('the widest data scope among the roles'),
+  timeZone: z.string().describe("the corp's time zone (TZ_DEFAULT): the console picks and shows schedules and calendar days in it"),
 });
 
 export const usernameBody = z.object({ username: z.string().trim().min(1).max(64) });

@@ -34,6 +34,7 @@ export function createUserService(deps: {
   grants: GrantGuard;
   audit: Pick<AuditLogRepository, 'record'>;
   now: () => number;
+  timeZone: string;
 }) {
   const { db, users } = deps;
 
@@ -175,6 +176,7 @@ export function createUserService(deps: {
         isAdmin: ctx.user.isAdmin,
         permissions: ctx.user.isAdmin ? ['*'] : [...ctx.user.permissions].sort(),
         dataScope: widest,
+        timeZone: deps.timeZone,
       };
     },
 

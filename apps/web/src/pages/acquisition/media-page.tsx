@@ -211,6 +211,9 @@ function UploadModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =>
   const [localPreview, setLocalPreview] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const needsFile = type === 'image' || type === 'miniprogram' || type === 'video' || type === 'file';
+  // A link may carry a cover image (WeCom needs one to put the link in a customer moment).
+  const takesFile = needsFile || type === 'link';
+  const fileKind = (type === 'link' ? 'image' : type) as keyof typeof MEDIA_LIMITS;
 
   useEffect(() => {
     if (!file || !file.type.startsWith('image/')) {
@@ -223,10 +226,10 @@ function UploadModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =>
   }, [file]);
 
   const choose = (candidate: File) => {
-    if (!needsFile) return false;
-    const problem = mediaFileProblem(type as keyof typeof MEDIA_LIMITS, candidate);
-    if (problem === 'type') message.error(t(`media.wrongType_${type}`));
-    else if (problem === 'size') message.error(t('media.tooLarge', { max: MEDIA_LIMITS[type as keyof typeof MEDIA_LIMITS].maxBytes / MB }));
+    if (!takesFile) return false;
+    const problem = mediaFileProblem(fileKind, candidate);
+    if (problem === 'type') message.error(t(`media.wrongType_${fileKind}`));
+    else if (problem === 'size') message.error(t('media.tooLarge', { max: MEDIA_LIMITS[fileKind].maxBytes / MB }));
     else if (problem === 'empty') message.error(t('media.tooSmall'));
     else setFile(candidate);
     return false;
@@ -241,7 +244,7 @@ function UploadModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =>
     setSaving(true);
     try {
       const fields: Record<string, string | number | undefined> = { ...values };
-      await upload('/scrm/admin/media/upload', needsFile ? file : null, fields);
+      await upload('/scrm/admin/media/upload', takesFile ? file : null, fields);
       onSaved();
     } catch (error) {
       applyFieldErrors(form, error);
@@ -250,7 +253,7 @@ function UploadModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =>
     }
   };
 
-  const limit = needsFile ? MEDIA_LIMITS[type as keyof typeof MEDIA_LIMITS] : null;
+  const limit = takesFile ? MEDIA_LIMITS[fileKind] : null;
 
   return (
     <Modal open title={t('media.upload')} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={saving} okText={t('media.upload')} destroyOnHidden width={560}>
@@ -292,8 +295,8 @@ function UploadModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =>
             </Form.Item>
           </>
         )}
-        {needsFile && limit && (
-          <Form.Item label={type === 'miniprogram' ? t('media.cover') : t('media.file')} extra={t(`media.limit_${type}`)}>
+        {takesFile && limit && (
+          <Form.Item label={type === 'miniprogram' || type === 'link' ? t('media.cover') : t('media.file')} extra={t(`media.limit_${type}`)}>
             <Upload.Dragger accept={limit.accept || undefined} maxCount={1} showUploadList={false} beforeUpload={choose} data-testid="media-file">
               <p className="ant-upload-drag-icon">
                 <InboxOutlined />

@@ -1,7 +1,6 @@
 import { BellOutlined, DownloadOutlined, ReloadOutlined, StopOutlined } from '@ant-design/icons';
 import { StatisticCard } from '@ant-design/pro-components';
 import { Alert, App, Button, Descriptions, Drawer, Empty, Popconfirm, Progress, Select, Space, Spin, Table, Tabs, Tag, Typography } from 'antd';
-import dayjs from 'dayjs';
 import type { TFunction } from 'i18next';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,6 +11,8 @@ import {
   STATUS_COLORS, broadcastApi, permOf, type BroadcastDetailRecord, type BroadcastKind, type BroadcastRecord, type BroadcastStat, type RecipientRecord, type SenderProgress,
 } from './broadcast-api.ts';
 import { SendersCell } from './broadcast-parts.tsx';
+import { toCorpClock } from '../../components/corp-time.ts';
+import { useCorpTimeZone } from '../../auth/session.tsx';
 
 const SENDER_STATE_COLORS: Record<string, string> = { sent: 'success', waiting: 'processing', expired: 'warning', cancelled: 'default', failed: 'error' };
 /** Whom the broadcast is for, in words: the segment's tags, channels, links, time and gender by name; groups; visible tags. */
@@ -54,6 +55,7 @@ const RESULT_COUNTS: [RecipientRecord['status'], keyof BroadcastStat][] = [
  */
 export function BroadcastDetail({ kind, id, onClose, onChanged }: { kind: BroadcastKind; id: number; onClose: () => void; onChanged: () => void }) {
   const { t } = useTranslation();
+  const timeZone = useCorpTimeZone();
   const { message } = App.useApp();
   const endpoints = broadcastApi(kind);
   const [record, setRecord] = useState<BroadcastDetailRecord | null>(null);
@@ -173,9 +175,9 @@ export function BroadcastDetail({ kind, id, onClose, onChanged }: { kind: Broadc
               </Descriptions.Item>
               <Descriptions.Item label={t('broadcast.schedule')}>
                 {record.sentAt
-                  ? `${t('broadcast.sentAt')} ${dayjs(record.sentAt).format('YYYY-MM-DD HH:mm')}`
+                  ? `${t('broadcast.sentAt')} ${toCorpClock(record.sentAt, timeZone).format('YYYY-MM-DD HH:mm')}`
                   : record.scheduleAt
-                    ? dayjs(record.scheduleAt).format('YYYY-MM-DD HH:mm')
+                    ? toCorpClock(record.scheduleAt, timeZone).format('YYYY-MM-DD HH:mm')
                     : t('broadcast.scheduleNow')}
               </Descriptions.Item>
               {(record.senderNames.length > 0 || record.deptNames.length > 0 || record.audienceNames.owners.length > 0) && (
@@ -219,8 +221,8 @@ export function BroadcastDetail({ kind, id, onClose, onChanged }: { kind: Broadc
         {stat && record && (stat.lastTrackAt || stat.trackedAt) && (
           <Typography.Paragraph type="secondary" data-testid="broadcast-tracked">
             {stat.trackedAt
-              ? t('broadcast.trackedDone', { time: dayjs(stat.trackedAt).format('YYYY-MM-DD HH:mm') })
-              : t('broadcast.lastTrack', { time: dayjs(stat.lastTrackAt).format('YYYY-MM-DD HH:mm') })}
+              ? t('broadcast.trackedDone', { time: toCorpClock(stat.trackedAt, timeZone).format('YYYY-MM-DD HH:mm') })
+              : t('broadcast.lastTrack', { time: toCorpClock(stat.lastTrackAt!, timeZone).format('YYYY-MM-DD HH:mm') })}
           </Typography.Paragraph>
         )}
         {stat && record && <StatView kind={kind} id={id} stat={stat} version={version} />}
@@ -231,6 +233,7 @@ export function BroadcastDetail({ kind, id, onClose, onChanged }: { kind: Broadc
 
 function StatView({ kind, id, stat, version }: { kind: BroadcastKind; id: number; stat: BroadcastStat; version: number }) {
   const { t } = useTranslation();
+  const timeZone = useCorpTimeZone();
   return (
     <>
       <Space size={12} wrap style={{ marginBottom: 16 }} data-testid="broadcast-kpis">
@@ -274,7 +277,7 @@ function StatView({ kind, id, stat, version }: { kind: BroadcastKind; id: number
                           render: (_: unknown, row: SenderProgress) => <Progress size="small" percent={row.completion} />,
                         },
                       ]),
-                  { title: t(kind === 'moment' ? 'broadcast.confirmedAt_moment' : 'broadcast.confirmedAt'), dataIndex: 'sentAt', render: (_, row) => (row.sentAt ? dayjs(row.sentAt).format('YYYY-MM-DD HH:mm') : '—') },
+                  { title: t(kind === 'moment' ? 'broadcast.confirmedAt_moment' : 'broadcast.confirmedAt'), dataIndex: 'sentAt', render: (_, row) => (row.sentAt ? toCorpClock(row.sentAt, timeZone).format('YYYY-MM-DD HH:mm') : '—') },
                 ]}
               />
             ),
@@ -309,6 +312,7 @@ function StatView({ kind, id, stat, version }: { kind: BroadcastKind; id: number
 /** Each recipient with their result, filterable by result; names only. */
 function RecipientTable({ kind, id, stat, version }: { kind: BroadcastKind; id: number; stat: BroadcastStat; version: number }) {
   const { t } = useTranslation();
+  const timeZone = useCorpTimeZone();
   const endpoints = broadcastApi(kind);
   const [page, setPage] = useState({ pageNum: 1, pageSize: 20 });
   const [result, setResult] = useState<string | undefined>(undefined);
@@ -360,7 +364,7 @@ function RecipientTable({ kind, id, stat, version }: { kind: BroadcastKind; id: 
               </Tag>
             ),
           },
-          { title: t('broadcast.sentTime'), dataIndex: 'sendTime', render: (_, row) => (row.sendTime ? dayjs(row.sendTime).format('YYYY-MM-DD HH:mm') : '—') },
+          { title: t('broadcast.sentTime'), dataIndex: 'sendTime', render: (_, row) => (row.sendTime ? toCorpClock(row.sendTime, timeZone).format('YYYY-MM-DD HH:mm') : '—') },
         ]}
       />
     </>

@@ -6,6 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { api, call } from '../../api/client.ts';
 import type { GroupRecord, MediaRecord } from '../../api/types.ts';
 import { usePermission } from '../../auth/permission.tsx';
+import { corpToday, fromCorpClock, toCorpClock } from '../../components/corp-time.ts';
+import { useCorpTimeZone } from '../../auth/session.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
 import { ChannelSelect, EmployeeSelect, TagSelect, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import {
@@ -35,7 +37,7 @@ interface EditorValues {
   scheduleAt?: Dayjs | null;
 }
 
-function toValues(kind: BroadcastKind, record: BroadcastDetailRecord): EditorValues {
+function toValues(kind: BroadcastKind, record: BroadcastDetailRecord, timeZone: string): EditorValues {
   const audience = record.audience;
   const base = {
     name: record.name,
@@ -44,7 +46,7 @@ function toValues(kind: BroadcastKind, record: BroadcastDetailRecord): EditorVal
     senderUserids: kind === 'group' && audience.ownerUserids?.length ? audience.ownerUserids : record.senders.userids,
     senderDeptIds: record.senders.deptIds,
     scheduleMode: record.scheduleAt ? ('at' as const) : ('now' as const),
-    scheduleAt: record.scheduleAt ? dayjs(record.scheduleAt) : null,
+    scheduleAt: record.scheduleAt ? toCorpClock(record.scheduleAt, timeZone) : null,
   };
   if (kind === 'customer') {
     const segment = Boolean(
@@ -69,7 +71,7 @@ function toValues(kind: BroadcastKind, record: BroadcastDetailRecord): EditorVal
   return { ...base, audienceMode: 'all', visibleTagIds: audience.corpTagIds ?? [] };
 }
 
-function toBody(kind: BroadcastKind, id: number | undefined, values: EditorValues): BroadcastSaveBody {
+function toBody(kind: BroadcastKind, id: number | undefined, values: EditorValues, timeZone: string): BroadcastSaveBody {
   const userids = values.senderUserids ?? [];
   const deptIds = values.senderDeptIds ?? [];
   let audience: BroadcastAudience = {};
@@ -102,7 +104,7 @@ function toBody(kind: BroadcastKind, id: number | undefined, values: EditorValue
     content: { text: values.text ?? '', mediaIds: values.mediaIds ?? [] },
     senders,
     audience,
-    scheduleAt: values.scheduleMode === 'at' && values.scheduleAt ? values.scheduleAt.toISOString() : null,
+    scheduleAt: values.scheduleMode === 'at' && values.scheduleAt ? fromCorpClock(values.scheduleAt, timeZone).toISOString() : null,
   };
 }
 
@@ -199,6 +201,7 @@ export function BroadcastEditor({
 }: { kind: BroadcastKind; id?: number; startAt?: 'preview'; onClose: () => void; onSent: (id: number) => void }) {
   const { t } = useTranslation();
   const { modal } = App.useApp();
+  const timeZone = useCorpTimeZone();
   const endpoints = broadcastApi(kind);
   const canSend = usePermission(permOf(kind, 'send'));
   const [form] = Form.useForm<EditorValues>();
@@ -233,7 +236,7 @@ export function BroadcastEditor({
     endpoints
       .get(id)
       .then(async (record) => {
-        form.setFieldsValue(toValues(kind, record));
+        form.setFieldsValue(toValues(kind, record, timeZone));
         // A preview the server refuses (e.g. nobody left to send to) is shown as its message; the form stays.
         if (startAt === 'preview') await showPreview(id, record).catch(() => undefined);
       }, onClose)
@@ -246,7 +249,7 @@ export function BroadcastEditor({
     const values = await form.validateFields();
     setBusy(then);
     try {
-      const saved = await endpoints.save(toBody(kind, recordId, values));
+      const saved = await endpoints.save(toBody(kind, recordId, values, timeZone));
       setRecordId(saved.id);
       if (then === 'draft') onClose();
       else await showPreview(saved.id, saved);
@@ -486,13 +489,13 @@ export function BroadcastEditor({
             {scheduleMode === 'at' && (
               <Form.Item
                 name="scheduleAt"
-                extra={t('broadcast.scheduleHint')}
+                extra={t('broadcast.scheduleHint', { timeZone })}
                 rules={[
                   { required: true, message: t('broadcast.scheduleAtRequired') },
-                  { validator: async (_: unknown, value: Dayjs | null) => { if (value && value.isBefore(dayjs())) throw new Error(t('broadcast.schedulePast')); } },
+                  { validator: async (_: unknown, value: Dayjs | null) => { if (value && fromCorpClock(value, timeZone).getTime() < Date.now()) throw new Error(t('broadcast.schedulePast')); } },
                 ]}
               >
-                <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" disabledDate={(day) => day.isBefore(dayjs().startOf('day'))} data-testid="broadcast-schedule-at" />
+                <DatePicker showTime={{ format: 'HH:mm' }} format="YYYY-MM-DD HH:mm" disabledDate={(day) => day.format('YYYY-MM-DD') < corpToday(timeZone)} data-testid="broadcast-schedule-at" />
               </Form.Item>
             )}
           </Space>
@@ -512,6 +515,7 @@ const EXCLUSION_KEYS = [
 /** What will be sent: per sender, and who is left out and why, in words. */
 function PreviewView({ kind, record, answer }: { kind: BroadcastKind; record: BroadcastRecord; answer: PreviewAnswer }) {
   const { t } = useTranslation();
+  const timeZone = useCorpTimeZone();
   const totalKey = kind === 'group' ? 'broadcast.previewTotalGroups' : kind === 'moment' ? 'broadcast.previewTotalMoment' : 'broadcast.previewTotal';
   const excluded = EXCLUSION_KEYS.map(([field, reason]) => ({
     reason,
@@ -531,7 +535,7 @@ function PreviewView({ kind, record, answer }: { kind: BroadcastKind; record: Br
       />
       <Descriptions size="small" column={2} bordered style={{ marginBottom: 16 }}>
         <Descriptions.Item label={t('broadcast.name')}>{record.name}</Descriptions.Item>
-        <Descriptions.Item label={t('broadcast.schedule')}>{record.scheduleAt ? dayjs(record.scheduleAt).format('YYYY-MM-DD HH:mm') : t('broadcast.scheduleNow')}</Descriptions.Item>
+        <Descriptions.Item label={t('broadcast.schedule')}>{record.scheduleAt ? toCorpClock(record.scheduleAt, timeZone).format('YYYY-MM-DD HH:mm') : t('broadcast.scheduleNow')}</Descriptions.Item>
         {record.content.text && (
           <Descriptions.Item label={t('broadcast.text')} span={2}>
             <Typography.Paragraph style={{ whiteSpace: 'pre-wrap', margin: 0 }} ellipsis={{ rows: 4, expandable: true }}>

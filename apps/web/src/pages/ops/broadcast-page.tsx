@@ -1,7 +1,6 @@
 import { PlusOutlined, SettingOutlined, StopOutlined } from '@ant-design/icons';
 import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro-components';
 import { App, Button, Popconfirm, Tag, Tooltip, Typography } from 'antd';
-import dayjs from 'dayjs';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { withDetail } from '../../api/client.ts';
@@ -14,6 +13,8 @@ import { BroadcastDetail } from './broadcast-detail.tsx';
 import { BroadcastEditor } from './broadcast-editor.tsx';
 import { CoverageCell, SendersCell } from './broadcast-parts.tsx';
 import { BroadcastSettingsModal, DndModal } from './broadcast-settings.tsx';
+import { toCorpClock } from '../../components/corp-time.ts';
+import { useCorpTimeZone } from '../../auth/session.tsx';
 
 export function CustomerBroadcastPage() {
   return <BroadcastPage kind="customer" />;
@@ -30,6 +31,7 @@ export function GroupBroadcastPage() {
  */
 export function BroadcastPage({ kind }: { kind: BroadcastKind }) {
   const { t } = useTranslation();
+  const timeZone = useCorpTimeZone();
   const { message } = App.useApp();
   const action = useRef<ActionType>(null);
   const { missing, guard } = useModuleAvailability();
@@ -95,9 +97,9 @@ export function BroadcastPage({ kind }: { kind: BroadcastKind }) {
       search: false,
       render: (_, row) =>
         row.sentAt ? (
-          <span>{t('broadcast.sentAt')} {dayjs(row.sentAt).format('YYYY-MM-DD HH:mm')}</span>
+          <span>{t('broadcast.sentAt')} {toCorpClock(row.sentAt, timeZone).format('YYYY-MM-DD HH:mm')}</span>
         ) : row.scheduleAt ? (
-          dayjs(row.scheduleAt).format('YYYY-MM-DD HH:mm')
+          toCorpClock(row.scheduleAt, timeZone).format('YYYY-MM-DD HH:mm')
         ) : (
           <Typography.Text type="secondary">{t('broadcast.scheduleNow')}</Typography.Text>
         ),

@@ -12,12 +12,13 @@ import { ChannelSelect, EmployeeSelect, WecomDeptTreeSelect } from '../../compon
 import { ProTable } from '../../components/table.tsx';
 import { LossSettingsModal } from './loss-settings.tsx';
 import { lossApi, type LossQuery, type LossRecord, type LossStat } from './loss-api.ts';
+import { corpToday } from '../../components/corp-time.ts';
+import { useCorpTimeZone } from '../../auth/session.tsx';
 
 const KINDS = ['customer_deleted', 'employee_deleted'] as const;
 const ALERT_COLORS: Record<string, string> = { sent: 'success', digest: 'processing', digested: 'success', off: 'default' };
 
 /** The corp's days are Asia/Shanghai days (the server's TZ_DEFAULT): today there, whatever the browser's zone. */
-const corpToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 
 /** Filters of the stat and export: the page's filters without paging. */
 const filtersOf = ({ pageNum: _pageNum, pageSize: _pageSize, ...filters }: Partial<LossQuery>) => filters;
@@ -34,6 +35,7 @@ export function friendFor(t: (key: string, values?: Record<string, unknown>) => 
  */
 export function LossPage() {
   const { t } = useTranslation();
+  const timeZone = useCorpTimeZone();
   const canStat = usePermission('loss:stat');
   const action = useRef<ActionType>(null);
   const lastQuery = useRef<Partial<LossQuery>>({});
@@ -47,7 +49,7 @@ export function LossPage() {
     if (!canStat) return;
     setStat(null);
     const { startTime, endTime, userIds, deptIds, channelId } = filters;
-    const end = dayjs(endTime ?? corpToday());
+    const end = dayjs(endTime ?? corpToday(timeZone));
     const start = startTime ? dayjs(startTime) : end.subtract(29, 'day');
     const body = { startDate: start.format('YYYY-MM-DD'), endDate: end.format('YYYY-MM-DD'), userIds, deptIds, channelId };
     lossApi.stat(body, { silent: true }).then(

@@ -8,9 +8,10 @@ import { Permission, usePermission } from '../../auth/permission.tsx';
 import { Chart } from '../../components/chart.tsx';
 import { ChannelSelect, EmployeeSelect } from '../../components/pickers.tsx';
 import { STAGE_COLORS, stageApi, type FunnelResult, type StageRecord } from './stage-parts.tsx';
+import { corpToday } from '../../components/corp-time.ts';
+import { useCorpTimeZone } from '../../auth/session.tsx';
 
 /** The corp's days are Asia/Shanghai days (the server's TZ_DEFAULT): today there, whatever the browser's zone. */
-const corpToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
 
 /** 客户运营 → 客户阶段: the pipeline (add, rename, reorder, delete with the in-use rule) and the funnel. */
@@ -207,8 +208,9 @@ function StageDeleteModal({ stage, stages, onClose, onDeleted }: { stage: StageR
 
 function FunnelCard() {
   const { t } = useTranslation();
+  const timeZone = useCorpTimeZone();
   const [range, setRange] = useState<[Dayjs, Dayjs]>(() => {
-    const today = dayjs(corpToday());
+    const today = dayjs(corpToday(timeZone));
     return [today.subtract(29, 'day'), today];
   });
   const [userIds, setUserIds] = useState<string[]>([]);
@@ -251,7 +253,7 @@ function FunnelCard() {
             value={range}
             allowClear={false}
             onChange={(value) => value?.[0] && value[1] && setRange([value[0], value[1]])}
-            disabledDate={(day) => day.isAfter(dayjs(corpToday()))}
+            disabledDate={(day) => day.isAfter(dayjs(corpToday(timeZone)))}
             data-testid="funnel-range"
           />
           <span style={{ width: 240, display: 'inline-block' }}>
