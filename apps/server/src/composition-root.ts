@@ -39,7 +39,18 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
     { ...deps, customerTags: tags.customerTags, audit, timeline, corpTags: (wecomTagIds, tx) => tags.repository.findCorpTagsByWecomIds(wecomTagIds, tx) },
     { org: org.repository },
   );
-  const groups = createGroupComponents({ ...deps, timeline });
+  // A group whose owner changed (in WeCom, or by SCRM's transfer seen first by a sync) takes its open SOP tasks along;
+  // `sop` is made below and called only once requests and jobs run.
+  const groups = createGroupComponents({
+    ...deps,
+    timeline,
+    ownerChanged: async (tx, changes) => {
+      const at = new Date(deps.now());
+      for (const change of changes) {
+        await sop.service.followOwner(tx, { subject: 'group', target: change.chatId, from: change.from, to: change.to, actor: 'wecom', cause: `group_owner:${change.chatId}:${change.to}:${at.getTime()}`, at });
+      }
+    },
+  });
   // Acquisition checks links against the org mirror and the corp tags, and tags new customers through the
   // tags module's customer tag service (WeCom and the local copy together).
   const acquisition = createAcquisitionComponents(deps, { org: org.repository, tags: tags.repository, customerTags: tags.customerTags }, log);

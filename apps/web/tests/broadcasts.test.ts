@@ -260,6 +260,7 @@ describe('broadcasts in the console: create, preview, send, watch the results ar
     await page.getByTestId('broadcast-schedule-at').click();
     await page.keyboard.type(`${day} 09:00`);
     await page.keyboard.press('Enter');
+    await page.screenshot({ path: `${SCREENSHOTS}zh-CN-broadcast-schedule.png` });
     await page.getByTestId('broadcast-save-draft').click();
     let saved: { scheduleAt: string } | undefined;
     await until('the draft', async () => {
@@ -311,6 +312,7 @@ describe('broadcasts in the console: create, preview, send, watch the results ar
     await page.getByText('可选：JPG 或 PNG 封面，不超过 10 MB；链接要发到客户朋友圈时必须有封面').waitFor();
     await form.locator('input[type=file]').setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: png });
     await page.getByTestId('media-local-preview').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}zh-CN-media-link-cover.png` });
     await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
     let link: { id: number; fileName: string | null } | undefined;
     await until('the link in the library', async () => {

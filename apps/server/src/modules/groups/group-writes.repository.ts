@@ -37,10 +37,21 @@ function latestPerChat(snapshots: GroupSnapshot[]): GroupSnapshot[] {
   return [...map.values()].sort((a, b) => (a.chat.chat_id < b.chat.chat_id ? -1 : a.chat.chat_id > b.chat.chat_id ? 1 : 0));
 }
 
-export function createGroupWriteRepository(db: DbOrTx) {
+/** A group WeCom now shows with another owner than the one stored (changed in WeCom, or found by a sync). */
+export interface GroupOwnerChange {
+  chatId: string;
+  from: string;
+  to: string;
+}
+
+/**
+ * `ownerChanged`: told, in the writing transaction, of groups whose stored owner changed (the group's open SOP
+ * tasks follow the owner, whoever moved the group).
+ */
+export function createGroupWriteRepository(db: DbOrTx, hooks: { ownerChanged?: (tx: DbOrTx, changes: GroupOwnerChange[]) => Promise<void> } = {}) {
   /** Upserts group rows; `keepStatus` (events: groupchat/get does not say it) leaves a stored status as it is. */
-  async function upsertGroups(snapshots: GroupSnapshot[], keepStatus: boolean, tx: DbOrTx): Promise<void> {
-    if (snapshots.length === 0) return;
+  async function upsertGroups(snapshots: GroupSnapshot[], keepStatus: boolean, tx: DbOrTx): Promise<GroupOwnerChange[]> {
+    if (snapshots.length === 0) return [];
     const rows = snapshots.map(({ chat, status }) => ({
       chat_id: chat.chat_id,
       name: chat.name ?? '',
@@ -53,7 +64,11 @@ export function createGroupWriteRepository(db: DbOrTx) {
       member_count: chat.member_list.length,
       customer_count: chat.member_list.filter((member) => member.type === 2).length,
     }));
-    await tx.execute(sql`
+    // The stored owners as this statement found them (its snapshot), beside what it wrote.
+    const written = await tx.execute<{ chat_id: string; before: string | null; owner: string }>(sql`
+      WITH before AS (
+        SELECT chat_id, owner FROM group_chat WHERE chat_id IN (SELECT jsonb_array_elements_text(${JSON.stringify(rows.map((row) => row.chat_id))}::jsonb))
+      ), up AS (
       INSERT INTO group_chat AS t (chat_id, name, owner, notice, admin_list, status, create_time, member_version, member_count, customer_count,
            synced_at, cuser, muser)
       SELECT x.chat_id, x.name, x.owner, x.notice, x.admin_list, x.status, to_timestamp(x.create_time), x.member_version,
@@ -68,7 +83,10 @@ export function createGroupWriteRepository(db: DbOrTx) {
       WHERE (t.name, t.owner, t.notice, t.admin_list, t.create_time, t.member_version, t.member_count, t.customer_count, t.dismissed)
             IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.owner, EXCLUDED.notice, EXCLUDED.admin_list, EXCLUDED.create_time, EXCLUDED.member_version,
                               EXCLUDED.member_count, EXCLUDED.customer_count, false)
-         OR (NOT ${keepStatus}::boolean AND t.status <> EXCLUDED.status)`);
+         OR (NOT ${keepStatus}::boolean AND t.status <> EXCLUDED.status)
+      RETURNING t.chat_id, t.owner
+      ) SELECT up.chat_id, before.owner AS before, up.owner FROM up JOIN before ON before.chat_id = up.chat_id WHERE before.owner <> up.owner`);
+    return written.rows.filter((row) => row.before && row.owner).map((row) => ({ chatId: row.chat_id, from: row.before!, to: row.owner }));
   }
 
   return {
@@ -116,8 +134,11 @@ export function createGroupWriteRepository(db: DbOrTx) {
       const members = memberRowsOf(latest);
       const membersJson = JSON.stringify(members);
       const quitIso = quitAt.toISOString();
-      await upsertGroups(latest.filter((snapshot) => snapshot.status !== undefined), false, tx);
-      await upsertGroups(latest.filter((snapshot) => snapshot.status === undefined), true, tx);
+      const ownerChanges = [
+        ...(await upsertGroups(latest.filter((snapshot) => snapshot.status !== undefined), false, tx)),
+        ...(await upsertGroups(latest.filter((snapshot) => snapshot.status === undefined), true, tx)),
+      ];
+      if (ownerChanges.length && hooks.ownerChanged) await hooks.ownerChanged(tx, ownerChanges);
       // Left and came back since we last looked: the old period ended (at the latest when the new one began).
       await tx.execute(sql`
         UPDATE group_member t SET quit_time = LEAST(to_timestamp(x.join_time), GREATEST(${quitIso}::timestamptz, t.join_time)),

@@ -4,7 +4,7 @@ import type { ModuleDeps } from '../../app.ts';
 import { updateJobCheckpoint, type JobProgress } from '../../platform/jobs/job-service.ts';
 import { createGroupRepository } from './groups.repository.ts';
 import { createGroupStatsRepository } from './group-stats.repository.ts';
-import { createGroupWriteRepository } from './group-writes.repository.ts';
+import { createGroupWriteRepository, type GroupOwnerChange } from './group-writes.repository.ts';
 import { createGroupService } from './groups.service.ts';
 import { chatRoutes, groupMemberRoutes, groupRoutes } from './groups.routes.ts';
 import { GROUP_SYNC_JOB, runGroupSync, type GroupSyncOptions } from './group-sync.ts';
@@ -12,6 +12,7 @@ import { applyFetchedExternalChatEvent, fetchForExternalChatEvent, type GroupEve
 import { createGroupTransfers } from './group-transfers.ts';
 import './groups.messages.ts';
 import type { TimelineService } from '../journey/timeline.service.ts';
+import type { DbOrTx } from '../../platform/db/database.ts';
 
 type GroupModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { groupSync?: GroupSyncOptions };
 
@@ -19,11 +20,16 @@ type GroupModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'weco
 const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
 
 /** The pieces of the groups module that other modules, jobs, tools and benchmarks use. */
-export function createGroupComponents(deps: GroupModuleDeps & { timeline: Pick<TimelineService, 'record'> }) {
+export function createGroupComponents(
+  deps: GroupModuleDeps & { timeline: Pick<TimelineService, 'record'>; ownerChanged?: (tx: DbOrTx, changes: GroupOwnerChange[]) => Promise<void> },
+) {
   const timeZone = deps.config.TZ_DEFAULT;
-  const writes = createGroupWriteRepository(deps.db);
+  const hooks = { ownerChanged: deps.ownerChanged };
+  const writes = createGroupWriteRepository(deps.db, hooks);
   return {
     writes,
+    /** The writes in a transaction (a callback's), telling owner changes as `writes` does. */
+    writesFor: (tx: DbOrTx) => createGroupWriteRepository(tx, hooks),
     /** The customer timeline: customers joining and leaving groups, groups created (recorded with the callback). */
     timeline: deps.timeline,
     /** The groups of an owner and their new owner, for the lifecycle module's group transfers. */
@@ -45,7 +51,7 @@ export function createGroupComponents(deps: GroupModuleDeps & { timeline: Pick<T
           writes,
           inTransaction: (work) =>
             deps.db.transaction((tx) =>
-              work({ writes: createGroupWriteRepository(tx), updateCheckpoint: (change) => updateJobCheckpoint(tx, job.jobId, change) }),
+              work({ writes: createGroupWriteRepository(tx, hooks), updateCheckpoint: (change) => updateJobCheckpoint(tx, job.jobId, change) }),
             ),
           now: deps.now,
         },
@@ -73,7 +79,7 @@ export const groupsModule = (deps: GroupModuleDeps, components: GroupComponents)
         event.kind === 'change_external_chat' ? fetchForExternalChatEvent({ wecom: ctx.wecom.client, writes: components.writes }, event) : null,
       apply: async (event, fetched, ctx) => {
         if (event.kind !== 'change_external_chat') return;
-        const writes = createGroupWriteRepository(ctx.tx);
+        const writes = components.writesFor(ctx.tx);
         await applyFetchedExternalChatEvent({ writes, now: ctx.now, timeline: { timeline: components.timeline, tx: ctx.tx, members: writes } }, event, fetched);
       },
     },

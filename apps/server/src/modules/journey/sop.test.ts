@@ -153,4 +153,19 @@ test('SOP: tasks at their times through a restart, recurrence catch-up, group jo
   assert.equal((await page(admin, '/scrm/admin/sop/group/tasks/page')).total, 2);
   assert.equal((await page(admin, '/scrm/admin/sop/customer/tasks/page')).total, 6, 'the second customer\'s later steps came due meanwhile');
   assert.equal((await admin.post('/scrm/admin/sop/customer/tasks/done', { ids: [joinTask.id] })).status, 404, 'a group task is not a customer task');
+
+  // The owner hands the group over in WeCom, not through SCRM: its open tasks follow the new owner (change_owner
+  // callback), once — a sync seeing the same owner moves nothing more.
+  const before = (await page(admin, '/scrm/admin/sop/group/tasks/page')).records;
+  const heir = [...state.employees.values()].find((employee) => employee.userid !== group.owner && employee.status === 1 && employee.resignedAt === undefined)!;
+  env.sim.actions.changeGroupOwner({ chat_id: group.chat_id, new_owner: heir.userid });
+  await env.settle();
+  const moved = (await page(admin, '/scrm/admin/sop/group/tasks/page')).records;
+  assert.deepEqual(moved.map((task: { id: number; userid: string; dueAt: string }) => [task.id, task.userid, task.dueAt]).sort(), before.map((task: { id: number; dueAt: string }) => [task.id, heir.userid, task.dueAt]).sort(), 'every open task is the new owner\'s, due as before');
+  const reassigned = await env.db.execute<{ after: { taskIds: number[] } }>(sql`SELECT after FROM sys_audit_log WHERE action = 'sop.task.reassign' AND target_id = ${group.chat_id}`);
+  assert.equal(reassigned.rows.length, 1, 'audited once');
+  await env.runJob('groups.sync');
+  await env.settle();
+  assert.equal((await env.db.execute(sql`SELECT 1 FROM sys_audit_log WHERE action = 'sop.task.reassign' AND target_id = ${group.chat_id}`)).rows.length, 1, 'a sync seeing the same owner moves nothing');
+  assert.deepEqual((await page(admin, '/scrm/admin/sop/group/tasks/page')).records.map((task: { userid: string }) => task.userid), before.map(() => heir.userid));
 });
