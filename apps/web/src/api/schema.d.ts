@@ -892,6 +892,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/broadcast/customer/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 客户群发 列表进度 (a list page's coverage and confirmations in one call; the figures of stat) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a list page's broadcasts */
+                        ids: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description each broadcast of `ids` the caller sees, with the figures `stat` gives for it (the senders in the caller's scope); the others are left out */
+                            date: {
+                                /** @description delivered of planned, %, one decimal (as stat) */
+                                coverage: number;
+                                delivered: number;
+                                id: number;
+                                planned: number;
+                                senders: {
+                                    sent: number;
+                                    total: number;
+                                };
+                            }[];
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/broadcast/customer/recipients/page": {
         parameters: {
             query?: never;
@@ -2451,6 +2509,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scrm/admin/broadcast/group/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 客户群群发 列表进度 (a list page's coverage and confirmations in one call; the figures of stat) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a list page's broadcasts */
+                        ids: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description each broadcast of `ids` the caller sees, with the figures `stat` gives for it (the senders in the caller's scope); the others are left out */
+                            date: {
+                                /** @description delivered of planned, %, one decimal (as stat) */
+                                coverage: number;
+                                delivered: number;
+                                id: number;
+                                planned: number;
+                                senders: {
+                                    sent: number;
+                                    total: number;
+                                };
+                            }[];
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/scrm/admin/broadcast/group/recipients/page": {
         parameters: {
             query?: never;
@@ -3837,6 +3953,64 @@ export interface paths {
                                     name: string;
                                 }[];
                             };
+                            msg: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scrm/admin/broadcast/moment/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 朋友圈 列表进度 (a list page's coverage and confirmations in one call; the figures of stat) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a list page's broadcasts */
+                        ids: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description each broadcast of `ids` the caller sees, with the figures `stat` gives for it (the senders in the caller's scope); the others are left out */
+                            date: {
+                                /** @description delivered of planned, %, one decimal (as stat) */
+                                coverage: number;
+                                delivered: number;
+                                id: number;
+                                planned: number;
+                                senders: {
+                                    sent: number;
+                                    total: number;
+                                };
+                            }[];
                             msg: string;
                         };
                     };

@@ -86,6 +86,9 @@ describe('group broadcasts, moments, scope and bad input', () => {
     const adminsOwn = await saveBroadcast(admin, 'customer', { name: '管理员的', content: { text: 'admin' }, senders: { userids: [other] }, audience: {} });
     await fails(seller.get('/scrm/admin/broadcast/customer/get', { id: adminsOwn.id }), 404);
     assert.equal((await ok(seller.post('/scrm/admin/broadcast/customer/page', {}))).total, 0);
+    // Nor are its figures on their list: the list's progress leaves out what they don't see.
+    assert.deepEqual(await ok(seller.post('/scrm/admin/broadcast/customer/progress', { ids: [adminsOwn.id] })), []);
+    assert.equal((await seller.post('/scrm/admin/broadcast/customer/progress', { ids: [] })).status, 400);
     // Their own broadcast reaches only customers of their relations, even with "all" as the audience.
     const own = await ok(seller.post('/scrm/admin/broadcast/customer/save', { name: '我的群发', content: { text: 'self scope' }, senders: { userids: [mine] }, audience: {} }));
     const shown = await ok(seller.post('/scrm/admin/broadcast/customer/preview', { id: own.id }));

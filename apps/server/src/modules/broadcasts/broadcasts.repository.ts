@@ -143,6 +143,11 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
       return row;
     },
 
+    /** Those of these broadcasts of a kind the viewer sees. */
+    async findMany(viewer: Viewer, kind: BroadcastKind, ids: number[]): Promise<BroadcastRow[]> {
+      return db.select().from(broadcast).where(and(inArray(broadcast.id, ids), eq(broadcast.kind, kind), eq(broadcast.isDel, 0), broadcastScope(viewer)));
+    },
+
     /** Which of these employees are in the viewer's scope. */
     async employeesInScope(viewer: Viewer, userids: string[]): Promise<Set<string>> {
       if (!userids.length) return new Set();
@@ -389,6 +394,15 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
     async recipientCounts(broadcastId: number, visibleSenders: SQL | undefined) {
       return rows<{ userid: string; status: string; n: number }>(sql`
         SELECT br.userid, br.status, count(*)::int AS n FROM broadcast_recipient br ${whereOf([sql`br.broadcast_id = ${broadcastId}`, visibleSenders])} GROUP BY br.userid, br.status`);
+    },
+    /** Per broadcast: its recipients delivered and planned (not excluded), of the visible senders. */
+    async recipientTotals(broadcastIds: number[], visibleSenders: SQL | undefined) {
+      return rows<{ broadcast_id: number; delivered: number; planned: number }>(sql`
+        SELECT br.broadcast_id, count(*) FILTER (WHERE br.status = 'delivered')::int AS delivered, count(*) FILTER (WHERE br.status <> 'excluded')::int AS planned
+        FROM broadcast_recipient br ${whereOf([sql`br.broadcast_id = ANY(${`{${broadcastIds.join(',')}}`}::bigint[])`, visibleSenders])} GROUP BY br.broadcast_id`);
+    },
+    async sendersOf(broadcastIds: number[]): Promise<SenderRow[]> {
+      return db.select().from(broadcastSender).where(inArray(broadcastSender.broadcastId, broadcastIds));
     },
     async deliveredByDay(broadcastId: number, visibleSenders: SQL | undefined) {
       return rows<{ day: string; n: number }>(sql`

@@ -24,6 +24,8 @@ import {
   settingsRecord,
   settingsSaveBody,
   statResult,
+  progressBody,
+  progressResult,
   type Kind,
 } from './broadcasts.schemas.ts';
 
@@ -84,6 +86,11 @@ export const broadcastRoutes = (service: BroadcastService) => async (app: Fastif
       method: 'POST', url: `/${kind}/recipients/page`, summary: `${title} 接收者 (recipients with sender and outcome, by name)`,
       permission: permission(kind, 'query'), body: recipientPageQuery, response: page(recipientRecord),
       handler: ({ ctx, body }) => service.recipients(ctx, kind, body),
+    });
+    route(app, {
+      method: 'POST', url: `/${kind}/progress`, summary: `${title} 列表进度 (a list page's coverage and confirmations in one call; the figures of stat)`,
+      permission: permission(kind, 'query'), body: progressBody, response: progressResult,
+      handler: ({ ctx, body }) => service.progress(ctx, kind, body.ids),
     });
     route(app, {
       method: 'POST', url: `/${kind}/stat`, summary: `${title} 统计 (coverage, completion per sender, delivered by day)`,

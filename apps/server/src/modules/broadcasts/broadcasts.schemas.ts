@@ -162,6 +162,17 @@ export const recipientRecord = z.object({
 
 export const exportQuery = z.object({ id, status: z.enum(RECIPIENT_STATUSES).optional() });
 
+export const progressBody = z.object({ ids: z.array(id).min(1).max(100).describe("a list page's broadcasts") });
+export const progressResult = z.array(
+  z.object({
+    id: z.number(),
+    planned: z.number(),
+    delivered: z.number(),
+    coverage: z.number().describe('delivered of planned, %, one decimal (as stat)'),
+    senders: z.object({ total: z.number(), sent: z.number() }),
+  }),
+).describe("each broadcast of `ids` the caller sees, with the figures `stat` gives for it (the senders in the caller's scope); the others are left out");
+
 export const statResult = z.object({
   planned: z.number(),
   excluded: z.number(),
@@ -193,6 +204,7 @@ export const statResult = z.object({
   trackedAt: dateTime.nullable(),
   lastTrackAt: dateTime.nullable(),
 });
+export type ProgressResult = z.infer<typeof progressResult>;
 export type StatResult = z.output<typeof statResult>;
 
 export const remindResult = z.object({ reminded: z.number().describe('senders reminded'), remindsLeft: z.number() });

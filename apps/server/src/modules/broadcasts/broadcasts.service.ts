@@ -42,6 +42,7 @@ import {
   type RecipientPageQuery,
   type SettingsRecord,
   type StatResult,
+  type ProgressResult,
 } from './broadcasts.schemas.ts';
 import { broadcastMessages, word } from './broadcasts.messages.ts';
 
@@ -920,12 +921,32 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
     };
   }
 
+  /** What a list page shows of each sent broadcast: stat's coverage and confirmations, for a page in three queries. */
+  async function progress(ctx: RequestContext, kind: BroadcastKind, ids: number[]): Promise<ProgressResult> {
+    const viewer = await viewerOf(ctx);
+    const scoped = broadcasts.forViewer(viewer);
+    const found = await scoped.findMany(kind, unique(ids));
+    if (!found.length) return [];
+    const foundIds = found.map((row) => row.id);
+    const totals = new Map((await store.recipientTotals(foundIds, visibleSenders(viewer))).map((entry) => [Number(entry.broadcast_id), entry]));
+    const senders = await store.sendersOf(foundIds);
+    const visible = await scoped.employeesInScope(unique(senders.map((sender) => sender.userid)));
+    const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+    return found.map((row) => {
+      const delivered = Number(totals.get(row.id)?.delivered ?? 0);
+      const planned = kind === 'moment' ? row.plannedCount : Number(totals.get(row.id)?.planned ?? 0);
+      const shown = senders.filter((sender) => sender.broadcastId === row.id && visible.has(sender.userid));
+      return { id: row.id, planned, delivered, coverage: percent(delivered, planned), senders: { total: shown.length, sent: shown.filter((sender) => sender.status === 'sent').length } };
+    });
+  }
+
   const reasonText = (reason: string | null, locale: Locale) => (reason ? word(reason === 'not_friend' ? 'reason_not_friend' : reason, locale) : '');
 
   return {
     dispatch,
     track,
     trackDue,
+    progress,
 
     async page(ctx: RequestContext, kind: BroadcastKind, query: BroadcastPageQuery): Promise<Page<BroadcastRecord>> {
       const found = await broadcasts.forViewer(await viewerOf(ctx)).page(kind, query);

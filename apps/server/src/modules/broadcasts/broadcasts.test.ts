@@ -81,6 +81,10 @@ describe('broadcasts to customers with WeCom', () => {
     assert.equal(figures.senders.waiting, ignored.length);
     assert.equal(figures.coverage, Math.round((delivered / figures.planned) * 1000) / 10);
     assert.equal(figures.byDay.reduce((sum: number, d: { delivered: number }) => sum + d.delivered, 0), delivered);
+    // The list page's figures for it, in one call, are stat's; an id of another kind or unknown is left out.
+    const progress = await ok(post(admin, 'customer', 'progress', { ids: [firstId, 987654] }));
+    assert.deepEqual(progress, [{ id: firstId, planned: figures.planned, delivered, coverage: figures.coverage, senders: { total: figures.senders.total, sent: 1 } }]);
+    assert.deepEqual(await ok(post(admin, 'group', 'progress', { ids: [firstId] })), [], 'a customer broadcast is not a group broadcast');
     // Each customer it reached has it on their timeline (客户动态), by the broadcast's name.
     const reached = truth.find((r) => r.status === 1)!.external_userid!;
     const timeline = await admin.post('/scrm/admin/cust/timeline', { externalUserid: reached, types: ['broadcast_received'], pageNum: 1, pageSize: 10 });

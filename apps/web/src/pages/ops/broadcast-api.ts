@@ -39,6 +39,7 @@ export type PreviewAnswer = ResponseOf<`${C}/preview`, 'post'>;
 export type Exclusion = PreviewAnswer['excludedSample'][number]['reason'];
 export type BroadcastStat = ResponseOf<`${C}/stat`, 'post'>;
 export type SenderProgress = BroadcastStat['perSender'][number];
+export type BroadcastProgress = ResponseOf<`${C}/progress`, 'post'>[number];
 export type RecipientRecord = ResponseOf<`${C}/recipients/page`, 'post'>['records'][number];
 export type DndRecord = ResponseOf<'/scrm/admin/broadcast/dnd/page', 'post'>['records'][number];
 export type BroadcastSettings = ResponseOf<'/scrm/admin/broadcast/settings/get', 'get'>;
@@ -65,6 +66,7 @@ export function broadcastApi(kind: BroadcastKind) {
     cancel: (id: number) => post<BroadcastRecord>(`${base}/cancel`, { id }),
     remind: (id: number) => post<{ reminded: number; remindsLeft: number }>(`${base}/remind`, { id }),
     stat: (id: number, options?: CallOptions) => post<BroadcastStat>(`${base}/stat`, { id }, options),
+    progress: (ids: number[], options?: CallOptions) => post<BroadcastProgress[]>(`${base}/progress`, { ids }, options),
     recipients: (body: Record<string, unknown>) => post<Page<RecipientRecord>>(`${base}/recipients/page`, body, { silent: true }),
     exportPath: `${base}/export`,
   };

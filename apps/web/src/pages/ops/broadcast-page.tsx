@@ -8,13 +8,14 @@ import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
-import { BROADCAST_STATUSES, STATUS_COLORS, broadcastApi, permOf, type BroadcastKind, type BroadcastRecord } from './broadcast-api.ts';
+import { BROADCAST_STATUSES, STATUS_COLORS, broadcastApi, permOf, type BroadcastKind, type BroadcastProgress, type BroadcastRecord } from './broadcast-api.ts';
 import { BroadcastDetail } from './broadcast-detail.tsx';
 import { BroadcastEditor } from './broadcast-editor.tsx';
 import { CoverageCell, SendersCell } from './broadcast-parts.tsx';
 import { BroadcastSettingsModal, DndModal } from './broadcast-settings.tsx';
 import { toCorpClock } from '../../components/corp-time.ts';
 import { useCorpTimeZone } from '../../auth/session.tsx';
+import { usePermission } from '../../auth/permission.tsx';
 
 export function CustomerBroadcastPage() {
   return <BroadcastPage kind="customer" />;
@@ -35,6 +36,20 @@ export function BroadcastPage({ kind }: { kind: BroadcastKind }) {
   const { message } = App.useApp();
   const action = useRef<ActionType>(null);
   const { missing, guard } = useModuleAvailability();
+  const canQuery = usePermission(permOf(kind, 'query'));
+  // The sent broadcasts' figures on this page, in one call after the page.
+  const [progress, setProgress] = useState<Map<number, BroadcastProgress>>(new Map());
+  const loadPage = async (body: Record<string, unknown>) => {
+    const page = await guard(endpoints.pageRequest(body));
+    const live = page.records.filter((row) => row.status !== 'draft' && row.status !== 'scheduled').map((row) => row.id);
+    if (canQuery && live.length) {
+      endpoints.progress(live, { silent: true }).then(
+        (rows) => setProgress(new Map(rows.map((entry) => [entry.id, entry]))),
+        () => setProgress(new Map()),
+      );
+    }
+    return page;
+  };
   const [editing, setEditing] = useState<{ id?: number; step?: 'preview' } | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [dialog, setDialog] = useState<'dnd' | 'settings' | null>(null);
@@ -104,7 +119,7 @@ export function BroadcastPage({ kind }: { kind: BroadcastKind }) {
           <Typography.Text type="secondary">{t('broadcast.scheduleNow')}</Typography.Text>
         ),
     },
-    { title: t('broadcast.coverage'), dataIndex: 'plannedCount', search: false, width: 220, render: (_, row) => <CoverageCell row={row} /> },
+    { title: t('broadcast.coverage'), dataIndex: 'plannedCount', search: false, width: 220, render: (_, row) => <CoverageCell row={row} progress={progress.get(row.id)} /> },
     { title: t('broadcast.creator'), dataIndex: 'cuser', search: false, render: (_, row) => row.cuser ?? '—' },
     { title: t('common.createdAt'), dataIndex: 'ctime', valueType: 'dateTime', search: false },
     {
@@ -167,7 +182,7 @@ export function BroadcastPage({ kind }: { kind: BroadcastKind }) {
         data-testid="broadcast-table"
         search={{ labelWidth: 'auto' }}
         pagination={{ defaultPageSize: 20, showSizeChanger: true }}
-        request={pagedRequest((body: Record<string, unknown>) => guard(endpoints.pageRequest(body)))}
+        request={pagedRequest(loadPage)}
         toolBarRender={() => [
           kind === 'customer' && (
             <Permission key="dnd" code="broadcast:dnd:save">

@@ -1,8 +1,6 @@
 import { Progress, Space, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { usePermission } from '../../auth/permission.tsx';
-import { broadcastApi, permOf, type BroadcastRecord, type BroadcastStat } from './broadcast-api.ts';
+import type { BroadcastProgress, BroadcastRecord } from './broadcast-api.ts';
 
 /** Who sends, by name (departments too); groups by their owners. */
 export function SendersCell({ row }: { row: BroadcastRecord }) {
@@ -24,29 +22,21 @@ export function SendersCell({ row }: { row: BroadcastRecord }) {
 }
 
 /**
- * Coverage and the employees' confirmations of a sent broadcast (its statistics, for holders of the details
- * button); the planned count otherwise.
+ * Coverage and the employees' confirmations of a sent broadcast (its figures from the list's one progress call, for
+ * holders of the details button); the planned count otherwise.
  */
-export function CoverageCell({ row }: { row: BroadcastRecord }) {
+export function CoverageCell({ row, progress }: { row: BroadcastRecord; progress?: BroadcastProgress }) {
   const { t } = useTranslation();
-  const canQuery = usePermission(permOf(row.kind, 'query'));
-  const [stat, setStat] = useState<BroadcastStat | null>(null);
   const live = row.status !== 'draft' && row.status !== 'scheduled';
-  useEffect(() => {
-    if (!canQuery || !live) return;
-    broadcastApi(row.kind)
-      .stat(row.id, { silent: true })
-      .then(setStat, () => setStat(null));
-  }, [canQuery, live, row.kind, row.id, row.lastTrackAt, row.status]);
   const unit = row.kind === 'group' ? 'broadcast.groupsCount' : 'broadcast.recipientsCount';
   if (!live) return row.plannedCount > 0 ? <Typography.Text type="secondary">{t(unit, { count: row.plannedCount })}</Typography.Text> : <>—</>;
-  if (!stat) return <Typography.Text type="secondary">{t(unit, { count: row.plannedCount })}</Typography.Text>;
+  if (!progress) return <Typography.Text type="secondary">{t(unit, { count: row.plannedCount })}</Typography.Text>;
   return (
     <div data-testid={`broadcast-coverage-${row.id}`}>
-      <Progress percent={stat.coverage} size="small" />
+      <Progress percent={progress.coverage} size="small" />
       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-        {row.kind === 'moment' ? '' : `${t('broadcast.deliveredOf', { delivered: stat.delivered, planned: stat.planned })} · `}
-        {t(row.kind === 'moment' ? 'broadcast.publishedOf' : 'broadcast.confirmedOf', { confirmed: stat.senders.sent, total: stat.senders.total })}
+        {row.kind === 'moment' ? '' : `${t('broadcast.deliveredOf', { delivered: progress.delivered, planned: progress.planned })} · `}
+        {t(row.kind === 'moment' ? 'broadcast.publishedOf' : 'broadcast.confirmedOf', { confirmed: progress.senders.sent, total: progress.senders.total })}
       </Typography.Text>
     </div>
   );
