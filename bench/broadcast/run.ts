@@ -4,12 +4,13 @@
 // (the org by its sync job). Measures a customer broadcast to all of them over every sender: the preview (plan),
 // then save → send → the dispatch job's end (plan stored, one add_msg_template per sender and chunk, each marked in
 // flight before its call): wall time (target ≤ 30 s), peak RSS of this process (SCRM and the simulator together),
-// the WeCom calls made; then the same add_msg_template calls made raw with the client (same recipient lists,
-// sequential) in the same run, and the ratio.
+// the WeCom calls made; then the same add_msg_template calls made raw with the client (same recipient lists, as many
+// at once as the dispatch) in the same run, and the ratio.
 process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/test';
 import { loadavg } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { createWecomTestEnv } from '../../apps/server/src/testing/wecom-test-env.ts';
+import { DISPATCH_CONCURRENCY } from '../../apps/server/src/modules/broadcasts/broadcasts.service.ts';
 
 const EMPLOYEES = Number(process.env.BENCH_EMPLOYEES ?? 200);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
@@ -92,15 +93,20 @@ try {
   console.log(`WeCom calls: ${totalCalls} (${[...scrmCalls].map(([api, n]) => `${api} ${n}`).join(', ')}); the simulator holds ${simTasks.length} tasks with ${format(simRecipients)} recipients — ${simRecipients === preview.total && simTasks.length === preview.tasks ? 'exactly the preview' : 'NOT THE PREVIEW'}`);
   console.log(`peak RSS of this process (SCRM + simulator): ${mb(peakRss)} (${mb(rssBefore)} before the send)`);
 
-  // The same add_msg_template calls, raw: the same sender and recipient lists, one after another, with the client.
+  // The same add_msg_template calls, raw: the same sender and recipient lists with the client, as many at once as the
+  // dispatch makes (DISPATCH_CONCURRENCY).
   const lists = await env.db.execute<{ userid: string; chunk_seq: number; targets: string[] }>(sql`
     SELECT userid, chunk_seq, array_agg(target ORDER BY target) AS targets FROM broadcast_recipient
     WHERE broadcast_id = ${saved.id} AND chunk_seq IS NOT NULL GROUP BY userid, chunk_seq ORDER BY userid, chunk_seq`);
   env.wecomCalls.clear();
   const rawStarted = performance.now();
-  for (const list of lists.rows) {
-    await env.wecom.client.broadcasts.addMsgTemplate({ chat_type: 'single', sender: list.userid, external_userid: list.targets, text: { content: '基准测试：直接调用' } });
-  }
+  const queue = [...lists.rows];
+  const caller = async () => {
+    for (let list = queue.shift(); list; list = queue.shift()) {
+      await env.wecom.client.broadcasts.addMsgTemplate({ chat_type: 'single', sender: list.userid, external_userid: list.targets, text: { content: '基准测试：直接调用' } });
+    }
+  };
+  await Promise.all(Array.from({ length: DISPATCH_CONCURRENCY }, caller));
   const rawMs = performance.now() - rawStarted;
   const rawCalls = env.wecomCalls.get('externalcontact/add_msg_template') ?? 0;
   console.log(`raw add_msg_template: ${rawCalls} calls in ${format(rawMs / 1000, 2)} s; SCRM's dispatch (${templates} add_msg_template calls, with the plan stored and each chunk marked before and after its call) took ${format(dispatchMs / rawMs, 2)}× the raw calls`);

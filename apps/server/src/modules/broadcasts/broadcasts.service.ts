@@ -56,7 +56,7 @@ export const SCHEDULED_QUEUE = 'broadcasts.scheduled';
 /** Attempts of a chunk WeCom refused with a transient error before it stays failed (the operator may send again). */
 const MAX_ATTEMPTS = 3;
 /** Tasks created at the same time by one dispatch (the pool has 10 connections; each task uses one at a time). */
-const DISPATCH_CONCURRENCY = 3;
+export const DISPATCH_CONCURRENCY = 3;
 const REMINDS_PER_DAY = 3;
 const DAY_MS = 86_400_000;
 const SETTINGS_DEFAULT = { receiveLimitPeriod: 'month' as const, receiveLimitCount: null, expireDays: 3, remindTime: '17:00' as string | null };
