@@ -10,19 +10,10 @@ import { createScopedUser, okDate } from '../../testing/scope-users.ts';
 import { NEXUS_TEST_KEY, NEXUS_TEST_SECRET, nexusClient } from '../nexus/nexus.testing.ts';
 import { TRANSFER_RESULT_JOB } from './transfer.service.ts';
 import { INHERITANCE_SWEEP_QUEUE } from './inheritance-components.ts';
+import { until } from './lifecycle.testing.ts';
 
 /** The issue's 150 on PostgreSQL; a third on the embedded database (the same assertions), inside the per-file time limit. */
 const CUSTOMERS = process.env.DATABASE_URL ? 150 : 50;
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const simAppMessages = async (env: WecomTestEnv, userid: string) =>
   ((await (await fetch(`${env.sim.url}/sim/app-messages?userid=${encodeURIComponent(userid)}`)).json()) as { app_messages: Array<{ content: string }> }).app_messages;

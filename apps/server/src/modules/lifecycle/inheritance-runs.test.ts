@@ -5,21 +5,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
-import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
+import type { WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
 import { okDate as ok } from '../../testing/scope-users.ts';
 import { INHERITANCE_SWEEP_QUEUE } from './inheritance-components.ts';
 import { TRANSFER_RESULT_JOB } from './transfer.service.ts';
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { createSyncedCorp, until } from './lifecycle.testing.ts';
 
 describe('automatic inheritance runs with WeCom', () => {
   let env: WecomTestEnv;
@@ -31,11 +22,7 @@ describe('automatic inheritance runs with WeCom', () => {
 
   before(async () => {
     // WeCom settles a transfer a minute after it was asked for (settleTransfers).
-    env = await createWecomTestEnv({ sizes: { employees: 12, customers: 70, groups: 4 }, simulator: { transfers: { delaySeconds: 60 } } });
-    admin = await env.login();
-    await env.syncOrg();
-    await env.runJob('customers.sync');
-    await env.runJob('groups.sync');
+    ({ env, admin } = await createSyncedCorp({ sizes: { employees: 12, customers: 70, groups: 4 }, simulator: { transfers: { delaySeconds: 60 } } }));
   });
   after(() => env.close());
 

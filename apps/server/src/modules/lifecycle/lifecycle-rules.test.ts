@@ -6,9 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
-import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
+import type { WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
 import { createScopedUser, departmentUnderRoot, okDate as ok } from '../../testing/scope-users.ts';
+import { createSyncedCorp } from './lifecycle.testing.ts';
 
 const ONJOB_PERMS = ['lifecycle:onjob:list', 'lifecycle:onjob:transfer'];
 const DAY = 86_400_000;
@@ -22,15 +23,11 @@ describe('lifecycle transfer rules and on-the-job scope with WeCom', () => {
   const used = new Set<string>();
 
   before(async () => {
-    env = await createWecomTestEnv({
+    ({ env, admin } = await createSyncedCorp({
       sizes: { employees: 10, customers: 60, groups: 6 },
       // WeCom settles a transfer a minute after it was asked for; the customers in `refusing` refuse it.
       simulator: { transfers: { delaySeconds: 60, decide: (transfer) => (refusing.has(transfer.external_userid) ? 'customer_refused' : 'accepted') } },
-    });
-    admin = await env.login();
-    await env.syncOrg();
-    await env.runJob('customers.sync');
-    await env.runJob('groups.sync');
+    }));
   });
   after(() => env.close());
 

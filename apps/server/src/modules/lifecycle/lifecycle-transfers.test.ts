@@ -5,10 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
-import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
+import type { WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
 import { createScopedUser, departmentUnderRoot, okDate as ok, SCOPE_USER_PASSWORD, type ScopedClient } from '../../testing/scope-users.ts';
 import { runSopEvaluation } from '../journey/sop.testing.ts';
+import { createSyncedCorp } from './lifecycle.testing.ts';
 
 const RESIGNED_PERMS = ['lifecycle:resigned:list', 'lifecycle:resigned:query', 'lifecycle:resigned:transfer'];
 const ONJOB_PERMS = ['lifecycle:onjob:list', 'lifecycle:onjob:transfer'];
@@ -18,11 +19,7 @@ describe('lifecycle transfers with WeCom', () => {
   let admin: TestClient;
 
   before(async () => {
-    env = await createWecomTestEnv({ sizes: { employees: 10, customers: 60, groups: 8 }, simulator: { transfers: { delaySeconds: 3600 } } });
-    admin = await env.login();
-    await env.syncOrg();
-    await env.runJob('customers.sync');
-    await env.runJob('groups.sync');
+    ({ env, admin } = await createSyncedCorp({ sizes: { employees: 10, customers: 60, groups: 8 }, simulator: { transfers: { delaySeconds: 3600 } } }));
   });
   after(() => env.close());
 

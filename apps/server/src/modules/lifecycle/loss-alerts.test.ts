@@ -11,16 +11,7 @@ import type { TestClient } from '../../testing/test-app.ts';
 import { createScopedUser, okDate } from '../../testing/scope-users.ts';
 import { localTime } from '../acquisition/routing/local-time.ts';
 import { LOSS_DIGEST_QUEUE } from './inheritance-components.ts';
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { until } from './lifecycle.testing.ts';
 
 const simAppMessages = async (env: WecomTestEnv, userid: string) =>
   ((await (await fetch(`${env.sim.url}/sim/app-messages?userid=${encodeURIComponent(userid)}`)).json()) as { app_messages: Array<{ content: string }> }).app_messages;

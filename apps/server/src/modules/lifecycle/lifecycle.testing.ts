@@ -1,0 +1,24 @@
+// Shared by the lifecycle module's tests: a simulated corp mirrored into SCRM, and waiting on what jobs settle.
+import { createWecomTestEnv, type WecomTestEnv, type WecomTestEnvOptions } from '../../testing/wecom-test-env.ts';
+import type { TestClient } from '../../testing/test-app.ts';
+
+/** A simulated corp with its org, customers and groups synced into SCRM, and the administrator signed in. */
+export async function createSyncedCorp(options: WecomTestEnvOptions): Promise<{ env: WecomTestEnv; admin: TestClient }> {
+  const env = await createWecomTestEnv(options);
+  const admin = await env.login();
+  await env.syncOrg();
+  await env.runJob('customers.sync');
+  await env.runJob('groups.sync');
+  return { env, admin };
+}
+
+/** Reads until `done` holds (jobs and WeCom's settlements run on their own); fails with the last value read. */
+export async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
