@@ -34,18 +34,45 @@ export interface MediaServiceDeps {
   now: () => number;
 }
 
+/**
+ * An uploaded file within WeCom's limits for `kind` (a link's cover is checked as an image), by its content: how it
+ * is stored. `type` is the media's, for the message.
+ */
+function checkedFile(content: Buffer, kind: keyof typeof MEDIA_LIMITS, type: MediaKind, fileName: string | null): { extension: string; mime: string } {
+  const limit = MEDIA_LIMITS[kind];
+  if (content.length <= 5) throw new BadRequest('acqMediaTooSmall');
+  if (content.length > limit.maxBytes) throw new AppError(413, 'payloadTooLarge', { limit: formatBytes(limit.maxBytes) });
+  if (kind === 'image' || kind === 'miniprogram') {
+    const image = detectImage(content);
+    if (!image || (image.extension !== 'png' && image.extension !== 'jpg')) throw new BadRequest('acqMediaWrongFormat', { type, formats: limit.formats });
+    return image;
+  }
+  if (kind === 'video') {
+    if (!isMp4(content)) throw new BadRequest('acqMediaWrongFormat', { type, formats: limit.formats });
+    return { extension: 'mp4', mime: 'video/mp4' };
+  }
+  return { extension: /\.([a-z0-9]{1,8})$/i.exec(fileName ?? '')?.[1]?.toLowerCase() ?? 'bin', mime: 'application/octet-stream' };
+}
+
 export function createMediaService(deps: MediaServiceDeps) {
   const { media, files } = deps;
 
-  /** The WeCom media_id of a stored file, uploading it when absent or about to expire. */
-  async function mediaIdOf(row: MediaRow): Promise<string> {
-    if (row.wecomMediaId && row.wecomMediaAt && deps.now() - row.wecomMediaAt.getTime() < MEDIA_ID_TTL_MS) return row.wecomMediaId;
+  const fresh = (mediaId: string | null, at: Date | null): mediaId is string => Boolean(mediaId && at && deps.now() - at.getTime() < MEDIA_ID_TTL_MS);
+
+  /** A stored file as WeCom takes it: named with its extension (WeCom checks it: jpg/png, mp4), the stored file's when the uploaded name had none. */
+  async function uploadableFile(row: MediaRow): Promise<{ filename: string; data: Buffer; contentType?: string }> {
     if (!row.fileKey) throw new Error(`media ${row.id} has no file`);
     const data = await readFile(files.pathOf(row.fileKey));
+    const filename = row.fileName && /\.[a-z0-9]{1,8}$/i.test(row.fileName) ? row.fileName : `media-${row.id}.${row.fileKey.split('.').pop() ?? ''}`;
+    return { filename, data, contentType: row.mime ?? undefined };
+  }
+
+  /** The WeCom media_id of a stored file, uploading it when absent or about to expire. */
+  async function mediaIdOf(row: MediaRow): Promise<string> {
+    if (fresh(row.wecomMediaId, row.wecomMediaAt)) return row.wecomMediaId;
     const type: MediaType = row.type === 'video' ? 'video' : row.type === 'file' ? 'file' : 'image';
-    const uploaded = await deps.wecom().media.upload(type, { filename: row.fileName ?? `media-${row.id}`, data, contentType: row.mime ?? undefined });
-    const at = new Date(deps.now());
-    await media.markUploaded(row.id, uploaded.media_id, at);
+    const uploaded = await deps.wecom().media.upload(type, await uploadableFile(row));
+    await media.markUploaded(row.id, uploaded.media_id, new Date(deps.now()));
     return uploaded.media_id;
   }
 
@@ -54,14 +81,8 @@ export function createMediaService(deps: MediaServiceDeps) {
    * video, or a link's cover image — uploaded when absent or about to expire (WeCom keeps it 3 days), else reused.
    */
   async function attachmentIdOf(row: MediaRow): Promise<string> {
-    if (row.wecomAttachmentId && row.wecomAttachmentAt && deps.now() - row.wecomAttachmentAt.getTime() < MEDIA_ID_TTL_MS) return row.wecomAttachmentId;
-    if (!row.fileKey) throw new Error(`media ${row.id} has no file`);
-    const data = await readFile(files.pathOf(row.fileKey));
-    // WeCom checks the name's extension (jpg/png, mp4): the stored file's, when the uploaded name had none.
-    const extension = row.fileKey.split('.').pop() ?? '';
-    const filename = row.fileName && /\.[a-z0-9]{1,8}$/i.test(row.fileName) ? row.fileName : `media-${row.id}.${extension}`;
-    const mediaType = row.type === 'video' ? 'video' : 'image';
-    const uploaded = await deps.wecom().media.uploadAttachment({ filename, data, contentType: row.mime ?? undefined }, { media_type: mediaType, attachment_type: 1 });
+    if (fresh(row.wecomAttachmentId, row.wecomAttachmentAt)) return row.wecomAttachmentId;
+    const uploaded = await deps.wecom().media.uploadAttachment(await uploadableFile(row), { media_type: row.type === 'video' ? 'video' : 'image', attachment_type: 1 });
     const at = new Date(deps.now());
     await media.markAttachmentUploaded(row.id, uploaded.media_id, at);
     // The same item again in this choice: the id just kept.
@@ -176,32 +197,14 @@ export function createMediaService(deps: MediaServiceDeps) {
         values.picUrl = fields.picUrl?.trim() || null;
         // An optional cover image (a customer moment's link needs one, §18.2): checked as an image.
         if (content) {
-          const limit = MEDIA_LIMITS.image;
-          if (content.length <= 5) throw new BadRequest('acqMediaTooSmall');
-          if (content.length > limit.maxBytes) throw new AppError(413, 'payloadTooLarge', { limit: formatBytes(limit.maxBytes) });
-          const image = detectImage(content);
-          if (!image || (image.extension !== 'png' && image.extension !== 'jpg')) throw new BadRequest('acqMediaWrongFormat', { type, formats: limit.formats });
-          stored = image;
-          values.fileName = (fileName ?? `cover.${image.extension}`).slice(0, 255);
+          stored = checkedFile(content, 'image', type, fileName);
+          values.fileName = (fileName ?? `cover.${stored.extension}`).slice(0, 255);
           values.fileSize = content.length;
-          values.mime = image.mime;
+          values.mime = stored.mime;
         }
       } else {
         if (!content) throw new BadRequest('acqMediaFileRequired', { type });
-        const limit = MEDIA_LIMITS[type];
-        if (content.length <= 5) throw new BadRequest('acqMediaTooSmall');
-        if (content.length > limit.maxBytes) throw new AppError(413, 'payloadTooLarge', { limit: formatBytes(limit.maxBytes) });
-        if (type === 'image' || type === 'miniprogram') {
-          const image = detectImage(content);
-          if (!image || (image.extension !== 'png' && image.extension !== 'jpg')) throw new BadRequest('acqMediaWrongFormat', { type, formats: limit.formats });
-          stored = image;
-        } else if (type === 'video') {
-          if (!isMp4(content)) throw new BadRequest('acqMediaWrongFormat', { type, formats: limit.formats });
-          stored = { extension: 'mp4', mime: 'video/mp4' };
-        } else {
-          const extension = /\.([a-z0-9]{1,8})$/i.exec(fileName ?? '')?.[1]?.toLowerCase() ?? 'bin';
-          stored = { extension, mime: 'application/octet-stream' };
-        }
+        stored = checkedFile(content, type, type, fileName);
         if (type === 'miniprogram') {
           values.title = required('title');
           values.appid = required('appid');

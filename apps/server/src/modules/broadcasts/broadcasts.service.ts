@@ -130,6 +130,8 @@ export function nextWallTime(hhmm: string, after: number, timeZone: string): Dat
 }
 
 const unique = <T>(values: Iterable<T>) => [...new Set(values)];
+/** A share in %, one decimal (stat's and the list's coverage and completion). */
+const percentOf = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 const bytesOf = (text: string) => Buffer.byteLength(text, 'utf8');
 const statusWord = (status: string) => ({ zh: word(status, 'zh'), en: word(status, 'en') });
 
@@ -877,7 +879,6 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
     const of = (userid: string, status: string) => Number(counts.find((entry) => entry.userid === userid && entry.status === status)?.n ?? 0);
     const delivered = total('delivered');
     const planned = kind === 'moment' ? row.plannedCount : counts.filter((entry) => entry.status !== 'excluded').reduce((sum, entry) => sum + Number(entry.n), 0);
-    const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
     const shown = senders.filter((sender) => visible.has(sender.userid));
     return {
       planned,
@@ -890,7 +891,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
       expired: total('expired'),
       cancelled: total('cancelled'),
       unknown: total('unknown'),
-      coverage: percent(delivered, planned),
+      coverage: percentOf(delivered, planned),
       senders: {
         total: shown.length,
         sent: shown.filter((sender) => sender.status === 'sent').length,
@@ -912,7 +913,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
           notFriend: of(sender.userid, 'not_friend'),
           overLimit: of(sender.userid, 'over_limit'),
           failed: of(sender.userid, 'failed'),
-          completion: percent(senderDelivered, senderPlanned),
+          completion: percentOf(senderDelivered, senderPlanned),
         };
       }),
       byDay: (await store.deliveredByDay(id, visibleSenders(viewer))).map((entry) => ({ day: entry.day, delivered: Number(entry.n) })),
@@ -931,12 +932,11 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
     const totals = new Map((await store.recipientTotals(foundIds, visibleSenders(viewer))).map((entry) => [Number(entry.broadcast_id), entry]));
     const senders = await store.sendersOf(foundIds);
     const visible = await scoped.employeesInScope(unique(senders.map((sender) => sender.userid)));
-    const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
     return found.map((row) => {
       const delivered = Number(totals.get(row.id)?.delivered ?? 0);
       const planned = kind === 'moment' ? row.plannedCount : Number(totals.get(row.id)?.planned ?? 0);
       const shown = senders.filter((sender) => sender.broadcastId === row.id && visible.has(sender.userid));
-      return { id: row.id, planned, delivered, coverage: percent(delivered, planned), senders: { total: shown.length, sent: shown.filter((sender) => sender.status === 'sent').length } };
+      return { id: row.id, planned, delivered, coverage: percentOf(delivered, planned), senders: { total: shown.length, sent: shown.filter((sender) => sender.status === 'sent').length } };
     });
   }
 
