@@ -19,7 +19,7 @@
 import Fastify from 'fastify';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Session } from 'node:inspector/promises';
@@ -202,6 +202,38 @@ async function createSelfScopeUser(server: Server, adminToken: string): Promise<
   return { token: await server.login('sales', SELF_PASSWORD), userId: user.id };
 }
 
+/**
+ * CPU time used so far (ms) by this process (the server; the load generator runs in its own) and by each of
+ * PostgreSQL's processes on this machine (Linux /proc; none elsewhere): where a page's time goes, in the application
+ * or the database.
+ */
+function cpuNow(): { server: number; database: Map<string, number> } {
+  const usage = process.cpuUsage();
+  const database = new Map<string, number>();
+  try {
+    const tick = 1000 / 100; // USER_HZ: Linux reports process times in hundredths of a second
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) continue;
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        database.set(pid, (Number(fields[11]) + Number(fields[12])) * tick);
+      } catch {
+        // the process ended
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return { server: (usage.user + usage.system) / 1000, database };
+}
+
+/** µs per request between two readings; the database's over the processes alive at both (the pooled connections). */
+function cpuPerRequest(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, requests: number) {
+  let database = 0;
+  for (const [pid, time] of after.database) if (before.database.has(pid)) database += time - before.database.get(pid)!;
+  return { server: ((after.server - before.server) / requests) * 1000, database: (database / requests) * 1000 };
+}
+
 interface Endpoint {
   label: string;
   path: string;
@@ -221,6 +253,8 @@ interface Row {
   caller: string;
   total: number;
   at50: LoadResult;
+  /** CPU time per request at 50 connections: the server's process and PostgreSQL's (µs). */
+  cpu: { server: number; database: number };
   at10: LoadResult;
   target: number;
 }
@@ -232,8 +266,11 @@ async function pages(mode: 'postgres' | 'embedded') {
     const started = performance.now();
     const customers = await seedCustomers(db);
     await seedUsersAndLeads(db);
-    // As autovacuum would after a bulk load: the planner sees the real row counts.
-    await db.execute(sql`ANALYZE`);
+    // As autovacuum would after a bulk load, before the runs rather than during them: the planner sees the real row
+    // counts, and the visibility map lets counts read indexes alone.
+    await db.execute(sql`VACUUM (ANALYZE)`);
+    // And the bulk load's dirty pages written out now, not by the checkpointer during the first runs.
+    if (mode === 'postgres') await db.execute(sql`CHECKPOINT`);
     console.log(
       `data (${mode}): ${formatNumber(relations)} relations, ${formatNumber(customers)} customers, ${formatNumber(EMPLOYEES)} employees, ` +
         `${formatNumber(USERS + 2)} users, ${formatNumber(LEADS)} leads — seeded in ${formatNumber((performance.now() - started) / 1000, 1)} s`,
@@ -287,32 +324,63 @@ async function pages(mode: 'postgres' | 'embedded') {
     // Warm-up (JIT, pools, caches), not counted: the floor and every page.
     await health(3);
     for (const endpoint of ENDPOINTS) for (const { token } of callers) await runner(endpoint, token)(10, 2);
+    const healthStart = cpuNow();
     const healthBefore = await health();
+    const healthCpu = cpuPerRequest(healthStart, cpuNow(), healthBefore.requestsPerSecond * seconds);
     const rows: Row[] = [];
     for (const endpoint of ENDPOINTS) {
       for (const { caller, token } of callers) {
         const run = runner(endpoint, token);
+        const before = cpuNow();
         const at50 = await profiled(`${endpoint.label}-${caller}`, () => run(50));
-        rows.push({ endpoint: endpoint.label, caller, total: expected[endpoint.label][caller].total, at50, at10: await run(10), target: endpoint.target });
+        const cpu = cpuPerRequest(before, cpuNow(), at50.requestsPerSecond * seconds);
+        rows.push({ endpoint: endpoint.label, caller, total: expected[endpoint.label][caller].total, at50, cpu, at10: await run(10), target: endpoint.target });
       }
     }
     const healthAfter = await health();
     const healthAt10 = await load({ url: `${server.address}/scrm/health`, connections: 10, seconds });
-    return { rows, healthBefore, healthAfter, healthAt10 };
+    return { rows, healthBefore, healthCpu, healthAfter, healthAt10, replanned: await replannedStatements(server) };
   } finally {
     await server.close();
   }
 }
 
+/**
+ * The named statements PostgreSQL planned anew on every run (custom plans only, many runs) on the server's pooled
+ * connections: planning such a statement can cost the database more than running it (pg_prepared_statements).
+ */
+async function replannedStatements(server: Server): Promise<string[]> {
+  const clients = await Promise.all(Array.from({ length: server.database.pool.options.max ?? 10 }, () => server.database.pool.connect()));
+  const plans = new Map<string, { generic: number; custom: number }>();
+  try {
+    for (const client of clients) {
+      const { rows } = await client.query<{ statement: string; generic_plans: string; custom_plans: string }>(
+        'SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements');
+      for (const row of rows) {
+        const counts = plans.get(row.statement) ?? { generic: 0, custom: 0 };
+        counts.generic += Number(row.generic_plans);
+        counts.custom += Number(row.custom_plans);
+        plans.set(row.statement, counts);
+      }
+    }
+  } finally {
+    for (const client of clients) client.release();
+  }
+  return [...plans]
+    .filter(([, counts]) => counts.custom >= 100)
+    .map(([statement, counts]) => `${counts.custom} custom, ${counts.generic} generic: ${statement.replace(/\s+/g, ' ').trim().slice(0, 160)}…`);
+}
+
 function printTable(mode: string, result: Awaited<ReturnType<typeof pages>>) {
-  const { rows, healthBefore, healthAfter, healthAt10 } = result;
+  const { rows, healthBefore, healthCpu, healthAfter, healthAt10, replanned } = result;
   const floor = (healthBefore.requestsPerSecond + healthAfter.requestsPerSecond) / 2;
   const errors = (r: LoadResult) => (r.errors || r.non2xx ? ` (errors ${r.errors}, non-2xx ${r.non2xx})` : '');
   console.log(`\n## ${mode}, ${seconds} s per run; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   console.log(`health (floor, one SELECT 1, no auth) at 50 connections: before ${format(healthBefore)}; after ${format(healthAfter)}`);
   console.log(`floor = ${floor.toFixed(0)} req/s (mean of the two); health at 10 connections: ${format(healthAt10)}`);
-  const header = ['endpoint', 'caller', 'total', 'req/s @50', 'p99 @50', 'ratio', 'target', 'p99 @10', '≤ 20 ms'];
-  const widths = [15, 6, 10, 10, 8, 6, 8, 8, 8];
+  console.log(`health's CPU per request (before): server ${healthCpu.server.toFixed(0)} µs, database ${healthCpu.database.toFixed(0)} µs`);
+  const header = ['endpoint', 'caller', 'total', 'req/s @50', 'p99 @50', 'ratio', 'target', 'p99 @10', '≤ 20 ms', 'CPU µs/req: server', 'database'];
+  const widths = [15, 6, 10, 10, 8, 6, 8, 8, 8, 19, 8];
   const line = (cells: string[]) => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(line(header));
   for (const row of rows) {
@@ -321,9 +389,11 @@ function printTable(mode: string, result: Awaited<ReturnType<typeof pages>>) {
       line([
         row.endpoint, row.caller, formatNumber(row.total), row.at50.requestsPerSecond.toFixed(0), `${row.at50.p99} ms`, ratio.toFixed(3),
         `${ratio >= row.target ? 'met' : 'NOT'} ≥${row.target}`, `${row.at10.p99} ms`, row.at10.p99 <= 20 ? 'met' : 'NOT',
+        row.cpu.server.toFixed(0), row.cpu.database.toFixed(0),
       ]) + errors(row.at50) + errors(row.at10),
     );
   }
+  if (mode === 'postgres') console.log(`statements planned anew on every run: ${replanned.length ? `\n  ${replanned.join('\n  ')}` : 'none'}`);
 }
 
 async function startupTime(dataDir: string): Promise<number> {

@@ -37,7 +37,9 @@ export async function startBenchServer(
     database = openDatabase({ connectionString: url.toString() });
     cleanup = async () => {
       await database.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // BENCH_KEEP_DATABASE=1 leaves it for EXPLAIN and pgbench afterwards.
+      if (process.env.BENCH_KEEP_DATABASE === '1') console.log(`kept database ${url}`);
+      else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     };
   } else {

@@ -11,6 +11,7 @@ import { AppError, BadRequest } from './http/errors.ts';
 import { registerMessages } from './http/i18n.ts';
 import { keepRawJsonBodies } from './http/raw-body.ts';
 import { nonceExpiry, signRequest, SIGNED_MAX_SKEW_SECONDS, verifySignature, stringToSign, type NonceStore, type SignatureFailure, type SignedParts } from './signed-request.ts';
+import { notDeleted } from './db/prepared.ts';
 
 export type { SignedParts };
 
@@ -158,7 +159,7 @@ export function createOpenApiGuard(options: OpenApiGuardOptions): OpenApiGuard {
     const [row] = await db
       .select({ id: openApp.id, appKey: openApp.appKey, name: openApp.name, secret: openApp.secret, rateLimit: openApp.rateLimit, status: openApp.status })
       .from(openApp)
-      .where(and(eq(openApp.appKey, appKey), eq(openApp.isDel, 0)));
+      .where(and(eq(openApp.appKey, appKey), notDeleted(openApp)));
     const app = row ?? null;
     if (started === generation) apps.set(appKey, { app }, { ttl: app ? cacheMs : missingCacheMs });
     return app;

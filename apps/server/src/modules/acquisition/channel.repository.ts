@@ -5,6 +5,7 @@ import { acqChannel } from '../../db/schema/index.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { ChannelPageBody, ChannelRecord } from './acquisition.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 type ChannelRow = typeof acqChannel.$inferSelect;
 /** What a save writes. */
@@ -24,7 +25,7 @@ const toRecord = (row: ChannelRow): ChannelRecord => ({
 });
 
 export function createChannelRepository(db: DbOrTx) {
-  const live = eq(acqChannel.isDel, 0);
+  const live = notDeleted(acqChannel);
   return {
     async find(id: number): Promise<ChannelRecord | undefined> {
       const [row] = await db.select().from(acqChannel).where(and(eq(acqChannel.id, id), live));

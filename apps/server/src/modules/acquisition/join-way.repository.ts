@@ -5,6 +5,7 @@ import { acqJoinWay } from '../../db/schema/index.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { JoinWayPageBody, JoinWayRecord } from './acquisition.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export type JoinWayRow = typeof acqJoinWay.$inferSelect;
 /** What a save writes. */
@@ -37,11 +38,11 @@ export const toJoinWayRecord = (row: JoinWayRow): JoinWayRecord => ({
 export function createJoinWayRepository(db: DbOrTx) {
   return {
     async find(id: number): Promise<JoinWayRow | undefined> {
-      const [row] = await db.select().from(acqJoinWay).where(and(eq(acqJoinWay.id, id), eq(acqJoinWay.isDel, 0)));
+      const [row] = await db.select().from(acqJoinWay).where(and(eq(acqJoinWay.id, id), notDeleted(acqJoinWay)));
       return row;
     },
     async liveByIds(ids: number[]): Promise<JoinWayRow[]> {
-      return db.select().from(acqJoinWay).where(and(inArray(acqJoinWay.id, ids), eq(acqJoinWay.isDel, 0)));
+      return db.select().from(acqJoinWay).where(and(inArray(acqJoinWay.id, ids), notDeleted(acqJoinWay)));
     },
     async page(query: JoinWayPageBody): Promise<Page<JoinWayRecord>> {
       const where = and_([

@@ -7,6 +7,7 @@ import type { WecomClient, WecomEvent } from '@scrm/wecom';
 import type { Db, Tx } from '../../platform/db/database.ts';
 import { acqLink, acqRule } from '../../db/schema/index.ts';
 import { reasonOf } from './wecom-publisher.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export const LINK_STATS_QUEUE = 'acq.link-stats';
 
@@ -15,9 +16,9 @@ export function createLinkStatsSync(deps: { db: Db; wecom: () => WecomClient; no
 
   /** Refreshes one published acquisition link's counters from WeCom. */
   async function syncLink(id: number): Promise<void> {
-    const [link] = await db.select().from(acqLink).where(and(eq(acqLink.id, id), eq(acqLink.getType, 'link'), eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+    const [link] = await db.select().from(acqLink).where(and(eq(acqLink.id, id), eq(acqLink.getType, 'link'), eq(acqLink.status, 1), notDeleted(acqLink)));
     if (!link?.linkId) return;
-    const rules = await db.select({ configLinkId: acqRule.configLinkId }).from(acqRule).where(and(eq(acqRule.acqLinkId, id), eq(acqRule.isDel, 0)));
+    const rules = await db.select({ configLinkId: acqRule.configLinkId }).from(acqRule).where(and(eq(acqRule.acqLinkId, id), notDeleted(acqRule)));
     const linkIds = [link.linkId, ...rules.map((rule) => rule.configLinkId).filter((value): value is string => Boolean(value))];
     const start = Math.floor((link.createTime ?? link.ctime).getTime() / 1000) - 60;
     const end = Math.floor(deps.now() / 1000);
@@ -37,7 +38,7 @@ export function createLinkStatsSync(deps: { db: Db; wecom: () => WecomClient; no
   return {
     syncLink,
     async syncAll(): Promise<void> {
-      const rows = await db.select({ id: acqLink.id }).from(acqLink).where(and(eq(acqLink.getType, 'link'), eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+      const rows = await db.select({ id: acqLink.id }).from(acqLink).where(and(eq(acqLink.getType, 'link'), eq(acqLink.status, 1), notDeleted(acqLink)));
       for (const row of rows) await syncLink(row.id).catch((error) => deps.log(`link statistics of ${row.id} failed: ${reasonOf(error)}`, error));
     },
     async start(jobs: Pick<JobService, 'boss' | 'createQueue' | 'schedule'>): Promise<void> {

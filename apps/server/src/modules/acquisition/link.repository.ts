@@ -4,6 +4,7 @@ import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts'
 import { acqChannel, acqLink, acqRule, acqMedia, type GetType } from '../../db/schema/index.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { LinkPageBody } from './acquisition.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export type LinkRow = typeof acqLink.$inferSelect;
 export type RuleRow = typeof acqRule.$inferSelect;
@@ -17,7 +18,7 @@ export function createLinkRepository(db: DbOrTx) {
     const rows = await tx
       .select()
       .from(acqRule)
-      .where(and(inArray(acqRule.acqLinkId, ids), eq(acqRule.isDel, 0)))
+      .where(and(inArray(acqRule.acqLinkId, ids), notDeleted(acqRule)))
       .orderBy(asc(acqRule.orderNum), asc(acqRule.id));
     for (const row of rows) byLink.set(row.acqLinkId, [...(byLink.get(row.acqLinkId) ?? []), row]);
     return byLink;
@@ -27,7 +28,7 @@ export function createLinkRepository(db: DbOrTx) {
     rulesOf,
 
     async find(getType: GetType, id: number, tx: DbOrTx = db): Promise<LinkWithRules | undefined> {
-      const [row] = await tx.select().from(acqLink).where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), eq(acqLink.isDel, 0)));
+      const [row] = await tx.select().from(acqLink).where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), notDeleted(acqLink)));
       if (!row) return undefined;
       return { ...row, rules: (await rulesOf([id], tx)).get(id) ?? [] };
     },
@@ -68,7 +69,7 @@ export function createLinkRepository(db: DbOrTx) {
 
     async media(ids: number[]): Promise<Array<{ id: number; type: string }>> {
       if (!ids.length) return [];
-      return db.select({ id: acqMedia.id, type: acqMedia.type }).from(acqMedia).where(and(inArray(acqMedia.id, ids), eq(acqMedia.isDel, 0)));
+      return db.select({ id: acqMedia.id, type: acqMedia.type }).from(acqMedia).where(and(inArray(acqMedia.id, ids), notDeleted(acqMedia)));
     },
 
     /** Adds per day and employee, and route/hit visitors per day and employee, of a link over [from, to]. */
@@ -84,13 +85,13 @@ export function createLinkRepository(db: DbOrTx) {
 
     /** Published links / QR codes, for range upkeep. */
     async published(): Promise<Array<{ id: number; getType: GetType }>> {
-      return db.select({ id: acqLink.id, getType: acqLink.getType }).from(acqLink).where(and(eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+      return db.select({ id: acqLink.id, getType: acqLink.getType }).from(acqLink).where(and(eq(acqLink.status, 1), notDeleted(acqLink)));
     },
 
     // ---- writes (the service holds the transaction and passes it) ----------------------------------
 
     async channelExists(id: number): Promise<boolean> {
-      const [channel] = await db.select({ id: acqChannel.id }).from(acqChannel).where(and(eq(acqChannel.id, id), eq(acqChannel.isDel, 0)));
+      const [channel] = await db.select({ id: acqChannel.id }).from(acqChannel).where(and(eq(acqChannel.id, id), notDeleted(acqChannel)));
       return channel !== undefined;
     },
 

@@ -5,6 +5,7 @@ import { acqLink, acqMedia } from '../../db/schema/index.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { MediaKind, MediaPageBody, MediaRecord } from './acquisition.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export type MediaRow = typeof acqMedia.$inferSelect;
 export type MediaValues = typeof acqMedia.$inferInsert;
@@ -36,7 +37,7 @@ export function toMediaRecord(row: MediaRow): MediaRecord {
 }
 
 export function createMediaRepository(db: DbOrTx) {
-  const live = eq(acqMedia.isDel, 0);
+  const live = notDeleted(acqMedia);
   return {
     async find(id: number): Promise<MediaRow | undefined> {
       const [row] = await db.select().from(acqMedia).where(and(eq(acqMedia.id, id), live)).limit(1);
@@ -87,7 +88,7 @@ export function createMediaRepository(db: DbOrTx) {
       return db
         .select({ id: acqLink.id, getType: acqLink.getType, linkName: acqLink.linkName, mediaIds: acqLink.mediaIds })
         .from(acqLink)
-        .where(and(eq(acqLink.status, 1), eq(acqLink.isDel, 0), sql`(${sql.join(ids.map((id) => sql`${acqLink.mediaIds} @> ${JSON.stringify([id])}::jsonb`), sql` OR `)})`));
+        .where(and(eq(acqLink.status, 1), notDeleted(acqLink), sql`(${sql.join(ids.map((id) => sql`${acqLink.mediaIds} @> ${JSON.stringify([id])}::jsonb`), sql` OR `)})`));
     },
     /** Marks live media deleted; how many were. */
     async softDelete(ids: number[], actor: string): Promise<number> {

@@ -5,6 +5,7 @@ import { acqMiniLink } from '../../db/schema/index.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { MiniLinkPageBody, MiniLinkRecord } from './acquisition.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 type MiniLinkRow = typeof acqMiniLink.$inferSelect;
 /** What a save writes. */
@@ -37,7 +38,7 @@ const toRecord = (row: MiniLinkRow): MiniLinkRecord => ({
 export function createMiniLinkRepository(db: DbOrTx) {
   return {
     async find(id: number): Promise<MiniLinkRecord | undefined> {
-      const [row] = await db.select().from(acqMiniLink).where(and(eq(acqMiniLink.id, id), eq(acqMiniLink.isDel, 0)));
+      const [row] = await db.select().from(acqMiniLink).where(and(eq(acqMiniLink.id, id), notDeleted(acqMiniLink)));
       return row && toRecord(row);
     },
     async page(query: MiniLinkPageBody): Promise<Page<MiniLinkRecord>> {
@@ -65,7 +66,7 @@ export function createMiniLinkRepository(db: DbOrTx) {
       const rows = await db
         .update(acqMiniLink)
         .set({ isDel: 1, mtime: new Date(), muser: actor })
-        .where(and(inArray(acqMiniLink.id, ids), eq(acqMiniLink.isDel, 0)))
+        .where(and(inArray(acqMiniLink.id, ids), notDeleted(acqMiniLink)))
         .returning({ id: acqMiniLink.id });
       return rows.length;
     },

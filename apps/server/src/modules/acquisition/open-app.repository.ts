@@ -5,6 +5,7 @@ import { openApp } from '../../db/schema/index.ts';
 import { and_, contains, countAll, paginate } from '../../platform/db/paging.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { OpenAppPageBody, OpenAppRecord } from './acquisition.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 type OpenAppRow = typeof openApp.$inferSelect;
 /** What a save writes. */
@@ -27,7 +28,7 @@ const toRecord = (row: OpenAppRow): OpenAppRecord => ({
 export function createOpenAppRepository(db: DbOrTx) {
   return {
     async find(id: number): Promise<OpenAppRecord | undefined> {
-      const [row] = await db.select().from(openApp).where(and(eq(openApp.id, id), eq(openApp.isDel, 0)));
+      const [row] = await db.select().from(openApp).where(and(eq(openApp.id, id), notDeleted(openApp)));
       return row && toRecord(row);
     },
     async page(query: OpenAppPageBody): Promise<Page<OpenAppRecord>> {
@@ -51,7 +52,7 @@ export function createOpenAppRepository(db: DbOrTx) {
       const rows = await db
         .update(openApp)
         .set({ isDel: 1, status: 1, mtime: new Date(), muser: actor })
-        .where(and(inArray(openApp.id, ids), eq(openApp.isDel, 0)))
+        .where(and(inArray(openApp.id, ids), notDeleted(openApp)))
         .returning({ id: openApp.id });
       return rows.length;
     },

@@ -5,6 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { acqAdd, acqLink, acqRound, acqRule, type GetType } from '../../db/schema/index.ts';
 import type { AllocationMethod, RoutingRule } from './routing/route.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export interface RoutableLink {
   id: number;
@@ -22,12 +23,12 @@ export async function loadRoutableLink(db: DbOrTx, getType: GetType, id: number)
   const [link] = await db
     .select({ id: acqLink.id, getType: acqLink.getType, linkName: acqLink.linkName, status: acqLink.status, allocationMethod: acqLink.allocationMethod, url: acqLink.url, suspendedUsers: acqLink.suspendedUsers, mainUserid: acqLink.mainUserid })
     .from(acqLink)
-    .where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), eq(acqLink.isDel, 0)));
+    .where(and(eq(acqLink.id, id), eq(acqLink.getType, getType), notDeleted(acqLink)));
   if (!link) return null;
   const rules = await db
     .select()
     .from(acqRule)
-    .where(and(eq(acqRule.acqLinkId, id), eq(acqRule.isDel, 0)))
+    .where(and(eq(acqRule.acqLinkId, id), notDeleted(acqRule)))
     .orderBy(acqRule.orderNum, acqRule.id);
   return {
     ...link,

@@ -21,6 +21,7 @@ import {
 } from '../../db/schema/broadcasts.ts';
 import { customerTagCondition, relationTagCondition } from '../tags/tag-filters.ts';
 import type { BroadcastPageQuery, RecipientPageQuery } from './broadcasts.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export type { Viewer };
 export type BroadcastRow = typeof broadcast.$inferSelect;
@@ -126,7 +127,7 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
     async page(viewer: Viewer, kind: BroadcastKind, query: BroadcastPageQuery): Promise<Page<BroadcastRow>> {
       const where = and(
         eq(broadcast.kind, kind),
-        eq(broadcast.isDel, 0),
+        notDeleted(broadcast),
         broadcastScope(viewer),
         query.name ? ilike(broadcast.name, contains(query.name)) : undefined,
         query.status ? eq(broadcast.status, query.status) : undefined,
@@ -139,13 +140,13 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
     },
 
     async find(viewer: Viewer, kind: BroadcastKind, id: number): Promise<BroadcastRow | undefined> {
-      const [row] = await db.select().from(broadcast).where(and(eq(broadcast.id, id), eq(broadcast.kind, kind), eq(broadcast.isDel, 0), broadcastScope(viewer)));
+      const [row] = await db.select().from(broadcast).where(and(eq(broadcast.id, id), eq(broadcast.kind, kind), notDeleted(broadcast), broadcastScope(viewer)));
       return row;
     },
 
     /** Those of these broadcasts of a kind the viewer sees. */
     async findMany(viewer: Viewer, kind: BroadcastKind, ids: number[]): Promise<BroadcastRow[]> {
-      return db.select().from(broadcast).where(and(inArray(broadcast.id, ids), eq(broadcast.kind, kind), eq(broadcast.isDel, 0), broadcastScope(viewer)));
+      return db.select().from(broadcast).where(and(inArray(broadcast.id, ids), eq(broadcast.kind, kind), notDeleted(broadcast), broadcastScope(viewer)));
     },
 
     /** Which of these employees are in the viewer's scope. */
@@ -204,7 +205,7 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
   /** Unscoped reads and the writes of the dispatch and tracking jobs (and of services after a scoped read). */
   const system = {
     async find(id: number, tx: DbOrTx = db): Promise<BroadcastRow | undefined> {
-      const [row] = await tx.select().from(broadcast).where(and(eq(broadcast.id, id), eq(broadcast.isDel, 0)));
+      const [row] = await tx.select().from(broadcast).where(and(eq(broadcast.id, id), notDeleted(broadcast)));
       return row;
     },
     async lock(tx: DbOrTx, id: number): Promise<BroadcastRow | undefined> {
@@ -223,13 +224,13 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
       const deleted = await tx
         .update(broadcast)
         .set({ isDel: 1, muser: actor, mtime: at })
-        .where(and(inArray(broadcast.id, ids), eq(broadcast.status, 'draft'), eq(broadcast.isDel, 0)))
+        .where(and(inArray(broadcast.id, ids), eq(broadcast.status, 'draft'), notDeleted(broadcast)))
         .returning({ id: broadcast.id });
       return deleted.map((row) => row.id);
     },
     /** Broadcasts in these states (jobs: due schedules, dispatches to resume, tracking to do). */
     async withStatus(statuses: BroadcastStatus[]): Promise<BroadcastRow[]> {
-      return db.select().from(broadcast).where(and(inArray(broadcast.status, statuses), eq(broadcast.isDel, 0)));
+      return db.select().from(broadcast).where(and(inArray(broadcast.status, statuses), notDeleted(broadcast)));
     },
 
     // ---- plan -------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { containsKeyword, paginate, paginateInOne } from '../../platform/db/paging.ts';
+import { pageClause } from '../../platform/db/prepared.ts';
 import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
@@ -173,7 +174,7 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         query,
         async (limit, offset) => {
           const newest = relationSource(viewer, query, [], { limit: limit + offset });
-          const pageOf = sql`${newest.where} ${NEWEST_FIRST} LIMIT ${limit} OFFSET ${offset}`;
+          const pageOf = sql`${newest.where} ${NEWEST_FIRST} ${pageClause(limit, offset)}`;
           // Conditions on r alone: take the page of relations first and join customers and employees to those rows only
           // (a keyword found by index may match many relations, each of which would otherwise be joined before sorting).
           // A keyword's union already holds at most a page's worth of each arm.

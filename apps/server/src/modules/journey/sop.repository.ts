@@ -5,6 +5,7 @@ import { bindViewer, employeeScope, type Viewer } from '../../platform/auth/data
 import type { Page } from '../../platform/http/schemas.ts';
 import { sopCursor, sopEnrollment, sopRule, sopTask, type SopKind, type SopTaskState } from '../../db/schema/sop.ts';
 import type { SopPageQuery, SopStatBody, SopTaskPageQuery } from './sop.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export type SopRuleRow = typeof sopRule.$inferSelect;
 export type SopEnrollmentRow = typeof sopEnrollment.$inferSelect;
@@ -153,17 +154,17 @@ export function createSopRepository(db: Db) {
         return row;
       },
       async update(tx: DbOrTx, id: number, kind: SopKind, values: Partial<typeof sopRule.$inferInsert>): Promise<SopRuleRow | undefined> {
-        const [row] = await tx.update(sopRule).set(values).where(and(eq(sopRule.id, id), eq(sopRule.kind, kind), eq(sopRule.isDel, 0))).returning();
+        const [row] = await tx.update(sopRule).set(values).where(and(eq(sopRule.id, id), eq(sopRule.kind, kind), notDeleted(sopRule))).returning();
         return row;
       },
       async get(id: number, kind: SopKind, tx: DbOrTx = db): Promise<SopRuleRow | undefined> {
-        const [row] = await tx.select().from(sopRule).where(and(eq(sopRule.id, id), eq(sopRule.kind, kind), eq(sopRule.isDel, 0)));
+        const [row] = await tx.select().from(sopRule).where(and(eq(sopRule.id, id), eq(sopRule.kind, kind), notDeleted(sopRule)));
         return row;
       },
       async page(kind: SopKind, query: SopPageQuery): Promise<Page<SopRuleRow>> {
         const conditions = and(
           eq(sopRule.kind, kind),
-          eq(sopRule.isDel, 0),
+          notDeleted(sopRule),
           query.name ? sql`${sopRule.name} ILIKE ${contains(query.name)}` : undefined,
           query.enabled === undefined ? undefined : eq(sopRule.enabled, query.enabled),
         );
@@ -175,7 +176,7 @@ export function createSopRepository(db: Db) {
       },
       /** Soft-deletes rules of a kind; their pending enrollments end (no more tasks). */
       async delete(tx: DbOrTx, kind: SopKind, ids: number[], actor: string, at: Date): Promise<number> {
-        const rows = await tx.update(sopRule).set({ isDel: 1, enabled: false, mtime: at, muser: actor }).where(and(inArray(sopRule.id, ids), eq(sopRule.kind, kind), eq(sopRule.isDel, 0))).returning({ id: sopRule.id });
+        const rows = await tx.update(sopRule).set({ isDel: 1, enabled: false, mtime: at, muser: actor }).where(and(inArray(sopRule.id, ids), eq(sopRule.kind, kind), notDeleted(sopRule))).returning({ id: sopRule.id });
         if (rows.length) await tx.update(sopEnrollment).set({ nextDueAt: null, endedAt: at }).where(and(inArray(sopEnrollment.ruleId, rows.map((row) => row.id)), isNotNull(sopEnrollment.nextDueAt)));
         return rows.length;
       },
@@ -184,7 +185,7 @@ export function createSopRepository(db: Db) {
     /** Unscoped, for the evaluator job only. */
     system: {
       async enabledRules(tx: DbOrTx = db): Promise<SopRuleRow[]> {
-        return tx.select().from(sopRule).where(and(eq(sopRule.enabled, true), eq(sopRule.isDel, 0))).orderBy(asc(sopRule.id));
+        return tx.select().from(sopRule).where(and(eq(sopRule.enabled, true), notDeleted(sopRule))).orderBy(asc(sopRule.id));
       },
       async rulesByIds(tx: DbOrTx, ids: number[]): Promise<SopRuleRow[]> {
         if (!ids.length) return [];

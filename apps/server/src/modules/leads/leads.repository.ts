@@ -3,7 +3,7 @@
 // (the relation scope, relationScope). `leads.system()` reads without a scope: only for jobs and callbacks.
 // The rest are writes and reads of rows the caller reached through a scoped read (a lead's contacts and tags).
 import { and, asc, desc, eq, ilike, inArray, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { preparedByShape } from '../../platform/db/prepared.ts';
+import { notDeleted, preparedByShape, preparedPage } from '../../platform/db/prepared.ts';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginateInOne } from '../../platform/db/paging.ts';
 import { bindViewer, employeeScope, employeeScopeOfShape, relationScope, scopeShape, type Viewer } from '../../platform/auth/data-scope.ts';
@@ -48,7 +48,7 @@ function leadScopeOfShape(shape: string, p: (name: string) => SQLWrapper): SQL |
 export const followUpDue = (until: Date | SQL): SQL =>
   sql`(${lead.ownerUserid} IS NOT NULL AND ${lead.nextFollowAt} IS NOT NULL AND ${lead.nextFollowAt} <= ${until instanceof Date ? sql`${until.toISOString()}::timestamptz` : until} AND ${lead.status} IN ('assigned', 'converted'))`;
 
-const live = eq(lead.isDel, 0);
+const live = notDeleted(lead);
 
 const columns = {
   id: lead.id,
@@ -161,13 +161,18 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   const pageOrder = (shape: string) =>
     shape.split(',').includes('followUpBefore') ? [asc(lead.nextFollowAt), asc(lead.id)] : [desc(lead.ctime), desc(lead.id)];
   const pageCount = preparedByShape((shape, p) => db.select({ count: countAll }).from(lead).where(pageWhere(shape, p)));
-  const pageRows = preparedByShape((shape, p) =>
-    select(db, { pageTotal: sql<number>`(${db.select({ count: countAll }).from(lead).where(pageWhere(shape, p))})` })
+  const pageRows = preparedPage((shape, p, page) =>
+    select(db, { tags: tagList, pageTotal: sql<number>`(${db.select({ count: countAll }).from(lead).where(pageWhere(shape, p))})` })
       .where(pageWhere(shape, p))
       .orderBy(...pageOrder(shape))
-      .limit(p('limit') as never)
-      .offset(p('offset') as never),
+      .limit(page.limit as never)
+      .offset(page.offset as never),
   );
+
+  /** A lead's live tags, in tagsOf's order, as a column: the page reads its tags in its own round trip. */
+  const tagList = sql<LeadRecord['tags']>`COALESCE((SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'groupId', t.group_id, 'groupName', g.name)
+      ORDER BY g.order_num DESC, g.id, t.order_num DESC, t.id)
+    FROM lead_tag lt JOIN tag t ON t.id = lt.tag_id AND t.is_del = 0 JOIN tag_group g ON g.id = t.group_id WHERE lt.lead_id = ${lead.id}), '[]'::json)`;
 
   async function withTags(rows: LeadRow[], tx: DbOrTx = db): Promise<LeadRecord[]> {
     const tags = await tagsOf(rows.map((row) => row.id), tx);
@@ -182,7 +187,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
       .from(leadTag)
       .innerJoin(tag, eq(tag.id, leadTag.tagId))
       .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
-      .where(and(inArray(leadTag.leadId, leadIds), eq(tag.isDel, 0)))
+      .where(and(inArray(leadTag.leadId, leadIds), notDeleted(tag)))
       .orderBy(asc(leadTag.leadId), desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id));
     for (const { leadId, ...tagRow } of rows) {
       const tags = byLead.get(leadId) ?? [];
@@ -224,18 +229,17 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   const scoped = {
     async page(viewer: Viewer, query: LeadFilter & Pick<LeadPageQuery, 'pageNum' | 'pageSize'>): Promise<Page<LeadRecord>> {
       const { shape, values } = pageShape(viewer, query);
-      const page = await paginateInOne(
+      return paginateInOne(
         query,
         (limit, offset) => pageRows(shape, { ...values, limit, offset }),
         async () => (await pageCount(shape, values))[0].count,
       );
-      return { ...page, records: await withTags(page.records) };
     },
 
     /** The page's leads in its order, `size` at a time after `offset` (the export reads them in slices). */
     async slice(viewer: Viewer, query: LeadFilter, offset: number, size: number): Promise<LeadRecord[]> {
       const { shape, values } = pageShape(viewer, query);
-      return withTags(await select().where(pageWhere(shape, (name) => sql.param(values[name]))).orderBy(...pageOrder(shape)).limit(size).offset(offset));
+      return select(db, { tags: tagList }).where(pageWhere(shape, (name) => sql.param(values[name]))).orderBy(...pageOrder(shape)).limit(size).offset(offset);
     },
 
     /** A live lead the viewer may see (merged ones included), optionally locked for update. */
@@ -295,7 +299,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
         .innerJoin(tag, eq(tag.id, customerTag.tagId))
         .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
         .where(
-          and(eq(customerTag.externalUserid, externalUserid), eq(customerTag.tagType, 'corp'), eq(tag.isDel, 0), relationScope(viewer, sql`${customerTag.userid}`)),
+          and(eq(customerTag.externalUserid, externalUserid), eq(customerTag.tagType, 'corp'), notDeleted(tag), relationScope(viewer, sql`${customerTag.userid}`)),
         )
         .orderBy(desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id), asc(customerTag.userid));
     },
@@ -542,7 +546,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
       return tx
         .select({ id: tag.id, name: tag.name, wecomTagId: tag.wecomTagId })
         .from(tag)
-        .where(and(inArray(tag.id, ids), eq(tag.type, type), eq(tag.isDel, 0)));
+        .where(and(inArray(tag.id, ids), eq(tag.type, type), notDeleted(tag)));
     },
 
     async selfTags(filters: { name?: string; groupId?: number }) {
@@ -553,8 +557,8 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
         .where(
           and(
             eq(tag.type, 'self'),
-            eq(tag.isDel, 0),
-            eq(tagGroup.isDel, 0),
+            notDeleted(tag),
+            notDeleted(tagGroup),
             filters.name ? ilike(tag.name, contains(filters.name)) : undefined,
             filters.groupId ? eq(tag.groupId, filters.groupId) : undefined,
           ),
@@ -599,7 +603,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
       const [row] = await tx
         .select({ id: sysUser.id, nickname: sysUser.nickname, username: sysUser.username, qwUserid: sysUser.qwUserid })
         .from(sysUser)
-        .where(and(eq(sysUser.id, id), eq(sysUser.isDel, 0), eq(sysUser.status, 0)));
+        .where(and(eq(sysUser.id, id), notDeleted(sysUser), eq(sysUser.status, 0)));
       return row;
     },
 
@@ -608,7 +612,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
       const [row] = await tx
         .select({ userid: qwEmp.userid, name: qwEmp.name })
         .from(qwEmp)
-        .where(and(eq(qwEmp.userid, userid), eq(qwEmp.status, 1), eq(qwEmp.isDel, 0), isNull(qwEmp.leftAt)));
+        .where(and(eq(qwEmp.userid, userid), eq(qwEmp.status, 1), notDeleted(qwEmp), isNull(qwEmp.leftAt)));
       return row;
     },
 
@@ -658,7 +662,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
         .select({ id: tag.id, name: tag.name, groupId: tag.groupId, groupName: tagGroup.name })
         .from(tag)
         .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
-        .where(and(inArray(tag.id, ids), eq(tag.isDel, 0)))
+        .where(and(inArray(tag.id, ids), notDeleted(tag)))
         .orderBy(desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id));
     },
 
@@ -667,7 +671,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
       const [row] = await tx
         .select({ url: acqLink.url })
         .from(acqLink)
-        .where(and(eq(acqLink.id, acqLinkId), eq(acqLink.getType, 'link'), eq(acqLink.status, 1), eq(acqLink.isDel, 0)));
+        .where(and(eq(acqLink.id, acqLinkId), eq(acqLink.getType, 'link'), eq(acqLink.status, 1), notDeleted(acqLink)));
       return row?.url ?? null;
     },
 

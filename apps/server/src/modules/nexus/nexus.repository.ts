@@ -4,6 +4,7 @@ import { nexusDeptMap, nexusSsoSession, nexusUserMap, sysDept, sysRole, sysUser 
 import { ancestorsBelow } from '../system/dept.repository.ts';
 import type { DeptRecord, NexusUserRecord } from './nexus.schemas.ts';
 import { DEPT_TREE_LOCK } from '../system/dept.service.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 
 const deptColumns = {
@@ -29,7 +30,7 @@ const userColumns = {
   status: sysUser.status,
 };
 
-const liveUser = eq(sysUser.isDel, 0);
+const liveUser = notDeleted(sysUser);
 
 /** Rows whose ancestors start with `prefix`: the strict descendants of the department that prefix ends with. */
 const descendantsOf = (prefix: string) => or(eq(sysDept.ancestors, prefix), sql`${sysDept.ancestors} LIKE ${`${prefix},%`}`);
@@ -47,7 +48,7 @@ export function createNexusRepository(db: Db) {
       const [row] = await tx
         .select(deptColumns)
         .from(nexusDeptMap)
-        .innerJoin(sysDept, and(eq(sysDept.id, nexusDeptMap.deptId), eq(sysDept.isDel, 0)))
+        .innerJoin(sysDept, and(eq(sysDept.id, nexusDeptMap.deptId), notDeleted(sysDept)))
         .where(eq(nexusDeptMap.nexusDeptId, nexusDeptId));
       return row;
     },
@@ -64,7 +65,7 @@ export function createNexusRepository(db: Db) {
       return tx
         .select({ id: sysDept.id, parentId: sysDept.parentId, ancestors: sysDept.ancestors, name: sysDept.name })
         .from(sysDept)
-        .where(and(eq(sysDept.isDel, 0), or(eq(sysDept.id, dept.id), descendantsOf(ancestorsBelow(dept)))))
+        .where(and(notDeleted(sysDept), or(eq(sysDept.id, dept.id), descendantsOf(ancestorsBelow(dept)))))
         .orderBy(sysDept.ancestors, sysDept.id);
     },
 
@@ -77,7 +78,7 @@ export function createNexusRepository(db: Db) {
       const [root] = await tx
         .select({ id: sysDept.id, ancestors: sysDept.ancestors })
         .from(sysDept)
-        .where(and(eq(sysDept.isDel, 0), eq(sysDept.parentId, 0)))
+        .where(and(notDeleted(sysDept), eq(sysDept.parentId, 0)))
         .orderBy(sysDept.id)
         .limit(1);
       return root;
@@ -114,7 +115,7 @@ export function createNexusRepository(db: Db) {
     async roleIdsByKeys(tx: DbOrTx, keys: string[]): Promise<{ ids: number[]; missing: string[] }> {
       const unique = [...new Set(keys)];
       if (unique.length === 0) return { ids: [], missing: [] };
-      const rows = await tx.select({ id: sysRole.id, roleKey: sysRole.roleKey }).from(sysRole).where(and(eq(sysRole.isDel, 0), inArray(sysRole.roleKey, unique)));
+      const rows = await tx.select({ id: sysRole.id, roleKey: sysRole.roleKey }).from(sysRole).where(and(notDeleted(sysRole), inArray(sysRole.roleKey, unique)));
       const byKey = new Map(rows.map((row) => [row.roleKey, row.id]));
       return { ids: unique.flatMap((key) => byKey.get(key) ?? []), missing: unique.filter((key) => !byKey.has(key)) };
     },

@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginate } from '../../platform/db/paging.ts';
 import { qwDept, qwEmp } from '../../db/schema/wecom.ts';
 import type { QwDeptPageBody, QwEmpPageBody } from './org.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export type QwDeptRow = typeof qwDept.$inferSelect;
 export type QwEmpRow = typeof qwEmp.$inferSelect;
@@ -117,14 +118,14 @@ export function createOrgRepository(db: Db) {
       const rows = await db
         .select({ userid: qwEmp.userid, name: qwEmp.name, position: qwEmp.position })
         .from(qwEmp)
-        .where(and(inArray(qwEmp.userid, userids), eq(qwEmp.isDel, 0), sql`${qwEmp.status} <> 5`));
+        .where(and(inArray(qwEmp.userid, userids), notDeleted(qwEmp), sql`${qwEmp.status} <> 5`));
       return new Map(rows.map((row) => [row.userid, { userid: row.userid, name: row.name, position: row.position ?? '' }]));
     },
 
     /** Which of these WeCom department ids are live in the mirror. */
     async existingDepartments(deptIds: number[]): Promise<Set<number>> {
       if (!deptIds.length) return new Set();
-      const rows = await db.select({ deptId: qwDept.deptId }).from(qwDept).where(and(inArray(qwDept.deptId, deptIds), eq(qwDept.isDel, 0)));
+      const rows = await db.select({ deptId: qwDept.deptId }).from(qwDept).where(and(inArray(qwDept.deptId, deptIds), notDeleted(qwDept)));
       return new Set(rows.map((row) => row.deptId));
     },
 
@@ -142,7 +143,7 @@ export function createOrgRepository(db: Db) {
       const rows = await tx
         .update(qwDept)
         .set({ isDel: 1, mtime: now, muser: 'wecom' })
-        .where(and(eq(qwDept.isDel, 0), seen.length ? sql`NOT (${qwDept.deptId} = ANY(${sql.raw(`'{${seen.map(Number).join(',')}}'`)}::bigint[]))` : undefined))
+        .where(and(notDeleted(qwDept), seen.length ? sql`NOT (${qwDept.deptId} = ANY(${sql.raw(`'{${seen.map(Number).join(',')}}'`)}::bigint[]))` : undefined))
         .returning({ id: qwDept.id });
       return rows.length;
     },
@@ -153,7 +154,7 @@ export function createOrgRepository(db: Db) {
 
     deptPage(query: QwDeptPageBody) {
       const conditions: SQL[] = [];
-      if (!query.includeDeleted) conditions.push(eq(qwDept.isDel, 0));
+      if (!query.includeDeleted) conditions.push(notDeleted(qwDept));
       if (query.name) conditions.push(ilike(qwDept.name, contains(query.name)));
       if (query.parentId !== undefined) conditions.push(eq(qwDept.parentId, query.parentId));
       const where = conditions.length ? and(...conditions) : undefined;
@@ -241,7 +242,7 @@ export function createOrgRepository(db: Db) {
     },
 
     async empPage(query: QwEmpPageBody, deptIds: number[] | undefined) {
-      const conditions: SQL[] = [eq(qwEmp.isDel, 0)];
+      const conditions: SQL[] = [notDeleted(qwEmp)];
       if (query.name) conditions.push(ilike(qwEmp.name, contains(query.name)));
       if (query.userid) conditions.push(ilike(qwEmp.userid, contains(query.userid)));
       if (query.mobile) conditions.push(ilike(qwEmp.mobile, contains(query.mobile)));
@@ -260,7 +261,7 @@ export function createOrgRepository(db: Db) {
       return db
         .select()
         .from(qwEmp)
-        .where(and(eq(qwEmp.isDel, 0), sql`${qwEmp.leftAt} IS NULL`, options.eligible ? eligibleEmployee : undefined, name ? ilike(qwEmp.name, contains(name)) : undefined))
+        .where(and(notDeleted(qwEmp), sql`${qwEmp.leftAt} IS NULL`, options.eligible ? eligibleEmployee : undefined, name ? ilike(qwEmp.name, contains(name)) : undefined))
         .orderBy(asc(qwEmp.name), asc(qwEmp.id))
         .limit(limit);
     },

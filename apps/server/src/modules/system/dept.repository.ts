@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { sysDept, sysRoleDept, sysUser } from '../../db/schema/index.ts';
 import type { DeptRecord, DeptRow } from './dept.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 const rowColumns = {
   id: sysDept.id,
@@ -14,7 +15,7 @@ const rowColumns = {
   status: sysDept.status,
 };
 const recordColumns = { ...rowColumns, ctime: sysDept.ctime, cuser: sysDept.cuser, mtime: sysDept.mtime, muser: sysDept.muser };
-const live = eq(sysDept.isDel, 0);
+const live = notDeleted(sysDept);
 
 /** `ancestors` of a department's children: the department's own ancestors, then itself. */
 export const ancestorsBelow = (parent: Pick<DeptRow, 'id' | 'ancestors'>): string => `${parent.ancestors},${parent.id}`;
@@ -63,7 +64,7 @@ export function createDeptRepository(db: DbOrTx) {
       const users = await tx
         .select({ deptId: sysUser.deptId })
         .from(sysUser)
-        .where(and(eq(sysUser.isDel, 0), inArray(sysUser.deptId, ids)))
+        .where(and(notDeleted(sysUser), inArray(sysUser.deptId, ids)))
         .limit(1);
       return { withChildren: children[0]?.parentId, withUsers: users[0]?.deptId ?? undefined };
     },

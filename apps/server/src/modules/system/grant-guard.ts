@@ -5,6 +5,7 @@ import { Forbidden } from '../../platform/http/errors.ts';
 import { sysDept, sysRole, sysRoleDept, sysRoleMenu, sysUser, sysUserRole } from '../../db/schema/index.ts';
 import { callerCoversRole, deptsCoveredByRole, type DeptNode, type RoleScopeDefinition } from './role-coverage.ts';
 import type { DataScope } from '../../platform/auth/data-scope.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 /**
  * Applies the covering rule (role-coverage.ts) with what the database says: the caller's menus, the roles'
@@ -22,7 +23,7 @@ export function createGrantGuard() {
   }
 
   const liveDepts = (tx: DbOrTx): Promise<DeptNode[]> =>
-    tx.select({ id: sysDept.id, ancestors: sysDept.ancestors }).from(sysDept).where(eq(sysDept.isDel, 0));
+    tx.select({ id: sysDept.id, ancestors: sysDept.ancestors }).from(sysDept).where(notDeleted(sysDept));
 
   function refuse(verdict: { missingMenuIds: number[]; uncoveredDeptIds: number[] | 'all' }): never {
     if (verdict.missingMenuIds.length) throw new Forbidden('grantMenusNotHeld', { menus: verdict.missingMenuIds.join(',') });
@@ -55,7 +56,7 @@ export function createGrantGuard() {
   async function rolesByIds(tx: DbOrTx, roleIds: number[]) {
     if (roleIds.length === 0) return [];
     // One after the other: inside a transaction every query goes through the same connection.
-    const roles = await tx.select({ id: sysRole.id, dataScope: sysRole.dataScope }).from(sysRole).where(and(inArray(sysRole.id, roleIds), eq(sysRole.isDel, 0)));
+    const roles = await tx.select({ id: sysRole.id, dataScope: sysRole.dataScope }).from(sysRole).where(and(inArray(sysRole.id, roleIds), notDeleted(sysRole)));
     const menus = await tx.select({ roleId: sysRoleMenu.roleId, menuId: sysRoleMenu.menuId }).from(sysRoleMenu).where(inArray(sysRoleMenu.roleId, roleIds));
     const depts = await tx.select({ roleId: sysRoleDept.roleId, deptId: sysRoleDept.deptId }).from(sysRoleDept).where(inArray(sysRoleDept.roleId, roleIds));
     return roles.map((role) => ({
@@ -88,7 +89,7 @@ export function createGrantGuard() {
         : await tx
           .selectDistinct({ deptId: sysUser.deptId })
           .from(sysUserRole)
-          .innerJoin(sysUser, and(eq(sysUser.id, sysUserRole.userId), eq(sysUser.isDel, 0)))
+          .innerJoin(sysUser, and(eq(sysUser.id, sysUserRole.userId), notDeleted(sysUser)))
           .where(eq(sysUserRole.roleId, roleId));
       await check(ctx, tx, [role], [null, ...holders.map((h) => h.deptId)], { menus: true });
     },

@@ -4,6 +4,7 @@ import { contains, countAll, paginate } from '../../platform/db/paging.ts';
 import { sysRole, sysRoleDept, sysRoleMenu, sysUser, sysUserRole } from '../../db/schema/index.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { RolePageQuery, RoleRecord } from './role.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 const columns = {
   id: sysRole.id,
@@ -19,7 +20,7 @@ const columns = {
   muser: sysRole.muser,
 };
 
-const live = eq(sysRole.isDel, 0);
+const live = notDeleted(sysRole);
 const ordered = [asc(sysRole.orderNum), asc(sysRole.id)];
 
 export function createRoleRepository(db: DbOrTx) {
@@ -89,7 +90,7 @@ export function createRoleRepository(db: DbOrTx) {
       const [row] = await tx
         .select({ roleId: sysUserRole.roleId })
         .from(sysUserRole)
-        .innerJoin(sysUser, and(eq(sysUser.id, sysUserRole.userId), eq(sysUser.isDel, 0)))
+        .innerJoin(sysUser, and(eq(sysUser.id, sysUserRole.userId), notDeleted(sysUser)))
         .where(inArray(sysUserRole.roleId, roleIds))
         .orderBy(asc(sysUserRole.roleId))
         .limit(1);

@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { hashPassword, verifyPassword } from '../../platform/auth/password.ts';
 import { ADMIN_ROLE_KEY } from '../../platform/auth/authenticate.ts';
 import { sysConfig, sysDept, sysMenu, sysRole, sysRoleMenu, sysUser, sysUserRole } from '../../db/schema/index.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 const SEED_LOCK = 727_002;
 const SEEDED_MENUS_KEY = 'seeded_menus';
@@ -66,7 +67,7 @@ export async function retireWellKnownAdminPassword(db: Db, options: { wellKnown:
   const [admin] = await db
     .select({ id: sysUser.id, passwordHash: sysUser.passwordHash })
     .from(sysUser)
-    .where(and(eq(sysUser.username, 'admin'), eq(sysUser.isDel, 0)))
+    .where(and(eq(sysUser.username, 'admin'), notDeleted(sysUser)))
     .limit(1);
   if (!admin || !(await verifyPassword(admin.passwordHash, options.wellKnown))) return false;
   await db

@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, ilike, inArray, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import { preparedByShape } from '../../platform/db/prepared.ts';
+import { notDeleted, preparedByShape, preparedPage } from '../../platform/db/prepared.ts';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginateInOne } from '../../platform/db/paging.ts';
 import { employeeScope, scopeCondition, type DataScope, type Viewer } from '../../platform/auth/data-scope.ts';
@@ -30,7 +30,7 @@ const columns = {
   muser: sysUser.muser,
 };
 
-export const live = eq(sysUser.isDel, 0);
+export const live = notDeleted(sysUser);
 
 /** Users as rows of a data-scoped query: by department, and oneself. */
 export const userScope = (scope: DataScope, selfId: number): SQL | undefined =>
@@ -42,7 +42,7 @@ export function createUserRepository(db: DbOrTx) {
 
   /** Members still in the corp whom no live user is bound to. */
   const unboundEmployee = and(
-    eq(qwEmp.isDel, 0),
+    notDeleted(qwEmp),
     sql`${qwEmp.leftAt} IS NULL`,
     sql`${qwEmp.status} <> 5`,
     sql`NOT EXISTS (SELECT 1 FROM sys_user u WHERE u.is_del = 0 AND u.qw_userid = ${qwEmp.userid})`,
@@ -66,9 +66,9 @@ export function createUserRepository(db: DbOrTx) {
     );
   }
   const pageCount = preparedByShape((shape, p) => db.select({ count: countAll }).from(sysUser).where(pageWhere(shape, p)));
-  const pageRows = preparedByShape((shape, p) =>
+  const pageRows = preparedPage((shape, p, page) =>
     select(db, { pageTotal: sql<number>`(${db.select({ count: countAll }).from(sysUser).where(pageWhere(shape, p))})` })
-      .where(pageWhere(shape, p)).orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(p('limit') as never).offset(p('offset') as never),
+      .where(pageWhere(shape, p)).orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(page.limit as never).offset(page.offset as never),
   );
 
   return {
@@ -201,7 +201,7 @@ export function createUserRepository(db: DbOrTx) {
       return tx
         .select({ userId: sysUserRole.userId, id: sysRole.id, name: sysRole.name, roleKey: sysRole.roleKey, dataScope: sysRole.dataScope })
         .from(sysUserRole)
-        .innerJoin(sysRole, and(eq(sysRole.id, sysUserRole.roleId), eq(sysRole.isDel, 0)))
+        .innerJoin(sysRole, and(eq(sysRole.id, sysUserRole.roleId), notDeleted(sysRole)))
         .where(inArray(sysUserRole.userId, userIds))
         .orderBy(asc(sysRole.orderNum), asc(sysRole.id));
     },

@@ -20,6 +20,7 @@ import { conflictOnUnique } from './unique-violation.ts';
 import './system.messages.ts';
 import { z } from 'zod';
 import type { userPageQuery } from './user.schemas.ts';
+import { notDeleted } from '../../platform/db/prepared.ts';
 
 export const AVATAR_MAX_BYTES = 2 * 1024 * 1024;
 export const fileUrl = (key: string) => `/scrm/files/${key}`;
@@ -88,7 +89,7 @@ export function createUserService(deps: {
    */
   async function assertDeptAssignable(ctx: RequestContext, deptId: number | null | undefined, currentDeptId: number | null | undefined, tx: DbOrTx) {
     if (deptId) {
-      const rows = await tx.select({ id: sysDept.id }).from(sysDept).where(and(eq(sysDept.id, deptId), eq(sysDept.isDel, 0))).for('share');
+      const rows = await tx.select({ id: sysDept.id }).from(sysDept).where(and(eq(sysDept.id, deptId), notDeleted(sysDept))).for('share');
       if (!rows.length) throw new InvalidField('deptId', 'deptInvalid', { id: deptId });
     }
     // A scoped caller cannot place users where the caller could no longer see them; keeping a user's current department is fine.
@@ -106,7 +107,7 @@ export function createUserService(deps: {
     const rows = await tx
       .select({ id: sysRole.id, roleKey: sysRole.roleKey })
       .from(sysRole)
-      .where(and(inArray(sysRole.id, unique), eq(sysRole.isDel, 0)))
+      .where(and(inArray(sysRole.id, unique), notDeleted(sysRole)))
       .for('share');
     if (rows.length !== unique.length) {
       const missing = unique.filter((id) => !rows.some((r) => r.id === id));

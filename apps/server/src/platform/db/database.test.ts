@@ -1,4 +1,4 @@
-// On PostgreSQL the pool's connections name their parameterised statements (parsed and planned once per connection)
+// On PostgreSQL the pool's connections name their parameterised statements and reads (parsed and planned once per connection)
 // and listen for the app's notices before they are handed out.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,15 +16,24 @@ describe('the pool on PostgreSQL', { skip: onPostgres ? false : 'the embedded da
   });
   after(() => close());
 
-  test('a parameterised query is prepared once per connection and answers as before, through drizzle and a checked-out client', async () => {
+  test('a parameterised query and a read without values are prepared once per connection and answer as before, through drizzle and a checked-out client', async () => {
     const client = await database.pool.connect();
     try {
       for (const id of [1, 2, 3]) {
         const { rows } = await client.query<{ n: number }>('SELECT $1::int + 1 AS n', [id]);
         assert.equal(rows[0].n, id + 1);
       }
-      const prepared = await client.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements`);
-      assert.deepEqual(prepared.rows.map((row) => row.statement), ['SELECT $1::int + 1 AS n'], 'one statement, parsed once');
+      // A read without values (an all-scope caller's first page has none) is planned once too; a write without is not named.
+      for (let run = 0; run < 2; run++) assert.equal((await client.query<{ n: number }>('SELECT count(*)::int AS n FROM sys_user')).rows[0].n, 1);
+      await client.query('CREATE TEMP TABLE IF NOT EXISTS prepared_probe (id int)');
+      await client.query('INSERT INTO prepared_probe VALUES (1)');
+      const list = 'SELECT statement FROM pg_prepared_statements ORDER BY statement';
+      const prepared = await client.query<{ statement: string }>(list);
+      assert.deepEqual(
+        prepared.rows.map((row) => row.statement),
+        [list, 'SELECT $1::int + 1 AS n', 'SELECT count(*)::int AS n FROM sys_user'].sort(),
+        'each read once; the write unnamed',
+      );
       const listening = await client.query<{ channel: string }>('SELECT pg_listening_channels() AS channel');
       assert.deepEqual(listening.rows.map((row) => row.channel), ['scrm_auth']);
     } finally {

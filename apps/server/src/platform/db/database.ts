@@ -38,7 +38,7 @@ export function dbOnConnection(client: pg.PoolClient): Db {
 }
 
 /**
- * Prepared statements on PostgreSQL: every parameterised query is named after its text, so each connection parses
+ * Prepared statements on PostgreSQL: every parameterised query and every read is named after its text, so each connection parses
  * and plans it once and then only binds and executes (the plan of a page query cost as much as running it). The
  * names are bounded (a text past the bound runs unnamed, as before). A statement whose result shape changed under it
  * (a column added by another replica's migration, under `SELECT *`) is run again unnamed and never named again.
@@ -63,6 +63,8 @@ function statementName(text: string, values: number): string | undefined {
   statementNames.set(text, name);
   return name;
 }
+/** A read: named even without values (a page's first page has none for an all-scope caller; see db/prepared.ts). */
+const READ = /^\s*(SELECT|WITH)\b/i;
 const resultShapeChanged = (error: unknown) => (error as { code?: string; message?: string })?.code === '0A000' && /cached plan must not change result type/.test((error as Error).message);
 
 type QueryCallback = (error: Error | null, result?: unknown) => void;
@@ -93,7 +95,7 @@ function postgresClient(notices: EventEmitter): typeof pg.Client {
     const plain = typeof config === 'string' ? { text: config } : (config as { text?: unknown; name?: unknown; submit?: unknown; values?: unknown[] } | null);
     const text = plain && typeof plain.text === 'string' && plain.name === undefined && typeof plain.submit !== 'function' ? plain.text : undefined;
     const params = Array.isArray(values) ? values : plain?.values;
-    const name = text !== undefined && params?.length ? statementName(text, params.length) : undefined;
+    const name = text !== undefined && (params?.length || READ.test(text)) ? statementName(text, params?.length ?? 0) : undefined;
     if (!name) return query.call(this, config, values, callback);
     const named = { ...plain, values: params, name };
     const unnamed = () => (statementNames.set(text!, null), { ...plain, values: params });

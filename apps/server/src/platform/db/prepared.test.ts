@@ -1,0 +1,84 @@
+// A page query's size, first-page offset and live-rows condition are written into the statement, so PostgreSQL plans
+// it once per connection (a generic plan) instead of on every run.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { createTestDatabase } from '../../testing/test-app.ts';
+import { sysUser } from '../../db/schema/index.ts';
+import { dbOnConnection, type Database } from './database.ts';
+import { notDeleted, pageClause, preparedByShape, preparedPage } from './prepared.ts';
+
+const onPostgres = Boolean(process.env.DATABASE_URL);
+
+describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embedded database serves every connection on one session: no named statements' }, () => {
+  let database: Database;
+  let close: () => Promise<void>;
+  before(async () => {
+    ({ database, close } = await createTestDatabase());
+    // Enough live users that a plan for 10 rows (walk the page index) costs far less than one for a tenth of them.
+    await database.db.execute(sql`INSERT INTO sys_user (username, nickname, password_hash, cuser)
+      SELECT 'user' || i, '员工' || i, 'x', 'test' FROM generate_series(1, 1000) AS i`);
+    await database.db.execute(sql`VACUUM ANALYZE sys_user`);
+  });
+  after(() => close());
+
+  /** The plans each named statement on this connection was run with, by its text. */
+  const plansOf = async (client: { query: Database['pool']['query'] }) => {
+    const { rows } = await client.query<{ statement: string; generic_plans: string; custom_plans: string }>(
+      'SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements');
+    return rows.filter((row) => row.statement.includes('"sys_user"')).map((row) => ({ ...row, generic: Number(row.generic_plans), custom: Number(row.custom_plans) }));
+  };
+
+  test('the first page is planned a few times, then runs on one plan', async () => {
+    const client = await database.pool.connect();
+    try {
+      const db = dbOnConnection(client);
+      const page = preparedPage((_shape, p, { limit, offset }) =>
+        db.select({ id: sysUser.id }).from(sysUser).where(and(notDeleted(sysUser), sql`${sysUser.id} > ${p('after')}`))
+          .orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(limit as never).offset(offset as never));
+      const firstIds: number[][] = [];
+      for (let run = 0; run < 12; run++) firstIds.push((await page('all', { after: 0, limit: 10, offset: 0 })).map((row) => row.id));
+      for (let run = 0; run < 12; run++) assert.equal((await page('all', { after: 0, limit: 10, offset: 10 })).length, 10);
+      assert.equal(new Set(firstIds.map((ids) => ids.join())).size, 1, 'the same first page every run');
+      assert.equal(firstIds[0].length, 10);
+      const plans = await plansOf(client);
+      assert.equal(plans.length, 2, 'one statement for the first page, one for the others');
+      for (const plan of plans) assert.match(plan.statement, /limit 10\b/, 'the size written in');
+      const first = plans.find((plan) => /offset 0\b/.test(plan.statement))!;
+      assert.ok(first.generic >= 6 && first.custom <= 6, `the first page runs on one plan: ${JSON.stringify(first)}`);
+      // A later page's offset stays a value: planned per run, as every page was before (a list opens on its first).
+      assert.ok(plans.some((plan) => /offset \$\d/.test(plan.statement)));
+    } finally {
+      client.release();
+    }
+  });
+
+  test('for comparison: the size and the live condition as values are planned anew on every run', async () => {
+    const client = await database.pool.connect();
+    try {
+      const db = dbOnConnection(client);
+      const page = preparedByShape((_shape, p) =>
+        db.select({ id: sysUser.id }).from(sysUser).where(eq(sysUser.isDel, p('live') as never))
+          .orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(p('limit') as never).offset(p('offset') as never));
+      for (let run = 0; run < 12; run++) await page('values', { live: 0, limit: 10, offset: 0 });
+      const [plan] = await plansOf(client);
+      assert.deepEqual([plan.generic, plan.custom], [0, 12], 'custom plans only: what preparedPage and notDeleted avoid');
+    } finally {
+      client.release();
+    }
+  });
+
+  test('pageClause writes the size in and the first page without an offset value', async () => {
+    const client = await database.pool.connect();
+    try {
+      const db = dbOnConnection(client);
+      const run = (offset: number) => db.execute<{ id: number }>(sql`SELECT id FROM sys_user WHERE is_del = 0 ORDER BY id ${pageClause(5, offset)}`);
+      assert.deepEqual((await run(0)).rows.map((row) => Number(row.id)), [1, 2, 3, 4, 5]);
+      assert.deepEqual((await run(5)).rows.map((row) => Number(row.id)), [6, 7, 8, 9, 10]);
+      assert.throws(() => pageClause(1.5, 0), TypeError);
+      assert.throws(() => pageClause(-1, 0), TypeError);
+    } finally {
+      client.release();
+    }
+  });
+});
