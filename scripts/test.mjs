@@ -33,7 +33,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const env = { ...process.env, TZ: process.env.TZ ?? 'UTC' };
+// CHECK_RESPONSES: servers the tests start check each response's compiled serializer against its zod schema.
+const env = { ...process.env, TZ: process.env.TZ ?? 'UTC', CHECK_RESPONSES: process.env.CHECK_RESPONSES ?? '1' };
 const prepare = join(root, 'apps/server/src/testing/prepare-test-database.ts');
 if (files.some((f) => f.includes('/apps/server/')) && existsSync(prepare)) {
   const prepared = spawnSync(process.execPath, ['--import', 'tsx', prepare], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

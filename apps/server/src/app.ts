@@ -3,7 +3,8 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { createSerializerCompiler } from './platform/http/serializer.ts';
 import { sql } from 'drizzle-orm';
 import type { Config } from './config.ts';
 import type { Database } from './platform/db/database.ts';
@@ -86,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompilerRefusingUnsafeStrings);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(createSerializerCompiler({ check: deps.config.CHECK_RESPONSES }));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

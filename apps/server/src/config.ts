@@ -27,6 +27,8 @@ const configSchema = z.object({
   /** Demo mode: on the first start, after the first sync, SCRM's own example content (demo-content.ts); 0: none. */
   DEMO_CONTENT: z.enum(['0', '1']).default('1').transform((value) => value === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** 1: every response is also encoded by its zod schema and compared with what the compiled serializer wrote (the tests; platform/http/serializer.ts). */
+  CHECK_RESPONSES: z.enum(['0', '1']).default('0').transform((value) => value === '1'),
   /**
    * Which proxies' X-Forwarded-For to believe (Fastify trustProxy): unset or `false` none (the peer address is
    * the client), a number of hops, or comma-separated addresses/CIDRs of the load balancers (`10.0.0.0/8`).

@@ -92,7 +92,7 @@ export async function createTestApp(
   const { database, close: closeDatabase } = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'scrm-data-'));
   // Test files sign in far more often than a person; the per-address sign-in limit has its own test.
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-0123456789', LOGIN_RATE_LIMIT: '100000', ...options.env });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'test-secret-test-secret-0123456789', LOGIN_RATE_LIMIT: '100000', CHECK_RESPONSES: '1', ...options.env });
   const clock = { now: Date.now() };
   const now = () => clock.now;
   const tokens = createTokenService(config.JWT_SECRET!, config.JWT_TTL_HOURS * 3600, now);
