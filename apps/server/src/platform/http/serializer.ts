@@ -65,8 +65,8 @@ const VALIDATION_ONLY = new Set(['pattern', 'minLength', 'maxLength', 'minimum',
 
 /**
  * The schema as fast-json-stringify writes it like zod: a nullable scalar as a type list (its anyOf would be tried
- * branch by branch); undefined for what it would write differently — unions of objects or arrays (it picks a branch
- * by validation, zod by parsing), `not`, pattern-keyed or typed-key records.
+ * branch by branch); undefined for what it would write differently — unions of objects or arrays, a nullable object
+ * (it picks a branch by validation, zod by parsing), `not`, records (their keys' schema).
  */
 function simplify(node: unknown): JsonSchema | undefined {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
