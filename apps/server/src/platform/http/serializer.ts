@@ -19,8 +19,10 @@ type JsonSchema = Record<string, unknown>;
 export function createSerializerCompiler(options: { check: boolean }): FastifySerializerCompiler<z.ZodType> {
   return (route) => {
     const zodSerialize = zodSerializerCompiler(route);
-    const compiled = compile(resolveSchema(route.schema));
-    if (!compiled) return zodSerialize;
+    // Compiled on the route's first answer, not at start: compiling every route's writer made each start (and each
+    // test's app) seconds slower.
+    let writer: ((data: unknown) => string) | undefined;
+    const compiled = (data: unknown) => (writer ??= compile(resolveSchema(route.schema)) ?? zodSerialize)(data);
     if (!options.check) return compiled;
     return (data) => {
       const fast = compiled(data);
