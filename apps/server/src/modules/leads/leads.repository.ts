@@ -476,7 +476,6 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
     system: () => system,
 
     withTags,
-    tagsOf,
 
     async insert(tx: DbOrTx, values: typeof lead.$inferInsert): Promise<number> {
       const [row] = await tx.insert(lead).values(values).returning({ id: lead.id });

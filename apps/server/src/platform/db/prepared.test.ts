@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../testing/test-app.ts';
 import { sysUser } from '../../db/schema/index.ts';
+import type pg from 'pg';
 import { dbOnConnection, type Database } from './database.ts';
 import { notDeleted, pageClause, preparedByShape, preparedPage } from './prepared.ts';
 
@@ -22,6 +23,16 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
   });
   after(() => close());
 
+  /** Runs `work` on one checked-out connection (pg_prepared_statements is per session), with drizzle on it. */
+  const onOneConnection = async (work: (db: ReturnType<typeof dbOnConnection>, client: pg.PoolClient) => Promise<void>) => {
+    const client = await database.pool.connect();
+    try {
+      await work(dbOnConnection(client), client);
+    } finally {
+      client.release();
+    }
+  };
+
   /** The plans each named statement on this connection was run with, by its text. */
   const plansOf = async (client: { query: Database['pool']['query'] }) => {
     const { rows } = await client.query<{ statement: string; generic_plans: string; custom_plans: string }>(
@@ -29,10 +40,8 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
     return rows.filter((row) => row.statement.includes('"sys_user"')).map((row) => ({ ...row, generic: Number(row.generic_plans), custom: Number(row.custom_plans) }));
   };
 
-  test('the first page is planned a few times, then runs on one plan', async () => {
-    const client = await database.pool.connect();
-    try {
-      const db = dbOnConnection(client);
+  test('the first page is planned a few times, then runs on one plan', () =>
+    onOneConnection(async (db, client) => {
       const page = preparedPage((_shape, p, { limit, offset }) =>
         db.select({ id: sysUser.id }).from(sysUser).where(and(notDeleted(sysUser), sql`${sysUser.id} > ${p('after')}`))
           .orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(limit as never).offset(offset as never));
@@ -48,37 +57,24 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
       assert.ok(first.generic >= 6 && first.custom <= 6, `the first page runs on one plan: ${JSON.stringify(first)}`);
       // A later page's offset stays a value: planned per run, as every page was before (a list opens on its first).
       assert.ok(plans.some((plan) => /offset \$\d/.test(plan.statement)));
-    } finally {
-      client.release();
-    }
-  });
+    }));
 
-  test('for comparison: the size and the live condition as values are planned anew on every run', async () => {
-    const client = await database.pool.connect();
-    try {
-      const db = dbOnConnection(client);
+  test('for comparison: the size and the live condition as values are planned anew on every run', () =>
+    onOneConnection(async (db, client) => {
       const page = preparedByShape((_shape, p) =>
         db.select({ id: sysUser.id }).from(sysUser).where(eq(sysUser.isDel, p('live') as never))
           .orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(p('limit') as never).offset(p('offset') as never));
       for (let run = 0; run < 12; run++) await page('values', { live: 0, limit: 10, offset: 0 });
       const [plan] = await plansOf(client);
       assert.deepEqual([plan.generic, plan.custom], [0, 12], 'custom plans only: what preparedPage and notDeleted avoid');
-    } finally {
-      client.release();
-    }
-  });
+    }));
 
-  test('pageClause writes the size in and the first page without an offset value', async () => {
-    const client = await database.pool.connect();
-    try {
-      const db = dbOnConnection(client);
+  test('pageClause writes the size in and the first page without an offset value', () =>
+    onOneConnection(async (db, client) => {
       const run = (offset: number) => db.execute<{ id: number }>(sql`SELECT id FROM sys_user WHERE is_del = 0 ORDER BY id ${pageClause(5, offset)}`);
       assert.deepEqual((await run(0)).rows.map((row) => Number(row.id)), [1, 2, 3, 4, 5]);
       assert.deepEqual((await run(5)).rows.map((row) => Number(row.id)), [6, 7, 8, 9, 10]);
       assert.throws(() => pageClause(1.5, 0), TypeError);
       assert.throws(() => pageClause(-1, 0), TypeError);
-    } finally {
-      client.release();
-    }
-  });
+    }));
 });
