@@ -18,6 +18,8 @@ const record = z.object({
   tags: z.array(z.object({ id: z.number(), name: z.string() })),
   kind: z.enum(['a', 'b']),
   note: z.string().optional(),
+  labels: z.array(z.object({ id: z.number() })).nullable(),
+  lead: z.object({ id: z.number(), name: z.string() }).nullable(),
 });
 const schema = envelope(page(record));
 const row = (id: number) => ({
@@ -30,12 +32,14 @@ const row = (id: number) => ({
   tags: id % 2 ? [] : [{ id: 1, name: '重要', secret: 'x' }],
   kind: 'a' as const,
   ...(id % 2 === 0 ? {} : { note: 'n' }),
+  labels: id % 2 ? null : [{ id: 7, hidden: true }],
+  lead: id % 3 ? null : { id: 9, name: '李', phone: 'undeclared' },
   passwordHash: 'never written',
 });
 const data = { code: '200', msg: '操作成功', date: { records: [1, 2, 3, 4, 5, 6].map(row), total: 6, pageNum: 1, pageSize: 20 } };
 
 describe('the compiled response serializer', () => {
-  test('writes the same JSON as zod for dates, nulls, arrays, enums and optional fields, and nothing undeclared', () => {
+  test('writes the same JSON as zod for dates, nulls, arrays, enums, optional fields, nullable arrays and objects, and nothing undeclared', () => {
     const compiled = createSerializerCompiler({ check: false })(routeOf(schema));
     const zod = zodSerializerCompiler(routeOf(schema));
     // Compiled, not zod's: it writes a value the schema's checks would refuse (a name over 10 characters), zod throws.
@@ -44,19 +48,24 @@ describe('the compiled response serializer', () => {
     assert.throws(() => zod(long));
     const written = compiled(data);
     assert.deepEqual(JSON.parse(written), JSON.parse(zod(data)));
-    assert.ok(!written.includes('passwordHash') && !written.includes('secret'), 'undeclared fields are not written');
+    for (const undeclared of ['passwordHash', 'secret', 'hidden', 'phone']) assert.ok(!written.includes(undeclared), `${undeclared} is not written`);
+    assert.deepEqual(JSON.parse(written).date.records.slice(0, 3).map((r: { labels: unknown; lead: unknown }) => [r.labels, r.lead]), [
+      [null, null],
+      [[{ id: 7 }], null],
+      [null, { id: 9, name: '李' }],
+    ]);
     assert.equal(JSON.parse(written).date.records[0].at, '2026-01-02T03:04:05.006Z');
   });
 
-  test('keeps zod’s for a union of objects and a nullable object', () => {
+  test('keeps zod’s for a union of objects and for a record', () => {
     const union = envelope(z.union([z.object({ kind: z.literal('a'), a: z.number() }), z.object({ kind: z.literal('b'), b: z.string() })]));
     const serialize = createSerializerCompiler({ check: false })(routeOf(union));
     assert.equal(serialize({ code: '200', msg: 'ok', date: { kind: 'b', b: 'x', a: 1 } }), '{"code":"200","msg":"ok","date":{"kind":"b","b":"x"}}');
     // zod's refuses what its checks refuse: the compiled writer would not.
-    const nullable = envelope(z.object({ extra: z.object({ note: z.string().max(1) }).nullable() }));
-    const zodWriter = createSerializerCompiler({ check: false })(routeOf(nullable));
-    assert.equal(zodWriter({ code: '200', msg: 'ok', date: { extra: null } }), '{"code":"200","msg":"ok","date":{"extra":null}}');
-    assert.throws(() => zodWriter({ code: '200', msg: 'ok', date: { extra: { note: 'too long' } } }));
+    const keyed = envelope(z.object({ counts: z.record(z.string().max(2), z.number()) }));
+    const zodWriter = createSerializerCompiler({ check: false })(routeOf(keyed));
+    assert.equal(zodWriter({ code: '200', msg: 'ok', date: { counts: { ab: 1 } } }), '{"code":"200","msg":"ok","date":{"counts":{"ab":1}}}');
+    assert.throws(() => zodWriter({ code: '200', msg: 'ok', date: { counts: { abc: 1 } } }));
   });
 
   test('in check mode, a value zod refuses is refused, and what both write is answered', () => {

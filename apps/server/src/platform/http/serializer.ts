@@ -66,9 +66,9 @@ function compile(schema: z.ZodType): ((data: unknown) => string) | undefined {
 const VALIDATION_ONLY = new Set(['pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'description', 'title', 'examples', 'default', 'multipleOf']);
 
 /**
- * The schema as fast-json-stringify writes it like zod: a nullable scalar as a type list (its anyOf would be tried
- * branch by branch); undefined for what it would write differently — unions of objects or arrays, a nullable object
- * (it picks a branch by validation, zod by parsing), `not`, records (their keys' schema).
+ * The schema as fast-json-stringify writes it like zod: "X or null" as a type list (its anyOf would be tried branch by
+ * branch, validating each); undefined for what it would write differently — unions of two kinds (it picks a branch by
+ * validation, zod by parsing), `not`, records (their keys' schema).
  */
 function simplify(node: unknown): JsonSchema | undefined {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return undefined;
@@ -92,8 +92,9 @@ function simplify(node: unknown): JsonSchema | undefined {
       const branches = (value as unknown[]).map(simplify);
       if (branches.some((branch) => !branch)) return undefined;
       const nonNull = branches.filter((branch) => branch!.type !== 'null') as JsonSchema[];
-      // Only "a scalar or null": anything else is a union the writer would resolve its own way.
-      if (nonNull.length !== 1 || branches.length !== 2 || !isScalar(nonNull[0])) return undefined;
+      // Only "one kind or null" (a scalar, an object, an array): the writer tells null from it by the value's type,
+      // as zod does; a union of two kinds it would resolve its own way.
+      if (nonNull.length !== 1 || branches.length !== 2 || !(isScalar(nonNull[0]) || nonNull[0].type === 'object' || nonNull[0].type === 'array')) return undefined;
       Object.assign(out, nonNull[0], { type: [nonNull[0].type, 'null'].flat() });
     } else {
       out[key] = value;
