@@ -4,15 +4,39 @@
  * - DATABASE_URL set: a template database on that server (cloned with CREATE DATABASE … TEMPLATE).
  * - otherwise: an in-memory PGlite, dumped to a file that each test file loads.
  */
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../platform/db/embedded.ts';
 import { runMigrations } from '../platform/db/migrate.ts';
 import { openDatabase } from '../platform/db/database.ts';
+import { createJobService } from '../platform/jobs/job-service.ts';
+import { createTokenService } from '../platform/auth/tokens.ts';
+import { buildApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
 import { seedPlatform } from '../modules/system/seed.ts';
 import { TEST_ADMIN_PASSWORD } from './constants.ts';
+
+/**
+ * Migrated and seeded, then started once as a test's app starts: pg-boss's schema and every module's queue are then
+ * in the template (their DDL took about a second of each test app's start on PGlite; a start that finds them only
+ * reads). The tests of replicas racing to create them start on databases of their own.
+ */
+async function prepare(connection: pg.PoolConfig) {
+  await runMigrations(connection);
+  const database = openDatabase(connection);
+  await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
+  const dataDir = mkdtempSync(join(tmpdir(), 'scrm-template-'));
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'template-secret-0123456789-0123456789' });
+  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
+  const app = await buildApp({ config, database, tokens: createTokenService(config.JWT_SECRET!, 3600), jobs, logger: false, eventWorker: false });
+  await app.ready();
+  await app.close();
+  await jobs.stop();
+  await database.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
 
 const cleanup = new URL('./cleanup-test-database.ts', import.meta.url).pathname;
 
@@ -25,17 +49,11 @@ if (process.env.DATABASE_URL) {
   await admin.end();
   const url = new URL(process.env.DATABASE_URL);
   url.pathname = `/${template}`;
-  await runMigrations({ connectionString: url.toString() });
-  const database = openDatabase({ connectionString: url.toString() });
-  await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
-  await database.close();
+  await prepare({ connectionString: url.toString() });
   console.log(JSON.stringify({ SCRM_TEST_TEMPLATE_DB: template, SCRM_TEST_CLEANUP: cleanup }));
 } else {
   const embedded = await startEmbeddedPostgres({});
-  await runMigrations(embedded.connection);
-  const database = openDatabase(embedded.connection);
-  await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
-  await database.close();
+  await prepare(embedded.connection);
   const dump = await embedded.pglite.dumpDataDir('none');
   await embedded.close();
   const path = join(mkdtempSync(join(tmpdir(), 'scrm-test-')), 'migrated.tar');
