@@ -27,7 +27,8 @@ export function createSerializerCompiler(options: { check: boolean }): FastifySe
     return (data) => {
       const fast = compiled(data);
       const reference = zodSerialize(data); // throws as before on a value the schema refuses
-      if (!isDeepStrictEqual(JSON.parse(fast), JSON.parse(reference))) {
+      // Both write the schema's properties in its order, so the texts are equal unless something differs.
+      if (fast !== reference && !isDeepStrictEqual(JSON.parse(fast), JSON.parse(reference))) {
         throw new Error(`${route.method} ${route.url}: the compiled serializer wrote ${fast.slice(0, 500)} where zod writes ${reference.slice(0, 500)}`);
       }
       return fast;
