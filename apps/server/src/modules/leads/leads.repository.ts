@@ -169,32 +169,21 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
       .offset(page.offset as never),
   );
 
-  /** A lead's live tags, in tagsOf's order, as a column: the page reads its tags in its own round trip. */
+  /**
+ * A lead's live tags in display order, as a column of a query over `lead` (the page, the export's slices, withTags).
+ * The outer column is named with its table: drizzle leaves a one-table select's columns bare, and a bare `id` in
+ * here would be the tag's or the group's.
+ */
   const tagList = sql<LeadRecord['tags']>`COALESCE((SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'groupId', t.group_id, 'groupName', g.name)
       ORDER BY g.order_num DESC, g.id, t.order_num DESC, t.id)
-    FROM lead_tag lt JOIN tag t ON t.id = lt.tag_id AND t.is_del = 0 JOIN tag_group g ON g.id = t.group_id WHERE lt.lead_id = ${lead.id}), '[]'::json)`;
+    FROM lead_tag lt JOIN tag t ON t.id = lt.tag_id AND t.is_del = 0 JOIN tag_group g ON g.id = t.group_id WHERE lt.lead_id = "lead".id), '[]'::json)`;
 
+  /** Rows with their tags, read through the page's tag column (one statement, one order). */
   async function withTags(rows: LeadRow[], tx: DbOrTx = db): Promise<LeadRecord[]> {
-    const tags = await tagsOf(rows.map((row) => row.id), tx);
+    if (rows.length === 0) return [];
+    const found = await tx.select({ id: lead.id, tags: tagList }).from(lead).where(inArray(lead.id, rows.map((row) => row.id)));
+    const tags = new Map(found.map((row) => [row.id, row.tags]));
     return rows.map((row) => ({ ...row, tags: tags.get(row.id) ?? [] }));
-  }
-
-  async function tagsOf(leadIds: number[], tx: DbOrTx = db) {
-    const byLead = new Map<number, Array<{ id: number; name: string; groupId: number; groupName: string }>>();
-    if (leadIds.length === 0) return byLead;
-    const rows = await tx
-      .select({ leadId: leadTag.leadId, id: tag.id, name: tag.name, groupId: tag.groupId, groupName: tagGroup.name })
-      .from(leadTag)
-      .innerJoin(tag, eq(tag.id, leadTag.tagId))
-      .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
-      .where(and(inArray(leadTag.leadId, leadIds), notDeleted(tag)))
-      .orderBy(asc(leadTag.leadId), desc(tagGroup.orderNum), asc(tagGroup.id), desc(tag.orderNum), asc(tag.id));
-    for (const { leadId, ...tagRow } of rows) {
-      const tags = byLead.get(leadId) ?? [];
-      tags.push(tagRow);
-      byLead.set(leadId, tags);
-    }
-    return byLead;
   }
 
   /** A live lead (merged ones included), in the viewer's scope unless `viewer` is null; optionally locked for update. */

@@ -13,7 +13,7 @@ type JsonSchema = Record<string, unknown>;
  * input side (a Date goes out as its ISO string, as the dateTime codec encodes it); only declared fields are written.
  * A schema the compiled serializer can't stand for (a union of objects, a pattern-keyed record…) keeps zod's.
  *
- * `check` (the tests, SCRM_CHECK_RESPONSES=1): every response is also encoded by zod, and a value zod refuses or a
+ * `check` (the tests: CHECK_RESPONSES=1): every response is also encoded by zod, and a value zod refuses or a
  * different JSON is a 500 — so the test suites hold each route's compiled serializer to the zod schema.
  */
 export function createSerializerCompiler(options: { check: boolean }): FastifySerializerCompiler<z.ZodType> {
