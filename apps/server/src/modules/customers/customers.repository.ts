@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../platform/db/database.ts';
+import { PLANNED_PER_RUN, type DbOrTx } from '../../platform/db/database.ts';
 import { containsKeyword, paginate, paginateInOne } from '../../platform/db/paging.ts';
 import { pageClause } from '../../platform/db/prepared.ts';
 import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
@@ -8,7 +8,7 @@ import { NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOp
 import { stateNamesJoin, stateNamesOfRow, withStateNames, type StateNames } from '../acquisition/state-names.ts';
 import { customerTagCondition, relationTagJoin, relationTagList, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type { TagBrief } from '../tags/tags.schemas.ts';
-import { RELATION_STAGE_COLUMNS } from '../journey/stage.filters.ts';
+import { RELATION_STAGE_COLUMNS, RELATION_STAGE_JOIN, RELATION_STAGE_JOINED_COLUMNS } from '../journey/stage.filters.ts';
 import type {
   ChannelGroup, CustomerPageQuery, CustomerRecord, CustomerSaveBody, RelationFilters, RelationPageQuery, RelationRecord, RelationStatus,
   TotalsStat,
@@ -33,7 +33,7 @@ const RELATION_COLUMNS = sql`r.id, r.external_userid, r.userid, (SELECT e.name F
 const EXPORT_COLUMNS_SQL = sql`r.id, r.external_userid, r.userid, e.name AS employee_name, COALESCE(c.name, '') AS customer_name,
   COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender, c.corp_name AS customer_corp_name, r.remark,
   r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by,
-  ${PENDING_TRANSFER}, ${RELATION_STAGE_COLUMNS}`;
+  ${PENDING_TRANSFER}, ${RELATION_STAGE_JOINED_COLUMNS}`;
 
 export type RelationExportRow = Pick<
   RelationRecord,
@@ -165,31 +165,39 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
 
     async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
       const all = relationSource(viewer, query);
+      /** The page's rows with their channel names and tags, each carrying `total`'s value when one is given. */
+      async function pageRows(limit: number, offset: number, total?: SQL) {
+        const newest = relationSource(viewer, query, [], { limit: limit + offset });
+        const pageOf = sql`${newest.where} ${NEWEST_FIRST} ${pageClause(limit, offset)}`;
+        // Conditions on r alone: take the page of relations first and join customers and employees to those rows only
+        // (a keyword found by index may match many relations, each of which would otherwise be joined before sorting).
+        // A keyword's union already holds at most a page's worth of each arm.
+        const pageQuery = newest.keywordUnion
+          ? sql`SELECT ${RELATION_COLUMNS} FROM ${newest.from} ${RELATION_JOINS} ${pageOf}`
+          : newest.needsCustomer
+            ? sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${pageOf}`
+            : sql`SELECT ${RELATION_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${NEWEST_FIRST}`;
+        // One round trip for the page: the channel names and tags (and the total, when given) ride on its rows.
+        const found = await rows(sql`SELECT p.*, sn.source_name, sn.source_type, sn.channel_name, ${relationTagList('p')} AS tag_list
+          ${total ? sql`, (${total}) AS page_total` : sql``}
+          FROM (${pageQuery}) p ${stateNamesJoin(sql`p.state`)} ORDER BY p.createtime DESC, p.id DESC`);
+        return found.map((row) => ({ ...toRelationRecord(row), ...stateNamesOfRow(row), tagList: row.tag_list as TagBrief[], pageTotal: num(row.page_total) }));
+      }
+      const withoutTotal = <T extends { pageTotal: number }>(found: T[]) => found.map(({ pageTotal: _total, ...record }) => record);
+      if (all.filtered) {
+        // A filtered total is a count of the matching relations, about as costly as the page: both at once, on two
+        // connections, so a request waits for the slower of them rather than for both in turn.
+        const count = sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`;
+        return paginate(
+          query,
+          async () => num((await rows(count))[0].count),
+          async (limit, offset) => withoutTotal(await pageRows(limit, offset)),
+        );
+      }
       // 客户列表 as it opens (no filter): the exact total is a sum over the employees in scope of the tally the
-      // triggers keep (migration 0034), not a count of every relation.
-      const total = !all.filtered
-        ? sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_tally t ${whereOf([relationScope(viewer, sql`t.userid`)])}`
-        : sql`SELECT count(*)::int FROM ${all.from} ${all.where}`;
-      return paginateInOne(
-        query,
-        async (limit, offset) => {
-          const newest = relationSource(viewer, query, [], { limit: limit + offset });
-          const pageOf = sql`${newest.where} ${NEWEST_FIRST} ${pageClause(limit, offset)}`;
-          // Conditions on r alone: take the page of relations first and join customers and employees to those rows only
-          // (a keyword found by index may match many relations, each of which would otherwise be joined before sorting).
-          // A keyword's union already holds at most a page's worth of each arm.
-          const pageQuery = newest.keywordUnion
-            ? sql`SELECT ${RELATION_COLUMNS} FROM ${newest.from} ${RELATION_JOINS} ${pageOf}`
-            : newest.needsCustomer
-              ? sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${pageOf}`
-              : sql`SELECT ${RELATION_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${NEWEST_FIRST}`;
-          // One round trip: the total, the channel names and the tags ride on the page's rows.
-          const found = await rows(sql`SELECT p.*, sn.source_name, sn.source_type, sn.channel_name, ${relationTagList('p')} AS tag_list, (${total}) AS page_total
-            FROM (${pageQuery}) p ${stateNamesJoin(sql`p.state`)} ORDER BY p.createtime DESC, p.id DESC`);
-          return found.map((row) => ({ ...toRelationRecord(row), ...stateNamesOfRow(row), tagList: row.tag_list as TagBrief[], pageTotal: num(row.page_total) }));
-        },
-        async () => num((await rows(sql`SELECT (${total}) AS count`))[0].count),
-      );
+      // triggers keep (migration 0034), not a count of every relation — cheap, so it rides on the page's rows.
+      const total = sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_tally t ${whereOf([relationScope(viewer, sql`t.userid`)])}`;
+      return paginateInOne(query, (limit, offset) => pageRows(limit, offset, total), async () => num((await rows(sql`SELECT (${total}) AS count`))[0].count));
     },
 
     /** A batch of the export, in page order, after the cursor. */
@@ -201,7 +209,10 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         { limit },
       );
       const from = batch.keywordUnion ? sql`FROM ${batch.from} ${RELATION_JOINS}` : RELATION_FROM;
-      const records = await withStateNames(db, (await rows(sql`SELECT ${EXPORT_COLUMNS_SQL} ${from} ${batch.where} ${NEWEST_FIRST} LIMIT ${limit}`)).map(toExportRow));
+      const records = await withStateNames(
+        db,
+        (await rows(sql`${PLANNED_PER_RUN}SELECT ${EXPORT_COLUMNS_SQL} ${from} ${RELATION_STAGE_JOIN} ${batch.where} ${NEWEST_FIRST} LIMIT ${limit}`)).map(toExportRow),
+      );
       // The tags by name, as the page shows them (the tags module's customer_tag, kept in step with every write).
       const tags = await tagsOfRelations(db, records);
       return records.map((record) => ({ ...record, tagList: tags.get(relationTagsKey(record.externalUserid, record.userid)) ?? [] }));

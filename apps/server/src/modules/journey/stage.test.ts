@@ -103,6 +103,9 @@ test('stages: pipeline rules, moves with history and timeline, scope, automatic 
   const exported = await readXlsx((await admin.post('/scrm/admin/cust/emp/export', { stageIds: [stages['有意向'].id] })).raw.rawPayload);
   assert.equal(exported.length, 3);
   assert.deepEqual(exported.slice(1).map((row) => row[exported[0].indexOf('客户阶段')]), ['有意向', '有意向']);
+  const freshExported = await readXlsx((await admin.post('/scrm/admin/cust/emp/export', { stageIds: [stages['新客户'].id] })).raw.rawPayload);
+  assert.equal(freshExported.length, relationsTotal - 2 + 1);
+  assert.ok(freshExported.slice(1).every((row) => row[freshExported[0].indexOf('客户阶段')] === '新客户'), 'never moved: the first stage');
 
   // 客户群发 to a stage: the two customers in 有意向, by the stage's name on the broadcast; an unknown stage is refused.
   const segment = { name: '报价跟进', content: { text: '您好，报价有任何问题随时联系我。' }, senders: { userids: [seller.userid] } };

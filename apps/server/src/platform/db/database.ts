@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { sql } from 'drizzle-orm';
 import * as schema from '../../db/schema/index.ts';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -50,12 +51,20 @@ const MAX_STATEMENTS = 2000;
 const MAX_NAMED_TEXT = 16_384;
 const MAX_NAMED_VALUES = 500;
 const PLANNED_PER_VALUE = /\bI?LIKE\b|@>|<@|<%|%>|\bSIMILAR TO\b/i;
+const PLANNED_PER_RUN_MARK = '/* planned per run */';
+/**
+ * Written into a statement to keep it unnamed, planned for each run's values: a long read (an export batch) whose
+ * planning is cheap beside its run, and whose generic plan can't use the values — a list of employees there is a list
+ * of parameters, searched linearly for every row scanned instead of hashed (an export of 100,000 rows: 3.6–4.1 s of
+ * queries instead of 3.1 s).
+ */
+export const PLANNED_PER_RUN = sql.raw(`${PLANNED_PER_RUN_MARK} `);
 const statementNames = new Map<string, string | null>(); // text → name, null: never named
 function statementName(text: string, values: number): string | undefined {
   const known = statementNames.get(text);
   if (known !== undefined) return known ?? undefined;
   if (statementNames.size >= MAX_STATEMENTS || text.length > MAX_NAMED_TEXT || values > MAX_NAMED_VALUES) return undefined;
-  if (PLANNED_PER_VALUE.test(text)) {
+  if (PLANNED_PER_VALUE.test(text) || text.includes(PLANNED_PER_RUN_MARK)) {
     statementNames.set(text, null);
     return undefined;
   }

@@ -6,7 +6,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../testing/test-app.ts';
 import { sysUser } from '../../db/schema/index.ts';
 import type pg from 'pg';
-import { dbOnConnection, type Database } from './database.ts';
+import { dbOnConnection, PLANNED_PER_RUN, type Database } from './database.ts';
 import { notDeleted, pageClause, preparedByShape, preparedPage } from './prepared.ts';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -67,6 +67,18 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
       for (let run = 0; run < 12; run++) await page('values', { live: 0, limit: 10, offset: 0 });
       const [plan] = await plansOf(client);
       assert.deepEqual([plan.generic, plan.custom], [0, 12], 'custom plans only: what preparedPage and notDeleted avoid');
+    }));
+
+  test('a statement marked PLANNED_PER_RUN is never named: planned for each run\'s values', () =>
+    onOneConnection(async (db, client) => {
+      const ids = (users: string[]) => sql.join(users.map((user) => sql`${user}`), sql`, `);
+      const run = (users: string[]) => db.execute<{ id: number }>(sql`${PLANNED_PER_RUN}SELECT id FROM sys_user WHERE username IN (${ids(users)}) ORDER BY id`);
+      for (let n = 0; n < 8; n++) assert.equal((await run(['user1', 'user2'])).rows.length, 2);
+      const unmarked = () => db.execute(sql`SELECT id FROM sys_user WHERE username IN (${ids(['user1', 'user2'])}) ORDER BY id`);
+      await unmarked();
+      const { rows: plans } = await client.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%username IN%'`);
+      assert.equal(plans.length, 1, 'only the unmarked statement is named');
+      assert.doesNotMatch(plans[0].statement, /planned per run/);
     }));
 
   test('pageClause writes the size in and the first page without an offset value', () =>
