@@ -190,7 +190,7 @@ export const broadcastSettings = pgTable('broadcast_settings', {
   ...audit,
 });
 
-/** Employees' own mass messages (get_groupmsg_list_v2, 个人发表) delivered to customers: they count toward the receive limit. */
+/** Employees' own mass messages (get_groupmsg_list_v2, 个人发表) delivered to customers or groups (target: external_userid or chat_id): they count toward the receive limit. */
 export const broadcastOwnSend = pgTable(
   'broadcast_own_send',
   {

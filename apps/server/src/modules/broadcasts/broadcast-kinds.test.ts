@@ -43,6 +43,35 @@ describe('group broadcasts, moments, scope and bad input', () => {
     assert.ok((await getBroadcast(admin, 'group', saved.id)).trackedAt, 'final once every group is delivered');
   });
 
+  it('the group receive limit counts our deliveries and the owners\' own group sends', async () => {
+    env.sim.actions.setReceiveLimit({ per: 'day' });
+    await ok(admin.post('/scrm/admin/broadcast/settings/save', { receiveLimitPeriod: 'day', receiveLimitCount: null, expireDays: 3, remindTime: '17:00' }));
+    try {
+      const groups = (await ok(admin.post('/scrm/admin/group/page', { pageSize: 50 }))).records.filter((g: { dismissed: boolean; ownerDeparted: boolean; owner: string }) => !g.dismissed && !g.ownerDeparted && env.sim.state.employees.get(g.owner)?.customerContact);
+      assert.ok(groups.length >= 3, 'three groups to tell apart');
+      const delivered = (await recipients(admin, 'group', groupBroadcastId, { status: 'delivered' })).records.map((r: { key: string }) => r.key);
+      // An owner sends to one of their other groups from the client (个人群发): that group has had today's one message too.
+      const ownGroup = groups.find((g: { chatId: string }) => !delivered.includes(g.chatId));
+      env.sim.actions.employeeBroadcast({ userid: ownGroup.owner, chat_type: 'group', chat_ids: [ownGroup.chatId], text: '群主自己发的' });
+      const atLimit = new Set([...delivered, ownGroup.chatId]);
+      const chosen = groups.slice(0, Math.max(3, atLimit.size + 1)).map((g: { chatId: string }) => g.chatId);
+      for (const chatId of atLimit) if (!chosen.includes(chatId)) chosen.push(chatId);
+      const saved = await saveBroadcast(admin, 'group', { name: '群上限测试', content: { text: '群上限测试' }, audience: { chatIds: chosen } });
+      const shown = await preview(admin, 'group', saved.id);
+      assert.equal(shown.excluded.receiveLimit, atLimit.size);
+      assert.equal(shown.total, chosen.length - atLimit.size);
+      await ok(post(admin, 'group', 'send', { id: saved.id }));
+      await waitDispatched(admin, 'group', saved.id);
+      const left = (await recipients(admin, 'group', saved.id, { status: 'excluded' })).records.filter((r: { reason: string }) => r.reason === 'receive_limit');
+      assert.deepEqual(new Set(left.map((r: { key: string }) => r.key)), atLimit);
+      const sentTo = simMessages(env, '群上限测试').flatMap((message) => message.tasks.flatMap((task) => task.recipients.map((r) => r.chat_id)));
+      assert.ok(sentTo.length > 0 && sentTo.every((chatId) => !atLimit.has(chatId!)), 'nobody at the limit was sent to');
+    } finally {
+      await ok(admin.post('/scrm/admin/broadcast/settings/save', { receiveLimitPeriod: 'month', receiveLimitCount: null, expireDays: 3, remindTime: '17:00' }));
+      env.sim.actions.setReceiveLimit({ per: 'month' });
+    }
+  });
+
   it('moments: one task for the senders, published by some, viewers tracked', async () => {
     const text = '朋友圈：新品上市';
     const saved = await saveBroadcast(admin, 'moment', { name: '新品朋友圈', content: { text }, senders: { userids: senders.slice(0, 2) }, audience: { corpTagIds: [tagId] } });

@@ -442,7 +442,7 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
     async saveSettings(tx: DbOrTx, values: Omit<typeof broadcastSettings.$inferInsert, 'id'>): Promise<void> {
       await tx.insert(broadcastSettings).values({ id: 1, ...values }).onConflictDoUpdate({ target: broadcastSettings.id, set: values });
     },
-    /** Employees' own mass messages received by customers (they count toward the receive limit). */
+    /** Employees' own mass messages received by customers or groups (they count toward the receive limit). */
     async storeOwnSends(rowsToStore: Array<{ msgid: string; target: string; sendTime: Date }>): Promise<void> {
       for (let start = 0; start < rowsToStore.length; start += 5000) {
         const batch = rowsToStore.slice(start, start + 5000).map((r) => ({ msgid: r.msgid, target: r.target, send_time: r.sendTime.toISOString() }));
@@ -451,13 +451,16 @@ export function createBroadcastRepository(db: Db, segments: CustomerSegments, op
           ON CONFLICT DO NOTHING`);
       }
     },
-    /** Groups' receive counts in the window (our own delivered group broadcasts). */
+    /** Groups' receive counts in the window: our delivered group broadcasts and their owners' own (storeOwnSends). */
     async groupReceived(chatIds: string[], since: Date): Promise<Map<string, number>> {
       if (!chatIds.length) return new Map();
       const found = await rows<{ target: string; n: number }>(sql`
-        SELECT br.target, count(*)::int AS n FROM broadcast_recipient br JOIN broadcast b ON b.id = br.broadcast_id
-        WHERE b.kind = 'group' AND br.status = 'delivered' AND br.send_time >= ${since.toISOString()}::timestamptz AND br.target = ANY(${textArray(chatIds)})
-        GROUP BY br.target`);
+        SELECT x.target, count(*)::int AS n FROM (
+          SELECT br.target FROM broadcast_recipient br JOIN broadcast b ON b.id = br.broadcast_id
+          WHERE b.kind = 'group' AND br.status = 'delivered' AND br.send_time >= ${since.toISOString()}::timestamptz AND br.target = ANY(${textArray(chatIds)})
+          UNION ALL
+          SELECT o.target FROM broadcast_own_send o WHERE o.send_time >= ${since.toISOString()}::timestamptz AND o.target = ANY(${textArray(chatIds)})
+        ) x GROUP BY x.target`);
       return new Map(found.map((row) => [row.target, Number(row.n)]));
     },
     /** Moments: per sender, their active customers visible with the tags (any; all when none). */

@@ -301,24 +301,27 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
   // ---- plans -------------------------------------------------------------------------------------
 
   /**
-   * Employees' own mass messages (get_groupmsg_list_v2, 个人发表) in the window, stored with the customers they
-   * reached: the receive limit counts them with ours (§17.2).
+   * Employees' own mass messages (get_groupmsg_list_v2, 个人发表) of one chat type in the window, stored with the
+   * customers (single) or groups (group) they reached: the receive limit counts them with ours (§17.2: 每位客户/每个
+   * 客户群, whether the corp or the member created the message). A group's target is its chat_id, a customer's its
+   * external_userid; WeCom's ids of the two never coincide.
    */
-  async function refreshOwnSends(window: ReceiveWindow): Promise<void> {
+  async function refreshOwnSends(window: ReceiveWindow, chatType: 'single' | 'group'): Promise<void> {
     const wecom = deps.wecom();
     if (!wecom) return;
     const start = Math.floor(window.since.getTime() / 1000);
     const end = Math.floor(deps.now() / 1000);
     if (end <= start) return;
     const found: Array<{ msgid: string; target: string; sendTime: Date }> = [];
-    for await (const page of wecom.broadcasts.iterateGroupMsgListV2({ chat_type: 'single', start_time: start, end_time: end, filter_type: 1, limit: 100 })) {
+    for await (const page of wecom.broadcasts.iterateGroupMsgListV2({ chat_type: chatType, start_time: start, end_time: end, filter_type: 1, limit: 100 })) {
       for (const message of page.group_msg_list) {
         for await (const tasks of wecom.broadcasts.iterateGroupMsgTask(message.msgid, 1000)) {
           for (const task of tasks.task_list) {
             if (task.status === 0) continue;
             for await (const results of wecom.broadcasts.iterateGroupMsgSendResult(message.msgid, task.userid, 1000)) {
               for (const result of results.send_list) {
-                if (result.status === 1 && result.external_userid) found.push({ msgid: message.msgid, target: result.external_userid, sendTime: new Date((result.send_time ?? end) * 1000) });
+                const target = chatType === 'group' ? result.chat_id : result.external_userid;
+                if (result.status === 1 && target) found.push({ msgid: message.msgid, target, sendTime: new Date((result.send_time ?? end) * 1000) });
               }
             }
           }
@@ -330,12 +333,13 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
 
   async function segmentOf(viewer: Viewer, row: BroadcastRow, checked: { senders: string[]; states: string[] | null }): Promise<Segment> {
     const window = receiveWindow(await settingsRow(), deps.now(), deps.timeZone);
-    await refreshOwnSends(window);
+    await refreshOwnSends(window, 'single');
     return { audience: row.audience, states: checked.states, senders: checked.senders, window };
   }
 
   /** Groups with their owner as sender; those at the receive limit left out. */
   async function groupPlan(groups: GroupRecord[], window: ReceiveWindow) {
+    await refreshOwnSends(window, 'group');
     const received = await store.groupReceived(groups.map((group) => group.chatId), window.since);
     return groups.map((group) => ({
       target: group.chatId,
