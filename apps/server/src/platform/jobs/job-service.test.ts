@@ -96,3 +96,25 @@ test('stop() returns only after the failure pg-boss records for a handler that t
   assert.equal(failWrites, 1, 'the handler failed once');
   assert.equal(failWritten, 1, 'and pg-boss had recorded it when stop() returned');
 });
+
+test('schedule: an unchanged schedule (every start after the first) writes nothing; a changed one is written', async (t) => {
+  const { database, close } = await createTestDatabase();
+  t.after(close);
+  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
+  t.after(() => jobs.stop());
+  await jobs.createQueue('test-cron');
+  const stored = async () =>
+    (await database.pool.query<{ cron: string; timezone: string; updated_on: Date }>(`SELECT cron, timezone, updated_on FROM pgboss.schedule WHERE name = 'test-cron'`)).rows;
+  await jobs.schedule('test-cron', '*/5 * * * *', { tz: 'Asia/Shanghai' });
+  const [first] = await stored();
+  assert.deepEqual([first.cron, first.timezone], ['*/5 * * * *', 'Asia/Shanghai']);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await jobs.schedule('test-cron', '*/5 * * * *', { tz: 'Asia/Shanghai' });
+  assert.deepEqual(await stored(), [first], 'the same schedule again: not rewritten');
+  await jobs.schedule('test-cron', '*/5 * * * *', { tz: 'UTC' });
+  assert.equal((await stored())[0].timezone, 'UTC', 'another time zone is written');
+  await jobs.schedule('test-cron', '7 * * * *', { tz: 'UTC' });
+  const [changed] = await stored();
+  assert.equal(changed.cron, '7 * * * *', 'another cron is written');
+  assert.ok(changed.updated_on.getTime() > first.updated_on.getTime());
+});

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import PgBoss from 'pg-boss';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type pg from 'pg';
@@ -200,7 +201,14 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
   return {
     boss,
     createQueue,
-    schedule: (name, cron, options = {}) => startupDdl(() => boss.schedule(name, cron, {}, options)),
+    async schedule(name, cron, options = {}) {
+      // Every start after the first finds its schedule as it left it: no lock, no write (a start on an existing data
+      // dir made eleven of each, a third of a second on the embedded database).
+      const same = (await boss.getSchedules()).some(
+        (row) => row.name === name && row.cron === cron && isDeepStrictEqual(row.data ?? {}, {}) && isDeepStrictEqual(row.options ?? {}, options),
+      );
+      if (!same) await startupDdl(() => boss.schedule(name, cron, {}, options));
+    },
     async register(type, handler, options = {}) {
       const queue = TRACKED_PREFIX + type;
       await createQueue(queue, { retryLimit: options.retryLimit ?? 2, retryDelay: 5, retryBackoff: true, ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}) });
