@@ -596,7 +596,7 @@ function PreviewView({ kind, record, answer }: { kind: BroadcastKind; record: Br
                 data-testid="broadcast-preview-excluded"
                 columns={[
                   { title: t('broadcast.reason'), dataIndex: 'text', render: (_, row) => <span data-testid={`excluded-${row.reason}`}>{row.text}</span> },
-                  { title: t('broadcast.reasonCount'), dataIndex: 'count', width: 100, render: (_, row) => <span data-testid={`excluded-count-${row.reason}`}>{row.count}</span> },
+                  { title: t(kind === 'group' ? 'broadcast.groupsTotal' : 'broadcast.reasonCount'), dataIndex: 'count', width: 100, render: (_, row) => <span data-testid={`excluded-count-${row.reason}`}>{row.count}</span> },
                   { title: kind === 'group' ? t('broadcast.group') : t('broadcast.recipient'), dataIndex: 'names', render: (_, row) => (row.names.length ? `${row.names.join('、')}${row.names.length < row.count ? ' …' : ''}` : '—') },
                 ]}
               />
