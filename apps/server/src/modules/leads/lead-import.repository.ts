@@ -14,7 +14,7 @@ export type ImportErrorRow = typeof leadImportError.$inferSelect;
 /** Whose imports a viewer sees: their own uploads, and those of users their data scope covers. */
 export const importScope = (viewer: Viewer) => actorScope(viewer, sql`${leadImport.cuser}`);
 
-export function createLeadImportRepository(db: Db, timeline: Pick<TimelineService, 'record'>) {
+export function createLeadImportRepository(db: Db, timeline: Pick<TimelineService, 'insertEvents'>) {
   const find = async (id: number, viewer?: Viewer): Promise<ImportRow | undefined> =>
     (await db.select().from(leadImport).where(and(eq(leadImport.id, id), viewer ? importScope(viewer) : undefined)))[0];
   const findByHash = async (fileHash: string, viewer?: Viewer): Promise<ImportRow | undefined> =>
@@ -69,7 +69,7 @@ export function createLeadImportRepository(db: Db, timeline: Pick<TimelineServic
      */
     async insertLeads(tx: DbOrTx, imported: ImportRow, leadsJson: string, now: string, actor: string | null) {
       const status = imported.ownerUserid ? 'assigned' : 'pool';
-      const result = await tx.execute<{ result: { inserted: number; stored: Array<[number, number]>; refused: Array<{ row: number; holder: number | null; lead: ImportedLead }> } }>(sql`
+      const result = await tx.execute<{ result: { inserted: number; refused: Array<{ row: number; holder: number | null; lead: ImportedLead }> } }>(sql`
         WITH t AS (
           SELECT * FROM jsonb_to_recordset(${leadsJson}::jsonb)
             AS t("row" int, name text, gender smallint, company text, "position" text, address text, remark text, channel text,
@@ -98,25 +98,22 @@ export function createLeadImportRepository(db: Db, timeline: Pick<TimelineServic
           WHERE c.value <> ''
           ORDER BY ins.id, c.n
           ON CONFLICT DO NOTHING
+        ),
+        -- Each stored lead's 'imported' timeline entry.
+        events AS (${timeline.insertEvents(sql`
+          SELECT NULL, NULL, ins.id, NULL, 'lead', ${now}::timestamptz, ${actor},
+                 jsonb_build_object('leadType', 'imported', 'importId', ${imported.id}::bigint, 'row', ins.import_row, 'fileName', ${imported.fileName}::text), NULL
+          FROM ins ORDER BY ins.id`)}
         )
         SELECT jsonb_build_object(
           'inserted', (SELECT count(*) FROM ins),
-          'stored', COALESCE((SELECT jsonb_agg(jsonb_build_array(ins.id, ins.import_row) ORDER BY ins.id) FROM ins), '[]'::jsonb),
           'refused', COALESCE((
             SELECT jsonb_agg(jsonb_build_object('row', t."row", 'holder', h.id, 'lead', to_jsonb(t) - 'row' - 'emailKey') ORDER BY t."row")
             FROM t LEFT JOIN holders h ON h."row" = t."row"
             WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.import_row = t."row")
           ), '[]'::jsonb)
         ) AS result`);
-      const { inserted, refused, stored } = result.rows[0].result;
-      // Each stored lead's 'imported' timeline entry, in the same transaction.
-      await timeline.record(
-        tx,
-        stored.map(([leadId, row]) => ({
-          type: 'lead' as const, leadId: Number(leadId), occurredAt: new Date(now), actor,
-          data: { leadType: 'imported', importId: imported.id, row, fileName: imported.fileName },
-        })),
-      );
+      const { inserted, refused } = result.rows[0].result;
       return { inserted: Number(inserted), refused };
     },
 

@@ -99,7 +99,7 @@ export const derivedStatus = (row: { externalUserid: string | null; ownerUserid:
  * event type): written and read through the timeline's service and repository, with the lead timeline's scope rule.
  */
 export interface LeadTimeline {
-  timeline: Pick<TimelineService, 'record' | 'moveLead' | 'linkLead'>;
+  timeline: Pick<TimelineService, 'record' | 'insertEvents' | 'moveLead' | 'linkLead'>;
   timelineEvents: Pick<TimelineRepository, 'forViewer'>;
 }
 
