@@ -79,7 +79,7 @@ export function createTimelineService() {
     /**
      * `record` as SQL, for a statement that has its rows already (an import's inserted leads, in a CTE): `rows` selects
      * external_userid, userid, lead_id, chat_id, type, occurred_at, actor, data, dedupe_key in that order. The events
-     * are then written by that statement, not sent back and forth (100,000 imported leads: about 2 s less).
+     * are then written by that statement instead of being read back and sent again.
      */
     insertEvents,
 

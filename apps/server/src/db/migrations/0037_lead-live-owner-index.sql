@@ -1,0 +1,1 @@
+CREATE INDEX "lead_live_owner_idx" ON "lead" USING btree ("owner_userid") WHERE is_del = 0 AND merged_into_id IS NULL;
