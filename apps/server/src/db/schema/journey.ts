@@ -30,8 +30,8 @@ export const customerEvent = pgTable(
     ctime: time().notNull().defaultNow(),
   },
   // Partial: an event has one subject (a relation's, a lead's or a group's) and most have no dedupe key, so each
-  // index holds only the rows it can find (every read looks up by equality); an import or a first sync then writes
-  // one index entry per event where it wrote four, NULL keys included (migration 0036).
+  // index holds only the rows it can find (every read looks up by equality): an imported lead's entry, say, is written
+  // into one of these four indexes, not into all four with NULL keys (migration 0036).
   (t) => [
     index('customer_event_customer_idx').on(t.externalUserid, t.occurredAt, t.id).where(sql`${t.externalUserid} IS NOT NULL`),
     index('customer_event_lead_idx').on(t.leadId, t.occurredAt, t.id).where(sql`${t.leadId} IS NOT NULL`),
