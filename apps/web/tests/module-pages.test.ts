@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, openInApp, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 /** Every page of the modules, by menu path, named for its screenshot. */
@@ -70,8 +70,7 @@ describe('module pages in zh-CN and English', { skip, timeout: 600_000 }, () => 
     it(`renders every module page in ${language}`, async () => {
       const page = await signedIn(language);
       for (const [path, name] of MODULE_PAGES) {
-        await page.goto(`${env.url}${path}`);
-        await page.locator('.ant-pro-page-container').first().waitFor();
+        await openInApp(page, path);
         assert.equal(await page.getByTestId('coming-soon').count(), 0, `${path} has a page`);
         await page.waitForLoadState('networkidle');
         await page.waitForTimeout(200);
