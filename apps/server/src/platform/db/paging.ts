@@ -36,15 +36,16 @@ export async function paginate<T>(
  * a busy server the writes to the database cost more than the queries. A page past the end has no row to carry
  * it: then the count alone.
  */
-export async function paginateInOne<T extends { pageTotal: number }>(
+export async function paginateInOne<R extends { pageTotal: unknown }, T = Omit<R, 'pageTotal'>>(
   query: PageQuery,
-  rows: (limit: number, offset: number) => Promise<T[]>,
+  rows: (limit: number, offset: number) => Promise<R[]>,
   count: () => Promise<number>,
-): Promise<Page<Omit<T, 'pageTotal'>>> {
+  /** Each row's record (default: the row without `pageTotal`); a caller mapping rows itself builds it in one go. */
+  toRecord: (row: R) => T = ({ pageTotal: _total, ...record }) => record as T,
+): Promise<Page<T>> {
   const found = await rows(query.pageSize, (query.pageNum - 1) * query.pageSize);
   const total = found.length ? Number(found[0].pageTotal) : query.pageNum === 1 ? 0 : await count();
-  const records = found.map(({ pageTotal: _total, ...record }) => record);
-  return { records, total, pageNum: query.pageNum, pageSize: query.pageSize };
+  return { records: found.map(toRecord), total, pageNum: query.pageNum, pageSize: query.pageSize };
 }
 
 export const countAll = sql<number>`count(*)::int`;
