@@ -16,7 +16,7 @@ import { createTokenService } from '../platform/auth/tokens.ts';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { seedPlatform } from '../modules/system/seed.ts';
-import { TEST_ADMIN_PASSWORD } from './constants.ts';
+import { TEST_ADMIN_PASSWORD, TEST_JOB_RETRY_DELAY_SECONDS } from './constants.ts';
 
 /**
  * Migrated and seeded, then started once as a test's app starts: pg-boss's schema and every module's queue are then
@@ -29,7 +29,7 @@ async function prepare(connection: pg.PoolConfig) {
   await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
   const dataDir = mkdtempSync(join(tmpdir(), 'scrm-template-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'template-secret-0123456789-0123456789' });
-  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
+  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false, retryDelaySeconds: TEST_JOB_RETRY_DELAY_SECONDS });
   const app = await buildApp({ config, database, tokens: createTokenService(config.JWT_SECRET!, 3600), jobs, logger: false, eventWorker: false });
   await app.ready();
   await app.close();

@@ -6,6 +6,7 @@ import { createTokenService } from '../platform/auth/tokens.ts';
 import { openDatabase, type Database } from '../platform/db/database.ts';
 import { createJobService, type JobService } from '../platform/jobs/job-service.ts';
 import type { TestApp } from './test-app.ts';
+import { TEST_JOB_RETRY_DELAY_SECONDS } from './constants.ts';
 
 export interface SecondReplica {
   app: FastifyInstance;
@@ -16,7 +17,7 @@ export interface SecondReplica {
 
 export async function startSecondReplica(first: TestApp, deps: (database: Database) => Partial<AppDeps> | Promise<Partial<AppDeps>>): Promise<SecondReplica> {
   const database = openDatabase(first.database.connection);
-  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
+  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false, retryDelaySeconds: TEST_JOB_RETRY_DELAY_SECONDS });
   const now = () => first.clock.now;
   const extra = await deps(database);
   const app = await buildApp({

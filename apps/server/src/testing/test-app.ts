@@ -11,7 +11,7 @@ import { runMigrations } from '../platform/db/migrate.ts';
 import { createTokenService } from '../platform/auth/tokens.ts';
 import { createJobService, type JobService } from '../platform/jobs/job-service.ts';
 import { seedPlatform } from '../modules/system/seed.ts';
-import { TEST_ADMIN_PASSWORD } from './constants.ts';
+import { TEST_ADMIN_PASSWORD, TEST_JOB_RETRY_DELAY_SECONDS } from './constants.ts';
 
 export { TEST_ADMIN_PASSWORD };
 
@@ -96,7 +96,7 @@ export async function createTestApp(
   const clock = { now: Date.now() };
   const now = () => clock.now;
   const tokens = createTokenService(config.JWT_SECRET!, config.JWT_TTL_HOURS * 3600, now);
-  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false });
+  const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false, retryDelaySeconds: TEST_JOB_RETRY_DELAY_SECONDS });
   const extraDeps = typeof options.deps === 'function' ? await options.deps(database) : options.deps;
   const app = await buildApp({ config, database, tokens, jobs, now, logger: false, ...extraDeps });
   await app.ready();

@@ -103,7 +103,13 @@ export function jobProgressOf(db: Db, jobId: number): JobProgress {
   };
 }
 
-export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?: boolean }): Promise<JobService> {
+export async function createJobService(deps: {
+  db: Db;
+  pool: pg.Pool;
+  schedule?: boolean;
+  /** Seconds before a failed tracked job's first retry, doubling after (5: WeCom's busy and rate-limit answers clear in seconds; tests wait less). */
+  retryDelaySeconds?: number;
+}): Promise<JobService> {
   /**
    * pg-boss's own SQL and every handler under way, so stop() can wait for them before the pool closes: pg-boss
    * does not await the complete/fail of a job whose handler returned, and a fetch under way when it stops still
@@ -211,7 +217,7 @@ export async function createJobService(deps: { db: Db; pool: pg.Pool; schedule?:
     },
     async register(type, handler, options = {}) {
       const queue = TRACKED_PREFIX + type;
-      await createQueue(queue, { retryLimit: options.retryLimit ?? 2, retryDelay: 5, retryBackoff: true, ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}) });
+      await createQueue(queue, { retryLimit: options.retryLimit ?? 2, retryDelay: deps.retryDelaySeconds ?? 5, retryBackoff: true, ...(options.expireInSeconds ? { expireInSeconds: options.expireInSeconds } : {}) });
       await boss.work<{ jobId: number }>(queue, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => {
         const jobId = job.data.jobId;
         const [row] = await db.select().from(sysJob).where(eq(sysJob.id, jobId));
