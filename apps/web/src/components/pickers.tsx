@@ -75,15 +75,20 @@ export function RoleSelect({ value, onChange }: { value?: number[]; onChange?: (
  * employee who will receive customers uses (links, QR codes, allocation, transfers, lead owners).
  */
 export function useWecomEmployees(options: { eligible?: boolean } = {}): WecomEmployee[] {
-  const [employees, setEmployees] = useState<WecomEmployee[]>([]);
+  return useWecomEmployeeList(options).employees;
+}
+
+/** useWecomEmployees with `loaded`: what shows names waits for it, so an operator never sees a raw userid flash. */
+export function useWecomEmployeeList(options: { eligible?: boolean } = {}): { employees: WecomEmployee[]; loaded: boolean } {
+  const [list, setList] = useState<{ employees: WecomEmployee[]; loaded: boolean }>({ employees: [], loaded: false });
   const eligible = options.eligible ?? false;
   useEffect(() => {
     call(api.GET('/scrm/admin/qw/emp/listByName', { params: { query: { name: '', ...(eligible ? { eligible: 'true' } : {}) } } }), { silent: true }).then(
-      setEmployees,
-      () => setEmployees([]),
+      (employees) => setList({ employees, loaded: true }),
+      () => setList({ employees: [], loaded: true }),
     );
   }, [eligible]);
-  return employees;
+  return list;
 }
 
 /**

@@ -13,7 +13,7 @@ type LinkStats = ResponseOf<'/scrm/admin/cust/get/link/stats', 'get'>;
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
-import { ChannelSelect, EmployeeSelect, TagSelect, useChannels, useWecomEmployees } from '../../components/pickers.tsx';
+import { ChannelSelect, EmployeeSelect, TagSelect, useChannels, useWecomEmployeeList, useWecomEmployees } from '../../components/pickers.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { Chart } from '../../components/chart.tsx';
@@ -537,7 +537,7 @@ function QrModal({ getType, link, onClose }: { getType: GetType; link: LinkRecor
 /** "Who gets the next customer": the routing engine's answer now, with a verdict for every rule. */
 function PreviewModal({ getType, link, onClose }: { getType: GetType; link: LinkRecord; onClose: () => void }) {
   const { t } = useTranslation();
-  const employees = useWecomEmployees();
+  const { employees, loaded } = useWecomEmployeeList();
   const canQuery = usePermission(PERMS[getType].query);
   const [answer, setAnswer] = useState<RouteAnswer | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -565,7 +565,7 @@ function PreviewModal({ getType, link, onClose }: { getType: GetType; link: Link
         </Button>,
       ]}
     >
-      {!answer ? (
+      {!answer || !loaded ? (
         <Spin />
       ) : (
         <div data-testid="route-preview">
