@@ -160,8 +160,8 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   }
   const pageOrder = (shape: string) =>
     shape.split(',').includes('followUpBefore') ? [asc(lead.nextFollowAt), asc(lead.id)] : [desc(lead.ctime), desc(lead.id)];
-  const pageCount = preparedByShape((shape, p) => db.select({ count: countAll }).from(lead).where(pageWhere(shape, p)));
-  const pageRows = preparedPage((shape, p, page) =>
+  const pageCount = preparedByShape(db, (shape, p) => db.select({ count: countAll }).from(lead).where(pageWhere(shape, p)));
+  const pageRows = preparedPage(db, (shape, p, page) =>
     select(db, { tags: tagList, pageTotal: sql<number>`(${db.select({ count: countAll }).from(lead).where(pageWhere(shape, p))})` })
       .where(pageWhere(shape, p))
       .orderBy(...pageOrder(shape))

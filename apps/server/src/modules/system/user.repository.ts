@@ -65,8 +65,8 @@ export function createUserRepository(db: DbOrTx) {
         : undefined,
     );
   }
-  const pageCount = preparedByShape((shape, p) => db.select({ count: countAll }).from(sysUser).where(pageWhere(shape, p)));
-  const pageRows = preparedPage((shape, p, page) =>
+  const pageCount = preparedByShape(db, (shape, p) => db.select({ count: countAll }).from(sysUser).where(pageWhere(shape, p)));
+  const pageRows = preparedPage(db, (shape, p, page) =>
     select(db, { pageTotal: sql<number>`(${db.select({ count: countAll }).from(sysUser).where(pageWhere(shape, p))})` })
       .where(pageWhere(shape, p)).orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(page.limit as never).offset(page.offset as never),
   );

@@ -42,7 +42,7 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
 
   test('the first page is planned a few times, then runs on one plan', () =>
     onOneConnection(async (db, client) => {
-      const page = preparedPage((_shape, p, { limit, offset }) =>
+      const page = preparedPage(db, (_shape, p, { limit, offset }) =>
         db.select({ id: sysUser.id }).from(sysUser).where(and(notDeleted(sysUser), sql`${sysUser.id} > ${p('after')}`))
           .orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(limit as never).offset(offset as never));
       const firstIds: number[][] = [];
@@ -61,7 +61,7 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
 
   test('for comparison: the size and the live condition as values are planned anew on every run', () =>
     onOneConnection(async (db, client) => {
-      const page = preparedByShape((_shape, p) =>
+      const page = preparedByShape(db, (_shape, p) =>
         db.select({ id: sysUser.id }).from(sysUser).where(eq(sysUser.isDel, p('live') as never))
           .orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(p('limit') as never).offset(p('offset') as never));
       for (let run = 0; run < 12; run++) await page('values', { live: 0, limit: 10, offset: 0 });

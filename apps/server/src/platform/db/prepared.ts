@@ -1,28 +1,73 @@
-import { sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { Column, fillPlaceholders, is, SQL, sql, type DriverValueDecoder, type Placeholder } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import type { DbOrTx } from './database.ts';
 
-/** A drizzle query that can be prepared: built to SQL once, then run with placeholder values. */
+/** A drizzle select over flat fields (columns and SQL), built to SQL once, then run with placeholder values. */
 interface Preparable<R> {
-  prepare(name: string): { execute(values?: Record<string, unknown>): Promise<R> };
+  execute: (values?: Record<string, unknown>) => Promise<R>;
+  toSQL(): { sql: string; params: unknown[] };
+  _: { selectedFields: Record<string, unknown> };
+}
+
+/** Date and time values come back as text, for the columns' own decoders (as drizzle's node-postgres driver does). */
+const RAW_TEXT_TYPES = new Set([1082, 1114, 1115, 1182, 1184, 1185, 1186, 1187, 1231]);
+const raw = (value: string) => value;
+const types = { getTypeParser: (oid: number, format?: string) => (RAW_TEXT_TYPES.has(oid) ? raw : pg.types.getTypeParser(oid, format as never)) };
+
+/**
+ * The statement of a select and a mapper from its rows (as arrays) to records: one object per row, filled field by
+ * field. Drizzle's own mapper walks each field's path with iterators and type checks per value, which on the hot
+ * pages cost more than building the records (bench/http-baseline --profile; 61 KB of garbage per clue/page).
+ */
+function compile<R>(query: Preparable<R>) {
+  const fields = query._.selectedFields;
+  const keys = Object.keys(fields);
+  const decoders: DriverValueDecoder<unknown, unknown>[] = keys.map((key) => {
+    const field = fields[key];
+    if (is(field, Column)) return field;
+    // SQL's decoder (mapWith's) is internal to drizzle's typings.
+    if (is(field, SQL)) return (field as unknown as { decoder: DriverValueDecoder<unknown, unknown> }).decoder;
+    if (is(field, SQL.Aliased)) return (field.sql as unknown as { decoder: DriverValueDecoder<unknown, unknown> }).decoder;
+    throw new TypeError(`prepared selects are flat: ${key} is neither a column nor SQL`);
+  });
+  const { sql: text, params } = query.toSQL();
+  const toRecords = (rows: unknown[][]) =>
+    rows.map((row) => {
+      const record: Record<string, unknown> = {};
+      for (let i = 0; i < keys.length; i++) {
+        const value = row[i];
+        record[keys[i]] = value === null ? null : decoders[i].mapFromDriverValue(value);
+      }
+      return record;
+    });
+  return { text, params, toRecords };
 }
 
 /**
  * Queries built once per shape and run with each request's values. On the hot pages drizzle's query building
  * took more of the server's CPU than anything else (bench/http-baseline --profile): a page's query has few
  * shapes (which filters are present, the caller's kind of scope), so each is built once, with `p(name)`
- * placeholders for its values. Unnamed at the driver: the PostgreSQL client names statements itself
- * (db/database.ts), and PGlite's one session is shared by every pooled client.
+ * placeholders for its values. Unnamed here: the PostgreSQL client names statements itself (db/database.ts),
+ * and PGlite's one session is shared by every pooled client. They run on `db`'s pool (or its one connection).
  */
-export function preparedByShape<R>(build: (shape: string, p: (name: string) => Placeholder) => Preparable<R>, maxShapes = 256) {
-  const prepared = new Map<string, { execute(values?: Record<string, unknown>): Promise<R> }>();
-  return (shape: string, values: Record<string, unknown>): Promise<R> => {
+export function preparedByShape<R>(
+  db: DbOrTx,
+  build: (shape: string, p: (name: string) => Placeholder) => Preparable<R>,
+  maxShapes = 256,
+) {
+  const client = (db as { $client?: pg.Pool | pg.PoolClient }).$client;
+  if (!client) throw new TypeError('prepared queries run on the database or a connection, not in a transaction');
+  const prepared = new Map<string, ReturnType<typeof compile<R>>>();
+  return async (shape: string, values: Record<string, unknown>): Promise<R> => {
     let query = prepared.get(shape);
     if (!query) {
       if (prepared.size >= maxShapes) prepared.delete(prepared.keys().next().value!);
-      query = build(shape, (name) => sql.placeholder(name)).prepare(undefined as unknown as string);
+      query = compile(build(shape, (name) => sql.placeholder(name)));
       prepared.set(shape, query);
     }
-    return query.execute(values);
+    const result = await client.query<unknown[]>({ text: query.text, values: fillPlaceholders(query.params, values), rowMode: 'array', types });
+    return query.toRecords(result.rows) as R;
   };
 }
 
@@ -34,10 +79,11 @@ export function preparedByShape<R>(build: (shape: string, p: (name: string) => P
  * running the page. Page sizes are few (1–500, the console's four); the first page is the one a list opens on.
  */
 export function preparedPage<R>(
+  db: DbOrTx,
   build: (shape: string, p: (name: string) => Placeholder, page: { limit: SQL; offset: SQL | Placeholder }) => Preparable<R>,
   maxShapes = 256,
 ) {
-  const byKey = preparedByShape((key, p) => {
+  const byKey = preparedByShape(db, (key, p) => {
     const [shape, limit, first] = key.split('|');
     return build(shape, p, { limit: literalLimit(Number(limit)), offset: first === 'first' ? sql.raw('0') : p('offset') });
   }, maxShapes);
