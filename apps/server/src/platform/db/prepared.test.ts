@@ -90,3 +90,32 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
       assert.throws(() => pageClause(-1, 0), TypeError);
     }));
 });
+
+describe('prepared selects map their rows as drizzle does', () => {
+  let database: Database;
+  let close: () => Promise<void>;
+  before(async () => {
+    ({ database, close } = await createTestDatabase());
+    await database.db.execute(sql`INSERT INTO sys_user (username, nickname, password_hash, phone, cuser, last_login_at)
+      VALUES ('mapped1', '甲', 'x', NULL, 'test', '2026-01-02T03:04:05.678Z'), ('mapped2', '乙', 'x', '13800000000', 'test', NULL)`);
+  });
+  after(() => close());
+
+  test('columns (dates, nulls, numbers), SQL, and SQL with its own decoder give the records drizzle gives', async () => {
+    const { db } = database;
+    const build = (live: ReturnType<typeof sql.placeholder>) =>
+      db.select({
+        id: sysUser.id, username: sysUser.username, phone: sysUser.phone, ctime: sysUser.ctime, lastLogin: sysUser.lastLoginAt,
+        named: sql<string>`upper(${sysUser.nickname})`, loginAt: sql<Date>`${sysUser.lastLoginAt}`.mapWith(sysUser.lastLoginAt),
+        total: sql<number>`count(*) OVER ()`.mapWith(Number),
+      }).from(sysUser).where(and(sql`${sysUser.isDel} = ${live}`, sql`${sysUser.username} LIKE 'mapped%'`)).orderBy(sysUser.id);
+    const page = preparedByShape(db, (_shape, p) => build(p('live')));
+    const ours = await page('mapped', { live: 0 });
+    const theirs = await build(sql.placeholder('live')).prepare('drizzle_mapped').execute({ live: 0 });
+    assert.deepEqual(ours, theirs);
+    assert.equal(ours.length, 2);
+    assert.ok(ours[0].lastLogin instanceof Date && ours[0].loginAt instanceof Date && ours[0].ctime instanceof Date);
+    assert.equal(ours[0].loginAt!.toISOString(), '2026-01-02T03:04:05.678Z');
+    assert.deepEqual([ours[0].phone, ours[1].lastLogin, ours[1].loginAt, ours[1].named, ours[1].total], [null, null, null, '乙', 2]);
+  });
+});
