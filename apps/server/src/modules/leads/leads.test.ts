@@ -202,6 +202,15 @@ describe('leads pool', () => {
     const a = await addLead(admin, { name: 'T1', phone: '13800000050' });
     const b = await addLead(admin, { name: 'T2', phone: '13800000051' });
     assert.deepEqual(await ok(admin.post('/scrm/admin/clue/tag/batchAdd', { clueIds: [a.id, b.id], tagIds: [tags[0], tags[1]] })), { leads: 2, customers: 0 });
+    // The page's tag lists (read for the whole page at once) are the detail's, in its display order; none is [].
+    const untagged = await addLead(admin, { name: 'T0', phone: '13800000052' });
+    const paged = (await ok(admin.post('/scrm/admin/clue/page', { pageSize: 100 }))).records as { id: number; tags: unknown[] }[];
+    for (const id of [a.id, b.id]) {
+      const detail = await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: id }));
+      assert.equal(detail.tags.length, 2);
+      assert.deepEqual(paged.find((record) => record.id === id)!.tags, detail.tags);
+    }
+    assert.deepEqual(paged.find((record) => record.id === untagged.id)!.tags, []);
     assert.deepEqual(await ok(admin.post('/scrm/admin/clue/tag/delete', { clueId: a.id, tagIds: [tags[0]] })), { removed: 1 });
     await ok(admin.post('/scrm/admin/clue/detail/updateSysTags', { clueId: b.id, tagIds: [tags[2]] }));
     const portrait = await ok(admin.get('/scrm/admin/clue/detail/portraitTags', { clueId: b.id }));
