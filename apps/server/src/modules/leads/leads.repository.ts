@@ -2,7 +2,7 @@
 // makes — the leads (leadScope), and inside a lead the customer's relations, transfers, corp tags and timeline
 // (the relation scope, relationScope). `leads.system()` reads without a scope: only for jobs and callbacks.
 // The rest are writes and reads of rows the caller reached through a scoped read (a lead's contacts and tags).
-import { and, asc, desc, eq, ilike, inArray, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, Column, desc, eq, ilike, inArray, is, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { notDeleted, preparedByShape, preparedPage } from '../../platform/db/prepared.ts';
 import type { DbOrTx } from '../../platform/db/database.ts';
 import { contains, countAll, paginateInOne } from '../../platform/db/paging.ts';
@@ -187,8 +187,14 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
         .where(inArray(leadTag.leadId, db.select({ id: found.id }).from(found)))
         .groupBy(leadTag.leadId),
     );
-    // The CTE's fields are read through its proxy (they are not its own properties), by the page's keys.
-    const pageFields = Object.fromEntries(Object.keys(columns).map((key) => [key, found[key as keyof typeof columns]])) as unknown as typeof columns;
+    // The CTE's fields by the page's keys (read through its proxy: they are not its own properties). A column is
+    // decoded by the table's own column: the CTE's is a proxy, and its decoder was a proxy read per value.
+    const pageFields = Object.fromEntries(
+      Object.entries(columns).map(([key, field]) => {
+        const aliased = found[key as keyof typeof columns];
+        return [key, is(field, Column) ? sql`${aliased}`.mapWith(field) : aliased];
+      }),
+    ) as unknown as typeof columns;
     return db
       .with(found, tagLists)
       .select({ ...pageFields, tags: sql<LeadRecord['tags']>`COALESCE(${tagLists.tags}, '[]'::json)`, pageTotal: found.pageTotal })

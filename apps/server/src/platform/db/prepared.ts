@@ -1,4 +1,4 @@
-import { Column, fillPlaceholders, is, SQL, sql, type DriverValueDecoder, type Placeholder } from 'drizzle-orm';
+import { Column, fillPlaceholders, is, noopDecoder, SQL, sql, type DriverValueDecoder, type Placeholder } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { DbOrTx } from './database.ts';
@@ -23,13 +23,18 @@ const types = { getTypeParser: (oid: number, format?: string) => (RAW_TEXT_TYPES
 function compile<R>(query: Preparable<R>) {
   const fields = query._.selectedFields;
   const keys = Object.keys(fields);
-  const decoders: DriverValueDecoder<unknown, unknown>[] = keys.map((key) => {
+  // Each field's decoder, bound once; none where it returns the value as it is (text, most SQL).
+  const decoders = keys.map((key): ((value: unknown) => unknown) | null => {
     const field = fields[key];
-    if (is(field, Column)) return field;
     // SQL's decoder (mapWith's) is internal to drizzle's typings.
-    if (is(field, SQL)) return (field as unknown as { decoder: DriverValueDecoder<unknown, unknown> }).decoder;
-    if (is(field, SQL.Aliased)) return (field.sql as unknown as { decoder: DriverValueDecoder<unknown, unknown> }).decoder;
-    throw new TypeError(`prepared selects are flat: ${key} is neither a column nor SQL`);
+    const decoder: DriverValueDecoder<unknown, unknown> = is(field, Column)
+      ? field
+      : is(field, SQL)
+        ? (field as unknown as { decoder: DriverValueDecoder<unknown, unknown> }).decoder
+        : is(field, SQL.Aliased)
+          ? (field.sql as unknown as { decoder: DriverValueDecoder<unknown, unknown> }).decoder
+          : unsupported(key);
+    return AS_IS.has(decoder.mapFromDriverValue) ? null : decoder.mapFromDriverValue.bind(decoder);
   });
   const { sql: text, params } = query.toSQL();
   const toRecords = (rows: unknown[][]) =>
@@ -37,12 +42,18 @@ function compile<R>(query: Preparable<R>) {
       const record: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
         const value = row[i];
-        record[keys[i]] = value === null ? null : decoders[i].mapFromDriverValue(value);
+        const decode = decoders[i];
+        record[keys[i]] = value === null || decode === null ? value : decode(value);
       }
       return record;
     });
   return { text, params, toRecords };
 }
+
+const AS_IS = new Set<unknown>([noopDecoder.mapFromDriverValue, Column.prototype.mapFromDriverValue]);
+const unsupported = (key: string): never => {
+  throw new TypeError(`prepared selects are flat: ${key} is neither a column nor SQL`);
+};
 
 /**
  * Queries built once per shape and run with each request's values. On the hot pages drizzle's query building
