@@ -205,9 +205,11 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       const total = sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_tally t ${whereOf([relationScope(viewer, sql`t.userid`)])}`;
       return paginateInOne(
         query,
-        (limit, offset) => pageRows(limit, offset, total),
+        async (limit, offset) => {
+          const found = await pageRows(limit, offset, total);
+          return { records: found.map(toPageRecord), total: found[0]?.pageTotal };
+        },
         async () => num((await rows(sql`SELECT (${total}) AS count`))[0].count),
-        toPageRecord,
       );
     },
 

@@ -30,22 +30,26 @@ export async function paginate<T>(
   return { records, total, pageNum: query.pageNum, pageSize: query.pageSize };
 }
 
+/** A page's records and the total its statement carried (`pageTotal` on its rows; undefined when it has none). */
+export interface PageRows<T> {
+  records: T[];
+  total: unknown;
+}
+
 /**
  * The page and its total in one statement: each row carries `pageTotal`, the count as an uncorrelated scalar
  * subquery (PostgreSQL computes it once, with its own plan), so a page costs one round trip instead of two — on
  * a busy server the writes to the database cost more than the queries. A page past the end has no row to carry
- * it: then the count alone.
+ * it: then the count alone. `rows` gives the records without it (preparedPage reads it aside).
  */
-export async function paginateInOne<R extends { pageTotal: unknown }, T = Omit<R, 'pageTotal'>>(
+export async function paginateInOne<T>(
   query: PageQuery,
-  rows: (limit: number, offset: number) => Promise<R[]>,
+  rows: (limit: number, offset: number) => Promise<PageRows<T>>,
   count: () => Promise<number>,
-  /** Each row's record (default: the row without `pageTotal`); a caller mapping rows itself builds it in one go. */
-  toRecord: (row: R) => T = ({ pageTotal: _total, ...record }) => record as T,
 ): Promise<Page<T>> {
   const found = await rows(query.pageSize, (query.pageNum - 1) * query.pageSize);
-  const total = found.length ? Number(found[0].pageTotal) : query.pageNum === 1 ? 0 : await count();
-  return { records: found.map(toRecord), total, pageNum: query.pageNum, pageSize: query.pageSize };
+  const total = found.records.length ? Number(found.total) : query.pageNum === 1 ? 0 : await count();
+  return { records: found.records, total, pageNum: query.pageNum, pageSize: query.pageSize };
 }
 
 export const countAll = sql<number>`count(*)::int`;

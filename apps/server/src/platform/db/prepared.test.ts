@@ -46,8 +46,8 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
         db.select({ id: sysUser.id }).from(sysUser).where(and(notDeleted(sysUser), sql`${sysUser.id} > ${p('after')}`))
           .orderBy(desc(sysUser.ctime), desc(sysUser.id)).limit(limit as never).offset(offset as never));
       const firstIds: number[][] = [];
-      for (let run = 0; run < 12; run++) firstIds.push((await page('all', { after: 0, limit: 10, offset: 0 })).map((row) => row.id));
-      for (let run = 0; run < 12; run++) assert.equal((await page('all', { after: 0, limit: 10, offset: 10 })).length, 10);
+      for (let run = 0; run < 12; run++) firstIds.push((await page('all', { after: 0, limit: 10, offset: 0 })).records.map((row) => row.id));
+      for (let run = 0; run < 12; run++) assert.equal((await page('all', { after: 0, limit: 10, offset: 10 })).records.length, 10);
       assert.equal(new Set(firstIds.map((ids) => ids.join())).size, 1, 'the same first page every run');
       assert.equal(firstIds[0].length, 10);
       const plans = await plansOf(client);
@@ -117,5 +117,18 @@ describe('prepared selects map their rows as drizzle does', () => {
     assert.ok(ours[0].lastLogin instanceof Date && ours[0].loginAt instanceof Date && ours[0].ctime instanceof Date);
     assert.equal(ours[0].loginAt!.toISOString(), '2026-01-02T03:04:05.678Z');
     assert.deepEqual([ours[0].phone, ours[1].lastLogin, ours[1].loginAt, ours[1].named, ours[1].total], [null, null, null, '乙', 2]);
+  });
+
+  test('a page carries its total aside: never a field of a record, none past the end', async () => {
+    const { db } = database;
+    const mine = sql`${sysUser.username} LIKE 'mapped%'`;
+    const page = preparedPage(db, (_shape, _p, { limit, offset }) =>
+      db.select({ id: sysUser.id, pageTotal: sql<number>`(SELECT count(*)::int FROM sys_user WHERE ${mine})` })
+        .from(sysUser).where(mine).orderBy(sysUser.id).limit(limit as never).offset(offset as never));
+    const first = await page('mapped', { limit: 1, offset: 0 });
+    assert.equal(first.total, 2);
+    assert.equal(first.records.length, 1);
+    assert.deepEqual(Object.keys(first.records[0]), ['id']);
+    assert.deepEqual(await page('mapped', { limit: 1, offset: 5 }), { records: [], total: undefined });
   });
 });

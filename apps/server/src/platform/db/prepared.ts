@@ -2,6 +2,7 @@ import { Column, fillPlaceholders, is, noopDecoder, SQL, sql, type DriverValueDe
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { DbOrTx } from './database.ts';
+import type { PageRows } from './paging.ts';
 
 /** A drizzle select over flat fields (columns and SQL), built to SQL once, then run with placeholder values. */
 interface Preparable<R> {
@@ -20,9 +21,13 @@ const types = { getTypeParser: (oid: number, format?: string) => (RAW_TEXT_TYPES
  * field. Drizzle's own mapper walks each field's path with iterators and type checks per value, which on the hot
  * pages cost more than building the records (bench/http-baseline --profile; 61 KB of garbage per clue/page).
  */
-function compile<R>(query: Preparable<R>) {
+function compile<R>(query: Preparable<R>, carried?: string) {
   const fields = query._.selectedFields;
-  const keys = Object.keys(fields);
+  const all = Object.keys(fields);
+  // The record's keys and where each is in a row; `carried` (a page's total) rides on the rows but is no field.
+  const keys = all.filter((key) => key !== carried);
+  const positions = keys.map((key) => all.indexOf(key));
+  const carriedAt = carried === undefined ? -1 : all.indexOf(carried);
   // Each field's decoder, bound once; none where it returns the value as it is (text, most SQL).
   const decoders = keys.map((key): ((value: unknown) => unknown) | null => {
     const field = fields[key];
@@ -41,13 +46,14 @@ function compile<R>(query: Preparable<R>) {
     rows.map((row) => {
       const record: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
-        const value = row[i];
+        const value = row[positions[i]];
         const decode = decoders[i];
         record[keys[i]] = value === null || decode === null ? value : decode(value);
       }
       return record;
     });
-  return { text, params, toRecords };
+  const carriedOf = (rows: unknown[][]) => (carriedAt < 0 || rows.length === 0 ? undefined : rows[0][carriedAt]);
+  return { text, params, toRecords, carriedOf };
 }
 
 const AS_IS = new Set<unknown>([noopDecoder.mapFromDriverValue, Column.prototype.mapFromDriverValue]);
@@ -67,18 +73,24 @@ export function preparedByShape<R>(
   build: (shape: string, p: (name: string) => Placeholder) => Preparable<R>,
   maxShapes = 256,
 ) {
+  const run = runByShape(db, build, maxShapes);
+  return async (shape: string, values: Record<string, unknown>): Promise<R> => (await run(shape, values)).records as R;
+}
+
+/** preparedByShape's runner: the records, and the value of the `carried` field (on the first row; none without rows). */
+function runByShape<R>(db: DbOrTx, build: (shape: string, p: (name: string) => Placeholder) => Preparable<R>, maxShapes: number, carried?: string) {
   const client = (db as { $client?: pg.Pool | pg.PoolClient }).$client;
   if (!client) throw new TypeError('prepared queries run on the database or a connection, not in a transaction');
   const prepared = new Map<string, ReturnType<typeof compile<R>>>();
-  return async (shape: string, values: Record<string, unknown>): Promise<R> => {
+  return async (shape: string, values: Record<string, unknown>) => {
     let query = prepared.get(shape);
     if (!query) {
       if (prepared.size >= maxShapes) prepared.delete(prepared.keys().next().value!);
-      query = compile(build(shape, (name) => sql.placeholder(name)));
+      query = compile(build(shape, (name) => sql.placeholder(name)), carried);
       prepared.set(shape, query);
     }
-    const result = await client.query<unknown[]>({ text: query.text, values: fillPlaceholders(query.params, values), rowMode: 'array', types });
-    return query.toRecords(result.rows) as R;
+    const { rows } = await client.query<unknown[]>({ text: query.text, values: fillPlaceholders(query.params, values), rowMode: 'array', types });
+    return { records: query.toRecords(rows), carried: query.carriedOf(rows) };
   };
 }
 
@@ -89,17 +101,25 @@ export function preparedByShape<R>(
  * planned anew on every run (pg_prepared_statements: custom plans only) — planning cost the database more than
  * running the page. Page sizes are few (1–500, the console's four); the first page is the one a list opens on.
  */
-export function preparedPage<R>(
+export function preparedPage<R extends readonly unknown[]>(
   db: DbOrTx,
   build: (shape: string, p: (name: string) => Placeholder, page: { limit: SQL; offset: SQL | Placeholder }) => Preparable<R>,
   maxShapes = 256,
 ) {
-  const byKey = preparedByShape(db, (key, p) => {
-    const [shape, limit, first] = key.split('|');
-    return build(shape, p, { limit: literalLimit(Number(limit)), offset: first === 'first' ? sql.raw('0') : p('offset') });
-  }, maxShapes);
-  return (shape: string, values: Record<string, unknown> & { limit: number; offset: number }): Promise<R> =>
-    byKey(`${shape}|${values.limit}|${values.offset === 0 ? 'first' : 'later'}`, values);
+  const byKey = runByShape(
+    db,
+    (key, p) => {
+      const [shape, limit, first] = key.split('|');
+      return build(shape, p, { limit: literalLimit(Number(limit)), offset: first === 'first' ? sql.raw('0') : p('offset') });
+    },
+    maxShapes,
+    'pageTotal',
+  );
+  /** The page's records, and its `pageTotal` field's value when it selects one (paginateInOne): never a field of a record. */
+  return async (shape: string, values: Record<string, unknown> & { limit: number; offset: number }): Promise<PageRows<Omit<R[number], 'pageTotal'>>> => {
+    const { records, carried } = await byKey(`${shape}|${values.limit}|${values.offset === 0 ? 'first' : 'later'}`, values);
+    return { records: records as Omit<R[number], 'pageTotal'>[], total: carried };
+  };
 }
 
 /** `LIMIT n [OFFSET $m]` for a raw page query, as preparedPage writes it. */
