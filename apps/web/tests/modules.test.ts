@@ -332,6 +332,15 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await page.keyboard.press('Escape');
     await page.getByTestId('lead-table').getByText('李四').waitFor();
     await shoot(page, 'zh-CN-leads');
+    // Its 动态 says where it came from: the file and the row.
+    const imported = (await api.post('/scrm/admin/clue/page', { name: '李四' })).body.date.records[0] as { id: number };
+    await page.getByTestId(`lead-open-${imported.id}`).click();
+    const drawer = page.getByTestId('lead-drawer');
+    await drawer.getByRole('tab', { name: '动态' }).click();
+    await drawer.getByTestId('lead-timeline').getByText('导入线索').waitFor();
+    await drawer.getByTestId('lead-timeline').getByText('文件：leads.xlsx，第 2 行').waitFor();
+    await shoot(page, 'zh-CN-lead-imported-timeline');
+    await page.keyboard.press('Escape');
   });
 
   it('merges two leads, assigns one, follows it up, links it to a WeCom customer, transfers that customer and unlinks it', async () => {

@@ -236,7 +236,7 @@ export const en: Messages = {
     delete: 'Delete ({{count}})', deleteConfirm: 'Delete the {{count}} selected leads? They will no longer be listed.', deleted: 'Deleted {{count}} leads',
     tagBatch: 'Tag ({{count}})', tagged: 'Tagged {{count}} leads', export: 'Export', nextFollow: 'Next follow-up', setNextFollow: 'Set next follow-up',
     nextFollowHint: 'The owner is reminded by a WeCom app message when it comes', ownerLeft: 'Left', returnedWith: 'Returned: {{reason}}',
-    assignedToName: 'Assigned to {{name}} ({{count}})', eventReason: 'Reason: {{reason}}', eventTo: '→ {{name}}',
+    assignedToName: 'Assigned to {{name}} ({{count}})', eventReason: 'Reason: {{reason}}', eventImportedFrom: 'File: {{fileName}}, row {{row}}', eventTo: '→ {{name}}',
   },
   leadImport: {
     title: 'Import leads', stepTemplate: 'Template', stepUpload: 'Upload', stepProgress: 'Importing', stepResult: 'Result', template: 'Download template',

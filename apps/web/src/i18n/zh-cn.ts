@@ -234,7 +234,7 @@ export const zhCN = {
     delete: '删除（{{count}}）', deleteConfirm: '确定删除选中的 {{count}} 条线索？删除后不再出现在列表中。', deleted: '已删除 {{count}} 条线索',
     tagBatch: '打标签（{{count}}）', tagged: '已为 {{count}} 条线索添加标签', export: '导出', nextFollow: '下次跟进', setNextFollow: '设置下次跟进',
     nextFollowHint: '到时间后会通过企业微信应用消息提醒负责人', ownerLeft: '已离职', returnedWith: '退回原因：{{reason}}',
-    assignedToName: '已分配给 {{name}}（{{count}} 条）', eventReason: '原因：{{reason}}', eventTo: '→ {{name}}',
+    assignedToName: '已分配给 {{name}}（{{count}} 条）', eventReason: '原因：{{reason}}', eventImportedFrom: '文件：{{fileName}}，第 {{row}} 行', eventTo: '→ {{name}}',
   },
   leadImport: {
     title: '导入线索', stepTemplate: '下载模板', stepUpload: '上传文件', stepProgress: '导入中', stepResult: '结果', template: '下载模板',

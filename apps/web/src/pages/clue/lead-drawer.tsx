@@ -300,6 +300,9 @@ function LeadTimeline({ clueId, version }: { clueId: number; version: number }) 
                 {event.actor ? ` · ${event.actor}` : ''}
               </span>
               {typeof event.data.reason === 'string' && event.type === 'returned' && <Typography.Text>{t('lead.eventReason', { reason: event.data.reason })}</Typography.Text>}
+              {event.type === 'imported' && typeof event.data.fileName === 'string' && (
+                <Typography.Text>{t('lead.eventImportedFrom', { fileName: event.data.fileName, row: event.data.row })}</Typography.Text>
+              )}
               <Typography.Text type="secondary">{time(event.occurredAt)}</Typography.Text>
             </Space>
           ),
