@@ -138,6 +138,9 @@ export async function createJobService(deps: {
     return work(name, ...args, (jobs: unknown) => track((async () => handler(jobs))()));
   }) as typeof boss.work;
 
+  /** pg-boss's schedules as this start read them (schedule(), below); null: to be read again. */
+  let schedules: ReturnType<typeof boss.getSchedules> | null = null;
+
   /**
    * pg-boss 10's create_queue (plans.js) inserts the queue row, then creates its partition with foreign keys
    * to the queue table and attaches it to the job table, without a lock of its own; two sessions doing that
@@ -209,11 +212,19 @@ export async function createJobService(deps: {
     createQueue,
     async schedule(name, cron, options = {}) {
       // Every start after the first finds its schedule as it left it: no lock, no write (a start on an existing data
-      // dir made eleven of each, a third of a second on the embedded database).
-      const same = (await boss.getSchedules()).some(
+      // dir made eleven of each, a third of a second on the embedded database). The schedules are read once for
+      // all of a start's calls, and again after one is written.
+      schedules ??= boss.getSchedules().catch((error: unknown) => {
+        schedules = null;
+        throw error;
+      });
+      const same = (await schedules).some(
         (row) => row.name === name && row.cron === cron && isDeepStrictEqual(row.data ?? {}, {}) && isDeepStrictEqual(row.options ?? {}, options),
       );
-      if (!same) await startupDdl(() => boss.schedule(name, cron, {}, options));
+      if (!same) {
+        schedules = null;
+        await startupDdl(() => boss.schedule(name, cron, {}, options));
+      }
     },
     async register(type, handler, options = {}) {
       const queue = TRACKED_PREFIX + type;
