@@ -309,17 +309,25 @@ describe('broadcasts in the console: create, preview, send, watch the results ar
     await choose(page.locator('.ant-select-dropdown:visible .ant-select-item-option').filter({ hasText: '链接' }).first());
     await form.locator('#title').fill('双十二活动页');
     await form.locator('#url').fill('https://example.com/1212');
+    // Two covers, each named for where it shows: the link card's thumbnail (an address) and the moment's (uploaded).
+    await form.getByText('链接卡片缩略图 URL').waitFor();
+    await form.getByText('朋友圈封面图').waitFor();
+    await form.getByTestId('media-pic-url').fill('ftp://example.com/thumb.png');
+    await form.getByText('请输入 http 或 https 开头的链接').waitFor();
+    await form.getByTestId('media-pic-url').fill('https://example.com/thumb.png');
+    await form.getByText('请输入 http 或 https 开头的链接').waitFor({ state: 'detached' });
     await page.getByText('可选：JPG 或 PNG 封面，不超过 10 MB；链接要发到客户朋友圈时必须有封面').waitFor();
     await form.locator('input[type=file]').setInputFiles({ name: 'cover.png', mimeType: 'image/png', buffer: png });
     await page.getByTestId('media-local-preview').waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}zh-CN-media-link-cover.png` });
     await page.locator('.ant-modal:visible .ant-modal-footer .ant-btn-primary').click();
-    let link: { id: number; fileName: string | null } | undefined;
+    let link: { id: number; fileName: string | null; picUrl: string | null } | undefined;
     await until('the link in the library', async () => {
       link = (await okDate(manager.post('/scrm/admin/media/page', { pageNum: 1, pageSize: 50 }))).records.find((row: { title: string }) => row.title === '双十二活动页');
       return link !== undefined;
     });
     assert.equal(link!.fileName, 'cover.png', 'the cover is stored with the link');
+    assert.equal(link!.picUrl, 'https://example.com/thumb.png', 'and the card thumbnail beside it');
 
     await page.goto(`${env.url}/ops/moment`);
     await page.getByTestId('broadcast-create').click({ timeout: 60_000 });

@@ -190,7 +190,7 @@ export const en: Messages = {
     title: 'Media library', titleField: 'Title', type: 'Type', type_text: 'Text', type_image: 'Image', type_link: 'Link', type_miniprogram: 'Mini program',
     type_video: 'Video', type_file: 'File', scope: 'Used for', scope1: 'Customers', scope2: 'Group chats', scope3: 'App messages', size: 'Size',
     wecomMedia: 'WeCom media', uploadedToWecom: 'Uploaded', preview: 'Preview', upload: 'Upload media', uploaded: 'Media uploaded', content: 'Content',
-    desc: 'Description', picUrl: 'Cover image URL', page: 'Page path', fileName: 'File name', cover: 'Cover image', file: 'File',
+    desc: 'Description', picUrl: 'Link card thumbnail URL', picUrlHint: 'Optional: the address (http/https) of the link card\'s thumbnail in chats, welcome messages and broadcasts; customer moments use the cover uploaded below', momentCover: 'Cover for customer moments', page: 'Page path', fileName: 'File name', cover: 'Cover image', file: 'File',
     dropHint: 'Click or drop a file here', fileRequired: 'Choose a file', tooLarge: 'The file must be at most {{max}} MB', tooSmall: 'The file is too small (more than 5 bytes)',
     wrongType_image: 'Images must be JPG or PNG', wrongType_miniprogram: 'Covers must be JPG or PNG', wrongType_video: 'Videos must be MP4', wrongType_file: 'Unsupported file type',
     limit_image: 'JPG or PNG, at most 10 MB', limit_miniprogram: 'JPG or PNG cover, at most 10 MB', limit_link: 'Optional: a JPG or PNG cover, at most 10 MB; a link needs one to go in a customer moment', limit_video: 'MP4, at most 10 MB', limit_file: 'At most 20 MB',

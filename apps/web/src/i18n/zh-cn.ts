@@ -188,7 +188,7 @@ export const zhCN = {
     title: '素材库', titleField: '标题', type: '类型', type_text: '文本', type_image: '图片', type_link: '链接', type_miniprogram: '小程序',
     type_video: '视频', type_file: '文件', scope: '用途', scope1: '客户', scope2: '客户群', scope3: '应用消息', size: '大小',
     wecomMedia: '企微素材', uploadedToWecom: '已上传', preview: '预览', upload: '上传素材', uploaded: '素材已上传', content: '内容',
-    desc: '描述', picUrl: '封面图 URL', page: '页面路径', fileName: '文件名', cover: '封面图', file: '文件',
+    desc: '描述', picUrl: '链接卡片缩略图 URL', picUrlHint: '可选：聊天、欢迎语和群发里链接卡片的缩略图地址（http/https）；发朋友圈用下面上传的封面图', momentCover: '朋友圈封面图', page: '页面路径', fileName: '文件名', cover: '封面图', file: '文件',
     dropHint: '点击或拖拽文件到此处', fileRequired: '请选择文件', tooLarge: '文件不能超过 {{max}} MB', tooSmall: '文件太小（需大于 5 字节）',
     wrongType_image: '图片只能是 JPG 或 PNG', wrongType_miniprogram: '封面只能是 JPG 或 PNG', wrongType_video: '视频只能是 MP4', wrongType_file: '文件类型不支持',
     limit_image: 'JPG 或 PNG，不超过 10 MB', limit_miniprogram: 'JPG 或 PNG 封面，不超过 10 MB', limit_link: '可选：JPG 或 PNG 封面，不超过 10 MB；链接要发到客户朋友圈时必须有封面', limit_video: 'MP4，不超过 10 MB', limit_file: '不超过 20 MB',

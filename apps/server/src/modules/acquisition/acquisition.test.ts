@@ -58,6 +58,13 @@ describe('acquisition, end to end through the simulator', () => {
     assert.equal(image.status, 200, JSON.stringify(image.body));
     const link = await upload(env.app, admin.token, { type: 'link', title: 'Our site', url: 'https://example.com/welcome', desc: 'Read more' });
     assert.equal(link.status, 200, JSON.stringify(link.body));
+    // The link card's thumbnail is an address WeCom fetches: http(s) only.
+    const badThumbnail = await upload(env.app, admin.token, { type: 'link', title: 'Bad', url: 'https://example.com/x', picUrl: 'javascript:alert(1)' });
+    assert.equal(badThumbnail.status, 400, JSON.stringify(badThumbnail.body));
+    assert.match(badThumbnail.body.msg, /picUrl/);
+    const withThumbnail = await upload(env.app, admin.token, { type: 'link', title: 'Card', url: 'https://example.com/y', picUrl: ' https://example.com/thumb.png ' });
+    assert.equal(withThumbnail.status, 200, JSON.stringify(withThumbnail.body));
+    assert.equal(withThumbnail.body.date.picUrl, 'https://example.com/thumb.png');
     const file = await upload(env.app, admin.token, { type: 'file', title: 'price list' }, { name: 'prices.txt', content: Buffer.from('prices: 1, 2, 3\n') });
     assert.equal(file.status, 200, JSON.stringify(file.body));
     mediaIds = [image.body.date.id, link.body.date.id, file.body.date.id];

@@ -195,6 +195,8 @@ export function createMediaService(deps: MediaServiceDeps) {
         if (!/^https?:\/\//.test(values.linkUrl)) throw new InvalidField('url', 'acqMediaFieldRequired', { type, field: 'url (http/https)' });
         values.linkDesc = fields.desc?.trim() || null;
         values.picUrl = fields.picUrl?.trim() || null;
+        // WeCom shows it as the link card's thumbnail: an address it can fetch.
+        if (values.picUrl && !/^https?:\/\//.test(values.picUrl)) throw new InvalidField('picUrl', 'acqMediaFieldRequired', { type, field: 'picUrl (http/https)' });
         // An optional cover image (a customer moment's link needs one, §18.2): checked as an image.
         if (content) {
           stored = checkedFile(content, 'image', type, fileName);

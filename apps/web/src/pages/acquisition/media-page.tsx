@@ -280,8 +280,8 @@ function UploadModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =>
             <Form.Item name="desc" label={t('media.desc')}>
               <Input />
             </Form.Item>
-            <Form.Item name="picUrl" label={t('media.picUrl')}>
-              <Input />
+            <Form.Item name="picUrl" label={t('media.picUrl')} extra={t('media.picUrlHint')} rules={[{ pattern: /^https?:\/\//, message: t('media.urlInvalid') }]}>
+              <Input data-testid="media-pic-url" />
             </Form.Item>
           </>
         )}
@@ -296,7 +296,7 @@ function UploadModal({ onClose, onSaved }: { onClose: () => void; onSaved: () =>
           </>
         )}
         {takesFile && limit && (
-          <Form.Item label={type === 'miniprogram' || type === 'link' ? t('media.cover') : t('media.file')} extra={t(`media.limit_${type}`)}>
+          <Form.Item label={type === 'link' ? t('media.momentCover') : type === 'miniprogram' ? t('media.cover') : t('media.file')} extra={t(`media.limit_${type}`)}>
             <Upload.Dragger accept={limit.accept || undefined} maxCount={1} showUploadList={false} beforeUpload={choose} data-testid="media-file">
               <p className="ant-upload-drag-icon">
                 <InboxOutlined />
