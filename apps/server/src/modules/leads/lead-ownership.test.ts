@@ -9,7 +9,7 @@ import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-
 import type { TestClient } from '../../testing/test-app.ts';
 import { readXlsx } from '../customers/customers.testing.ts';
 import { FOLLOW_UP_REMINDER_QUEUE } from './leads.module.ts';
-import { addLead, department, fails, ok, scopedUser } from './leads.testing.ts';
+import { addLead, department, fails, ok, scopedUser, selfTags } from './leads.testing.ts';
 
 const PERMS = ['clue:list', 'clue:query', 'clue:add', 'clue:update', 'clue:assign', 'clue:claim', 'clue:return', 'clue:export', 'clue:delete'];
 
@@ -161,6 +161,8 @@ describe('leads owned by WeCom employees', () => {
   it('exports the list with the same filters and scope, by name: owner, status, tags', async () => {
     const mine = await addLead(admin, { name: '导出线索', phone: '13900000010', company: '=HYPERLINK("x")' });
     await ok(admin.post('/scrm/admin/clue/batchAssign', { clueIds: [mine.id], userid: e1.userid }));
+    const tagIds = await selfTags(env.db, '导出意向', ['高', '低']);
+    await ok(admin.post('/scrm/admin/clue/tag/batchAdd', { clueIds: [mine.id], tagIds }));
     const response = await alice.post('/scrm/admin/clue/export', { pool: false });
     assert.equal(response.status, 200);
     const [header, ...rows] = await readXlsx(response.raw.rawPayload);
@@ -169,6 +171,9 @@ describe('leads owned by WeCom employees', () => {
     assert.deepEqual(rows.map((row) => row[0]), page.map((r: any) => r.name), 'the rows of her page, in its order');
     const row = rows.find((cells) => cells[0] === '导出线索')!;
     assert.deepEqual([row[3], row[5], row[6]], [`'=HYPERLINK("x")`, '已分配', e1.name]);
+    const detail = await ok(admin.get('/scrm/admin/clue/detail/get', { clueId: mine.id }));
+    assert.equal(row[header.indexOf('标签')], detail.tags.map((tag: any) => `${tag.groupName}/${tag.name}`).join('，'), 'its tags by group and name, in display order');
+    assert.match(row[header.indexOf('标签')], /^导出意向\/.+，导出意向\/.+$/);
     assert.ok(!rows.some((cells) => cells[6] === e2.name), "bob's leads are not hers to export");
     assert.ok(!JSON.stringify(rows).includes(e1.userid), 'names, not userids');
     await fails(carol.post('/scrm/admin/clue/export', { status: 'nope' }), 400);

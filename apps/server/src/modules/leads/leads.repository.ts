@@ -164,7 +164,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   const pageCount = preparedByShape(db, (shape, p) => db.select({ count: countAll }).from(lead).where(pageWhere(shape, p)));
   /**
    * The page, then the tags of its leads in one grouped read joined to it: a tag list per row (a correlated
-   * aggregate, as withTags reads) cost the database half of this statement even with no tags (measured with pgbench).
+   * aggregate) cost the database half of this statement even with no tags (measured with pgbench).
    */
   const pageRows = preparedPage(db, (shape, p, page) => {
     const found = db.$with('page').as(
@@ -174,19 +174,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
         .limit(page.limit as never)
         .offset(page.offset as never),
     );
-    const tagLists = db.$with('tag_lists').as(
-      db
-        .select({
-          leadId: leadTag.leadId,
-          tags: sql<LeadRecord['tags']>`json_agg(json_build_object('id', ${tag.id}, 'name', ${tag.name}, 'groupId', ${tag.groupId}, 'groupName', ${tagGroup.name})
-            ORDER BY ${tagGroup.orderNum} DESC, ${tagGroup.id}, ${tag.orderNum} DESC, ${tag.id})`.as('tags'),
-        })
-        .from(leadTag)
-        .innerJoin(tag, and(eq(tag.id, leadTag.tagId), notDeleted(tag)))
-        .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
-        .where(inArray(leadTag.leadId, db.select({ id: found.id }).from(found)))
-        .groupBy(leadTag.leadId),
-    );
+    const tagLists = db.$with('tag_lists').as(tagListsOf(db.select({ id: found.id }).from(found)));
     // The CTE's fields by the page's keys (read through its proxy: they are not its own properties). A column is
     // decoded by the table's own column: the CTE's is a proxy, and its decoder was a proxy read per value.
     const pageFields = Object.fromEntries(
@@ -204,19 +192,28 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   });
 
   /**
- * A lead's live tags in display order, as a column of a query over `lead` (the page, the export's slices, withTags).
- * The outer column is named with its table: drizzle leaves a one-table select's columns bare, and a bare `id` in
- * here would be the tag's or the group's.
- */
-  const tagList = sql<LeadRecord['tags']>`COALESCE((SELECT json_agg(json_build_object('id', t.id, 'name', t.name, 'groupId', t.group_id, 'groupName', g.name)
-      ORDER BY g.order_num DESC, g.id, t.order_num DESC, t.id)
-    FROM lead_tag lt JOIN tag t ON t.id = lt.tag_id AND t.is_del = 0 JOIN tag_group g ON g.id = t.group_id WHERE lt.lead_id = "lead".id), '[]'::json)`;
+   * The live tags of some leads in display order, one list per lead that has any (the page joins them to its rows,
+   * withTags reads them for any rows): one grouped read, never an aggregate per lead.
+   */
+  function tagListsOf(leadIds: number[] | SQLWrapper, tx: DbOrTx = db) {
+    return tx
+      .select({
+        leadId: leadTag.leadId,
+        tags: sql<LeadRecord['tags']>`json_agg(json_build_object('id', ${tag.id}, 'name', ${tag.name}, 'groupId', ${tag.groupId}, 'groupName', ${tagGroup.name})
+          ORDER BY ${tagGroup.orderNum} DESC, ${tagGroup.id}, ${tag.orderNum} DESC, ${tag.id})`.as('tags'),
+      })
+      .from(leadTag)
+      .innerJoin(tag, and(eq(tag.id, leadTag.tagId), notDeleted(tag)))
+      .innerJoin(tagGroup, eq(tagGroup.id, tag.groupId))
+      .where(inArray(leadTag.leadId, leadIds as never))
+      .groupBy(leadTag.leadId);
+  }
 
-  /** Rows with their tags, read through the page's tag column (one statement, one order). */
+  /** Rows with their tags ([] for a lead without any). */
   async function withTags(rows: LeadRow[], tx: DbOrTx = db): Promise<LeadRecord[]> {
     if (rows.length === 0) return [];
-    const found = await tx.select({ id: lead.id, tags: tagList }).from(lead).where(inArray(lead.id, rows.map((row) => row.id)));
-    const tags = new Map(found.map((row) => [row.id, row.tags]));
+    const found = await tagListsOf(rows.map((row) => row.id), tx);
+    const tags = new Map(found.map((row) => [row.leadId, row.tags]));
     return rows.map((row) => ({ ...row, tags: tags.get(row.id) ?? [] }));
   }
 
@@ -262,7 +259,7 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
     /** The page's leads in its order, `size` at a time after `offset` (the export reads them in slices). */
     async slice(viewer: Viewer, query: LeadFilter, offset: number, size: number): Promise<LeadRecord[]> {
       const { shape, values } = pageShape(viewer, query);
-      return select(db, { tags: tagList }).where(pageWhere(shape, (name) => sql.param(values[name]))).orderBy(...pageOrder(shape)).limit(size).offset(offset);
+      return withTags(await select(db).where(pageWhere(shape, (name) => sql.param(values[name]))).orderBy(...pageOrder(shape)).limit(size).offset(offset));
     },
 
     /** A live lead the viewer may see (merged ones included), optionally locked for update. */
