@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createHmac, randomBytes } from 'node:crypto';
+import { ensureServerBundle } from './server-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'apps/server/package.json'));
@@ -144,8 +145,9 @@ async function main() {
     ...settings, DATABASE_URL: appUrl.toString(), REDIS_URL: redisUrl, JWT_SECRET: `e2e-jwt-secret-${process.pid}-0123456789`, ADMIN_PASSWORD,
     HOST: '127.0.0.1', LOG_LEVEL: 'warn', SCRM_SKIP_CONSOLE_BUILD: '1', EVENT_LEASE_SECONDS: '5',
   };
-  const main = join(root, 'apps/server/src/main.ts');
-  const replicas = [portA, portB].map((port, index) => ({ port, base: `http://127.0.0.1:${port}`, process: run(`replica ${index + 1}`, ['--import', 'tsx', main], { ...shared, PORT: String(port) }) }));
+  // Each replica runs the server's bundle, as `npm start` does.
+  const main = await ensureServerBundle();
+  const replicas = [portA, portB].map((port, index) => ({ port, base: `http://127.0.0.1:${port}`, process: run(`replica ${index + 1}`, [main], { ...shared, PORT: String(port) }) }));
   for (const replica of replicas) {
     await until(`${replica.process.name} healthy`, async () => {
       if (replica.process.child.exitCode !== null) throw new Error(`${replica.process.name} exited:\n${replica.process.output()}`);

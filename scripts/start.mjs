@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: builds the console when its assets are missing, then runs the server (TypeScript via tsx).
+// `npm start`: builds the console when its assets are missing and the server's bundle when it is missing or
+// stale (scripts/server-bundle.mjs), then runs the server.
 //
 // Stopping: a process manager stopping `npm start` signals npm, which passes the signal to the shell that
 // runs this script (`sh -c "node scripts/start.mjs"`); that shell (dash, on Debian) dies at once without
@@ -9,6 +10,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ensureServerBundle } from './server-bundle.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const web = join(root, 'apps/web');
@@ -19,7 +21,7 @@ if (process.env.SCRM_SKIP_CONSOLE_BUILD !== '1' && existsSync(join(web, 'package
   if (built.status !== 0) process.exit(built.status ?? 1);
 }
 
-const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'apps/server/src/main.ts')], { cwd: root, stdio: 'inherit' });
+const server = spawn(process.execPath, ['--enable-source-maps', await ensureServerBundle()], { cwd: root, stdio: 'inherit' });
 let stopping = false;
 const stop = (signal) => {
   if (stopping || server.exitCode !== null || server.signalCode !== null) return;

@@ -1,5 +1,7 @@
 // `npm start` stopped by a process manager: SIGTERM to the npm process (npm → sh → scripts/start.mjs →
 // server) stops the whole tree gracefully, and the port is closed, within a bound. Linux (reads /proc).
+// `npm start` runs the server's bundle (scripts/server-bundle.mjs): before stopping it, the test uses what the
+// bundle finds relative to its sources — the migrations (it started), the demo bridge, the lead import's worker.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -37,6 +39,32 @@ function groupMembers(pgid: number): Array<{ pid: number; command: string }> {
     }
   }
   return members;
+}
+
+/** The bundled server serves the sidebar's demo bridge and imports a lead file in its worker thread. */
+async function usesItsOwnFiles(base: string) {
+  const bridge = await fetch(`${base}/scrm/sidebar/demo/bridge.js`);
+  assert.equal(bridge.status, 200);
+  assert.match(await bridge.text(), /postMessage|fetch/);
+  const login = await (await fetch(`${base}/scrm/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'admin123' }) })).json();
+  const token = login.date?.token as string;
+  assert.ok(token, JSON.stringify(login));
+  const template = await fetch(`${base}/scrm/admin/clue/importTemplate`, { headers: { token } });
+  assert.equal(template.status, 200);
+  const form = new FormData();
+  form.set('file', new Blob([await template.arrayBuffer()]), 'template.xlsx');
+  const started = await (await fetch(`${base}/scrm/admin/clue/import`, { method: 'POST', headers: { token }, body: form })).json();
+  assert.equal(started.code, '200', JSON.stringify(started));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const record = (await (await fetch(`${base}/scrm/admin/clue/import/get?id=${started.date.id}`, { headers: { token } })).json()).date;
+    if (record.status === 'completed' || record.status === 'failed') {
+      assert.deepEqual({ status: record.status, inserted: record.insertedRows }, { status: 'completed', inserted: 1 }, JSON.stringify(record));
+      return;
+    }
+    assert.ok(Date.now() < deadline, `the import did not finish: ${JSON.stringify(record)}`);
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
 }
 
 const portOpen = (port: number) =>
@@ -83,7 +111,8 @@ test('SIGTERM to the `npm start` process stops every process of its tree gracefu
     await new Promise((wait) => setTimeout(wait, 250));
   }
   const tree = groupMembers(pgid);
-  assert.ok(tree.some((p) => p.command.includes('scripts/start.mjs')) && tree.some((p) => p.command.includes('apps/server/src/main.ts')), JSON.stringify(tree));
+  assert.ok(tree.some((p) => p.command.includes('scripts/start.mjs')) && tree.some((p) => p.command.includes('apps/server/dist/main.js')), JSON.stringify(tree));
+  await usesItsOwnFiles(`http://127.0.0.1:${port}`);
 
   const stoppedAt = Date.now();
   process.kill(npm.pid!, 'SIGTERM'); // the npm process only, as a process manager does
