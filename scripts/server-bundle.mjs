@@ -7,9 +7,9 @@
 // Rebuilt only when missing or stale: a source it was built from (the list is kept beside it) or this script
 // is newer. Written to a temporary name and renamed, so a start never runs a half-written bundle and two
 // starts building at once each leave a whole one.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
@@ -34,12 +34,20 @@ export async function buildServerBundle() {
   const startedAt = new Date(); // the bundle's time: a source saved while it builds makes it stale
   const { build } = await import('esbuild'); // only when building: a start with a fresh bundle skips loading it
   const result = await build({
-    entryPoints: [join(root, 'apps/server/src/main.ts')],
+    // The embedded database's thread is an entry of its own (platform/db/embedded.ts finds it beside main.js).
+    entryPoints: [join(root, 'apps/server/src/main.ts'), join(root, 'apps/server/src/platform/db/embedded-worker.ts')],
+    entryNames: '[name]',
+    // Split: what a module imports dynamically (server.ts, by main.ts) is a chunk of its own whose npm packages
+    // load when it is imported, so the database's thread starts before they do. Chunks sit beside the entries,
+    // which the import.meta.url rewrite below counts on.
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     outdir,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    define: { 'import.meta.SCRM_BUNDLE': 'true' },
     sourcemap: 'linked', // `--enable-source-maps` turns stack traces back into the TypeScript's lines
     metafile: true,
     write: false,
@@ -67,10 +75,20 @@ export async function buildServerBundle() {
     writeFileSync(file.path + suffix, file.contents);
     utimesSync(file.path + suffix, startedAt, startedAt);
   }
+  // Chunks first (named by their content), the entries that import them next, the inputs list last: a start
+  // never runs an entry whose chunks are missing, nor takes a bundle for fresh against another build's list.
+  const entries = new Set([serverBundle, join(outdir, 'embedded-worker.js')]);
+  const isEntry = (path) => entries.has(path.replace(/\.map$/, ''));
+  for (const file of result.outputFiles.filter((f) => !isEntry(f.path))) renameSync(file.path + suffix, file.path);
+  for (const file of result.outputFiles.filter((f) => isEntry(f.path))) renameSync(file.path + suffix, file.path);
   writeFileSync(inputsFile + suffix, JSON.stringify(Object.keys(result.metafile.inputs)));
-  // The inputs list last: a bundle is never taken for fresh against another build's list.
-  for (const file of result.outputFiles) renameSync(file.path + suffix, file.path);
   renameSync(inputsFile + suffix, inputsFile);
+  // Earlier builds' chunks: a server imports its chunks while it starts, so one a minute old is no one's.
+  const written = new Set(result.outputFiles.map((f) => basename(f.path)));
+  for (const name of readdirSync(outdir)) {
+    const path = join(outdir, name);
+    if (!written.has(name) && name !== basename(inputsFile) && statSync(path).mtimeMs < Date.now() - 60_000) rmSync(path, { force: true });
+  }
   return serverBundle;
 }
 

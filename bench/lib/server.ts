@@ -2,7 +2,7 @@ import pg from 'pg';
 import { buildApp, type AppDeps } from '../../apps/server/src/app.ts';
 import { loadConfig } from '../../apps/server/src/config.ts';
 import { openDatabase, type Database } from '../../apps/server/src/platform/db/database.ts';
-import { startEmbeddedPostgres } from '../../apps/server/src/platform/db/embedded.ts';
+import { startEmbeddedPostgresThread } from '../../apps/server/src/platform/db/embedded.ts';
 import { runMigrations } from '../../apps/server/src/platform/db/migrate.ts';
 import { createTokenService } from '../../apps/server/src/platform/auth/tokens.ts';
 import { createJobService } from '../../apps/server/src/platform/jobs/job-service.ts';
@@ -43,7 +43,14 @@ export async function startBenchServer(
       await admin.end();
     };
   } else {
-    const embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'db') });
+    // On its own thread, as `npm start` runs it (main.ts).
+    const embedded = await startEmbeddedPostgresThread({
+      dataDir: join(dataDir, 'db'),
+      onExit: (error) => {
+        console.error('the embedded database stopped:', error);
+        process.exit(1);
+      },
+    });
     await runMigrations(embedded.connection);
     database = openDatabase(embedded.connection);
     cleanup = async () => {

@@ -1,15 +1,8 @@
+// `npm start` runs this (as the bundle, scripts/server-bundle.mjs). Without DATABASE_URL, the embedded
+// database is started first, on a thread of its own, and comes up while the rest of the server loads
+// (server.ts: its modules are imported only after that start has begun); the two had run one after the other.
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { buildApp } from './app.ts';
-import { openDatabase } from './platform/db/database.ts';
-import { DataDirLockedError, startEmbeddedPostgres, type EmbeddedPostgres } from './platform/db/embedded.ts';
-import { runMigrations } from './platform/db/migrate.ts';
-import { createTokenService, resolveJwtSecret } from './platform/auth/tokens.ts';
-import { createJobService } from './platform/jobs/job-service.ts';
-import { seedAdministrator } from './start-admin.ts';
-import { startWecom } from './platform/wecom.ts';
-import { ensureInitialWecomSync, startWecomSync } from './platform/jobs/wecom-sync.ts';
-import { seedDemoContent } from './demo-content.ts';
-import { sql } from 'drizzle-orm';
+import { DataDirLockedError, startEmbeddedPostgresThread, type EmbeddedPostgres } from './platform/db/embedded.ts';
 import type pg from 'pg';
 
 async function main() {
@@ -23,13 +16,24 @@ async function main() {
     process.exit(1);
   }
 
+  const embeddedStarting = config.DATABASE_URL
+    ? undefined
+    : startEmbeddedPostgresThread({
+        dataDir: config.DATA_DIR,
+        onExit: (error) => {
+          // Every query would fail from now on: stop, for the process manager to start SCRM again.
+          console.error('SCRM stops: the embedded database stopped:', error);
+          process.exit(1);
+        },
+      });
+  embeddedStarting?.catch(() => {}); // awaited below, after the server's modules have loaded
+  const { serve } = await import('./server.ts');
+
   let embedded: EmbeddedPostgres | undefined;
   let connection: pg.PoolConfig;
-  if (config.DATABASE_URL) {
-    connection = { connectionString: config.DATABASE_URL };
-  } else {
+  if (embeddedStarting) {
     try {
-      embedded = await startEmbeddedPostgres({ dataDir: config.DATA_DIR });
+      embedded = await embeddedStarting;
     } catch (error) {
       if (error instanceof DataDirLockedError) {
         console.error(`SCRM cannot start: ${error.message}`);
@@ -38,76 +42,10 @@ async function main() {
       throw error;
     }
     connection = embedded.connection;
-  }
-
-  await runMigrations(connection);
-  const database = openDatabase(connection);
-  const admin = await seedAdministrator(database.db, config);
-  const tokens = createTokenService(await resolveJwtSecret(database.db, config.JWT_SECRET), config.JWT_TTL_HOURS * 3600);
-  const jobs = await createJobService({ db: database.db, pool: database.pool });
-  // In demo mode the simulator plays WeCom, served by this server under /wecom-sim.
-  const localUrl = `http://${['0.0.0.0', '::', ''].includes(config.HOST) ? '127.0.0.1' : config.HOST}:${config.PORT}`;
-  const { wecom, demo } = await startWecom(config, { db: database.db, serverUrl: localUrl });
-  const app = await buildApp({ config, database, tokens, jobs, wecom });
-  await demo?.mount(app);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    // Stop accepting and finish in-flight requests, then let running jobs finish, then close the database.
-    await app.close();
-    await demo?.close(); // saves the demo corp
-    await wecom.close();
-    await jobs.stop();
-    await database.close();
-    await embedded?.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-
-  const address = await app.listen({ port: config.PORT, host: config.HOST });
-  // The first start against a corp syncs it (tags, departments, employees, customers, groups, in that order):
-  // once across replicas, remembered in the database; its progress on the dashboard (platform/jobs/wecom-sync.ts).
-  if (demo) {
-    demo.connect(localUrl);
-    // The demo corp is generated on its first start (a new DATA_DIR): synced then, whatever ran before.
-    const mirrored = await database.db.execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM qw_dept`);
-    const sync = demo.firstStart || Number(mirrored.rows[0].count) === 0 ? await startWecomSync(jobs, wecom.corpId, 'initial', 'system') : undefined;
-    // Then, once (remembered in sys_config), SCRM's own content so every module shows something (demo-content.ts).
-    if (config.DEMO_CONTENT) void (async () => {
-      if (sync && (await jobs.waitFor(sync.id, 30 * 60_000)).state !== 'completed') return;
-      const made = await seedDemoContent({ app, db: database.db, tokens, sim: demo.sim });
-      if (made) app.log.info(made, 'demo content made: channels, an acquisition link and a channel QR code, customers through them, tags, leads, sales users');
-    })().catch((error) => app.log.error({ err: error }, 'demo content could not be made'));
   } else {
-    const run = await ensureInitialWecomSync({ db: database.db, jobs }, wecom.corpId);
-    if (run) app.log.info({ jobId: run.id }, 'first sync with WeCom started');
+    connection = { connectionString: config.DATABASE_URL };
   }
-  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-  const lines = [
-    '',
-    `SCRM is running at ${url}/  (API docs: ${url}/scrm/docs) — started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
-    `Database: ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.DATA_DIR}`}`,
-    `WeCom: ${config.demoMode ? 'demo mode (no WECOM_* settings)' : `corp ${config.WECOM_CORP_ID}`}`,
-  ];
-  if (admin.exposedDemo) {
-    lines.push(`Demo mode is listening on ${config.HOST}, reachable from other machines (HOST); the demo simulator's actions need the administrator's sign-in.`);
-  }
-  if (admin.adminCreated) {
-    lines.push(`Sign in as admin / ${admin.password}`);
-    if (admin.mustChangePassword) lines.push('This password is shown only once; you will be asked to change it at first sign-in.');
-    else if (config.demoMode && !config.ADMIN_PASSWORD) lines.push('WARNING: this is the well-known demo password; change it before real use.');
-    else if (!config.ADMIN_PASSWORD) lines.push('This generated password is shown only once; you will be asked to keep it safe.');
-  } else if (admin.replacedWellKnown) {
-    lines.push(`The admin password was the well-known demo one; it is now: admin / ${admin.password}`);
-    lines.push('This password is shown only once; you will be asked to change it at first sign-in.');
-  } else {
-    lines.push('Sign in with your existing administrator account.');
-  }
-  console.log(lines.join('\n') + '\n');
+  await serve(config, startedAt, connection, embedded);
 }
 
 main().catch((error) => {

@@ -1,10 +1,10 @@
 // The server's bundle (scripts/server-bundle.mjs), which `npm start` runs: built when missing or stale, reused
-// otherwise. What it finds relative to its sources (migrations, the demo bridge, the import worker) is
+// otherwise; its entry (main.js) and the embedded database's thread (embedded-worker.js) beside their chunks. What it finds relative to its sources (migrations, the demo bridge, the import worker) is
 // exercised by npm-start.test.ts, which starts it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, utimesSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../../..');
 const script: string = join(root, 'scripts/server-bundle.mjs');
@@ -13,9 +13,10 @@ const { ensureServerBundle } = (await import(script)) as { ensureServerBundle():
 test('the bundle is built once and reused; a source newer than it makes the next start rebuild it', async () => {
   const bundle = await ensureServerBundle();
   assert.equal(bundle, join(root, 'apps/server/dist/main.js'));
+  assert.ok(statSync(join(root, 'apps/server/dist/embedded-worker.js')).isFile());
   const inputs = JSON.parse(readFileSync(join(root, 'apps/server/dist/main.inputs.json'), 'utf8')) as string[];
   assert.ok(inputs.includes('apps/server/src/main.ts') && inputs.includes('packages/shared/src/index.ts'), 'our workspace is bundled');
-  assert.ok(!inputs.some((input) => input.includes('node_modules')), 'npm packages stay external');
+  assert.deepEqual(inputs.filter((input) => input.includes('node_modules')), [], 'npm packages stay external');
 
   const built = statSync(bundle).mtimeMs;
   await ensureServerBundle();
@@ -27,5 +28,6 @@ test('the bundle is built once and reused; a source newer than it makes the next
   await ensureServerBundle();
   assert.ok(statSync(bundle).mtimeMs > past.getTime(), 'stale: rebuilt');
   // A module's import.meta.url is its source's location, seen from the bundle: its files are found from there.
-  assert.ok(readFileSync(bundle, 'utf8').includes('new URL("../src/platform/db/migrate.ts", import.meta.url)'));
+  const outputs = readdirSync(dirname(bundle)).filter((name) => name.endsWith('.js')).map((name) => readFileSync(join(dirname(bundle), name), 'utf8'));
+  assert.ok(outputs.some((text) => text.includes('new URL("../src/platform/db/migrate.ts", import.meta.url)')));
 });

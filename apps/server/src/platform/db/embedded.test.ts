@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { DataDirLockedError, startEmbeddedPostgres } from './embedded.ts';
+import { DataDirLockedError, startEmbeddedPostgres, startEmbeddedPostgresThread } from './embedded.ts';
 
 test('embedded PostgreSQL keeps data across restarts and refuses a data dir held by a live process', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'scrm-embedded-'));
@@ -41,4 +41,32 @@ test('embedded PostgreSQL keeps data across restarts and refuses a data dir held
   assert.deepEqual(rows, [{ value: 'across restarts' }]);
   await again.end();
   await second.close();
+});
+
+test("on its own thread (the server's), the same database: data kept, the data dir locked, the thread ended on close", async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'scrm-embedded-thread-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const unexpected: Error[] = [];
+  const onExit = (error: Error) => unexpected.push(error);
+
+  // Made in this thread, read from the database's thread.
+  const inProcess = await startEmbeddedPostgres({ dataDir });
+  const client = new pg.Client(inProcess.connection);
+  await client.connect();
+  await client.query("CREATE TABLE kept (value text); INSERT INTO kept VALUES ('across threads')");
+  await client.end();
+  await inProcess.close();
+
+  const threads = () => new Set(readdirSync('/proc/self/task')).size;
+  const before = threads();
+  const served = await startEmbeddedPostgresThread({ dataDir, onExit });
+  assert.ok(threads() > before, 'a thread of its own');
+  const pool = new pg.Pool({ ...served.connection, max: 4 });
+  // Clients interleave on the one session without mixing statements (the session queue, in that thread).
+  const values = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.query('SELECT value, $1::int AS i FROM kept', [i])));
+  assert.deepEqual(values.map((r) => [r.rows[0].value, r.rows[0].i]), Array.from({ length: 8 }, (_, i) => ['across threads', i]));
+  await pool.end();
+  await served.close();
+  assert.equal(existsSync(join(dataDir, 'scrm.pid')), false, 'the lock is released on close');
+  assert.deepEqual(unexpected, [], 'closing is not an unexpected exit');
 });

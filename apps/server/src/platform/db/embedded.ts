@@ -2,18 +2,23 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { servePglite } from './pglite-session-queue.ts';
+import { Worker } from 'node:worker_threads';
+import type { PGlite } from '@electric-sql/pglite';
 import type pg from 'pg';
 
 export interface EmbeddedPostgres {
   connection: pg.PoolConfig;
-  pglite: PGlite;
   close(): Promise<void>;
 }
 
 export class DataDirLockedError extends Error {}
+
+declare global {
+  interface ImportMeta {
+    /** true in the server's bundle (scripts/server-bundle.mjs), undefined when run as TypeScript. */
+    SCRM_BUNDLE?: boolean;
+  }
+}
 
 /**
  * PostgreSQL in-process (PGlite), served on a Unix socket so the app uses the same `pg` driver as in
@@ -23,43 +28,117 @@ export async function startEmbeddedPostgres(options: {
   dataDir?: string;
   loadDataDir?: Blob;
   maxConnections?: number;
-}): Promise<EmbeddedPostgres> {
-  let releaseLock = () => {};
-  let pgdata: string | undefined;
-  if (options.dataDir) {
-    const dir = resolve(options.dataDir);
-    mkdirSync(dir, { recursive: true });
-    releaseLock = acquirePidLock(join(dir, 'scrm.pid'));
-    pgdata = join(dir, 'pgdata');
-  }
-  let pglite: PGlite;
+}): Promise<EmbeddedPostgres & { pglite: PGlite }> {
+  const releaseLock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   try {
-    // The migrations create pg_trgm (keyword search indexes); PGlite can only load extensions it is given here.
-    pglite = await PGlite.create(pgdata ?? 'memory://', { loadDataDir: options.loadDataDir, extensions: { pg_trgm } });
+    const served = await servePgliteOnSocket({ pgdata: options.dataDir ? join(resolve(options.dataDir), 'pgdata') : undefined, loadDataDir: options.loadDataDir, maxConnections: options.maxConnections });
+    return {
+      pglite: served.pglite,
+      connection: connectionTo(served.socketDir),
+      async close() {
+        await served.close();
+        releaseLock();
+      },
+    };
   } catch (error) {
     releaseLock();
     throw error;
   }
-  // Unix socket paths are limited to ~107 bytes: use a short private directory.
-  const socketDir = mkdtempSync(join(tmpdir(), 'scrm-pg-'));
-  const server = await servePglite(pglite, join(socketDir, '.s.PGSQL.5432'), options.maxConnections ?? 32);
+}
+
+// Where the embedded database's thread runs from: its own TypeScript, or beside the bundle that `npm start` runs
+// (scripts/server-bundle.mjs defines import.meta.SCRM_BUNDLE and makes import.meta.url this source's location).
+// As TypeScript, the thread registers tsx's loader first (a worker does not inherit this thread's hooks).
+function databaseThread(workerData: unknown): Worker {
+  if (import.meta.SCRM_BUNDLE) return new Worker(new URL('../../../dist/embedded-worker.js', import.meta.url), { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const script = new URL('./embedded-worker.ts', import.meta.url).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(script)}))`, { eval: true, workerData });
+}
+
+/**
+ * The same database on a thread of its own (embedded-worker.ts), for the server: it starts while the server's
+ * modules load, and its queries run beside the server's event loop instead of on it. `onExit` is told when
+ * the thread ends other than by `close()`.
+ */
+export async function startEmbeddedPostgresThread(options: { dataDir: string; onExit: (error: Error) => void }): Promise<EmbeddedPostgres> {
+  const releaseLock = lockDataDir(options.dataDir);
+  const worker = databaseThread({ pgdata: join(resolve(options.dataDir), 'pgdata') });
+  let closing = false;
+  try {
+    const socketDir = await new Promise<string>((ready, fail) => {
+      const exited = (code: number) => fail(new Error(`the embedded database's thread exited (${code}) while starting`));
+      worker.once('message', (message: { socketDir?: string; error?: string }) => {
+        worker.off('error', fail).off('exit', exited);
+        if (message.socketDir) ready(message.socketDir);
+        else fail(new Error(message.error));
+      });
+      worker.once('error', fail).once('exit', exited);
+    });
+    worker.on('error', (error) => closing || options.onExit(error));
+    worker.on('exit', (code) => closing || options.onExit(new Error(`the embedded database's thread exited (${code})`)));
+    return {
+      connection: connectionTo(socketDir),
+      async close() {
+        closing = true;
+        const closed = new Promise((done) => worker.once('message', done));
+        worker.postMessage('close');
+        await closed;
+        await worker.terminate();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    await worker.terminate();
+    releaseLock();
+    throw error;
+  }
+}
+
+/** PGlite on a Unix socket, in this thread: by startEmbeddedPostgres, and by the thread of startEmbeddedPostgresThread. */
+export async function servePgliteOnSocket(options: { pgdata?: string; loadDataDir?: Blob; maxConnections?: number }) {
+  // Loaded here, not with this module: the server's thread, which only starts the database's, never loads them.
+  const [{ PGlite }, { pg_trgm }, { servePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('@electric-sql/pglite/contrib/pg_trgm'),
+    import('./pglite-session-queue.ts'),
+  ]);
+  // The migrations create pg_trgm (keyword search indexes); PGlite can only load extensions it is given here.
+  const pglite = await PGlite.create(options.pgdata ?? 'memory://', { loadDataDir: options.loadDataDir, extensions: { pg_trgm } });
+  try {
+    // Unix socket paths are limited to ~107 bytes: use a short private directory.
+    const socketDir = mkdtempSync(join(tmpdir(), 'scrm-pg-'));
+    const server = await servePglite(pglite, join(socketDir, '.s.PGSQL.5432'), options.maxConnections ?? 32);
+    return {
+      pglite,
+      socketDir,
+      async close() {
+        await server.close();
+        await pglite.close();
+        rmSync(socketDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
+}
+
+function connectionTo(socketDir: string): pg.PoolConfig {
   return {
-    pglite,
-    connection: {
-      host: socketDir,
-      port: 5432,
-      user: 'postgres',
-      database: 'postgres',
-      // A query waiting behind a stuck transaction fails instead of hanging forever.
-      connectionTimeoutMillis: 60_000,
-    },
-    async close() {
-      await server.close();
-      await pglite.close();
-      rmSync(socketDir, { recursive: true, force: true });
-      releaseLock();
-    },
+    host: socketDir,
+    port: 5432,
+    user: 'postgres',
+    database: 'postgres',
+    // A query waiting behind a stuck transaction fails instead of hanging forever.
+    connectionTimeoutMillis: 60_000,
   };
+}
+
+function lockDataDir(dataDir: string): () => void {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  return acquirePidLock(join(dir, 'scrm.pid'));
 }
 
 /** One process per data dir: PGlite has no locking of its own and two writers would corrupt it. */
