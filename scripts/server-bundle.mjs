@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The server as one JavaScript file (apps/server/dist/main.js), built by esbuild from apps/server/src/main.ts
-// and the workspace packages it imports; npm packages stay external (node_modules). `npm start` runs it:
-// loading ~330 TypeScript modules through tsx's loader hooks took 1.7–1.9 s of a 4 s start, the bundle loads
-// in a fraction of that. Tests and the tools keep running the TypeScript through tsx.
+// The server as JavaScript (apps/server/dist/: main.js, the embedded database's thread embedded-worker.js, and
+// the chunks they share), built by esbuild from apps/server/src and the workspace packages it imports; npm
+// packages stay external (node_modules). `npm start` runs it: loading ~330 TypeScript modules through tsx's
+// loader hooks took 1.7–1.9 s of a 4 s start, the bundle loads in a fraction of that. Tests and the tools keep
+// running the TypeScript through tsx.
 //
 // Rebuilt only when missing or stale: a source it was built from (the list is kept beside it) or this script
-// is newer. Written to a temporary name and renamed, so a start never runs a half-written bundle and two
+// is newer. Written to temporary names and renamed, so a start never runs a half-written bundle and two
 // starts building at once each leave a whole one.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
