@@ -28,9 +28,9 @@ export async function startEmbeddedPostgres(options: {
   loadDataDir?: Blob;
   maxConnections?: number;
 }): Promise<EmbeddedPostgres & { pglite: PGlite }> {
-  const releaseLock = options.dataDir ? lockDataDir(options.dataDir) : () => {};
+  const { pgdata, releaseLock } = options.dataDir ? lockDataDir(options.dataDir) : { pgdata: undefined, releaseLock: () => {} };
   try {
-    const served = await servePgliteOnSocket({ pgdata: options.dataDir ? join(resolve(options.dataDir), 'pgdata') : undefined, loadDataDir: options.loadDataDir, maxConnections: options.maxConnections });
+    const served = await servePgliteOnSocket({ pgdata, loadDataDir: options.loadDataDir, maxConnections: options.maxConnections });
     return {
       pglite: served.pglite,
       connection: connectionTo(served.socketDir),
@@ -61,8 +61,8 @@ function databaseThread(workerData: unknown): Worker {
  * the thread ends other than by `close()`.
  */
 export async function startEmbeddedPostgresThread(options: { dataDir: string; onExit: (error: Error) => void }): Promise<EmbeddedPostgres> {
-  const releaseLock = lockDataDir(options.dataDir);
-  const worker = databaseThread({ pgdata: join(resolve(options.dataDir), 'pgdata') });
+  const { pgdata, releaseLock } = lockDataDir(options.dataDir);
+  const worker = databaseThread({ pgdata });
   let closing = false;
   try {
     const socketDir = await new Promise<string>((ready, fail) => {
@@ -80,7 +80,8 @@ export async function startEmbeddedPostgresThread(options: { dataDir: string; on
       connection: connectionTo(socketDir),
       async close() {
         closing = true;
-        const closed = new Promise((done) => worker.once('message', done));
+        // Its answer, or its end if it had already ended (close() must not wait forever then).
+        const closed = new Promise((done) => worker.once('message', done).once('exit', done));
         worker.postMessage('close');
         await closed;
         await worker.terminate();
@@ -134,10 +135,11 @@ function connectionTo(socketDir: string): pg.PoolConfig {
   };
 }
 
-function lockDataDir(dataDir: string): () => void {
+/** The data dir's lock, taken, and where its database lives. */
+function lockDataDir(dataDir: string): { pgdata: string; releaseLock: () => void } {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
-  return acquirePidLock(join(dir, 'scrm.pid'));
+  return { pgdata: join(dir, 'pgdata'), releaseLock: acquirePidLock(join(dir, 'scrm.pid')) };
 }
 
 /** One process per data dir: PGlite has no locking of its own and two writers would corrupt it. */
