@@ -159,10 +159,14 @@ export function createGroupWriteRepository(db: DbOrTx, hooks: { ownerChanged?: (
               IS DISTINCT FROM (EXCLUDED.type, EXCLUDED.unionid, EXCLUDED.join_time, EXCLUDED.join_scene, EXCLUDED.invitor,
                                 EXCLUDED.group_nickname, EXCLUDED.name, EXCLUDED.state)`);
       const current = latest.map(({ chat }) => ({ chat_id: chat.chat_id, userids: chat.member_list.map((member) => member.userid) }));
+      // Each group's current members through the index, group by group (OFFSET 0 keeps the subquery apart): PostgreSQL
+      // takes any JSON batch for 100 rows and, the table grown past its statistics during a first sync, would rather
+      // scan every current member of every group for each batch (auto_explain: 60–180 ms a batch at 400,000 members).
       const quits = await tx.execute<Row>(sql`
         UPDATE group_member t SET quit_time = GREATEST(${quitIso}::timestamptz, t.join_time), mtime = now(), muser = 'wecom'
         FROM jsonb_to_recordset(${JSON.stringify(current)}::jsonb) AS g(chat_id text, userids jsonb)
-        WHERE t.chat_id = g.chat_id AND t.quit_time IS NULL AND NOT (g.userids ? t.userid)
+        CROSS JOIN LATERAL (SELECT m.id, m.userid FROM group_member m WHERE m.chat_id = g.chat_id AND m.quit_time IS NULL OFFSET 0) AS m
+        WHERE t.id = m.id AND NOT (g.userids ? m.userid)
         RETURNING t.id`);
       return { quits: quits.rows.length, skipped };
     },

@@ -81,6 +81,21 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
       assert.doesNotMatch(plans[0].statement, /planned per run/);
     }));
 
+  test('a write whose rows come from a batch value is never named; other parameterised writes are', () =>
+    onOneConnection(async (db, client) => {
+      for (let n = 0; n < 8; n++) {
+        const batch = JSON.stringify([{ username: 'user1', nickname: `批量${n}` }, { username: 'user2', nickname: `批量${n}` }]);
+        const updated = await db.execute(sql`UPDATE sys_user u SET nickname = x.nickname FROM jsonb_to_recordset(${batch}::jsonb) AS x(username text, nickname text)
+          WHERE u.username = x.username`);
+        assert.equal(updated.rowCount, 2);
+        await db.execute(sql`UPDATE sys_user SET phone = ${`1380000000${n}`} WHERE username = 'user3'`);
+      }
+      const { rows } = await client.query<{ statement: string }>(`SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'UPDATE sys_user%'`);
+      assert.deepEqual(rows.map((row) => /jsonb_to_recordset/.test(row.statement)), [false], 'only the single-row update is named');
+      const stored = await client.query<{ nickname: string }>(`SELECT nickname FROM sys_user WHERE username IN ('user1', 'user2')`);
+      assert.deepEqual(stored.rows.map((row) => row.nickname), ['批量7', '批量7']);
+    }));
+
   test('pageClause writes the size in and the first page without an offset value', () =>
     onOneConnection(async (db, client) => {
       const run = (offset: number) => db.execute<{ id: number }>(sql`SELECT id FROM sys_user WHERE is_del = 0 ORDER BY id ${pageClause(5, offset)}`);
