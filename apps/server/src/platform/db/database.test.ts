@@ -79,3 +79,27 @@ describe('the pool on PostgreSQL', { skip: onPostgres ? false : 'the embedded da
     assert.deepEqual((await probe()).rows, [{ id: 1, label: 'x' }], 'callback style (pg-pool)');
   });
 });
+
+describe('rows as arrays and as objects', () => {
+  let database: Database;
+  let close: () => Promise<void>;
+  before(async () => ({ database, close } = await createTestDatabase()));
+  after(() => close());
+
+  // database.ts replaces pg's addFields for rows read as arrays (it built an unused empty record per query).
+  test('each field is parsed by its type, one query after another with different fields', async () => {
+    const client = await database.pool.connect();
+    try {
+      const text = `SELECT 7::int AS n, 'x'::text AS s, '{"a":[1]}'::jsonb AS j, true AS b, NULL::int AS z`;
+      const asArray = await client.query({ text, rowMode: 'array' });
+      assert.deepEqual(asArray.rows, [[7, 'x', { a: [1] }, true, null]]);
+      assert.deepEqual(asArray.fields.map((field) => field.name), ['n', 's', 'j', 'b', 'z']);
+      const other = await client.query({ text: `SELECT 8::bigint AS big, 2.5::float8 AS f`, rowMode: 'array' });
+      assert.deepEqual(other.rows, [[8, 2.5]]); // bigint as a number: database.ts's parser
+      const asObject = await client.query(text);
+      assert.deepEqual(asObject.rows, [{ n: 7, s: 'x', j: { a: [1] }, b: true, z: null }]);
+    } finally {
+      client.release();
+    }
+  });
+});

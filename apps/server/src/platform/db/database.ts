@@ -82,6 +82,26 @@ function statementName(text: string, values: number): string | undefined {
 const READ = /^\s*(SELECT|WITH)\b/i;
 const resultShapeChanged = (error: unknown) => (error as { code?: string; message?: string })?.code === '0A000' && /cached plan must not change result type/.test((error as Error).message);
 
+/**
+ * Rows read as arrays (drizzle's selects, db/prepared.ts) need only each field's parser. pg's addFields also builds,
+ * for every result, an empty record keyed by the field names, used only for rows read as objects: a dictionary and
+ * its copy per query, 4% of the server's time on clue/page and sys/user/page (bench/http-baseline --profile).
+ */
+interface PgResultInternals {
+  rowAsArray: boolean;
+  fields: { dataTypeID: number; format?: 'text' | 'binary' }[];
+  _parsers: ((value: string) => unknown)[];
+  _types?: { getTypeParser: (oid: number, format: 'text' | 'binary') => (value: string) => unknown };
+}
+const resultPrototype = pg.Result.prototype as unknown as PgResultInternals & { addFields: (this: PgResultInternals, fields: PgResultInternals['fields']) => void };
+const addFieldsForObjects = resultPrototype.addFields;
+resultPrototype.addFields = function (fields) {
+  if (!this.rowAsArray) return addFieldsForObjects.call(this, fields);
+  this.fields = fields;
+  const types = this._types ?? pg.types;
+  this._parsers = fields.map((field) => types.getTypeParser(field.dataTypeID, field.format || 'text') as (value: string) => unknown);
+};
+
 type QueryCallback = (error: Error | null, result?: unknown) => void;
 
 /**
