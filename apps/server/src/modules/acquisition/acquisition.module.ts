@@ -52,7 +52,7 @@ export function createAcquisitionComponents(deps: AcquisitionModuleDeps, neighbo
   const routing = createRoutingService({
     routing: createRoutingRepository(deps.fastWrites) /* hit counters: asynchronous commit (platform/db/fast-writes.ts) */,
     main: createRoutingRepository(deps.db) /* the main link's held pick: durable */,
-    now: deps.now, timeZone, singleProcess: !deps.database.connection.connectionString,
+    now: deps.now, timeZone,
     rangeMayHaveChanged: (getType, id) => deps.background.run(`range upkeep of ${getType} ${id}`, () => upkeep.request(getType, id)),
   });
   routingRef = routing;

@@ -50,7 +50,7 @@ describe('the main QR code / link follows the allocation method', { timeout: 600
     const now = () => env.clock.now;
     const timeZone = env.config.TZ_DEFAULT;
     const repository = createRoutingRepository(env.db);
-    routing = createRoutingService({ routing: repository, main: repository, now, timeZone, singleProcess: !process.env.DATABASE_URL });
+    routing = createRoutingService({ routing: repository, main: repository, now, timeZone });
     upkeep = createRangeUpkeep({ db: env.db, now, timeZone, publisher: createWecomPublisher(() => env.wecom.client), sequence: routing });
     // These links mark no tags and send no welcome message: the tags module is not reached.
     const customerTags = {
