@@ -143,8 +143,8 @@ export function createRoutingService(deps: RoutingServiceDeps) {
 
   /**
    * Sequence steps of one link, one at a time in this process (a chain of promises per link); replicas
-   * exclude each other with the row lock. Fewer lock waits on PostgreSQL, and no concurrent transactions on
-   * the embedded database's single session.
+   * exclude each other with the row lock. Fewer lock waits on PostgreSQL; on the embedded database, whose one
+   * session a step's transaction holds until it ends, a link's next step waits here, not in that session's queue.
    */
   const queues = new Map<number, Promise<unknown>>();
   function serial<T>(linkId: number, work: () => Promise<T>): Promise<T> {
