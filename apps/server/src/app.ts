@@ -167,7 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register((await import('./modules/sidebar/sidebar.module.ts')).sidebarModule(moduleDeps, parts.sidebar));
   // The whole-corp sync (first start, nightly) over the modules' sync jobs, registered above; its progress on 首页.
   const corpId = wecom.corpId === 'unconfigured' ? null : wecom.corpId;
-  if (corpId) await registerWecomSync({ jobs: deps.jobs, corpId, timeZone: deps.config.TZ_DEFAULT }, deps.wecomSync);
+  if (corpId) await registerWecomSync({ db: deps.database.db, jobs: deps.jobs, corpId, timeZone: deps.config.TZ_DEFAULT }, deps.wecomSync);
   await app.register(wecomSyncRoutes({ db: deps.database.db, jobs: deps.jobs, corpId }), { prefix: '/scrm/admin/dashboard' });
   await app.register((await import('./platform/web.ts')).webConsole()); // the admin console at / (apps/web/dist)
   return app;

@@ -100,6 +100,15 @@ test('two replicas starting against a corp: the first sync runs once, step by st
   });
   assert.equal(nightly.length, 1, 'one nightly run');
   assert.equal((await stepJobs()).length, 2 * WECOM_SYNC_STEPS.length, 'each step once more');
+  // The same night's tick arriving again after the run has finished (a replica's clock behind) finds it.
+  await jobs.boss.send(WECOM_SYNC_NIGHTLY_QUEUE, {});
+  await until(async () => {
+    const sent = await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${WECOM_SYNC_NIGHTLY_QUEUE} AND state = 'completed'`);
+    return Number(sent.rows[0].n) === 3 ? true : undefined;
+  });
+  const nightlyRuns = await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM sys_job WHERE type = ${WECOM_SYNC_JOB} AND payload->'input'->>'reason' = 'nightly'`);
+  assert.equal(Number(nightlyRuns.rows[0].n), 1, 'still one nightly run');
+  assert.equal((await stepJobs()).length, 2 * WECOM_SYNC_STEPS.length);
   const afterNightly = await status();
   assert.equal(afterNightly.run.reason, 'nightly');
   assert.equal(afterNightly.initialDone, true);

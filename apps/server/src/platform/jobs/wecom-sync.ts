@@ -108,20 +108,43 @@ export async function ensureInitialWecomSync(deps: { db: Db; jobs: Pick<JobServi
   });
 }
 
+/**
+ * The nightly tick: starts the night's run unless one was started in the last 12 hours. pg-boss sends one job per
+ * tick, but two replicas' clocks (or a tick sent again) may send two; the second, even after the first run has
+ * finished, finds it. Under the same kind of lock as the first sync, so two arriving together see each other.
+ */
+export async function startNightlyWecomSync(deps: { db: Db; jobs: Pick<JobService, 'start'> }, corpId: string): Promise<JobRecord | null> {
+  return withSessionLock(deps.db, `wecom-nightly-sync:${corpId}`, async () => {
+    const [recent] = await deps.db
+      .select({ id: sysJob.id })
+      .from(sysJob)
+      .where(
+        and(
+          eq(sysJob.type, WECOM_SYNC_JOB),
+          sql`${sysJob.payload}->'input'->>'corpId' = ${corpId}`,
+          sql`${sysJob.payload}->'input'->>'reason' = 'nightly'`,
+          sql`${sysJob.ctime} > now() - interval '12 hours'`,
+        ),
+      )
+      .limit(1);
+    return recent ? null : startWecomSync(deps.jobs, corpId, 'nightly', 'schedule');
+  });
+}
+
 export const startWecomSync = (jobs: Pick<JobService, 'start'>, corpId: string, reason: SyncReason, actor: string) =>
   jobs.start(WECOM_SYNC_JOB, { corpId, reason } satisfies WecomSyncInput, { actor, exclusive: true });
 
 /**
  * Registers the `wecom.sync` job and the nightly reconciliation (a pg-boss schedule: pg-boss sends one job per
- * tick whatever the number of replicas, and the run is exclusive besides). Nothing without a configured corp.
+ * tick whatever the number of replicas; the run is exclusive, and once a night besides). Nothing without a configured corp.
  */
-export async function registerWecomSync(deps: { jobs: JobService; corpId: string; timeZone: string }, options: WecomSyncOptions = {}): Promise<void> {
+export async function registerWecomSync(deps: { db: Db; jobs: JobService; corpId: string; timeZone: string }, options: WecomSyncOptions = {}): Promise<void> {
   const { jobs } = deps;
   // A run waits on its steps for as long as they take: a long expiry, so pg-boss does not retry a healthy run.
   await jobs.register(WECOM_SYNC_JOB, (_input, job) => runWecomSync(jobs, job, options), { retryLimit: 2, expireInSeconds: 6 * 3600 });
   await jobs.createQueue(WECOM_SYNC_NIGHTLY_QUEUE, { retryLimit: 0 });
   await jobs.boss.work(WECOM_SYNC_NIGHTLY_QUEUE, async () => {
-    await startWecomSync(jobs, deps.corpId, 'nightly', 'schedule');
+    await startNightlyWecomSync(deps, deps.corpId);
   });
   await jobs.schedule(WECOM_SYNC_NIGHTLY_QUEUE, NIGHTLY_CRON, { tz: deps.timeZone });
   // Before this, corp tags alone synced nightly on a schedule of their own: now the first step of this one.
