@@ -92,6 +92,11 @@ export interface RoutingRepository {
   round(linkId: number): Promise<RoundState | undefined>;
   lockRound(linkId: number): Promise<RoundState>;
   saveRound(linkId: number, state: Partial<RoundState>): Promise<void>;
+  /**
+   * A step's writes in one statement: takes each rule's `places` hits at once (as takePlace) and saves the sequence.
+   * False when some rule's places were no longer all free: the caller rolls the step back.
+   */
+  takePlacesAndSave(linkId: number, day: string, taken: Array<{ rule: RoutingRule; places: number }>, state: Pick<RoundState, 'current' | 'counts' | 'round'>): Promise<boolean>;
   /** Claims the link's adds through its main link / QR not yet taken into its sequence (oldest first). */
   claimMainAdds(linkId: number): Promise<Array<{ userid: string }>>;
   transaction<T>(work: (tx: RoutingRepository) => Promise<T>): Promise<T>;
@@ -137,6 +142,26 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
 
     async saveRound(linkId: number, state: Partial<RoundState>): Promise<void> {
       await db.update(acqRound).set(state).where(eq(acqRound.acqLinkId, linkId));
+    },
+
+    // One round trip for what was one per rule and one for the sequence: every statement of a step holds the
+    // link's lock, and on the embedded database its one session (bench/route-hit).
+    async takePlacesAndSave(linkId: number, day: string, taken: Array<{ rule: RoutingRule; places: number }>, state: Pick<RoundState, 'current' | 'counts' | 'round'>): Promise<boolean> {
+      const wanted = JSON.stringify(taken.map(({ rule, places }) => ({ rule_id: rule.id, places, daily_limit: rule.dailyLimit })));
+      const result = await db.execute<{ taken: number }>(sql`
+        WITH wanted AS (SELECT * FROM jsonb_to_recordset(${wanted}::jsonb) AS w(rule_id bigint, places int, daily_limit int)),
+        taken AS (
+          INSERT INTO acq_rule_day AS d (rule_id, day, hits) SELECT rule_id, ${day}, places FROM wanted
+          ON CONFLICT (rule_id, day) DO UPDATE SET hits = d.hits + excluded.hits
+          WHERE (SELECT w.daily_limit = 0 OR greatest(d.hits + d.held + w.places - 1, d.adds) < w.daily_limit FROM wanted w WHERE w.rule_id = d.rule_id)
+          RETURNING d.rule_id
+        ),
+        saved AS (
+          UPDATE acq_round SET current = ${JSON.stringify(state.current)}::jsonb, counts = ${JSON.stringify(state.counts)}::jsonb, round = ${state.round}
+          WHERE acq_link_id = ${linkId}
+        )
+        SELECT count(*)::int AS taken FROM taken`);
+      return Number(result.rows[0].taken) === taken.length;
     },
 
     async claimMainAdds(linkId: number): Promise<Array<{ userid: string }>> {

@@ -189,11 +189,8 @@ export function createRoutingService(deps: RoutingServiceDeps) {
           }
           decisions.push({ decision, filled: !!chosen && chosen.dailyLimit > 0 && today(chosen.id) >= chosen.dailyLimit });
         }
-        for (const [ruleId, places] of taken) {
-          const rule = link.rules.find((candidate) => candidate.id === ruleId)!;
-          if ((await tx.takePlace(rule, day, 'hits', places)) === null) throw new PlacesTakenMeanwhile();
-        }
-        if (taken.size) await tx.saveRound(link.id, { current: state.current, counts: state.counts, round: state.round });
+        const places = [...taken].map(([ruleId, count]) => ({ rule: link.rules.find((candidate) => candidate.id === ruleId)!, places: count }));
+        if (places.length && !(await tx.takePlacesAndSave(link.id, day, places, state))) throw new PlacesTakenMeanwhile();
         return decisions;
       }).catch((error: unknown) => {
         if (error instanceof PlacesTakenMeanwhile) return null;
