@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../testing/test-app.ts';
-import { createRoutingRepository, type RoutingRepository } from './routing.repository.ts';
+import { createRoutingRepository, type RoundState, type RoutingRepository } from './routing.repository.ts';
 import { createRoutingService } from './routing.service.ts';
 import { localTime } from './routing/local-time.ts';
 
@@ -34,7 +34,10 @@ test('a step whose places were taken meanwhile is redone: the full rule is skipp
   let reads = 0;
   const stale = (tx: RoutingRepository): RoutingRepository => ({
     ...tx,
-    dailyTallies: async (ruleIds, readDay) => (reads++ === 0 ? new Map() : tx.dailyTallies(ruleIds, readDay)),
+    lockStep: async (id, ruleIds, readDay) => {
+      const step = await tx.lockStep(id, ruleIds, readDay);
+      return reads++ === 0 ? { ...step, tallies: new Map() } : step;
+    },
   });
   const routing = createRoutingService({ routing: { ...repository, transaction: (work) => repository.transaction((tx) => work(stale(tx))) }, now: () => now, timeZone });
 
@@ -65,4 +68,43 @@ test('a step whose places were taken meanwhile is redone: the full rule is skipp
   assert.deepEqual(after.rows.map((row) => [Number(row.rule_id), Number(row.hits)]), [[u1, 2], [u2, 5]]);
   const saved = await db.execute<{ round: number; counts: Record<string, number> }>(sql`SELECT round, counts FROM acq_round WHERE acq_link_id = ${linkId}`);
   assert.deepEqual([Number(saved.rows[0].round), saved.rows[0].counts], [7, { [u2]: 5 }]);
+});
+
+test("a step's lock and tallies: read in one statement as lockRound and dailyTallies read them; after another replica's step, what it committed", async (t) => {
+  const { database, close } = await createTestDatabase();
+  t.after(close);
+  const db = database.db;
+  const day = '2026-12-05';
+  const repository = createRoutingRepository(db);
+  const link = await db.execute<{ id: number }>(sql`
+    INSERT INTO acq_link (get_type, link_name, allocation_method, user_list, state, status, link_id, url)
+    VALUES ('link', 'lock', 'round', '["u1","u2"]'::jsonb, 'lk_lock', 1, 'LINK_lock', 'https://work.weixin.qq.com/ca/lock') RETURNING id`);
+  const linkId = Number(link.rows[0].id);
+  // The link's first step makes its sequence.
+  const first = await repository.transaction((tx) => tx.lockStep(linkId, [11, 12, 13], day));
+  assert.deepEqual([first.state.round, first.state.counts, first.state.current, first.state.mainRuleId, first.state.mainDay, [...first.tallies]], [1, {}, {}, null, null, []]);
+  await db.execute(sql`INSERT INTO acq_rule_day (rule_id, day, hits, held, adds) VALUES (11, ${day}, 3, 1, 2), (12, ${day}, 0, 0, 5), (14, ${day}, 9, 0, 0), (11, '2026-12-04', 7, 0, 0)`);
+  await db.execute(sql`UPDATE acq_round SET round = 4, counts = '{"11": 2}', current = '{"12": -1}', main_rule_id = 12, main_day = ${day} WHERE acq_link_id = ${linkId}`);
+  const read = await repository.transaction(async (tx) => ({ step: await tx.lockStep(linkId, [11, 12, 13], day), round: await tx.lockRound(linkId).then(({ acqLinkId: _, ...round }: RoundState & { acqLinkId?: number }) => round), tallies: await tx.dailyTallies([11, 12, 13], day) }));
+  assert.deepEqual(read.step.state, read.round);
+  assert.deepEqual(read.step.tallies, read.tallies);
+  assert.deepEqual(read.tallies, new Map([[11, { reserved: 4, adds: 2 }], [12, { reserved: 0, adds: 5 }]]));
+
+  // Another replica's step holds the lock, takes places and commits: this step waits for it and reads after it.
+  if (!process.env.DATABASE_URL) return; // one session on the embedded database: no other step can hold the lock
+  const other = await database.pool.connect();
+  try {
+    await other.query('BEGIN');
+    await other.query('SELECT 1 FROM acq_round WHERE acq_link_id = $1 FOR UPDATE', [linkId]);
+    const waiting = repository.transaction((tx) => tx.lockStep(linkId, [11, 12, 13], day));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await other.query(`UPDATE acq_rule_day SET hits = hits + 2 WHERE rule_id = 11 AND day = $1`, [day]);
+    await other.query(`UPDATE acq_round SET round = 5 WHERE acq_link_id = $1`, [linkId]);
+    await other.query('COMMIT');
+    const after = await waiting;
+    assert.equal(after.state.round, 5, "the other step's sequence");
+    assert.deepEqual(after.tallies.get(11), { reserved: 6, adds: 2 }, "and its places");
+  } finally {
+    other.release();
+  }
 });

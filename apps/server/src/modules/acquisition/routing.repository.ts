@@ -91,6 +91,8 @@ export interface RoutingRepository {
   releaseHeld(ruleId: number, day: string): Promise<void>;
   round(linkId: number): Promise<RoundState | undefined>;
   lockRound(linkId: number): Promise<RoundState>;
+  /** lockRound, with today's tallies of the link's rules read after the lock (in the same statement when it may). */
+  lockStep(linkId: number, ruleIds: number[], day: string): Promise<{ state: RoundState; tallies: Map<number, DayTally> }>;
   saveRound(linkId: number, state: Partial<RoundState>): Promise<void>;
   /**
    * A step's writes in one statement: takes each rule's `places` hits at once (as takePlace) and saves the sequence.
@@ -103,6 +105,16 @@ export interface RoutingRepository {
 }
 
 export function createRoutingRepository(db: DbOrTx): RoutingRepository {
+  /** The link's sequence, created when absent and locked until the transaction ends. */
+  async function lockRound(linkId: number): Promise<RoundState> {
+    // Locked as it is, made only for a link's first step: one round trip less per step (every hit's).
+    const locked = async () => (await db.select().from(acqRound).where(eq(acqRound.acqLinkId, linkId)).for('update'))[0];
+    const round = await locked();
+    if (round) return round;
+    await db.insert(acqRound).values({ acqLinkId: linkId }).onConflictDoNothing();
+    return (await locked())!;
+  }
+
   return {
     routableLink: (getType: GetType, id: number) => loadRoutableLink(db, getType, id),
     dailyCounts: (ruleIds: number[], day: string) => dailyCounts(db, ruleIds, day),
@@ -131,13 +143,23 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
     },
 
     /** The link's sequence, created when absent and locked until the transaction ends. */
-    async lockRound(linkId: number): Promise<RoundState> {
-      // Locked as it is, made only for a link's first step: one round trip less per step (every hit's).
-      const locked = async () => (await db.select().from(acqRound).where(eq(acqRound.acqLinkId, linkId)).for('update'))[0];
-      const round = await locked();
-      if (round) return round;
-      await db.insert(acqRound).values({ acqLinkId: linkId }).onConflictDoNothing();
-      return (await locked())!;
+    lockRound,
+
+    // One round trip for two while this process alone steps the link (its steps are serial here). A statement sees
+    // what was committed when it began: if another replica's step holds the lock (SKIP LOCKED: no row), or
+    // committed a step between this statement's start and its lock (the locked version is not the one its snapshot
+    // reads), the tallies it read may lack that step's places, so they are read again after the lock.
+    async lockStep(linkId: number, ruleIds: number[], day: string) {
+      const result = await db.execute<{ round: number; counts: Record<string, number>; current: Record<string, number>; main_rule_id: string | number | null; main_day: string | null; fresh: boolean; tallies: Array<[number, number, number]> | null }>(sql`
+        SELECT r.round, r.counts, r.current, r.main_rule_id, r.main_day,
+          r.xmin = (SELECT s.xmin FROM acq_round s WHERE s.acq_link_id = ${linkId}) AS fresh,
+          (SELECT json_agg(json_build_array(d.rule_id, d.hits + d.held, d.adds)) FROM acq_rule_day d
+            WHERE d.day = ${day} AND d.rule_id = ANY(${`{${ruleIds.join(',')}}`}::bigint[])) AS tallies
+        FROM acq_round r WHERE r.acq_link_id = ${linkId} FOR UPDATE OF r SKIP LOCKED`);
+      const [row] = result.rows;
+      if (!row?.fresh) return { state: await lockRound(linkId), tallies: await dailyTallies(db, ruleIds, day) };
+      const state: RoundState = { round: Number(row.round), counts: row.counts, current: row.current, mainRuleId: row.main_rule_id === null ? null : Number(row.main_rule_id), mainDay: row.main_day };
+      return { state, tallies: new Map((row.tallies ?? []).map(([ruleId, reserved, adds]) => [Number(ruleId), { reserved: Number(reserved), adds: Number(adds) }])) };
     },
 
     async saveRound(linkId: number, state: Partial<RoundState>): Promise<void> {

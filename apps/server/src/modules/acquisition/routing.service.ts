@@ -166,10 +166,11 @@ export function createRoutingService(deps: RoutingServiceDeps) {
   async function hitMany(link: RoutableLink, visitors: number): Promise<RouteAnswer[]> {
     for (let attempt = 1; ; attempt++) {
       const result = await routing.transaction(async (tx) => {
-        let state = await tx.lockRound(link.id);
         const at = new Date(now());
         const { day } = localTime(at, timeZone);
-        const tallies = await tx.dailyTallies(link.rules.map((rule) => rule.id), day);
+        const step = await tx.lockStep(link.id, link.rules.map((rule) => rule.id), day);
+        let state = step.state;
+        const tallies = step.tallies;
         const today = (ruleId: number) => {
           const tally = tallies.get(ruleId);
           return tally ? Math.max(tally.reserved, tally.adds) : 0;
