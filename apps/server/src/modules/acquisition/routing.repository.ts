@@ -142,7 +142,6 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
       return round;
     },
 
-    /** The link's sequence, created when absent and locked until the transaction ends. */
     lockRound,
 
     // One round trip for two while this process alone steps the link (its steps are serial here). A statement sees
