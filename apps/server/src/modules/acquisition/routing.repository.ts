@@ -1,7 +1,7 @@
 // The routing counters and the links they route (acq_link, acq_rule, acq_rule_day, acq_round, acq_add's
 // pending main adds): the routing service's SQL. Made over the asynchronous-commit pool for hits
 // (platform/db/fast-writes.ts) and over the main pool for the main link's sequence (range upkeep).
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../platform/db/database.ts';
 import { acqAdd, acqLink, acqRound, acqRule, type GetType } from '../../db/schema/index.ts';
 import type { AllocationMethod, RoutingRule } from './routing/route.ts';
@@ -64,6 +64,14 @@ export async function dailyTallies(db: DbOrTx, ruleIds: number[], day: string): 
   return new Map(result.rows.map((row) => [Number(row.rule_id), { reserved: Number(row.reserved), adds: Number(row.adds) }]));
 }
 
+/**
+ * Whether `places` more fit in a rule's day row (`row`, acq_rule_day) under its daily limit (0: none): each must find
+ * the count, the greater of the places reserved and the adds, below the limit, which holds for all when it holds
+ * for the last (the count only grows).
+ */
+const placesFit = (row: SQL, places: SQL, dailyLimit: SQL): SQL =>
+  sql`(${dailyLimit} = 0 OR greatest(${row}.hits + ${row}.held + ${places} - 1, ${row}.adds) < ${dailyLimit})`;
+
 export interface DayTally {
   reserved: number;
   adds: number;
@@ -120,15 +128,14 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
     dailyCounts: (ruleIds: number[], day: string) => dailyCounts(db, ruleIds, day),
     dailyTallies: (ruleIds: number[], day: string) => dailyTallies(db, ruleIds, day),
 
-    // The places are taken one after another in effect: each must find the count below the limit, which holds
-    // for all when it holds for the last (the count only grows). A new row needs no check: the caller decided
-    // on counts read in its transaction, and any concurrent writer makes a row, so a conflict.
+    // A new row needs no check (placesFit): the caller decided on counts read in its transaction, and any
+    // concurrent writer makes a row, so a conflict.
     async takePlace(rule: RoutingRule, day: string, kind: PlaceKind = 'hits', places = 1): Promise<number | null> {
       const column = sql.raw(kind === 'held' ? 'held' : 'hits');
       const result = await db.execute<{ count: number }>(sql`
         INSERT INTO acq_rule_day (rule_id, day, ${column}) VALUES (${rule.id}, ${day}, ${places})
         ON CONFLICT (rule_id, day) DO UPDATE SET ${column} = acq_rule_day.${column} + ${places}
-        WHERE ${rule.dailyLimit} = 0 OR greatest(acq_rule_day.hits + acq_rule_day.held + ${places - 1}, acq_rule_day.adds) < ${rule.dailyLimit}
+        WHERE ${placesFit(sql`acq_rule_day`, sql`${places}`, sql`${rule.dailyLimit}`)}
         RETURNING greatest(hits + held, adds)::int AS count`);
       return result.rows.length ? Number(result.rows[0].count) : null;
     },
@@ -174,7 +181,7 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
         taken AS (
           INSERT INTO acq_rule_day AS d (rule_id, day, hits) SELECT rule_id, ${day}, places FROM wanted
           ON CONFLICT (rule_id, day) DO UPDATE SET hits = d.hits + excluded.hits
-          WHERE (SELECT w.daily_limit = 0 OR greatest(d.hits + d.held + w.places - 1, d.adds) < w.daily_limit FROM wanted w WHERE w.rule_id = d.rule_id)
+          WHERE (SELECT ${placesFit(sql`d`, sql`w.places`, sql`w.daily_limit`)} FROM wanted w WHERE w.rule_id = d.rule_id)
           RETURNING d.rule_id
         ),
         saved AS (
