@@ -53,7 +53,7 @@ test('a step whose places were taken meanwhile is redone: the full rule is skipp
 
   // Both free: one statement takes both rules' places and saves the sequence.
   await db.execute(sql`UPDATE acq_rule SET daily_limit = 3 WHERE id = ${u1}`);
-  const rule = (id: number, dailyLimit: number) => ({ id, dailyLimit }) as Parameters<RoutingRepository['takePlace']>[0];
+  const rule = (id: number, dailyLimit: number) => ({ id, dailyLimit }) as Parameters<RoutingRepository['holdPlace']>[0];
   const both = await repository.transaction((tx) => tx.takePlacesAndSave(linkId, day, [{ rule: rule(u1, 3), places: 2 }, { rule: rule(u2, 0), places: 4 }], { current: {}, counts: { [u2]: 5 }, round: 7 }));
   assert.equal(both, true);
   // One of them over its limit (u1's count is 2 of 3: the greater of its hits and its adds): refused, and the step rolled back as the service does.

@@ -86,15 +86,12 @@ export interface RoundState {
   mainDay: string | null;
 }
 
-/** A place of today: a visitor of /open/route/hit (`hits`) or the main link's held pick (`held`). */
-export type PlaceKind = 'hits' | 'held';
-
 export interface RoutingRepository {
   routableLink(getType: GetType, id: number): Promise<RoutableLink | null>;
   dailyCounts(ruleIds: number[], day: string): Promise<Map<number, number>>;
   dailyTallies(ruleIds: number[], day: string): Promise<Map<number, DayTally>>;
-  /** Takes `places` (default 1) of today's places of a rule at once: the new count, or null when they are no longer all free. */
-  takePlace(rule: RoutingRule, day: string, kind?: PlaceKind, places?: number): Promise<number | null>;
+  /** Holds one of today's places of a rule for the main link's pick: the new count, or null when none is free. */
+  holdPlace(rule: RoutingRule, day: string): Promise<number | null>;
   /** Gives back a held place nobody used. */
   releaseHeld(ruleId: number, day: string): Promise<void>;
   round(linkId: number): Promise<RoundState | undefined>;
@@ -103,7 +100,7 @@ export interface RoutingRepository {
   lockStep(linkId: number, ruleIds: number[], day: string): Promise<{ state: RoundState; tallies: Map<number, DayTally> }>;
   saveRound(linkId: number, state: Partial<RoundState>): Promise<void>;
   /**
-   * A step's writes in one statement: takes each rule's `places` hits at once (as takePlace) and saves the sequence.
+   * A step's writes in one statement: takes each rule's `places` hits at once (as holdPlace takes one) and saves the sequence.
    * False when some rule's places were no longer all free: the caller rolls the step back.
    */
   takePlacesAndSave(linkId: number, day: string, taken: Array<{ rule: RoutingRule; places: number }>, state: Pick<RoundState, 'current' | 'counts' | 'round'>): Promise<boolean>;
@@ -130,12 +127,11 @@ export function createRoutingRepository(db: DbOrTx): RoutingRepository {
 
     // A new row needs no check (placesFit): the caller decided on counts read in its transaction, and any
     // concurrent writer makes a row, so a conflict.
-    async takePlace(rule: RoutingRule, day: string, kind: PlaceKind = 'hits', places = 1): Promise<number | null> {
-      const column = sql.raw(kind === 'held' ? 'held' : 'hits');
+    async holdPlace(rule: RoutingRule, day: string): Promise<number | null> {
       const result = await db.execute<{ count: number }>(sql`
-        INSERT INTO acq_rule_day (rule_id, day, ${column}) VALUES (${rule.id}, ${day}, ${places})
-        ON CONFLICT (rule_id, day) DO UPDATE SET ${column} = acq_rule_day.${column} + ${places}
-        WHERE ${placesFit(sql`acq_rule_day`, sql`${places}`, sql`${rule.dailyLimit}`)}
+        INSERT INTO acq_rule_day (rule_id, day, held) VALUES (${rule.id}, ${day}, 1)
+        ON CONFLICT (rule_id, day) DO UPDATE SET held = acq_rule_day.held + 1
+        WHERE ${placesFit(sql`acq_rule_day`, sql`1`, sql`${rule.dailyLimit}`)}
         RETURNING greatest(hits + held, adds)::int AS count`);
       return result.rows.length ? Number(result.rows[0].count) : null;
     },

@@ -255,7 +255,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
         }
         if (held) {
           const inHours = ruleAvailability(held, { today: 0, inRound: 0 }, minuteOfDay) === null;
-          const placeToday = inHours && (mainDay === day || (await tx.takePlace(held, day, 'held')) !== null);
+          const placeToday = inHours && (mainDay === day || (await tx.holdPlace(held, day)) !== null);
           if (!placeToday) {
             if (mainDay === day) await tx.releaseHeld(held.id, day);
             release(held);
@@ -267,7 +267,7 @@ export function createRoutingService(deps: RoutingServiceDeps) {
         if (!held && follows) {
           const daily = await tx.dailyCounts(link.rules.map((rule) => rule.id), day);
           const decision = route({ method: link.allocationMethod, rules: link.rules, counters: countersFrom(daily, counts), now: at, timeZone, current });
-          if (decision.chosen && (await tx.takePlace(decision.chosen, day, 'held')) === null) retry = true;
+          if (decision.chosen && (await tx.holdPlace(decision.chosen, day)) === null) retry = true;
           else if (decision.chosen) {
             const next = advanced({ ...state, current, counts }, decision);
             current = next.current ?? current;
