@@ -13,4 +13,5 @@ if (process.env.SCRM_TEST_TEMPLATE_DB && process.env.DATABASE_URL) {
   for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
   await admin.end();
 }
-if (process.env.SCRM_TEST_PGLITE_DUMP) rmSync(dirname(process.env.SCRM_TEST_PGLITE_DUMP), { recursive: true, force: true });
+// The template and any copy a test file did not remove (it crashed or was killed).
+if (process.env.SCRM_TEST_PGLITE_TEMPLATE) rmSync(dirname(process.env.SCRM_TEST_PGLITE_TEMPLATE), { recursive: true, force: true });

@@ -2,9 +2,9 @@
  * Run once per `npm test`: migrates a database that every test file then clones. Prints one JSON line of
  * environment for the test processes.
  * - DATABASE_URL set: a template database on that server (cloned with CREATE DATABASE … TEMPLATE).
- * - otherwise: an in-memory PGlite, dumped to a file that each test file loads.
+ * - otherwise: a PGlite data directory in the run's scratch directory, that each test file copies and starts on.
  */
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -16,7 +16,7 @@ import { createTokenService } from '../platform/auth/tokens.ts';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { seedPlatform } from '../modules/system/seed.ts';
-import { TEST_ADMIN_PASSWORD, TEST_JOB_RETRY_DELAY_SECONDS } from './constants.ts';
+import { TEST_ADMIN_PASSWORD, TEST_JOB_RETRY_DELAY_SECONDS, testScratchRoot } from './constants.ts';
 
 /**
  * Migrated and seeded, then started once as a test's app starts: pg-boss's schema and every module's queue are then
@@ -52,11 +52,17 @@ if (process.env.DATABASE_URL) {
   await prepare({ connectionString: url.toString() });
   console.log(JSON.stringify({ SCRM_TEST_TEMPLATE_DB: template, SCRM_TEST_CLEANUP: cleanup }));
 } else {
-  const embedded = await startEmbeddedPostgres({});
+  // A data directory, not a dump: a test file's copy starts in about half the CPU time of loading a 48 MB dump
+  // into PGlite's memory file system (most of a test file's start), and its files are read as the database needs them.
+  const scratch = mkdtempSync(join(testScratchRoot(), 'scrm-test-'));
+  const embedded = await startEmbeddedPostgres({ dataDir: join(scratch, 'template') });
   await prepare(embedded.connection);
-  const dump = await embedded.pglite.dumpDataDir('none');
+  // A test's database is a few MB: a smaller buffer pool than the default 128 MB starts a third of a second sooner
+  // (PGlite initialises it at every start).
+  const client = new pg.Client(embedded.connection);
+  await client.connect();
+  await client.query(`ALTER SYSTEM SET shared_buffers = '32MB'`);
+  await client.end();
   await embedded.close();
-  const path = join(mkdtempSync(join(tmpdir(), 'scrm-test-')), 'migrated.tar');
-  writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
-  console.log(JSON.stringify({ SCRM_TEST_PGLITE_DUMP: path, SCRM_TEST_CLEANUP: cleanup }));
+  console.log(JSON.stringify({ SCRM_TEST_PGLITE_TEMPLATE: join(scratch, 'template'), SCRM_TEST_CLEANUP: cleanup }));
 }

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppDeps } from '../app.ts';
@@ -45,10 +45,14 @@ export async function createTestDatabase(): Promise<{ database: Database; close(
       },
     };
   }
-  const dump = process.env.SCRM_TEST_PGLITE_DUMP;
-  const embedded = await startEmbeddedPostgres({ loadDataDir: dump ? new Blob([readFileSync(dump)]) : undefined });
+  // A copy of the run's template data directory (prepare-test-database.ts), beside it; without one (a file run on
+  // its own), a new database in memory, migrated here.
+  const template = process.env.SCRM_TEST_PGLITE_TEMPLATE;
+  const dataDir = template ? mkdtempSync(join(dirname(template), 'file-')) : undefined;
+  if (template) cpSync(join(template, 'pgdata'), join(dataDir!, 'pgdata'), { recursive: true });
+  const embedded = await startEmbeddedPostgres({ dataDir });
   const database = openDatabase(embedded.connection);
-  if (!dump) {
+  if (!template) {
     await runMigrations(embedded.connection);
     await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
   }
@@ -57,6 +61,7 @@ export async function createTestDatabase(): Promise<{ database: Database; close(
     async close() {
       await database.close();
       await embedded.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

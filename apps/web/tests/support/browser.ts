@@ -13,6 +13,9 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // No GPU process: without a GPU it only composites in software, and in the browser's process that costs less CPU
+  // (module-pages.test.ts: 17.5 s for the browser and compositing against 21.4 s as two processes).
+  '--in-process-gpu',
 ];
 
 /**

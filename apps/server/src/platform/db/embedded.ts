@@ -21,16 +21,15 @@ declare global {
 
 /**
  * PostgreSQL in-process (PGlite), served on a Unix socket so the app uses the same `pg` driver as in
- * production. `dataDir` undefined means in memory; `loadDataDir` starts from a dump (tests).
+ * production. `dataDir` undefined means in memory.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir?: string;
-  loadDataDir?: Blob;
   maxConnections?: number;
 }): Promise<EmbeddedPostgres & { pglite: PGlite }> {
   const { pgdata, releaseLock } = options.dataDir ? lockDataDir(options.dataDir) : { pgdata: undefined, releaseLock: () => {} };
   try {
-    const served = await servePgliteOnSocket({ pgdata, loadDataDir: options.loadDataDir, maxConnections: options.maxConnections });
+    const served = await servePgliteOnSocket({ pgdata, maxConnections: options.maxConnections });
     return {
       pglite: served.pglite,
       connection: connectionTo(served.socketDir),
@@ -96,7 +95,7 @@ export async function startEmbeddedPostgresThread(options: { dataDir: string; on
 }
 
 /** PGlite on a Unix socket, in this thread: by startEmbeddedPostgres, and by the thread of startEmbeddedPostgresThread. */
-export async function servePgliteOnSocket(options: { pgdata?: string; loadDataDir?: Blob; maxConnections?: number }) {
+export async function servePgliteOnSocket(options: { pgdata?: string; maxConnections?: number }) {
   // Loaded here, not with this module: the server's thread, which only starts the database's, never loads them.
   const [{ PGlite }, { pg_trgm }, { servePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
@@ -104,7 +103,7 @@ export async function servePgliteOnSocket(options: { pgdata?: string; loadDataDi
     import('./pglite-session-queue.ts'),
   ]);
   // The migrations create pg_trgm (keyword search indexes); PGlite can only load extensions it is given here.
-  const pglite = await PGlite.create(options.pgdata ?? 'memory://', { loadDataDir: options.loadDataDir, extensions: { pg_trgm } });
+  const pglite = await PGlite.create(options.pgdata ?? 'memory://', { extensions: { pg_trgm } });
   try {
     // Unix socket paths are limited to ~107 bytes: use a short private directory.
     const socketDir = mkdtempSync(join(tmpdir(), 'scrm-pg-'));
