@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createHmac, randomBytes } from 'node:crypto';
-import { ensureServerBundle } from './server-bundle.mjs';
+import { ensureServerBundle, SERVER_NODE_FLAGS } from './server-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'apps/server/package.json'));
@@ -147,7 +147,7 @@ async function main() {
   };
   // Each replica runs the server's bundle, as `npm start` does.
   const main = await ensureServerBundle();
-  const replicas = [portA, portB].map((port, index) => ({ port, base: `http://127.0.0.1:${port}`, process: run(`replica ${index + 1}`, [main], { ...shared, PORT: String(port) }) }));
+  const replicas = [portA, portB].map((port, index) => ({ port, base: `http://127.0.0.1:${port}`, process: run(`replica ${index + 1}`, [...SERVER_NODE_FLAGS, main], { ...shared, PORT: String(port) }) }));
   for (const replica of replicas) {
     await until(`${replica.process.name} healthy`, async () => {
       if (replica.process.child.exitCode !== null) throw new Error(`${replica.process.name} exited:\n${replica.process.output()}`);

@@ -10,7 +10,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ensureServerBundle } from './server-bundle.mjs';
+import { ensureServerBundle, SERVER_NODE_FLAGS } from './server-bundle.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const web = join(root, 'apps/web');
@@ -22,7 +22,7 @@ if (process.env.SCRM_SKIP_CONSOLE_BUILD !== '1' && existsSync(join(web, 'package
 }
 
 // Without --enable-source-maps (README): mapping costs the start 60–90 ms and every stack trace made; NODE_OPTIONS turns it on.
-const server = spawn(process.execPath, [await ensureServerBundle()], { cwd: root, stdio: 'inherit' });
+const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, await ensureServerBundle()], { cwd: root, stdio: 'inherit' });
 let stopping = false;
 const stop = (signal) => {
   if (stopping || server.exitCode !== null || server.signalCode !== null) return;

@@ -422,7 +422,7 @@ async function startupTime(dataDir: string): Promise<number> {
   }
 }
 
-console.log(`# http-baseline (node ${process.version}; ${formatNumber(relations)} relations)`);
+console.log(`# http-baseline (node ${process.version} ${process.execArgv.filter((flag) => flag.startsWith("--max")).join(" ")}; ${formatNumber(relations)} relations)`);
 for (const mode of modes) printTable(mode, await pages(mode));
 if (args.includes('--bare')) console.log(`\nbare Fastify route (reference):  ${format(await bareBaseline())}`);
 if (!args.includes('--no-startup')) {

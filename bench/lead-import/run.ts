@@ -13,6 +13,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 
+// The server (server.ts) runs with the server's V8 flags, as `npm start` runs it.
+const { SERVER_NODE_FLAGS } = (await import(new URL('../../scripts/server-bundle.mjs', import.meta.url).href)) as { SERVER_NODE_FLAGS: string[] };
+
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 // Excel itself writes every text into a shared-strings table; BENCH_SHARED_STRINGS=1 writes the file that way.
 const SHARED_STRINGS = process.env.BENCH_SHARED_STRINGS === '1';
@@ -57,7 +60,7 @@ const file = await writeFile(path);
 console.log(`lead import benchmark — ${format(ROWS)} rows, ${mode === 'postgres' ? 'PostgreSQL' : 'embedded PGlite'}; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 console.log(`file: ${mb(statSync(path).size)}${SHARED_STRINGS ? ' with a shared-strings table' : ''} written in ${format(file.ms)} ms (streaming writer, this process); expected ${format(file.valid)} stored, ${format(file.invalid)} reported`);
 
-const child = fork(join(import.meta.dirname, 'server.ts'), [mode], { execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const child = fork(join(import.meta.dirname, 'server.ts'), [mode], { execArgv: ['--import', 'tsx', '--expose-gc', ...SERVER_NODE_FLAGS, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 let nextId = 1;
 const pending = new Map<number, { resolve: (value: never) => void; reject: (error: Error) => void }>();
 const ready = new Promise<{ address: string; token: string; pid: number }>((resolve, reject) => {

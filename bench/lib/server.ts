@@ -7,9 +7,18 @@ import { runMigrations } from '../../apps/server/src/platform/db/migrate.ts';
 import { createTokenService } from '../../apps/server/src/platform/auth/tokens.ts';
 import { createJobService } from '../../apps/server/src/platform/jobs/job-service.ts';
 import { seedPlatform } from '../../apps/server/src/modules/system/seed.ts';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// The benchmarks' server runs as `npm start` runs it, with the server's V8 flags: this process is the server, so it
+// starts itself again with them when it was not given them.
+const { SERVER_NODE_FLAGS } = (await import(new URL('../../scripts/server-bundle.mjs', import.meta.url).href)) as { SERVER_NODE_FLAGS: string[] };
+if (!SERVER_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
+  const rerun = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(rerun.status ?? 1);
+}
 
 export const BENCH_ADMIN_PASSWORD = 'Bench12345';
 
