@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { createTestDatabase } from '../../testing/test-app.ts';
 import type { Database } from './database.ts';
 
@@ -60,6 +61,34 @@ describe('the pool on PostgreSQL', { skip: onPostgres ? false : 'the embedded da
       assert.deepEqual(await named(), [...before, 'SELECT count(*) FROM sys_user WHERE nickname = $1'].sort(), 'an equality filter is named');
     } finally {
       client.release();
+    }
+  });
+
+  test('a named statement is described on its first run on a connection only; later runs parse its rows by that description', async () => {
+    const connection = (pg as unknown as { Connection: { prototype: { describe: (message: unknown) => void } } }).Connection.prototype;
+    const describe = connection.describe;
+    let described = 0;
+    connection.describe = function (message) {
+      described++;
+      return describe.call(this, message);
+    };
+    const text = 'SELECT $1::int AS n, $2::text AS label, $3::timestamptz AS at, $4::bool AS flag';
+    const at = new Date('2026-12-05T08:00:00.123Z');
+    const clients = [await database.pool.connect(), await database.pool.connect()];
+    try {
+      for (const client of clients) {
+        for (const n of [1, 2, 3]) {
+          const objects = await client.query(text, [n, `第${n}`, at, n % 2 === 0]);
+          assert.deepEqual(objects.rows, [{ n, label: `第${n}`, at, flag: n % 2 === 0 }]);
+          assert.deepEqual(objects.fields.map((field) => field.name), ['n', 'label', 'at', 'flag']);
+          const arrays = await client.query({ text, values: [n + 10, null, at, true], rowMode: 'array' });
+          assert.deepEqual(arrays.rows, [[n + 10, null, at, true]]);
+        }
+      }
+      assert.equal(described, 2, 'once per connection, not once per run');
+    } finally {
+      connection.describe = describe;
+      for (const client of clients) client.release();
     }
   });
 
