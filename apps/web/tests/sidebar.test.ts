@@ -15,7 +15,7 @@ import { ok, simRelations } from '../../server/src/modules/customers/customers.t
 import { samplePng, upload } from '../../server/src/modules/acquisition/acquisition.testing.ts';
 import { addLead } from '../../server/src/modules/leads/leads.testing.ts';
 import { runSopEvaluation } from '../../server/src/modules/journey/sop.testing.ts';
-import { browserUnavailable, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 describe('the employee sidebar in WeCom (demo client), at a phone viewport', { skip, timeout: 180_000 }, () => {
@@ -93,8 +93,12 @@ describe('the employee sidebar in WeCom (demo client), at a phone viewport', { s
     const before = (await ok(admin.post('/scrm/admin/cust/tagInfo/page', { pageNum: 1, pageSize: 5, externalUserid: alice.customer, userId: alice.userid }))).records[0].corpTags as Array<{ id: number }>;
     const had = before.some((tag) => tag.id === corpTag.id);
     await page.getByTestId('sidebar-edit-tags').click();
-    await page.getByTestId('sidebar-tag-editor').getByText(corpTag.name, { exact: true }).first().click();
-    await page.getByTestId('sidebar-tag-editor').getByRole('button', { name: /保\s*存/ }).click();
+    const editor = page.getByTestId('sidebar-tag-editor');
+    // The editor zooms in as it opens: a click aimed at the tag during that animation can miss it (CI saw the save
+    // with nothing chosen), so the tag is clicked as an event and seen chosen before saving.
+    await choose(editor.getByText(corpTag.name, { exact: true }).first());
+    await editor.locator(had ? '.ant-tag-checkable:not(.ant-tag-checkable-checked)' : '.ant-tag-checkable-checked').getByText(corpTag.name, { exact: true }).first().waitFor();
+    await editor.getByRole('button', { name: /保\s*存/ }).click();
     await page.getByRole('dialog').waitFor({ state: 'hidden' });
     const corpTags = page.getByTestId('sidebar-corp-tags');
     if (had) assert.equal(await corpTags.getByText(corpTag.name, { exact: true }).count(), 0);
