@@ -103,12 +103,12 @@ resultPrototype.addFields = function (fields) {
 };
 
 /**
- * A named statement's rows are described once per connection. pg asks the server to describe the portal on every
- * run (Describe), so each run of a page's statement carried its RowDescription — every column's name and type — and
- * the client parsed it again (clue/page, 31 columns: 10 µs of the server's ~290 µs per request in a profile; alternating
- * bench/http-baseline runs: server CPU per request −4%, the database's −2%). A statement's result shape cannot change while it is prepared on that connection
- * (the server refuses the run: "cached plan must not change result type", and the statement is then run unnamed),
- * so the description read on its first run stands for the later ones.
+ * A named statement's rows are described once per connection. pg asks the server to describe the portal on every run
+ * (Describe), so each run of a page's statement carried its RowDescription — every column's name and type — and the
+ * client parsed it again (clue/page has 31 columns; alternating bench/http-baseline runs: the server's CPU per request
+ * −4%, the database's −2%). A statement's result shape cannot change while it is prepared on that connection (the
+ * server refuses the run: "cached plan must not change result type", and the statement is then run unnamed), so the
+ * description read on its first run stands for the later ones.
  */
 interface PgQueryInternals {
   name?: string;
