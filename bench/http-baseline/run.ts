@@ -27,7 +27,7 @@ import { writeFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { hashPassword } from '../../apps/server/src/platform/auth/password.ts';
 import { format, load, type LoadResult } from '../lib/load.ts';
-import { startBenchServer } from '../lib/server.ts';
+import { serverRuntime, startBenchServer } from '../lib/server.ts';
 import { formatNumber } from '../lib/simulator.ts';
 
 const args = process.argv.slice(2);
@@ -422,7 +422,7 @@ async function startupTime(dataDir: string): Promise<number> {
   }
 }
 
-console.log(`# http-baseline (node ${process.version} ${process.execArgv.filter((flag) => flag.startsWith("--max")).join(" ")}; ${formatNumber(relations)} relations)`);
+console.log(`# http-baseline (${serverRuntime}; ${formatNumber(relations)} relations)`);
 for (const mode of modes) printTable(mode, await pages(mode));
 if (args.includes('--bare')) console.log(`\nbare Fastify route (reference):  ${format(await bareBaseline())}`);
 if (!args.includes('--no-startup')) {

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { format, load, type LoadResult } from '../lib/load.ts';
-import { startBenchServer } from '../lib/server.ts';
+import { serverRuntime, startBenchServer } from '../lib/server.ts';
 import { loadConfig } from '../../apps/server/src/config.ts';
 
 const args = process.argv.slice(2);
@@ -101,7 +101,7 @@ const modes: Mode[] = option('--modes')
   ? (option('--modes')!.split(',') as Mode[])
   : ['postgres+redis', 'postgres', ...(args.includes('--no-embedded') ? [] : ['embedded' as const])];
 const bare = await bareBaseline();
-console.log(`# route-hit (node ${process.version} ${process.execArgv.filter((flag) => flag.startsWith("--max")).join(" ")}; ${seconds} s per run)`);
+console.log(`# route-hit (${serverRuntime}; ${seconds} s per run)`);
 console.log(`bare Fastify GET (reference, no database): ${format(bare)}`);
 const header = ['mode', 'route/hit', 'req/s @50', 'p99 @50', 'ratio', 'target', 'p99 @10', '≤ 20 ms', 'counted', '≈ answered'];
 const widths = [15, 9, 10, 8, 6, 9, 8, 8, 8, 10];
