@@ -2,7 +2,7 @@
 // it once per connection (a generic plan) instead of on every run.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../testing/test-app.ts';
 import { sysUser } from '../../db/schema/index.ts';
 import type pg from 'pg';
@@ -132,6 +132,22 @@ describe('prepared selects map their rows as drizzle does', () => {
     assert.ok(ours[0].lastLogin instanceof Date && ours[0].loginAt instanceof Date && ours[0].ctime instanceof Date);
     assert.equal(ours[0].loginAt!.toISOString(), '2026-01-02T03:04:05.678Z');
     assert.deepEqual([ours[0].phone, ours[1].lastLogin, ours[1].loginAt, ours[1].named, ours[1].total], [null, null, null, '乙', 2]);
+  });
+
+  test('a wide select\'s records have every field, in the select\'s order; no field may be named __proto__', async () => {
+    const { db } = database;
+    const extra = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`extra${i}`, sql<number>`${i}::int`]));
+    const wide = () => db.select({ ...getTableColumns(sysUser), ...extra }).from(sysUser).where(sql`${sysUser.username} LIKE 'mapped%'`).orderBy(sysUser.id);
+    const records = await preparedByShape(db, wide)('wide', {});
+    const keys = Object.keys(wide()._.selectedFields);
+    assert.equal(keys.length, 25);
+    assert.deepEqual(records.map((record) => Object.keys(record)), [keys, keys]);
+    assert.deepEqual(records.map((record) => [record.username, record.phone, record.lastLoginAt?.toISOString() ?? null, (record as Record<string, unknown>).extra5]), [
+      ['mapped1', null, '2026-01-02T03:04:05.678Z', 5],
+      ['mapped2', '13800000000', null, 5],
+    ]);
+    const named = preparedByShape(db, () => db.select({ ['__proto__']: sysUser.id }).from(sysUser));
+    await assert.rejects(named('proto', {}), /no field named __proto__/);
   });
 
   test('a page carries its total aside: never a field of a record, none past the end', async () => {
