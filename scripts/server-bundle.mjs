@@ -94,12 +94,14 @@ export async function buildServerBundle() {
 }
 
 /**
- * The server's V8 flags (`npm start` runs the bundle with them; the benchmarks run their server with them too). A
- * young generation of 64 MB semi-spaces, not 16: a request's garbage dies young instead of being promoted and
- * collected again by a full mark-compact under load (bench/http-baseline, 50 connections: clue/page's server CPU per
- * request 604 / 495 µs → 377 / 400 µs).
+ * The server's V8 flags (`npm start` runs the bundle with them; the benchmarks run their server with them too). None:
+ * V8's own 16 MB semi-spaces. 64 MB ones cut the hot pages' server CPU under load (bench/http-baseline, 50
+ * connections: clue/page 551 / 624 → 493 / 574 µs per request, cust/emp/page 1,139 → 825 µs), but the young generation
+ * then grows to ~130 MB under any steady allocation: a 100,000-row lead import peaked at 462–493 MB of RSS (its target
+ * ≤ 400; 352 MB with 16) and took 16–18 s instead of 14–15, and the 100,000-row relation export 417–429 MB instead of
+ * 285–310 (bench/lead-import, bench/customer-query, this session's alternating runs).
  */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+export const SERVER_NODE_FLAGS = [];
 
 /** The bundle's path, built first when missing or stale. */
 export async function ensureServerBundle() {

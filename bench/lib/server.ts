@@ -21,7 +21,7 @@ if (!SERVER_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
 }
 
 /** Node's version and the V8 flags this process (the server) runs with, for a benchmark's header. */
-export const serverRuntime = `node ${process.version} ${process.execArgv.filter((flag) => flag.startsWith('--max')).join(' ')}`;
+export const serverRuntime = ['node', process.version, ...process.execArgv.filter((flag) => flag.startsWith('--max'))].join(' ');
 
 export const BENCH_ADMIN_PASSWORD = 'Bench12345';
 
