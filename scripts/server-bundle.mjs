@@ -95,11 +95,11 @@ export async function buildServerBundle() {
 
 /**
  * The server's V8 flags (`npm start` runs the bundle with them; the benchmarks run their server with them too). None:
- * V8's own 16 MB semi-spaces. 64 MB ones cut the hot pages' server CPU under load (bench/http-baseline, 50
- * connections: clue/page 551 / 624 → 493 / 574 µs per request, cust/emp/page 1,139 → 825 µs), but the young generation
- * then grows to ~130 MB under any steady allocation: a 100,000-row lead import peaked at 462–493 MB of RSS (its target
- * ≤ 400; 352 MB with 16) and took 16–18 s instead of 14–15, and the 100,000-row relation export 417–429 MB instead of
- * 285–310 (bench/lead-import, bench/customer-query, this session's alternating runs).
+ * V8's own 16 MB semi-spaces. 64 MB ones cut the hot pages' server CPU under load by about a tenth (bench/http-baseline,
+ * 50 connections, alternating runs: clue/page 551 / 624 → 493 / 574 µs per request), but the young generation then
+ * grows to ~130 MB under any steady allocation: a 100,000-row lead import peaked at 462–493 MB of RSS (its target
+ * ≤ 400; 352 MB with 16) and took 16–18 s instead of 14, and the 100,000-row relation export peaked at 417–429 MB
+ * instead of 275 (bench/lead-import, bench/customer-query).
  */
 export const SERVER_NODE_FLAGS = [];
 

@@ -49,10 +49,10 @@ function compile<R>(query: Preparable<R>, carried?: string) {
 }
 
 /**
- * A function that makes a row's record as one object literal with every key, written for the select's fields. A
- * record filled key by key (`record[key] = value`) becomes a dictionary past a dozen fields — V8 stops adding fast
- * properties by keyed stores —, slower to build and to read back for the serializer (clue/page's 31 fields).
- * The keys are the select's own field names, never a caller's text.
+ * A function that makes a row's record as one object literal with every key, written for the select's fields. Filled
+ * key by key (`record[key] = value`), 20 records of clue/page's 31 fields took ~14 µs against under 1 µs, and past 19
+ * keys such a record becomes a dictionary unless an object with the same keys was filled before (V8 adds no more fast
+ * properties by keyed stores). The keys are the select's own field names, never a caller's text.
  */
 function recordBuilder(keys: string[], positions: number[], decoders: (((value: unknown) => unknown) | null)[]) {
   const values = keys.map((key, i) => {
