@@ -27,10 +27,16 @@ export async function serve(config: Config, startedAt: number, connection: pg.Po
   await demo?.mount(app);
 
   let stopping = false;
+  // The demo content, made in the background after the first sync: a stop gives up the wait for that sync (nothing is
+  // claimed yet: a later start makes it) but lets content under way finish, before the database closes under it.
+  const demoContentWait = new AbortController();
+  let demoContent: Promise<void> = Promise.resolve();
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    demoContentWait.abort();
+    await demoContent;
     // Stop accepting and finish in-flight requests, then let running jobs finish, then close the database.
     await app.close();
     await demo?.close(); // saves the demo corp
@@ -52,11 +58,15 @@ export async function serve(config: Config, startedAt: number, connection: pg.Po
     const mirrored = await database.db.execute<{ count: number }>(sql`SELECT count(*)::int AS count FROM qw_dept`);
     const sync = demo.firstStart || Number(mirrored.rows[0].count) === 0 ? await startWecomSync(jobs, wecom.corpId, 'initial', 'system') : undefined;
     // Then, once (remembered in sys_config), SCRM's own content so every module shows something (demo-content.ts).
-    if (config.DEMO_CONTENT) void (async () => {
-      if (sync && (await jobs.waitFor(sync.id, 30 * 60_000)).state !== 'completed') return;
+    if (config.DEMO_CONTENT) demoContent = (async () => {
+      if (sync && (await jobs.waitFor(sync.id, 30 * 60_000, demoContentWait.signal)).state !== 'completed') return;
       const made = await seedDemoContent({ app, db: database.db, tokens, sim: demo.sim });
       if (made) app.log.info(made, 'demo content made: channels, an acquisition link and a channel QR code, customers through them, tags, leads, sales users');
-    })().catch((error) => app.log.error({ err: error }, 'demo content could not be made'));
+    })().catch((error) =>
+      demoContentWait.signal.aborted && error === demoContentWait.signal.reason
+        ? app.log.info('demo content not made: the server stopped before the first sync finished (a later start makes it)')
+        : app.log.error({ err: error }, 'demo content could not be made'),
+    );
   } else {
     const run = await ensureInitialWecomSync({ db: database.db, jobs }, wecom.corpId);
     if (run) app.log.info({ jobId: run.id }, 'first sync with WeCom started');

@@ -38,6 +38,17 @@ test('tracked jobs: progress, result, failure after retries, one at a time, visi
   assert.equal(running.body.date.message, '已同步 1316 条客户关系，0 条已流失');
   const english = await admin.get('/scrm/admin/job/get', { id: started.id }, { 'accept-language': 'en' });
   assert.equal(english.body.date.message, '1316 relations synced, 0 lost');
+  // A wait given up (the server stopping while the demo waits on its first sync) rejects with the signal's reason,
+  // at once, and leaves the job running.
+  const giveUp = new AbortController();
+  const reason = new Error('stopping');
+  const waiting = app.jobs.waitFor(started.id, 60_000, giveUp.signal);
+  setTimeout(() => giveUp.abort(reason), 250);
+  const abortedAt = Date.now();
+  await assert.rejects(waiting, (error) => error === reason);
+  assert.ok(Date.now() - abortedAt < 2_000, 'gave up as the signal aborted, not at the timeout');
+  assert.equal((await app.jobs.get(started.id)).state, 'active');
+  await assert.rejects(app.jobs.waitFor(started.id, 60_000, giveUp.signal), (error) => error === reason, 'an aborted signal: nothing waited for');
   release();
 
   const done = await app.jobs.waitFor(started.id);

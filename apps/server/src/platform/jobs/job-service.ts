@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type pg from 'pg';
@@ -50,8 +51,8 @@ export interface JobService {
    */
   start(type: string, payload: object, options: { actor: string; exclusive?: boolean }): Promise<JobRecord>;
   get(id: number): Promise<JobRecord>;
-  /** Waits for a tracked job to finish (tests, CLI). */
-  waitFor(id: number, timeoutMs?: number): Promise<JobRecord>;
+  /** Waits for a tracked job to finish (tests, CLI, the demo's first start); given up, with the signal's reason, when it aborts. */
+  waitFor(id: number, timeoutMs?: number, signal?: AbortSignal): Promise<JobRecord>;
   /**
    * Creates an untracked pg-boss queue (nothing when it exists). Replicas starting together create their
    * queues one at a time (see `startupDdl`): pg-boss's own createQueue deadlocks when two sessions run it at once.
@@ -273,13 +274,14 @@ export async function createJobService(deps: {
       }
     },
     get,
-    async waitFor(id, timeoutMs = 60_000) {
+    async waitFor(id, timeoutMs = 60_000, signal) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
+        signal?.throwIfAborted();
         const job = await get(id);
         if (job.state === 'completed' || job.state === 'failed') return job;
         if (Date.now() > deadline) throw new Error(`job ${id} still ${job.state} after ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100, undefined, { signal }).catch(() => {}); // aborted: the loop's first line throws the reason
       }
     },
     async stop() {
