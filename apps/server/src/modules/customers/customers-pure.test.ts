@@ -42,7 +42,7 @@ describe('export rows', () => {
   const row: RelationExportRow = {
     id: 1, externalUserid: 'wmA', userid: 'rocky', employeeName: '罗琪', customerName: '李四', customerType: 2, customerGender: 2,
     customerCorpName: '腾讯', remark: '李部长', description: '', remarkCorpName: '腾讯科技', remarkMobiles: ['13800000001', '13000000002'],
-    addWay: 16, state: 'expo', createtime: new Date('2026-03-01T16:30:00Z'), tagIds: ['et1'], tags: null, status: 'lost',
+    addWay: 16, state: 'expo', createtime: new Date('2026-03-01T16:30:00Z'), status: 'lost',
     sourceName: '春季展会码', sourceType: 'qr', channelName: '线下展会',
     tagList: [
       { id: 7, name: 'VIP', type: 'corp', groupId: 2, groupName: '等级', wecomTagId: 'et1' },
