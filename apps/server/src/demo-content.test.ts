@@ -20,12 +20,18 @@ describe('demo content: made once after the first sync, through the modules', ()
 
   before(async () => {
     env = await createWecomTestEnv();
-    const sync = await startWecomSync(env.jobs, env.wecom.corpId, 'initial', 'system');
-    assert.equal((await env.jobs.waitFor(sync.id, 60_000)).state, 'completed');
     admin = await env.login();
     deps = { app: env.app, db: env.db, sim: env.sim, settle: () => env.settle(), tokens: createTokenService(env.config.JWT_SECRET!, 3600, () => env.clock.now), now: () => env.clock.now };
   });
   after(() => env?.close());
+
+  test('before the first sync has brought the employees: nothing made and nothing claimed, so a later start makes it', async () => {
+    await assert.rejects(seedDemoContent(deps), /fewer than two employees/);
+    assert.equal((await env.db.execute(sql`SELECT 1 FROM sys_config WHERE key = ${DEMO_CONTENT_KEY}`)).rows.length, 0);
+    assert.equal(await count(env, 'acq_channel'), 0);
+    const sync = await startWecomSync(env.jobs, env.wecom.corpId, 'initial', 'system');
+    assert.equal((await env.jobs.waitFor(sync.id, 60_000)).state, 'completed');
+  });
 
   test('channels, a published link and QR code, customers that came through them, tags, leads in each state, sales users', async () => {
     const summary = await seedDemoContent(deps);

@@ -64,9 +64,8 @@ export async function seedDemoContent(deps: DemoContentDeps): Promise<DemoConten
   const adminId = admins.rows[0]?.id;
   // An administrator who must first change the password (an exposed demo) cannot act yet: try at a later start.
   if (adminId === undefined) return null;
-  const claimed = await db.execute(sql`INSERT INTO sys_config (key, value) VALUES (${DEMO_CONTENT_KEY}, 'started') ON CONFLICT (key) DO NOTHING RETURNING key`);
-  if (claimed.rows.length === 0) return null;
-
+  const made = await db.execute(sql`SELECT 1 FROM sys_config WHERE key = ${DEMO_CONTENT_KEY}`);
+  if (made.rows.length > 0) return null;
   const user = await loadAuthUser(db, Number(adminId));
   if (!user) throw new Error('demo content: the administrator is gone');
   const { token } = await deps.tokens.sign(
@@ -97,6 +96,10 @@ export async function seedDemoContent(deps: DemoContentDeps): Promise<DemoConten
   const employees = (await get<Array<{ userid: string; name: string }>>('/scrm/admin/qw/emp/listByName', { eligible: 'true' })).map((e) => e.userid);
   if (employees.length < 2) throw new Error('demo content: the demo corp has fewer than two employees who can take customers');
   const [a, b, c = a, d = b] = employees;
+  // Claimed once what it needs is there (a first sync stopped before the employees leaves it unclaimed: a later start
+  // makes it), and before anything is made (two replicas starting together).
+  const claimed = await db.execute(sql`INSERT INTO sys_config (key, value) VALUES (${DEMO_CONTENT_KEY}, 'started') ON CONFLICT (key) DO NOTHING RETURNING key`);
+  if (claimed.rows.length === 0) return null;
 
   // 获客渠道.
   const channelOf = async (name: string, channelType: string, remark: string) => post<{ id: number; name: string }>('/scrm/admin/cust/channel/save', { name, channelType, remark, status: 0 });
