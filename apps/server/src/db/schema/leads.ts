@@ -75,6 +75,17 @@ export const lead = pgTable(
   ],
 );
 
+/**
+ * How many live, unmerged leads each owner has ('' for the pool), kept by statement triggers on lead (migration
+ * 0038): 线索公海 opens with no filter, and its exact total is then a sum over the owners in the caller's scope. A
+ * count read the leads themselves (the index alone only while the visibility map is set, which any update clears): half
+ * the page's database time.
+ */
+export const leadTally = pgTable('lead_tally', {
+  ownerUserid: text().primaryKey(),
+  leads: integer().notNull().default(0),
+});
+
 /** phone, wechat (微信号), email, qq, other. */
 export type LeadContactType = 'phone' | 'wechat' | 'email' | 'qq' | 'other';
 

@@ -9,7 +9,7 @@ import { contains, countAll, paginateInOne } from '../../platform/db/paging.ts';
 import { bindViewer, employeeScope, employeeScopeOfShape, relationScope, scopeShape, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { acqLink, customer, customerRelation, customerTag, qwEmp, sysUser, tag, tagGroup } from '../../db/schema/index.ts';
-import { lead, leadCollectRequest, leadContact, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus, type LeadTransferStatus } from '../../db/schema/leads.ts';
+import { lead, leadCollectRequest, leadTally, leadContact, leadFollowUp, leadTag, leadTransfer, type LeadContactType, type LeadStatus, type LeadTransferStatus } from '../../db/schema/leads.ts';
 import type { TimelineService } from '../journey/timeline.service.ts';
 import type { TimelineRepository } from '../journey/timeline.repository.ts';
 import type { LeadPageQuery, LeadRecord } from './leads.schemas.ts';
@@ -161,14 +161,39 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   }
   const pageOrder = (shape: string, of: { nextFollowAt: SQLWrapper; ctime: SQLWrapper; id: SQLWrapper } = lead) =>
     shape.split(',').includes('followUpBefore') ? [asc(of.nextFollowAt), asc(of.id)] : [desc(of.ctime), desc(of.id)];
-  const pageCount = preparedByShape(db, (shape, p) => db.select({ count: countAll }).from(lead).where(pageWhere(shape, p)));
+  /** Filters the owners' tally answers alone (the rest need a count of the leads). */
+  const TALLIED = new Set(['pool', 'owned', 'mine', 'mineUnbound', 'ownerUserid']);
+  /**
+   * The page's exact total: as 线索公海 opens (every live lead in scope) and in its views by owner (mine, the pool), a
+   * sum over the tally of the owners in scope and the pool (migration 0038); with any other filter, a count of the
+   * leads, whose cost grows with them and which reads the table wherever an update has cleared the visibility map.
+   */
+  function totalQuery(shape: string, p: (name: string) => SQLWrapper) {
+    const [scope, ...parts] = shape.split(',');
+    if (!parts.every((part) => TALLIED.has(part))) return db.select({ count: countAll }).from(lead).where(pageWhere(shape, p));
+    const owner = leadTally.ownerUserid;
+    const has = new Set(parts);
+    const owned = employeeScopeOfShape(scope, sql`${owner}`, p);
+    return db
+      .select({ count: sql<number>`COALESCE(sum(${leadTally.leads}), 0)::int` })
+      .from(leadTally)
+      .where(
+        and(
+          owned ? sql`(${owner} = '' OR ${owned})` : undefined,
+          has.has('pool') ? sql`${owner} = ''` : has.has('owned') ? sql`${owner} <> ''` : undefined,
+          has.has('mine') ? sql`${owner} = ${p('mine')}` : has.has('mineUnbound') ? sql`false` : undefined,
+          has.has('ownerUserid') ? sql`${owner} = ${p('ownerUserid')}` : undefined,
+        ),
+      );
+  }
+  const pageCount = preparedByShape(db, totalQuery);
   /**
    * The page, then the tags of its leads in one grouped read joined to it: a tag list per row (a correlated
    * aggregate) cost the database half of this statement even with no tags (measured with pgbench).
    */
   const pageRows = preparedPage(db, (shape, p, page) => {
     const found = db.$with('page').as(
-      select(db, { pageTotal: sql<number>`(${db.select({ count: countAll }).from(lead).where(pageWhere(shape, p))})`.as('page_total') })
+      select(db, { pageTotal: sql<number>`(${totalQuery(shape, p)})`.as('page_total') })
         .where(pageWhere(shape, p))
         .orderBy(...pageOrder(shape))
         .limit(page.limit as never)
