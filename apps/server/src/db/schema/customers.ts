@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, smallint, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { audit, id, ref, time } from './columns.ts';
 
@@ -110,4 +110,14 @@ export const customerRelation = pgTable(
 export const customerRelationTally = pgTable('customer_relation_tally', {
   userid: text().primaryKey(),
   relations: integer().notNull().default(0),
+});
+
+/**
+ * The number of relations in all, in 64 shards (migration 0039): an all-scope caller's 客户列表 total is a sum over
+ * these instead of over every employee's tally (2,000 rows: 0.17 ms of the page's 0.75 ms in the database). Each
+ * statement adds its change to its own connection's shard, so concurrent writers rarely wait on one another.
+ */
+export const customerRelationTotal = pgTable('customer_relation_total', {
+  shard: smallint().primaryKey(),
+  relations: bigint({ mode: 'number' }).notNull().default(0),
 });

@@ -6,6 +6,7 @@ import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-
 import { createCustomerWriteRepository } from './customer-writes.repository.ts';
 import { runCustomerSync, type SyncCheckpoint } from './customer-sync.ts';
 import { simRelations } from './customers.testing.ts';
+import { createRole, createUser, PASSWORD } from '../system/test-fixtures.ts';
 
 describe('customer sync: checkpoints and resumption', () => {
   let env: WecomTestEnv;
@@ -82,7 +83,7 @@ describe('customer sync: checkpoints and resumption', () => {
     assert.equal(calls.filter((call) => !call.cursor).length, Math.ceil(job.saved!.userids.length / 100), 'one cursor chain per chunk of userids');
   });
 
-  test("the per-employee tally (客户列表's unfiltered total) stays the count of relations through syncs, callbacks, moves and deletes", async () => {
+  test("the per-employee tally and the sharded total (客户列表's unfiltered totals) stay the count of relations through syncs, callbacks, moves, deletes and truncation", async () => {
     const tallyDiff = async () =>
       (await env.db.execute<{ userid: string; counted: number; tallied: number }>(sql`
         SELECT coalesce(c.userid, t.userid) AS userid, coalesce(c.n, 0)::int AS counted, coalesce(t.relations, 0)::int AS tallied
@@ -90,8 +91,11 @@ describe('customer sync: checkpoints and resumption', () => {
         FULL JOIN customer_relation_tally t ON t.userid = c.userid
         WHERE coalesce(c.n, 0) <> coalesce(t.relations, 0)`)).rows;
     const total = async () => Number((await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM customer_relation`)).rows[0].n);
+    // The sharded total (migration 0039), summed: each connection writes its own shard.
+    const sharded = async () => Number((await env.db.execute<{ n: number }>(sql`SELECT COALESCE(sum(relations), 0)::int AS n FROM customer_relation_total`)).rows[0].n);
     assert.ok((await total()) > 100, 'the syncs above wrote relations');
     assert.deepEqual(await tallyDiff(), []);
+    assert.equal(await sharded(), await total());
     // Callbacks: an add, a customer leaving (the relation stays, lost), the employee deleting one.
     const [employee] = [...env.sim.state.employees.values()].filter((e) => e.customerContact && e.resignedAt === undefined);
     const added = env.sim.actions.addCustomer({ userid: employee.userid });
@@ -100,15 +104,27 @@ describe('customer sync: checkpoints and resumption', () => {
     env.sim.actions.employeeDeletesCustomer({ userid: employee.userid, external_userid: second.external_userid });
     await env.settle();
     assert.deepEqual(await tallyDiff(), []);
+    assert.equal(await sharded(), await total());
     // A row moved to another employee, rows deleted, and the admin's page total (no filter) is the count.
     await env.db.execute(sql`UPDATE customer_relation SET userid = 'tally_other' WHERE id = (SELECT min(id) FROM customer_relation)`);
     await env.db.execute(sql`DELETE FROM customer_relation WHERE id IN (SELECT id FROM customer_relation ORDER BY id DESC LIMIT 3)`);
     assert.deepEqual(await tallyDiff(), []);
+    assert.equal(await sharded(), await total());
     const admin = await env.login();
     const page = await admin.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 });
     assert.equal(page.body.date.total, await total());
     const mine = await admin.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10, userIds: [employee.userid] });
     const counted = await env.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM customer_relation WHERE userid = ${employee.userid}`);
     assert.equal(mine.body.date.total, Number(counted.rows[0].n), 'a filtered total is counted');
+    // A caller who sees only some employees reads their tally rows: a self-scope user bound to the employee.
+    const roleId = await createRole(env, admin, { roleKey: 'tally_self', perms: ['cust:emp:list'], dataScope: 5 });
+    const userId = await createUser(admin, { username: 'tally_self', roleIds: [roleId] });
+    await env.db.execute(sql`UPDATE sys_user SET qw_userid = ${employee.userid} WHERE id = ${userId}`);
+    const self = await env.login('tally_self', PASSWORD);
+    const own = await self.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 });
+    assert.equal(own.body.date.total, Number(counted.rows[0].n), "the self-scope total is the employee's own count");
+    await env.db.execute(sql`TRUNCATE customer_relation CASCADE`);
+    assert.deepEqual([await sharded(), await total()], [0, 0]);
+    assert.equal((await admin.post('/scrm/admin/cust/emp/page', { pageNum: 1, pageSize: 10 })).body.date.total, 0);
   });
 });

@@ -238,8 +238,12 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
         );
       }
       // 客户列表 as it opens (no filter): the exact total is a sum over the employees in scope of the tally the
-      // triggers keep (migration 0034), not a count of every relation — cheap, so it rides on the page's rows.
-      const total = sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_tally t ${whereOf([relationScope(viewer, sql`t.userid`)])}`;
+      // triggers keep (migration 0034), or for a caller who sees every relation over the 64 shards of the total
+      // (0039), not a count of every relation — cheap, so it rides on the page's rows.
+      const scope = relationScope(viewer, sql`t.userid`);
+      const total = scope
+        ? sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_tally t WHERE ${scope}`
+        : sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_total t`;
       return paginateInOne(
         query,
         async (limit, offset) => {
