@@ -131,4 +131,29 @@ describe('rows as arrays and as objects', () => {
       client.release();
     }
   });
+
+  // database.ts builds rows read as objects by one literal per list of field names (pg's were dictionaries past 19 keys).
+  test('rows read as objects: every field in order, parsed, a later field of the same name winning, as pg reads them', async () => {
+    const client = await database.pool.connect();
+    try {
+      // 44 columns, as 客户列表's page reads, with nulls, JSON, times and a repeated name; twice (the second run reuses the builder).
+      const columns = Array.from({ length: 40 }, (_, i) => (i % 5 === 0 ? `NULL::text AS c${i}` : `${i}::int AS c${i}`));
+      const text = `SELECT ${columns.join(', ')}, '["13800000000"]'::jsonb AS mobiles, timestamptz '2026-01-02 03:04:05.678+00' AS at, 1 AS dup, 'second' AS dup`;
+      for (let run = 0; run < 2; run++) {
+        const { rows } = await client.query<Record<string, unknown>>(text);
+        const expected: Record<string, unknown> = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`c${i}`, i % 5 === 0 ? null : i]));
+        Object.assign(expected, { mobiles: ['13800000000'], at: new Date('2026-01-02T03:04:05.678Z'), dup: 'second' });
+        assert.deepEqual(rows, [expected]);
+        assert.deepEqual(Object.keys(rows[0]), Object.keys(expected), 'in the order of the fields');
+        assert.equal(Object.getPrototypeOf(rows[0]), Object.prototype);
+      }
+      // A field named __proto__ is a plain key, never the prototype (read as pg reads it).
+      const { rows } = await client.query<Record<string, unknown>>(`SELECT 1 AS a, '{"polluted":true}'::json AS "__proto__"`);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      assert.deepEqual(Object.getOwnPropertyDescriptor(rows[0], '__proto__')?.value, { polluted: true });
+      assert.equal(rows[0].a, 1);
+    } finally {
+      client.release();
+    }
+  });
 });

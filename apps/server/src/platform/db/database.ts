@@ -89,18 +89,49 @@ const resultShapeChanged = (error: unknown) => (error as { code?: string; messag
  */
 interface PgResultInternals {
   rowAsArray: boolean;
-  fields: { dataTypeID: number; format?: 'text' | 'binary' }[];
+  fields: { name: string; dataTypeID: number; format?: 'text' | 'binary' }[];
   _parsers: ((value: string) => unknown)[];
   _types?: { getTypeParser: (oid: number, format: 'text' | 'binary') => (value: string) => unknown };
+  parseRow?: (values: (string | null)[]) => unknown;
 }
 const resultPrototype = pg.Result.prototype as unknown as PgResultInternals & { addFields: (this: PgResultInternals, fields: PgResultInternals['fields']) => void };
 const addFieldsForObjects = resultPrototype.addFields;
 resultPrototype.addFields = function (fields) {
-  if (!this.rowAsArray) return addFieldsForObjects.call(this, fields);
+  const builder = this.rowAsArray ? undefined : objectRowBuilder(fields);
+  if (!this.rowAsArray && !builder) return addFieldsForObjects.call(this, fields);
   this.fields = fields;
   const types = this._types ?? pg.types;
-  this._parsers = fields.map((field) => types.getTypeParser(field.dataTypeID, field.format || 'text') as (value: string) => unknown);
+  const parsers = (this._parsers = fields.map((field) => types.getTypeParser(field.dataTypeID, field.format || 'text') as (value: string) => unknown));
+  if (builder) this.parseRow = (values) => builder(values, parsers);
 };
+
+/**
+ * Rows read as objects (db.execute: 客户列表's page reads 44 columns so) are each one object literal, from a function
+ * made once per list of field names. pg fills a copy of a null-prototype record key by key, and past 19 keys V8 keeps
+ * such an object as a dictionary: every row was a hash table to build and then to read. As with pg, a later field of
+ * the same name wins. Not for binary fields (pg copies their buffers) nor a field named __proto__ (a literal would
+ * set the prototype); those, and field lists past the bound, are read as pg reads them.
+ */
+type ObjectRowBuilder = (values: (string | null)[], parsers: ((value: string) => unknown)[]) => Record<string, unknown>;
+const MAX_OBJECT_ROW_SHAPES = 2000;
+const builderOfFields = new WeakMap<object, ObjectRowBuilder | null>();
+const builderOfNames = new Map<string, ObjectRowBuilder | null>();
+function objectRowBuilder(fields: PgResultInternals['fields']): ObjectRowBuilder | undefined {
+  // A named statement's fields are the same array on every run (the description kept below).
+  let builder = builderOfFields.get(fields);
+  if (builder !== undefined) return builder ?? undefined;
+  const key = fields.map((field) => field.name).join('\u0000');
+  builder = builderOfNames.get(key);
+  if (builder === undefined) {
+    if (builderOfNames.size >= MAX_OBJECT_ROW_SHAPES) return undefined;
+    const plain = fields.every((field) => (field.format ?? 'text') === 'text' && field.name !== '__proto__');
+    const values = fields.map((field, i) => `${JSON.stringify(field.name)}: values[${i}] === null ? null : parsers[${i}](values[${i}])`);
+    builder = plain ? (new Function('values', 'parsers', `return { ${values.join(', ')} };`) as ObjectRowBuilder) : null;
+    builderOfNames.set(key, builder);
+  }
+  builderOfFields.set(fields, builder);
+  return builder ?? undefined;
+}
 
 /**
  * A named statement's rows are described once per connection. pg asks the server to describe the portal on every run
