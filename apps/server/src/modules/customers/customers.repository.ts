@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { PLANNED_PER_RUN, type DbOrTx } from '../../platform/db/database.ts';
 import { containsKeyword, paginate, paginateInOne } from '../../platform/db/paging.ts';
-import { pageClause } from '../../platform/db/prepared.ts';
+import { pageClause, renderedOnce } from '../../platform/db/prepared.ts';
 import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import { NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
@@ -22,12 +22,12 @@ const PENDING_TRANSFER = sql`CASE WHEN r.status = 'active' THEN r.transfer_to EN
 
 // The employee's name looked up per row: a page is 20 rows, and the planner would rather hash the whole employee
 // table (thousands of rows) for them than probe its index; the join it no longer needs is left out by the planner.
-const RELATION_COLUMNS = sql`r.id, r.external_userid, r.userid, (SELECT e.name FROM qw_emp e WHERE e.userid = r.userid) AS employee_name, COALESCE(c.name, '') AS customer_name,
+const RELATION_COLUMNS = renderedOnce(sql`r.id, r.external_userid, r.userid, (SELECT e.name FROM qw_emp e WHERE e.userid = r.userid) AS employee_name, COALESCE(c.name, '') AS customer_name,
   c.avatar AS customer_avatar, COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender,
   c.corp_name AS customer_corp_name, r.remark, r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state,
   r.oper_userid, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by, r.transfer_fail_reason, r.channel_id,
   ${PENDING_TRANSFER}, r.transfer_requested_at, ${RELATION_STAGE_COLUMNS},
-  r.ctime, r.mtime`;
+  r.ctime, r.mtime`);
 
 /**
  * What an export row needs, for many rows (an export batch): the employee and the stage joined once per read, not
@@ -83,6 +83,9 @@ function toExportRow(row: Row, names: StateNames, tagList: TagBrief[]): Relation
 
 const RELATION_JOINS = sql`LEFT JOIN customer c ON c.external_userid = r.external_userid
   LEFT JOIN qw_emp e ON e.userid = r.userid`;
+/** A page row's channel names and tag list, over the page's relations (aliased p). */
+const PAGE_NAMES_JOIN = renderedOnce(stateNamesJoin(sql`p.state`));
+const PAGE_TAG_LIST = renderedOnce(relationTagList('p'));
 const RELATION_FROM = sql`FROM customer_relation r ${RELATION_JOINS}`;
 
 /**
@@ -222,9 +225,9 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
             ? sql`SELECT ${RELATION_COLUMNS} ${RELATION_FROM} ${pageOf}`
             : sql`SELECT ${RELATION_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${NEWEST_FIRST}`;
         // One round trip for the page: the channel names and tags (and the total, when given) ride on its rows.
-        return (await rows(sql`SELECT p.*, sn.source_name, sn.source_type, sn.channel_name, ${relationTagList('p')} AS tag_list
+        return (await rows(sql`SELECT p.*, sn.source_name, sn.source_type, sn.channel_name, ${PAGE_TAG_LIST} AS tag_list
           ${total ? sql`, (${total}) AS "pageTotal"` : sql``}
-          FROM (${pageQuery}) p ${stateNamesJoin(sql`p.state`)} ORDER BY p.createtime DESC, p.id DESC`)) as Array<Row & { pageTotal: unknown }>;
+          FROM (${pageQuery}) p ${PAGE_NAMES_JOIN} ORDER BY p.createtime DESC, p.id DESC`)) as Array<Row & { pageTotal: unknown }>;
       }
       const toPageRecord = (row: Row) => toRelationRecord(row, stateNamesOfRow(row), row.tag_list as TagBrief[]);
       if (all.filtered) {

@@ -2,12 +2,14 @@
 // it once per connection (a generic plan) instead of on every run.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { createTestDatabase } from '../../testing/test-app.ts';
 import { sysUser } from '../../db/schema/index.ts';
 import type pg from 'pg';
 import { dbOnConnection, PLANNED_PER_RUN, type Database } from './database.ts';
-import { notDeleted, pageClause, preparedByShape, preparedPage } from './prepared.ts';
+import { notDeleted, pageClause, preparedByShape, preparedPage, renderedOnce } from './prepared.ts';
+import { stateNamesJoin } from '../../modules/acquisition/state-names.ts';
+import { relationTagList } from '../../modules/tags/tag-filters.ts';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -161,5 +163,28 @@ describe('prepared selects map their rows as drizzle does', () => {
     assert.equal(first.records.length, 1);
     assert.deepEqual(Object.keys(first.records[0]), ['id']);
     assert.deepEqual(await page('mapped', { limit: 1, offset: 5 }), { records: [], total: undefined });
+  });
+});
+
+describe('fragments rendered once', () => {
+  test("render as the app's drizzle renders them inside a statement (snake_case columns too); a fragment with values is refused", async () => {
+    const { database, close } = await createTestDatabase();
+    // The app's own drizzle's dialect (internal to drizzle's typings).
+    const { dialect } = database.db as unknown as { dialect: { sqlToQuery: (query: SQL) => { sql: string } } };
+    try {
+      const fragments = [
+        sql`${sysUser.qwUserid} AS bound, (SELECT count(*) FROM sys_user u WHERE u.dept_id = ${sysUser.deptId}) AS peers`,
+        stateNamesJoin(sql`p.state`),
+        relationTagList('p'),
+      ];
+      for (const fragment of fragments) {
+        const statement = (part: SQL) => dialect.sqlToQuery(sql`SELECT ${part} FROM sys_user`).sql;
+        assert.equal(statement(renderedOnce(fragment)), statement(fragment));
+      }
+      assert.match(dialect.sqlToQuery(renderedOnce(fragments[0])).sql, /"sys_user"\."qw_userid" AS bound/);
+      assert.throws(() => renderedOnce(sql`r.userid = ${'emp1'}`), /holds no values/);
+    } finally {
+      await close();
+    }
   });
 });
