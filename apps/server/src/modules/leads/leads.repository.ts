@@ -188,8 +188,10 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
   }
   const pageCount = preparedByShape(db, totalQuery);
   /**
-   * The page, then the tags of its leads in one grouped read joined to it: a tag list per row (a correlated
-   * aggregate) cost the database half of this statement even with no tags (measured with pgbench).
+   * The page, each lead with its tag list read only when it has a tag (an index probe first): an unguarded list per
+   * row cost the database half of this statement even with no tags, and the tag lists grouped over the page and joined
+   * to it a third (pgbench, 8 clients, leads without tags: 10,200–16,200 statements/s joined, 15,000–19,100 guarded;
+   * about the same with tags on half the leads).
    */
   const pageRows = preparedPage(db, (shape, p, page) => {
     const found = db.$with('page').as(
@@ -199,7 +201,8 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
         .limit(page.limit as never)
         .offset(page.offset as never),
     );
-    const tagLists = db.$with('tag_lists').as(tagListsOf(db.select({ id: found.id }).from(found)));
+    const tagList = sql<LeadRecord['tags']>`CASE WHEN EXISTS (SELECT 1 FROM ${leadTag} x WHERE x.lead_id = ${found.id})
+      THEN COALESCE((SELECT t.tags FROM (${tagListsOf(sql`(${found.id})`)}) t), '[]'::json) ELSE '[]'::json END`;
     // The CTE's fields by the page's keys (read through its proxy: they are not its own properties). A column is
     // decoded by the table's own column: the CTE's is a proxy, and its decoder was a proxy read per value.
     const pageFields = Object.fromEntries(
@@ -209,10 +212,9 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
       }),
     ) as unknown as typeof columns;
     return db
-      .with(found, tagLists)
-      .select({ ...pageFields, tags: sql<LeadRecord['tags']>`COALESCE(${tagLists.tags}, '[]'::json)`, pageTotal: found.pageTotal })
+      .with(found)
+      .select({ ...pageFields, tags: tagList, pageTotal: found.pageTotal })
       .from(found)
-      .leftJoin(tagLists, eq(tagLists.leadId, found.id))
       .orderBy(...pageOrder(shape, found));
   });
 
