@@ -66,8 +66,8 @@ export const lead = pgTable(
     uniqueIndex('lead_link_state_uq').on(t.linkState),
     uniqueIndex('lead_import_row_uq').on(t.importId, t.importRow),
     index('lead_owner_userid_idx').on(t.ownerUserid, t.ctime).where(sql`is_del = 0`),
-    // Live, unmerged leads by owner, read alone: the page's exact total (线索公海 opens with every lead in the caller's
-    // scope) counts this index without visiting the table (migration 0037).
+    // Live, unmerged leads by owner (migration 0037): a filtered page's count within a scope. The unfiltered total and
+    // the owner views read lead_tally instead (0038): this index is read alone only while the visibility map is set.
     index('lead_live_owner_idx').on(t.ownerUserid).where(sql`is_del = 0 AND merged_into_id IS NULL`),
     index('lead_next_follow_idx').on(t.nextFollowAt).where(sql`is_del = 0 AND next_follow_at IS NOT NULL`),
     index('lead_status_idx').on(t.status, t.ctime),
