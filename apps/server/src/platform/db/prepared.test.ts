@@ -8,8 +8,8 @@ import { sysUser } from '../../db/schema/index.ts';
 import type pg from 'pg';
 import { dbOnConnection, PLANNED_PER_RUN, type Database } from './database.ts';
 import { notDeleted, pageClause, preparedByShape, preparedPage, renderedOnce } from './prepared.ts';
-import { stateNamesJoin } from '../../modules/acquisition/state-names.ts';
-import { relationTagList } from '../../modules/tags/tag-filters.ts';
+import { stateNamesOfPage } from '../../modules/acquisition/state-names.ts';
+import { relationTagListsOfPage } from '../../modules/tags/tag-filters.ts';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -174,8 +174,8 @@ describe('fragments rendered once', () => {
     try {
       const fragments = [
         sql`${sysUser.qwUserid} AS bound, (SELECT count(*) FROM sys_user u WHERE u.dept_id = ${sysUser.deptId}) AS peers`,
-        stateNamesJoin(sql`p.state`),
-        relationTagList('p'),
+        stateNamesOfPage('p'),
+        relationTagListsOfPage('p'),
       ];
       for (const fragment of fragments) {
         const statement = (part: SQL) => dialect.sqlToQuery(sql`SELECT ${part} FROM sys_user`).sql;
