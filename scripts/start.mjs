@@ -11,6 +11,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureServerBundle, SERVER_NODE_FLAGS } from './server-bundle.mjs';
+import { ensureDatabaseTemplate } from './database-template.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const web = join(root, 'apps/web');
@@ -22,7 +23,14 @@ if (process.env.SCRM_SKIP_CONSOLE_BUILD !== '1' && existsSync(join(web, 'package
 }
 
 // Without --enable-source-maps (README): mapping costs the start 60–90 ms and every stack trace made; NODE_OPTIONS turns it on.
-const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, await ensureServerBundle()], { cwd: root, stdio: 'inherit' });
+const bundle = await ensureServerBundle();
+// The embedded database's template, for a start on an empty data dir (not needed with DATABASE_URL).
+const template = process.env.DATABASE_URL ? undefined : ensureDatabaseTemplate(bundle);
+const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, bundle], {
+  cwd: root,
+  stdio: 'inherit',
+  env: template ? { ...process.env, SCRM_DATABASE_TEMPLATE: template } : process.env,
+});
 let stopping = false;
 const stop = (signal) => {
   if (stopping || server.exitCode !== null || server.signalCode !== null) return;

@@ -7,6 +7,11 @@ import type pg from 'pg';
 
 async function main() {
   const startedAt = Date.now();
+  // `npm start` making the embedded database's template (scripts/database-template.mjs): migrate a new data dir, stop.
+  if (process.env.SCRM_DATABASE_TEMPLATE_BUILD) {
+    await makeDatabaseTemplate(process.env.SCRM_DATABASE_TEMPLATE_BUILD);
+    return;
+  }
   let config: Config;
   try {
     config = loadConfig();
@@ -20,6 +25,7 @@ async function main() {
     ? undefined
     : startEmbeddedPostgresThread({
         dataDir: config.DATA_DIR,
+        template: process.env.SCRM_DATABASE_TEMPLATE,
         onExit: (error) => {
           // Every query would fail from now on: stop, for the process manager to start SCRM again.
           console.error('SCRM stops: the embedded database stopped:', error);
@@ -46,6 +52,16 @@ async function main() {
     connection = { connectionString: config.DATABASE_URL };
   }
   await serve(config, startedAt, connection, embedded);
+}
+
+async function makeDatabaseTemplate(dataDir: string) {
+  const [{ startEmbeddedPostgres }, { runMigrations }] = await Promise.all([import('./platform/db/embedded.ts'), import('./platform/db/migrate.ts')]);
+  const embedded = await startEmbeddedPostgres({ dataDir });
+  try {
+    await runMigrations(embedded.connection);
+  } finally {
+    await embedded.close();
+  }
 }
 
 main().catch((error) => {

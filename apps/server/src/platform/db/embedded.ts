@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -59,8 +59,9 @@ function databaseThread(workerData: unknown): Worker {
  * modules load, and its queries run beside the server's event loop instead of on it. `onExit` is told when
  * the thread ends other than by `close()`.
  */
-export async function startEmbeddedPostgresThread(options: { dataDir: string; onExit: (error: Error) => void }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgresThread(options: { dataDir: string; template?: string; onExit: (error: Error) => void }): Promise<EmbeddedPostgres> {
   const { pgdata, releaseLock } = lockDataDir(options.dataDir);
+  if (options.template) fromTemplate(pgdata, options.template);
   const worker = databaseThread({ pgdata });
   let closing = false;
   try {
@@ -139,6 +140,22 @@ function lockDataDir(dataDir: string): { pgdata: string; releaseLock: () => void
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   return { pgdata: join(dir, 'pgdata'), releaseLock: acquirePidLock(join(dir, 'scrm.pid')) };
+}
+
+/**
+ * A data dir without a database gets a copy of the template's (scripts/database-template.mjs: initialised and migrated),
+ * copied beside it and renamed, so a start stopped while copying leaves no half database. Without a usable template,
+ * PGlite initialises one as before.
+ */
+function fromTemplate(pgdata: string, template: string) {
+  if (existsSync(pgdata) || !existsSync(join(template, 'key'))) return;
+  const copying = `${pgdata}.${process.pid}.tmp`;
+  try {
+    cpSync(join(template, 'pgdata'), copying, { recursive: true });
+    renameSync(copying, pgdata);
+  } catch {
+    rmSync(copying, { recursive: true, force: true });
+  }
 }
 
 /** One process per data dir: PGlite has no locking of its own and two writers would corrupt it. */
