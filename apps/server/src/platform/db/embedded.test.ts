@@ -70,3 +70,44 @@ test("on its own thread (the server's), the same database: data kept, the data d
   assert.equal(existsSync(join(dataDir, 'scrm.pid')), false, 'the lock is released on close');
   assert.deepEqual(unexpected, [], 'closing is not an unexpected exit');
 });
+
+test("an empty data dir starts from the template's database; a data dir with one, or a template without its key, is left as it is", async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'scrm-embedded-template-'));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
+  // A template as scripts/database-template.mjs leaves it: a data dir with `pgdata`, then its key.
+  const template = join(scratch, 'template');
+  const made = await startEmbeddedPostgres({ dataDir: template });
+  const maker = new pg.Client(made.connection);
+  await maker.connect();
+  await maker.query("CREATE TABLE from_template (value text); INSERT INTO from_template VALUES ('migrated')");
+  await maker.end();
+  await made.close();
+  const onExit = (error: Error) => assert.fail(error);
+  const tablesOf = async (dataDir: string, templateDir: string) => {
+    const embedded = await startEmbeddedPostgresThread({ dataDir, template: templateDir, onExit });
+    try {
+      const client = new pg.Client(embedded.connection);
+      await client.connect();
+      const { rows } = await client.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
+      await client.end();
+      return rows.map((row) => row.table_name as string);
+    } finally {
+      await embedded.close();
+    }
+  };
+
+  // Without its key the template is not taken: PGlite initialises an empty database.
+  assert.deepEqual(await tablesOf(join(scratch, 'keyless'), template), []);
+  writeFileSync(join(template, 'key'), 'any');
+  const fresh = join(scratch, 'fresh');
+  assert.deepEqual(await tablesOf(fresh, template), ['from_template']);
+  assert.deepEqual(readdirSync(fresh).filter((name) => name.endsWith('.tmp')), [], 'no copy left beside it');
+  // A data dir that has its database keeps it (a table made since stays, the template is not copied over it).
+  const embedded = await startEmbeddedPostgresThread({ dataDir: fresh, template, onExit });
+  const client = new pg.Client(embedded.connection);
+  await client.connect();
+  await client.query('CREATE TABLE own (value text)');
+  await client.end();
+  await embedded.close();
+  assert.deepEqual(await tablesOf(fresh, template), ['from_template', 'own']);
+});
