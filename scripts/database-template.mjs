@@ -12,14 +12,11 @@ const cache = join(root, 'apps/server/.cache');
 export const databaseTemplate = join(cache, 'pgdata-template');
 const migrations = join(root, 'apps/server/src/db/migrations');
 
-/** What the template was made from: every migration file, and the PGlite that initialised it. */
+/** What the template was made from: the migrations the migrator applies (their SQL, the journal), and the PGlite that initialised it. */
 function keyOf() {
   const hash = createHash('sha256');
-  const files = (dir, prefix = '') =>
-    readdirSync(dir, { withFileTypes: true })
-      .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .flatMap((entry) => (entry.isDirectory() ? files(join(dir, entry.name), `${prefix}${entry.name}/`) : [`${prefix}${entry.name}`]));
-  for (const file of files(migrations)) hash.update(`${file}\0`).update(readFileSync(join(migrations, file))).update('\0');
+  const files = [...readdirSync(migrations).filter((name) => name.endsWith('.sql')).sort(), 'meta/_journal.json'];
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(migrations, file))).update('\0');
   hash.update(JSON.parse(readFileSync(join(root, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version);
   return hash.digest('hex');
 }
