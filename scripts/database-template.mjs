@@ -1,7 +1,7 @@
 // The embedded database's template (apps/server/.cache/pgdata-template/): an initialised data directory with every
 // migration applied, made by the server's bundle in a process of its own. A start on an empty data dir copies it
 // (a tenth of a second) instead of initialising PostgreSQL and migrating: on a slow host that was 5.5 s and 1.2 s of
-// a 12 s first start. Made again when the migrations or PGlite change (its key), like the bundle when a source does.
+// a 12 s start. Made again when the migrations or PGlite change (its key), by the next start that needs a database.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +26,16 @@ function keyOf() {
  * SCRM_DATABASE_TEMPLATE_BUILD; undefined when it could not be made (a start then initialises its database itself).
  */
 export function ensureDatabaseTemplate(bundle) {
+  try {
+    return makeTemplate(bundle);
+  } catch (error) {
+    // A read-only checkout, a full disk: the start goes on without one.
+    console.warn(`The database template could not be made (${error.message}); this start initialises its database itself.`);
+    return undefined;
+  }
+}
+
+function makeTemplate(bundle) {
   const key = keyOf();
   const keyFile = join(databaseTemplate, 'key');
   if (existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return databaseTemplate;

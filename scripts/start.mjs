@@ -24,8 +24,11 @@ if (process.env.SCRM_SKIP_CONSOLE_BUILD !== '1' && existsSync(join(web, 'package
 
 // Without --enable-source-maps (README): mapping costs the start 60–90 ms and every stack trace made; NODE_OPTIONS turns it on.
 const bundle = await ensureServerBundle();
-// The embedded database's template, for a start on an empty data dir (not needed with DATABASE_URL).
-const template = process.env.DATABASE_URL ? undefined : ensureDatabaseTemplate(bundle);
+// The embedded database's template, for a start on a data dir without a database (as the server resolves DATA_DIR,
+// from this directory): made or remade only then, so an upgraded install whose data dir has its database never waits
+// for one. Not with DATABASE_URL.
+const needsDatabase = !process.env.DATABASE_URL && !existsSync(join(resolve(root, process.env.DATA_DIR ?? './data'), 'pgdata'));
+const template = needsDatabase ? ensureDatabaseTemplate(bundle) : undefined;
 const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, bundle], {
   cwd: root,
   stdio: 'inherit',
