@@ -38,10 +38,15 @@ export function ensureDatabaseTemplate(bundle) {
 function makeTemplate(bundle) {
   const key = keyOf();
   const keyFile = join(databaseTemplate, 'key');
-  if (existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return databaseTemplate;
+  const current = () => existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key;
+  if (current()) return databaseTemplate;
   mkdirSync(cache, { recursive: true });
+  // Copies left by starts stopped while making one (each ~40 MB).
+  for (const name of readdirSync(cache)) {
+    const pid = /^pgdata-template\.(\d+)\.tmp$/.exec(name)?.[1];
+    if (pid && !isAlive(Number(pid))) rmSync(join(cache, name), { recursive: true, force: true });
+  }
   const building = join(cache, `pgdata-template.${process.pid}.tmp`);
-  rmSync(building, { recursive: true, force: true });
   const made = spawnSync(process.execPath, [bundle], {
     cwd: root,
     env: { ...process.env, SCRM_DATABASE_TEMPLATE_BUILD: building },
@@ -49,17 +54,25 @@ function makeTemplate(bundle) {
   });
   if (made.status !== 0) {
     rmSync(building, { recursive: true, force: true });
-    console.warn('The database template could not be made; this start initialises its database itself.');
-    return undefined;
+    throw new Error(`making it exited with ${made.status ?? made.signal}`);
   }
   // The key last: a directory without it is never taken for a template. Two starts making it at once each leave a
   // whole one (the second rename finds the first's and its own copy is dropped).
   writeFileSync(join(building, 'key'), key);
-  if (!(existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key)) rmSync(databaseTemplate, { recursive: true, force: true });
+  if (!current()) rmSync(databaseTemplate, { recursive: true, force: true });
   try {
     renameSync(building, databaseTemplate);
   } catch {
     rmSync(building, { recursive: true, force: true });
   }
-  return existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key ? databaseTemplate : undefined;
+  return current() ? databaseTemplate : undefined;
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
