@@ -225,11 +225,13 @@ describe('acquisition, end to end through the simulator', () => {
     }
     const [ruleA, ruleB, ruleC] = saved.allocationRules;
     const mainRange = () => env.sim.state.acquisitionLinks.get(saved.linkId)!.range.user_list.slice().sort();
+    // The upkeep writes WeCom's range, then stores the pick: wait for both, or the next read races the store.
+    const mainPick = async () => (await ok(admin.get('/scrm/admin/cust/get/link/get', { id: saved.id }))).mainUserid;
+    const mainIs = async (userid: string) => mainRange().join() === userid && (await mainPick()) === userid;
 
     // The main link follows the method: its range is narrowed to the sequence's first pick — c (weight 5
     // against a's 1; b is outside its working hours). That pick holds c's one place of the day.
-    await until('the main range narrowed to c', () => mainRange().join() === c);
-    assert.equal((await ok(admin.get('/scrm/admin/cust/get/link/get', { id: saved.id }))).mainUserid, c);
+    await until('the main range narrowed to c, in WeCom and in SCRM', () => mainIs(c));
 
     // Hits: b is outside its hours, c's place is held by the main link: every hit goes to a.
     for (let i = 0; i < 10; i++) {
@@ -247,7 +249,7 @@ describe('acquisition, end to end through the simulator', () => {
     const viaMain = env.sim.actions.openAcquisitionLink({ url: saved.url });
     assert.equal(viaMain.userid, c);
     await env.settle();
-    await until('the main range moved on to a', () => mainRange().join() === a);
+    await until('the main range moved on to a', () => mainIs(a));
     const cToday = await env.db.execute<{ held: number; adds: number }>(sql`SELECT held, adds FROM acq_rule_day WHERE rule_id = ${ruleC.id}`);
     assert.deepEqual(cToday.rows.map((row) => [Number(row.held), Number(row.adds)]), [[1, 1]], "c's held place was filled by the add, counted once");
 
@@ -295,7 +297,7 @@ describe('acquisition, end to end through the simulator', () => {
     const laterMain = env.sim.actions.openAcquisitionLink({ url: saved.url });
     assert.equal(laterMain.userid, a);
     await env.settle();
-    await until('the main range moved on to b', () => mainRange().join() === b);
+    await until('the main range moved on to b', () => mainIs(b));
 
     // Media used by a published link cannot be deleted; the message says which.
     const refused = await admin.post('/scrm/admin/media/delete', { ids: [mediaIds[0]] });
@@ -418,7 +420,8 @@ describe('acquisition, end to end through the simulator', () => {
       assert.ok(rule.qrCode);
     }
     // One sequence for the main QR and the hits: the main QR holds the first pick (a), hits continue it.
-    await until('the main QR narrowed to a', () => env.sim.state.contactWays.get(saved.linkId)!.user.join() === a);
+    await until('the main QR narrowed to a, in WeCom and in SCRM', async () =>
+      env.sim.state.contactWays.get(saved.linkId)!.user.join() === a && (await ok(admin.get('/scrm/admin/cust/get/qr/get', { id: saved.id }))).mainUserid === a);
     const order: string[] = [];
     for (let i = 0; i < 6; i++) order.push((await hit(`/scrm/open/route/hit?getType=qr&id=${saved.id}`)).body.date.userId);
     assert.deepEqual(order, [a, b, a, a, b, a]);
