@@ -11,7 +11,7 @@ import { WecomApiError, type ExternalContactEvent, type WecomClient, type WecomE
 import type { Db } from '../../platform/db/database.ts';
 import type { EventHandler } from '../portal/event-registry.ts';
 import { acqAdd, acqLink, acqWelcome, type GetType } from '../../db/schema/index.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import type { LinkRepository } from './link.repository.ts';
 import type { MediaService } from './media.service.ts';
 import { failureText } from '../../platform/wecom-errors.ts';

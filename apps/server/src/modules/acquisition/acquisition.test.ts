@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import { ok, SEED_LINK_BODY, samplePng, signedGet, upload } from './acquisition.testing.ts';
 import { LINK_STATS_QUEUE } from './link-stats.ts';
 

@@ -10,7 +10,7 @@ import type { Locale } from '../../platform/http/i18n.ts';
 import { asWecomError, failureText, readStoredFailure, wecomFailureOf, type WecomErrorSubject } from '../../platform/wecom-errors.ts';
 import { parseWorkingHours, WorkingHoursError } from './routing/working-hours.ts';
 import type { LinkPageBody, LinkRecord, LinkSaveBody, LinkStats, RuleRecord } from './acquisition.schemas.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import type { OrgRepository } from '../org/org.repository.ts';
 import { assertEligibleEmployees } from '../org/eligibility.ts';
 import type { TagRepository } from '../tags/tag.repository.ts';

@@ -16,7 +16,7 @@ import { createRangeUpkeep, type RangeUpkeep } from './range-upkeep.ts';
 import { createWecomPublisher } from './wecom-publisher.ts';
 import { createAcquisitionEventHandler } from './acquisition-events.ts';
 import { createLinkRepository } from './link.repository.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import { smoothWeighted } from './routing/route.ts';
 import { ok } from './acquisition.testing.ts';
 

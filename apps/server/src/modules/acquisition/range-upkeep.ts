@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../platform/db/database.ts';
 import { withSessionLock } from '../../platform/wecom.ts';
 import { acqLink, type GetType } from '../../db/schema/index.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import { boundaries, parseWorkingHours } from './routing/working-hours.ts';
 import { unavailableUsers } from './routing.service.ts';
 import { dailyCounts, loadRoutableLink, type RoutableLink } from './routing.repository.ts';

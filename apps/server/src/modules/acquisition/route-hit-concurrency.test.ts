@@ -14,7 +14,7 @@ import { createTokenService } from '../../platform/auth/tokens.ts';
 import { createJobService } from '../../platform/jobs/job-service.ts';
 import { createEventRegistry } from '../portal/event-registry.ts';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import { route, type RoutingRule } from './routing/route.ts';
 import { ok, signedGet } from './acquisition.testing.ts';
 

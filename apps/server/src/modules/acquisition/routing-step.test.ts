@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../testing/test-app.ts';
 import { createRoutingRepository, type RoundState, type RoutingRepository } from './routing.repository.ts';
 import { createRoutingService } from './routing.service.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 
 test('a step whose places were taken meanwhile is redone: the full rule is skipped, the refused writes leave nothing', async (t) => {
   const { database, close } = await createTestDatabase();

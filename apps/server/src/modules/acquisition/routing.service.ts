@@ -17,7 +17,7 @@ import type { RequestContext } from '../../platform/auth/context.ts';
 import { AppError, NotFound } from '../../platform/http/errors.ts';
 import { groupCommit } from '../../platform/group-commit.ts';
 import { chargeWeighted, refundWeighted, route, ruleAvailability, weightPool, type RouteDecision, type RoutingRule, type RuleCounters } from './routing/route.ts';
-import { localTime } from './routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import type { RouteAnswer } from './acquisition.schemas.ts';
 import type { RoundState, RoutableLink, RoutingRepository } from './routing.repository.ts';
 

@@ -1,6 +1,6 @@
 // When SOP steps are due and when recurrences occur, in the corp time zone: pure functions of instants.
 import type { SopStep, SopTrigger } from '../../db/schema/sop.ts';
-import { localTime, nextLocalMidnight } from '../acquisition/routing/local-time.ts';
+import { localTime, nextLocalMidnight } from '../../platform/local-time.ts';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

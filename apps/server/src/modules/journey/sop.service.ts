@@ -14,7 +14,7 @@ import type { Page } from '../../platform/http/schemas.ts';
 import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
 import type { OrgRepository } from '../org/org.repository.ts';
 import type { MediaService } from '../acquisition/media.service.ts';
-import { nextLocalMidnight } from '../acquisition/routing/local-time.ts';
+import { nextLocalMidnight } from '../../platform/local-time.ts';
 import type { SopKind, SopStep, SopTrigger } from '../../db/schema/sop.ts';
 import type { TimelineService } from './timeline.service.ts';
 import type { SopRepository, SopRuleRow, SopTaskNamed, SopTaskRow } from './sop.repository.ts';

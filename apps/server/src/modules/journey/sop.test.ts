@@ -10,7 +10,7 @@ import type { TestClient } from '../../testing/test-app.ts';
 import { createScopedUser, okDate } from '../../testing/scope-users.ts';
 import { startSecondReplica } from '../../testing/second-replica.ts';
 import { createWecom, simulatorSettings } from '../../platform/wecom.ts';
-import { localTime } from '../acquisition/routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import { runSopEvaluation } from './sop.testing.ts';
 
 const MINUTE = 60_000;

@@ -10,7 +10,7 @@ import type { LeadContactType, LeadStatus } from '../../db/schema/leads.ts';
 import { derivedStatus, type LeadRepository, type LeadRow, type NewLeadEvent, type ViewerLeads } from './leads.repository.ts';
 import { normaliseMobile } from './lead-import-rows.ts';
 import type { ContactInput, LeadAddBody, LeadKey, LeadPageQuery, LeadRecord, LeadUpdateBody } from './leads.schemas.ts';
-import { localTime } from '../acquisition/routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import type { AppMessageService, NewAppMessage } from '../../platform/app-message.ts';
 import type { AuditLogRepository, AuditEntry } from '../nexus/audit-log.repository.ts';
 import { streamWorkbook } from '../../platform/excel.ts';

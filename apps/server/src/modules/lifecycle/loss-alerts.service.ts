@@ -14,7 +14,7 @@ import { BadRequest, InvalidField } from '../../platform/http/errors.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
 import { ineligibleReason, type OrgRepository } from '../org/org.repository.ts';
-import { localTime } from '../acquisition/routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import type { EventHandler } from '../portal/event-registry.ts';
 import type { RelationRecord } from '../customers/customers.schemas.ts';
 import { fetchCustomer } from '../customers/customer-events.ts';

@@ -9,7 +9,7 @@ import ExcelJS from 'exceljs';
 import { createWecomTestEnv, type WecomTestEnv } from '../../testing/wecom-test-env.ts';
 import type { TestClient } from '../../testing/test-app.ts';
 import { createScopedUser, okDate } from '../../testing/scope-users.ts';
-import { localTime } from '../acquisition/routing/local-time.ts';
+import { localTime } from '../../platform/local-time.ts';
 import { LOSS_DIGEST_QUEUE } from './inheritance-components.ts';
 import { until } from './lifecycle.testing.ts';
 

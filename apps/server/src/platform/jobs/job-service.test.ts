@@ -129,3 +129,31 @@ test('schedule: an unchanged schedule (every start after the first) writes nothi
   assert.equal(changed.cron, '7 * * * *', 'another cron is written');
   assert.ok(changed.updated_on.getTime() > first.updated_on.getTime());
 });
+
+test("schedules: replicas looking together send a due schedule's job once a minute, by the database's clock; one not due sends nothing", async (t) => {
+  const { database, close } = await createTestDatabase();
+  t.after(close);
+  const [first, second] = await Promise.all(
+    [0, 1].map(() => createJobService({ db: database.db, pool: database.pool, schedule: true, scheduleCheckSeconds: 0.2 })),
+  );
+  t.after(() => Promise.all([first.stop(), second.stop()]));
+  await first.createQueue('test-every-minute');
+  await first.createQueue('test-not-now');
+  const [{ minute }] = (await database.pool.query<{ minute: number }>(`SELECT EXTRACT(MINUTE FROM now())::int AS minute`)).rows;
+  await first.schedule('test-every-minute', '* * * * *', { tz: 'Asia/Shanghai' });
+  // A minute of the hour at least two minutes away from now's.
+  await second.schedule('test-not-now', `${(minute + 30) % 60} * * * *`, { tz: 'UTC' });
+  // Looks every 0.2 s on each replica, a turn lasting 0.15 s: about fifteen looks in three seconds.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const sent = (
+    await database.pool.query<{ name: string; jobs: number; minutes: number }>(
+      `SELECT name, count(*)::int AS jobs, count(DISTINCT date_trunc('minute', created_on))::int AS minutes FROM pgboss.job
+       WHERE name IN ('test-every-minute', 'test-not-now') GROUP BY name`,
+    )
+  ).rows;
+  assert.equal(sent.length, 1, JSON.stringify(sent));
+  assert.equal(sent[0].name, 'test-every-minute');
+  assert.ok(sent[0].jobs >= 1, 'the due schedule was sent');
+  assert.equal(sent[0].jobs, sent[0].minutes, 'once in each minute the looks covered');
+  await assert.rejects(first.schedule('test-not-now', 'every minute'), RangeError, 'a cron the looks cannot read is refused');
+});

@@ -8,6 +8,7 @@ import { STARTUP_DDL_LOCK } from '../db/migrate.ts';
 import { sysJob } from '../../db/schema/index.ts';
 import { NotFound } from '../http/errors.ts';
 import { renderJobMessage, storeJobMessage, type JobMessage } from './job-messages.ts';
+import { firesInMinuteOf, parseCron, type CronSchedule } from './cron.ts';
 
 export interface JobProgress {
   jobId: number;
@@ -107,7 +108,10 @@ export function jobProgressOf(db: Db, jobId: number): JobProgress {
 export async function createJobService(deps: {
   db: Db;
   pool: pg.Pool;
+  /** Whether this replica takes its turn at sending the jobs of due schedules (not in most tests). */
   schedule?: boolean;
+  /** Seconds between this replica's looks at the schedules (20; tests look more often). */
+  scheduleCheckSeconds?: number;
   /** Seconds before a failed tracked job's first retry, doubling after (5: WeCom's busy and rate-limit answers clear in seconds; tests wait less). */
   retryDelaySeconds?: number;
 }): Promise<JobService> {
@@ -129,7 +133,8 @@ export async function createJobService(deps: {
     // pg-boss runs its SQL on our pool: one set of connections, and it works the same on PGlite.
     db: { executeSql: (text, values) => track(deps.pool.query(text, values)) },
     schema: 'pgboss',
-    schedule: deps.schedule ?? true,
+    // Its timekeeper stays off: checkSchedules (below) sends the jobs of due schedules.
+    schedule: false,
     supervise: true,
   });
   boss.on('error', (error) => console.error('[jobs]', error));
@@ -177,8 +182,54 @@ export async function createJobService(deps: {
     await startupDdl(() => boss.createQueue(name, { ...options, name }));
   };
 
-  // Installs or migrates pg-boss's schema and (with schedule) creates its cron queue.
+  // Installs or migrates pg-boss's schema.
   await startupDdl(() => boss.start());
+
+  /**
+   * The schedules' jobs, sent as pg-boss's timekeeper sends them — one replica at a time looks (its turn-taking on
+   * pgboss.version's cron_on), each due schedule's job at most once a minute (a singleton), by the database's clock —
+   * but due by cron.ts, in microseconds: the timekeeper's cron-parser held the event loop 85–370 ms every 30 s on a
+   * busy 2-core host, and at every start. Each replica looks every `checkSeconds`, a turn lasting a little less,
+   * so every minute has looks and a job sent late in one goes to the same minute's singleton.
+   */
+  const checkSeconds = deps.scheduleCheckSeconds ?? 20;
+  const parsedCrons = new Map<string, CronSchedule | null>();
+  const cronOf = (cron: string) => {
+    if (!parsedCrons.has(cron)) {
+      try {
+        parsedCrons.set(cron, parseCron(cron));
+      } catch (error) {
+        console.error(`[jobs] schedule "${cron}" cannot be read: never sent`, error);
+        parsedCrons.set(cron, null);
+      }
+    }
+    return parsedCrons.get(cron)!;
+  };
+  async function checkSchedules() {
+    const { rows } = await deps.pool.query<{ now: number }>(
+      `UPDATE pgboss.version SET cron_on = now()
+       WHERE EXTRACT(EPOCH FROM (now() - COALESCE(cron_on, now() - interval '1 week'))) > $1
+       RETURNING (EXTRACT(EPOCH FROM now()) * 1000)::float8 AS now`,
+      [checkSeconds * 0.75],
+    );
+    if (rows.length === 0) return; // another replica's turn
+    const now = new Date(rows[0].now);
+    const stored = await deps.pool.query<{ name: string; cron: string; timezone: string; data: object | null; options: PgBoss.ScheduleOptions | null }>(
+      'SELECT name, cron, timezone, data, options FROM pgboss.schedule',
+    );
+    for (const row of stored.rows) {
+      const cron = cronOf(row.cron);
+      if (!cron || !firesInMinuteOf(cron, now, row.timezone)) continue;
+      const { tz: _tz, ...options } = row.options ?? {};
+      await boss.send(row.name, row.data ?? {}, { ...options, singletonKey: row.name, singletonSeconds: 60 });
+    }
+  }
+  let scheduleTimer: NodeJS.Timeout | undefined;
+  if (deps.schedule ?? true) {
+    const look = () => void track(checkSchedules()).catch((error: unknown) => console.error('[jobs] schedules', error));
+    scheduleTimer = setInterval(look, checkSeconds * 1000);
+    look();
+  }
   const { db } = deps;
 
   const update = (id: number, values: Partial<typeof sysJob.$inferInsert>) => db.update(sysJob).set(values).where(eq(sysJob.id, id));
@@ -223,6 +274,7 @@ export async function createJobService(deps: {
         (row) => row.name === name && row.cron === cron && isDeepStrictEqual(row.data ?? {}, {}) && isDeepStrictEqual(row.options ?? {}, options),
       );
       if (!same) {
+        parseCron(cron); // what checkSchedules cannot read is refused here
         schedules = null;
         await startupDdl(() => boss.schedule(name, cron, {}, options));
       }
@@ -287,6 +339,7 @@ export async function createJobService(deps: {
     async stop() {
       // Graceful: lets running handlers finish before returning; those waiting on other jobs are told to give up.
       stopping.abort();
+      clearInterval(scheduleTimer);
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
       // Then what pg-boss left under way (see inFlight); a macrotask turn lets a finished fetch start its handler
       // and a finished handler start its complete/fail before the set is read again.

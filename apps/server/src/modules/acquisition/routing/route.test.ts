@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chargeWeighted, refundWeighted, route, smoothWeighted, weightPool, type RoutingRule, type RuleCounters, type RouteDecision, type WeightedEntry } from './route.ts';
-import { localTime, nextLocalMidnight } from './local-time.ts';
+import { localTime, nextLocalMidnight } from '../../../platform/local-time.ts';
 import { boundaries, parseWorkingHours, withinWorkingHours, WorkingHoursError } from './working-hours.ts';
 
 const TZ = 'Asia/Shanghai';

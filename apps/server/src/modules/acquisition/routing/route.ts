@@ -1,4 +1,4 @@
-import { localTime } from './local-time.ts';
+import { localTime } from '../../../platform/local-time.ts';
 import { parseWorkingHours, withinWorkingHours } from './working-hours.ts';
 
 /**
