@@ -3,8 +3,8 @@ import { localTime } from '../local-time.ts';
 /**
  * Cron expressions (five fields: minute hour day-of-month month day-of-week) read once and matched against a minute
  * of wall-clock time. pg-boss 10 checks its schedules every 30 s with cron-parser over luxon, whose `prev()` steps a
- * time-zoned date field by field: 85–370 ms of the event loop for our twelve schedules per check on a busy 2-core
- * host (a stall every half minute on the replica that checks, and at every start). Matching the current minute
+ * time-zoned date field by field: 33–61 ms of the event loop for our ten schedules per check (85–370 ms on a busy 2-core
+ * host): a stall every half minute on the replica that checks, and at every start. Matching the current minute
  * takes microseconds.
  */
 export interface CronSchedule {
