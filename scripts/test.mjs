@@ -53,7 +53,13 @@ const result = spawnSync(
   // --liftoff-only: PGlite's WebAssembly stays in V8's baseline compiler. Its optimising tier recompiled the functions
   // each file's database start makes hot, about a second of CPU per file (logout.test.ts 4.1 → 3.2 s): more than
   // what the optimised code saves over a test file's few queries (the heaviest, lead-import, pays 4 s of its 21).
-  ['--liftoff-only', '--import', 'tsx', '--import', './scripts/test-exit.mjs', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files.map((f) => relative(root, f))],
+  [
+    '--liftoff-only', '--import', 'tsx', '--import', './scripts/test-exit.mjs',
+    // The runner's own reporter (spec on a terminal, TAP otherwise), then scripts/test-summary.mjs's tail.
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/test-summary.mjs', '--test-reporter-destination=stdout',
+    '--test', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files.map((f) => relative(root, f)),
+  ],
   { cwd: root, env, stdio: 'inherit' },
 );
 if (env.SCRM_TEST_CLEANUP) spawnSync(process.execPath, ['--import', 'tsx', env.SCRM_TEST_CLEANUP], { env, stdio: 'inherit' });

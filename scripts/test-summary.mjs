@@ -1,0 +1,43 @@
+// A node:test reporter run beside TAP by scripts/test.mjs. CI keeps only the tail of what a run prints, and TAP
+// reports a failure where it happens, hundreds of lines before the end: this repeats each failure (file, test,
+// error) after the runner's summary, and names the slowest files, so the tail says what failed and what CI waits on.
+import { relative } from 'node:path';
+
+const SLOWEST = 8;
+
+export default async function* summary(source) {
+  const failures = [];
+  const files = new Map(); // file → [its process started, it ended], ms into the run
+  const began = Date.now();
+  for await (const event of source) {
+    const { file } = event.data ?? {};
+    // Only the file's own wrapper test is reported as it happens (dequeued when its process starts, complete when it
+    // ends); the events of the tests inside arrive together once it is the file's turn in the report.
+    const live = (event.type === 'test:dequeue' || event.type === 'test:complete') && event.data.name === file;
+    if (file && live) {
+      const at = Date.now() - began;
+      const span = files.get(file);
+      if (span) span[1] = at;
+      else files.set(file, [at, at]);
+    }
+    // A suite that fails because a test inside it failed is reported by that test; keep the leaves and the files.
+    if (event.type === 'test:fail' && event.data.details?.error?.failureType !== 'subtestsFailed') {
+      const { name, details } = event.data;
+      failures.push({ file: file ? relative(process.cwd(), file) : '?', name, error: details.error });
+    }
+  }
+  if (files.size > 0) {
+    const slowest = [...files].sort((a, b) => b[1][1] - b[1][0] - (a[1][1] - a[1][0])).slice(0, SLOWEST);
+    yield `# slowest files (seconds; from → to, seconds into the run):\n`;
+    for (const [file, [from, to]] of slowest) {
+      yield `#   ${((to - from) / 1000).toFixed(1).padStart(6)} s  ${relative(process.cwd(), file)}  (${(from / 1000).toFixed(0)} → ${(to / 1000).toFixed(0)})\n`;
+    }
+  }
+  if (failures.length === 0) return;
+  yield `# failing tests (${failures.length}):\n`;
+  for (const { file, name, error } of failures) {
+    const cause = error?.cause ?? error;
+    const message = String(cause?.message ?? cause ?? '').split('\n').slice(0, 6).join('\n#       ');
+    yield `#   ${file} › ${name}\n#       ${message}\n`;
+  }
+}
