@@ -7,6 +7,7 @@ const SLOWEST = 8;
 
 export default async function* summary(source) {
   const failures = [];
+  let cancelled = 0;
   const files = new Map(); // file → [its process started, it ended], ms into the run
   const began = Date.now();
   for await (const event of source) {
@@ -20,8 +21,11 @@ export default async function* summary(source) {
       if (span) span[1] = at;
       else files.set(file, [at, at]);
     }
-    // A suite that fails because a test inside it failed is reported by that test; keep the leaves and the files.
-    if (event.type === 'test:fail' && event.data.details?.error?.failureType !== 'subtestsFailed') {
+    // A suite that fails because a test inside it failed is reported by that test, and the tests a failed suite
+    // cancelled by the suite: keep the leaves that failed, the suites whose hooks failed, and the files.
+    const failureType = event.data?.details?.error?.failureType;
+    if (event.type === 'test:fail' && failureType === 'cancelledByParent') cancelled++;
+    else if (event.type === 'test:fail' && failureType !== 'subtestsFailed') {
       const { name, details } = event.data;
       failures.push({ file: file ? relative(process.cwd(), file) : '?', name, error: details.error });
     }
@@ -34,10 +38,11 @@ export default async function* summary(source) {
     }
   }
   if (failures.length === 0) return;
-  yield `# failing tests (${failures.length}):\n`;
+  yield `# failing tests (${failures.length}${cancelled ? `; ${cancelled} more cancelled by their suite` : ''}):\n`;
   for (const { file, name, error } of failures) {
     const cause = error?.cause ?? error;
-    const message = String(cause?.message ?? cause ?? '').split('\n').slice(0, 6).join('\n#       ');
+    const lines = String(cause?.message ?? cause ?? '').split('\n').slice(0, 6);
+    const message = lines.map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line)).join('\n#       ');
     yield `#   ${file} › ${name}\n#       ${message}\n`;
   }
 }

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { createScopedUser, okDate, SCOPE_USER_PASSWORD, type ScopedClient } from '../../server/src/testing/scope-users.ts';
-import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip, signInThroughForm, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 import { TRACK_JOB } from '../../server/src/modules/broadcasts/broadcasts.service.ts';
 
@@ -22,7 +22,7 @@ interface Sender {
   name: string;
 }
 
-describe('broadcasts in the console: create, preview, send, watch the results arrive', { skip, timeout: 240_000 }, () => {
+describe('broadcasts in the console: create, preview, send, watch the results arrive', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let page: Page;

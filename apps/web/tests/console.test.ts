@@ -8,10 +8,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, SUITE_TIMEOUT, PAGE_TIMEOUT } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
-describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
+describe('admin console in Chromium', { skip, timeout: SUITE_TIMEOUT }, () => {
   let server: ConsoleServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -24,7 +24,7 @@ describe('admin console in Chromium', { skip, timeout: 300_000 }, () => {
     if (language === 'en') await context.addInitScript(() => localStorage.setItem('scrm.language', 'en'));
     contexts.push(context);
     const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(PAGE_TIMEOUT);
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     return page;
   }

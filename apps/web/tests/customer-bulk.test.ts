@@ -9,10 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm, SCREENSHOTS, newConsolePage } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm, SCREENSHOTS, newConsolePage, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
-describe('客户列表 bulk tagging in the console', { skip, timeout: 300_000 }, () => {
+describe('客户列表 bulk tagging in the console', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let page: Page;

@@ -15,7 +15,7 @@ import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/
 import type { TestClient } from '../../server/src/testing/test-app.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
 import { ensureInitialWecomSync } from '../../server/src/platform/jobs/wecom-sync.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm, newConsolePage } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm, newConsolePage, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 const PASSWORD = 'Dashboard12345';
@@ -28,7 +28,7 @@ interface InstalledMenu {
 }
 const flatten = (nodes: InstalledMenu[]): InstalledMenu[] => nodes.flatMap((node) => [node, ...flatten(node.children ?? [])]);
 
-describe('the dashboard after the first sync with WeCom', { skip, timeout: 300_000 }, () => {
+describe('the dashboard after the first sync with WeCom', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let admin: TestClient;

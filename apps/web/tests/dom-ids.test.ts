@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, browserSuiteSkip as skip, signInThroughForm, newConsolePage } from './support/browser.ts';
+import { launchBrowser, browserSuiteSkip as skip, signInThroughForm, newConsolePage, SUITE_TIMEOUT } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
 /** Pages whose toolbar's primary button opens a create dialog over a search form. */
 const PAGES = ['/acquisition/channel', '/acquisition/mini-link', '/system/role', '/system/user', '/system/open-app', '/group/chat'];
 
-describe('element ids are unique per form', { skip, timeout: 300_000 }, () => {
+describe('element ids are unique per form', { skip, timeout: SUITE_TIMEOUT }, () => {
   let server: ConsoleServer;
   let browser: Browser;
   let page: Page;

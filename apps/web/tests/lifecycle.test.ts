@@ -16,7 +16,7 @@ import { sysMenu } from '../../server/src/db/schema/index.ts';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { okDate } from '../../server/src/testing/scope-users.ts';
 import type { TestClient } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 const PASSWORD = 'Lifecycle-Passw0rd-1';
@@ -26,7 +26,7 @@ interface Person {
   name: string;
 }
 
-describe('employee lifecycle in the console: 离职继承, 在职继承, 流失提醒', { skip, timeout: 280_000 }, () => {
+describe('employee lifecycle in the console: 离职继承, 在职继承, 流失提醒', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let admin: TestClient;
   let browser: Browser;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS, signInThroughForm, newConsolePage } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS, signInThroughForm, newConsolePage, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000) {
@@ -20,7 +20,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000) {
   }
 }
 
-describe('acquisition link: the main link follows the method, and the link statistics', { skip, timeout: 300_000 }, () => {
+describe('acquisition link: the main link follows the method, and the link statistics', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let page: Page;

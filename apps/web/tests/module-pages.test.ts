@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, openInApp, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, openInApp, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm, SUITE_TIMEOUT, PAGE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 /** Every page of the modules, by menu path, named for its screenshot. */
@@ -35,7 +35,7 @@ const MODULE_PAGES = [
   ['/system/open-app', 'open-api-apps'],
 ] as const;
 
-describe('module pages in zh-CN and English', { skip, timeout: 600_000 }, () => {
+describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
 
@@ -43,7 +43,7 @@ describe('module pages in zh-CN and English', { skip, timeout: 600_000 }, () => 
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: language });
     await context.addInitScript((lang) => localStorage.setItem('scrm.language', lang), language);
     const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(PAGE_TIMEOUT);
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     return signInThroughForm(page, env.url, 'admin', TEST_ADMIN_PASSWORD);
   }

@@ -16,10 +16,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
 import { openRequestHeaders } from '../../server/src/platform/open-signature.ts';
-import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, SUITE_TIMEOUT, PAGE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
-describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 }, () => {
+describe('module pages in Chromium (WeCom simulator)', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -31,7 +31,7 @@ describe('module pages in Chromium (WeCom simulator)', { skip, timeout: 600_000 
     await context.addInitScript((lang) => localStorage.setItem('scrm.language', lang), language);
     contexts.push(context);
     const created = await context.newPage();
-    created.setDefaultTimeout(20_000);
+    created.setDefaultTimeout(PAGE_TIMEOUT);
     created.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     return created;
   }

@@ -15,12 +15,12 @@ import type { Browser, Page } from 'playwright-core';
 import { sysMenu } from '../../server/src/db/schema/index.ts';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { okDate } from '../../server/src/testing/scope-users.ts';
-import { browserUnavailable, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip, newConsolePage } from './support/browser.ts';
+import { browserUnavailable, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip, newConsolePage, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 const NEW_PASSWORD = 'Sales-Passw0rd-2026';
 
-describe("an operations manager's first day: a sales team, a link, a customer, a lead", { skip, timeout: 300_000 }, () => {
+describe("an operations manager's first day: a sales team, a link, a customer, a lead", { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let page: Page;

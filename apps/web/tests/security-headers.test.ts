@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { sql } from 'drizzle-orm';
-import { launchBrowser, browserSuiteSkip as skip } from './support/browser.ts';
+import { launchBrowser, browserSuiteSkip as skip, SUITE_TIMEOUT, PAGE_TIMEOUT } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
-describe('the console and Swagger UI under the security headers', { skip, timeout: 180_000 }, () => {
+describe('the console and Swagger UI under the security headers', { skip, timeout: SUITE_TIMEOUT }, () => {
   let server: ConsoleServer;
   let browser: Browser;
 
@@ -30,7 +30,7 @@ describe('the console and Swagger UI under the security headers', { skip, timeou
   async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(PAGE_TIMEOUT);
     const problems: string[] = [];
     await page.exposeFunction('reportViolation', (text: string) => problems.push(text));
     await context.addInitScript(() => {

@@ -15,10 +15,10 @@ import { ok, simRelations } from '../../server/src/modules/customers/customers.t
 import { samplePng, upload } from '../../server/src/modules/acquisition/acquisition.testing.ts';
 import { addLead } from '../../server/src/modules/leads/leads.testing.ts';
 import { runSopEvaluation } from '../../server/src/modules/journey/sop.testing.ts';
-import { browserUnavailable, choose, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, SCREENSHOTS, browserSuiteSkip as skip, SUITE_TIMEOUT, PAGE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
-describe('the employee sidebar in WeCom (demo client), at a phone viewport', { skip, timeout: 180_000 }, () => {
+describe('the employee sidebar in WeCom (demo client), at a phone viewport', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let admin: TestClient & { token: string };
@@ -33,7 +33,7 @@ describe('the employee sidebar in WeCom (demo client), at a phone viewport', { s
   const phonePage = async (path: string): Promise<Page> => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
+    page.setDefaultTimeout(PAGE_TIMEOUT);
     await page.goto(`${env.url}${path}`);
     return page;
   };

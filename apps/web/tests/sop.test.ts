@@ -13,12 +13,12 @@ import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/
 import { okDate } from '../../server/src/testing/scope-users.ts';
 import type { TestClient } from '../../server/src/testing/test-app.ts';
 import { runSopEvaluation } from '../../server/src/modules/journey/sop.testing.ts';
-import { browserUnavailable, choose, launchBrowser, newConsolePage, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, newConsolePage, browserSuiteSkip as skip, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 const PASSWORD = 'Sop-Passw0rd-1';
 
-describe('SOP in the console: 客户SOP and 我的待办', { skip, timeout: 120_000 }, () => {
+describe('SOP in the console: 客户SOP and 我的待办', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let admin: TestClient;
   let browser: Browser;

@@ -11,12 +11,12 @@ import type { Browser, Page } from 'playwright-core';
 import { sysMenu } from '../../server/src/db/schema/index.ts';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { okDate } from '../../server/src/testing/scope-users.ts';
-import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
 const PASSWORD = 'Stages-Passw0rd-1';
 
-describe('customer stages in the console: move in the drawer, filter the list, the pipeline and the funnel', { skip, timeout: 120_000 }, () => {
+describe('customer stages in the console: move in the drawer, filter the list, the pipeline and the funnel', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let page: Page;

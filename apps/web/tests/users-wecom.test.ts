@@ -8,10 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { qwEmp, sysUser } from '../../server/src/db/schema/index.ts';
 import { eq } from 'drizzle-orm';
-import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm, newConsolePage } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, browserSuiteSkip as skip, signInThroughForm, newConsolePage, SUITE_TIMEOUT } from './support/browser.ts';
 import { startConsoleServer, TEST_ADMIN_PASSWORD, type ConsoleServer } from './support/console-server.ts';
 
-describe('users and WeCom employees in the console', { skip, timeout: 300_000 }, () => {
+describe('users and WeCom employees in the console', { skip, timeout: SUITE_TIMEOUT }, () => {
   let server: ConsoleServer;
   let browser: Browser;
   let page: Page;

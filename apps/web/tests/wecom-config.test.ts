@@ -9,10 +9,10 @@ import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { createScopedUser } from '../../server/src/testing/scope-users.ts';
 import { samplePng, upload } from '../../server/src/modules/acquisition/acquisition.testing.ts';
-import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip } from './support/browser.ts';
+import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip, SUITE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
-describe('入群欢迎语 and 敏感词拦截 in the console', { skip, timeout: 120_000 }, () => {
+describe('入群欢迎语 and 敏感词拦截 in the console', { skip, timeout: SUITE_TIMEOUT }, () => {
   let env: WecomTestEnv;
   let browser: Browser;
   let page: Page;

@@ -30,15 +30,34 @@ export function browserUnavailable(): string | null {
 export const skipBrowser = process.env.SCRM_SKIP_BROWSER === '1';
 /** A browser suite's `skip`: only when Chromium is missing and SCRM_SKIP_BROWSER=1 allows it (else the suite fails). */
 export const browserSuiteSkip = skipBrowser && browserUnavailable() !== null ? 'chromium is not installed and SCRM_SKIP_BROWSER=1' : false;
+/**
+ * How long a browser step waits for what the operator sees, and how long a browser suite may take: CI's machines
+ * differ in speed by half and more, and three test files (each a server, a database and a browser) share two cores.
+ * A suite that took 124 s with one core taken by another process had a 240-s limit (seen failing under load).
+ */
+export const PAGE_TIMEOUT = 30_000;
+export const SUITE_TIMEOUT = 600_000;
 /** Where the browser suites write their screenshots. */
 export const SCREENSHOTS = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
 
-/** Headless chromium with a fresh profile (Playwright gives every launch its own temporary --user-data-dir). */
+/**
+ * Headless chromium with a fresh profile (Playwright gives every launch its own temporary --user-data-dir). A launch
+ * that fails is tried again, twice: Chromium sometimes dies as it starts on a loaded machine (seen: SIGSEGV before
+ * its first page, which failed a whole suite in its `before`), and starting the browser is not what a test checks.
+ */
 export async function launchBrowser(): Promise<Browser> {
   const problem = browserUnavailable();
   if (problem) throw new Error(problem);
-  return chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+    } catch (error) {
+      if (attempt === LAUNCH_ATTEMPTS) throw error;
+      process.stderr.write(`chromium failed to start (attempt ${attempt} of ${LAUNCH_ATTEMPTS}), starting it again: ${String(error).split('\n')[0]}\n`);
+    }
+  }
 }
+const LAUNCH_ATTEMPTS = 3;
 
 /**
  * Clicks an item of an antd popup (dropdown menu, select option, popconfirm button) once it is shown, as an event
@@ -75,10 +94,10 @@ export async function openInApp(page: Page, path: string): Promise<void> {
   await page.locator('.ant-pro-page-container').first().waitFor();
 }
 
-/** A page in a fresh context (zh-CN, 1440×900 unless told), waiting up to 20 s for what the operator sees. */
+/** A page in a fresh context (zh-CN, 1440×900 unless told), waiting up to PAGE_TIMEOUT for what the operator sees. */
 export async function newConsolePage(browser: Browser, options: { width?: number; height?: number; acceptDownloads?: boolean; timezoneId?: string } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: options.width ?? 1440, height: options.height ?? 900 }, locale: 'zh-CN', acceptDownloads: options.acceptDownloads, timezoneId: options.timezoneId });
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(PAGE_TIMEOUT);
   return page;
 }

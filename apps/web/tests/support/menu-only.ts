@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { menuTree, type MenuSeed } from '@scrm/shared';
 import { createWecomTestEnv, type WecomTestEnv } from '../../../server/src/testing/wecom-test-env.ts';
 import type { TestClient } from '../../../server/src/testing/test-app.ts';
-import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm } from './browser.ts';
+import { browserUnavailable, launchBrowser, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm, PAGE_TIMEOUT } from './browser.ts';
 import { ensureWebBuilt } from './console-server.ts';
 
 const PASSWORD = 'PageOnly12345';
@@ -161,7 +161,7 @@ export function describeMenuOnlyPages(directories: readonly string[], options: {
       browser = await launchBrowser();
       context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
       page = await context.newPage();
-      page.setDefaultTimeout(20_000);
+      page.setDefaultTimeout(PAGE_TIMEOUT);
       page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
       page.on('request', (request) => {
         phaseOf.set(request, phase);
