@@ -110,6 +110,23 @@ describe('customer data scope: self and department scope see, export and act on 
       assert.ok(tagRows.records.every((row: any) => own.includes(row.userId) || (row.userId === '' && expected.some((mine) => mine.external_userid === row.externalUserid))));
     });
 
+    test(`${name}: the list as it opens, page by page, holds their relations newest first with the exact total on every page`, async () => {
+      const { client, own } = scenario();
+      const ordered = await env.db.execute<{ id: number }>(
+        sql`SELECT id FROM customer_relation WHERE userid IN (${sql.join(own.map((userid) => sql`${userid}`), sql`, `)}) ORDER BY createtime DESC, id DESC`,
+      );
+      const expected = ordered.rows.map((row) => Number(row.id));
+      assert.ok(expected.length > 4, 'more than two pages of two');
+      const walked: number[] = [];
+      // One page past the last: no rows, the same total.
+      for (let pageNum = 1; pageNum <= Math.ceil(expected.length / 2) + 1; pageNum++) {
+        const page = await ok(client().post('/scrm/admin/cust/emp/page', { pageNum, pageSize: 2, tagMatch: 'any' }));
+        assert.equal(page.total, expected.length, `page ${pageNum}'s total`);
+        walked.push(...page.records.map((row: any) => row.id));
+      }
+      assert.deepEqual(walked, expected);
+    });
+
     test(`${name}: another employee's relation, customer or customer tag by id is a 404; their own is found`, async () => {
       const { client, own } = scenario();
       const mine = activeOf(own[0]);

@@ -1,10 +1,10 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { PLANNED_PER_RUN, type DbOrTx } from '../../platform/db/database.ts';
 import { containsKeyword, paginate, paginateInOne } from '../../platform/db/paging.ts';
-import { pageClause, renderedOnce } from '../../platform/db/prepared.ts';
-import { bindViewer, relationScope, type Viewer } from '../../platform/auth/data-scope.ts';
+import { pageClause, preparedSqlPage, renderedOnce } from '../../platform/db/prepared.ts';
+import { bindViewer, employeeScopeOfShape, relationScope, scopeShape, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
+import { isFiltered, NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
 import { namesOfStates, NO_STATE_NAMES, stateNamesOfPage, stateNamesOfRow, withStateNames, type StateNames } from '../acquisition/state-names.ts';
 import { customerTagCondition, relationTagJoin, relationTagListsOfPage, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type { TagBrief } from '../tags/tags.schemas.ts';
@@ -94,6 +94,24 @@ const PAGE_EXTRAS = renderedOnce(sql`, tl AS (${relationTagListsOfPage('p')}), s
 const PAGE_EXTRA_COLUMNS = renderedOnce(sql`${RELATION_STAGE_JOINED_COLUMNS}, sn.source_name, sn.source_type, sn.channel_name, COALESCE(tl.tags, '[]'::json) AS tag_list`);
 const PAGE_EXTRA_JOINS = renderedOnce(sql`${relationStageJoin('p')} LEFT JOIN tl ON tl.id = p.id LEFT JOIN sn ON sn.state = p.state`);
 const RELATION_FROM = sql`FROM customer_relation r ${RELATION_JOINS}`;
+
+/** A page of relations taken before customers and employees are joined to its rows (`pageOf`: WHERE … ORDER … LIMIT). */
+const newestRelationsPage = (pageOf: SQL): SQL =>
+  sql`SELECT ${PAGE_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${NEWEST_FIRST}`;
+
+/**
+ * A page's statement: its rows (CTE p) with their stages, channel names and tags, and `total`'s value as pageTotal when
+ * one is given: one round trip for the page.
+ */
+const withPageExtras = (pageQuery: SQL, total?: SQL): SQL => sql`WITH p AS (${pageQuery})${PAGE_EXTRAS}
+  SELECT p.*, ${PAGE_EXTRA_COLUMNS} ${total ? sql`, (${total}) AS "pageTotal"` : sql``}
+  FROM p ${PAGE_EXTRA_JOINS} ORDER BY p.createtime DESC, p.id DESC`;
+
+/** The exact count of the relations in a scope (over tally t; undefined: every relation), from the counts the triggers keep. */
+const scopedTotal = (scope: SQL | undefined): SQL =>
+  scope
+    ? sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_tally t WHERE ${scope}`
+    : sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_total t`;
 
 /**
  * A relation as the API answers it (and the export reads it); `tagList` on page and export rows only (undefined elsewhere,
@@ -187,8 +205,6 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       ...relationsFrom({ ...selection, conditions }, newest),
       needsCustomer: selection.needsCustomer,
       keywordUnion: !!selection.keywordArms,
-      /** Any filter beyond the scope. */
-      filtered: selection.conditions.length > 0 || !!selection.keywordArms || selection.needsCustomer,
     };
   }
 
@@ -213,54 +229,56 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
     return scope && sql`EXISTS (SELECT 1 FROM customer_relation r WHERE r.external_userid = c.external_userid AND ${scope})`;
   }
 
+  /**
+   * 客户列表 as it opens (no filter beyond the scope), built once per kind of scope and page (db/prepared.ts): the page
+   * of the newest relations in scope, with its exact total riding on its rows — for a caller who sees every relation
+   * the sum over the 64 shards of the total (migration 0039), otherwise over the tally the triggers keep per employee
+   * in scope (0034), not a count of the relations.
+   */
+  const openingPage = preparedSqlPage<Row & { pageTotal: unknown }>(db, (shape, p, page) => {
+    const where = whereOf([employeeScopeOfShape(shape, sql`r.userid`, p)]);
+    const pageOf = sql`${where} ${NEWEST_FIRST} LIMIT ${page.limit} OFFSET ${page.offset}`;
+    return withPageExtras(newestRelationsPage(pageOf), scopedTotal(employeeScopeOfShape(shape, sql`t.userid`, p)));
+  });
+
   /** Everything read or changed for a viewer (each method takes the viewer first; exposed bound, by forViewer). */
   const scoped = {
     // ---- relations ---------------------------------------------------------------------------------
 
     async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
-      const all = relationSource(viewer, query);
-      /** The page's rows with their channel names and tags, each carrying `total`'s value (as pageTotal) when one is given. */
-      async function pageRows(limit: number, offset: number, total?: SQL) {
-        const newest = relationSource(viewer, query, [], { limit: limit + offset });
-        const pageOf = sql`${newest.where} ${NEWEST_FIRST} ${pageClause(limit, offset)}`;
-        // Conditions on r alone: take the page of relations first and join customers and employees to those rows only
-        // (a keyword found by index may match many relations, each of which would otherwise be joined before sorting).
-        // A keyword's union already holds at most a page's worth of each arm.
-        const pageQuery = newest.keywordUnion
-          ? sql`SELECT ${PAGE_COLUMNS} FROM ${newest.from} ${RELATION_JOINS} ${pageOf}`
-          : newest.needsCustomer
-            ? sql`SELECT ${PAGE_COLUMNS} ${RELATION_FROM} ${pageOf}`
-            : sql`SELECT ${PAGE_COLUMNS} FROM (SELECT * FROM customer_relation r ${pageOf}) r ${RELATION_JOINS} ${NEWEST_FIRST}`;
-        // One round trip for the page: the stages, channel names and tags (and the total, when given) ride on its rows.
-        return (await rows(sql`WITH p AS (${pageQuery})${PAGE_EXTRAS}
-          SELECT p.*, ${PAGE_EXTRA_COLUMNS} ${total ? sql`, (${total}) AS "pageTotal"` : sql``}
-          FROM p ${PAGE_EXTRA_JOINS} ORDER BY p.createtime DESC, p.id DESC`)) as Array<Row & { pageTotal: unknown }>;
-      }
       const toPageRecord = (row: Row) => toRelationRecord(row, stateNamesOfRow(row), row.tag_list as TagBrief[]);
-      if (all.filtered) {
-        // A filtered total is a count of the matching relations, about as costly as the page: both at once, on two
-        // connections, so a request waits for the slower of them rather than for both in turn.
-        const count = sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`;
-        return paginate(
+      if (!isFiltered(relationConditions(query, options))) {
+        // 客户列表 as it opens: its statement is built once per kind of scope (openingPage).
+        const { shape, values } = scopeShape(viewer);
+        return paginateInOne(
           query,
-          async () => num((await rows(count))[0].count),
-          async (limit, offset) => (await pageRows(limit, offset)).map(toPageRecord),
+          async (limit, offset) => {
+            const found = await openingPage(shape, { ...values, limit, offset });
+            return { records: found.map(toPageRecord), total: found[0]?.pageTotal };
+          },
+          async () => num((await rows(sql`SELECT (${scopedTotal(relationScope(viewer, sql`t.userid`))}) AS count`))[0].count),
         );
       }
-      // 客户列表 as it opens (no filter): the exact total is a sum over the employees in scope of the tally the
-      // triggers keep (migration 0034), or for a caller who sees every relation over the 64 shards of the total
-      // (0039), not a count of every relation — cheap, so it rides on the page's rows.
-      const scope = relationScope(viewer, sql`t.userid`);
-      const total = scope
-        ? sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_tally t WHERE ${scope}`
-        : sql`SELECT COALESCE(sum(t.relations), 0)::bigint FROM customer_relation_total t`;
-      return paginateInOne(
+      // A filtered total is a count of the matching relations, about as costly as the page: both at once, on two
+      // connections, so a request waits for the slower of them rather than for both in turn.
+      const all = relationSource(viewer, query);
+      const count = sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`;
+      return paginate(
         query,
+        async () => num((await rows(count))[0].count),
         async (limit, offset) => {
-          const found = await pageRows(limit, offset, total);
-          return { records: found.map(toPageRecord), total: found[0]?.pageTotal };
+          const newest = relationSource(viewer, query, [], { limit: limit + offset });
+          const pageOf = sql`${newest.where} ${NEWEST_FIRST} ${pageClause(limit, offset)}`;
+          // Conditions on r alone: take the page of relations first and join customers and employees to those rows
+          // only (a keyword found by index may match many relations, each of which would otherwise be joined before
+          // sorting). A keyword's union already holds at most a page's worth of each arm.
+          const pageQuery = newest.keywordUnion
+            ? sql`SELECT ${PAGE_COLUMNS} FROM ${newest.from} ${RELATION_JOINS} ${pageOf}`
+            : newest.needsCustomer
+              ? sql`SELECT ${PAGE_COLUMNS} ${RELATION_FROM} ${pageOf}`
+              : newestRelationsPage(pageOf);
+          return (await rows(withPageExtras(pageQuery))).map(toPageRecord);
         },
-        async () => num((await rows(sql`SELECT (${total}) AS count`))[0].count),
       );
     },
 

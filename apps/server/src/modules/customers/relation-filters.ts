@@ -60,6 +60,9 @@ export function relationConditions(filters: RelationFilters, options: FilterOpti
 
 export { whereOf };
 
+/** Whether a selection picks fewer relations than the scope alone (any filter, a keyword or a condition on customers). */
+export const isFiltered = (selection: RelationSelection): boolean => selection.conditions.length > 0 || !!selection.keywordArms || selection.needsCustomer;
+
 /** The pages' order, newest first; every `newest` read (a page, an export batch) walks it. */
 export const NEWEST_FIRST = sql`ORDER BY r.createtime DESC, r.id DESC`;
 

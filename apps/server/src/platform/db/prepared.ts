@@ -87,19 +87,41 @@ export function preparedByShape<R>(
 
 /** preparedByShape's runner: the records, and the value of the `carried` field (on the first row; none without rows). */
 function runByShape<R>(db: DbOrTx, build: (shape: string, p: (name: string) => Placeholder) => Preparable<R>, maxShapes: number, carried?: string) {
-  const client = (db as { $client?: pg.Pool | pg.PoolClient }).$client;
-  if (!client) throw new TypeError('prepared queries run on the database or a connection, not in a transaction');
-  const prepared = new Map<string, ReturnType<typeof compile<R>>>();
+  const client = clientOf(db);
+  const compiled = builtOncePerShape((shape) => compile(build(shape, (name) => sql.placeholder(name)), carried), maxShapes);
   return async (shape: string, values: Record<string, unknown>) => {
-    let query = prepared.get(shape);
-    if (!query) {
-      if (prepared.size >= maxShapes) prepared.delete(prepared.keys().next().value!);
-      query = compile(build(shape, (name) => sql.placeholder(name)), carried);
-      prepared.set(shape, query);
-    }
+    const query = compiled(shape);
     const { rows } = await client.query<unknown[]>({ text: query.text, values: fillPlaceholders(query.params, values), rowMode: 'array', types });
     return { records: query.toRecords(rows), carried: query.carriedOf(rows) };
   };
+}
+
+/** The pool (or the one connection) a prepared query runs on. */
+function clientOf(db: DbOrTx): pg.Pool | pg.PoolClient {
+  const client = (db as { $client?: pg.Pool | pg.PoolClient }).$client;
+  if (!client) throw new TypeError('prepared queries run on the database or a connection, not in a transaction');
+  return client;
+}
+
+/** What `make` builds for a shape, made on its first use and kept (at most maxShapes, the oldest dropped first). */
+function builtOncePerShape<T>(make: (shape: string) => T, maxShapes: number): (shape: string) => T {
+  const built = new Map<string, T>();
+  return (shape) => {
+    let made = built.get(shape);
+    if (made === undefined) {
+      if (built.size >= maxShapes) built.delete(built.keys().next().value!);
+      made = make(shape);
+      built.set(shape, made);
+    }
+    return made;
+  };
+}
+
+/** The key of a page's statement, and the shape, page size and first page it stands for (preparedPage's comment). */
+const pageKey = (shape: string, values: { limit: number; offset: number }) => `${shape}|${values.limit}|${values.offset === 0 ? 'first' : 'later'}`;
+function pageOfKey(key: string, p: (name: string) => Placeholder): { shape: string; page: { limit: SQL; offset: SQL | Placeholder } } {
+  const [shape, limit, first] = key.split('|');
+  return { shape, page: { limit: literalLimit(Number(limit)), offset: first === 'first' ? sql.raw('0') : p('offset') } };
 }
 
 /**
@@ -117,16 +139,39 @@ export function preparedPage<R extends readonly unknown[]>(
   const byKey = runByShape(
     db,
     (key, p) => {
-      const [shape, limit, first] = key.split('|');
-      return build(shape, p, { limit: literalLimit(Number(limit)), offset: first === 'first' ? sql.raw('0') : p('offset') });
+      const { shape, page } = pageOfKey(key, p);
+      return build(shape, p, page);
     },
     maxShapes,
     'pageTotal',
   );
   /** The page's records, and its `pageTotal` field's value when it selects one (paginateInOne): never a field of a record. */
   return async (shape: string, values: Record<string, unknown> & { limit: number; offset: number }): Promise<PageRows<Omit<R[number], 'pageTotal'>>> => {
-    const { records, carried } = await byKey(`${shape}|${values.limit}|${values.offset === 0 ? 'first' : 'later'}`, values);
+    const { records, carried } = await byKey(pageKey(shape, values), values);
     return { records: records as Omit<R[number], 'pageTotal'>[], total: carried };
+  };
+}
+
+/**
+ * preparedPage for a page written as SQL rather than a drizzle select (客户列表's, with its CTEs): built to its text
+ * once per shape and page, its rows read as objects, with dates as text (as drizzle's driver reads them). Building
+ * and rendering the statement per request was the largest part of the page's server CPU after the response itself
+ * (bench/http-baseline --profile: drizzle, the filters and the scope, and hashing the 4 KB text to find its name).
+ */
+export function preparedSqlPage<Row>(
+  db: DbOrTx,
+  build: (shape: string, p: (name: string) => Placeholder, page: { limit: SQL; offset: SQL | Placeholder }) => SQL,
+  maxShapes = 256,
+) {
+  const client = clientOf(db);
+  const rendered = builtOncePerShape((key) => {
+    const p = (name: string) => sql.placeholder(name);
+    const { shape, page } = pageOfKey(key, p);
+    return dialect.sqlToQuery(build(shape, p, page));
+  }, maxShapes);
+  return async (shape: string, values: Record<string, unknown> & { limit: number; offset: number }): Promise<Row[]> => {
+    const query = rendered(pageKey(shape, values));
+    return (await client.query({ text: query.sql, values: fillPlaceholders(query.params, values), types })).rows as Row[];
   };
 }
 
