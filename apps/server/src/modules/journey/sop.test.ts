@@ -12,6 +12,7 @@ import { startSecondReplica } from '../../testing/second-replica.ts';
 import { createWecom, simulatorSettings } from '../../platform/wecom.ts';
 import { localTime } from '../../platform/local-time.ts';
 import { runSopEvaluation } from './sop.testing.ts';
+import { until } from '../../testing/until.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -64,9 +65,13 @@ test('SOP: tasks at their times through a restart, recurrence catch-up, group jo
   await runSopEvaluation(env.jobs);
   let tasks = await taskRows();
   assert.deepEqual(tasks.map((task) => [task.external_userid, task.step_id]), [[first.external_userid, sop.steps[0].id]]);
-  // Told by a textcard that opens 我的待办.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const messages = ((await (await fetch(`${env.sim.url}/sim/app-messages?userid=${seller.userid}`)).json()) as { app_messages: Array<{ msgtype: string; title?: string; content: string; url?: string }> }).app_messages;
+  // Told by a textcard that opens 我的待办 (sent by the app-message service on its own, once the task is stored).
+  const messages = await until(
+    'the SOP textcard',
+    async () => ((await (await fetch(`${env.sim.url}/sim/app-messages?userid=${seller.userid}`)).json()) as { app_messages: Array<{ msgtype: string; title?: string; content: string; url?: string }> }).app_messages,
+    (sent) => sent.some((message) => message.title?.includes('门店新客跟进')),
+    20_000,
+  );
   const card = messages.find((message) => message.title?.includes('门店新客跟进'));
   assert.ok(card, JSON.stringify(messages));
   assert.equal(card.msgtype, 'textcard');

@@ -10,7 +10,7 @@ import { createScopedUser, okDate } from '../../testing/scope-users.ts';
 import { NEXUS_TEST_KEY, NEXUS_TEST_SECRET, nexusClient } from '../nexus/nexus.testing.ts';
 import { TRANSFER_RESULT_JOB } from './transfer.service.ts';
 import { INHERITANCE_SWEEP_QUEUE } from './inheritance-components.ts';
-import { until } from './lifecycle.testing.ts';
+import { until } from '../../testing/until.ts';
 
 /** The 150 on PostgreSQL; a third on the embedded database (the same assertions), inside the per-file time limit. */
 const CUSTOMERS = process.env.DATABASE_URL ? 150 : 50;

@@ -10,7 +10,8 @@ import type { TestClient } from '../../testing/test-app.ts';
 import { okDate as ok } from '../../testing/scope-users.ts';
 import { INHERITANCE_SWEEP_QUEUE } from './inheritance-components.ts';
 import { TRANSFER_RESULT_JOB } from './transfer.service.ts';
-import { createSyncedCorp, until } from './lifecycle.testing.ts';
+import { createSyncedCorp } from './lifecycle.testing.ts';
+import { until } from '../../testing/until.ts';
 
 describe('automatic inheritance runs with WeCom', () => {
   let env: WecomTestEnv;

@@ -11,7 +11,7 @@ import type { TestClient } from '../../testing/test-app.ts';
 import { createScopedUser, okDate } from '../../testing/scope-users.ts';
 import { localTime } from '../../platform/local-time.ts';
 import { LOSS_DIGEST_QUEUE } from './inheritance-components.ts';
-import { until } from './lifecycle.testing.ts';
+import { until } from '../../testing/until.ts';
 
 const simAppMessages = async (env: WecomTestEnv, userid: string) =>
   ((await (await fetch(`${env.sim.url}/sim/app-messages?userid=${encodeURIComponent(userid)}`)).json()) as { app_messages: Array<{ content: string }> }).app_messages;
