@@ -62,13 +62,18 @@ describe('the main QR code / link follows the allocation method', { timeout: 600
   });
   after(() => env?.close());
 
-  /** Publishes, then waits until range upkeep narrowed the main range to one employee (callbacks still on). */
+  /**
+   * Publishes, then waits until range upkeep narrowed the main range to one employee (callbacks still on) and stored
+   * that pick: upkeep writes WeCom first and SCRM a moment later, so WeCom's range alone does not say it is done.
+   */
   async function publish(getType: 'link' | 'qr', body: object) {
     const saved = await ok(admin.post(`/scrm/admin/cust/get/${getType}/save`, { ...body, status: 1 }));
     assert.equal(saved.status, 1, saved.statusReason ?? '');
+    const storedPick = async () =>
+      (await env.db.execute<{ main_userid: string | null }>(sql`SELECT main_userid FROM acq_link WHERE id = ${saved.id}`)).rows[0]?.main_userid;
     const deadline = Date.now() + 10_000;
-    while (mainRange(getType, saved.linkId).length !== 1) {
-      if (Date.now() > deadline) assert.fail('the main range was never narrowed');
+    while (mainRange(getType, saved.linkId).length !== 1 || (await storedPick()) !== mainRange(getType, saved.linkId)[0]) {
+      if (Date.now() > deadline) assert.fail('the main range was never narrowed, in WeCom and in SCRM');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     env.sim.setCallbackUrl(undefined);
