@@ -154,9 +154,9 @@ export function preparedPage<R extends readonly unknown[]>(
 
 /**
  * preparedPage for a page written as SQL rather than a drizzle select (客户列表's, with its CTEs): built to its text
- * once per shape and page, its rows read as objects, with dates as text (as drizzle's driver reads them). Building
- * and rendering the statement per request was the largest part of the page's server CPU after the response itself
- * (bench/http-baseline --profile: drizzle, the filters and the scope, and hashing the 4 KB text to find its name).
+ * once per shape and page, its rows read as objects, with dates as text (as drizzle's driver reads them). Building it
+ * per request (drizzle, the filters and the scope, then hashing its 4 KB text to find the statement's name) took
+ * 18–33% of the page's server CPU (bench/http-baseline, before and after).
  */
 export function preparedSqlPage<Row>(
   db: DbOrTx,
