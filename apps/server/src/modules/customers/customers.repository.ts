@@ -4,7 +4,7 @@ import { containsKeyword, paginate, paginateInOne } from '../../platform/db/pagi
 import { pageClause, preparedSqlPage, renderedOnce } from '../../platform/db/prepared.ts';
 import { bindViewer, employeeScopeOfShape, relationScope, scopeShape, type Viewer } from '../../platform/auth/data-scope.ts';
 import type { Page } from '../../platform/http/schemas.ts';
-import { isFiltered, NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions } from './relation-filters.ts';
+import { isFiltered, NEWEST_FIRST, relationConditions, relationsFrom, whereOf, type FilterOptions, type RelationSelection } from './relation-filters.ts';
 import { namesOfStates, NO_STATE_NAMES, stateNamesOfPage, stateNamesOfRow, withStateNames, type StateNames } from '../acquisition/state-names.ts';
 import { customerTagCondition, relationTagJoin, relationTagListsOfPage, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import type { TagBrief } from '../tags/tags.schemas.ts';
@@ -199,7 +199,11 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
    * and its `where`; `keywordUnion` when a short keyword made `from` the union of its arms (see relationsFrom).
    */
   function relationSource(viewer: Viewer, filters: RelationFilters, extra: (SQL | undefined)[] = [], newest?: { limit: number }) {
-    const selection = relationConditions(filters, options);
+    return sourceOf(viewer, relationConditions(filters, options), extra, newest);
+  }
+
+  /** relationSource for filters already turned into a selection (relationConditions). */
+  function sourceOf(viewer: Viewer, selection: RelationSelection, extra: (SQL | undefined)[] = [], newest?: { limit: number }) {
     const conditions = [...selection.conditions, relationScope(viewer), ...extra].filter((part): part is SQL => part !== undefined);
     return {
       ...relationsFrom({ ...selection, conditions }, newest),
@@ -247,7 +251,8 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
 
     async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
       const toPageRecord = (row: Row) => toRelationRecord(row, stateNamesOfRow(row), row.tag_list as TagBrief[]);
-      if (!isFiltered(relationConditions(query, options))) {
+      const selection = relationConditions(query, options);
+      if (!isFiltered(selection)) {
         // 客户列表 as it opens: its statement is built once per kind of scope (openingPage).
         const { shape, values } = scopeShape(viewer);
         return paginateInOne(
@@ -261,13 +266,13 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions) {
       }
       // A filtered total is a count of the matching relations, about as costly as the page: both at once, on two
       // connections, so a request waits for the slower of them rather than for both in turn.
-      const all = relationSource(viewer, query);
+      const all = sourceOf(viewer, selection);
       const count = sql`SELECT count(*)::int AS count FROM ${all.from} ${all.where}`;
       return paginate(
         query,
         async () => num((await rows(count))[0].count),
         async (limit, offset) => {
-          const newest = relationSource(viewer, query, [], { limit: limit + offset });
+          const newest = sourceOf(viewer, selection, [], { limit: limit + offset });
           const pageOf = sql`${newest.where} ${NEWEST_FIRST} ${pageClause(limit, offset)}`;
           // Conditions on r alone: take the page of relations first and join customers and employees to those rows
           // only (a keyword found by index may match many relations, each of which would otherwise be joined before
