@@ -21,8 +21,8 @@ export default async function* summary(source) {
       if (span) span[1] = at;
       else files.set(file, [at, at]);
     }
-    // A suite that fails because a test inside it failed is reported by that test, and the tests a failed suite
-    // cancelled by the suite: keep the leaves that failed, the suites whose hooks failed, and the files.
+    // Listed: the tests that failed, the suites whose hooks failed, and the files. A suite failing only because a test
+    // inside it did is that test's report; the tests a failed suite cancelled are counted, not listed.
     const failureType = event.data?.details?.error?.failureType;
     if (event.type === 'test:fail' && failureType === 'cancelledByParent') cancelled++;
     else if (event.type === 'test:fail' && failureType !== 'subtestsFailed') {

@@ -45,6 +45,7 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../../../test-artifacts/scr
  * that fails is tried again, twice: Chromium sometimes dies as it starts on a loaded machine (seen: SIGSEGV before
  * its first page, which failed a whole suite in its `before`), and starting the browser is not what a test checks.
  */
+const LAUNCH_ATTEMPTS = 3;
 export async function launchBrowser(): Promise<Browser> {
   const problem = browserUnavailable();
   if (problem) throw new Error(problem);
@@ -57,7 +58,6 @@ export async function launchBrowser(): Promise<Browser> {
     }
   }
 }
-const LAUNCH_ATTEMPTS = 3;
 
 /**
  * Clicks an item of an antd popup (dropdown menu, select option, popconfirm button) once it is shown, as an event
