@@ -40,12 +40,13 @@ export const SUITE_TIMEOUT = 600_000;
 /** Where the browser suites write their screenshots. */
 export const SCREENSHOTS = fileURLToPath(new URL('../../../../test-artifacts/screenshots/', import.meta.url));
 
+const LAUNCH_ATTEMPTS = 3;
+
 /**
  * Headless chromium with a fresh profile (Playwright gives every launch its own temporary --user-data-dir). A launch
  * that fails is tried again, twice: Chromium sometimes dies as it starts on a loaded machine (seen: SIGSEGV before
  * its first page, which failed a whole suite in its `before`), and starting the browser is not what a test checks.
  */
-const LAUNCH_ATTEMPTS = 3;
 export async function launchBrowser(): Promise<Browser> {
   const problem = browserUnavailable();
   if (problem) throw new Error(problem);
