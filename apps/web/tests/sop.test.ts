@@ -100,4 +100,19 @@ describe('SOP in the console: 客户SOP and 我的待办', { skip, timeout: SUIT
     await counted.locator('[data-testid^=sop-completion-]', { hasText: '1/1' }).waitFor();
     assert.deepEqual(refused, []);
   });
+
+  it('an account bound to no WeCom employee is told so in 我的待办, with what to do, and no to-do is listed', async () => {
+    const { token } = await env.login();
+    const unbound = await newConsolePage(browser);
+    await unbound.context().addInitScript((value) => localStorage.setItem('scrm.token', value), token);
+    try {
+      await unbound.goto(`${env.url}/ops/todo`);
+      const alert = unbound.getByTestId('todo-unbound');
+      await alert.waitFor();
+      assert.equal((await alert.innerText()).trim(), '你的账号未绑定企业微信成员，没有待办（请管理员在「用户管理」中绑定）');
+      assert.equal(await unbound.locator('[data-testid^=todo-done-]').count(), 0);
+    } finally {
+      await unbound.context().close();
+    }
+  });
 });

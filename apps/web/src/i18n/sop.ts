@@ -25,7 +25,7 @@ export const zh = {
   },
   todo: {
     title: '我的待办', today: '今日待办', overdue: '已逾期', done: '已完成', empty: '没有待办', markDone: '完成', marked: '已完成',
-    customer: '客户', group: '客户群', newMember: '新成员', due: '截止', content: '发送内容', media: '素材', notBound: '你的账号未绑定企业微信成员',
+    customer: '客户', group: '客户群', newMember: '新成员', due: '截止', content: '发送内容', media: '素材',
   },
 };
 
@@ -54,6 +54,6 @@ export const en: typeof zh = {
   },
   todo: {
     title: 'My to-dos', today: 'Due today', overdue: 'Overdue', done: 'Done', empty: 'Nothing to do', markDone: 'Done', marked: 'Done',
-    customer: 'Customer', group: 'Group', newMember: 'New member', due: 'Due', content: 'Content', media: 'Media', notBound: 'Your account is not bound to a WeCom employee',
+    customer: 'Customer', group: 'Group', newMember: 'New member', due: 'Due', content: 'Content', media: 'Media',
   },
 };

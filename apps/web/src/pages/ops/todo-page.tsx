@@ -20,16 +20,17 @@ export function TodoPage() {
   const [view, setView] = useState<View>('today');
   const [pageNum, setPageNum] = useState(1);
   const [answer, setAnswer] = useState<TodoAnswer | null>(null);
-  const [unbound, setUnbound] = useState(false);
+  const [unbound, setUnbound] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    // An account bound to no WeCom employee has no to-dos: said on the page, not as an error.
+    // An account bound to no WeCom employee has no to-dos: said on the page, in the server's words (what to do, too),
+    // not as an error. The page's own query never fails validation, so a 400 without field errors is that.
     todoApi.page({ view, pageNum, pageSize: PAGE_SIZE }, { silent: true }).then(
-      (page) => { setAnswer(page); setUnbound(false); },
+      (page) => { setAnswer(page); setUnbound(null); },
       (error) => {
         setAnswer(null);
-        const notBound = error instanceof ApiError && error.status === 400;
-        setUnbound(notBound);
+        const notBound = error instanceof ApiError && error.status === 400 && error.fields.length === 0;
+        setUnbound(notBound ? error.message : null);
         if (!notBound) message.error(error instanceof Error ? error.message : String(error));
       },
     );
@@ -45,7 +46,7 @@ export function TodoPage() {
   const counts = answer?.counts;
   return (
     <PageContainer title={t('todo.title')}>
-      {unbound && <Alert type="warning" showIcon message={t('todo.notBound')} style={{ marginBottom: 16 }} />}
+      {unbound && <Alert type="warning" showIcon message={unbound} data-testid="todo-unbound" style={{ marginBottom: 16 }} />}
       <Segmented<View>
         value={view}
         onChange={(value) => { setView(value); setPageNum(1); }}
