@@ -58,6 +58,10 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
     await env.runJob('tags.corp.sync');
     await env.runJob('customers.sync');
     await env.runJob('groups.sync');
+    // One callback for 回调事件: a customer deletes their employee.
+    const employee = [...env.sim.state.employees.values()].find((e) => e.customerContact && e.resignedAt === undefined && env.sim.state.relationList(e.userid).length > 0)!;
+    env.sim.actions.customerDeletesEmployee({ userid: employee.userid, external_userid: env.sim.state.relationList(employee.userid)[0].external_userid });
+    await env.settle();
     browser = await launchBrowser();
   });
 
@@ -76,6 +80,14 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
         await page.waitForTimeout(200);
         await page.screenshot({ path: join(screenshots, `${language}-${name}.png`), fullPage: true });
       }
+      // 回调事件 says what happened in words, with WeCom's codes under them.
+      await openInApp(page, '/wecom/event');
+      const kind = page.locator('[data-testid^=event-kind-]').first();
+      await kind.waitFor();
+      assert.deepEqual((await kind.innerText()).split('\n').map((line) => line.trim()), [
+        language === 'en' ? 'Customer deleted an employee' : '客户删除员工',
+        'change_external_contact / del_follow_user',
+      ]);
       if (language === 'en') {
         await page.goto(`${env.url}/customer/list`);
         await page.getByText('Live refresh').waitFor();

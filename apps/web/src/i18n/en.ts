@@ -6,6 +6,7 @@ import { en as stageEn } from './stage.ts';
 import { en as wecomConfigEn } from './wecom-config.ts';
 import { en as sopEn } from './sop.ts';
 import { en as appMessageEn } from './app-message.ts';
+import { en as wecomEventsEn } from './wecom-events.ts';
 import { en as timelineEn } from './timeline.ts';
 
 export const en: Messages = {
@@ -252,5 +253,6 @@ export const en: Messages = {
   ...wecomConfigEn,
   ...sopEn,
   ...appMessageEn,
+  ...wecomEventsEn,
   ...timelineEn,
 };

@@ -6,6 +6,7 @@ import { zh as stageZh } from './stage.ts';
 import { zh as wecomConfigZh } from './wecom-config.ts';
 import { zh as sopZh } from './sop.ts';
 import { zh as appMessageZh } from './app-message.ts';
+import { zh as wecomEventsZh } from './wecom-events.ts';
 import { zh as timelineZh } from './timeline.ts';
 export const zhCN = {
   ...sidebarStrings,
@@ -250,6 +251,7 @@ export const zhCN = {
   ...wecomConfigZh,
   ...sopZh,
   ...appMessageZh,
+  ...wecomEventsZh,
   ...timelineZh,
 };
 

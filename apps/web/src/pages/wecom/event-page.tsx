@@ -32,10 +32,24 @@ export function EventPage() {
     action.current?.reload();
   };
 
+  const eventCode = (row: CallbackEvent) => (row.changeType ? `${row.event} / ${row.changeType}` : row.event);
+  // A callback SCRM has no words for (a newer WeCom event) is named by its code.
+  const eventKind = (row: CallbackEvent) => t(`eventKind.${row.changeType ? `${row.event}/${row.changeType}` : row.event}`, { defaultValue: eventCode(row) });
+
   const columns: ProColumns<CallbackEvent>[] = [
     { title: 'ID', dataIndex: 'id', search: false, width: 80 },
-    { title: t('event.event'), dataIndex: 'event', render: (_, row) => <Typography.Text code>{row.event}</Typography.Text> },
-    { title: t('event.changeType'), dataIndex: 'changeType', render: (_, row) => row.changeType ?? '—' },
+    // What happened, in words, with WeCom's own event and change type under it (what the filters search).
+    {
+      title: t('event.event'),
+      dataIndex: 'event',
+      render: (_, row) => (
+        <div data-testid={`event-kind-${row.id}`}>
+          <div>{eventKind(row)}</div>
+          <Typography.Text type="secondary" code style={{ fontSize: 12 }}>{eventCode(row)}</Typography.Text>
+        </div>
+      ),
+    },
+    { title: t('event.changeType'), dataIndex: 'changeType', hideInTable: true },
     {
       title: t('common.status'),
       dataIndex: 'status',
@@ -96,7 +110,7 @@ export function EventPage() {
         ]}
       />
       {open && (
-        <Drawer open size={720} title={`${open.event}${open.changeType ? ` / ${open.changeType}` : ''}`} onClose={() => setOpen(null)}>
+        <Drawer open size={720} title={`${eventKind(open)} · ${eventCode(open)}`} onClose={() => setOpen(null)}>
           <Descriptions column={1} size="small" bordered>
             <Descriptions.Item label="eventKey">{open.eventKey}</Descriptions.Item>
             <Descriptions.Item label={t('common.status')}>{t(`event.status_${open.status}`, { defaultValue: open.status })}</Descriptions.Item>
