@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
+import { okDate } from '../../server/src/testing/scope-users.ts';
 import { browserUnavailable, launchBrowser, openInApp, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm, SUITE_TIMEOUT, PAGE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
@@ -62,6 +63,10 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
     const employee = [...env.sim.state.employees.values()].find((e) => e.customerContact && e.resignedAt === undefined && env.sim.state.relationList(e.userid).length > 0)!;
     env.sim.actions.customerDeletesEmployee({ userid: employee.userid, external_userid: env.sim.state.relationList(employee.userid)[0].external_userid });
     await env.settle();
+    // One audited action for 操作日志: a console user bound to that employee.
+    const admin = await env.login();
+    const user = await okDate(admin.post('/scrm/admin/sys/user/save', { username: 'audit.sample', nickname: '审计样例', password: 'Audit-Passw0rd-2026' }));
+    await okDate(admin.post('/scrm/admin/sys/user/bindQwUserid', { userId: user.id, qwUserid: employee.userid }));
     browser = await launchBrowser();
   });
 
@@ -88,6 +93,16 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
         language === 'en' ? 'Customer deleted an employee' : '客户删除员工',
         'change_external_contact / del_follow_user',
       ]);
+      // 操作日志 names the action and the kind of record in words, the action's code under them.
+      await openInApp(page, '/system/audit');
+      const action = page.locator('[data-testid^=audit-action-]').first();
+      await action.waitFor();
+      assert.deepEqual((await action.innerText()).split('\n').map((line) => line.trim()), [
+        language === 'en' ? 'Bound a WeCom employee' : '绑定企业微信成员',
+        'sys.user.bindQwUserid',
+      ]);
+      assert.match(await page.locator('.ant-table-row').first().innerText(), language === 'en' ? /\bUser\b/ : /用户/);
+      assert.doesNotMatch(await page.locator('.ant-table-row').first().innerText(), /sys_user/);
       if (language === 'en') {
         await page.goto(`${env.url}/customer/list`);
         await page.getByText('Live refresh').waitFor();

@@ -7,6 +7,7 @@ import { en as wecomConfigEn } from './wecom-config.ts';
 import { en as sopEn } from './sop.ts';
 import { en as appMessageEn } from './app-message.ts';
 import { en as wecomEventsEn } from './wecom-events.ts';
+import { en as auditNamesEn } from './audit-names.ts';
 import { en as timelineEn } from './timeline.ts';
 
 export const en: Messages = {
@@ -254,5 +255,6 @@ export const en: Messages = {
   ...sopEn,
   ...appMessageEn,
   ...wecomEventsEn,
+  ...auditNamesEn,
   ...timelineEn,
 };

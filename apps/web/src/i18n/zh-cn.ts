@@ -7,6 +7,7 @@ import { zh as wecomConfigZh } from './wecom-config.ts';
 import { zh as sopZh } from './sop.ts';
 import { zh as appMessageZh } from './app-message.ts';
 import { zh as wecomEventsZh } from './wecom-events.ts';
+import { zh as auditNamesZh } from './audit-names.ts';
 import { zh as timelineZh } from './timeline.ts';
 export const zhCN = {
   ...sidebarStrings,
@@ -252,6 +253,7 @@ export const zhCN = {
   ...sopZh,
   ...appMessageZh,
   ...wecomEventsZh,
+  ...auditNamesZh,
   ...timelineZh,
 };
 

@@ -21,6 +21,9 @@ export function AuditPage() {
   const { missing, guard } = useModuleAvailability();
   if (missing) return <ComingSoonPage name={t('audit.title')} />;
 
+  // Read as a map: the actions' codes have dots, which a translation key would take for nesting.
+  const actionNames = t('auditAction', { returnObjects: true }) as Record<string, string>;
+
   const columns: ProColumns<AuditRecord>[] = [
     {
       title: t('audit.time'),
@@ -31,8 +34,18 @@ export function AuditPage() {
       width: 190,
     },
     { title: t('audit.operator'), dataIndex: 'actor' },
-    { title: t('audit.action'), dataIndex: 'action', render: (_, record) => <Typography.Text code>{record.action}</Typography.Text> },
-    { title: t('audit.target'), dataIndex: 'targetType' },
+    // In words, the action's code under it (what the filter searches).
+    {
+      title: t('audit.action'),
+      dataIndex: 'action',
+      render: (_, record) => (
+        <div data-testid={`audit-action-${record.id}`}>
+          <div>{actionNames[record.action] ?? record.action}</div>
+          <Typography.Text type="secondary" code style={{ fontSize: 12 }}>{record.action}</Typography.Text>
+        </div>
+      ),
+    },
+    { title: t('audit.target'), dataIndex: 'targetType', render: (_, record) => (record.targetType ? t(`auditTarget.${record.targetType}`, { defaultValue: record.targetType }) : '—') },
     { title: 'ID', dataIndex: 'targetId', render: (_, record) => record.targetId ?? '—' },
     { title: t('audit.requestId'), dataIndex: 'requestId', search: false, ellipsis: true, copyable: true },
   ];
