@@ -136,12 +136,13 @@ describe('users and WeCom employees', () => {
         { qwUserid: 'zhaoliu', username: 'zhaoliu2' },
         { qwUserid: 'a' },
         { qwUserid: 'sunqi', username: 'wang.wu' },
+        { qwUserid: 'zhouba', username: 'system' },
       ],
       roleIds: [salesRole],
       deptId: dept.sales,
     });
     assert.equal(response.status, 400);
-    assert.equal(response.body.msg, '有 6 行无法创建，未创建任何用户：请按各行提示修改后重试');
+    assert.equal(response.body.msg, '有 7 行无法创建，未创建任何用户：请按各行提示修改后重试');
     assert.deepEqual(response.body.date.fields, [
       { field: 'employees[1].qwUserid', message: '第 2 行：李四已绑定用户 lisi' },
       { field: 'employees[2].qwUserid', message: '第 3 行：离职员工已离职' },
@@ -149,6 +150,7 @@ describe('users and WeCom employees', () => {
       { field: 'employees[4].qwUserid', message: '第 5 行：赵六在本次请求中重复' },
       { field: 'employees[5].username', message: '第 6 行：短账号的企微账号不能直接作为用户名，请填写用户名（2–32 位字母、数字或 _ . @ -）' },
       { field: 'employees[6].username', message: '第 7 行：用户名 wang.wu 已存在' },
+      { field: 'employees[7].username', message: '第 8 行：用户名 system 已存在' },
     ]);
     assert.equal(await liveUsers(), before);
     assert.equal(await userByName('zhaoliu'), undefined, 'the valid row was not created either');

@@ -108,6 +108,7 @@ export function createUserRepository(db: DbOrTx) {
     },
 
     async usernameTaken(username: string, exceptId?: number, tx: DbOrTx = db): Promise<boolean> {
+      if (reservedUsername(username)) return true;
       const rows = await tx
         .select({ id: sysUser.id })
         .from(sysUser)
@@ -193,7 +194,7 @@ export function createUserRepository(db: DbOrTx) {
     async takenUsernames(usernames: string[], tx: DbOrTx = db): Promise<Set<string>> {
       if (usernames.length === 0) return new Set();
       const rows = await tx.select({ username: sysUser.username }).from(sysUser).where(and(live, inArray(sysUser.username, usernames)));
-      return new Set(rows.map((row) => row.username));
+      return new Set([...rows.map((row) => row.username), ...usernames.filter(reservedUsername)]);
     },
 
     async rolesOf(userIds: number[], tx: DbOrTx = db) {
@@ -249,3 +250,10 @@ export function createUserRepository(db: DbOrTx) {
 }
 
 export type UserRepository = ReturnType<typeof createUserRepository>;
+
+/**
+ * The names SCRM's own actions are recorded under (jobs and callbacks act as `system` or `wecom`: audit actors, cuser),
+ * taken by SCRM itself: a user named so would have their actions read, in the audit log, as SCRM's.
+ */
+const RESERVED_USERNAMES = new Set(['system', 'wecom']);
+const reservedUsername = (username: string) => RESERVED_USERNAMES.has(username.toLowerCase());

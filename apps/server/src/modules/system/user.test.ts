@@ -73,6 +73,16 @@ describe('users', () => {
     const taken = await admin.post('/scrm/admin/sys/user/save', { username: 'alice', nickname: 'x', password: PASSWORD });
     assert.equal(taken.status, 409);
     assert.equal(taken.body.msg, '用户名已存在：alice');
+    // SCRM's own actors (jobs and callbacks in the audit log) are names no user may take, in any case, nor rename to.
+    for (const username of ['system', 'WeCom']) {
+      assert.deepEqual(await ok(admin.post('/scrm/admin/sys/user/checkUsername', { username })), { username, available: false });
+      const reserved = await admin.post('/scrm/admin/sys/user/save', { username, nickname: 'x', password: PASSWORD });
+      assert.equal(reserved.status, 409, username);
+      assert.equal(reserved.body.msg, `用户名已存在：${username}`);
+    }
+    const alice = (await ok(admin.post('/scrm/admin/sys/user/page', { username: 'alice' }))).records[0];
+    assert.equal((await admin.post('/scrm/admin/sys/user/save', { id: alice.id, username: 'system', nickname: alice.nickname })).status, 409);
+    assert.equal((await t.db.select().from(sysUser).where(eq(sysUser.username, 'system'))).length, 0);
     const weak = await admin.post('/scrm/admin/sys/user/save', { username: 'weakling', nickname: 'x', password: 'short' });
     assert.equal(weak.status, 400);
     assert.deepEqual(weak.body.date.fields.map((f: any) => f.field), ['password']);
