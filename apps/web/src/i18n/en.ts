@@ -96,7 +96,7 @@ export const en: Messages = {
   },
   audit: {
     title: 'Audit log', operator: 'Operator', action: 'Action', target: 'Target', result: 'Result', ip: 'IP', time: 'Time',
-    detail: 'Details', success: 'Success', failure: 'Failure', before: 'Before', after: 'After', requestId: 'Request id',
+    detail: 'Details', success: 'Success', failure: 'Failure', before: 'Before', after: 'After', requestId: 'Request id', system: 'System (automatic)', wecom: 'WeCom (callback)',
   },
   employeePicker: {
     eligibleHint: 'Only employees who can take customers (activated, enabled, with customer-contact permission)',

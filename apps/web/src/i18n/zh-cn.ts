@@ -94,7 +94,7 @@ export const zhCN = {
   },
   audit: {
     title: '操作日志', operator: '操作人', action: '操作', target: '对象', result: '结果', ip: 'IP', time: '时间',
-    detail: '详情', success: '成功', failure: '失败', before: '修改前', after: '修改后', requestId: '请求号',
+    detail: '详情', success: '成功', failure: '失败', before: '修改前', after: '修改后', requestId: '请求号', system: '系统（自动）', wecom: '企业微信（回调）',
   },
   employeePicker: {
     eligibleHint: '仅列出可接待客户的员工（已激活、未停用、有客户联系权限）',

@@ -33,7 +33,8 @@ export function AuditPage() {
       search: { transform: (value: [string, string]) => ({ beginTime: new Date(value[0]).toISOString(), endTime: new Date(value[1]).toISOString() }) },
       width: 190,
     },
-    { title: t('audit.operator'), dataIndex: 'actor' },
+    // Jobs act as 'system' and callbacks as 'wecom': names no user may take (user.repository.ts).
+    { title: t('audit.operator'), dataIndex: 'actor', render: (_, record) => (record.actor === 'system' || record.actor === 'wecom' ? t(`audit.${record.actor}`) : record.actor) },
     // In words, the action's code under it (what the filter searches).
     {
       title: t('audit.action'),
