@@ -85,19 +85,20 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
         await page.waitForTimeout(200);
         await page.screenshot({ path: join(screenshots, `${language}-${name}.png`), fullPage: true });
       }
+      /** The lines of the first row's cell whose test id starts so, on the page at `path`. */
+      const firstCellLines = async (path: string, testId: string) => {
+        await openInApp(page, path);
+        const cell = page.locator(`[data-testid^=${testId}-]`).first();
+        await cell.waitFor();
+        return (await cell.innerText()).split('\n').map((line) => line.trim());
+      };
       // 回调事件 says what happened in words, with WeCom's codes under them.
-      await openInApp(page, '/wecom/event');
-      const kind = page.locator('[data-testid^=event-kind-]').first();
-      await kind.waitFor();
-      assert.deepEqual((await kind.innerText()).split('\n').map((line) => line.trim()), [
+      assert.deepEqual(await firstCellLines('/wecom/event', 'event-kind'), [
         language === 'en' ? 'Customer deleted an employee' : '客户删除员工',
         'change_external_contact / del_follow_user',
       ]);
       // 操作日志 names the action and the kind of record in words, the action's code under them.
-      await openInApp(page, '/system/audit');
-      const action = page.locator('[data-testid^=audit-action-]').first();
-      await action.waitFor();
-      assert.deepEqual((await action.innerText()).split('\n').map((line) => line.trim()), [
+      assert.deepEqual(await firstCellLines('/system/audit', 'audit-action'), [
         language === 'en' ? 'Bound a WeCom employee' : '绑定企业微信成员',
         'sys.user.bindQwUserid',
       ]);
