@@ -3,7 +3,7 @@
 // error) after the runner's summary, and names the slowest files, so the tail says what failed and what CI waits on.
 import { relative } from 'node:path';
 
-const SLOWEST = 8;
+const SLOWEST = Number(process.env.TEST_SLOWEST ?? 8);
 
 export default async function* summary(source) {
   const failures = [];
