@@ -7,7 +7,6 @@ import { Suspense, useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { setMessageApi } from './api/feedback.ts';
-import { appTheme } from './components/motion.ts';
 import { SessionProvider, useSession } from './auth/session.tsx';
 import { localName } from './i18n/i18n.ts';
 import { ConsoleLayout, useNavigation } from './layout/console-layout.tsx';
@@ -89,7 +88,7 @@ export function ConsoleApp() {
   }, [english]);
 
   return (
-    <ConfigProvider locale={english ? enUS : zhCN} theme={appTheme}>
+    <ConfigProvider locale={english ? enUS : zhCN} theme={{ token: { colorPrimary: '#1677ff' } }}>
       <AntApp>
         <FeedbackBridge />
         <BrowserRouter>

@@ -4,7 +4,6 @@ import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/compon
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
-import { reducedMotion } from './motion.ts';
 
 // Only what the console draws, so the bundle stays small.
 echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
@@ -12,7 +11,7 @@ echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, Tool
 export function Chart({ option, height = 260, testId }: { option: EChartsCoreOption; height?: number; testId?: string }) {
   return (
     <div data-testid={testId}>
-      <ReactEChartsCore echarts={echarts} option={reducedMotion ? { ...option, animation: false } : option} style={{ height }} notMerge lazyUpdate />
+      <ReactEChartsCore echarts={echarts} option={option} style={{ height }} notMerge lazyUpdate />
     </div>
   );
 }

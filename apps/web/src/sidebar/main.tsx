@@ -3,7 +3,6 @@ import { createRoot } from 'react-dom/client';
 import { ConfigProvider } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
-import { appTheme } from '../components/motion.ts';
 import '../i18n/i18n.ts';
 import { changeLanguage, currentLanguage } from '../i18n/i18n.ts';
 import '../styles.css';
@@ -14,7 +13,7 @@ if (new URLSearchParams(location.search).get('lang') === 'en') changeLanguage('e
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <ConfigProvider locale={currentLanguage() === 'en' ? enUS : zhCN} theme={appTheme}>
+    <ConfigProvider locale={currentLanguage() === 'en' ? enUS : zhCN}>
       <SidebarApp />
     </ConfigProvider>
   </StrictMode>,

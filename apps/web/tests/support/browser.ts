@@ -61,8 +61,8 @@ export async function launchBrowser(): Promise<Browser> {
   for (let attempt = 1; ; attempt++) {
     try {
       const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
-      // Every page asks for reduced motion: the console then runs without antd's transitions and the charts'
-      // animations (src/components/motion.ts), so fewer frames are drawn and nothing moves under a click.
+      // Every page asks for reduced motion: antd's styles then drop their transitions and animations
+      // (@media (prefers-reduced-motion: reduce)), so fewer frames are drawn and nothing moves under a click.
       const newContext = browser.newContext.bind(browser);
       browser.newContext = (options) => newContext({ reducedMotion: 'reduce', ...options });
       return browser;
