@@ -193,15 +193,18 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline) {
    * to it a third (pgbench, 8 clients, leads without tags: 10,200–16,200 statements/s joined, 15,000–19,100 guarded;
    * about the same with tags on half the leads).
    */
+  const PAGE_CTE = 'page';
   const pageRows = preparedPage(db, (shape, p, page) => {
-    const found = db.$with('page').as(
+    const found = db.$with(PAGE_CTE).as(
       select(db, { pageTotal: sql<number>`(${totalQuery(shape, p)})`.as('page_total') })
         .where(pageWhere(shape, p))
         .orderBy(...pageOrder(shape))
         .limit(page.limit as never)
         .offset(page.offset as never),
     );
-    const tagList = sql<LeadRecord['tags']>`CASE WHEN EXISTS (SELECT 1 FROM ${leadTag} x WHERE x.lead_id = ${found.id})
+    // The page's id named with its CTE: drizzle writes a select list's own fields unqualified, and a bare "id" here
+    // would be lead_tag's own id (the nearest scope), not the lead's.
+    const tagList = sql<LeadRecord['tags']>`CASE WHEN EXISTS (SELECT 1 FROM ${leadTag} x WHERE x.lead_id = ${sql.identifier(PAGE_CTE)}.id)
       THEN COALESCE((SELECT t.tags FROM (${tagListsOf(sql`(${found.id})`)}) t), '[]'::json) ELSE '[]'::json END`;
     // The CTE's fields by the page's keys (read through its proxy: they are not its own properties). A column is
     // decoded by the table's own column: the CTE's is a proxy, and its decoder was a proxy read per value.

@@ -231,6 +231,21 @@ describe('leads pool', () => {
     assert.equal((await ok(admin.post('/scrm/admin/clue/page', { tagIds: [tags[2]] }))).total, 0);
   });
 
+  it("lists a lead's tags on the page whatever the ids of the rows that tag it", async () => {
+    // No tag row's id equals its lead's: the page must find a lead's tags by the lead, not by a coincidence of ids.
+    await t.db.execute(sql`UPDATE lead_tag SET id = id + 1000000`);
+    await t.db.execute(sql`ALTER TABLE lead_tag ALTER COLUMN id RESTART WITH 2000000`);
+    const tagged = await addLead(admin, { name: '标签显示', phone: '13800000059', tagIds: [tags[1], tags[0]] });
+    const untagged = await addLead(admin, { name: '标签显示无', phone: '13800000058' });
+    const names = (records: { id: number; tags: { name: string }[] }[], id: number) => records.find((record) => record.id === id)!.tags.map((tag) => tag.name);
+    // As the page opens (its prepared statement) and filtered (a statement of another shape).
+    for (const body of [{ pageSize: 100 }, { pageSize: 100, name: '标签显示' }]) {
+      const { records } = await ok(admin.post('/scrm/admin/clue/page', body));
+      assert.deepEqual(names(records, tagged.id), ['高意向', '中意向']);
+      assert.deepEqual(names(records, untagged.id), []);
+    }
+  });
+
   it('links a customer by hand; detail and tags by external userid', async () => {
     await t.db.execute(sql`INSERT INTO customer (external_userid, name) VALUES ('wm_manual_1', '微信客户')`);
     const lead = await addLead(admin, { name: '关联', phone: '13800000060' });
