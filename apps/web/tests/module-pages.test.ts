@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { TEST_ADMIN_PASSWORD } from '../../server/src/testing/test-app.ts';
 import { okDate } from '../../server/src/testing/scope-users.ts';
+import { createAuditLogRepository } from '../../server/src/modules/nexus/audit-log.repository.ts';
 import { browserUnavailable, launchBrowser, openInApp, browserSuiteSkip as skip, SCREENSHOTS as screenshots, signInThroughForm, SUITE_TIMEOUT, PAGE_TIMEOUT } from './support/browser.ts';
 import { ensureWebBuilt } from './support/console-server.ts';
 
@@ -63,6 +64,10 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
     const employee = [...env.sim.state.employees.values()].find((e) => e.customerContact && e.resignedAt === undefined && env.sim.state.relationList(e.userid).length > 0)!;
     env.sim.actions.customerDeletesEmployee({ userid: employee.userid, external_userid: env.sim.state.relationList(employee.userid)[0].external_userid });
     await env.settle();
+    // 操作日志's second row: an action of a job, which acts as 'system' (recorded as the jobs record theirs).
+    await createAuditLogRepository(env.db).record(env.db, { actor: 'system', requestId: 'job-sample', now: new Date(env.clock.now - 60_000) }, [
+      { action: 'lead.assign', targetType: 'lead', targetId: 1 },
+    ]);
     // One audited action for 操作日志: a console user bound to that employee.
     const admin = await env.login();
     const user = await okDate(admin.post('/scrm/admin/sys/user/save', { username: 'audit.sample', nickname: '审计样例', password: 'Audit-Passw0rd-2026' }));
@@ -104,6 +109,10 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
       ]);
       assert.match(await page.locator('.ant-table-row').first().innerText(), language === 'en' ? /\bUser\b/ : /用户/);
       assert.doesNotMatch(await page.locator('.ant-table-row').first().innerText(), /sys_user/);
+      // A job's action names its operator in words, not by the name it acts under.
+      const jobRow = await page.locator('.ant-table-row').nth(1).innerText();
+      assert.match(jobRow, language === 'en' ? /System \(automatic\)/ : /系统（自动）/);
+      assert.doesNotMatch(jobRow, /\bsystem\b/);
       if (language === 'en') {
         await page.goto(`${env.url}/customer/list`);
         await page.getByText('Live refresh').waitFor();
