@@ -52,6 +52,11 @@ describe('leads owned by WeCom employees, in the console', { skip, timeout: SUIT
   it("assigns a lead to an employee: the list shows the owner's name, and the employee got the app message", async () => {
     const lead = await addLead({ name: '浏览器线索', phone: '13912340001' });
     await openPool(lead.id);
+    // A lead never followed up: its empty cells read — like every other empty cell of the console, never '-'.
+    const headers = (await page.getByTestId('lead-table').locator('thead th').allInnerTexts()).map((text) => text.trim());
+    const cells = (await rowOf(lead.id).locator('td').allInnerTexts()).map((text) => text.trim());
+    assert.equal(cells[headers.indexOf('最近跟进')], '—');
+    assert.ok(!cells.includes('-'), cells.join(' | '));
     await rowOf(lead.id).locator('.ant-checkbox-input').check();
     await page.getByTestId('lead-assign').click();
     await page.getByTestId('lead-assign-user').click();

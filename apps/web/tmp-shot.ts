@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/lib/chromium/chromium-headless-shell' });
+const page = await browser.newPage({ viewport: { width: 1500, height: 900 }, locale: 'zh-CN' });
+const base = 'http://127.0.0.1:18080';
+await page.goto(`${base}/login`);
+await page.locator('#username').fill('admin');
+await page.locator('#password').fill('admin123');
+await page.getByTestId('login-submit').click();
+await page.waitForURL('**/dashboard');
+await page.goto(`${base}${process.argv[2]}`);
+await page.waitForLoadState('networkidle');
+await page.waitForTimeout(800);
+await page.screenshot({ path: '/tmp/prof/leads.png' });
+await browser.close();
