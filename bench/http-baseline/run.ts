@@ -3,7 +3,7 @@
  * `GET /scrm/health` (one `SELECT 1`, no auth) measured on the same server in the same run (the mean of a
  * run before and one after the pages, so drift on a busy machine shows instead of skewing one side):
  * - `POST /scrm/admin/sys/user/page` over 1,000 users: req/s at 50 connections ≥ 0.25 of the floor;
- * - `POST /scrm/admin/clue/page` over 1,000 leads: ≥ 0.25;
+ * - `POST /scrm/admin/clue/page` over 1,000 leads (a third with SCRM tags): ≥ 0.25;
  * - `POST /scrm/admin/cust/emp/page` with the console's default filters over `--relations` relations (default
  *   1,000,000; 2,000 employees in four departments), exact totals: ≥ 0.1;
  * - for each, p99 at 10 connections ≤ 20 ms; each for an all-scope caller (admin) and a self-scope caller (a
@@ -182,6 +182,16 @@ async function seedUsersAndLeads(db: Db) {
   await db.execute(sql`
     INSERT INTO lead_contact (lead_id, type, value, is_primary, cuser)
     SELECT id, 'phone', primary_phone, true, 'bench' FROM lead WHERE primary_phone IS NOT NULL`);
+  // SCRM tags on a third of the leads (one each, a second on a ninth), as an operator tags a pool: the page reads
+  // a lead's tag list only where it has one.
+  const group = await db.execute<{ id: number }>(sql`INSERT INTO tag_group (type, name, order_num) VALUES ('self', '意向', 10) RETURNING id`);
+  await db.execute(sql`
+    INSERT INTO tag (group_id, type, name, order_num)
+    SELECT ${group.rows[0].id}, 'self', (ARRAY['高意向', '中意向', '低意向', '已报价'])[i + 1], 4 - i FROM generate_series(0, 3) AS i`);
+  await db.execute(sql`
+    INSERT INTO lead_tag (lead_id, tag_id, cuser)
+    SELECT l.id, t.id, 'bench' FROM lead l JOIN tag t ON t.group_id = ${group.rows[0].id}
+    WHERE l.id % 3 = 0 AND (t.order_num = 4 - (l.id / 3) % 3 OR (l.id % 9 = 0 AND t.name = '已报价'))`);
 }
 
 /** A role with data scope 本人 holding the three pages, and a user in it bound to SELF_EMPLOYEE, through the API as an operator would. */
@@ -317,6 +327,13 @@ async function pages(mode: 'postgres' | 'embedded') {
       }
     }
     assert.ok(expected['cust/emp/page'].self.total < relations && expected['clue/page'].self.total < expected['clue/page'].all.total);
+    // The pages show the tags there are (the page's tag list once read none where no tag row's id was its lead's).
+    for (const endpoint of ENDPOINTS.filter((e) => e.label !== 'sys/user/page')) {
+      const page = await post(endpoint.path, adminToken, endpoint.body);
+      const field = endpoint.label === 'clue/page' ? 'tags' : 'tagList';
+      const listed = page.records.filter((row) => (row[field] as unknown[]).length > 0).length;
+      assert.ok(listed > 0 && listed < page.records.length, `${endpoint.label}: some rows with tags, some without (${listed})`);
+    }
 
     const health = (duration = seconds) => load({ url: `${server.address}/scrm/health`, seconds: duration });
     const runner = (endpoint: Endpoint, token: string) => (connections: number, duration = seconds) =>
