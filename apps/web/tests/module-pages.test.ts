@@ -4,6 +4,7 @@
  * screenshot in test-artifacts/screenshots/.
  */
 import assert from 'node:assert/strict';
+import { sql } from 'drizzle-orm';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -121,4 +122,19 @@ describe('module pages in zh-CN and English', { skip, timeout: SUITE_TIMEOUT }, 
       await page.context().close();
     });
   }
+
+  it('客户列表 calls an employee SCRM never synced 未知员工, not by their WeCom account', async () => {
+    // As for one who left before SCRM's first sync: WeCom still lists their customers, no one knows their name. (Not
+    // the employee bound above: 操作日志's rows stay as they are.)
+    const bound = new Set((await env.db.execute<{ qw_userid: string | null }>(sql`SELECT qw_userid FROM sys_user`)).rows.map((row) => row.qw_userid));
+    const newest = (await env.db.execute<{ id: string | number; userid: string }>(sql`SELECT id, userid FROM customer_relation ORDER BY createtime DESC, id DESC LIMIT 20`)).rows
+      .find((row) => !bound.has(row.userid))!;
+    await env.db.execute(sql`DELETE FROM qw_emp WHERE userid = ${newest.userid}`);
+    const page = await signedIn('zh-CN');
+    await openInApp(page, '/customer/list');
+    const row = page.locator(`tr[data-row-key="${newest.id}"]`);
+    await row.getByText('未知员工').waitFor();
+    assert.ok(!(await row.innerText()).includes(newest.userid), 'the name, not the account');
+    await page.context().close();
+  });
 });

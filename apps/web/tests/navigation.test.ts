@@ -5,7 +5,7 @@ import { leafIds, menuOptions, withAncestors, withoutEmptyChildren } from '../sr
 import { fromMenuNodes, fromSeed, pagesOf } from '../src/layout/navigation.ts';
 
 const node = (id: number, parentId: number, menuType: 'M' | 'C' | 'F', path: string | null, children: MenuNode[] = [], extra: Partial<MenuNode> = {}): MenuNode => ({
-  id, parentId, menuType, path, name: `菜单${id}`, nameEn: `Menu ${id}`, icon: null, perms: null, orderNum: id, visible: true, status: 0, children, ...extra,
+  id, parentId, menuType, path, name: `菜单${id}`, nameEn: `Menu ${id}`, icon: null, perms: null, extraPerms: [], orderNum: id, visible: true, status: 0, children, ...extra,
 });
 
 const tree: MenuNode[] = [

@@ -42,6 +42,11 @@ export function ChannelName({ row, empty = '—' }: { row: StateNamed; empty?: s
   );
 }
 
+/** An employee as text (titles, sentences): their name, else 未知员工 with the account beside it. */
+export function employeeText(t: TFunction, name: string | null | undefined, userid: string): string {
+  return name ?? t('names.unknownEmployeeOf', { userid });
+}
+
 /** An employee by name, tagged 已离职 when they left; their userid only when no name is known. */
 export function EmployeeName({ name, userid, departed }: { name: string | null; userid: string; departed?: boolean }) {
   const { t } = useTranslation();

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { menuTree, type MenuSeed } from '@scrm/shared';
 import { createWecomTestEnv, type WecomTestEnv } from '../../../server/src/testing/wecom-test-env.ts';
 import type { TestClient } from '../../../server/src/testing/test-app.ts';
@@ -167,11 +167,11 @@ export function describeMenuOnlyPages(directories: readonly string[], options: {
         phaseOf.set(request, phase);
         if (isApi(request.url())) inFlight++;
       });
-      for (const event of ['requestfinished', 'requestfailed'] as const) {
-        page.on(event, (request) => {
-          if (isApi(request.url())) inFlight--;
-        });
-      }
+      const settled = (request: Request) => {
+        if (isApi(request.url())) inFlight--;
+      };
+      page.on('requestfinished', settled);
+      page.on('requestfailed', settled);
       page.on('response', async (response) => {
         const sentIn = phaseOf.get(response.request());
         if (response.status() !== 403 || !new URL(response.url()).pathname.startsWith('/scrm/admin/') || !sentIn?.startsWith(phase.split(':')[0])) return;

@@ -8,7 +8,7 @@ import { api, call } from '../../api/client.ts';
 import type { CustomerDetail, RelationRecord, TagInfoRecord } from '../../api/types.ts';
 import { Permission } from '../../auth/permission.tsx';
 import { TagSelect } from '../../components/pickers.tsx';
-import { ChannelName } from '../../components/names.tsx';
+import { ChannelName, EmployeeName, employeeText } from '../../components/names.tsx';
 import { addWayText, CustomerName, RelationStatusTag, RelationTags, TagBriefs } from './customer-fields.tsx';
 import { RelationStageAction } from '../ops/stage-parts.tsx';
 import { CustomerTimeline } from './customer-timeline.tsx';
@@ -107,8 +107,8 @@ export function CustomerDrawer({ externalUserid, onClose, onChanged }: { externa
                       size="small"
                       title={
                         <Space>
-                          {relation.employeeName ?? relation.userid}
-                          <RelationStatusTag status={relation.status} transferTo={relation.transferToName ?? relation.transferTo} />
+                          <EmployeeName name={relation.employeeName} userid={relation.userid} />
+                          <RelationStatusTag status={relation.status} transferTo={relation.transferTo ? employeeText(t, relation.transferToName, relation.transferTo) : null} />
                           <RelationStageAction relation={{ ...relation, customerName: detail.name }} onMoved={onChanged} />
                         </Space>
                       }
@@ -192,7 +192,7 @@ function RelationTagModal({ relation, info, onClose, onSaved }: { relation: Rela
   };
 
   return (
-    <Modal open title={t('customer.editTagsOf', { name: relation.customerName, employee: relation.employeeName ?? relation.userid })} onCancel={onClose} onOk={() => void submit()} confirmLoading={saving} okText={t('common.save')} destroyOnHidden>
+    <Modal open title={t('customer.editTagsOf', { name: relation.customerName, employee: employeeText(t, relation.employeeName, relation.userid) })} onCancel={onClose} onOk={() => void submit()} confirmLoading={saving} okText={t('common.save')} destroyOnHidden>
       <Form form={form} layout="vertical" initialValues={initial} data-testid="relation-tag-form">
         <Form.Item name="corp" label={t('customer.corpTags')} extra={t('customer.corpTagsHint')}>
           <TagSelect type="corp" />

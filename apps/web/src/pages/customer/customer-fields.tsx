@@ -24,7 +24,7 @@ export function relationStatusValueEnum(t: TFunction) {
 
 /**
  * A relation's status; an active one with a transfer SCRM requested and WeCom has not settled yet shows it as
- * pending, naming the takeover employee (`transferTo`: their name, or userid when the mirror lacks them).
+ * pending, naming the takeover employee (`transferTo`: their name, or 未知员工 with their account when the mirror lacks them).
  */
 export function RelationStatusTag({ status, transferTo }: { status: string; transferTo?: string | null }) {
   const { t } = useTranslation();

@@ -2,6 +2,7 @@ import { type ProColumns } from '@ant-design/pro-components';
 import { Drawer } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { EmployeeName } from '../../components/names.tsx';
 import { api, call } from '../../api/client.ts';
 import type { RelationFilters, RelationQuery, RelationRecord } from '../../api/types.ts';
 import { pagedRequest } from '../../components/crud.tsx';
@@ -23,7 +24,7 @@ export function CustomerListDrawer({ title, filters, onClose }: { title: string;
         </a>
       ),
     },
-    { title: t('customer.employee'), dataIndex: 'employeeName', render: (_, row) => row.employeeName ?? row.userid },
+    { title: t('customer.employee'), dataIndex: 'employeeName', render: (_, row) => <EmployeeName name={row.employeeName} userid={row.userid} /> },
     { title: t('customer.addWay'), dataIndex: 'addWay', render: (_, row) => addWayText(t, row.addWay) },
     { title: t('customer.status'), dataIndex: 'status', render: (_, row) => <RelationStatusTag status={row.status} /> },
     { title: t('customer.addTime'), dataIndex: 'createtime', valueType: 'dateTime' },

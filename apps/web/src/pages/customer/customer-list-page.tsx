@@ -9,7 +9,7 @@ import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest, useModuleAvailability } from '../../components/crud.tsx';
 import { JobButton } from '../../components/job-progress.tsx';
 import { EmployeeSelect, TagFilterSelect, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
-import { ChannelName } from '../../components/names.tsx';
+import { ChannelName, EmployeeName, employeeText } from '../../components/names.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { CustomerDrawer } from './customer-drawer.tsx';
 import { BulkBar, BulkTagModal, selectionBody, type BulkSelection } from './customer-bulk.tsx';
@@ -90,7 +90,7 @@ export function CustomerListPage() {
     {
       title: t('customer.employee'),
       dataIndex: 'userIds',
-      render: (_, row) => row.employeeName ?? row.userid,
+      render: (_, row) => <EmployeeName name={row.employeeName} userid={row.userid} />,
       formItemRender: () => <EmployeeSelect multiple testId="filter-employees" />,
     },
     { title: t('customer.dept'), dataIndex: 'deptIds', hideInTable: true, formItemRender: () => <WecomDeptTreeSelect /> },
@@ -136,7 +136,7 @@ export function CustomerListPage() {
       dataIndex: 'status',
       valueType: 'select',
       valueEnum: relationStatusValueEnum(t),
-      render: (_, row) => <RelationStatusTag status={row.status} transferTo={row.transferToName ?? row.transferTo} />,
+      render: (_, row) => <RelationStatusTag status={row.status} transferTo={row.transferTo ? employeeText(t, row.transferToName, row.transferTo) : null} />,
     },
     {
       title: t('stage.column'),

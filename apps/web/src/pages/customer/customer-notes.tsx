@@ -1,6 +1,7 @@
 import { Card, Empty, List, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { employeeText } from '../../components/names.tsx';
 import dayjs from 'dayjs';
 import { api, call } from '../../api/client.ts';
 import type { ResponseOf } from '../../api/types.ts';
@@ -24,7 +25,7 @@ export function CustomerNotes({ externalUserid }: { externalUserid: string }) {
             <List.Item>
               <List.Item.Meta
                 title={<Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{note.content}</Typography.Text>}
-                description={t('customerNotes.by', { name: note.employeeName ?? note.userid, time: dayjs(note.ctime).format('YYYY-MM-DD HH:mm') })}
+                description={t('customerNotes.by', { name: employeeText(t, note.employeeName, note.userid), time: dayjs(note.ctime).format('YYYY-MM-DD HH:mm') })}
               />
             </List.Item>
           )}

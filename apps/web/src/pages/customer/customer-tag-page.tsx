@@ -2,6 +2,7 @@ import { PageContainer, type ActionType, type ProColumns } from '@ant-design/pro
 import { Alert, App, Button, Form, Modal, Radio, Select, Space } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { EmployeeName } from '../../components/names.tsx';
 import { api, call, withDetail } from '../../api/client.ts';
 import type { BodyOf, TagInfoRecord, TagType } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
@@ -55,7 +56,7 @@ export function CustomerTagPage() {
         </a>
       ),
     },
-    { title: t('customer.employee'), dataIndex: 'userId', render: (_, row) => row.employeeName ?? row.userId, formItemRender: () => <EmployeeSelect /> },
+    { title: t('customer.employee'), dataIndex: 'userId', render: (_, row) => <EmployeeName name={row.employeeName} userid={row.userId} />, formItemRender: () => <EmployeeSelect /> },
     { title: t('customer.corpTags'), dataIndex: 'corpTags', search: false, render: (_, row) => <TagBriefs tags={row.corpTags} color="blue" /> },
     { title: t('customer.selfTags'), dataIndex: 'selfTags', search: false, render: (_, row) => <TagBriefs tags={row.selfTags} color="purple" /> },
     { title: t('customerTag.tags'), dataIndex: 'tagIds', hideInTable: true, formItemRender: () => <AnyTagSelect /> },

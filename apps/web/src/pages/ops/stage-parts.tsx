@@ -5,6 +5,7 @@ import { App, Button, Form, Input, Modal, Select, Space, Tag, Timeline, Typograp
 import dayjs from 'dayjs';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { employeeText } from '../../components/names.tsx';
 import { api, call, type CallOptions } from '../../api/client.ts';
 import type { BodyOf, ResponseOf } from '../../api/types.ts';
 import { usePermission } from '../../auth/permission.tsx';
@@ -133,7 +134,7 @@ function StageMoveModal({ relation, canMove, canSeeHistory, onClose, onMoved }: 
   return (
     <Modal
       open
-      title={t('stage.moveTitle', { customer: relation.customerName, employee: relation.employeeName ?? relation.userid })}
+      title={t('stage.moveTitle', { customer: relation.customerName, employee: employeeText(t, relation.employeeName, relation.userid) })}
       onCancel={onClose}
       onOk={canMove ? () => void submit() : onClose}
       okText={canMove ? t('common.save') : t('common.ok')}
