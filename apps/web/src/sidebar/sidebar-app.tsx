@@ -5,6 +5,7 @@ import dayjs from 'dayjs';
 import { call } from '../api/client.ts';
 import { setMessageApi } from '../api/feedback.ts';
 import { sidebarApi } from './sidebar-api.ts';
+import { employeeText } from '../components/names.tsx';
 import { currentConversation, registerSdk, sdkFailure, sendChatMessage, signIn, type ChatMessage, type Conversation, type Settings } from './wecom-client.ts';
 
 type CustomerView = Awaited<ReturnType<typeof loadCustomer>>;
@@ -489,7 +490,7 @@ function NotesCard({ externalUserid, notes, onChanged }: { externalUserid: strin
         dataSource={notes}
         renderItem={(note) => (
           <List.Item actions={note.mine ? [<Button key="delete" type="link" size="small" danger onClick={() => void remove(note.id)}>{t('sidebar.deleteNote')}</Button>] : []}>
-            <List.Item.Meta title={<Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{note.content}</Typography.Text>} description={`${note.employeeName ?? note.userid} · ${time(note.ctime)}`} />
+            <List.Item.Meta title={<Typography.Text style={{ whiteSpace: 'pre-wrap' }}>{note.content}</Typography.Text>} description={`${employeeText(t, note.employeeName, note.userid)} · ${time(note.ctime)}`} />
           </List.Item>
         )}
       />
