@@ -16,6 +16,7 @@ import { createTokenService } from '../platform/auth/tokens.ts';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { seedPlatform } from '../modules/system/seed.ts';
+import { spreadIds } from './spread-ids.ts';
 import { TEST_ADMIN_PASSWORD, TEST_JOB_RETRY_DELAY_SECONDS, testScratchRoot } from './constants.ts';
 
 /**
@@ -27,6 +28,7 @@ async function prepare(connection: pg.PoolConfig) {
   await runMigrations(connection);
   const database = openDatabase(connection);
   await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
+  await spreadIds(database.db);
   const dataDir = mkdtempSync(join(tmpdir(), 'scrm-template-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', JWT_SECRET: 'template-secret-0123456789-0123456789' });
   const jobs = await createJobService({ db: database.db, pool: database.pool, schedule: false, retryDelaySeconds: TEST_JOB_RETRY_DELAY_SECONDS });

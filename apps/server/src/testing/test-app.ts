@@ -11,6 +11,7 @@ import { runMigrations } from '../platform/db/migrate.ts';
 import { createTokenService } from '../platform/auth/tokens.ts';
 import { createJobService, type JobService } from '../platform/jobs/job-service.ts';
 import { seedPlatform } from '../modules/system/seed.ts';
+import { spreadIds } from './spread-ids.ts';
 import { TEST_ADMIN_PASSWORD, TEST_JOB_RETRY_DELAY_SECONDS } from './constants.ts';
 
 export { TEST_ADMIN_PASSWORD };
@@ -35,7 +36,10 @@ export async function createTestDatabase(): Promise<{ database: Database; close(
       await runMigrations({ connectionString });
     }
     const database = openDatabase({ connectionString });
-    if (!template) await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
+    if (!template) {
+      await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
+      await spreadIds(database.db);
+    }
     return {
       database,
       async close() {
@@ -55,6 +59,7 @@ export async function createTestDatabase(): Promise<{ database: Database; close(
   if (!template) {
     await runMigrations(embedded.connection);
     await seedPlatform(database.db, { adminPassword: TEST_ADMIN_PASSWORD });
+    await spreadIds(database.db);
   }
   return {
     database,

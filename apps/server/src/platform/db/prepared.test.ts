@@ -101,8 +101,10 @@ describe('page statements on PostgreSQL', { skip: onPostgres ? false : 'the embe
   test('pageClause writes the size in and the first page without an offset value', () =>
     onOneConnection(async (db, client) => {
       const run = (offset: number) => db.execute<{ id: number }>(sql`SELECT id FROM sys_user WHERE is_del = 0 ORDER BY id ${pageClause(5, offset)}`);
-      assert.deepEqual((await run(0)).rows.map((row) => Number(row.id)), [1, 2, 3, 4, 5]);
-      assert.deepEqual((await run(5)).rows.map((row) => Number(row.id)), [6, 7, 8, 9, 10]);
+      const ids = (await db.execute<{ id: number }>(sql`SELECT id FROM sys_user WHERE is_del = 0 ORDER BY id`)).rows.map((row) => Number(row.id));
+      assert.ok(ids.length >= 10, `${ids.length} users`);
+      assert.deepEqual((await run(0)).rows.map((row) => Number(row.id)), ids.slice(0, 5));
+      assert.deepEqual((await run(5)).rows.map((row) => Number(row.id)), ids.slice(5, 10));
       assert.throws(() => pageClause(1.5, 0), TypeError);
       assert.throws(() => pageClause(-1, 0), TypeError);
     }));
