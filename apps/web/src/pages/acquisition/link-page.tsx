@@ -17,7 +17,7 @@ import { ChannelSelect, EmployeeSelect, TagSelect, useChannels, useWecomEmployee
 import { ComingSoonPage } from '../status-pages.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { Chart } from '../../components/chart.tsx';
-import { EmployeeName } from '../../components/names.tsx';
+import { EmployeeName, employeeText } from '../../components/names.tsx';
 
 export type GetType = 'link' | 'qr';
 type LinkQuery = BodyOf<'/scrm/admin/cust/get/link/page', 'post'>;
@@ -487,7 +487,7 @@ function QrModal({ getType, link, onClose }: { getType: GetType; link: LinkRecor
     };
   }, [getType, link.id, ruleId]);
 
-  const nameOf = (userid: string) => employees.find((employee) => employee.userid === userid)?.name ?? userid;
+  const nameOf = (userid: string) => employeeText(t, employees.find((employee) => employee.userid === userid)?.name, userid);
   const text = ruleId ? (getType === 'link' ? rules.find((rule) => rule.id === ruleId)?.linkUrl : rules.find((rule) => rule.id === ruleId)?.qrCode) : link.url;
 
   return (
@@ -544,7 +544,7 @@ function PreviewModal({ getType, link, onClose }: { getType: GetType; link: Link
   useEffect(() => {
     if (canQuery) endpoints(getType).preview(link.id).then(setAnswer, onClose);
   }, [getType, link.id, attempt, canQuery, onClose]);
-  const nameOf = (userid: string | null) => (userid ? `${employees.find((employee) => employee.userid === userid)?.name ?? userid}` : '—');
+  const nameOf = (userid: string | null) => (userid ? employeeText(t, employees.find((employee) => employee.userid === userid)?.name, userid) : '—');
   return (
     <Modal
       open

@@ -3,6 +3,7 @@ import { App, Button, DatePicker, Descriptions, Drawer, Empty, Form, Input, List
 import dayjs from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { employeeText } from '../../components/names.tsx';
 import { api, call } from '../../api/client.ts';
 import type { LeadDetail, LeadEvent } from '../../api/types.ts';
 import { Permission } from '../../auth/permission.tsx';
@@ -121,7 +122,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                     <Descriptions.Item label={t('lead.channel')}>{lead.channel || '—'}</Descriptions.Item>
                     <Descriptions.Item label={t('lead.owner')}>
                       <span data-testid="lead-drawer-owner">
-                        {lead.ownerUserid === null ? t('lead.inPool') : (lead.ownerName ?? lead.ownerUserid)}
+                        {lead.ownerUserid === null ? t('lead.inPool') : employeeText(t, lead.ownerName, lead.ownerUserid)}
                         {lead.ownerLeft && <Tag style={{ marginLeft: 4 }}>{t('lead.ownerLeft')}</Tag>}
                       </span>
                       {lead.ownerUserid === null && lead.returnReason && (
@@ -177,7 +178,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                       <Descriptions.Item label={t('customer.employee')}>
                         {lead.customer.relations.map((relation) => (
                           <Tag key={relation.userid}>
-                            {relation.name ?? relation.userid} · {t(`customer.status_${relation.status}`, { defaultValue: relation.status })}
+                            {employeeText(t, relation.name, relation.userid)} · {t(`customer.status_${relation.status}`, { defaultValue: relation.status })}
                           </Tag>
                         ))}
                       </Descriptions.Item>
@@ -192,7 +193,7 @@ export function LeadDrawer({ clueId, onClose, onChanged }: { clueId: number; onC
                       dataSource={lead.transfers}
                       renderItem={(transfer) => (
                         <List.Item data-testid={`lead-transfer-${transfer.status}`}>
-                          {transfer.handoverName ?? transfer.handoverUserid} → {transfer.takeoverName ?? transfer.takeoverUserid} · <Tag>{t(`lead.transfer_${transfer.status}`, { defaultValue: transfer.status })}</Tag>
+                          {employeeText(t, transfer.handoverName, transfer.handoverUserid)} → {employeeText(t, transfer.takeoverName, transfer.takeoverUserid)} · <Tag>{t(`lead.transfer_${transfer.status}`, { defaultValue: transfer.status })}</Tag>
                           {transfer.errorMessage ?? transfer.failReason}
                         </List.Item>
                       )}
@@ -366,7 +367,7 @@ function TransferModal({ lead, onClose, onDone }: { lead: LeadDetail; onClose: (
     <Modal open title={t('lead.transfer')} onCancel={onClose} onOk={() => void submit().catch(() => undefined)} confirmLoading={saving} destroyOnHidden>
       <Form form={form} layout="vertical" initialValues={{ handoverUserid: active[0]?.userid }}>
         <Form.Item name="handoverUserid" label={t('lead.handover')} rules={[{ required: true }]}>
-          <Select options={active.map((relation) => ({ value: relation.userid, label: relation.name ?? relation.userid }))} />
+          <Select options={active.map((relation) => ({ value: relation.userid, label: employeeText(t, relation.name, relation.userid) }))} />
         </Form.Item>
         <Form.Item name="takeoverUserid" label={t('lead.takeover')} rules={[{ required: true }]}>
           <EmployeeSelect eligible testId="lead-transfer-takeover" />

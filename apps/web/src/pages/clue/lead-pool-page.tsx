@@ -4,6 +4,7 @@ import { App, Button, Form, Input, Modal, Radio, Segmented, Select, Space, Tag, 
 import dayjs from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { employeeText } from '../../components/names.tsx';
 import { api, call, download } from '../../api/client.ts';
 import type { BodyOf, LeadQuery, LeadRecord, LeadStat, ResponseOf } from '../../api/types.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
@@ -132,7 +133,7 @@ export function LeadPoolPage() {
           <Tag>{t('lead.inPool')}</Tag>
         ) : (
           <span data-testid={`lead-owner-${lead.id}`}>
-            {lead.ownerName ?? lead.ownerUserid}
+            {employeeText(t, lead.ownerName, lead.ownerUserid)}
             {lead.ownerLeft && <Tag style={{ marginLeft: 4 }}>{t('lead.ownerLeft')}</Tag>}
           </span>
         ),
