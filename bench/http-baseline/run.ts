@@ -23,6 +23,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { writeFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { hashPassword } from '../../apps/server/src/platform/auth/password.ts';
@@ -217,7 +218,7 @@ async function createSelfScopeUser(server: Server, adminToken: string): Promise<
  * PostgreSQL's processes on this machine (Linux /proc; none elsewhere): where a page's time goes, in the application
  * or the database.
  */
-function cpuNow(): { server: number; database: Map<string, number> } {
+function cpuNow(): { server: number; kernel: number; database: Map<string, number> } {
   const usage = process.cpuUsage();
   const database = new Map<string, number>();
   try {
@@ -234,14 +235,48 @@ function cpuNow(): { server: number; database: Map<string, number> } {
   } catch {
     // no /proc
   }
-  return { server: (usage.user + usage.system) / 1000, database };
+  return { server: (usage.user + usage.system) / 1000, kernel: usage.system / 1000, database };
 }
 
 /** µs per request between two readings; the database's over the processes alive at both (the pooled connections). */
 function cpuPerRequest(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, requests: number) {
   let database = 0;
   for (const [pid, time] of after.database) if (before.database.has(pid)) database += time - before.database.get(pid)!;
-  return { server: ((after.server - before.server) / requests) * 1000, database: (database / requests) * 1000 };
+  const perRequest = (ms: number) => (ms / requests) * 1000;
+  return { server: perRequest(after.server - before.server), kernel: perRequest(after.kernel - before.kernel), database: perRequest(database) };
+}
+
+/**
+ * The server's stalls while `work` runs: its event loop's delay (p99 and max) and its GC pauses (the longest, and
+ * their share of the time): what a request's p99 waits for beyond its own work and the database.
+ */
+async function stalls<T>(work: () => Promise<T>): Promise<[T, Stalls]> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  let gcMax = 0;
+  let gcTotal = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMax = Math.max(gcMax, entry.duration);
+      gcTotal += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  delay.enable();
+  const started = performance.now();
+  try {
+    const result = await work();
+    const ms = (ns: number) => ns / 1e6;
+    return [result, { loopP99: ms(delay.percentile(99)), loopMax: ms(delay.max), gcMax, gcShare: gcTotal / (performance.now() - started) }];
+  } finally {
+    delay.disable();
+    observer.disconnect();
+  }
+}
+interface Stalls {
+  loopP99: number;
+  loopMax: number;
+  gcMax: number;
+  gcShare: number;
 }
 
 interface Endpoint {
@@ -264,8 +299,10 @@ interface Row {
   total: number;
   at50: LoadResult;
   /** CPU time per request at 50 connections: the server's process and PostgreSQL's (µs). */
-  cpu: { server: number; database: number };
+  cpu: { server: number; kernel: number; database: number };
   at10: LoadResult;
+  /** The server's stalls during the run at 10 connections. */
+  stalls10: Stalls;
   target: number;
 }
 
@@ -351,7 +388,8 @@ async function pages(mode: 'postgres' | 'embedded') {
         const before = cpuNow();
         const at50 = await profiled(`${endpoint.label}-${caller}`, () => run(50));
         const cpu = cpuPerRequest(before, cpuNow(), at50.requestsPerSecond * seconds);
-        rows.push({ endpoint: endpoint.label, caller, total: expected[endpoint.label][caller].total, at50, cpu, at10: await run(10), target: endpoint.target });
+        const [at10, stalls10] = await stalls(() => run(10));
+        rows.push({ endpoint: endpoint.label, caller, total: expected[endpoint.label][caller].total, at50, cpu, at10, stalls10, target: endpoint.target });
       }
     }
     const healthAfter = await health();
@@ -395,9 +433,9 @@ function printTable(mode: string, result: Awaited<ReturnType<typeof pages>>) {
   console.log(`\n## ${mode}, ${seconds} s per run; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
   console.log(`health (floor, one SELECT 1, no auth) at 50 connections: before ${format(healthBefore)}; after ${format(healthAfter)}`);
   console.log(`floor = ${floor.toFixed(0)} req/s (mean of the two); health at 10 connections: ${format(healthAt10)}`);
-  console.log(`health's CPU per request (before): server ${healthCpu.server.toFixed(0)} µs, database ${healthCpu.database.toFixed(0)} µs`);
-  const header = ['endpoint', 'caller', 'total', 'req/s @50', 'p99 @50', 'ratio', 'target', 'p99 @10', '≤ 20 ms', 'CPU µs/req: server', 'database'];
-  const widths = [15, 6, 10, 10, 8, 6, 8, 8, 8, 19, 8];
+  console.log(`health's CPU per request (before): server ${healthCpu.server.toFixed(0)} µs (in the kernel ${healthCpu.kernel.toFixed(0)}), database ${healthCpu.database.toFixed(0)} µs`);
+  const header = ['endpoint', 'caller', 'total', 'req/s @50', 'p99 @50', 'ratio', 'target', 'p99 @10', '≤ 20 ms', 'CPU µs/req: server', 'kernel', 'database', '@10: loop p99/max', 'GC max/share'];
+  const widths = [15, 6, 10, 10, 8, 6, 8, 8, 8, 19, 6, 8, 17, 12];
   const line = (cells: string[]) => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(line(header));
   for (const row of rows) {
@@ -406,7 +444,8 @@ function printTable(mode: string, result: Awaited<ReturnType<typeof pages>>) {
       line([
         row.endpoint, row.caller, formatNumber(row.total), row.at50.requestsPerSecond.toFixed(0), `${row.at50.p99} ms`, ratio.toFixed(3),
         `${ratio >= row.target ? 'met' : 'NOT'} ≥${row.target}`, `${row.at10.p99} ms`, row.at10.p99 <= 20 ? 'met' : 'NOT',
-        row.cpu.server.toFixed(0), row.cpu.database.toFixed(0),
+        row.cpu.server.toFixed(0), row.cpu.kernel.toFixed(0), row.cpu.database.toFixed(0),
+        `${row.stalls10.loopP99.toFixed(1)}/${row.stalls10.loopMax.toFixed(1)} ms`, `${row.stalls10.gcMax.toFixed(1)} ms/${(row.stalls10.gcShare * 100).toFixed(0)}%`,
       ]) + errors(row.at50) + errors(row.at10),
     );
   }
