@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { inArray, or } from 'drizzle-orm';
+import { inArray, or, sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { sysMenu } from '../../server/src/db/schema/index.ts';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
@@ -24,6 +24,9 @@ describe('SOP in the console: 客户SOP and 我的待办', { skip, timeout: SUIT
   let browser: Browser;
   let page: Page;
   const refused: string[] = [];
+  /** The task's customer and employee (the first test makes the task). */
+  let taskCustomer = '';
+  let taskEmployee = '';
 
   before(async () => {
     const problem = browserUnavailable();
@@ -82,6 +85,8 @@ describe('SOP in the console: 客户SOP and 我的待办', { skip, timeout: SUIT
     await env.settle();
     await runSopEvaluation(env.jobs);
     const customerName = env.sim.state.customers.get(scanned.external_userid)!.name;
+    taskCustomer = scanned.external_userid;
+    taskEmployee = seller.userid;
 
     // 我的待办: today's task with the customer and the text; done, it moves to 已完成.
     await page.goto(`${env.url}/ops/todo`);
@@ -98,6 +103,29 @@ describe('SOP in the console: 客户SOP and 我的待办', { skip, timeout: SUIT
     await page.goto(`${env.url}/ops/sop`);
     const counted = page.getByTestId('sop-table').locator('tr.ant-table-row', { hasText: '展会新客跟进' });
     await counted.locator('[data-testid^=sop-completion-]', { hasText: '1/1' }).waitFor();
+    assert.deepEqual(refused, []);
+  });
+
+  it('a customer and an employee SCRM has no name for read 未知客户 and 未知员工, never their WeCom ids', async () => {
+    assert.ok(taskCustomer && taskEmployee, 'the first test made a task');
+    // As after a departure before the first sync, or a customer deleted in WeCom: the mirror holds no row.
+    await env.db.execute(sql`DELETE FROM customer WHERE external_userid = ${taskCustomer}`);
+    await env.db.execute(sql`DELETE FROM qw_emp WHERE userid = ${taskEmployee}`);
+    await page.goto(`${env.url}/ops/todo`);
+    await page.getByTestId('todo-views').getByText(/已完成/).click();
+    const card = page.getByTestId('todo-list').locator('[data-testid^=todo-]', { hasText: '展会新客跟进' }).first();
+    await card.waitFor();
+    const text = await card.innerText();
+    assert.ok(text.includes('客户：未知客户') && !text.includes(taskCustomer), text);
+
+    // 客户SOP → 任务: the same words in the task's row.
+    await page.goto(`${env.url}/ops/sop`);
+    await page.getByRole('tab', { name: '任务' }).click();
+    const row = page.getByTestId('sop-task-table').locator('tr.ant-table-row', { hasText: '展会新客跟进' }).first();
+    await row.waitFor();
+    const cells = await row.innerText();
+    assert.ok(cells.includes('未知客户') && cells.includes('未知员工'), cells);
+    assert.ok(!cells.includes(taskCustomer) && !cells.includes(taskEmployee), cells);
     assert.deepEqual(refused, []);
   });
 

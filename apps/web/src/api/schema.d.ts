@@ -17992,7 +17992,8 @@ export interface paths {
                             date: {
                                 byEmployee: {
                                     done: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     overdue: number;
                                     pending: number;
                                     /** @description done / total, 0–1 */
@@ -18126,14 +18127,17 @@ export interface paths {
                                 pageSize: number;
                                 records: {
                                     chatId: string | null;
+                                    /** @description null: a customer SCRM has no name for */
                                     customerName: string | null;
                                     /** Format: date-time */
                                     doneAt: string | null;
                                     doneBy: string | null;
                                     /** Format: date-time */
                                     dueAt: string;
-                                    employeeName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    employeeName: string | null;
                                     externalUserid: string | null;
+                                    /** @description null: an unnamed group, or one SCRM has not synced */
                                     groupName: string | null;
                                     id: number;
                                     /** @enum {string} */
@@ -19058,7 +19062,8 @@ export interface paths {
                             date: {
                                 byEmployee: {
                                     done: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     overdue: number;
                                     pending: number;
                                     /** @description done / total, 0–1 */
@@ -19192,14 +19197,17 @@ export interface paths {
                                 pageSize: number;
                                 records: {
                                     chatId: string | null;
+                                    /** @description null: a customer SCRM has no name for */
                                     customerName: string | null;
                                     /** Format: date-time */
                                     doneAt: string | null;
                                     doneBy: string | null;
                                     /** Format: date-time */
                                     dueAt: string;
-                                    employeeName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    employeeName: string | null;
                                     externalUserid: string | null;
+                                    /** @description null: an unnamed group, or one SCRM has not synced */
                                     groupName: string | null;
                                     id: number;
                                     /** @enum {string} */
@@ -19331,14 +19339,17 @@ export interface paths {
                                 pageSize: number;
                                 records: {
                                     chatId: string | null;
+                                    /** @description null: a customer SCRM has no name for */
                                     customerName: string | null;
                                     /** Format: date-time */
                                     doneAt: string | null;
                                     doneBy: string | null;
                                     /** Format: date-time */
                                     dueAt: string;
-                                    employeeName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    employeeName: string | null;
                                     externalUserid: string | null;
+                                    /** @description null: an unnamed group, or one SCRM has not synced */
                                     groupName: string | null;
                                     id: number;
                                     /** @enum {string} */
@@ -25517,14 +25528,17 @@ export interface paths {
                                 pageSize: number;
                                 records: {
                                     chatId: string | null;
+                                    /** @description null: a customer SCRM has no name for */
                                     customerName: string | null;
                                     /** Format: date-time */
                                     doneAt: string | null;
                                     doneBy: string | null;
                                     /** Format: date-time */
                                     dueAt: string;
-                                    employeeName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    employeeName: string | null;
                                     externalUserid: string | null;
+                                    /** @description null: an unnamed group, or one SCRM has not synced */
                                     groupName: string | null;
                                     id: number;
                                     /** @enum {string} */

@@ -47,6 +47,27 @@ export function employeeText(t: TFunction, name: string | null | undefined, user
   return name ?? t('names.unknownEmployeeOf', { userid });
 }
 
+/** A customer as text: their name, else 未知客户 (one SCRM has no name for). */
+export function customerText(t: TFunction, name: string | null | undefined): string {
+  return name || t('names.unknownCustomer');
+}
+
+/** A customer group as text: its name, else 未命名群 (WeCom's groups need no name, or SCRM has not synced it). */
+export function groupText(t: TFunction, name: string | null | undefined): string {
+  return name || t('names.unnamedGroup');
+}
+
+/** A customer or a group in a table cell: the name, else the words above, the WeCom id only in a tooltip. */
+export function ContactName({ name, id, kind }: { name: string | null; id: string | null; kind: 'customer' | 'group' }) {
+  const { t } = useTranslation();
+  if (name) return <span>{name}</span>;
+  return (
+    <Tooltip title={id}>
+      <Typography.Text type="secondary">{kind === 'customer' ? customerText(t, name) : groupText(t, name)}</Typography.Text>
+    </Tooltip>
+  );
+}
+
 /** An employee by name, tagged 已离职 when they left; their userid only when no name is known. */
 export function EmployeeName({ name, userid, departed }: { name: string | null; userid: string; departed?: boolean }) {
   const { t } = useTranslation();

@@ -5,7 +5,7 @@ import dayjs from 'dayjs';
 import { call } from '../api/client.ts';
 import { setMessageApi } from '../api/feedback.ts';
 import { sidebarApi } from './sidebar-api.ts';
-import { employeeText } from '../components/names.tsx';
+import { customerText, employeeText, groupText } from '../components/names.tsx';
 import { currentConversation, registerSdk, sdkFailure, sendChatMessage, signIn, type ChatMessage, type Conversation, type Settings } from './wecom-client.ts';
 
 type CustomerView = Awaited<ReturnType<typeof loadCustomer>>;
@@ -385,7 +385,7 @@ function SopTodos() {
               <List.Item.Meta
                 title={`${task.ruleName} · ${task.stepName}`}
                 // Whom it is for: the list holds every chat's to-dos, not only this chat's.
-                description={[task.customerName ?? task.groupName, time(task.dueAt)].filter(Boolean).join(' · ')}
+                description={[task.kind === 'customer' ? customerText(t, task.customerName) : groupText(t, task.groupName), time(task.dueAt)].join(' · ')}
               />
             </List.Item>
           )}

@@ -108,11 +108,11 @@ export const sopTaskRecord = z.object({
   ruleName: z.string(),
   stepName: z.string(),
   userid: z.string(),
-  employeeName: z.string(),
+  employeeName: z.string().nullable().describe('null: an employee SCRM has not synced'),
   externalUserid: z.string().nullable(),
-  customerName: z.string().nullable(),
+  customerName: z.string().nullable().describe('null: a customer SCRM has no name for'),
   chatId: z.string().nullable(),
-  groupName: z.string().nullable(),
+  groupName: z.string().nullable().describe('null: an unnamed group, or one SCRM has not synced'),
   text: z.string(),
   media: z.array(z.object({ id: z.number(), type: z.string(), title: z.string() })),
   dueAt: dateTime,
@@ -131,6 +131,6 @@ const completion = { total: z.number(), done: z.number(), pending: z.number(), o
 export const sopStatResult = z.object({
   totals: z.object(completion),
   bySop: z.array(z.object({ ruleId: z.number(), name: z.string(), ...completion })),
-  byEmployee: z.array(z.object({ userid: z.string(), name: z.string(), ...completion })),
+  byEmployee: z.array(z.object({ userid: z.string(), name: z.string().nullable().describe('null: an employee SCRM has not synced'), ...completion })),
 });
 export type SopStatResult = z.output<typeof sopStatResult>;

@@ -136,7 +136,7 @@ export function createSopService(deps: SopServiceDeps) {
       ruleName: row.ruleName,
       stepName: row.stepName,
       userid: row.userid,
-      employeeName: row.employeeName || row.userid,
+      employeeName: row.employeeName || null,
       externalUserid: row.externalUserid,
       customerName: row.externalUserid ? row.customerName || null : null,
       chatId: row.chatId,
@@ -288,7 +288,7 @@ export function createSopService(deps: SopServiceDeps) {
       return {
         totals: completion(raw.totals),
         bySop: raw.bySop.map((row) => ({ ruleId: Number(row.rule_id), name: String(row.name ?? ''), ...completion(row) })),
-        byEmployee: raw.byEmployee.map((row) => ({ userid: String(row.userid), name: String(row.name ?? row.userid), ...completion(row) })),
+        byEmployee: raw.byEmployee.map((row) => ({ userid: String(row.userid), name: row.name ? String(row.name) : null, ...completion(row) })),
       };
     },
 

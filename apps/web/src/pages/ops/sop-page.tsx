@@ -9,6 +9,7 @@ import { api, call } from '../../api/client.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
+import { ContactName, EmployeeName } from '../../components/names.tsx';
 import { EmployeeSelect, TagSelect, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { sopApi, type SopKind, type SopRecord, type SopSaveBody, type SopStat, type SopTask, type SopTrigger } from './sop-api.ts';
@@ -318,8 +319,11 @@ function SopTasks({ kind }: { kind: SopKind }) {
   const action = useRef<ActionType>(null);
   const columns: ProColumns<SopTask>[] = [
     { title: t('sop.name'), dataIndex: 'ruleName', search: false, render: (_, row) => `${row.ruleName}${row.stepName ? ` · ${row.stepName}` : ''}` },
-    { title: t('sop.employee'), dataIndex: 'employeeName', search: false },
-    { title: kind === 'customer' ? t('sop.customer') : t('sop.group'), search: false, render: (_, row) => (kind === 'customer' ? row.customerName ?? row.externalUserid : row.groupName ?? row.chatId) },
+    { title: t('sop.employee'), dataIndex: 'employeeName', search: false, render: (_, row) => <EmployeeName name={row.employeeName} userid={row.userid} /> },
+    {
+      title: kind === 'customer' ? t('sop.customer') : t('sop.group'), search: false,
+      render: (_, row) => (kind === 'customer' ? <ContactName kind="customer" name={row.customerName} id={row.externalUserid} /> : <ContactName kind="group" name={row.groupName} id={row.chatId} />),
+    },
     { title: t('sop.text'), dataIndex: 'text', search: false, ellipsis: true },
     { title: t('sop.dueAt'), dataIndex: 'dueAt', valueType: 'dateTime', search: false },
     {
@@ -352,7 +356,7 @@ function SopStatView({ kind }: { kind: SopKind }) {
     <Space direction="vertical" style={{ width: '100%' }} data-testid="sop-stat">
       <Typography.Text>{`${t('sop.total')} ${stat.totals.total} · ${t('sop.done')} ${stat.totals.done} · ${t('sop.overdue')} ${stat.totals.overdue} · ${t('sop.rate')} ${Math.round(stat.totals.rate * 1000) / 10}%`}</Typography.Text>
       <Card size="small" title={t('sop.bySop')}><Table rowKey="ruleId" size="small" pagination={false} dataSource={stat.bySop} columns={[{ title: t('sop.name'), dataIndex: 'name' }, ...figures]} /></Card>
-      <Card size="small" title={t('sop.byEmployee')}><Table rowKey="userid" size="small" pagination={false} dataSource={stat.byEmployee} columns={[{ title: t('sop.employee'), dataIndex: 'name' }, ...figures]} /></Card>
+      <Card size="small" title={t('sop.byEmployee')}><Table rowKey="userid" size="small" pagination={false} dataSource={stat.byEmployee} columns={[{ title: t('sop.employee'), dataIndex: 'name', render: (name: string | null, row: SopStat['byEmployee'][number]) => <EmployeeName name={name} userid={row.userid} /> }, ...figures]} /></Card>
     </Space>
   );
 }

@@ -5,6 +5,7 @@ import dayjs from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, fetchFile, saveBlob } from '../../api/client.ts';
+import { customerText, groupText } from '../../components/names.tsx';
 import { todoApi, type SopTask, type TodoPage as TodoAnswer, type TodoQuery } from './sop-api.ts';
 
 type View = TodoQuery['view'];
@@ -71,8 +72,8 @@ export function TodoPage() {
             <Space direction="vertical" style={{ width: '100%' }}>
               <Typography.Text>
                 {task.kind === 'customer'
-                  ? `${t('todo.customer')}：${task.customerName ?? task.externalUserid}`
-                  : `${t('todo.group')}：${task.groupName ?? task.chatId}${task.customerName ? `（${t('todo.newMember')}：${task.customerName}）` : ''}`}
+                  ? `${t('todo.customer')}：${customerText(t, task.customerName)}`
+                  : `${t('todo.group')}：${groupText(t, task.groupName)}${task.customerName ? `（${t('todo.newMember')}：${task.customerName}）` : ''}`}
               </Typography.Text>
               <Typography.Text type={task.state === 'overdue' ? 'danger' : 'secondary'}>{`${t('todo.due')}：${dayjs(task.overdueAt).format('YYYY-MM-DD HH:mm')}`}</Typography.Text>
               {task.text && <Typography.Paragraph copyable style={{ whiteSpace: 'pre-wrap', marginBottom: 0 }} data-testid={`todo-text-${task.id}`}>{task.text}</Typography.Paragraph>}
