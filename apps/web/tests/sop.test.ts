@@ -129,6 +129,27 @@ describe('SOP in the console: 客户SOP and 我的待办', { skip, timeout: SUIT
     assert.deepEqual(refused, []);
   });
 
+  it('群SOP picks an unnamed group by its owner: 未命名群（群主：name）, not its chat id', async () => {
+    // Not the first test's employee (removed from the mirror there).
+    const owner = [...env.sim.state.employees.values()].find((employee) => employee.resignedAt === undefined && employee.status === 1 && employee.userid !== taskEmployee)!;
+    await env.db.execute(sql`INSERT INTO group_chat (chat_id, name, owner, create_time) VALUES ('wrUnnamedSop01', '', ${owner.userid}, now())`);
+    const { token } = await env.login();
+    const adminPage = await newConsolePage(browser);
+    await adminPage.context().addInitScript((value) => localStorage.setItem('scrm.token', value), token);
+    try {
+      await adminPage.goto(`${env.url}/ops/group-sop`);
+      await adminPage.getByTestId('sop-create').click();
+      await adminPage.getByTestId('sop-form-groups').click();
+      const options = adminPage.locator('.ant-select-dropdown:visible .ant-select-item-option');
+      await options.first().waitFor();
+      const labels = await options.allInnerTexts();
+      assert.ok(labels.includes(`未命名群（群主：${owner.name}）`), labels.join(' | '));
+      assert.ok(!labels.some((label) => label.includes('wrUnnamedSop01')), labels.join(' | '));
+    } finally {
+      await adminPage.context().close();
+    }
+  });
+
   it('an account bound to no WeCom employee is told so in 我的待办, with what to do, and no to-do is listed', async () => {
     const { token } = await env.login();
     const unbound = await newConsolePage(browser);

@@ -57,6 +57,11 @@ export function groupText(t: TFunction, name: string | null | undefined): string
   return name || t('names.unnamedGroup');
 }
 
+/** A group in a picker: its name, else 未命名群 with its owner, so that unnamed groups can be told apart. */
+export function groupLabel(t: TFunction, group: { name: string; ownerName: string | null }): string {
+  return group.name || t('names.unnamedGroupOf', { owner: group.ownerName ?? t('names.unknownEmployee') });
+}
+
 /** A customer or a group in a table cell: the name, else the words above, the WeCom id only in a tooltip. */
 export function ContactName({ name, id, kind }: { name: string | null; id: string | null; kind: 'customer' | 'group' }) {
   const { t } = useTranslation();

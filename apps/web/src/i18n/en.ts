@@ -104,7 +104,7 @@ export const en: Messages = {
   },
   names: {
     noChannel: 'No channel', unknownChannel: 'Unknown channel', unknownChannelHint: 'Not a QR code or acquisition link made in SCRM (e.g. a 「联系我」 code created in WeCom\'s admin); its state is in brackets',
-    unknownEmployee: 'Unknown employee', unknownEmployeeOf: 'Unknown employee ({{userid}})', unknownCustomer: 'Unknown customer', unnamedGroup: 'Unnamed group', customerId: 'Customer ID', wecomUserid: 'WeCom account', stateParam: 'State parameter', departed: 'Departed',
+    unknownEmployee: 'Unknown employee', unknownEmployeeOf: 'Unknown employee ({{userid}})', unknownCustomer: 'Unknown customer', unnamedGroup: 'Unnamed group', unnamedGroupOf: 'Unnamed group (owner: {{owner}})', customerId: 'Customer ID', wecomUserid: 'WeCom account', stateParam: 'State parameter', departed: 'Departed',
   },
   customer: {
     allTags: 'Tags', tagFilter: 'Customer tags', tagMatch: 'Tag match', tagMatchAny: 'Any of them', tagMatchAll: 'All of them',

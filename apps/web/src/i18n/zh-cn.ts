@@ -102,7 +102,7 @@ export const zhCN = {
   },
   names: {
     noChannel: '无渠道', unknownChannel: '未知渠道', unknownChannelHint: '不是本系统创建的渠道活码或获客链接（如在企业微信后台创建的「联系我」），括号内为其渠道参数',
-    unknownEmployee: '未知员工', unknownEmployeeOf: '未知员工（{{userid}}）', unknownCustomer: '未知客户', unnamedGroup: '未命名群', customerId: '客户ID', wecomUserid: '企微账号', stateParam: '渠道参数', departed: '已离职',
+    unknownEmployee: '未知员工', unknownEmployeeOf: '未知员工（{{userid}}）', unknownCustomer: '未知客户', unnamedGroup: '未命名群', unnamedGroupOf: '未命名群（群主：{{owner}}）', customerId: '客户ID', wecomUserid: '企微账号', stateParam: '渠道参数', departed: '已离职',
   },
   customer: {
     allTags: '标签', tagFilter: '客户标签', tagMatch: '标签匹配', tagMatchAny: '包含任一', tagMatchAll: '包含全部',

@@ -8,6 +8,7 @@ import type { BodyOf, GroupRecord, JoinWayRecord } from '../../api/types.ts';
 import { Permission } from '../../auth/permission.tsx';
 import { DeleteLink, pagedRequest, useEditor, useModuleAvailability, useRecordForm } from '../../components/crud.tsx';
 import { ChannelSelect, useChannels } from '../../components/pickers.tsx';
+import { groupLabel } from '../../components/names.tsx';
 import { ComingSoonPage } from '../status-pages.tsx';
 import { ProTable } from '../../components/table.tsx';
 
@@ -126,7 +127,7 @@ function JoinWayModal({ id, onClose, onSaved }: { id?: number; onClose: () => vo
           <Input />
         </Form.Item>
         <Form.Item name="chatIdList" label={t('joinWay.groups')} rules={[{ required: true, type: 'array', min: 1, max: 5, message: t('joinWay.groupsRule') }]}>
-          <Select mode="multiple" maxCount={5} showSearch={{ optionFilterProp: 'label' }} options={groups.map((group) => ({ value: group.chatId, label: group.name || group.chatId }))} />
+          <Select mode="multiple" maxCount={5} showSearch={{ optionFilterProp: 'label' }} options={groups.map((group) => ({ value: group.chatId, label: groupLabel(t, group) }))} />
         </Form.Item>
         <Form.Item name="autoCreateRoom" label={t('joinWay.autoCreate')} valuePropName="checked">
           <Switch />

@@ -9,7 +9,7 @@ import { api, call } from '../../api/client.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
-import { ContactName, EmployeeName } from '../../components/names.tsx';
+import { ContactName, EmployeeName, groupLabel } from '../../components/names.tsx';
 import { EmployeeSelect, TagSelect, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { sopApi, type SopKind, type SopRecord, type SopSaveBody, type SopStat, type SopTask, type SopTrigger } from './sop-api.ts';
@@ -22,6 +22,7 @@ type Named = { id: number | string; name: string };
 
 /** What the trigger and the editor name: channels, links and QR codes, stages, groups, tags, media (those the caller may read). */
 function useSopNames(kind: SopKind) {
+  const { t } = useTranslation();
   const canLinks = usePermission('cust:link:list');
   const canQr = usePermission('cust:qr:list');
   const canStages = usePermission('stage:list');
@@ -41,9 +42,9 @@ function useSopNames(kind: SopKind) {
     if (kind === 'customer' && canQr) linkPages.push(call(api.POST('/scrm/admin/cust/get/qr/page', { body }), { silent: true }));
     Promise.all(linkPages).then((pages) => setLinks(pages.flatMap((page) => page.records.map((link) => ({ id: link.id, name: link.linkName })))), () => setLinks([]));
     if (kind === 'customer' && canStages) call(api.GET('/scrm/admin/stage/list'), { silent: true }).then((list) => setStages(list.map((stage) => ({ id: stage.id, name: stage.name }))), () => setStages([]));
-    if (kind === 'group' && canGroups) call(api.GET('/scrm/admin/group/list'), { silent: true }).then((list) => setGroups(list.map((group) => ({ id: group.chatId, name: group.name || group.chatId }))), () => setGroups([]));
+    if (kind === 'group' && canGroups) call(api.GET('/scrm/admin/group/list'), { silent: true }).then((list) => setGroups(list.map((group) => ({ id: group.chatId, name: groupLabel(t, group) }))), () => setGroups([]));
     call(api.POST('/scrm/admin/media/page', { body }), { silent: true }).then((page) => setMedia(page.records.map((item) => ({ id: item.id, title: item.title, type: item.type }))), () => setMedia([]));
-  }, [kind, canLinks, canQr, canStages, canGroups]);
+  }, [kind, canLinks, canQr, canStages, canGroups, t]);
   const tags = useMemo(() => tagGroups.flatMap((group) => group.tags.map((tag) => ({ id: tag.id, name: tag.name }))), [tagGroups]);
   return { channels, links, stages, groups, tags, media };
 }
