@@ -1,7 +1,7 @@
 /**
  * bench/http-baseline — issue 21's figures for the authenticated page endpoints, each as a ratio to the floor
  * `GET /scrm/health` (one `SELECT 1`, no auth) measured on the same server in the same run (the mean of a
- * run before and one after the pages, so drift on a busy machine shows instead of skewing one side):
+ * run just before and one just after each page, so drift on a busy machine shows instead of skewing one side):
  * - `POST /scrm/admin/sys/user/page` over 1,000 users: req/s at 50 connections ≥ 0.25 of the floor;
  * - `POST /scrm/admin/clue/page` over 1,000 leads (a third with SCRM tags): ≥ 0.25;
  * - `POST /scrm/admin/cust/emp/page` with the console's default filters over `--relations` relations (default
@@ -382,8 +382,12 @@ async function pages(mode: 'postgres' | 'embedded') {
     const healthBefore = await health();
     const healthCpu = cpuPerRequest(healthStart, cpuNow(), healthBefore.requestsPerSecond * seconds);
     const rows: Row[] = [];
+    // The floor again between pages (each page's ratio is to the floors just before and after it): this machine's
+    // speed drifts by a third within minutes, more than the differences measured.
+    const floors = [healthBefore];
     for (const endpoint of ENDPOINTS) {
       for (const { caller, token } of callers) {
+        if (rows.length > 0) floors.push(await health());
         const run = runner(endpoint, token);
         const before = cpuNow();
         const at50 = await profiled(`${endpoint.label}-${caller}`, () => run(50));
@@ -393,8 +397,9 @@ async function pages(mode: 'postgres' | 'embedded') {
       }
     }
     const healthAfter = await health();
+    floors.push(healthAfter);
     const healthAt10 = await load({ url: `${server.address}/scrm/health`, connections: 10, seconds });
-    return { rows, healthBefore, healthCpu, healthAfter, healthAt10, replanned: await replannedStatements(server) };
+    return { rows, floors, healthCpu, healthAt10, replanned: await replannedStatements(server) };
   } finally {
     await server.close();
   }
@@ -427,22 +432,24 @@ async function replannedStatements(server: Server): Promise<string[]> {
 }
 
 function printTable(mode: string, result: Awaited<ReturnType<typeof pages>>) {
-  const { rows, healthBefore, healthCpu, healthAfter, healthAt10, replanned } = result;
-  const floor = (healthBefore.requestsPerSecond + healthAfter.requestsPerSecond) / 2;
+  const { rows, floors, healthCpu, healthAt10, replanned } = result;
+  /** Page i's floor: the mean of the floor runs just before and after it. */
+  const floorOf = (i: number) => (floors[i].requestsPerSecond + floors[i + 1].requestsPerSecond) / 2;
   const errors = (r: LoadResult) => (r.errors || r.non2xx ? ` (errors ${r.errors}, non-2xx ${r.non2xx})` : '');
   console.log(`\n## ${mode}, ${seconds} s per run; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
-  console.log(`health (floor, one SELECT 1, no auth) at 50 connections: before ${format(healthBefore)}; after ${format(healthAfter)}`);
-  console.log(`floor = ${floor.toFixed(0)} req/s (mean of the two); health at 10 connections: ${format(healthAt10)}`);
+  console.log(`health (floor, one SELECT 1, no auth) at 50 connections, before, between and after the pages: ${floors.map((f) => f.requestsPerSecond.toFixed(0)).join(', ')} req/s`);
+  console.log(`first floor run: ${format(floors[0])}; health at 10 connections: ${format(healthAt10)}`);
   console.log(`health's CPU per request (before): server ${healthCpu.server.toFixed(0)} µs (in the kernel ${healthCpu.kernel.toFixed(0)}), database ${healthCpu.database.toFixed(0)} µs`);
-  const header = ['endpoint', 'caller', 'total', 'req/s @50', 'p99 @50', 'ratio', 'target', 'p99 @10', '≤ 20 ms', 'CPU µs/req: server', 'kernel', 'database', '@10: loop p99/max', 'GC max/share'];
-  const widths = [15, 6, 10, 10, 8, 6, 8, 8, 8, 19, 6, 8, 17, 12];
+  const header = ['endpoint', 'caller', 'total', 'req/s @50', 'p99 @50', 'floor', 'ratio', 'target', 'p99 @10', '≤ 20 ms', 'CPU µs/req: server', 'kernel', 'database', '@10: loop p99/max', 'GC max/share'];
+  const widths = [15, 6, 10, 10, 8, 6, 6, 8, 8, 8, 19, 6, 8, 17, 12];
   const line = (cells: string[]) => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   console.log(line(header));
-  for (const row of rows) {
+  for (const [i, row] of rows.entries()) {
+    const floor = floorOf(i);
     const ratio = row.at50.requestsPerSecond / floor;
     console.log(
       line([
-        row.endpoint, row.caller, formatNumber(row.total), row.at50.requestsPerSecond.toFixed(0), `${row.at50.p99} ms`, ratio.toFixed(3),
+        row.endpoint, row.caller, formatNumber(row.total), row.at50.requestsPerSecond.toFixed(0), `${row.at50.p99} ms`, floor.toFixed(0), ratio.toFixed(3),
         `${ratio >= row.target ? 'met' : 'NOT'} ≥${row.target}`, `${row.at10.p99} ms`, row.at10.p99 <= 20 ? 'met' : 'NOT',
         row.cpu.server.toFixed(0), row.cpu.kernel.toFixed(0), row.cpu.database.toFixed(0),
         `${row.stalls10.loopP99.toFixed(1)}/${row.stalls10.loopMax.toFixed(1)} ms`, `${row.stalls10.gcMax.toFixed(1)} ms/${(row.stalls10.gcShare * 100).toFixed(0)}%`,
