@@ -231,7 +231,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -296,7 +297,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -497,7 +499,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -531,7 +534,8 @@ export interface paths {
                                         detail: string | null;
                                         message: string;
                                     } | null;
-                                    senderName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    senderName: string | null;
                                     seq: number;
                                     size: number;
                                     /**
@@ -585,7 +589,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -714,7 +719,8 @@ export interface paths {
                                             name: string;
                                         }[];
                                         owners: {
-                                            name: string;
+                                            /** @description null: an employee SCRM has not synced */
+                                            name: string | null;
                                             userid: string;
                                         }[];
                                         selfTags: {
@@ -779,7 +785,8 @@ export interface paths {
                                     /** Format: date-time */
                                     scheduleAt: string | null;
                                     senderNames: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     senders: {
@@ -867,7 +874,8 @@ export interface paths {
                                 /** @description per sender, the recipients assigned to them (each recipient to exactly one sender) */
                                 senders: {
                                     count: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 /** @description WeCom tasks the send creates */
@@ -1002,7 +1010,8 @@ export interface paths {
                                     name: string;
                                     /** @enum {string|null} */
                                     reason: "not_friend" | "receive_limit" | "dnd" | null;
-                                    senderName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    senderName: string | null;
                                     /** Format: date-time */
                                     sendTime: string | null;
                                     /** @enum {string} */
@@ -1227,7 +1236,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -1292,7 +1302,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -1414,7 +1425,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -1479,7 +1491,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -1567,7 +1580,8 @@ export interface paths {
                                     completion: number;
                                     delivered: number;
                                     failed: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     notFriend: number;
                                     overLimit: number;
                                     planned: number;
@@ -1848,7 +1862,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -1913,7 +1928,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -2114,7 +2130,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -2148,7 +2165,8 @@ export interface paths {
                                         detail: string | null;
                                         message: string;
                                     } | null;
-                                    senderName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    senderName: string | null;
                                     seq: number;
                                     size: number;
                                     /**
@@ -2202,7 +2220,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -2331,7 +2350,8 @@ export interface paths {
                                             name: string;
                                         }[];
                                         owners: {
-                                            name: string;
+                                            /** @description null: an employee SCRM has not synced */
+                                            name: string | null;
                                             userid: string;
                                         }[];
                                         selfTags: {
@@ -2396,7 +2416,8 @@ export interface paths {
                                     /** Format: date-time */
                                     scheduleAt: string | null;
                                     senderNames: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     senders: {
@@ -2484,7 +2505,8 @@ export interface paths {
                                 /** @description per sender, the recipients assigned to them (each recipient to exactly one sender) */
                                 senders: {
                                     count: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 /** @description WeCom tasks the send creates */
@@ -2619,7 +2641,8 @@ export interface paths {
                                     name: string;
                                     /** @enum {string|null} */
                                     reason: "not_friend" | "receive_limit" | "dnd" | null;
-                                    senderName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    senderName: string | null;
                                     /** Format: date-time */
                                     sendTime: string | null;
                                     /** @enum {string} */
@@ -2844,7 +2867,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -2909,7 +2933,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -3031,7 +3056,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -3096,7 +3122,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -3184,7 +3211,8 @@ export interface paths {
                                     completion: number;
                                     delivered: number;
                                     failed: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     notFriend: number;
                                     overLimit: number;
                                     planned: number;
@@ -3304,7 +3332,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -3369,7 +3398,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -3570,7 +3600,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -3604,7 +3635,8 @@ export interface paths {
                                         detail: string | null;
                                         message: string;
                                     } | null;
-                                    senderName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    senderName: string | null;
                                     seq: number;
                                     size: number;
                                     /**
@@ -3658,7 +3690,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -3787,7 +3820,8 @@ export interface paths {
                                             name: string;
                                         }[];
                                         owners: {
-                                            name: string;
+                                            /** @description null: an employee SCRM has not synced */
+                                            name: string | null;
                                             userid: string;
                                         }[];
                                         selfTags: {
@@ -3852,7 +3886,8 @@ export interface paths {
                                     /** Format: date-time */
                                     scheduleAt: string | null;
                                     senderNames: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     senders: {
@@ -3940,7 +3975,8 @@ export interface paths {
                                 /** @description per sender, the recipients assigned to them (each recipient to exactly one sender) */
                                 senders: {
                                     count: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 /** @description WeCom tasks the send creates */
@@ -4075,7 +4111,8 @@ export interface paths {
                                     name: string;
                                     /** @enum {string|null} */
                                     reason: "not_friend" | "receive_limit" | "dnd" | null;
-                                    senderName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    senderName: string | null;
                                     /** Format: date-time */
                                     sendTime: string | null;
                                     /** @enum {string} */
@@ -4300,7 +4337,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -4365,7 +4403,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -4487,7 +4526,8 @@ export interface paths {
                                         name: string;
                                     }[];
                                     owners: {
-                                        name: string;
+                                        /** @description null: an employee SCRM has not synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     selfTags: {
@@ -4552,7 +4592,8 @@ export interface paths {
                                 /** Format: date-time */
                                 scheduleAt: string | null;
                                 senderNames: {
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 senders: {
@@ -4640,7 +4681,8 @@ export interface paths {
                                     completion: number;
                                     delivered: number;
                                     failed: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    name: string | null;
                                     notFriend: number;
                                     overLimit: number;
                                     planned: number;
@@ -13250,8 +13292,8 @@ export interface paths {
                                     id: number;
                                     /** @enum {string|null} */
                                     mode: "leader" | "employee" | "link" | null;
-                                    /** @description the departed employee's name */
-                                    name: string;
+                                    /** @description the departed employee's name (null: an employee SCRM never synced) */
+                                    name: string | null;
                                     /** @description why a manual transfer is needed, in words */
                                     reason: string | null;
                                     /**
@@ -13265,8 +13307,8 @@ export interface paths {
                                         customers: number;
                                         error: string | null;
                                         groups: number;
-                                        /** @description the employee's name (the userid only when the directory does not know them) */
-                                        name: string;
+                                        /** @description the taking-over employee's name (null: an employee SCRM has not synced) */
+                                        name: string | null;
                                         refused: {
                                             chatId?: string;
                                             externalUserid?: string;
@@ -14521,7 +14563,8 @@ export interface paths {
                                      * @enum {string}
                                      */
                                     employeeAlert: "sent" | "digest" | "digested" | "off";
-                                    employeeName: string;
+                                    /** @description null: an employee SCRM has not synced */
+                                    employeeName: string | null;
                                     externalUserid: string;
                                     /** @description whole days they were friends */
                                     friendDays: number | null;

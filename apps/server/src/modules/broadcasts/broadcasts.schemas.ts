@@ -73,7 +73,7 @@ export const broadcastRecord = z.object({
   content: z.object({ text: z.string(), mediaIds: z.array(z.number()) }),
   media: z.array(z.object({ id: z.number(), type: z.string(), title: z.string() })).describe('the attachments by title, in order'),
   senders: z.object({ userids: z.array(z.string()), deptIds: z.array(z.number()) }),
-  senderNames: z.array(z.object({ userid: z.string(), name: z.string() })),
+  senderNames: z.array(z.object({ userid: z.string(), name: z.string().nullable().describe('null: an employee SCRM has not synced') })),
   deptNames: z.array(z.object({ deptId: z.number(), name: z.string() })),
   audience: broadcastAudience,
   audienceNames: z.object({
@@ -84,7 +84,7 @@ export const broadcastRecord = z.object({
     links: z.array(named),
     stages: z.array(named),
     groups: z.array(z.object({ chatId: z.string(), name: z.string() })),
-    owners: z.array(z.object({ userid: z.string(), name: z.string() })),
+    owners: z.array(z.object({ userid: z.string(), name: z.string().nullable().describe('null: an employee SCRM has not synced') })),
   }),
   scheduleAt: dateTime.nullable(),
   dispatchedAt: dateTime.nullable(),
@@ -109,7 +109,7 @@ export type BroadcastRecord = z.output<typeof broadcastRecord>;
 export const chunkRecord = z.object({
   seq: z.number(),
   userid: z.string(),
-  senderName: z.string(),
+  senderName: z.string().nullable().describe('null: an employee SCRM has not synced'),
   status: z.enum(CHUNK_STATUSES).describe('pending, in_flight, created, failed, unknown (the call may or may not have made a task: check in WeCom 群发助手 before sending it again)'),
   size: z.number(),
   failCount: z.number().describe('recipients WeCom refused at creation (fail_list)'),
@@ -125,7 +125,7 @@ export type BroadcastDetail = z.output<typeof broadcastDetail>;
 export const previewResult = z.object({
   total: z.number().describe('recipients (customers or groups) that will be sent to; moments: customers who will see it'),
   tasks: z.number().describe('WeCom tasks the send creates'),
-  senders: z.array(z.object({ userid: z.string(), name: z.string(), count: z.number() })).describe('per sender, the recipients assigned to them (each recipient to exactly one sender)'),
+  senders: z.array(z.object({ userid: z.string(), name: z.string().nullable().describe('null: an employee SCRM has not synced'), count: z.number() })).describe('per sender, the recipients assigned to them (each recipient to exactly one sender)'),
   excluded: z.object({ notFriend: z.number(), receiveLimit: z.number(), dnd: z.number() }),
   excludedSample: z.array(z.object({ name: z.string(), reason: z.enum(EXCLUSIONS), reasonText: z.string() })).describe('up to 50 of those left out, by name, with why'),
   receiveLimit: z.object({ period: z.enum(['month', 'week', 'day']), count: z.number() }),
@@ -153,7 +153,7 @@ export const recipientRecord = z.object({
   key: z.string().describe("the recipient's row key (a WeCom id; for selection, not for display)"),
   name: z.string(),
   userid: z.string(),
-  senderName: z.string(),
+  senderName: z.string().nullable().describe('null: an employee SCRM has not synced'),
   status: z.enum(RECIPIENT_STATUSES),
   statusText: z.string().describe('the status in words'),
   reason: z.enum(EXCLUSIONS).nullable(),
@@ -189,7 +189,7 @@ export const statResult = z.object({
   perSender: z.array(
     z.object({
       userid: z.string(),
-      name: z.string(),
+      name: z.string().nullable().describe('null: an employee SCRM has not synced'),
       status: z.enum(SENDER_STATUSES),
       sentAt: dateTime.nullable(),
       planned: z.number(),

@@ -397,7 +397,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
     return {
       total,
       tasks,
-      senders: perSender.map((entry) => ({ userid: entry.userid, name: names.get(entry.userid) ?? entry.userid, count: entry.count })).sort((a, b) => b.count - a.count || a.userid.localeCompare(b.userid)),
+      senders: perSender.map((entry) => ({ userid: entry.userid, name: names.get(entry.userid) ?? null, count: entry.count })).sort((a, b) => b.count - a.count || a.userid.localeCompare(b.userid)),
       excluded,
       excludedSample,
       receiveLimit: { period: window.period, count: window.count },
@@ -489,7 +489,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
         content: row.content,
         media: row.content.mediaIds.map((id) => media.get(id)).filter((item) => item !== undefined).map((item) => ({ id: item.id, type: item.type, title: item.title })),
         senders: row.senders,
-        senderNames: row.senders.userids.map((userid) => ({ userid, name: names.get(userid) ?? userid })),
+        senderNames: row.senders.userids.map((userid) => ({ userid, name: names.get(userid) ?? null })),
         deptNames: row.senders.deptIds.map((deptId) => ({ deptId, name: depts.get(deptId) ?? String(deptId) })),
         audience: row.audience as BroadcastRecord['audience'],
         audienceNames: {
@@ -500,7 +500,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
           links: named(row.audience.linkIds, sources.links),
           stages: named(row.audience.stageIds, stageNames),
           groups: (row.audience.chatIds ?? []).map((chatId) => ({ chatId, name: groupNames.get(chatId) ?? '' })),
-          owners: (row.audience.ownerUserids ?? []).map((userid) => ({ userid, name: names.get(userid) ?? userid })),
+          owners: (row.audience.ownerUserids ?? []).map((userid) => ({ userid, name: names.get(userid) ?? null })),
         },
         scheduleAt: row.scheduleAt,
         dispatchedAt: row.dispatchedAt,
@@ -909,7 +909,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
         const senderDelivered = of(sender.userid, 'delivered');
         return {
           userid: sender.userid,
-          name: names.get(sender.userid) ?? sender.userid,
+          name: names.get(sender.userid) ?? null,
           status: sender.status,
           sentAt: sender.sentAt,
           planned: senderPlanned,
@@ -967,7 +967,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
         chunks: chunks.map((chunk) => ({
           seq: chunk.seq,
           userid: chunk.userid,
-          senderName: chunk.userid ? names.get(chunk.userid) ?? chunk.userid : '',
+          senderName: names.get(chunk.userid) ?? null,
           status: chunk.status,
           size: chunk.size,
           failCount: chunk.failCount,
@@ -1147,7 +1147,7 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
           key: row.target,
           name: row.name,
           userid: row.userid,
-          senderName: row.sender_name ?? row.userid,
+          senderName: row.sender_name,
           status: row.status as never,
           statusText: row.status === 'excluded' ? reasonText(row.reason, ctx.locale) : word(row.status, ctx.locale),
           reason: (row.reason ?? null) as never,

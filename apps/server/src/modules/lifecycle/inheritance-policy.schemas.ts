@@ -82,7 +82,7 @@ export type DeparturePageQuery = z.output<typeof departurePageQuery>;
 export const departureRecord = z.object({
   id: z.number(),
   userid: z.string(),
-  name: z.string().describe("the departed employee's name"),
+  name: z.string().nullable().describe("the departed employee's name (null: an employee SCRM never synced)"),
   status: z.enum(DEPARTURE_STATUSES).describe('pending: announced by the HR system, waiting for WeCom; queued/running: the policy is working; transferred; manual: a manual transfer is needed (reason)'),
   announcedBy: z.string().nullable().describe('nexus (HR: user deleted) or nexus-dept (HR: department deleted)'),
   announcedAt: dateTime.nullable(),
@@ -92,6 +92,7 @@ export const departureRecord = z.object({
   mode: z.enum(INHERITANCE_MODES).nullable(),
   takeovers: z.array(
     employeeRef.extend({
+      name: z.string().nullable().describe("the taking-over employee's name (null: an employee SCRM has not synced)"),
       customers: z.number(),
       groups: z.number(),
       batchId: z.number().nullable().describe('the transfer batch (its per-customer outcome on the resigned transfer records)'),

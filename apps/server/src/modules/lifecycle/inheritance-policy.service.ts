@@ -93,7 +93,7 @@ export function createInheritanceService(deps: InheritanceServiceDeps) {
   }
 
   const skippedText = (skipped: Array<{ userid: string; reason: SkippedCandidate['reason'] }>, names: Map<string, string>, locale: Locale) =>
-    skipped.map((entry) => `${names.get(entry.userid) || entry.userid}（${translate(SKIP_MESSAGE[entry.reason], locale)}）`).join(locale === 'en' ? ', ' : '、');
+    skipped.map((entry) => `${names.get(entry.userid) || (locale === 'en' ? `Unknown employee (${entry.userid})` : `未知员工（${entry.userid}）`)}（${translate(SKIP_MESSAGE[entry.reason], locale)}）`).join(locale === 'en' ? ', ' : '、');
 
   function reasonText(row: Pick<DepartureRow, 'reason' | 'reasonParams'>, names: Map<string, string>, locale: Locale): string | null {
     if (!row.reason) return null;
@@ -218,17 +218,17 @@ export function createInheritanceService(deps: InheritanceServiceDeps) {
     return rows.map((row) => {
       const takeovers = row.results?.length
         ? row.results.map((result) => ({
-            userid: result.takeoverUserid, name: names.get(result.takeoverUserid) || result.takeoverUserid, customers: result.customers, groups: result.groups,
+            userid: result.takeoverUserid, name: names.get(result.takeoverUserid) || null, customers: result.customers, groups: result.groups,
             batchId: result.batchId, refused: result.refused, error: result.error ? (readStoredFailure(result.error, locale)?.message ?? result.error) : null,
           }))
         : (row.plan ?? []).map((entry) => ({
-            userid: entry.takeoverUserid, name: names.get(entry.takeoverUserid) || entry.takeoverUserid, customers: entry.externalUserids.length, groups: entry.chatIds.length,
+            userid: entry.takeoverUserid, name: names.get(entry.takeoverUserid) || null, customers: entry.externalUserids.length, groups: entry.chatIds.length,
             batchId: null, refused: [], error: null,
           }));
       return {
         id: row.id,
         userid: row.userid,
-        name: names.get(row.userid) || row.employeeName || row.userid,
+        name: names.get(row.userid) || row.employeeName || null,
         status: row.status,
         announcedBy: row.announcedBy,
         announcedAt: row.announcedAt,

@@ -27,7 +27,7 @@ export const lossRecordSchema = z.object({
   externalUserid: z.string(),
   customerName: z.string(),
   userid: z.string(),
-  employeeName: z.string(),
+  employeeName: z.string().nullable().describe('null: an employee SCRM has not synced'),
   deptNames: z.array(z.string()).describe("the employee's departments when the loss happened"),
   lostAt: dateTime,
   addedAt: dateTime.nullable().describe('when the employee had added the customer; null when SCRM never saw the relation'),

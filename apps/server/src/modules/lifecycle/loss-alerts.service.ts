@@ -67,9 +67,13 @@ export function createLossService(deps: LossServiceDeps) {
     return row ?? { ...DEFAULT_SETTINGS, lastDigestDay: null, mtime: null, muser: null };
   }
 
+  // Names as employees read them in WeCom: never a WeCom id for a customer, an unsynced employee's account beside 未知员工.
+  const customerOf = (row: LossRow) => row.customerName || '未知客户';
+  const employeeOf = (row: LossRow) => row.employeeName || `未知员工（${row.userid}）`;
+
   /** One line about a loss, for messages (Chinese: what employees read in WeCom). */
   function lossLine(row: LossRow): string {
-    const parts = [`客户「${row.customerName || row.externalUserid}」`, `员工「${row.employeeName || row.userid}」`, formatTime(row.lostAt)];
+    const parts = [`客户「${customerOf(row)}」`, `员工「${employeeOf(row)}」`, formatTime(row.lostAt)];
     const days = friendDaysOf(row);
     if (days !== null) parts.push(`好友 ${days} 天`);
     if (row.tags.length) parts.push(`标签：${tagText(row)}`);
@@ -84,7 +88,7 @@ export function createLossService(deps: LossServiceDeps) {
         userid: row.userid,
         kind: 'loss.customer-left',
         title: '客户流失提醒',
-        content: `客户「${row.customerName || row.externalUserid}」已将你删除（${formatTime(row.lostAt)}）。${lossDetails(row)}`,
+        content: `客户「${customerOf(row)}」已将你删除（${formatTime(row.lostAt)}）。${lossDetails(row)}`,
         dedupeKey: `loss:${row.id}:employee`,
       });
     }
@@ -94,7 +98,7 @@ export function createLossService(deps: LossServiceDeps) {
           userid: manager,
           kind: 'loss.employee-deleted',
           title: '员工删除客户提醒',
-          content: `员工「${row.employeeName || row.userid}」删除了客户「${row.customerName || row.externalUserid}」（${formatTime(row.lostAt)}）。${lossDetails(row)}`,
+          content: `员工「${employeeOf(row)}」删除了客户「${customerOf(row)}」（${formatTime(row.lostAt)}）。${lossDetails(row)}`,
           dedupeKey: `loss:${row.id}:manager:${manager}`,
         });
       }
@@ -118,7 +122,7 @@ export function createLossService(deps: LossServiceDeps) {
       externalUserid: row.externalUserid,
       customerName: row.customerName,
       userid: row.userid,
-      employeeName: row.employeeName || row.userid,
+      employeeName: row.employeeName || null,
       deptNames: row.deptIds.map((deptId) => deptNames.get(deptId)).filter((name): name is string => Boolean(name)),
       lostAt: row.lostAt,
       addedAt: row.addedAt,
@@ -230,8 +234,8 @@ export function createLossService(deps: LossServiceDeps) {
       const columns: ExportColumn<LossRecordOut>[] = [
         { header: locale === 'en' ? 'Lost at' : '流失时间', width: 20, value: (row, format) => format(row.lostAt) },
         { header: locale === 'en' ? 'Kind' : '流失类型', width: 14, value: (row) => KIND_WORDS[row.kind][locale] },
-        { header: locale === 'en' ? 'Customer' : '客户', width: 20, value: (row) => row.customerName },
-        { header: locale === 'en' ? 'Employee' : '员工', width: 14, value: (row) => row.employeeName },
+        { header: locale === 'en' ? 'Customer' : '客户', width: 20, value: (row) => row.customerName || (locale === 'en' ? 'Unknown customer' : '未知客户') },
+        { header: locale === 'en' ? 'Employee' : '员工', width: 14, value: (row) => row.employeeName ?? (locale === 'en' ? `Unknown employee (${row.userid})` : `未知员工（${row.userid}）`) },
         { header: locale === 'en' ? 'Departments' : '部门', width: 20, value: (row) => row.deptNames.join('、') },
         { header: locale === 'en' ? 'Added at' : '添加时间', width: 20, value: (row, format) => (row.addedAt ? format(row.addedAt) : '') },
         { header: locale === 'en' ? 'Days as friends' : '好友天数', width: 10, value: (row) => (row.friendDays === null ? '' : String(row.friendDays)) },

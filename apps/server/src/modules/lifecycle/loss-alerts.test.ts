@@ -159,3 +159,33 @@ test('losses: recorded once with what the relation was, alerts as set, transfers
   assert.equal(digest.length, before + 1, 'one digest message');
   assert.ok(digest[digest.length - 1].content.includes('客户流失日报') && digest[digest.length - 1].content.includes(state.customers.get(stays)!.name));
 });
+
+test('losses: a customer or an employee SCRM has no name for reads 未知客户 / 未知员工 in the alerts and the page, never a WeCom id', async (t) => {
+  const env = await createWecomTestEnv();
+  t.after(() => env.close());
+  const state = env.sim.state;
+  const seller = [...state.employees.values()].find((employee) => employee.resignedAt === undefined && employee.customerContact && state.relationList(employee.userid).length >= 2)!;
+  const manager = [...state.employees.values()].find((employee) => employee.resignedAt === undefined && employee.status === 1 && employee.userid !== seller.userid)!;
+  const [leftBy, deletedBy] = state.relationList(seller.userid).map((relation) => relation.external_userid);
+  await env.syncOrg();
+  await env.runJob('customers.sync');
+  const admin = await env.login();
+  await okDate(admin.post('/scrm/admin/loss/settings/save', { employeeAlert: true, managerAlert: true, managerUserids: [manager.userid], digest: false, digestHour: 9 }));
+  // As for a customer deleted in WeCom before SCRM read them, and an employee who left before the first sync.
+  await env.db.execute(sql`DELETE FROM customer WHERE external_userid IN (${leftBy}, ${deletedBy})`);
+  await env.db.execute(sql`DELETE FROM qw_emp WHERE userid = ${seller.userid}`);
+
+  env.sim.actions.customerDeletesEmployee({ userid: seller.userid, external_userid: leftBy });
+  env.sim.actions.employeeDeletesCustomer({ userid: seller.userid, external_userid: deletedBy });
+  await env.settle();
+  const told = await until('the employee is told', () => simAppMessages(env, seller.userid), (list) => list.some((message) => message.content.includes('客户流失提醒')));
+  const toEmployee = told.find((message) => message.content.includes('客户流失提醒'))!.content;
+  assert.ok(toEmployee.includes('客户「未知客户」') && !toEmployee.includes(leftBy), toEmployee);
+  const managerTold = await until('the manager is told', () => simAppMessages(env, manager.userid), (list) => list.some((message) => message.content.includes('员工删除客户提醒')));
+  const toManager = managerTold.find((message) => message.content.includes('员工删除客户提醒'))!.content;
+  assert.ok(toManager.includes(`员工「未知员工（${seller.userid}）」`) && toManager.includes('客户「未知客户」') && !toManager.includes(deletedBy), toManager);
+
+  const page = await okDate(admin.post('/scrm/admin/loss/page', { pageNum: 1, pageSize: 50 }));
+  assert.equal(page.total, 2);
+  for (const row of page.records) assert.deepEqual([row.customerName, row.employeeName], ['', null], 'the console words them (names.tsx)');
+});

@@ -11,6 +11,7 @@ import {
   STATUS_COLORS, broadcastApi, permOf, type BroadcastDetailRecord, type BroadcastKind, type BroadcastRecord, type BroadcastStat, type RecipientRecord, type SenderProgress,
 } from './broadcast-api.ts';
 import { SendersCell } from './broadcast-parts.tsx';
+import { customerText, EmployeeName, employeeText, groupText } from '../../components/names.tsx';
 import { toCorpClock } from '../../components/corp-time.ts';
 import { useCorpTimeZone } from '../../auth/session.tsx';
 
@@ -21,7 +22,9 @@ function audienceText(t: TFunction, record: BroadcastRecord): string {
   const audience = record.audience;
   const join = (items: { name: string }[]) => items.map((item) => item.name).join('、');
   if (record.kind === 'group') {
-    const parts = [join(names.groups), names.owners.length ? `${t('broadcast.groupsOfOwners')}：${join(names.owners)}` : ''].filter(Boolean);
+    const groups = names.groups.map((group) => ({ name: groupText(t, group.name) }));
+    const owners = names.owners.map((owner) => ({ name: employeeText(t, owner.name, owner.userid) }));
+    const parts = [join(groups), owners.length ? `${t('broadcast.groupsOfOwners')}：${join(owners)}` : ''].filter(Boolean);
     return parts.join('；') || t('broadcast.audienceNone');
   }
   if (record.kind === 'moment') return names.corpTags.length ? join(names.corpTags) : t('broadcast.visibleTagsHint');
@@ -203,7 +206,7 @@ export function BroadcastDetail({ kind, id, onClose, onChanged }: { kind: Broadc
                 showIcon
                 style={{ marginBottom: 12 }}
                 data-testid={`broadcast-chunk-${chunk.status}`}
-                title={`${chunk.senderName} · ${chunk.size} ${unit} · ${chunk.status === 'unknown' ? t('broadcast.result_unknown') : t('broadcast.failedChunk')}`}
+                title={`${employeeText(t, chunk.senderName, chunk.userid)} · ${chunk.size} ${unit} · ${chunk.status === 'unknown' ? t('broadcast.result_unknown') : t('broadcast.failedChunk')}`}
                 description={chunk.status === 'unknown' ? t('broadcast.unknownChunkHint') : withDetail(chunk.failure?.message ?? '', chunk.failure?.detail)}
                 action={
                   chunk.status === 'unknown' ? (
@@ -255,7 +258,7 @@ function StatView({ kind, id, stat, version }: { kind: BroadcastKind; id: number
                 dataSource={stat.perSender}
                 data-testid="broadcast-senders"
                 columns={[
-                  { title: t('broadcast.sender'), dataIndex: 'name', render: (_, row) => <span data-testid={`sender-name-${row.userid}`}>{row.name}</span> },
+                  { title: t('broadcast.sender'), dataIndex: 'name', render: (_, row) => <span data-testid={`sender-name-${row.userid}`}><EmployeeName name={row.name} userid={row.userid} /></span> },
                   {
                     title: t('common.status'),
                     dataIndex: 'status',
@@ -353,8 +356,8 @@ function RecipientTable({ kind, id, stat, version }: { kind: BroadcastKind; id: 
           onChange: (pageNum, pageSize) => setPage({ pageNum, pageSize }),
         }}
         columns={[
-          { title: kind === 'group' ? t('broadcast.group') : t('broadcast.recipient'), dataIndex: 'name' },
-          { title: t('broadcast.sender'), dataIndex: 'senderName' },
+          { title: kind === 'group' ? t('broadcast.group') : t('broadcast.recipient'), dataIndex: 'name', render: (_, row) => (kind === 'group' ? groupText(t, row.name) : customerText(t, row.name)) },
+          { title: t('broadcast.sender'), dataIndex: 'senderName', render: (_, row) => <EmployeeName name={row.senderName} userid={row.userid} /> },
           {
             title: t('broadcast.result'),
             dataIndex: 'result',

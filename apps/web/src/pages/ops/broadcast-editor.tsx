@@ -9,6 +9,7 @@ import { usePermission } from '../../auth/permission.tsx';
 import { corpToday, fromCorpClock, toCorpClock } from '../../components/corp-time.ts';
 import { useCorpTimeZone } from '../../auth/session.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
+import { EmployeeName } from '../../components/names.tsx';
 import { ChannelSelect, EmployeeSelect, TagSelect, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import {
   MAX_ATTACHMENTS, TEXT_MAX_BYTES, broadcastApi, permOf, utf8Bytes, type BroadcastAudience, type BroadcastDetailRecord, type BroadcastRecord, type BroadcastKind, type BroadcastSaveBody,
@@ -567,7 +568,7 @@ function PreviewView({ kind, record, answer }: { kind: BroadcastKind; record: Br
         dataSource={answer.senders}
         data-testid="broadcast-preview-senders"
         columns={[
-          { title: t('broadcast.sender'), dataIndex: 'name', render: (_, row) => <span data-testid={`preview-sender-${row.userid}`}>{row.name}</span> },
+          { title: t('broadcast.sender'), dataIndex: 'name', render: (_, row) => <span data-testid={`preview-sender-${row.userid}`}><EmployeeName name={row.name} userid={row.userid} /></span> },
           {
             title: kind === 'group' ? t('broadcast.groupsTotal') : t('broadcast.recipients'),
             dataIndex: 'count',

@@ -1,15 +1,17 @@
 import { Progress, Space, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
+import { employeeText } from '../../components/names.tsx';
 import type { BroadcastProgress, BroadcastRecord } from './broadcast-api.ts';
 
 /** Who sends, by name (departments too); groups by their owners. */
 export function SendersCell({ row }: { row: BroadcastRecord }) {
+  const { t } = useTranslation();
   const owners = row.audienceNames.owners;
   const names = row.senderNames.length > 0 ? row.senderNames : owners;
   return (
     <Space size={[0, 4]} wrap>
       {names.slice(0, 6).map((sender) => (
-        <Tag key={sender.userid}>{sender.name}</Tag>
+        <Tag key={sender.userid}>{employeeText(t, sender.name, sender.userid)}</Tag>
       ))}
       {names.length > 6 && <Tag>+{names.length - 6}</Tag>}
       {row.deptNames.map((dept) => (

@@ -13,6 +13,7 @@ import { ProTable } from '../../components/table.tsx';
 import { LossSettingsModal } from './loss-settings.tsx';
 import { lossApi, type LossQuery, type LossRecord, type LossStat } from './loss-api.ts';
 import { corpToday } from '../../components/corp-time.ts';
+import { customerText, EmployeeName } from '../../components/names.tsx';
 import { useCorpTimeZone } from '../../auth/session.tsx';
 
 const KINDS = ['customer_deleted', 'employee_deleted'] as const;
@@ -76,12 +77,12 @@ export function LossPage() {
       title: t('loss.customer'),
       dataIndex: 'name',
       formItemProps: { label: t('loss.keyword') },
-      render: (_, row) => <span data-testid={`loss-customer-${row.id}`}>{row.customerName}</span>,
+      render: (_, row) => <span data-testid={`loss-customer-${row.id}`}>{customerText(t, row.customerName)}</span>,
     },
     {
       title: t('loss.employee'),
       dataIndex: 'userIds',
-      render: (_, row) => <span data-testid={`loss-employee-${row.id}`}>{row.employeeName}</span>,
+      render: (_, row) => <span data-testid={`loss-employee-${row.id}`}><EmployeeName name={row.employeeName} userid={row.userid} /></span>,
       formItemRender: () => <EmployeeSelect multiple testId="loss-filter-employees" />,
     },
     { title: t('loss.dept'), dataIndex: 'deptIds', render: (_, row) => (row.deptNames.length ? row.deptNames.join('、') : '—'), formItemRender: () => <WecomDeptTreeSelect /> },

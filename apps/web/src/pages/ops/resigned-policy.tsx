@@ -11,7 +11,7 @@ import { api, call } from '../../api/client.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
-import { EmployeeName } from '../../components/names.tsx';
+import { EmployeeName, employeeText } from '../../components/names.tsx';
 import { EmployeeSelect, useWecomEmployees } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { lifecycleApi, type DepartureQuery, type DepartureRecord, type Policy, type PolicyPreview, type PolicySaveBody, type UnassignedRecord } from './resigned-api.ts';
@@ -317,7 +317,7 @@ export function DepartureTable() {
           <Space orientation="vertical" size={0}>
             {row.takeovers.map((takeover) => (
               <span key={takeover.userid}>
-                {t('lifecycle.takeoverItem', { name: takeover.name, customers: takeover.customers, groups: takeover.groups })}
+                {t('lifecycle.takeoverItem', { name: employeeText(t, takeover.name, takeover.userid), customers: takeover.customers, groups: takeover.groups })}
                 {takeover.refused.length > 0 && <Typography.Text type="warning">{t('lifecycle.refusedCount', { count: takeover.refused.length })}</Typography.Text>}
                 {takeover.error && <Typography.Text type="danger"> {takeover.error}</Typography.Text>}
               </span>
