@@ -13543,7 +13543,8 @@ export interface paths {
                                     ctime: string;
                                     cuser: string | null;
                                     detail: string | null;
-                                    handoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    handoverName: string | null;
                                     handoverUserid: string;
                                     id: number;
                                     /** @enum {string} */
@@ -13557,7 +13558,8 @@ export interface paths {
                                     status: "sending" | "waiting" | "done" | "failed" | "unknown";
                                     /** @enum {string} */
                                     subject: "customer" | "group";
-                                    takeoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    takeoverName: string | null;
                                     /** Format: date-time */
                                     takeoverTime: string | null;
                                     takeoverUserid: string;
@@ -13681,7 +13683,8 @@ export interface paths {
                                     ctime: string;
                                     cuser: string | null;
                                     detail: string | null;
-                                    handoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    handoverName: string | null;
                                     handoverUserid: string;
                                     id: number;
                                     /** @enum {string} */
@@ -13693,7 +13696,8 @@ export interface paths {
                                     status: "sending" | "waiting" | "done" | "failed" | "unknown";
                                     /** @enum {string} */
                                     subject: "customer" | "group";
-                                    takeoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    takeoverName: string | null;
                                     /** Format: date-time */
                                     takeoverTime: string | null;
                                     takeoverUserid: string;
@@ -14023,7 +14027,8 @@ export interface paths {
                                     ctime: string;
                                     cuser: string | null;
                                     detail: string | null;
-                                    handoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    handoverName: string | null;
                                     handoverUserid: string;
                                     id: number;
                                     /** @enum {string} */
@@ -14037,7 +14042,8 @@ export interface paths {
                                     status: "sending" | "waiting" | "done" | "failed" | "unknown";
                                     /** @enum {string} */
                                     subject: "customer" | "group";
-                                    takeoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    takeoverName: string | null;
                                     /** Format: date-time */
                                     takeoverTime: string | null;
                                     takeoverUserid: string;
@@ -14128,7 +14134,8 @@ export interface paths {
                                     ctime: string;
                                     cuser: string | null;
                                     detail: string | null;
-                                    handoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    handoverName: string | null;
                                     handoverUserid: string;
                                     id: number;
                                     /** @enum {string} */
@@ -14140,7 +14147,8 @@ export interface paths {
                                     status: "sending" | "waiting" | "done" | "failed" | "unknown";
                                     /** @enum {string} */
                                     subject: "customer" | "group";
-                                    takeoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    takeoverName: string | null;
                                     /** Format: date-time */
                                     takeoverTime: string | null;
                                     takeoverUserid: string;

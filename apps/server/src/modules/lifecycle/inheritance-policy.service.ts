@@ -93,7 +93,7 @@ export function createInheritanceService(deps: InheritanceServiceDeps) {
   }
 
   const skippedText = (skipped: Array<{ userid: string; reason: SkippedCandidate['reason'] }>, names: Map<string, string>, locale: Locale) =>
-    skipped.map((entry) => `${names.get(entry.userid) || (locale === 'en' ? `Unknown employee (${entry.userid})` : `未知员工（${entry.userid}）`)}（${translate(SKIP_MESSAGE[entry.reason], locale)}）`).join(locale === 'en' ? ', ' : '、');
+    skipped.map((entry) => `${names.get(entry.userid) || translate('lcUnknownEmployee', locale, { userid: entry.userid })}（${translate(SKIP_MESSAGE[entry.reason], locale)}）`).join(locale === 'en' ? ', ' : '、');
 
   function reasonText(row: Pick<DepartureRow, 'reason' | 'reasonParams'>, names: Map<string, string>, locale: Locale): string | null {
     if (!row.reason) return null;

@@ -434,6 +434,10 @@ describe('lifecycle transfers with WeCom', () => {
     assert.deepEqual(requested.items.filter((item: any) => item.status !== 'waiting').map((item: any) => [item.target, item.reason]), []);
     assert.deepEqual(itemsOf(requested), Object.fromEntries(customers.map((id) => [id, 'waiting'])));
     for (const id of customers) assert.equal(simTransfersOf(id).filter((transfer) => transfer.handover_userid === leaver.userid).length, 1, 'asked of WeCom once');
+    // Named in words, never by the bare account: the notice to the takeover employee, and the records (the console's 未知员工).
+    const notices = await env.db.execute<{ content: string }>(sql`SELECT content FROM app_message WHERE dedupe_key = ${`lifecycle.batch:${requested.batchId}`}`);
+    assert.match(notices.rows[0].content, new RegExp(`^离职成员未知员工（${leaver.userid}）的 ${customers.length} 位客户`));
+    assert.ok(requested.items.every((item: any) => item.handoverName === null && item.takeoverName === takeover.name), JSON.stringify(requested.items));
     // Settled like any other: the takeover employee has them, in SCRM too.
     await afterTakeover();
     const check = await env.runJob('lifecycle.transfer-result', { kind: 'resigned', handoverUserid: leaver.userid, takeoverUserid: takeover.userid });

@@ -90,9 +90,9 @@ export const transferItem = z.object({
   /** The customer's or group's name. */
   targetName: z.string(),
   handoverUserid: z.string(),
-  handoverName: z.string(),
+  handoverName: z.string().nullable().describe('null: an employee SCRM never synced'),
   takeoverUserid: z.string(),
-  takeoverName: z.string(),
+  takeoverName: z.string().nullable().describe('null: an employee SCRM never synced'),
   status: z.enum(TRANSFER_ITEM_STATUSES),
   /** What the status means and, when it failed or is unknown, why and what to do — in the reader's language. */
   reason: z.string().nullable(),

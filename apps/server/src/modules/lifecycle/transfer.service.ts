@@ -85,9 +85,9 @@ export interface RenderedItem {
   target: string;
   targetName: string;
   handoverUserid: string;
-  handoverName: string;
+  handoverName: string | null;
   takeoverUserid: string;
-  takeoverName: string;
+  takeoverName: string | null;
   status: TransferItemStatus;
   errcode: number | null;
   reason: string | null;
@@ -194,11 +194,12 @@ export function createTransferService(deps: TransferServiceDeps) {
 
   /** An item in words: its status's meaning, or why it failed and what to do (through the WeCom error table for WeCom's codes). */
   function render(item: ItemRow, names: Names, locale: Locale): RenderedItem {
-    const handoverName = names.employees.get(item.handoverUserid) || item.handoverUserid;
-    const takeoverName = names.employees.get(item.takeoverUserid) || item.takeoverUserid;
+    const handoverName = names.employees.get(item.handoverUserid) || null;
+    const takeoverName = names.employees.get(item.takeoverUserid) || null;
+    const inWords = (name: string | null, userid: string) => name ?? translate('lcUnknownEmployee', locale, { userid });
     const targetName =
       item.subject === 'customer' ? names.customers.get(item.target) || (locale === 'zh' ? '该客户' : 'the customer') : names.groups.get(item.target) || (locale === 'zh' ? '未命名群' : 'unnamed group');
-    const params = { customer: targetName, group: targetName, handover: handoverName, takeover: takeoverName };
+    const params = { customer: targetName, group: targetName, handover: inWords(handoverName, item.handoverUserid), takeover: inWords(takeoverName, item.takeoverUserid) };
     let reason: string | null = null;
     let detail: string | null = null;
     // Remembered but never answered, long after the call would have returned: the process stopped in between.
@@ -540,7 +541,7 @@ export function createTransferService(deps: TransferServiceDeps) {
     // The takeover employee hears of what WeCom took (nothing when all was refused or unknown).
     if (input.notify !== false && (moved.customers > 0 || moved.groups > 0)) {
       await deps.db.transaction(async (tx) => {
-        const handoverName = (await system.employeeNames([input.handoverUserid], tx)).get(input.handoverUserid) || input.handoverUserid;
+        const handoverName = (await system.employeeNames([input.handoverUserid], tx)).get(input.handoverUserid) || translate('lcUnknownEmployee', 'zh', { userid: input.handoverUserid });
         await deps.appMessages.queue(tx, [
           {
             userid: input.takeoverUserid,
