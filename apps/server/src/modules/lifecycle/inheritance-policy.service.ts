@@ -23,6 +23,7 @@ import type { DepartureRow, InheritanceRepository, PolicyRow } from './inheritan
 import type { AfterCommit } from './inheritance-after-commit.ts';
 import type { DeparturePageQuery, DepartureRecord, PolicyRecord, PolicySaveBody, PreviewResult } from './inheritance-policy.schemas.ts';
 import './inheritance-policy.messages.ts';
+import './lifecycle.messages.ts';
 
 /** A run that started this long ago and never finished was interrupted (crash): it is run again (same plan, same keys). */
 const STALE_RUN_MS = 10 * 60_000;

@@ -48,6 +48,7 @@ export const lifecycleMessages = {
   lcMessageTitle: { zh: '客户继承', en: 'Customer inheritance' },
   // An employee SCRM never synced (one who left before the first sync), in sentences: never the bare account.
   lcUnknownEmployee: { zh: '未知员工（{userid}）', en: 'Unknown employee ({userid})' },
+  lcUnknownCustomer: { zh: '未知客户', en: 'Unknown customer' },
   lcMessageResigned: {
     zh: '离职成员{handover}的 {customers} 位客户和 {groups} 个群已分配给你。客户将在 24 小时内由你接替（客户可拒绝），群已转给你。',
     en: "{customers} customers and {groups} groups of {handover}, who left, were assigned to you. You take over the customers within 24 hours (they may refuse); the groups are yours now.",

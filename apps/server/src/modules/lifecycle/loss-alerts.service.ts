@@ -11,6 +11,8 @@ import { viewerOf } from '../../platform/auth/data-scope.ts';
 import type { AppMessageService, NewAppMessage } from '../../platform/app-message.ts';
 import { streamWorkbook, timeFormatter, type ExportColumn } from '../../platform/excel.ts';
 import { BadRequest, InvalidField } from '../../platform/http/errors.ts';
+import { translate, type Locale } from '../../platform/http/i18n.ts';
+import './lifecycle.messages.ts';
 import type { Page } from '../../platform/http/schemas.ts';
 import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
 import { ineligibleReason, type OrgRepository } from '../org/org.repository.ts';
@@ -68,8 +70,8 @@ export function createLossService(deps: LossServiceDeps) {
   }
 
   // Names as employees read them in WeCom: never a WeCom id for a customer, an unsynced employee's account beside 未知员工.
-  const customerOf = (row: LossRow) => row.customerName || '未知客户';
-  const employeeOf = (row: LossRow) => row.employeeName || `未知员工（${row.userid}）`;
+  const customerOf = (row: LossRow, locale: Locale = 'zh') => row.customerName || translate('lcUnknownCustomer', locale);
+  const employeeOf = (row: { employeeName: string | null; userid: string }, locale: Locale = 'zh') => row.employeeName || translate('lcUnknownEmployee', locale, { userid: row.userid });
 
   /** One line about a loss, for messages (Chinese: what employees read in WeCom). */
   function lossLine(row: LossRow): string {
@@ -234,8 +236,8 @@ export function createLossService(deps: LossServiceDeps) {
       const columns: ExportColumn<LossRecordOut>[] = [
         { header: locale === 'en' ? 'Lost at' : '流失时间', width: 20, value: (row, format) => format(row.lostAt) },
         { header: locale === 'en' ? 'Kind' : '流失类型', width: 14, value: (row) => KIND_WORDS[row.kind][locale] },
-        { header: locale === 'en' ? 'Customer' : '客户', width: 20, value: (row) => row.customerName || (locale === 'en' ? 'Unknown customer' : '未知客户') },
-        { header: locale === 'en' ? 'Employee' : '员工', width: 14, value: (row) => row.employeeName ?? (locale === 'en' ? `Unknown employee (${row.userid})` : `未知员工（${row.userid}）`) },
+        { header: locale === 'en' ? 'Customer' : '客户', width: 20, value: (row) => row.customerName || translate('lcUnknownCustomer', locale) },
+        { header: locale === 'en' ? 'Employee' : '员工', width: 14, value: (row) => employeeOf(row, locale) },
         { header: locale === 'en' ? 'Departments' : '部门', width: 20, value: (row) => row.deptNames.join('、') },
         { header: locale === 'en' ? 'Added at' : '添加时间', width: 20, value: (row, format) => (row.addedAt ? format(row.addedAt) : '') },
         { header: locale === 'en' ? 'Days as friends' : '好友天数', width: 10, value: (row) => (row.friendDays === null ? '' : String(row.friendDays)) },
