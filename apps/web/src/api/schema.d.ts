@@ -8745,7 +8745,8 @@ export interface paths {
                                 byDay: {
                                     adds: number;
                                     day: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 /** @description every day of the period, oldest first (zeros included) */
@@ -8763,7 +8764,8 @@ export interface paths {
                                     departed: boolean;
                                     /** @description visitors routed by /open/route/hit (opens of the landing page) */
                                     hits: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced, and not in the link's own list */
+                                    name: string | null;
                                     /** @description share of the period's adds, 0–1 */
                                     share: number;
                                     userid: string;
@@ -9436,7 +9438,8 @@ export interface paths {
                                 byDay: {
                                     adds: number;
                                     day: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 /** @description every day of the period, oldest first (zeros included) */
@@ -9454,7 +9457,8 @@ export interface paths {
                                     departed: boolean;
                                     /** @description visitors routed by /open/route/hit (opens of the landing page) */
                                     hits: number;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced, and not in the link's own list */
+                                    name: string | null;
                                     /** @description share of the period's adds, 0–1 */
                                     share: number;
                                     userid: string;
@@ -13412,7 +13416,8 @@ export interface paths {
                                         batchId: number;
                                         /** @enum {string} */
                                         status: "sending" | "waiting" | "done" | "failed" | "unknown";
-                                        takeoverName: string;
+                                        /** @description null: an employee SCRM never synced */
+                                        takeoverName: string | null;
                                         takeoverUserid: string;
                                     } | null;
                                 }[];
@@ -13465,7 +13470,8 @@ export interface paths {
                                     batchId: number;
                                     /** @enum {string} */
                                     status: "sending" | "waiting" | "done" | "failed" | "unknown";
-                                    takeoverName: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    takeoverName: string | null;
                                     takeoverUserid: string;
                                 } | null;
                             }[];
@@ -13753,6 +13759,7 @@ export interface paths {
                             date: {
                                 /** @description automatic inheritance on departure is on */
                                 enabled: boolean;
+                                /** @description null: no fallback employee, or one SCRM never synced */
                                 fallbackName: string | null;
                                 /** @description who takes over when the mode's choice is not eligible or absent */
                                 fallbackUserid: string | null;
@@ -13775,6 +13782,7 @@ export interface paths {
                                 muser: string | null;
                                 /** @description tell each takeover employee by app message what they took over (one message per transfer batch) */
                                 notifyTakeover: boolean;
+                                /** @description null: no takeover employee, or one SCRM never synced */
                                 takeoverName: string | null;
                                 /** @description mode employee: who takes over */
                                 takeoverUserid: string | null;
@@ -13833,8 +13841,8 @@ export interface paths {
                                 departed: boolean;
                                 groupCount: number;
                                 handover: {
-                                    /** @description the employee's name (the userid only when the directory does not know them) */
-                                    name: string;
+                                    /** @description the employee's name (null: an employee SCRM never synced) */
+                                    name: string | null;
                                     userid: string;
                                 };
                                 /** @description why nothing would be transferred automatically (a manual transfer is needed), in words */
@@ -13844,7 +13852,8 @@ export interface paths {
                                 policyEnabled: boolean;
                                 /** @description candidates the policy passed over, and why */
                                 skipped: {
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                     /** @description why they cannot take over, in words */
                                     reason: string;
                                     /** @enum {string} */
@@ -13854,14 +13863,15 @@ export interface paths {
                                 takeovers: {
                                     customers: {
                                         externalUserid: string;
+                                        /** @description '' when SCRM has no name for the customer */
                                         name: string;
                                     }[];
                                     groups: {
                                         chatId: string;
                                         name: string;
                                     }[];
-                                    /** @description the employee's name (the userid only when the directory does not know them) */
-                                    name: string;
+                                    /** @description the employee's name (null: an employee SCRM never synced) */
+                                    name: string | null;
                                     /**
                                      * @description which step of the policy chose them
                                      * @enum {string}
@@ -13929,6 +13939,7 @@ export interface paths {
                             date: {
                                 /** @description automatic inheritance on departure is on */
                                 enabled: boolean;
+                                /** @description null: no fallback employee, or one SCRM never synced */
                                 fallbackName: string | null;
                                 /** @description who takes over when the mode's choice is not eligible or absent */
                                 fallbackUserid: string | null;
@@ -13951,6 +13962,7 @@ export interface paths {
                                 muser: string | null;
                                 /** @description tell each takeover employee by app message what they took over (one message per transfer batch) */
                                 notifyTakeover: boolean;
+                                /** @description null: no takeover employee, or one SCRM never synced */
                                 takeoverName: string | null;
                                 /** @description mode employee: who takes over */
                                 takeoverUserid: string | null;
@@ -14213,7 +14225,8 @@ export interface paths {
                                         batchId: number;
                                         /** @enum {string} */
                                         status: "sending" | "waiting" | "done" | "failed" | "unknown";
-                                        takeoverName: string;
+                                        /** @description null: an employee SCRM never synced */
+                                        takeoverName: string | null;
                                         takeoverUserid: string;
                                     } | null;
                                     /** Format: date-time */
@@ -14228,7 +14241,8 @@ export interface paths {
                                         batchId: number;
                                         /** @enum {string} */
                                         status: "sending" | "waiting" | "done" | "failed" | "unknown";
-                                        takeoverName: string;
+                                        /** @description null: an employee SCRM never synced */
+                                        takeoverName: string | null;
                                         takeoverUserid: string;
                                     } | null;
                                 }[];

@@ -172,10 +172,10 @@ export const linkStats = z.object({
     addFriendCount: z.number().describe('customers added since publishing'),
   }),
   employees: z
-    .array(z.object({ userid: z.string(), name: z.string(), departed: z.boolean(), ...statFigures, share: z.number().describe('share of the period\'s adds, 0–1') }))
+    .array(z.object({ userid: z.string(), name: z.string().nullable().describe('null: an employee SCRM never synced, and not in the link\'s own list'), departed: z.boolean(), ...statFigures, share: z.number().describe('share of the period\'s adds, 0–1') }))
     .describe('per employee over the period, by adds, most first; names from the employee mirror'),
   days: z.array(z.object({ day: z.string(), ...statFigures })).describe('every day of the period, oldest first (zeros included)'),
-  byDay: z.array(z.object({ day: z.string(), userid: z.string(), name: z.string(), adds: z.number() })).describe('adds per day and employee (days with adds only)'),
+  byDay: z.array(z.object({ day: z.string(), userid: z.string(), name: z.string().nullable().describe('null: an employee SCRM never synced'), adds: z.number() })).describe('adds per day and employee (days with adds only)'),
 });
 export type LinkStats = z.output<typeof linkStats>;
 

@@ -275,7 +275,7 @@ export function createLinkService(deps: LinkServiceDeps) {
       const { adds, hits } = await links.stats(id, from, to);
       const userids = [...new Set([...link.rules.map((rule) => rule.userId), ...adds.map((row) => row.userid), ...hits.map((row) => row.userid)])];
       const states = await deps.org.employeeStates(userids);
-      const nameOf = (userid: string) => states.get(userid)?.name || link.userJson.find((user) => user.userid === userid)?.name || userid;
+      const nameOf = (userid: string) => states.get(userid)?.name || link.userJson.find((user) => user.userid === userid)?.name || null;
       const departed = (userid: string) => {
         const state = states.get(userid);
         return Boolean(state && (state.isDel || state.leftAt));
@@ -287,7 +287,7 @@ export function createLinkService(deps: LinkServiceDeps) {
           const added = sum(adds.filter((row) => row.userid === userid));
           return { userid, name: nameOf(userid), departed: departed(userid), adds: added, hits: sum(hits.filter((row) => row.userid === userid)), share: totalAdds ? added / totalAdds : 0 };
         })
-        .sort((a, b) => b.adds - a.adds || b.hits - a.hits || a.name.localeCompare(b.name, 'zh'));
+        .sort((a, b) => b.adds - a.adds || b.hits - a.hits || (a.name ?? a.userid).localeCompare(b.name ?? b.userid, 'zh'));
       return {
         id: link.id,
         getType: link.getType,

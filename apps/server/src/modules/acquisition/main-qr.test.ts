@@ -287,5 +287,11 @@ describe('the main QR code / link follows the allocation method', { timeout: 600
     // Hostile or odd input: a 4xx in the envelope.
     assert.equal((await admin.get('/scrm/admin/cust/get/link/stats', { id: roundPoster.id, days: 100000 })).status, 400);
     assert.equal((await admin.get('/scrm/admin/cust/get/qr/stats', { id: roundPoster.id })).status, 404, 'a link is not a QR code');
+    // An employee SCRM does not know (gone from the mirror and from the link's own list): null, never the account.
+    await env.db.execute(sql`DELETE FROM qw_emp WHERE userid = ${c}`);
+    await env.db.execute(sql`UPDATE acq_link SET user_json = '[]'::jsonb WHERE id = ${roundPoster.id}`);
+    const unknown = await ok(admin.get('/scrm/admin/cust/get/link/stats', { id: roundPoster.id, days: 7 }));
+    assert.deepEqual(unknown.employees.map((row: any) => [row.userid, row.name]), [[c, null], [a, nameOf(a)], [b, nameOf(b)]]);
+    assert.deepEqual(unknown.byDay.filter((row: any) => row.userid === c).map((row: any) => row.name), [null]);
   });
 });

@@ -246,7 +246,7 @@ export function sopTaskMessage(
   todoUrl: string,
   handedOver?: { fromName: string; cause: string },
 ): NewAppMessage {
-  const about = task.kind === 'customer' ? `客户：${task.customerName || '该客户'}` : `客户群：${task.groupName || '未命名群'}${task.customerName ? `（新成员：${task.customerName}）` : ''}`;
+  const about = task.kind === 'customer' ? `客户：${task.customerName || '未知客户'}` : `客户群：${task.groupName || '未命名群'}${task.customerName ? `（新成员：${task.customerName}）` : ''}`;
   const lines = [
     about,
     `${task.stepName ? `${task.stepName}：` : ''}${task.text}`.trim(),

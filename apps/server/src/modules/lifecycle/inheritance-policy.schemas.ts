@@ -7,18 +7,18 @@ const optionalUserid = z.preprocess((value) => (value === '' ? null : value), we
 export const INHERITANCE_MODES = ['leader', 'employee', 'link'] as const;
 export const DEPARTURE_STATUSES = ['pending', 'queued', 'running', 'transferred', 'manual'] as const;
 
-const employeeRef = z.object({ userid: z.string(), name: z.string().describe("the employee's name (the userid only when the directory does not know them)") });
+const employeeRef = z.object({ userid: z.string(), name: z.string().nullable().describe("the employee's name (null: an employee SCRM never synced)") });
 
 export const policyRecord = z.object({
   enabled: z.boolean().describe('automatic inheritance on departure is on'),
   mode: z.enum(INHERITANCE_MODES).describe("leader: WeCom's direct leader, else the main department's leaders, else the fallback; employee: the named employee; link: spread by an acquisition link's allocation rules"),
   takeoverUserid: z.string().nullable().describe('mode employee: who takes over'),
-  takeoverName: z.string().nullable(),
+  takeoverName: z.string().nullable().describe('null: no takeover employee, or one SCRM never synced'),
   linkGetType: z.enum(['link', 'qr']).nullable().describe('mode link: an acquisition link (link) or a channel QR code (qr)'),
   linkId: z.number().nullable(),
   linkName: z.string().nullable(),
   fallbackUserid: z.string().nullable().describe("who takes over when the mode's choice is not eligible or absent"),
-  fallbackName: z.string().nullable(),
+  fallbackName: z.string().nullable().describe('null: no fallback employee, or one SCRM never synced'),
   includeGroups: z.boolean().describe("the departed employee's customer groups are transferred too"),
   notifyTakeover: z
     .boolean()
@@ -46,7 +46,7 @@ export const previewBody = z.object({ userid: wecomUserid.describe("the departin
 
 const skipped = z.object({
   userid: z.string(),
-  name: z.string(),
+  name: z.string().nullable().describe('null: an employee SCRM never synced'),
   source: z.enum(['directLeader', 'departmentLeader', 'employee', 'link', 'fallback']),
   reason: z.string().describe('why they cannot take over, in words'),
 });
@@ -59,7 +59,7 @@ export const previewResult = z.object({
   takeovers: z.array(
     employeeRef.extend({
       source: z.enum(['directLeader', 'departmentLeader', 'employee', 'link', 'fallback']).describe('which step of the policy chose them'),
-      customers: z.array(z.object({ externalUserid: z.string(), name: z.string() })),
+      customers: z.array(z.object({ externalUserid: z.string(), name: z.string().describe("'' when SCRM has no name for the customer") })),
       groups: z.array(z.object({ chatId: z.string(), name: z.string() })),
     }),
   ),

@@ -253,12 +253,12 @@ export function createInheritanceService(deps: InheritanceServiceDeps) {
       enabled: row.enabled,
       mode: row.mode,
       takeoverUserid: row.takeoverUserid,
-      takeoverName: row.takeoverUserid ? names.get(row.takeoverUserid) || row.takeoverUserid : null,
+      takeoverName: (row.takeoverUserid && names.get(row.takeoverUserid)) || null,
       linkGetType: row.linkGetType,
       linkId: row.linkId,
       linkName: row.linkId ? (link?.linkName ?? null) : null,
       fallbackUserid: row.fallbackUserid,
-      fallbackName: row.fallbackUserid ? names.get(row.fallbackUserid) || row.fallbackUserid : null,
+      fallbackName: (row.fallbackUserid && names.get(row.fallbackUserid)) || null,
       includeGroups: row.includeGroups,
       notifyTakeover: row.notifyTakeover,
       mtime: row.mtime ?? null,
@@ -318,10 +318,10 @@ export function createInheritanceService(deps: InheritanceServiceDeps) {
       const customerName = new Map(subjects.customers.map((customer) => [customer.externalUserid, customer.name]));
       const groupName = new Map(groups.map((group) => [group.chatId, group.name]));
       const allNames = await system.names([...choice.takeovers.map((takeover) => takeover.userid), ...choice.skipped.map((entry) => entry.userid)]);
-      const nameOf = (candidate: string) => allNames.get(candidate) || candidate;
+      const nameOf = (candidate: string) => allNames.get(candidate) || null;
       const nothing = !subjects.customers.length && !groups.length;
       return {
-        handover: { userid, name: names.get(userid) || userid },
+        handover: { userid, name: names.get(userid) || null },
         departed,
         policyEnabled: policy.enabled,
         mode: policy.mode,

@@ -146,7 +146,8 @@ test('announced by an HR department delete, confirmed by WeCom, no eligible take
   const active = [...state.employees.values()].filter((employee) => employee.resignedAt === undefined && employee.status === 1 && employee.customerContact && state.relationList(employee.userid).length > 0);
   const leaving = active[0];
   const disabled = [...state.employees.values()].find((employee) => employee.userid !== leaving.userid && employee.resignedAt === undefined)!;
-  state.employees.get(leaving.userid)!.direct_leader = [disabled.userid];
+  // Their leaders: one who left before SCRM's first sync (never in its mirror), and a disabled one.
+  state.employees.get(leaving.userid)!.direct_leader = ['ghost-leader', disabled.userid];
   for (const department of state.departments.values()) department.department_leader = [];
   for (const employee of state.employees.values()) employee.is_leader_in_dept = employee.is_leader_in_dept.map(() => 0);
   state.employees.get(disabled.userid)!.status = 2;
@@ -163,7 +164,11 @@ test('announced by an HR department delete, confirmed by WeCom, no eligible take
   assert.deepEqual([pending.userid, pending.announcedBy], [leaving.userid, 'nexus-dept']);
   const preview = await okDate(admin.post('/scrm/admin/lifecycle/policy/preview', { userid: leaving.userid }));
   assert.deepEqual(preview.takeovers, []);
-  assert.deepEqual(preview.skipped.map((entry: any) => [entry.userid, entry.reason]), [[disabled.userid, '已停用']]);
+  assert.deepEqual(preview.skipped.map((entry: any) => [entry.userid, entry.name, entry.reason]), [
+    ['ghost-leader', null, '不在企微通讯录中'],
+    [disabled.userid, disabled.name, '已停用'],
+  ]);
+  assert.equal(preview.handover.name, leaving.name);
   assert.match(preview.manualReason, /都不能接待客户/);
 
   env.sim.actions.deleteEmployee({ userid: leaving.userid });
@@ -177,6 +182,7 @@ test('announced by an HR department delete, confirmed by WeCom, no eligible take
   assert.equal(departure.id, pending.id, 'the pending departure, confirmed');
   assert.deepEqual([departure.announcedBy, departure.confirmedBy], ['nexus-dept', 'delete_user']);
   assert.ok(departure.reason.includes(disabled.name) && departure.reason.includes('已停用'), departure.reason);
+  assert.ok(departure.reason.includes('未知员工（ghost-leader）（不在企微通讯录中）'), departure.reason);
   assert.equal(state.transfers.filter((transfer) => transfer.handover_userid === leaving.userid).length, 0, 'nothing asked of WeCom');
   const en = await admin.post('/scrm/admin/lifecycle/departure/page', { pageNum: 1, pageSize: 10, status: 'manual' }, { 'accept-language': 'en' });
   assert.match(en.body.date.records[0].reason, /No employee the policy chose can take customers/);

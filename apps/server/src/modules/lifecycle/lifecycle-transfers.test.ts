@@ -389,6 +389,11 @@ describe('lifecycle transfers with WeCom', () => {
     const candidates = await ok(admin.post('/scrm/admin/lifecycle/onjob/candidates', { handoverUserid: handover.userid, externalUserid: customer }));
     assert.equal(candidates.records[0].transfer.status, 'unknown');
     assert.match(candidates.records[0].blockedReason, /正在转接中/, 'not offered again while unknown');
+    assert.equal(candidates.records[0].transfer.takeoverName, takeover.name);
+    // Going to an employee SCRM never synced: no name (the console's 未知员工), never the account as one.
+    await env.db.execute(sql`UPDATE lifecycle_transfer_item SET takeover_userid = 'left-before-sync' WHERE batch_id = ${batchId}`);
+    const unnamed = await ok(admin.post('/scrm/admin/lifecycle/onjob/candidates', { handoverUserid: handover.userid, externalUserid: customer }));
+    assert.deepEqual([unnamed.records[0].transfer.takeoverUserid, unnamed.records[0].transfer.takeoverName], ['left-before-sync', null]);
   });
 
   it("a lead's transfer goes through the lifecycle service: its record reads origin leads", async () => {

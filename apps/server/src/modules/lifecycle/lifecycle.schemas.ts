@@ -36,7 +36,7 @@ export const unassignedEmployee = z.object({
 export const unassignedGetQuery = z.object({ userid: wecomUserid });
 
 const openTransfer = z
-  .object({ status: z.enum(TRANSFER_ITEM_STATUSES), takeoverUserid: z.string(), takeoverName: z.string(), batchId: z.number().int() })
+  .object({ status: z.enum(TRANSFER_ITEM_STATUSES), takeoverUserid: z.string(), takeoverName: z.string().nullable().describe('null: an employee SCRM never synced'), batchId: z.number().int() })
   .nullable()
   .describe('the latest open transfer (sending, waiting or unknown), if any');
 

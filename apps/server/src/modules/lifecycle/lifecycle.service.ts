@@ -32,7 +32,7 @@ export interface LifecycleServiceDeps {
   now: () => number;
 }
 
-type OpenTransfer = { status: ItemRow['status']; takeoverUserid: string; takeoverName: string; batchId: number } | null;
+type OpenTransfer = { status: ItemRow['status']; takeoverUserid: string; takeoverName: string | null; batchId: number } | null;
 
 export function createLifecycleService(deps: LifecycleServiceDeps) {
   const system = deps.repo.system();
@@ -50,7 +50,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     return new Map(
       [...open].map(([target, item]) => [
         target,
-        { status: stale(item) ? 'unknown' : item.status, takeoverUserid: item.takeoverUserid, takeoverName: names.get(item.takeoverUserid) || item.takeoverUserid, batchId: item.batchId },
+        { status: stale(item) ? 'unknown' : item.status, takeoverUserid: item.takeoverUserid, takeoverName: names.get(item.takeoverUserid) || null, batchId: item.batchId },
       ]),
     );
   }

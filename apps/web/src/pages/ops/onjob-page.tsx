@@ -6,6 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Permission } from '../../auth/permission.tsx';
 import { pagedRequest } from '../../components/crud.tsx';
+import { employeeText } from '../../components/names.tsx';
 import { EmployeeSelect, TagFilterSelect, useWecomEmployees } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { TakeoverModal } from './resigned-page.tsx';
@@ -113,7 +114,7 @@ function OnjobTransfer({ onTransferred }: { onTransferred: () => void }) {
       render: (_, row) =>
         row.transfer ? (
           <Space size={4}>
-            <TransferStatusTag status={row.transfer.status} />→ {row.transfer.takeoverName}
+            <TransferStatusTag status={row.transfer.status} />→ {employeeText(t, row.transfer.takeoverName, row.transfer.takeoverUserid)}
           </Space>
         ) : row.blockedReason ? (
           <Typography.Text type="warning" data-testid="onjob-blocked">
@@ -241,7 +242,7 @@ function OnjobTransfer({ onTransferred }: { onTransferred: () => void }) {
                   render: (_, group) =>
                     group.transfer ? (
                       <Space size={4}>
-                        <TransferStatusTag status={group.transfer.status} />→ {group.transfer.takeoverName}
+                        <TransferStatusTag status={group.transfer.status} />→ {employeeText(t, group.transfer.takeoverName, group.transfer.takeoverUserid)}
                       </Space>
                     ) : (
                       '—'

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest } from '../../components/crud.tsx';
-import { EmployeeName } from '../../components/names.tsx';
+import { EmployeeName, employeeText } from '../../components/names.tsx';
 import { EmployeeSelect } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { lifecycleApi, type TransferResult, type UnassignedDetail, type UnassignedQuery, type UnassignedRecord } from './resigned-api.ts';
@@ -277,7 +277,7 @@ function OpenTransfer({ transfer }: { transfer: UnassignedDetail['customers'][nu
   return (
     <Space size={4}>
       <TransferStatusTag status={transfer.status} />
-      <span>→ {transfer.takeoverName}</span>
+      <span>→ {employeeText(t, transfer.takeoverName, transfer.takeoverUserid)}</span>
     </Space>
   );
 }

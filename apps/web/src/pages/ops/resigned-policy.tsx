@@ -11,7 +11,7 @@ import { api, call } from '../../api/client.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
-import { EmployeeName, employeeText } from '../../components/names.tsx';
+import { customerText, EmployeeName, employeeText } from '../../components/names.tsx';
 import { EmployeeSelect, useWecomEmployees } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { lifecycleApi, type DepartureQuery, type DepartureRecord, type Policy, type PolicyPreview, type PolicySaveBody, type UnassignedRecord } from './resigned-api.ts';
@@ -236,12 +236,12 @@ function PreviewResult({ preview }: { preview: PolicyPreview }) {
               dataIndex: 'name',
               render: (_, row) => (
                 <Space>
-                  <span>{row.name}</span>
+                  <EmployeeName name={row.name} userid={row.userid} />
                   <Tag>{t(`lifecycle.source_${row.source}`)}</Tag>
                 </Space>
               ),
             },
-            { title: t('lifecycle.customers'), dataIndex: 'customers', render: (_, row) => <NameList names={row.customers.map((customer) => customer.name)} /> },
+            { title: t('lifecycle.customers'), dataIndex: 'customers', render: (_, row) => <NameList names={row.customers.map((customer) => customerText(t, customer.name))} /> },
             { title: t('lifecycle.groups'), dataIndex: 'groups', render: (_, row) => <NameList names={row.groups.map((group) => group.name || t('lifecycle.unnamedGroup'))} /> },
           ]}
         />
@@ -255,7 +255,7 @@ function PreviewResult({ preview }: { preview: PolicyPreview }) {
             <Space orientation="vertical" size={2}>
               {preview.skipped.map((candidate) => (
                 <span key={`${candidate.source}-${candidate.userid}`}>
-                  {candidate.name}（{t(`lifecycle.source_${candidate.source}`)}）：{candidate.reason}
+                  {employeeText(t, candidate.name, candidate.userid)}（{t(`lifecycle.source_${candidate.source}`)}）：{candidate.reason}
                 </span>
               ))}
             </Space>
