@@ -12903,7 +12903,8 @@ export interface paths {
                                 syncedAt: string | null;
                                 /** @description the applicable employees by name */
                                 users: {
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 /** Format: date-time */
@@ -12995,7 +12996,8 @@ export interface paths {
                                     syncedAt: string | null;
                                     /** @description the applicable employees by name */
                                     users: {
-                                        name: string;
+                                        /** @description null: an employee SCRM never synced */
+                                        name: string | null;
                                         userid: string;
                                     }[];
                                     /** Format: date-time */
@@ -13104,7 +13106,8 @@ export interface paths {
                                 syncedAt: string | null;
                                 /** @description the applicable employees by name */
                                 users: {
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                     userid: string;
                                 }[];
                                 /** Format: date-time */
@@ -17258,7 +17261,8 @@ export interface paths {
                                 /** @description userIds with their names */
                                 employees: {
                                     id: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                 }[];
                                 enabled: boolean;
                                 /** Format: date-time */
@@ -17425,7 +17429,8 @@ export interface paths {
                                 /** @description userIds with their names */
                                 employees: {
                                     id: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                 }[];
                                 enabled: boolean;
                                 /** Format: date-time */
@@ -17608,7 +17613,8 @@ export interface paths {
                                     /** @description userIds with their names */
                                     employees: {
                                         id: string;
-                                        name: string;
+                                        /** @description null: an employee SCRM never synced */
+                                        name: string | null;
                                     }[];
                                     enabled: boolean;
                                     /** Format: date-time */
@@ -17889,7 +17895,8 @@ export interface paths {
                                 /** @description userIds with their names */
                                 employees: {
                                     id: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                 }[];
                                 enabled: boolean;
                                 /** Format: date-time */
@@ -18328,7 +18335,8 @@ export interface paths {
                                 /** @description userIds with their names */
                                 employees: {
                                     id: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                 }[];
                                 enabled: boolean;
                                 /** Format: date-time */
@@ -18495,7 +18503,8 @@ export interface paths {
                                 /** @description userIds with their names */
                                 employees: {
                                     id: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                 }[];
                                 enabled: boolean;
                                 /** Format: date-time */
@@ -18678,7 +18687,8 @@ export interface paths {
                                     /** @description userIds with their names */
                                     employees: {
                                         id: string;
-                                        name: string;
+                                        /** @description null: an employee SCRM never synced */
+                                        name: string | null;
                                     }[];
                                     enabled: boolean;
                                     /** Format: date-time */
@@ -18959,7 +18969,8 @@ export interface paths {
                                 /** @description userIds with their names */
                                 employees: {
                                     id: string;
-                                    name: string;
+                                    /** @description null: an employee SCRM never synced */
+                                    name: string | null;
                                 }[];
                                 enabled: boolean;
                                 /** Format: date-time */

@@ -16,7 +16,7 @@ import { translate } from '../../platform/http/i18n.ts';
 import type { JobProgress, JobService } from '../../platform/jobs/job-service.ts';
 import type { AppMessageService } from '../../platform/app-message.ts';
 import { withSessionLock } from '../../platform/wecom.ts';
-import { asWecomError, failureText, readStoredFailure, wecomFailureOf } from '../../platform/wecom-errors.ts';
+import { asWecomError, failureText, readStoredFailure, wecomFailureOf, type WecomErrorSubject } from '../../platform/wecom-errors.ts';
 import { streamWorkbook, timeFormatter, type ExportColumn } from '../../platform/excel.ts';
 import type { TimelineService } from '../journey/timeline.service.ts';
 import type { AuditLogRepository } from '../nexus/audit-log.repository.ts';
@@ -147,8 +147,11 @@ export function createBroadcastService(deps: BroadcastServiceDeps) {
   const at = () => new Date(deps.now());
   const who = (ctx: RequestContext) => ({ actor: actorOf(ctx), requestId: ctx.requestId, now: at() });
 
-  /** Whom a WeCom failure concerns, by name (the error table's placeholder). */
-  const subjectOf = async (userid: string) => ({ name: (await store.employeeNames([userid])).get(userid) ?? userid });
+  /** Whom a WeCom failure concerns, by name (the error table's placeholder; 该成员 for one SCRM never synced, not the account). */
+  const subjectOf = async (userid: string): Promise<WecomErrorSubject> => {
+    const name = (await store.employeeNames([userid])).get(userid);
+    return name ? { name } : {};
+  };
 
   /**
    * Delivers the app messages queued for these employees now, one employee after another in the background (the

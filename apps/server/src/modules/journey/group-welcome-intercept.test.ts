@@ -131,6 +131,10 @@ describe('入群欢迎语 and 敏感词拦截 with WeCom', () => {
     assert.deepEqual(await ok(admin.post(`${INTERCEPT}/sync`, {})), { added: 1, updated: 0, removed: 0, total: 3 });
     const synced = (await ok(admin.post(`${INTERCEPT}/page`, { name: '后台' }))).records[0];
     assert.deepEqual([synced.ruleId, synced.originText, synced.editable, synced.users, synced.depts, synced.semanticsText], [inWecom.rule_id, '企业微信管理后台创建', false, [{ userid: carol.userid, name: carol.name }], [{ deptId: dept, name: deptName }], ['红包']]);
+    // An employee the org mirror does not know (left before SCRM's first sync): no name (the console's 未知员工), never the account as one.
+    await env.db.execute(sql`DELETE FROM qw_emp WHERE userid = ${carol.userid}`);
+    assert.deepEqual((await ok(admin.post(`${INTERCEPT}/page`, { name: '后台' }))).records[0].users, [{ userid: carol.userid, name: null }]);
+    await env.syncOrg();
     await fails(admin.post(`${INTERCEPT}/save`, { id: synced.id, ...base, name: '改名' }), 409, /只允许在管理后台修改或删除/);
     await fails(admin.post(`${INTERCEPT}/delete`, { ids: [synced.id] }), 409, /只允许在管理后台修改或删除/);
     env.sim.state.interceptRules.get(inWecom.rule_id)!.word_list = ['返现', '刷单'];

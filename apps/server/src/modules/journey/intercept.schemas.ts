@@ -35,7 +35,7 @@ export const interceptRecord = z.object({
   semanticsText: z.array(z.string()).describe('what else is caught, in words'),
   interceptType: z.number(),
   interceptTypeText: z.string(),
-  users: z.array(z.object({ userid: z.string(), name: z.string() })).describe('the applicable employees by name'),
+  users: z.array(z.object({ userid: z.string(), name: z.string().nullable().describe('null: an employee SCRM never synced') })).describe('the applicable employees by name'),
   depts: z.array(z.object({ deptId: z.number(), name: z.string() })).describe('the applicable departments by name'),
   origin: z.enum(['scrm', 'wecom']),
   originText: z.string(),

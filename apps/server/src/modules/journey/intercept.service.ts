@@ -55,7 +55,7 @@ export function createInterceptService(deps: InterceptServiceDeps) {
       semanticsText: row.semantics.map((value) => WORDS[`semantics${value}`]?.[locale] ?? String(value)),
       interceptType: row.interceptType,
       interceptTypeText: WORDS[`type${row.interceptType}`]?.[locale] ?? String(row.interceptType),
-      users: row.userids.map((userid) => ({ userid, name: employees.get(userid)?.name ?? userid })),
+      users: row.userids.map((userid) => ({ userid, name: employees.get(userid)?.name ?? null })),
       depts: row.deptIds.map((deptId) => ({ deptId, name: departments.get(deptId) ?? String(deptId) })),
       origin: row.origin,
       originText: WORDS[row.origin][locale],

@@ -59,7 +59,6 @@ export const sopSaveBody = z.object({
 });
 export type SopSaveBody = z.output<typeof sopSaveBody>;
 
-const named = z.object({ id: z.string(), name: z.string() });
 export const sopRecord = z.object({
   id: z.number(),
   kind: sopKind,
@@ -67,7 +66,7 @@ export const sopRecord = z.object({
   enabled: z.boolean(),
   userIds: z.array(z.string()),
   deptIds: z.array(z.number()),
-  employees: z.array(named).describe('userIds with their names'),
+  employees: z.array(z.object({ id: z.string(), name: z.string().nullable().describe('null: an employee SCRM never synced') })).describe('userIds with their names'),
   departments: z.array(z.object({ id: z.number(), name: z.string() })),
   trigger: sopTrigger,
   steps: z.array(sopStep.extend({ id: z.string(), media: z.array(z.object({ id: z.number(), type: z.string(), title: z.string() })) })),

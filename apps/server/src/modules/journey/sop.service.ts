@@ -113,7 +113,7 @@ export function createSopService(deps: SopServiceDeps) {
       enabled: row.enabled,
       userIds: row.userIds,
       deptIds: row.deptIds,
-      employees: row.userIds.map((userid) => ({ id: userid, name: employees.get(userid)?.name ?? userid })),
+      employees: row.userIds.map((userid) => ({ id: userid, name: employees.get(userid)?.name ?? null })),
       departments: row.deptIds.map((id) => ({ id, name: depts.get(id) ?? String(id) })),
       trigger: (row.trigger.type === 'date' ? { ...row.trigger, at: new Date(row.trigger.at) } : row.trigger) as SopRecord['trigger'],
       steps: row.steps.map((step) => ({ ...step, media: step.mediaIds.map((id) => media.get(id)).filter((item) => item !== undefined) })),

@@ -7,6 +7,7 @@ import { api, call } from '../../api/client.ts';
 import type { BodyOf, ResponseOf } from '../../api/types.ts';
 import { Permission } from '../../auth/permission.tsx';
 import { crudToolbar, DeleteLink, pagedRequest, useEditor, useRecordForm } from '../../components/crud.tsx';
+import { employeeText } from '../../components/names.tsx';
 import { EmployeeSelect, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 
@@ -49,7 +50,7 @@ export function InterceptPage() {
     { title: t('intercept.type'), dataIndex: 'interceptTypeText', search: false, width: 130 },
     {
       title: t('intercept.range'), dataIndex: 'users', search: false, width: 260,
-      render: (_, row) => [...row.users.map((user) => user.name), ...row.depts.map((dept) => dept.name)].join('、') || '—',
+      render: (_, row) => [...row.users.map((user) => employeeText(t, user.name, user.userid)), ...row.depts.map((dept) => dept.name)].join('、') || '—',
     },
     { title: t('intercept.origin'), dataIndex: 'originText', search: false, width: 150 },
     { title: t('intercept.mtime'), dataIndex: 'mtime', valueType: 'dateTime', search: false, width: 170 },

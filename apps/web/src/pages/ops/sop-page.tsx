@@ -9,7 +9,7 @@ import { api, call } from '../../api/client.ts';
 import { Permission, usePermission } from '../../auth/permission.tsx';
 import { pagedRequest } from '../../components/crud.tsx';
 import { applyFieldErrors } from '../../components/form-errors.ts';
-import { ContactName, EmployeeName, groupLabel } from '../../components/names.tsx';
+import { ContactName, EmployeeName, employeeText, groupLabel } from '../../components/names.tsx';
 import { EmployeeSelect, TagSelect, useTagGroups, WecomDeptTreeSelect } from '../../components/pickers.tsx';
 import { ProTable } from '../../components/table.tsx';
 import { sopApi, type SopKind, type SopRecord, type SopSaveBody, type SopStat, type SopTask, type SopTrigger } from './sop-api.ts';
@@ -103,7 +103,7 @@ function SopRules({ kind, names }: { kind: SopKind; names: Names }) {
   const columns: ProColumns<SopRecord>[] = [
     { title: t('sop.name'), dataIndex: 'name', render: (_, row) => <span data-testid={`sop-name-${row.id}`}>{row.name}</span> },
     { title: t('sop.trigger'), search: false, render: (_, row) => triggerText(t, row.trigger, names) },
-    { title: t('sop.employees'), search: false, render: (_, row) => (row.employees.length || row.departments.length ? [...row.employees, ...row.departments].map((item) => <Tag key={String(item.id)}>{item.name}</Tag>) : t('sop.everyone')) },
+    { title: t('sop.employees'), search: false, render: (_, row) => (row.employees.length || row.departments.length ? [...row.employees.map((employee) => ({ id: employee.id, name: employeeText(t, employee.name, employee.id) })), ...row.departments].map((item) => <Tag key={String(item.id)}>{item.name}</Tag>) : t('sop.everyone')) },
     { title: t('sop.steps'), search: false, render: (_, row) => row.steps.map((step, index) => <div key={step.id}>{`${index + 1}. ${stepWhen(t, step.when)}${step.name ? ` · ${step.name}` : ''}`}</div>) },
     {
       title: t('sop.completion'), search: false,
