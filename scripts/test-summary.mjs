@@ -1,6 +1,7 @@
 // A node:test reporter run beside TAP by scripts/test.mjs. CI keeps only the tail of what a run prints, and TAP
 // reports a failure where it happens, hundreds of lines before the end: this repeats each failure (file, test,
 // error) after the runner's summary, and names the slowest files, so the tail says what failed and what CI waits on.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
 const SLOWEST = Number(process.env.TEST_SLOWEST ?? 8);
@@ -29,6 +30,15 @@ export default async function* summary(source) {
       const { name, details } = event.data;
       failures.push({ file: file ? relative(process.cwd(), file) : '?', name, error: details.error });
     }
+  }
+  // TEST_DURATIONS_OUT=scripts/test-durations.json: the seconds of each file run, merged into that file (scripts/test.mjs
+  // runs the longest first); a file no longer there is dropped.
+  const out = process.env.TEST_DURATIONS_OUT;
+  if (out && files.size > 0) {
+    const known = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
+    for (const [file, [from, to]] of files) known[relative(process.cwd(), file)] = Math.round((to - from) / 100) / 10;
+    const kept = Object.entries(known).filter(([file]) => existsSync(file)).sort(([a], [b]) => a.localeCompare(b));
+    writeFileSync(out, `${JSON.stringify(Object.fromEntries(kept), null, 1)}\n`);
   }
   if (files.size > 0) {
     const slowest = [...files].sort((a, b) => b[1][1] - b[1][0] - (a[1][1] - a[1][0])).slice(0, SLOWEST);

@@ -3,7 +3,7 @@
 // `npm test -- <path>…` limits the run to test files under those paths.
 // Database tests need a migrated template: prepared once here, cloned by each test file.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 
@@ -45,23 +45,23 @@ if (files.some((f) => f.includes('/apps/server/')) && existsSync(prepare)) {
 // One file more than cores: a file often waits (timers, Chromium in its own processes, a child server), and on
 // 2 cores the whole run took 6% less time with 3 files at once than with 2.
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? availableParallelism() + 1);
-console.log(`running ${files.length} test files (concurrency ${concurrency})`);
+// Longest first (scripts/test-durations.json, each file's seconds in a whole run): the short files fill in beside the
+// long ones at the end, where in name order the browser suites (apps/web/tests, 1–4 minutes each) came last and the
+// run waited on the last of them alone. A file not listed yet counts as a typical one of its kind.
+const durationsFile = join(root, 'scripts/test-durations.json');
+const durations = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {};
+const expected = (file) => durations[relative(root, file)] ?? (file.includes('/apps/web/tests/') ? 120 : 10);
+const ordered = [...files].sort((a, b) => expected(b) - expected(a));
+console.log(`running ${files.length} test files (concurrency ${concurrency}, longest first)`);
 const result = spawnSync(
   process.execPath,
+  // Each file's process gets these flags (scripts/test-run.mjs runs the files with node:test's run()).
   // Not --test-force-exit: on Node 20 it let a file's process exit while later suites of that file were still running,
   // and the runner counted only what had been reported. scripts/test-exit.mjs ends a file held open after its last test.
   // --liftoff-only: PGlite's WebAssembly stays in V8's baseline compiler. Its optimising tier recompiled the functions
   // each file's database start makes hot, about a second of CPU per file (logout.test.ts 4.1 → 3.2 s): more than
   // what the optimised code saves over a test file's few queries (the heaviest, lead-import, pays 4 s of its 21).
-  [
-    '--liftoff-only', '--import', 'tsx', '--import', './scripts/test-exit.mjs',
-    // The runner's own reporter (spec on a terminal, TAP otherwise), then scripts/test-summary.mjs's tail.
-    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout',
-    '--test-reporter=./scripts/test-summary.mjs', '--test-reporter-destination=stdout',
-    // 600 s per file, the browser suites' own limit (SUITE_TIMEOUT): on a slow CI host a whole file at 300 s was cut
-    // off as it finished (console.test.ts, 300.1 s, with three files sharing two cores).
-    '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files.map((f) => relative(root, f)),
-  ],
+  ['--liftoff-only', '--import', 'tsx', '--import', './scripts/test-exit.mjs', 'scripts/test-run.mjs', String(concurrency), ...ordered],
   { cwd: root, env, stdio: 'inherit' },
 );
 if (env.SCRM_TEST_CLEANUP) spawnSync(process.execPath, ['--import', 'tsx', env.SCRM_TEST_CLEANUP], { env, stdio: 'inherit' });

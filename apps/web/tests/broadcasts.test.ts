@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { sql } from 'drizzle-orm';
 import { createWecomTestEnv, type WecomTestEnv } from '../../server/src/testing/wecom-test-env.ts';
 import { createScopedUser, okDate, SCOPE_USER_PASSWORD, type ScopedClient } from '../../server/src/testing/scope-users.ts';
 import { browserUnavailable, choose, launchBrowser, newConsolePage, SCREENSHOTS, browserSuiteSkip as skip, signInThroughForm, SUITE_TIMEOUT } from './support/browser.ts';
@@ -395,4 +396,33 @@ describe('broadcasts in the console: create, preview, send, watch the results ar
     assert.deepEqual(viewerRefused, [], 'the viewer\'s page asks nothing it may not');
     await viewer.context().close();
   });
+
+  it('a sender SCRM no longer knows and recipients without a name read 未知员工 and 未知客户, never by WeCom id', shown('unknown-names', async () => {
+    // As after a sender left before a sync, and for customers WeCom gave no name: gone from the org mirror, names empty.
+    const gone = senders[2];
+    await env.db.execute(sql`DELETE FROM qw_emp WHERE userid = ${gone.userid}`);
+    await env.db.execute(sql`UPDATE broadcast_recipient SET name = '' WHERE broadcast_id = ${broadcastId}`);
+    const targets = (await env.db.execute<{ target: string }>(sql`SELECT target FROM broadcast_recipient WHERE broadcast_id = ${broadcastId}`)).rows.map((row) => row.target);
+    await page.goto(`${env.url}/ops/broadcast`);
+    await page.getByTestId(`broadcast-open-${broadcastId}`).click();
+    const detail = page.getByTestId('broadcast-detail');
+    await detail.getByTestId(`sender-name-${gone.userid}`).filter({ hasText: '未知员工' }).waitFor();
+    for (const sender of senders.slice(0, 2)) await detail.getByTestId(`sender-name-${sender.userid}`).filter({ hasText: sender.name }).waitFor();
+    await detail.getByRole('tab', { name: '接收明细' }).click();
+    const recipients = detail.getByTestId('broadcast-recipients');
+    await recipients.locator('.ant-table-row').first().waitFor();
+    const rows = await recipients.locator('.ant-table-row').evaluateAll((found) => found.map((row) => Array.from(row.querySelectorAll('td')).map((cell) => cell.textContent ?? '')));
+    assert.ok(rows.length > 0);
+    for (const [name] of rows) assert.equal(name, '未知客户');
+    // Each row's sender: a name, 未知员工 for the one SCRM no longer knows, — for a customer no sender could reach.
+    for (const [, sender, result] of rows) {
+      if (result === '不是任何发送成员的好友') assert.equal(sender, '—');
+      else assert.ok([...senders.slice(0, 2).map((known) => known.name), '未知员工'].includes(sender), JSON.stringify(rows));
+    }
+    assert.ok(rows.some(([, sender]) => sender === '未知员工'), JSON.stringify(rows));
+    // The account appears only as the text form says it, 未知员工（account）; no customer's WeCom id anywhere.
+    const onScreen = (await detail.innerText()).replaceAll(`未知员工（${gone.userid}）`, '');
+    for (const id of [gone.userid, ...targets]) assert.ok(!onScreen.includes(id), `${id} is not on screen`);
+    await page.screenshot({ path: `${SCREENSHOTS}zh-CN-broadcast-unknown-names.png` });
+  }));
 });

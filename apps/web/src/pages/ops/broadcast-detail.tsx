@@ -357,7 +357,8 @@ function RecipientTable({ kind, id, stat, version }: { kind: BroadcastKind; id: 
         }}
         columns={[
           { title: kind === 'group' ? t('broadcast.group') : t('broadcast.recipient'), dataIndex: 'name', render: (_, row) => (kind === 'group' ? groupText(t, row.name) : customerText(t, row.name)) },
-          { title: t('broadcast.sender'), dataIndex: 'senderName', render: (_, row) => <EmployeeName name={row.senderName} userid={row.userid} /> },
+          // No sender (excluded as no sender's friend): a dash, not 未知员工.
+          { title: t('broadcast.sender'), dataIndex: 'senderName', render: (_, row) => (row.userid ? <EmployeeName name={row.senderName} userid={row.userid} /> : '—') },
           {
             title: t('broadcast.result'),
             dataIndex: 'result',
