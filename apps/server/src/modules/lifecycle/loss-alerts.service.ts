@@ -70,7 +70,7 @@ export function createLossService(deps: LossServiceDeps) {
   }
 
   // Names as employees read them in WeCom: never a WeCom id for a customer, an unsynced employee's account beside 未知员工.
-  const customerOf = (row: LossRow, locale: Locale = 'zh') => row.customerName || translate('lcUnknownCustomer', locale);
+  const customerOf = (row: { customerName: string }, locale: Locale = 'zh') => row.customerName || translate('lcUnknownCustomer', locale);
   const employeeOf = (row: { employeeName: string | null; userid: string }, locale: Locale = 'zh') => row.employeeName || translate('lcUnknownEmployee', locale, { userid: row.userid });
 
   /** One line about a loss, for messages (Chinese: what employees read in WeCom). */
@@ -236,7 +236,7 @@ export function createLossService(deps: LossServiceDeps) {
       const columns: ExportColumn<LossRecordOut>[] = [
         { header: locale === 'en' ? 'Lost at' : '流失时间', width: 20, value: (row, format) => format(row.lostAt) },
         { header: locale === 'en' ? 'Kind' : '流失类型', width: 14, value: (row) => KIND_WORDS[row.kind][locale] },
-        { header: locale === 'en' ? 'Customer' : '客户', width: 20, value: (row) => row.customerName || translate('lcUnknownCustomer', locale) },
+        { header: locale === 'en' ? 'Customer' : '客户', width: 20, value: (row) => customerOf(row, locale) },
         { header: locale === 'en' ? 'Employee' : '员工', width: 14, value: (row) => employeeOf(row, locale) },
         { header: locale === 'en' ? 'Departments' : '部门', width: 20, value: (row) => row.deptNames.join('、') },
         { header: locale === 'en' ? 'Added at' : '添加时间', width: 20, value: (row, format) => (row.addedAt ? format(row.addedAt) : '') },
