@@ -11,6 +11,7 @@ import { CUSTOMER_SYNC_JOB, runCustomerSync, type SyncOptions } from './customer
 import { applyExternalContactEvent, fetchCustomer, type CustomerEventDeps } from './customer-events.ts';
 import './customers.messages.ts';
 import { createCustomerTransfers } from './customer-transfers.ts';
+import type { TagDictionary } from '../tags/tag-dictionary.ts';
 
 /**
  * Published (pg-boss publish) when a customers.sync job has written everything: modules that follow up on
@@ -21,7 +22,7 @@ export const CUSTOMERS_SYNCED_EVENT = 'customers.synced';
 type CustomerModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { customerSync?: SyncOptions };
 
 /** What the customers module's service uses of other modules (given by the composition root). */
-type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit' | 'timeline'> & Pick<CustomerEventDeps, 'corpTags'>;
+type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit' | 'timeline'> & Pick<CustomerEventDeps, 'corpTags'> & { tagNames: TagDictionary };
 
 /** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
 const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
@@ -37,7 +38,7 @@ const departuresOf = (org: Pick<OrgRepository, 'employeeStates'>) => async (user
 export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeighbours, others: { org: Pick<OrgRepository, 'employeeStates'> }) {
   const timeZone = deps.config.TZ_DEFAULT;
   const writes = createCustomerWriteRepository(deps.db);
-  const customers = createCustomerRepository(deps.db, { timeZone });
+  const customers = createCustomerRepository(deps.db, { timeZone, tagNames: deps.tagNames });
   return {
     writes,
     timeline: deps.timeline,

@@ -54,7 +54,8 @@ export async function customerCountsByTag(db: DbOrTx, options: { type?: TagType;
   return new Map(result.rows.map((row) => [Number(row.tag_id), Number(row.customers)]));
 }
 
-const briefOf = (row: Record<string, unknown>): TagBrief => ({
+/** A tag as rows list it, from a row of tag (t.*) and its group's name (group_name). */
+export const briefOf = (row: Record<string, unknown>): TagBrief => ({
   id: Number(row.id),
   name: row.name as string,
   type: row.type as TagType,
@@ -93,14 +94,10 @@ export async function tagsOfRelations(db: DbOrTx, relations: ReadonlyArray<{ ext
 export const relationTagsKey = pairKey;
 
 /**
- * tagsOfRelations inside a page's own query (one round trip): the body of a CTE giving, for each relation of CTE `page`
- * that has tags, its id and its tags (`tags`, a JSON array of TagBriefs in the same order). One grouped read for the
- * page: a list per row rescanned the small tag tables for each tagged row.
+ * The ids of the tags on a relation (alias `relation`) and on its customer as a whole, as a column of a page's statement:
+ * an index read per row. The tag dictionary names them (tag-dictionary.ts; read TAG_VERSION beside them).
  */
-export const relationTagListsOfPage = (page: string): SQL => sql`SELECT ${sql.raw(page)}.id, json_agg(json_build_object('id', t.id, 'name', t.name, 'type', t.type,
-    'groupId', t.group_id, 'groupName', g.name, 'wecomTagId', t.wecom_tag_id) ORDER BY t.type, g.order_num DESC, g.id, t.order_num DESC, t.id) AS tags
-  FROM ${sql.raw(page)} JOIN customer_tag ct ON ${onRelation(page)} JOIN tag t ON t.id = ct.tag_id JOIN tag_group g ON g.id = t.group_id
-  GROUP BY ${sql.raw(page)}.id`;
+export const relationTagIds = (relation: string): SQL => sql`ARRAY(SELECT ct.tag_id FROM customer_tag ct WHERE ${onRelation(relation)})`;
 
 /** The tags on customers (on their active relations, or on them as a whole), each tag once, in display order. */
 export async function tagsOfCustomers(db: DbOrTx, externalUserids: readonly string[]): Promise<Map<string, TagBrief[]>> {

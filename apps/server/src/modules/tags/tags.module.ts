@@ -5,6 +5,7 @@ import type { TimelineService } from '../journey/timeline.service.ts';
 import { createTagRepository } from './tag.repository.ts';
 import { createCustomerTagRepository } from './customer-tag.repository.ts';
 import { createKeyedLock } from './keyed-lock.ts';
+import { createTagDictionary } from './tag-dictionary.ts';
 import { CORP_TAG_SYNC_JOB, createTagService } from './tags.service.ts';
 import { createCustomerTagService } from './customer-tags.service.ts';
 import { customerTagInfoRoutes, customerTagRoutes, tagRoutes } from './tags.routes.ts';
@@ -18,6 +19,8 @@ export function createTagComponents(deps: TagModuleDeps & { timeline: Pick<Timel
   return {
     /** Tags and groups (the corp tags other modules check against). */
     repository: tags,
+    /** The tags' names held in this process, for the pages that list tags (tag-dictionary.ts). */
+    names: createTagDictionary(deps.db),
     tags: createTagService({ db: deps.db, tags, jobs: deps.jobs, wecom, lock: createKeyedLock(deps.db, 'tags') }),
     customerTags: createCustomerTagService({
       db: deps.db,

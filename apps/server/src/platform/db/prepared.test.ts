@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { dbOnConnection, PLANNED_PER_RUN, type Database } from './database.ts';
 import { notDeleted, pageClause, preparedByShape, preparedPage, renderedOnce } from './prepared.ts';
 import { stateNamesOfPage } from '../../modules/acquisition/state-names.ts';
-import { relationTagListsOfPage } from '../../modules/tags/tag-filters.ts';
+import { relationTagIds } from '../../modules/tags/tag-filters.ts';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -154,17 +154,22 @@ describe('prepared selects map their rows as drizzle does', () => {
     await assert.rejects(named('proto', {}), /no field named __proto__/);
   });
 
-  test('a page carries its total aside: never a field of a record, none past the end', async () => {
+  test('a page carries its total and the fields it is told to carry aside: never fields of a record, none past the end', async () => {
     const { db } = database;
     const mine = sql`${sysUser.username} LIKE 'mapped%'`;
-    const page = preparedPage(db, (_shape, _p, { limit, offset }) =>
-      db.select({ id: sysUser.id, pageTotal: sql<number>`(SELECT count(*)::int FROM sys_user WHERE ${mine})` })
-        .from(sysUser).where(mine).orderBy(sysUser.id).limit(limit as never).offset(offset as never));
+    const page = preparedPage(
+      db,
+      (_shape, _p, { limit, offset }) =>
+        db.select({ id: sysUser.id, pageTotal: sql<number>`(SELECT count(*)::int FROM sys_user WHERE ${mine})`, stamp: sql<string>`'v7'` })
+          .from(sysUser).where(mine).orderBy(sysUser.id).limit(limit as never).offset(offset as never),
+      { carry: ['stamp'] },
+    );
     const first = await page('mapped', { limit: 1, offset: 0 });
     assert.equal(first.total, 2);
+    assert.deepEqual(first.carried, { stamp: 'v7' });
     assert.equal(first.records.length, 1);
     assert.deepEqual(Object.keys(first.records[0]), ['id']);
-    assert.deepEqual(await page('mapped', { limit: 1, offset: 5 }), { records: [], total: undefined });
+    assert.deepEqual(await page('mapped', { limit: 1, offset: 5 }), { records: [], total: undefined, carried: { stamp: undefined } });
   });
 });
 
@@ -177,7 +182,7 @@ describe('fragments rendered once', () => {
       const fragments = [
         sql`${sysUser.qwUserid} AS bound, (SELECT count(*) FROM sys_user u WHERE u.dept_id = ${sysUser.deptId}) AS peers`,
         stateNamesOfPage('p'),
-        relationTagListsOfPage('p'),
+        relationTagIds('p'),
       ];
       for (const fragment of fragments) {
         const statement = (part: SQL) => dialect.sqlToQuery(sql`SELECT ${part} FROM sys_user`).sql;

@@ -21,13 +21,13 @@ const types = { getTypeParser: (oid: number, format?: string) => (RAW_TEXT_TYPES
  * field. Drizzle's own mapper walks each field's path with iterators and type checks per value, which on the hot
  * pages cost more than building the records (bench/http-baseline --profile; 61 KB of garbage per clue/page).
  */
-function compile<R>(query: Preparable<R>, carried?: string) {
+function compile<R>(query: Preparable<R>, carried: readonly string[] = []) {
   const fields = query._.selectedFields;
   const all = Object.keys(fields);
-  // The record's keys and where each is in a row; `carried` (a page's total) rides on the rows but is no field.
-  const keys = all.filter((key) => key !== carried);
+  // The record's keys and where each is in a row; `carried` fields (a page's total) ride on the rows but are no fields.
+  const keys = all.filter((key) => !carried.includes(key));
   const positions = keys.map((key) => all.indexOf(key));
-  const carriedAt = carried === undefined ? -1 : all.indexOf(carried);
+  const carriedAt = carried.map((key) => [key, all.indexOf(key)] as const);
   // Each field's decoder, bound once; none where it returns the value as it is (text, most SQL).
   const decoders = keys.map((key): ((value: unknown) => unknown) | null => {
     const field = fields[key];
@@ -44,7 +44,8 @@ function compile<R>(query: Preparable<R>, carried?: string) {
   const { sql: text, params } = query.toSQL();
   const record = recordBuilder(keys, positions, decoders);
   const toRecords = (rows: unknown[][]) => rows.map((row) => record(row, decoders));
-  const carriedOf = (rows: unknown[][]) => (carriedAt < 0 || rows.length === 0 ? undefined : rows[0][carriedAt]);
+  const carriedOf = (rows: unknown[][]): Record<string, unknown> =>
+    Object.fromEntries(carriedAt.map(([key, at]) => [key, rows.length === 0 ? undefined : rows[0][at]]));
   return { text, params, toRecords, carriedOf };
 }
 
@@ -85,8 +86,8 @@ export function preparedByShape<R>(
   return async (shape: string, values: Record<string, unknown>): Promise<R> => (await run(shape, values)).records as R;
 }
 
-/** preparedByShape's runner: the records, and the value of the `carried` field (on the first row; none without rows). */
-function runByShape<R>(db: DbOrTx, build: (shape: string, p: (name: string) => Placeholder) => Preparable<R>, maxShapes: number, carried?: string) {
+/** preparedByShape's runner: the records, and the values of the `carried` fields (on the first row; none without rows). */
+function runByShape<R>(db: DbOrTx, build: (shape: string, p: (name: string) => Placeholder) => Preparable<R>, maxShapes: number, carried: readonly string[] = []) {
   const client = clientOf(db);
   const compiled = builtOncePerShape((shape) => compile(build(shape, (name) => sql.placeholder(name)), carried), maxShapes);
   return async (shape: string, values: Record<string, unknown>) => {
@@ -131,24 +132,29 @@ function pageOfKey(key: string, p: (name: string) => Placeholder): { shape: stri
  * planned anew on every run (pg_prepared_statements: custom plans only) — planning cost the database more than
  * running the page. Page sizes are few (1–500, the console's four); the first page is the one a list opens on.
  */
-export function preparedPage<R extends readonly unknown[]>(
+export function preparedPage<R extends readonly unknown[], C extends string = never>(
   db: DbOrTx,
   build: (shape: string, p: (name: string) => Placeholder, page: { limit: SQL; offset: SQL | Placeholder }) => Preparable<R>,
-  maxShapes = 256,
+  options: { maxShapes?: number; carry?: readonly C[] } = {},
 ) {
+  const carry = options.carry ?? [];
   const byKey = runByShape(
     db,
     (key, p) => {
       const { shape, page } = pageOfKey(key, p);
       return build(shape, p, page);
     },
-    maxShapes,
-    'pageTotal',
+    options.maxShapes ?? 256,
+    ['pageTotal', ...carry],
   );
-  /** The page's records, and its `pageTotal` field's value when it selects one (paginateInOne): never a field of a record. */
-  return async (shape: string, values: Record<string, unknown> & { limit: number; offset: number }): Promise<PageRows<Omit<R[number], 'pageTotal'>>> => {
+  /**
+   * The page's records, its `pageTotal` field's value when it selects one (paginateInOne), and the values of the fields
+   * in `carry` (on the first row; undefined without rows): never fields of a record.
+   */
+  return async (shape: string, values: Record<string, unknown> & { limit: number; offset: number }) => {
     const { records, carried } = await byKey(pageKey(shape, values), values);
-    return { records: records as Omit<R[number], 'pageTotal'>[], total: carried };
+    const { pageTotal, ...rest } = carried;
+    return { records: records as Omit<R[number], 'pageTotal' | C>[], total: pageTotal, carried: rest as Record<C, unknown> };
   };
 }
 
