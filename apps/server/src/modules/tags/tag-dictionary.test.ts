@@ -11,6 +11,7 @@ import { addLead, ok, selfTags } from '../leads/leads.testing.ts';
 import { createTagDictionary, TAG_VERSION } from './tag-dictionary.ts';
 
 const SELF = '/scrm/admin/tag/self';
+const onPostgres = Boolean(process.env.DATABASE_URL);
 
 describe('the tag dictionary', () => {
   let t: TestApp;
@@ -83,6 +84,30 @@ describe('the tag dictionary', () => {
     }));
     assert.equal(await version(), before);
     assert.deepEqual(await pageTags(admin, lead.id), ['来源/线下展会', '来源/官网']);
+  });
+
+  test('two transactions writing tags never wait on each other for the version, and both changes show', { skip: onPostgres ? false : 'two sessions need PostgreSQL' }, async () => {
+    const [a, b] = await selfTags(t.db, '并发写', ['A', 'B']);
+    const lead = await addLead(admin, { name: '并发写', phone: '13800009003', tagIds: [a, b] });
+    const before = await version();
+    const one = await t.database.pool.connect();
+    const two = await t.database.pool.connect();
+    try {
+      await one.query('BEGIN');
+      await two.query("BEGIN; SET LOCAL statement_timeout = '5s'");
+      await one.query('UPDATE tag SET name = $1 WHERE id = $2', ['A1', a]);
+      // Set by each statement, the version would be held by the first transaction here until it ends.
+      await two.query('UPDATE tag SET name = $1 WHERE id = $2', ['B2', b]);
+      const oneOnB = one.query('UPDATE tag SET name = $1 WHERE id = $2', ['B1', b]);
+      await two.query('COMMIT');
+      await oneOnB;
+      await one.query('COMMIT');
+    } finally {
+      one.release();
+      two.release();
+    }
+    assert.notEqual(await version(), before);
+    assert.deepEqual(await pageTags(onReplica, lead.id), ['并发写/A1', '并发写/B1']);
   });
 
   test('one load per version, shared by the requests waiting on it; an older version than the copy loads once more and shows the tags as they are', async () => {
