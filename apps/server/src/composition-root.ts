@@ -36,7 +36,7 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
   // The customer sync tells relations of employees who left (awaiting inheritance) by the org mirror.
   // Customers tag in bulk through the tags module's customer tag service, and audit it.
   const customers = createCustomerComponents(
-    { ...deps, customerTags: tags.customerTags, tagNames: tags.names, audit, timeline, corpTags: (wecomTagIds, tx) => tags.repository.findCorpTagsByWecomIds(wecomTagIds, tx) },
+    { ...deps, customerTags: tags.customerTags, tagNames: tags.names, employeeNames: org.directory, audit, timeline, corpTags: (wecomTagIds, tx) => tags.repository.findCorpTagsByWecomIds(wecomTagIds, tx) },
     { org: org.repository },
   );
   // A group whose owner changed (in WeCom, or by SCRM's transfer seen first by a sync) takes its open SOP tasks along;
@@ -78,7 +78,7 @@ export function composeModules(deps: ModuleDeps, log: (message: string, error?: 
   // 客户动态: the timeline read for a caller, 404 unless the customers module says the caller sees the customer.
   const timelineRead = createTimelineReadComponents({ db: deps.db, customerVisible: (viewer, externalUserid) => customers.customers.forViewer(viewer).customerVisible(externalUserid) });
   // The lead timeline is the customer timeline's lead entries (written and read through it).
-  const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags, tagNames: tags.names, transfers: lifecycle.transfers, appMessages, audit, timeline, timelineEvents: timelineRead.events });
+  const leads = createLeadComponents({ ...deps, customerTags: tags.customerTags, tagNames: tags.names, employeeNames: org.directory, transfers: lifecycle.transfers, appMessages, audit, timeline, timelineEvents: timelineRead.events });
   // Customer stages: moves are recorded on the customer timeline and bulk changes audited.
   const stages = createStageComponents({ ...deps, timeline, audit });
   // Broadcasts plan audiences with the customers module's relation filters and the groups in the caller's scope,

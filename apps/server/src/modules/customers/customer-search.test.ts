@@ -5,6 +5,7 @@ import { createTestApp, type TestApp, type TestClient } from '../../testing/test
 import { containsKeyword } from '../../platform/db/paging.ts';
 import { createCustomerRepository, type ExportCursor } from './customers.repository.ts';
 import { createTagDictionary } from '../tags/tag-dictionary.ts';
+import { createEmployeeDirectory } from '../org/employee-directory.ts';
 import type { Viewer } from '../../platform/auth/data-scope.ts';
 import { relationConditions, relationsFrom } from './relation-filters.ts';
 import { ok, readXlsx } from './customers.testing.ts';
@@ -130,7 +131,7 @@ describe('customer keyword search', () => {
     }
     assert.deepEqual(pages, [['wm3/emp_b'], ['wm2/emp_a'], ['wm1/emp_a'], []]);
     // The export reads batches after a cursor; batches of one row must give the same order.
-    const customers = createCustomerRepository(t.db, { timeZone: 'Asia/Shanghai', tagNames: createTagDictionary(t.db) });
+    const customers = createCustomerRepository(t.db, { timeZone: 'Asia/Shanghai', tagNames: createTagDictionary(t.db), employeeNames: createEmployeeDirectory(t.db) });
     const viewer: Viewer = { scope: { all: true }, user: { id: 0, qwUserid: null } };
     for (const name of ['王', '伟', 'al']) {
       const exported: string[] = [];

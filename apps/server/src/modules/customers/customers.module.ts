@@ -12,6 +12,7 @@ import { applyExternalContactEvent, fetchCustomer, type CustomerEventDeps } from
 import './customers.messages.ts';
 import { createCustomerTransfers } from './customer-transfers.ts';
 import type { TagDictionary } from '../tags/tag-dictionary.ts';
+import type { EmployeeDirectory } from '../org/employee-directory.ts';
 
 /**
  * Published (pg-boss publish) when a customers.sync job has written everything: modules that follow up on
@@ -22,7 +23,7 @@ export const CUSTOMERS_SYNCED_EVENT = 'customers.synced';
 type CustomerModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'jobs' | 'now' | 'wecom' | 'events'> & { customerSync?: SyncOptions };
 
 /** What the customers module's service uses of other modules (given by the composition root). */
-type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit' | 'timeline'> & Pick<CustomerEventDeps, 'corpTags'> & { tagNames: TagDictionary };
+type CustomerNeighbours = Pick<CustomerServiceDeps, 'customerTags' | 'audit' | 'timeline'> & Pick<CustomerEventDeps, 'corpTags'> & { tagNames: TagDictionary; employeeNames: EmployeeDirectory };
 
 /** The WeCom client, or undefined when no WeCom is configured (the placeholder client reaches nothing). */
 const configuredClient = (deps: Pick<ModuleDeps, 'wecom'>) => (deps.wecom.corpId === 'unconfigured' ? undefined : deps.wecom.client);
@@ -38,7 +39,7 @@ const departuresOf = (org: Pick<OrgRepository, 'employeeStates'>) => async (user
 export function createCustomerComponents(deps: CustomerModuleDeps & CustomerNeighbours, others: { org: Pick<OrgRepository, 'employeeStates'> }) {
   const timeZone = deps.config.TZ_DEFAULT;
   const writes = createCustomerWriteRepository(deps.db);
-  const customers = createCustomerRepository(deps.db, { timeZone, tagNames: deps.tagNames });
+  const customers = createCustomerRepository(deps.db, { timeZone, tagNames: deps.tagNames, employeeNames: deps.employeeNames });
   return {
     writes,
     timeline: deps.timeline,

@@ -8,6 +8,7 @@ import { isFiltered, NEWEST_FIRST, relationConditions, relationsFrom, whereOf, t
 import { namesOfStates, NO_STATE_NAMES, stateNamesOfPage, stateNamesOfRow, withStateNames, type StateNames } from '../acquisition/state-names.ts';
 import { customerTagCondition, relationTagIds, relationTagJoin, relationTagsKey, tagsOfCustomers, tagsOfRelations } from '../tags/tag-filters.ts';
 import { TAG_VERSION, type TagDictionary } from '../tags/tag-dictionary.ts';
+import { EMPLOYEE_VERSION, type EmployeeDirectory } from '../org/employee-directory.ts';
 import type { TagBrief } from '../tags/tags.schemas.ts';
 import { RELATION_STAGE_COLUMNS, RELATION_STAGE_JOINED_COLUMNS, relationStageJoin } from '../journey/stage.filters.ts';
 import type {
@@ -21,16 +22,21 @@ type Row = Record<string, unknown>;
 const PENDING_TRANSFER = sql`CASE WHEN r.status = 'active' THEN r.transfer_to END AS transfer_to,
   CASE WHEN r.status = 'active' THEN (SELECT t.name FROM qw_emp t WHERE t.userid = r.transfer_to) END AS transfer_to_name`;
 
-// The employee's name looked up per row: a page is 20 rows, and the planner would rather hash the whole employee
-// table (thousands of rows) for them than probe its index; the join it no longer needs is left out by the planner.
-// A page's rows take their stage by a join over the page (relationStageJoin); a single relation's, by lookups.
-const RELATION_PAGE_COLUMNS = sql`r.id, r.external_userid, r.userid, (SELECT e.name FROM qw_emp e WHERE e.userid = r.userid) AS employee_name, COALESCE(c.name, '') AS customer_name,
+/**
+ * A relation's columns. A single relation's employees are named by lookups per row (the planner would rather hash the
+ * whole employee table, thousands of rows, than probe its index; the join it no longer needs is left out by the
+ * planner); a page's are left null here and named by the employee directory (employee-directory.ts), as the tags are.
+ * A page's rows take their stage by a join over the page (relationStageJoin); a single relation's, by lookups.
+ */
+const relationColumns = (named: boolean) => sql`r.id, r.external_userid, r.userid,
+  ${named ? sql`(SELECT e.name FROM qw_emp e WHERE e.userid = r.userid)` : sql`NULL::text`} AS employee_name, COALESCE(c.name, '') AS customer_name,
   c.avatar AS customer_avatar, COALESCE(c.type, 1) AS customer_type, COALESCE(c.gender, 0) AS customer_gender,
   c.corp_name AS customer_corp_name, r.remark, r.description, r.remark_corp_name, r.remark_mobiles, r.add_way, r.state,
   r.oper_userid, r.createtime, r.tag_ids, r.tags, r.status, r.lost_at, r.lost_by, r.transfer_fail_reason, r.channel_id,
-  ${PENDING_TRANSFER}, r.transfer_requested_at, r.ctime, r.mtime`;
-const PAGE_COLUMNS = renderedOnce(RELATION_PAGE_COLUMNS);
-const RELATION_COLUMNS = renderedOnce(sql`${RELATION_PAGE_COLUMNS}, ${RELATION_STAGE_COLUMNS}`);
+  ${named ? PENDING_TRANSFER : sql`CASE WHEN r.status = 'active' THEN r.transfer_to END AS transfer_to, NULL::text AS transfer_to_name`},
+  r.transfer_requested_at, r.ctime, r.mtime`;
+const PAGE_COLUMNS = renderedOnce(relationColumns(false));
+const RELATION_COLUMNS = renderedOnce(sql`${relationColumns(true)}, ${RELATION_STAGE_COLUMNS}`);
 
 /**
  * What an export row needs, for many rows (an export batch): the employee and the stage joined once per read, not
@@ -95,7 +101,7 @@ const RELATION_JOINS = sql`LEFT JOIN customer c ON c.external_userid = r.externa
  */
 const PAGE_EXTRAS = renderedOnce(sql`, sn AS (${stateNamesOfPage('p')})`);
 const PAGE_EXTRA_COLUMNS = renderedOnce(
-  sql`${RELATION_STAGE_JOINED_COLUMNS}, sn.source_name, sn.source_type, sn.channel_name, ${relationTagIds('p')} AS tag_list_ids, ${TAG_VERSION} AS tag_version`,
+  sql`${RELATION_STAGE_JOINED_COLUMNS}, sn.source_name, sn.source_type, sn.channel_name, ${relationTagIds('p')} AS tag_list_ids, ${TAG_VERSION} AS tag_version, ${EMPLOYEE_VERSION} AS employee_version`,
 );
 const PAGE_EXTRA_JOINS = renderedOnce(sql`${relationStageJoin('p')} LEFT JOIN sn ON sn.state = p.state`);
 const RELATION_FROM = sql`FROM customer_relation r ${RELATION_JOINS}`;
@@ -198,7 +204,7 @@ export interface ExportCursor {
  * every read and write it makes (a customer is visible through a relation in scope). Jobs and callbacks
  * write through the customer write repository; nothing here reads without a scope.
  */
-export function createCustomerRepository(db: DbOrTx, options: FilterOptions & { tagNames: TagDictionary }) {
+export function createCustomerRepository(db: DbOrTx, options: FilterOptions & { tagNames: TagDictionary; employeeNames: EmployeeDirectory }) {
   /**
    * The relations for filters + scope (+ extra conditions): `from` (aliased r, joined to c when the filters need it)
    * and its `where`; `keywordUnion` when a short keyword made `from` the union of its arms (see relationsFrom).
@@ -256,8 +262,16 @@ export function createCustomerRepository(db: DbOrTx, options: FilterOptions & { 
 
     async pageRelations(viewer: Viewer, query: RelationPageQuery): Promise<Page<RelationRecord>> {
       const toPageRecords = async (found: Row[]) => {
-        const tagLists = await options.tagNames.lists(found.map((row) => row.tag_list_ids as number[]), found[0]?.tag_version);
-        return found.map((row, i) => toRelationRecord(row, stateNamesOfRow(row), tagLists[i]));
+        if (found.length === 0) return [];
+        const [tagLists, employees] = await Promise.all([
+          options.tagNames.lists(found.map((row) => row.tag_list_ids as number[]), found[0].tag_version),
+          options.employeeNames.at(found[0].employee_version),
+        ]);
+        return found.map((row, i) => {
+          row.employee_name = employees.nameOf(row.userid as string);
+          if (row.transfer_to) row.transfer_to_name = employees.nameOf(row.transfer_to as string);
+          return toRelationRecord(row, stateNamesOfRow(row), tagLists[i]);
+        });
       };
       const selection = relationConditions(query, options);
       if (!isFiltered(selection)) {

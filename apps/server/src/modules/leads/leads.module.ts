@@ -9,12 +9,13 @@ import { CUSTOMERS_SYNCED_EVENT } from '../customers/customers.module.ts';
 import { createLeadCollectService, leadOpenRoutes } from './lead-collect.ts';
 import { leadRoutes } from './leads.routes.ts';
 import type { TagDictionary } from '../tags/tag-dictionary.ts';
+import type { EmployeeDirectory } from '../org/employee-directory.ts';
 import './leads.messages.ts';
 
 type LeadModuleDeps = Pick<ModuleDeps, 'config' | 'db' | 'files' | 'jobs' | 'now' | 'wecom' | 'events' | 'openGuard'>;
 
 /** What leads use of other modules and of the platform (given by the composition root). */
-type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags' | 'transfers'> & Pick<LeadServiceDeps, 'appMessages' | 'audit'> & LeadTimeline & { tagNames: TagDictionary };
+type LeadNeighbours = Pick<LeadWecomDeps, 'customerTags' | 'transfers'> & Pick<LeadServiceDeps, 'appMessages' | 'audit'> & LeadTimeline & { tagNames: TagDictionary; employeeNames: EmployeeDirectory };
 
 /** Every five minutes: app messages to owners whose leads' next follow-up date has come (once per date). */
 export const FOLLOW_UP_REMINDER_QUEUE = 'leads.follow-up-reminders';
@@ -23,7 +24,7 @@ export const FOLLOW_UP_REMINDER_QUEUE = 'leads.follow-up-reminders';
 export function createLeadComponents(deps: LeadModuleDeps & LeadNeighbours) {
   const timeZone = deps.config.TZ_DEFAULT;
   // The lead timeline is written and read through the customer timeline (its service and scoped repository).
-  const leads = createLeadRepository(deps.db, { timeline: deps.timeline, timelineEvents: deps.timelineEvents }, deps.tagNames);
+  const leads = createLeadRepository(deps.db, { timeline: deps.timeline, timelineEvents: deps.timelineEvents }, deps.tagNames, deps.employeeNames);
   const service = createLeadService({ db: deps.db, leads, now: deps.now, timeZone, appMessages: deps.appMessages, audit: deps.audit });
   const imports = createLeadImportService({ db: deps.db, imports: createLeadImportRepository(deps.db, deps.timeline), files: deps.files, jobs: deps.jobs, now: deps.now, timeZone });
   const wecom = createLeadWecomService({

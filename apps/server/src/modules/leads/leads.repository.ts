@@ -14,6 +14,7 @@ import type { TimelineService } from '../journey/timeline.service.ts';
 import type { TimelineRepository } from '../journey/timeline.repository.ts';
 import type { LeadPageQuery, LeadRecord } from './leads.schemas.ts';
 import { TAG_VERSION, type TagDictionary } from '../tags/tag-dictionary.ts';
+import { EMPLOYEE_VERSION, type EmployeeDirectory } from '../org/employee-directory.ts';
 
 export type { Viewer };
 
@@ -105,7 +106,7 @@ export interface LeadTimeline {
   timelineEvents: Pick<TimelineRepository, 'forViewer'>;
 }
 
-export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline, tags: TagDictionary) {
+export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline, tags: TagDictionary, employees: EmployeeDirectory) {
   const select = <E extends Record<string, SQL | SQL.Aliased>>(tx: DbOrTx = db, extra = {} as E) =>
     tx.select({ ...columns, ...extra }).from(lead).leftJoin(qwEmp, eq(qwEmp.userid, lead.ownerUserid));
 
@@ -189,26 +190,33 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline, tags: T
   }
   const pageCount = preparedByShape(db, totalQuery);
   /**
-   * The page, each lead with its tags' ids (named by the tag dictionary, whose version rides along): per lead, an index
-   * read of its ids. Named in the statement (the tag tables joined and aggregated, even once for the page) the tag lists
-   * cost it more than the rest of the page (tag-dictionary.ts).
+   * The page, each lead with its tags' ids and its owner's userid, named by the tag dictionary and the employee directory
+   * (their versions ride along): per lead, an index read of its tag ids. Named in the statement, the tag lists (the tag
+   * tables joined and aggregated, even once for the page) cost it more than the rest of the page, and the owners' names
+   * a third of what remained (tag-dictionary.ts, employee-directory.ts).
    */
   const PAGE_CTE = 'page';
+  const { ownerName: _name, ownerLeft: _left, ...ownLeadColumns } = columns;
   const pageRows = preparedPage(
     db,
     (shape, p, page) => {
       const found = db.$with(PAGE_CTE).as(
-        select(db, { pageTotal: sql<number>`(${totalQuery(shape, p)})`.as('page_total') })
+        db
+          .select({ ...ownLeadColumns, pageTotal: sql<number>`(${totalQuery(shape, p)})`.as('page_total') })
+          .from(lead)
           .where(pageWhere(shape, p))
           .orderBy(...pageOrder(shape))
           .limit(page.limit as never)
           .offset(page.offset as never),
       );
-      // The CTE's fields by the page's keys (read through its proxy: they are not its own properties). A column is
-      // decoded by the table's own column: the CTE's is a proxy, and its decoder was a proxy read per value.
+      // The CTE's fields by the page's keys (read through its proxy: they are not its own properties), in the records'
+      // order, the owner's name and state to be filled in. A column is decoded by the table's own column: the CTE's is a
+      // proxy, and its decoder was a proxy read per value.
       const pageFields = Object.fromEntries(
         Object.entries(columns).map(([key, field]) => {
-          const aliased = found[key as keyof typeof columns];
+          if (key === 'ownerName') return [key, sql<string | null>`NULL::text`];
+          if (key === 'ownerLeft') return [key, sql<boolean>`false`];
+          const aliased = found[key as keyof typeof ownLeadColumns];
           return [key, is(field, Column) ? sql`${aliased}`.mapWith(field) : aliased];
         }),
       ) as unknown as typeof columns;
@@ -218,12 +226,13 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline, tags: T
           ...pageFields,
           tags: sql`ARRAY(SELECT ${leadTag.tagId} FROM ${leadTag} WHERE ${leadTag.leadId} = ${sql.identifier(PAGE_CTE)}.id)`.mapWith((ids: string[]) => ids.map(Number)),
           tagVersion: TAG_VERSION,
+          employeeVersion: EMPLOYEE_VERSION,
           pageTotal: found.pageTotal,
         })
         .from(found)
         .orderBy(...pageOrder(shape, found));
     },
-    { carry: ['tagVersion'] },
+    { carry: ['tagVersion', 'employeeVersion'] },
   );
 
   /**
@@ -281,17 +290,24 @@ export function createLeadRepository(db: DbOrTx, timeline: LeadTimeline, tags: T
   const scoped = {
     async page(viewer: Viewer, query: LeadFilter & Pick<LeadPageQuery, 'pageNum' | 'pageSize'>): Promise<Page<LeadRecord>> {
       const { shape, values } = pageShape(viewer, query);
-      let version: unknown;
+      let versions: { tagVersion?: unknown; employeeVersion?: unknown } = {};
       const page = await paginateInOne(
         query,
         async (limit, offset) => {
           const found = await pageRows(shape, { ...values, limit, offset });
-          version = found.carried.tagVersion;
+          versions = found.carried;
           return found;
         },
         async () => (await pageCount(shape, values))[0].count,
       );
-      return { ...page, records: await named(page.records, version) };
+      if (page.records.some((row) => row.ownerUserid !== null)) {
+        const owners = await employees.at(versions.employeeVersion);
+        for (const row of page.records) {
+          row.ownerName = owners.nameOf(row.ownerUserid);
+          row.ownerLeft = owners.leftOf(row.ownerUserid);
+        }
+      }
+      return { ...page, records: await named(page.records, versions.tagVersion) };
     },
 
     /** The page's leads in its order, `size` at a time after `offset` (the export reads them in slices). */

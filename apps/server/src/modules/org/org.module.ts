@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ModuleDeps } from '../../app.ts';
 import './org.messages.ts';
 import { createOrgRepository } from './org.repository.ts';
+import { createEmployeeDirectory } from './employee-directory.ts';
 import { createOrgService, DEPT_SYNC_JOB, EMP_SYNC_JOB } from './org.service.ts';
 import { qwDeptRoutes, qwEmpRoutes } from './org.routes.ts';
 
@@ -10,7 +11,12 @@ type OrgModuleDeps = Pick<ModuleDeps, 'db' | 'jobs' | 'wecom' | 'now' | 'events'
 /** The org module's parts, built once by the composition root. */
 export function createOrgComponents(deps: OrgModuleDeps) {
   const repository = createOrgRepository(deps.db);
-  return { repository, org: createOrgService({ db: deps.db, org: repository, jobs: deps.jobs, wecom: () => deps.wecom.client, now: deps.now }) };
+  return {
+    repository,
+    /** The employees' names held in this process, for the pages that name many employees (employee-directory.ts). */
+    directory: createEmployeeDirectory(deps.db),
+    org: createOrgService({ db: deps.db, org: repository, jobs: deps.jobs, wecom: () => deps.wecom.client, now: deps.now }),
+  };
 }
 
 export type OrgComponents = ReturnType<typeof createOrgComponents>;

@@ -2,11 +2,11 @@
 // page reads the dictionary's version with its tag ids, and a rename, a move, a reorder or a deletion made through any
 // replica — or straight in the database — shows on the next page everywhere. Loads are shared and made only when the
 // version moved; a statement that changes no tag moves nothing.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
-import { createTestApp, type TestApp, type TestClient } from '../../testing/test-app.ts';
-import { startSecondReplica, type SecondReplica } from '../../testing/second-replica.ts';
+import type { TestApp, TestClient } from '../../testing/test-app.ts';
+import { twoReplicas } from '../../testing/second-replica.ts';
 import { addLead, ok, selfTags } from '../leads/leads.testing.ts';
 import { createTagDictionary, TAG_VERSION } from './tag-dictionary.ts';
 
@@ -14,31 +14,11 @@ const SELF = '/scrm/admin/tag/self';
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
 describe('the tag dictionary', () => {
+  const env = twoReplicas();
   let t: TestApp;
-  let admin: TestClient & { token: string };
-  let replica: SecondReplica;
+  let admin: TestClient;
   let onReplica: TestClient;
-
-  before(async () => {
-    t = await createTestApp();
-    admin = await t.login();
-    replica = await startSecondReplica(t, () => ({}));
-    // The second replica's own app, with the same token (the secret is shared).
-    onReplica = {
-      get: async (url, query) => {
-        const raw = await replica.app.inject({ method: 'GET', url, query: query as never, headers: { token: admin.token } });
-        return { status: raw.statusCode, body: raw.json(), raw };
-      },
-      post: async (url, body) => {
-        const raw = await replica.app.inject({ method: 'POST', url, payload: body as never, headers: { token: admin.token } });
-        return { status: raw.statusCode, body: raw.json(), raw };
-      },
-    };
-  });
-  after(async () => {
-    await replica?.close();
-    await t?.close();
-  });
+  before(() => ({ t, admin, onReplica } = env));
 
   const version = async () => (await t.db.execute<{ v: string | null }>(sql`SELECT ${TAG_VERSION} AS v`)).rows[0].v;
   const pageTags = async (client: TestClient, leadId: number) => {

@@ -4,14 +4,12 @@
 // page of 20: 8,800 statements/s with them, 14,200 with the ids).
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../platform/db/database.ts';
+import { versionColumn, versionedCopy } from '../../platform/db/versioned-copy.ts';
 import { briefOf } from './tag-filters.ts';
 import type { TagBrief } from './tags.schemas.ts';
 
-/**
- * The dictionary's version as a statement's column (migration 0040: the id of the last transaction that changed a tag
- * or a tag group): read with the tag ids, in the same snapshot, and handed to `TagDictionary.at`.
- */
-export const TAG_VERSION: SQL = sql`(SELECT value FROM sys_config WHERE key = 'tag_version')`;
+/** The dictionary's version as a statement's column (changed by every change to a tag or a tag group). */
+export const TAG_VERSION: SQL = versionColumn('tag_version');
 
 /** Tags by id as of one version. */
 export interface TagNames {
@@ -54,11 +52,8 @@ function namesOf(version: string | null, rows: Array<Record<string, unknown>>): 
 }
 
 export interface TagDictionary {
-  /**
-   * The dictionary as of `version` (a TAG_VERSION read with the ids to name): the copy held when it is that version,
-   * else the tags as they are now, loaded once for every request waiting on them.
-   */
-  at(version: string | null | undefined): Promise<TagNames>;
+  /** The dictionary as of `version` (a TAG_VERSION read with the ids to name; platform/db/versioned-copy.ts). */
+  at(version: unknown): Promise<TagNames>;
   /**
    * Lists of tag ids (a page's rows' own), named: `listOf` of each, as of `version` (read with them; the dictionary is
    * not consulted where no list has an id, and then no version need have been read).
@@ -67,45 +62,18 @@ export interface TagDictionary {
 }
 
 export function createTagDictionary(db: DbOrTx): TagDictionary {
-  let current: TagNames | undefined;
-  let loading: Promise<TagNames> | undefined;
-
-  async function load(): Promise<TagNames> {
-    // One statement, so the version and the tags are of one snapshot (and a row even when there are no tags).
+  const at = versionedCopy(async () => {
+    // A row even when there are no tags.
     const result = await db.execute<Record<string, unknown>>(sql`SELECT v.version, t.id, t.name, t.type, t.group_id, t.wecom_tag_id,
         t.order_num, t.is_del, g.name AS group_name, g.order_num AS group_order
       FROM (SELECT ${TAG_VERSION} AS version) v LEFT JOIN (tag t JOIN tag_group g ON g.id = t.group_id) ON true`);
     return namesOf((result.rows[0]?.version as string | null) ?? null, result.rows);
-  }
-
-  function reload(): Promise<TagNames> {
-    loading ??= load().then(
-      (names) => {
-        loading = undefined;
-        return (current = names);
-      },
-      (error: unknown) => {
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  }
-
-  async function at(version: string | null | undefined): Promise<TagNames> {
-    const wanted = version ?? null;
-    if (current && current.version === wanted) return current;
-    // A load already under way may have read the tags before this version was committed: then load once more. A
-    // version still different after that is older than the tags now (a page read before a change), which are shown.
-    const names = await reload();
-    return names.version === wanted ? names : reload();
-  }
-
+  });
   return {
     at,
     async lists(idLists, version) {
       if (!idLists.some((ids) => ids?.length)) return idLists.map(() => []);
-      const names = await at(version as string | null | undefined);
+      const names = await at(version);
       return idLists.map((ids) => names.listOf(ids));
     },
   };
